@@ -1,0 +1,136 @@
+// Plain records of the domain (contract §2). No behaviour, no HTTP or SQL shapes.
+
+export type Role = 'agent' | 'supervisor' | 'admin' | 'apiuser'
+export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'apiuser']
+
+export type WorkbinType = 'Agent' | 'Place' | 'AgentGroup' | 'PlaceGroup'
+export const WORKBIN_TYPES: readonly WorkbinType[] = ['Agent', 'Place', 'AgentGroup', 'PlaceGroup']
+
+export type MediaType =
+  | 'email'
+  | 'chat'
+  | 'workitem'
+  | 'openmedia'
+  | 'facebook'
+  | 'tweet'
+  | 'facebooksession'
+export const MEDIA_TYPES: readonly MediaType[] = [
+  'email',
+  'chat',
+  'workitem',
+  'openmedia',
+  'facebook',
+  'tweet',
+  'facebooksession',
+]
+
+export interface ContactCenter {
+  id: string
+  name: string
+  features: string[]
+}
+
+export interface User {
+  /** 32 lower-case hex chars. */
+  id: string
+  contactCenterId: string
+  userName: string
+  /** scrypt hash, `scrypt$N$r$p$saltB64$hashB64`. Never logged, never answered. */
+  passwordHash: string
+  firstName: string
+  lastName: string
+  roles: Role[]
+  /** Name of the default place, or null. */
+  place: string | null
+}
+
+export interface Place {
+  contactCenterId: string
+  name: string
+  placeGroups: string[]
+}
+
+export interface PlaceGroup {
+  contactCenterId: string
+  name: string
+}
+
+export interface AgentGroup {
+  contactCenterId: string
+  name: string
+  /** user ids */
+  members: string[]
+  /** user ids */
+  supervisors: string[]
+}
+
+export interface Workbin {
+  /** UUID */
+  id: string
+  contactCenterId: string
+  workbinName: string
+  displayName: string
+  type: WorkbinType
+}
+
+/** Everything configured in one contact center, as one snapshot (for visibility checks). */
+export interface Directory {
+  contactCenter: ContactCenter
+  /** Bumped by every provisioning change of this contact center. */
+  version: number
+  users: User[]
+  places: Place[]
+  placeGroups: PlaceGroup[]
+  agentGroups: AgentGroup[]
+  workbins: Workbin[]
+}
+
+/**
+ * A workbin instance (contract §2): the workbin plus its owner. `owner` is a user id for
+ * Agent workbins, a place name for Place, an agent group name for AgentGroup, a place group
+ * name for PlaceGroup.
+ */
+export interface WorkbinInstance {
+  workbinId: string
+  owner: string
+}
+
+export type InteractionLocation =
+  | { kind: 'owner'; userId: string }
+  | { kind: 'workbin'; workbinId: string; owner: string }
+
+export type UserDataValue = string | number | null
+export type UserData = Record<string, UserDataValue>
+
+export interface Interaction {
+  /** 16 chars [0-9A-Za-z] */
+  id: string
+  contactCenterId: string
+  mediaType: MediaType
+  /** For openmedia: the open media type name (e.g. "promotion"); otherwise null. */
+  openmediaType: string | null
+  /** 'Processing' when owned by an agent, 'InWorkbin' in a workbin; other values as the media allows. */
+  state: string
+  userData: UserData
+  /** `yyyy-MM-dd HH:mm:ss.SSS±HHmm` */
+  receivedDate: string
+  capabilities: string[]
+  location: InteractionLocation
+  /** Media-specific extra fields kept as given (subject, from, to, ...). */
+  extra: Record<string, unknown>
+}
+
+/** A user's subscription to a workbin instance (contract §2: belongs to the user). */
+export interface Subscription {
+  userId: string
+  instance: WorkbinInstance
+}
+
+/** A server-side HTTP session (the JSESSIONID cookie). */
+export interface HttpSession {
+  id: string
+  userId: string
+  csrfToken: string
+  createdAt: number
+  lastSeenAt: number
+}

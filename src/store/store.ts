@@ -1,0 +1,137 @@
+// The store port. The domain (src/workbins) and the HTTP layer speak only to this interface;
+// src/app.ts picks the adapter (SQLite now; PostgreSQL can follow without touching the domain).
+//
+// Every method is one atomic unit of work: an adapter runs each in its own transaction, so the
+// domain never holds a transaction open across awaits. Methods are async so that a networked
+// adapter fits the same shape.
+
+import type {
+  AgentGroup,
+  ContactCenter,
+  Directory,
+  HttpSession,
+  Interaction,
+  InteractionLocation,
+  MediaType,
+  Place,
+  PlaceGroup,
+  Subscription,
+  User,
+  UserData,
+  Workbin,
+  WorkbinInstance,
+} from '../model.ts'
+
+/** One contact center's worth of configuration to upsert (already validated and resolved). */
+export interface ProvisionPlan {
+  contactCenters: {
+    contactCenter: ContactCenter
+    placeGroups: PlaceGroup[]
+    places: Place[]
+    users: User[]
+    agentGroups: AgentGroup[]
+    workbins: Workbin[]
+    /** Created only when no interaction with the same id exists (an existing one is left where it is). */
+    interactions: Interaction[]
+  }[]
+}
+
+export interface ProvisionResult {
+  /** Objects created or changed, per kind; all zero when the plan matched the store already. */
+  changed: Record<
+    'contactCenters' | 'placeGroups' | 'places' | 'users' | 'agentGroups' | 'workbins' | 'interactions',
+    number
+  >
+}
+
+/** Outcome of a compare-and-set move of an interaction. */
+export type MoveResult =
+  | { ok: true; interaction: Interaction }
+  | { ok: false; reason: 'not_found' | 'location_changed'; current?: Interaction }
+
+export interface Store {
+  /** Create or upgrade the schema. Safe to call on every start. */
+  migrate(): Promise<void>
+  close(): Promise<void>
+
+  // --- provisioning -------------------------------------------------------------------------
+  /** True when no contact center exists (the demo document is loaded only then). */
+  isEmpty(): Promise<boolean>
+  /** All-or-nothing upsert of the plan. Objects the plan does not mention are left alone. */
+  applyProvisioning(plan: ProvisionPlan): Promise<ProvisionResult>
+
+  // --- directory (configuration) ------------------------------------------------------------
+  getUserByName(userName: string): Promise<User | undefined>
+  getUser(id: string): Promise<User | undefined>
+  getContactCenter(id: string): Promise<ContactCenter | undefined>
+  /** The contact center's configuration version (bumped on every provisioning change). */
+  getDirectoryVersion(contactCenterId: string): Promise<number | undefined>
+  /** Everything configured in one contact center. */
+  getDirectory(contactCenterId: string): Promise<Directory | undefined>
+
+  // --- per-user state -----------------------------------------------------------------------
+  /** The place chosen by StartContactCenterSession (null = none chosen, use the user's default). */
+  getCurrentPlace(userId: string): Promise<string | null>
+  setCurrentPlace(userId: string, place: string | null): Promise<void>
+  /**
+   * Reserve `count` reference ids for the user: positive, strictly increasing per user, never
+   * reused (also across restarts). Returns them in increasing order.
+   */
+  nextReferenceIds(userId: string, count: number): Promise<number[]>
+
+  // --- HTTP sessions ------------------------------------------------------------------------
+  createSession(session: HttpSession): Promise<void>
+  getSession(id: string): Promise<HttpSession | undefined>
+  touchSession(id: string, at: number): Promise<void>
+  deleteSession(id: string): Promise<void>
+  /** Remove sessions last seen before `before` (ms epoch). Returns how many. */
+  deleteSessionsIdleSince(before: number): Promise<number>
+  deleteSessionsOfUser(userId: string): Promise<number>
+
+  // --- workbin subscriptions (belong to the user, contract §2) ------------------------------
+  /** Idempotent. */
+  addSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<void>
+  /** Returns, per instance in order, whether a subscription existed (and was removed). */
+  removeSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<boolean[]>
+  /** Removes and returns all of the user's subscriptions. */
+  removeAllSubscriptions(userId: string): Promise<Subscription[]>
+  listSubscriptions(userId: string): Promise<Subscription[]>
+  /** User ids subscribed to the instance. */
+  listSubscribers(instance: WorkbinInstance): Promise<string[]>
+
+  // --- interactions -------------------------------------------------------------------------
+  /** Fails with a GwsError ALREADY_EXISTS (18) when the id is taken. */
+  createInteraction(interaction: Interaction): Promise<void>
+  getInteraction(contactCenterId: string, id: string): Promise<Interaction | undefined>
+  listOwnedInteractions(
+    contactCenterId: string,
+    userId: string,
+    mediaTypes?: MediaType[],
+  ): Promise<Interaction[]>
+  /** Content of one workbin instance, oldest receivedDate first. */
+  listWorkbinContent(
+    contactCenterId: string,
+    instance: WorkbinInstance,
+    mediaTypes?: MediaType[],
+  ): Promise<Interaction[]>
+  /** Item count per instance, in the order given. */
+  countWorkbinContent(contactCenterId: string, instances: WorkbinInstance[]): Promise<number[]>
+  /**
+   * Compare-and-set: moves the interaction to `next` (and sets state, capabilities, userData)
+   * only if it is still at `expected`. Two concurrent pulls of one item: exactly one succeeds.
+   */
+  moveInteraction(
+    contactCenterId: string,
+    id: string,
+    expected: InteractionLocation,
+    next: InteractionLocation,
+    patch: { state: string; capabilities: string[]; userData: UserData },
+  ): Promise<MoveResult>
+  /** Replace the userData of an interaction (compare-and-set on location). */
+  updateUserData(
+    contactCenterId: string,
+    id: string,
+    expected: InteractionLocation,
+    userData: UserData,
+  ): Promise<MoveResult>
+}
