@@ -1,0 +1,286 @@
+// Who may use which workbin instance (contract §2 "Visibility", §4.1 errors).
+//
+// Two entry points, shared by Subscribe/Unsubscribe (issue 4) and content operations (issue 5):
+//
+//   actorFor(store, user, contactCenter)           → Actor (directory snapshot + current place)
+//   resolveInstance(store, actor, workbinId, spec) → ResolvedInstance, or throws GwsError
+//
+// plus resolveInstances (all-or-nothing, for `?workbinIds=a,b`) and resolveTargetUser (for
+// `/users/{userId}/...` URLs without a workbin, e.g. the list). `store` is needed only to read the
+// current place of another user (Place workbins via `/users/{userId}`).
+//
+// The rules:
+//   - agent: their own Agent workbins, the Place workbins of their current place, AgentGroup
+//     workbins of their agent groups, PlaceGroup workbins of their current place's place groups;
+//   - supervisor: additionally `/users/{userId}` for members of the agent groups they supervise,
+//     those groups' workbins, and PlaceGroup workbins of their supervised members' places;
+//   - admin / apiuser: every user and group of their contact center;
+//   - anyone: `/users/{ownId}` is the same as `/me`;
+//   - never across contact centers: a workbin or user of another contact center is "not found".
+//
+// Errors (contract §4.1):
+//   unknown workbin (or one of another contact center)           404 / 6
+//   unknown user in `/users/{userId}`                             404 / 6
+//   user not visible to the caller                                403 / 5
+//   group parameter on a non-group workbin, both group params,
+//   missing group parameter on a group workbin, unknown group     400 / 2
+//   a group the caller (or the named user) may not use           403 / 5
+//   Place workbin while the owner has no current place           400 / 2
+
+import type { AgentGroup, ContactCenter, Directory, User, Workbin } from '../model.ts'
+import type { Store } from '../store/store.ts'
+import { errors } from '../errors.ts'
+import type { Actor, ResolvedInstance, TargetSpec } from './operation.ts'
+
+// --- Actor ----------------------------------------------------------------------------------
+
+/** Directory snapshots per store and contact center, reused while the version is unchanged. */
+const directoryCache = new WeakMap<object, Map<string, Directory>>()
+
+async function loadDirectory(
+  store: Pick<Store, 'getDirectory' | 'getDirectoryVersion'>,
+  contactCenterId: string,
+): Promise<Directory> {
+  let perStore = directoryCache.get(store)
+  if (!perStore) {
+    perStore = new Map()
+    directoryCache.set(store, perStore)
+  }
+  const version = await store.getDirectoryVersion(contactCenterId)
+  const cached = perStore.get(contactCenterId)
+  if (cached && version !== undefined && cached.version === version) return cached
+  const directory = await store.getDirectory(contactCenterId)
+  if (!directory) throw errors.internal('Contact center configuration is not available')
+  perStore.set(contactCenterId, directory)
+  return directory
+}
+
+/** The authenticated user with a snapshot of their contact center's configuration. */
+export async function actorFor(
+  store: Pick<Store, 'getDirectory' | 'getDirectoryVersion' | 'getCurrentPlace'>,
+  user: User,
+  contactCenter: ContactCenter,
+): Promise<Actor> {
+  const [directory, chosen] = await Promise.all([
+    loadDirectory(store, contactCenter.id),
+    store.getCurrentPlace(user.id),
+  ])
+  return { user, contactCenter, directory, currentPlace: chosen ?? user.place }
+}
+
+// --- roles and relations --------------------------------------------------------------------
+
+/** `admin` and `apiuser` act on every user and group of their contact center. */
+export function isAdmin(user: User): boolean {
+  return user.roles.includes('admin') || user.roles.includes('apiuser')
+}
+
+export function isSupervisor(user: User): boolean {
+  return user.roles.includes('supervisor')
+}
+
+/** Agent groups the user supervises (empty unless they have the supervisor role). */
+export function supervisedGroups(directory: Directory, user: User): AgentGroup[] {
+  if (!isSupervisor(user)) return []
+  return directory.agentGroups.filter((g) => g.supervisors.includes(user.id))
+}
+
+/** May `actor` act on `/users/{target.id}`? (contract §2) */
+export function canActOnUser(actor: Actor, target: User): boolean {
+  if (target.contactCenterId !== actor.contactCenter.id) return false
+  if (target.id === actor.user.id) return true
+  if (isAdmin(actor.user)) return true
+  return supervisedGroups(actor.directory, actor.user).some((g) => g.members.includes(target.id))
+}
+
+/**
+ * The user a request is about: the caller for `/me/...` and `/workbins/...`, else the user named
+ * by `/users/{userId}`. Throws 404/6 for an unknown user (or one of another contact center) and
+ * 403/5 for one the caller may not act on.
+ */
+export function resolveTargetUser(actor: Actor, userId: string | undefined): User {
+  if (userId === undefined || userId === actor.user.id) return actor.user
+  const target = actor.directory.users.find((u) => u.id === userId)
+  // contract §2: nothing is visible across contact centers → "not found", not "forbidden"
+  if (!target || target.contactCenterId !== actor.contactCenter.id) {
+    throw errors.notFound(`User ${userId} not found`)
+  }
+  if (!canActOnUser(actor, target)) {
+    throw errors.noPermission(`You do not have permission to act on user ${userId}`)
+  }
+  return target
+}
+
+/** May `user` (the caller or the named user) use the AgentGroup workbins of `group`? */
+function mayUseAgentGroup(actor: Actor, user: User, group: AgentGroup): boolean {
+  if (group.members.includes(user.id)) return true
+  if (user.roles.includes('supervisor') && group.supervisors.includes(user.id)) return true
+  // admin/apiuser callers use every group of their contact center through /me
+  return user.id === actor.user.id && isAdmin(actor.user)
+}
+
+/** Place groups of a place (by name), in this directory. */
+function placeGroupsOf(directory: Directory, place: string | null): string[] {
+  if (place === null) return []
+  return directory.places.find((p) => p.name === place)?.placeGroups ?? []
+}
+
+/** May `user` (whose current place is `place`) use the PlaceGroup workbins of `placeGroup`? */
+function mayUsePlaceGroup(
+  actor: Actor,
+  user: User,
+  place: string | null,
+  placeGroup: string,
+): boolean {
+  if (placeGroupsOf(actor.directory, place).includes(placeGroup)) return true
+  if (user.id !== actor.user.id) return false
+  if (isAdmin(actor.user)) return true
+  // a supervisor watches the place groups of the places of the agents they supervise
+  // (their default places: the directory does not hold other users' current places)
+  for (const g of supervisedGroups(actor.directory, actor.user)) {
+    for (const memberId of g.members) {
+      const member = actor.directory.users.find((u) => u.id === memberId)
+      if (member && placeGroupsOf(actor.directory, member.place).includes(placeGroup)) return true
+    }
+  }
+  return false
+}
+
+// --- instances ------------------------------------------------------------------------------
+
+function findWorkbin(actor: Actor, workbinId: string): Workbin {
+  const workbin = actor.directory.workbins.find((w) => w.id === workbinId)
+  if (!workbin || workbin.contactCenterId !== actor.contactCenter.id) {
+    throw errors.notFound(`Workbin ${workbinId} not found`)
+  }
+  return workbin
+}
+
+/** The current place of `target`: the actor's own, or (for another user) read from the store. */
+async function currentPlaceOf(
+  store: Pick<Store, 'getCurrentPlace'>,
+  actor: Actor,
+  target: User,
+): Promise<string | null> {
+  if (target.id === actor.user.id) return actor.currentPlace
+  return (await store.getCurrentPlace(target.id)) ?? target.place
+}
+
+function resolveFor(
+  actor: Actor,
+  target: User,
+  targetPlace: () => Promise<string | null>,
+  workbin: Workbin,
+  spec: TargetSpec,
+): Promise<ResolvedInstance> | ResolvedInstance {
+  const hasAgentGroup = spec.agentGroup !== undefined
+  const hasPlaceGroup = spec.placeGroup !== undefined
+  // `workbinUserId` only on /users/{userId}/... requests (contract §4.1)
+  const byUser = spec.userId !== undefined ? { workbinUserId: target.id } : {}
+
+  switch (workbin.type) {
+    case 'Agent':
+    case 'Place': {
+      if (hasAgentGroup || hasPlaceGroup) {
+        const param = hasAgentGroup ? 'agentGroup' : 'placeGroup'
+        throw errors.invalid(
+          `Parameter ${param} is not valid for ${workbin.type} workbin ${workbin.id}`,
+        )
+      }
+      if (workbin.type === 'Agent') {
+        return { workbin, instance: { workbinId: workbin.id, owner: target.id }, ...byUser }
+      }
+      return targetPlace().then((place) => {
+        if (place === null) {
+          throw errors.invalid(`Place workbin ${workbin.id} needs a current place; none is set`)
+        }
+        return { workbin, instance: { workbinId: workbin.id, owner: place }, ...byUser }
+      })
+    }
+    case 'AgentGroup': {
+      if (hasPlaceGroup) {
+        throw errors.invalid(
+          `Parameter placeGroup is not valid for AgentGroup workbin ${workbin.id}`,
+        )
+      }
+      const name = spec.agentGroup
+      if (name === undefined || name === '') {
+        throw errors.invalid(`AgentGroup workbin ${workbin.id} needs the agentGroup parameter`)
+      }
+      const group = actor.directory.agentGroups.find((g) => g.name === name)
+      if (!group) throw errors.invalid(`Agent group ${name} not found`)
+      if (!mayUseAgentGroup(actor, target, group)) {
+        throw errors.noPermission(`You do not have permission to use agent group ${name}`)
+      }
+      return {
+        workbin,
+        instance: { workbinId: workbin.id, owner: group.name },
+        ...byUser,
+        agentGroup: group.name,
+      }
+    }
+    case 'PlaceGroup': {
+      if (hasAgentGroup) {
+        throw errors.invalid(
+          `Parameter agentGroup is not valid for PlaceGroup workbin ${workbin.id}`,
+        )
+      }
+      const name = spec.placeGroup
+      if (name === undefined || name === '') {
+        throw errors.invalid(`PlaceGroup workbin ${workbin.id} needs the placeGroup parameter`)
+      }
+      if (!actor.directory.placeGroups.some((g) => g.name === name)) {
+        throw errors.invalid(`Place group ${name} not found`)
+      }
+      return targetPlace().then((place) => {
+        if (!mayUsePlaceGroup(actor, target, place, name)) {
+          throw errors.noPermission(`You do not have permission to use place group ${name}`)
+        }
+        return {
+          workbin,
+          instance: { workbinId: workbin.id, owner: name },
+          ...byUser,
+          placeGroup: name,
+        }
+      })
+    }
+  }
+}
+
+/**
+ * Resolve and authorize one workbin instance named by a URL: `/me/workbins/{id}` and
+ * `/workbins/{id}` (spec.userId undefined), `/users/{userId}/workbins/{id}`, with optional
+ * `agentGroup` / `placeGroup`. Throws GwsError (see the table at the top of this file).
+ */
+export async function resolveInstance(
+  store: Pick<Store, 'getCurrentPlace'>,
+  actor: Actor,
+  workbinId: string,
+  spec: TargetSpec,
+): Promise<ResolvedInstance> {
+  const target = resolveTargetUser(actor, spec.userId)
+  const workbin = findWorkbin(actor, workbinId)
+  return resolveFor(actor, target, () => currentPlaceOf(store, actor, target), workbin, spec)
+}
+
+/**
+ * Resolve several workbins for one target (`?workbinIds=a,b`). All-or-nothing (contract §3): the
+ * first unknown or forbidden workbin throws and nothing is returned. Duplicate ids must already
+ * be removed by the caller (see parseWorkbinIds).
+ */
+export async function resolveInstances(
+  store: Pick<Store, 'getCurrentPlace'>,
+  actor: Actor,
+  workbinIds: readonly string[],
+  spec: TargetSpec,
+): Promise<ResolvedInstance[]> {
+  const target = resolveTargetUser(actor, spec.userId)
+  let place: Promise<string | null> | undefined
+  const targetPlace = (): Promise<string | null> => (place ??= currentPlaceOf(store, actor, target))
+  // every workbin must exist before any other check, so that an unknown id always wins (404)
+  const workbins = workbinIds.map((id) => findWorkbin(actor, id))
+  const out: ResolvedInstance[] = []
+  for (const workbin of workbins)
+    out.push(await resolveFor(actor, target, targetPlace, workbin, spec))
+  return out
+}
