@@ -39,7 +39,13 @@ export interface ProvisionPlan {
 export interface ProvisionResult {
   /** Objects created or changed, per kind; all zero when the plan matched the store already. */
   changed: Record<
-    'contactCenters' | 'placeGroups' | 'places' | 'users' | 'agentGroups' | 'workbins' | 'interactions',
+    | 'contactCenters'
+    | 'placeGroups'
+    | 'places'
+    | 'users'
+    | 'agentGroups'
+    | 'workbins'
+    | 'interactions',
     number
   >
 }
@@ -61,6 +67,8 @@ export interface Store {
   applyProvisioning(plan: ProvisionPlan): Promise<ProvisionResult>
 
   // --- directory (configuration) ------------------------------------------------------------
+  /** Every contact center, in creation order (provisioning checks ids across tenants with it). */
+  listContactCenters(): Promise<ContactCenter[]>
   getUserByName(userName: string): Promise<User | undefined>
   getUser(id: string): Promise<User | undefined>
   getContactCenter(id: string): Promise<ContactCenter | undefined>

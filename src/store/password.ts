@@ -1,0 +1,41 @@
+// Password hashing for stored users (contract §2: "password (stored hashed)").
+// Format: `scrypt$N$r$p$saltB64$hashB64`. Nothing is cached: every check recomputes.
+
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+
+const N = 16384
+const R = 8
+const P = 1
+const KEY_LENGTH = 32
+const SALT_LENGTH = 16
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(SALT_LENGTH)
+  const hash = scryptSync(password, salt, KEY_LENGTH, { N, r: R, p: P })
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`
+}
+
+/** True when `password` matches `stored`. A malformed hash never matches (and never throws). */
+export function verifyPassword(password: string, stored: string): boolean {
+  const parts = stored.split('$')
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false
+  const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])]
+  if (![n, r, p].every((v) => Number.isInteger(v) && v > 0)) return false
+  // Refuse absurd cost parameters from a tampered row instead of burning CPU/memory on them.
+  if (n > 1 << 20 || (n & (n - 1)) !== 0 || r > 32 || p > 16) return false
+  const salt = Buffer.from(parts[4] ?? '', 'base64')
+  const expected = Buffer.from(parts[5] ?? '', 'base64')
+  if (salt.length === 0 || expected.length === 0) return false
+  let actual: Buffer
+  try {
+    actual = scryptSync(password, salt, expected.length, { N: n, r, p, maxmem: 256 * n * r + 1024 })
+  } catch {
+    return false
+  }
+  return timingSafeEqual(actual, expected)
+}
+
+/** True when `value` has the shape of a hash made by hashPassword (used to accept pre-hashed passwords). */
+export function isPasswordHash(value: string): boolean {
+  return /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/.test(value)
+}

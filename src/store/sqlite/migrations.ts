@@ -1,0 +1,146 @@
+// Numbered schema migrations for the SQLite adapter. Append new entries; never edit an applied
+// one (a database records the versions it has run in `schema_migrations`).
+
+import type Database from 'better-sqlite3'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE contact_centers (
+        id       TEXT PRIMARY KEY,
+        name     TEXT NOT NULL,
+        features TEXT NOT NULL,            -- JSON array of strings
+        version  INTEGER NOT NULL DEFAULT 1 -- directory version (contract §2), bumped by provisioning
+      );
+
+      CREATE TABLE place_groups (
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        name              TEXT NOT NULL,
+        PRIMARY KEY (contact_center_id, name)
+      );
+
+      CREATE TABLE places (
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        name              TEXT NOT NULL,
+        place_groups      TEXT NOT NULL,   -- JSON array of place group names
+        PRIMARY KEY (contact_center_id, name)
+      );
+
+      CREATE TABLE users (
+        id                TEXT PRIMARY KEY CHECK (length(id) = 32),
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        user_name         TEXT NOT NULL UNIQUE, -- Basic auth has no tenant: unique store-wide
+        password_hash     TEXT NOT NULL,
+        first_name        TEXT NOT NULL,
+        last_name         TEXT NOT NULL,
+        roles             TEXT NOT NULL,   -- JSON array
+        place             TEXT,
+        FOREIGN KEY (contact_center_id, place) REFERENCES places(contact_center_id, name)
+      );
+      CREATE INDEX users_by_contact_center ON users(contact_center_id);
+
+      CREATE TABLE agent_groups (
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        name              TEXT NOT NULL,
+        members           TEXT NOT NULL,   -- JSON array of user ids
+        supervisors       TEXT NOT NULL,   -- JSON array of user ids
+        PRIMARY KEY (contact_center_id, name)
+      );
+
+      CREATE TABLE workbins (
+        id                TEXT PRIMARY KEY,
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        workbin_name      TEXT NOT NULL,
+        display_name      TEXT NOT NULL,
+        type              TEXT NOT NULL CHECK (type IN ('Agent', 'Place', 'AgentGroup', 'PlaceGroup')),
+        UNIQUE (contact_center_id, workbin_name)
+      );
+
+      -- Per-user runtime state, kept apart from the provisioned user row.
+      CREATE TABLE user_state (
+        user_id           TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        current_place     TEXT,
+        last_reference_id INTEGER NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE http_sessions (
+        id           TEXT PRIMARY KEY,
+        user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf_token   TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      );
+      CREATE INDEX http_sessions_by_user ON http_sessions(user_id);
+      CREATE INDEX http_sessions_by_last_seen ON http_sessions(last_seen_at);
+
+      CREATE TABLE subscriptions (
+        user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        workbin_id TEXT NOT NULL REFERENCES workbins(id),
+        owner      TEXT NOT NULL,
+        PRIMARY KEY (user_id, workbin_id, owner)
+      );
+      CREATE INDEX subscriptions_by_instance ON subscriptions(workbin_id, owner);
+
+      -- Where an interaction is: exactly one of owner_user_id / (workbin_id, workbin_owner).
+      CREATE TABLE interactions (
+        id                TEXT PRIMARY KEY CHECK (length(id) = 16),
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        media_type        TEXT NOT NULL,
+        openmedia_type    TEXT,
+        state             TEXT NOT NULL,
+        user_data         TEXT NOT NULL,   -- JSON object
+        received_date     TEXT NOT NULL,   -- as given, yyyy-MM-dd HH:mm:ss.SSS±HHmm
+        received_at       INTEGER NOT NULL, -- ms epoch of received_date, for ordering
+        capabilities      TEXT NOT NULL,   -- JSON array
+        owner_user_id     TEXT REFERENCES users(id),
+        workbin_id        TEXT REFERENCES workbins(id),
+        workbin_owner     TEXT,
+        extra             TEXT NOT NULL,   -- JSON object
+        CHECK ((owner_user_id IS NULL) <> (workbin_id IS NULL)),
+        CHECK ((workbin_id IS NULL) = (workbin_owner IS NULL))
+      );
+      CREATE INDEX interactions_by_owner ON interactions(owner_user_id) WHERE owner_user_id IS NOT NULL;
+      CREATE INDEX interactions_by_instance ON interactions(workbin_id, workbin_owner, received_at)
+        WHERE workbin_id IS NOT NULL;
+    `,
+  },
+]
+
+/**
+ * Apply every migration not yet recorded, each in its own (immediate) transaction. Safe to call
+ * on every start and from several processes at once: each step re-checks under the write lock.
+ */
+export function runMigrations(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`)
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck()
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  )
+  const applied: number[] = []
+  const sorted = [...migrations].sort((a, b) => a.version - b.version)
+  for (const m of sorted) {
+    const step = db.transaction(() => {
+      if (isApplied.get(m.version) !== undefined) return false
+      db.exec(m.sql)
+      record.run(m.version, m.name, new Date().toISOString())
+      return true
+    })
+    if (step.immediate()) applied.push(m.version)
+  }
+  return applied
+}

@@ -1,0 +1,201 @@
+// Row shapes of the SQLite tables and their mapping to domain records (src/model.ts).
+
+import type {
+  AgentGroup,
+  ContactCenter,
+  HttpSession,
+  Interaction,
+  InteractionLocation,
+  MediaType,
+  Place,
+  Role,
+  User,
+  UserData,
+  Workbin,
+  WorkbinType,
+} from '../../model.ts'
+
+export interface ContactCenterRow {
+  id: string
+  name: string
+  features: string
+  version: number
+}
+
+export interface UserRow {
+  id: string
+  contact_center_id: string
+  user_name: string
+  password_hash: string
+  first_name: string
+  last_name: string
+  roles: string
+  place: string | null
+}
+
+export interface PlaceRow {
+  contact_center_id: string
+  name: string
+  place_groups: string
+}
+
+export interface AgentGroupRow {
+  contact_center_id: string
+  name: string
+  members: string
+  supervisors: string
+}
+
+export interface WorkbinRow {
+  id: string
+  contact_center_id: string
+  workbin_name: string
+  display_name: string
+  type: string
+}
+
+export interface SessionRow {
+  id: string
+  user_id: string
+  csrf_token: string
+  created_at: number
+  last_seen_at: number
+}
+
+export interface InteractionRow {
+  id: string
+  contact_center_id: string
+  media_type: string
+  openmedia_type: string | null
+  state: string
+  user_data: string
+  received_date: string
+  received_at: number
+  capabilities: string
+  owner_user_id: string | null
+  workbin_id: string | null
+  workbin_owner: string | null
+  extra: string
+}
+
+export function toContactCenter(r: ContactCenterRow): ContactCenter {
+  return { id: r.id, name: r.name, features: JSON.parse(r.features) as string[] }
+}
+
+export function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    contactCenterId: r.contact_center_id,
+    userName: r.user_name,
+    passwordHash: r.password_hash,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    roles: JSON.parse(r.roles) as Role[],
+    place: r.place,
+  }
+}
+
+export function fromUser(u: User): UserRow {
+  return {
+    id: u.id,
+    contact_center_id: u.contactCenterId,
+    user_name: u.userName,
+    password_hash: u.passwordHash,
+    first_name: u.firstName,
+    last_name: u.lastName,
+    roles: JSON.stringify(u.roles),
+    place: u.place,
+  }
+}
+
+export function toPlace(r: PlaceRow): Place {
+  return {
+    contactCenterId: r.contact_center_id,
+    name: r.name,
+    placeGroups: JSON.parse(r.place_groups) as string[],
+  }
+}
+
+export function toAgentGroup(r: AgentGroupRow): AgentGroup {
+  return {
+    contactCenterId: r.contact_center_id,
+    name: r.name,
+    members: JSON.parse(r.members) as string[],
+    supervisors: JSON.parse(r.supervisors) as string[],
+  }
+}
+
+export function toWorkbin(r: WorkbinRow): Workbin {
+  return {
+    id: r.id,
+    contactCenterId: r.contact_center_id,
+    workbinName: r.workbin_name,
+    displayName: r.display_name,
+    type: r.type as WorkbinType,
+  }
+}
+
+export function toSession(r: SessionRow): HttpSession {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    csrfToken: r.csrf_token,
+    createdAt: r.created_at,
+    lastSeenAt: r.last_seen_at,
+  }
+}
+
+/** The three location columns; NULLs compare with `IS` in compare-and-set statements. */
+export interface LocationColumns {
+  owner_user_id: string | null
+  workbin_id: string | null
+  workbin_owner: string | null
+}
+
+export function locationColumns(l: InteractionLocation): LocationColumns {
+  return l.kind === 'owner'
+    ? { owner_user_id: l.userId, workbin_id: null, workbin_owner: null }
+    : { owner_user_id: null, workbin_id: l.workbinId, workbin_owner: l.owner }
+}
+
+export function toInteraction(r: InteractionRow): Interaction {
+  const location: InteractionLocation =
+    r.owner_user_id !== null
+      ? { kind: 'owner', userId: r.owner_user_id }
+      : { kind: 'workbin', workbinId: r.workbin_id as string, owner: r.workbin_owner as string }
+  return {
+    id: r.id,
+    contactCenterId: r.contact_center_id,
+    mediaType: r.media_type as MediaType,
+    openmediaType: r.openmedia_type,
+    state: r.state,
+    userData: JSON.parse(r.user_data) as UserData,
+    receivedDate: r.received_date,
+    capabilities: JSON.parse(r.capabilities) as string[],
+    location,
+    extra: JSON.parse(r.extra) as Record<string, unknown>,
+  }
+}
+
+export function fromInteraction(i: Interaction): InteractionRow {
+  return {
+    id: i.id,
+    contact_center_id: i.contactCenterId,
+    media_type: i.mediaType,
+    openmedia_type: i.openmediaType,
+    state: i.state,
+    user_data: JSON.stringify(i.userData),
+    received_date: i.receivedDate,
+    received_at: receivedAt(i.receivedDate),
+    capabilities: JSON.stringify(i.capabilities),
+    ...locationColumns(i.location),
+    extra: JSON.stringify(i.extra),
+  }
+}
+
+/** ms epoch of a `yyyy-MM-dd HH:mm:ss.SSS±HHmm` date (0 when it does not parse). */
+export function receivedAt(date: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)([+-])(\d{2})(\d{2})$/.exec(date)
+  const t = m ? Date.parse(`${m[1]}T${m[2]}${m[3]}${m[4]}:${m[5]}`) : NaN
+  return Number.isNaN(t) ? 0 : t
+}

@@ -1,0 +1,347 @@
+// The SQLite adapter of the Store port (src/store/store.ts), on better-sqlite3.
+// better-sqlite3 is synchronous: each method runs its work in one transaction and returns a
+// settled promise, so the domain never holds a transaction across awaits.
+
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { errors } from '../../errors.ts'
+import type {
+  ContactCenter,
+  Directory,
+  HttpSession,
+  Interaction,
+  InteractionLocation,
+  MediaType,
+  Subscription,
+  User,
+  UserData,
+  WorkbinInstance,
+} from '../../model.ts'
+import type { MoveResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
+import { applyPlan } from './apply-plan.ts'
+import { runMigrations } from './migrations.ts'
+import type {
+  AgentGroupRow,
+  ContactCenterRow,
+  InteractionRow,
+  PlaceRow,
+  SessionRow,
+  UserRow,
+  WorkbinRow,
+} from './rows.ts'
+import {
+  fromInteraction,
+  locationColumns,
+  toAgentGroup,
+  toContactCenter,
+  toInteraction,
+  toPlace,
+  toSession,
+  toUser,
+  toWorkbin,
+} from './rows.ts'
+import { mapSqliteError } from './sqlite-errors.ts'
+import { prepareStatements, type Statements } from './statements.ts'
+
+const BUSY_TIMEOUT_MS = 5000
+
+export interface SqliteStore extends Store {
+  /** The underlying connection (tests and maintenance only). */
+  readonly db: Database.Database
+}
+
+/** Open (creating if needed) the SQLite database at `path` (`:memory:` for a private one). */
+export function createSqliteStore(path: string): SqliteStore {
+  if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) {
+    mkdirSync(dirname(path), { recursive: true })
+  }
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+  db.pragma('foreign_keys = ON')
+  db.pragma('synchronous = NORMAL')
+  return new SqliteStoreImpl(db)
+}
+
+class SqliteStoreImpl implements SqliteStore {
+  readonly db: Database.Database
+  #stmts: Statements | undefined
+
+  constructor(db: Database.Database) {
+    this.db = db
+  }
+
+  /** Statements are prepared once, on first use (after migrate() has created the tables). */
+  private get s(): Statements {
+    this.#stmts ??= prepareStatements(this.db)
+    return this.#stmts
+  }
+
+  private read<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred()
+  }
+
+  private write<T>(what: string, fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate()
+    } catch (err) {
+      throw mapSqliteError(err, what)
+    }
+  }
+
+  async migrate(): Promise<void> {
+    runMigrations(this.db)
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close()
+  }
+
+  // --- provisioning -----------------------------------------------------------------------
+
+  async isEmpty(): Promise<boolean> {
+    return this.s.anyContactCenter.get() === undefined
+  }
+
+  async applyProvisioning(plan: ProvisionPlan): Promise<ProvisionResult> {
+    // contract §7: all-or-nothing — one transaction for the whole plan.
+    return this.write('provisioning', () => applyPlan(this.s, plan))
+  }
+
+  // --- directory --------------------------------------------------------------------------
+
+  async listContactCenters(): Promise<ContactCenter[]> {
+    return (this.s.allContactCenters.all() as ContactCenterRow[]).map(toContactCenter)
+  }
+
+  async getUserByName(userName: string): Promise<User | undefined> {
+    const row = this.s.userByName.get(userName) as UserRow | undefined
+    return row && toUser(row)
+  }
+
+  async getUser(id: string): Promise<User | undefined> {
+    const row = this.s.user.get(id) as UserRow | undefined
+    return row && toUser(row)
+  }
+
+  async getContactCenter(id: string): Promise<ContactCenter | undefined> {
+    const row = this.s.contactCenter.get(id) as ContactCenterRow | undefined
+    return row && toContactCenter(row)
+  }
+
+  async getDirectoryVersion(contactCenterId: string): Promise<number | undefined> {
+    return this.s.directoryVersion.get(contactCenterId) as number | undefined
+  }
+
+  async getDirectory(contactCenterId: string): Promise<Directory | undefined> {
+    return this.read(() => {
+      const cc = this.s.contactCenter.get(contactCenterId) as ContactCenterRow | undefined
+      if (!cc) return undefined
+      return {
+        contactCenter: toContactCenter(cc),
+        version: cc.version,
+        users: (this.s.usersOf.all(cc.id) as UserRow[]).map(toUser),
+        places: (this.s.placesOf.all(cc.id) as PlaceRow[]).map(toPlace),
+        placeGroups: (this.s.placeGroupsOf.all(cc.id) as { name: string }[]).map((r) => ({
+          contactCenterId: cc.id,
+          name: r.name,
+        })),
+        agentGroups: (this.s.agentGroupsOf.all(cc.id) as AgentGroupRow[]).map(toAgentGroup),
+        workbins: (this.s.workbinsOf.all(cc.id) as WorkbinRow[]).map(toWorkbin),
+      }
+    })
+  }
+
+  // --- per-user state ---------------------------------------------------------------------
+
+  async getCurrentPlace(userId: string): Promise<string | null> {
+    return (this.s.currentPlace.get(userId) as string | null | undefined) ?? null
+  }
+
+  async setCurrentPlace(userId: string, place: string | null): Promise<void> {
+    this.write(`user ${userId}`, () => this.s.setCurrentPlace.run(userId, place))
+  }
+
+  async nextReferenceIds(userId: string, count: number): Promise<number[]> {
+    if (!Number.isInteger(count) || count < 0) throw errors.invalid(`invalid count ${count}`)
+    if (count === 0) return []
+    // One UPSERT reserves the whole range; the counter is persisted, so ids survive restarts.
+    const last = this.write(`user ${userId}`, () =>
+      this.s.reserveReferenceIds.get({ userId, count }),
+    ) as number
+    return Array.from({ length: count }, (_, i) => last - count + 1 + i)
+  }
+
+  // --- HTTP sessions ----------------------------------------------------------------------
+
+  async createSession(session: HttpSession): Promise<void> {
+    this.write(`session for user ${session.userId}`, () =>
+      this.s.insertSession.run({
+        id: session.id,
+        user_id: session.userId,
+        csrf_token: session.csrfToken,
+        created_at: session.createdAt,
+        last_seen_at: session.lastSeenAt,
+      }),
+    )
+  }
+
+  async getSession(id: string): Promise<HttpSession | undefined> {
+    const row = this.s.session.get(id) as SessionRow | undefined
+    return row && toSession(row)
+  }
+
+  async touchSession(id: string, at: number): Promise<void> {
+    this.write('session', () => this.s.touchSession.run(at, id))
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    this.write('session', () => this.s.deleteSession.run(id))
+  }
+
+  async deleteSessionsIdleSince(before: number): Promise<number> {
+    return this.write('sessions', () => this.s.deleteIdleSessions.run(before).changes)
+  }
+
+  async deleteSessionsOfUser(userId: string): Promise<number> {
+    return this.write('sessions', () => this.s.deleteUserSessions.run(userId).changes)
+  }
+
+  // --- subscriptions (contract §2: they belong to the user) -------------------------------
+
+  async addSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<void> {
+    this.write(`subscriptions of user ${userId}`, () => {
+      for (const i of instances) this.s.insertSubscription.run(userId, i.workbinId, i.owner)
+    })
+  }
+
+  async removeSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<boolean[]> {
+    return this.write(`subscriptions of user ${userId}`, () =>
+      instances.map((i) => this.s.deleteSubscription.run(userId, i.workbinId, i.owner).changes > 0),
+    )
+  }
+
+  async removeAllSubscriptions(userId: string): Promise<Subscription[]> {
+    return this.write(`subscriptions of user ${userId}`, () => {
+      const subs = this.subscriptionsOf(userId)
+      this.s.deleteSubscriptionsOf.run(userId)
+      return subs
+    })
+  }
+
+  async listSubscriptions(userId: string): Promise<Subscription[]> {
+    return this.subscriptionsOf(userId)
+  }
+
+  private subscriptionsOf(userId: string): Subscription[] {
+    const rows = this.s.subscriptionsOf.all(userId) as { workbin_id: string; owner: string }[]
+    return rows.map((r) => ({ userId, instance: { workbinId: r.workbin_id, owner: r.owner } }))
+  }
+
+  async listSubscribers(instance: WorkbinInstance): Promise<string[]> {
+    return this.s.subscribers.all(instance.workbinId, instance.owner) as string[]
+  }
+
+  // --- interactions -----------------------------------------------------------------------
+
+  async createInteraction(interaction: Interaction): Promise<void> {
+    // A duplicate id fails with SQLITE_CONSTRAINT_PRIMARYKEY → ALREADY_EXISTS (18).
+    this.write(`interaction ${interaction.id}`, () =>
+      this.s.insertInteraction.run(fromInteraction(interaction)),
+    )
+  }
+
+  async getInteraction(contactCenterId: string, id: string): Promise<Interaction | undefined> {
+    const row = this.s.interaction.get(contactCenterId, id) as InteractionRow | undefined
+    return row && toInteraction(row)
+  }
+
+  async listOwnedInteractions(
+    contactCenterId: string,
+    userId: string,
+    mediaTypes?: MediaType[],
+  ): Promise<Interaction[]> {
+    const rows = this.s.ownedInteractions.all(contactCenterId, userId) as InteractionRow[]
+    return filterMedia(rows, mediaTypes).map(toInteraction)
+  }
+
+  async listWorkbinContent(
+    contactCenterId: string,
+    instance: WorkbinInstance,
+    mediaTypes?: MediaType[],
+  ): Promise<Interaction[]> {
+    const rows = this.s.workbinContent.all(
+      contactCenterId,
+      instance.workbinId,
+      instance.owner,
+    ) as InteractionRow[]
+    return filterMedia(rows, mediaTypes).map(toInteraction)
+  }
+
+  async countWorkbinContent(
+    contactCenterId: string,
+    instances: WorkbinInstance[],
+  ): Promise<number[]> {
+    return this.read(() =>
+      instances.map(
+        (i) => this.s.countWorkbinContent.get(contactCenterId, i.workbinId, i.owner) as number,
+      ),
+    )
+  }
+
+  async moveInteraction(
+    contactCenterId: string,
+    id: string,
+    expected: InteractionLocation,
+    next: InteractionLocation,
+    patch: { state: string; capabilities: string[]; userData: UserData },
+  ): Promise<MoveResult> {
+    return this.write(`interaction ${id}`, () => {
+      const nextCols = locationColumns(next)
+      const { changes } = this.s.moveInteraction.run({
+        contact_center_id: contactCenterId,
+        id,
+        ...locationColumns(expected),
+        next_owner_user_id: nextCols.owner_user_id,
+        next_workbin_id: nextCols.workbin_id,
+        next_workbin_owner: nextCols.workbin_owner,
+        state: patch.state,
+        capabilities: JSON.stringify(patch.capabilities),
+        user_data: JSON.stringify(patch.userData),
+      })
+      return this.casResult(contactCenterId, id, changes)
+    })
+  }
+
+  async updateUserData(
+    contactCenterId: string,
+    id: string,
+    expected: InteractionLocation,
+    userData: UserData,
+  ): Promise<MoveResult> {
+    return this.write(`interaction ${id}`, () => {
+      const { changes } = this.s.updateUserData.run({
+        contact_center_id: contactCenterId,
+        id,
+        ...locationColumns(expected),
+        user_data: JSON.stringify(userData),
+      })
+      return this.casResult(contactCenterId, id, changes)
+    })
+  }
+
+  private casResult(contactCenterId: string, id: string, changes: number): MoveResult {
+    const row = this.s.interaction.get(contactCenterId, id) as InteractionRow | undefined
+    if (!row) return { ok: false, reason: 'not_found' }
+    const current = toInteraction(row)
+    return changes === 1
+      ? { ok: true, interaction: current }
+      : { ok: false, reason: 'location_changed', current }
+  }
+}
+
+function filterMedia(rows: InteractionRow[], mediaTypes?: MediaType[]): InteractionRow[] {
+  if (!mediaTypes) return rows
+  return rows.filter((r) => mediaTypes.includes(r.media_type as MediaType))
+}

@@ -1,0 +1,145 @@
+// Every SQL statement of the adapter, prepared once (after migrations have created the tables).
+
+import type Database from 'better-sqlite3'
+
+export function prepareStatements(db: Database.Database) {
+  const p = (sql: string) => db.prepare(sql)
+  return {
+    // contact centers
+    anyContactCenter: p('SELECT 1 FROM contact_centers LIMIT 1').pluck(),
+    allContactCenters: p('SELECT * FROM contact_centers ORDER BY rowid'),
+    contactCenter: p('SELECT * FROM contact_centers WHERE id = ?'),
+    insertContactCenter: p(
+      'INSERT INTO contact_centers (id, name, features, version) VALUES (@id, @name, @features, 1)',
+    ),
+    updateContactCenter: p(
+      'UPDATE contact_centers SET name = @name, features = @features WHERE id = @id',
+    ),
+    bumpVersion: p('UPDATE contact_centers SET version = version + 1 WHERE id = ?'),
+    directoryVersion: p('SELECT version FROM contact_centers WHERE id = ?').pluck(),
+
+    // place groups, places, agent groups
+    placeGroupsOf: p('SELECT * FROM place_groups WHERE contact_center_id = ? ORDER BY rowid'),
+    placeGroup: p('SELECT 1 FROM place_groups WHERE contact_center_id = ? AND name = ?').pluck(),
+    insertPlaceGroup: p('INSERT INTO place_groups (contact_center_id, name) VALUES (?, ?)'),
+    placesOf: p('SELECT * FROM places WHERE contact_center_id = ? ORDER BY rowid'),
+    place: p('SELECT * FROM places WHERE contact_center_id = ? AND name = ?'),
+    insertPlace: p(
+      'INSERT INTO places (contact_center_id, name, place_groups) VALUES (@contact_center_id, @name, @place_groups)',
+    ),
+    updatePlace: p(
+      'UPDATE places SET place_groups = @place_groups WHERE contact_center_id = @contact_center_id AND name = @name',
+    ),
+    agentGroupsOf: p('SELECT * FROM agent_groups WHERE contact_center_id = ? ORDER BY rowid'),
+    agentGroup: p('SELECT * FROM agent_groups WHERE contact_center_id = ? AND name = ?'),
+    insertAgentGroup: p(
+      `INSERT INTO agent_groups (contact_center_id, name, members, supervisors)
+       VALUES (@contact_center_id, @name, @members, @supervisors)`,
+    ),
+    updateAgentGroup: p(
+      `UPDATE agent_groups SET members = @members, supervisors = @supervisors
+       WHERE contact_center_id = @contact_center_id AND name = @name`,
+    ),
+
+    // users
+    usersOf: p('SELECT * FROM users WHERE contact_center_id = ? ORDER BY rowid'),
+    user: p('SELECT * FROM users WHERE id = ?'),
+    userByName: p('SELECT * FROM users WHERE user_name = ?'),
+    insertUser: p(
+      `INSERT INTO users (id, contact_center_id, user_name, password_hash, first_name, last_name, roles, place)
+       VALUES (@id, @contact_center_id, @user_name, @password_hash, @first_name, @last_name, @roles, @place)`,
+    ),
+    updateUser: p(
+      `UPDATE users SET user_name = @user_name, password_hash = @password_hash, first_name = @first_name,
+       last_name = @last_name, roles = @roles, place = @place WHERE id = @id`,
+    ),
+
+    // workbins
+    workbinsOf: p('SELECT * FROM workbins WHERE contact_center_id = ? ORDER BY rowid'),
+    workbin: p('SELECT * FROM workbins WHERE id = ?'),
+    insertWorkbin: p(
+      `INSERT INTO workbins (id, contact_center_id, workbin_name, display_name, type)
+       VALUES (@id, @contact_center_id, @workbin_name, @display_name, @type)`,
+    ),
+    updateWorkbin: p(
+      'UPDATE workbins SET workbin_name = @workbin_name, display_name = @display_name, type = @type WHERE id = @id',
+    ),
+
+    // per-user state
+    currentPlace: p('SELECT current_place FROM user_state WHERE user_id = ?').pluck(),
+    setCurrentPlace: p(
+      `INSERT INTO user_state (user_id, current_place) VALUES (?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET current_place = excluded.current_place`,
+    ),
+    reserveReferenceIds: p(
+      `INSERT INTO user_state (user_id, last_reference_id) VALUES (@userId, @count)
+       ON CONFLICT (user_id) DO UPDATE SET last_reference_id = last_reference_id + @count
+       RETURNING last_reference_id`,
+    ).pluck(),
+
+    // HTTP sessions
+    insertSession: p(
+      `INSERT INTO http_sessions (id, user_id, csrf_token, created_at, last_seen_at)
+       VALUES (@id, @user_id, @csrf_token, @created_at, @last_seen_at)`,
+    ),
+    session: p('SELECT * FROM http_sessions WHERE id = ?'),
+    touchSession: p('UPDATE http_sessions SET last_seen_at = ? WHERE id = ?'),
+    deleteSession: p('DELETE FROM http_sessions WHERE id = ?'),
+    deleteIdleSessions: p('DELETE FROM http_sessions WHERE last_seen_at < ?'),
+    deleteUserSessions: p('DELETE FROM http_sessions WHERE user_id = ?'),
+
+    // subscriptions
+    insertSubscription: p(
+      'INSERT INTO subscriptions (user_id, workbin_id, owner) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    deleteSubscription: p(
+      'DELETE FROM subscriptions WHERE user_id = ? AND workbin_id = ? AND owner = ?',
+    ),
+    subscriptionsOf: p(
+      'SELECT workbin_id, owner FROM subscriptions WHERE user_id = ? ORDER BY rowid',
+    ),
+    deleteSubscriptionsOf: p('DELETE FROM subscriptions WHERE user_id = ?'),
+    subscribers: p(
+      'SELECT user_id FROM subscriptions WHERE workbin_id = ? AND owner = ? ORDER BY rowid',
+    ).pluck(),
+
+    // interactions
+    insertInteraction: p(
+      `INSERT INTO interactions (id, contact_center_id, media_type, openmedia_type, state, user_data,
+         received_date, received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra)
+       VALUES (@id, @contact_center_id, @media_type, @openmedia_type, @state, @user_data,
+         @received_date, @received_at, @capabilities, @owner_user_id, @workbin_id, @workbin_owner, @extra)`,
+    ),
+    interactionAnyContactCenter: p('SELECT * FROM interactions WHERE id = ?'),
+    interaction: p('SELECT * FROM interactions WHERE contact_center_id = ? AND id = ?'),
+    ownedInteractions: p(
+      `SELECT * FROM interactions WHERE contact_center_id = ? AND owner_user_id = ?
+       ORDER BY received_at, id`,
+    ),
+    workbinContent: p(
+      `SELECT * FROM interactions WHERE contact_center_id = ? AND workbin_id = ? AND workbin_owner = ?
+       ORDER BY received_at, id`,
+    ),
+    countWorkbinContent: p(
+      `SELECT count(*) FROM interactions
+       WHERE contact_center_id = ? AND workbin_id = ? AND workbin_owner = ?`,
+    ).pluck(),
+    // Compare-and-set on the location: the WHERE clause is the "expected" location.
+    moveInteraction: p(
+      `UPDATE interactions SET owner_user_id = @next_owner_user_id, workbin_id = @next_workbin_id,
+         workbin_owner = @next_workbin_owner, state = @state, capabilities = @capabilities,
+         user_data = @user_data
+       WHERE contact_center_id = @contact_center_id AND id = @id
+         AND owner_user_id IS @owner_user_id AND workbin_id IS @workbin_id
+         AND workbin_owner IS @workbin_owner`,
+    ),
+    updateUserData: p(
+      `UPDATE interactions SET user_data = @user_data
+       WHERE contact_center_id = @contact_center_id AND id = @id
+         AND owner_user_id IS @owner_user_id AND workbin_id IS @workbin_id
+         AND workbin_owner IS @workbin_owner`,
+    ),
+  }
+}
+
+export type Statements = ReturnType<typeof prepareStatements>

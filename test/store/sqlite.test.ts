@@ -1,0 +1,160 @@
+// The store contract on a real SQLite file, plus what is specific to the SQLite adapter:
+// migrations, reopening a file, pragmas, error mapping.
+
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { GwsError, StatusCode } from '../../src/errors.ts'
+import { MIGRATIONS, runMigrations } from '../../src/store/sqlite/migrations.ts'
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { AGENT1, basePlan, CC, interaction } from './fixtures.ts'
+import { storeContract } from './store-contract.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'workbins-sqlite-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+let n = 0
+const freshPath = () => join(dir, `db-${++n}.sqlite`)
+
+storeContract('sqlite file', () => createSqliteStore(freshPath()))
+storeContract('sqlite :memory:', () => createSqliteStore(':memory:'))
+
+describe('SQLite adapter', () => {
+  it('creates the parent directory and uses WAL, busy_timeout and foreign keys', async () => {
+    const path = join(dir, 'nested', 'deeper', 'w.db')
+    const store = createSqliteStore(path)
+    try {
+      await store.migrate()
+      assert.ok(existsSync(path))
+      assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal')
+      assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1)
+      assert.ok((store.db.pragma('busy_timeout', { simple: true }) as number) >= 1000)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('records each migration once and keeps data across reopen', async () => {
+    const path = freshPath()
+    const a = createSqliteStore(path)
+    await a.migrate()
+    await a.applyProvisioning(basePlan())
+    await a.addSubscriptions(AGENT1, [
+      { workbinId: basePlan().contactCenters[0]!.workbins[0]!.id, owner: AGENT1 },
+    ])
+    await a.close()
+
+    const b = createSqliteStore(path)
+    try {
+      await b.migrate()
+      await b.migrate()
+      const versions = b.db
+        .prepare('SELECT version FROM schema_migrations ORDER BY version')
+        .pluck()
+        .all()
+      assert.deepEqual(
+        versions,
+        MIGRATIONS.map((m) => m.version),
+      )
+      assert.equal(await b.isEmpty(), false)
+      assert.equal((await b.getUser(AGENT1))?.userName, 'agent1')
+      assert.equal((await b.listSubscriptions(AGENT1)).length, 1)
+      const r = await b.applyProvisioning(basePlan())
+      assert.ok(Object.values(r.changed).every((v) => v === 0))
+    } finally {
+      await b.close()
+    }
+  })
+
+  it('keeps reference ids increasing across reopen', async () => {
+    const path = freshPath()
+    const a = createSqliteStore(path)
+    await a.migrate()
+    await a.applyProvisioning(basePlan())
+    const first = await a.nextReferenceIds(AGENT1, 3)
+    await a.close()
+    const b = createSqliteStore(path)
+    try {
+      await b.migrate()
+      const next = await b.nextReferenceIds(AGENT1, 1)
+      assert.ok(next[0]! > first[2]!, `${next} after ${first}`)
+    } finally {
+      await b.close()
+    }
+  })
+
+  it('applies a later migration without re-running earlier ones', async () => {
+    const path = freshPath()
+    const a = createSqliteStore(path)
+    await a.migrate()
+    await a.applyProvisioning(basePlan())
+    const extra = [
+      ...MIGRATIONS,
+      { version: 9999, name: 'test addition', sql: 'CREATE TABLE test_added (x INTEGER)' },
+    ]
+    assert.deepEqual(runMigrations(a.db, extra), [9999])
+    assert.deepEqual(runMigrations(a.db, extra), [])
+    assert.equal(await a.isEmpty(), false)
+    await a.close()
+  })
+
+  it('rolls back a failing migration whole', async () => {
+    const store = createSqliteStore(':memory:')
+    await store.migrate()
+    const bad = [
+      ...MIGRATIONS,
+      { version: 9998, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nope' },
+    ]
+    assert.throws(() => runMigrations(store.db, bad))
+    const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").all()
+    assert.deepEqual(tables, [])
+    const v = store.db.prepare('SELECT 1 FROM schema_migrations WHERE version = 9998').get()
+    assert.equal(v, undefined)
+    await store.close()
+  })
+
+  it('lets exactly one of two connections win a pull on the same file', async () => {
+    const path = freshPath()
+    const a = createSqliteStore(path)
+    await a.migrate()
+    await a.applyProvisioning(basePlan())
+    const b = createSqliteStore(path)
+    await b.migrate()
+    try {
+      const from = {
+        kind: 'workbin' as const,
+        workbinId: basePlan().contactCenters[0]!.workbins[0]!.id,
+        owner: AGENT1,
+      }
+      const patch = { state: 'Processing', capabilities: [], userData: {} }
+      const results = await Promise.all([
+        a.moveInteraction(CC, '0001BaBFVPR20035', from, { kind: 'owner', userId: AGENT1 }, patch),
+        b.moveInteraction(CC, '0001BaBFVPR20035', from, { kind: 'owner', userId: AGENT1 }, patch),
+      ])
+      assert.deepEqual(results.map((r) => r.ok).sort(), [false, true])
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('maps constraint failures to GwsError by code', async () => {
+    const store = createSqliteStore(':memory:')
+    await store.migrate()
+    await store.applyProvisioning(basePlan())
+    await assert.rejects(
+      store.createInteraction(
+        interaction('FKFKFKFKFKFKFKFK', {
+          location: { kind: 'workbin', workbinId: 'no-such-workbin', owner: AGENT1 },
+        }),
+      ),
+      (e: unknown) => e instanceof GwsError && e.statusCode === StatusCode.INVALID_PARAMETER,
+    )
+    await assert.rejects(
+      store.nextReferenceIds('0'.repeat(32), 1),
+      (e: unknown) => e instanceof GwsError && e.statusCode === StatusCode.INVALID_PARAMETER,
+    )
+    await store.close()
+  })
+})

@@ -1,0 +1,479 @@
+// The Store contract suite (src/store/store.ts): every adapter runs it, e.g.
+//   storeContract('sqlite file', () => createSqliteStore(path))
+// `create` must return a fresh, empty store; the suite migrates and closes it.
+
+import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { GwsError, StatusCode } from '../../src/errors.ts'
+import type { InteractionLocation } from '../../src/model.ts'
+import type { Store } from '../../src/store/store.ts'
+import {
+  AGENT1,
+  AGENT2,
+  basePlan,
+  CC,
+  CC2,
+  interaction,
+  OTHER,
+  SUP1,
+  user,
+  WB_AGENT,
+  WB_GROUP,
+  WB_OTHER,
+} from './fixtures.ts'
+
+function isGws(code: number) {
+  return (err: unknown) => err instanceof GwsError && err.statusCode === code
+}
+
+const inAgentWb: InteractionLocation = { kind: 'workbin', workbinId: WB_AGENT, owner: AGENT1 }
+const ownedByAgent2: InteractionLocation = { kind: 'owner', userId: AGENT2 }
+
+export function storeContract(name: string, create: () => Store | Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store
+
+    beforeEach(async () => {
+      store = await create()
+      await store.migrate()
+    })
+    afterEach(async () => {
+      await store.close()
+    })
+
+    describe('migrate and provisioning', () => {
+      it('migrate is safe to call again', async () => {
+        await store.migrate()
+        assert.equal(await store.isEmpty(), true)
+      })
+
+      it('applies a plan, reports what changed, and a second apply changes nothing', async () => {
+        assert.equal(await store.isEmpty(), true)
+        const first = await store.applyProvisioning(basePlan())
+        assert.deepEqual(first.changed, {
+          contactCenters: 2,
+          placeGroups: 1,
+          places: 1,
+          users: 4,
+          agentGroups: 1,
+          workbins: 3,
+          interactions: 1,
+        })
+        assert.equal(await store.isEmpty(), false)
+        const v1 = await store.getDirectoryVersion(CC)
+        const second = await store.applyProvisioning(basePlan())
+        assert.ok(
+          Object.values(second.changed).every((n) => n === 0),
+          JSON.stringify(second),
+        )
+        assert.equal(await store.getDirectoryVersion(CC), v1)
+      })
+
+      it('bumps the directory version of the changed contact center only', async () => {
+        await store.applyProvisioning(basePlan())
+        const v1 = (await store.getDirectoryVersion(CC)) as number
+        const v2 = (await store.getDirectoryVersion(CC2)) as number
+        const plan = basePlan()
+        plan.contactCenters[0]!.users[1]!.firstName = 'Renamed'
+        const r = await store.applyProvisioning(plan)
+        assert.equal(r.changed.users, 1)
+        assert.equal(await store.getDirectoryVersion(CC), v1 + 1)
+        assert.equal(await store.getDirectoryVersion(CC2), v2)
+        assert.equal((await store.getUser(AGENT2))?.firstName, 'Renamed')
+        assert.equal(await store.getDirectoryVersion('nope'), undefined)
+      })
+
+      it('reads the directory back', async () => {
+        await store.applyProvisioning(basePlan())
+        const dir = await store.getDirectory(CC)
+        assert.ok(dir)
+        assert.deepEqual(dir.contactCenter, { id: CC, name: 'Demo', features: ['api-multimedia'] })
+        assert.deepEqual(
+          dir.users.map((u) => u.userName),
+          ['agent1', 'agent2', 'sup1'],
+        )
+        assert.deepEqual(dir.places, [
+          { contactCenterId: CC, name: 'Place_7001', placeGroups: ['North'] },
+        ])
+        assert.deepEqual(dir.placeGroups, [{ contactCenterId: CC, name: 'North' }])
+        assert.deepEqual(dir.agentGroups, [
+          { contactCenterId: CC, name: 'Sales', members: [AGENT1, AGENT2], supervisors: [SUP1] },
+        ])
+        assert.deepEqual(
+          dir.workbins.map((w) => [w.id, w.type]),
+          [
+            [WB_AGENT, 'Agent'],
+            [WB_GROUP, 'AgentGroup'],
+          ],
+        )
+        assert.equal(await store.getDirectory('unknown'), undefined)
+        assert.deepEqual(
+          (await store.listContactCenters()).map((c) => c.id),
+          [CC, CC2],
+        )
+      })
+
+      it('finds users by id and by name, and contact centers by id', async () => {
+        await store.applyProvisioning(basePlan())
+        assert.deepEqual(
+          await store.getUser(AGENT1),
+          user(AGENT1, 'agent1', CC, { place: 'Place_7001' }),
+        )
+        assert.equal((await store.getUserByName('other1'))?.contactCenterId, CC2)
+        assert.equal(await store.getUserByName('nobody'), undefined)
+        assert.equal(await store.getUser('f'.repeat(32)), undefined)
+        assert.deepEqual(await store.getContactCenter(CC2), {
+          id: CC2,
+          name: 'Other',
+          features: [],
+        })
+        assert.equal(await store.getContactCenter('x'), undefined)
+      })
+
+      it('keeps userName unique across contact centers, all-or-nothing', async () => {
+        await store.applyProvisioning(basePlan())
+        const before = await store.getDirectory(CC2)
+        const plan = basePlan()
+        plan.contactCenters[1]!.workbins[0]!.displayName = 'Changed'
+        plan.contactCenters[1]!.users.push(user('c'.repeat(32), 'agent1', CC2))
+        await assert.rejects(store.applyProvisioning(plan), isGws(StatusCode.ALREADY_EXISTS))
+        assert.deepEqual(await store.getDirectory(CC2), before)
+      })
+
+      it('refuses a user or workbin id owned by another contact center', async () => {
+        await store.applyProvisioning(basePlan())
+        const plan = basePlan()
+        plan.contactCenters[1]!.users.push(user(AGENT1, 'agent1', CC2))
+        await assert.rejects(store.applyProvisioning(plan), isGws(StatusCode.ALREADY_EXISTS))
+        const plan2 = basePlan()
+        plan2.contactCenters[1]!.workbins.push({
+          ...plan2.contactCenters[0]!.workbins[0]!,
+          contactCenterId: CC2,
+        })
+        await assert.rejects(store.applyProvisioning(plan2), isGws(StatusCode.ALREADY_EXISTS))
+        assert.equal((await store.getUser(AGENT1))?.contactCenterId, CC)
+      })
+
+      it('leaves an existing interaction where it is', async () => {
+        await store.applyProvisioning(basePlan())
+        const moved = await store.moveInteraction(
+          CC,
+          '0001BaBFVPR20035',
+          inAgentWb,
+          ownedByAgent2,
+          {
+            state: 'Processing',
+            capabilities: ['Complete'],
+            userData: {},
+          },
+        )
+        assert.equal(moved.ok, true)
+        const r = await store.applyProvisioning(basePlan())
+        assert.equal(r.changed.interactions, 0)
+        assert.deepEqual(
+          (await store.getInteraction(CC, '0001BaBFVPR20035'))?.location,
+          ownedByAgent2,
+        )
+      })
+    })
+
+    describe('per-user state', () => {
+      beforeEach(async () => {
+        await store.applyProvisioning(basePlan())
+      })
+
+      it('keeps the current place', async () => {
+        assert.equal(await store.getCurrentPlace(AGENT1), null)
+        await store.setCurrentPlace(AGENT1, 'Place_7001')
+        assert.equal(await store.getCurrentPlace(AGENT1), 'Place_7001')
+        await store.setCurrentPlace(AGENT1, null)
+        assert.equal(await store.getCurrentPlace(AGENT1), null)
+      })
+
+      it('reserves strictly increasing positive reference ids per user', async () => {
+        const a = await store.nextReferenceIds(AGENT1, 1)
+        const b = await store.nextReferenceIds(AGENT1, 3)
+        const c = await store.nextReferenceIds(AGENT1, 1)
+        const all = [...a, ...b, ...c]
+        assert.equal(all.length, 5)
+        assert.ok(all[0]! > 0)
+        for (let i = 1; i < all.length; i++) assert.ok(all[i]! > all[i - 1]!, `${all}`)
+        assert.deepEqual(await store.nextReferenceIds(AGENT1, 0), [])
+        const other = await store.nextReferenceIds(AGENT2, 1)
+        assert.ok(other[0]! > 0)
+      })
+
+      it('hands out distinct ids to concurrent callers', async () => {
+        const batches = await Promise.all(
+          Array.from({ length: 10 }, () => store.nextReferenceIds(AGENT1, 2)),
+        )
+        const all = batches.flat()
+        assert.equal(new Set(all).size, 20)
+      })
+    })
+
+    describe('HTTP sessions', () => {
+      beforeEach(async () => {
+        await store.applyProvisioning(basePlan())
+      })
+      const session = (id: string, userId = AGENT1, lastSeenAt = 1000) => ({
+        id,
+        userId,
+        csrfToken: `csrf-${id}`,
+        createdAt: 500,
+        lastSeenAt,
+      })
+
+      it('creates, reads, touches and deletes', async () => {
+        await store.createSession(session('s1'))
+        assert.deepEqual(await store.getSession('s1'), session('s1'))
+        await store.touchSession('s1', 2000)
+        assert.equal((await store.getSession('s1'))?.lastSeenAt, 2000)
+        await store.deleteSession('s1')
+        assert.equal(await store.getSession('s1'), undefined)
+      })
+
+      it('refuses a duplicate session id', async () => {
+        await store.createSession(session('s1'))
+        await assert.rejects(store.createSession(session('s1')), isGws(StatusCode.ALREADY_EXISTS))
+      })
+
+      it('expires idle sessions and drops a user’s sessions', async () => {
+        await store.createSession(session('old', AGENT1, 100))
+        await store.createSession(session('new', AGENT1, 5000))
+        await store.createSession(session('b1', AGENT2, 5000))
+        await store.createSession(session('b2', AGENT2, 6000))
+        assert.equal(await store.deleteSessionsIdleSince(1000), 1)
+        assert.equal(await store.getSession('old'), undefined)
+        assert.ok(await store.getSession('new'))
+        assert.equal(await store.deleteSessionsOfUser(AGENT2), 2)
+        assert.equal(await store.getSession('b1'), undefined)
+        assert.ok(await store.getSession('new'))
+      })
+    })
+
+    describe('subscriptions', () => {
+      beforeEach(async () => {
+        await store.applyProvisioning(basePlan())
+      })
+      const mine = { workbinId: WB_AGENT, owner: AGENT1 }
+      const group = { workbinId: WB_GROUP, owner: 'Sales' }
+
+      it('adds idempotently and lists per user and per instance', async () => {
+        await store.addSubscriptions(AGENT1, [mine, group])
+        await store.addSubscriptions(AGENT1, [mine])
+        await store.addSubscriptions(SUP1, [mine])
+        assert.deepEqual(await store.listSubscriptions(AGENT1), [
+          { userId: AGENT1, instance: mine },
+          { userId: AGENT1, instance: group },
+        ])
+        assert.deepEqual((await store.listSubscribers(mine)).sort(), [AGENT1, SUP1].sort())
+        assert.deepEqual(await store.listSubscribers(group), [AGENT1])
+        assert.deepEqual(await store.listSubscribers({ workbinId: WB_AGENT, owner: AGENT2 }), [])
+      })
+
+      it('removes and says which existed', async () => {
+        await store.addSubscriptions(AGENT1, [mine])
+        assert.deepEqual(await store.removeSubscriptions(AGENT1, [group, mine, mine]), [
+          false,
+          true,
+          false,
+        ])
+        assert.deepEqual(await store.listSubscriptions(AGENT1), [])
+      })
+
+      it('removes all of a user’s subscriptions and returns them', async () => {
+        await store.addSubscriptions(AGENT1, [mine, group])
+        await store.addSubscriptions(SUP1, [mine])
+        const removed = await store.removeAllSubscriptions(AGENT1)
+        assert.equal(removed.length, 2)
+        assert.deepEqual(await store.listSubscriptions(AGENT1), [])
+        assert.deepEqual(await store.listSubscribers(mine), [SUP1])
+      })
+    })
+
+    describe('interactions', () => {
+      beforeEach(async () => {
+        await store.applyProvisioning(basePlan())
+      })
+
+      it('creates and reads back exactly, within its contact center only', async () => {
+        const ixn = interaction('AAAAAAAAAAAAAAA1', {
+          mediaType: 'openmedia',
+          openmediaType: 'promotion',
+          userData: { a: 'x', n: 3, z: null },
+          extra: { subject: 'Hi', to: ['a@b.c'] },
+        })
+        await store.createInteraction(ixn)
+        assert.deepEqual(await store.getInteraction(CC, ixn.id), ixn)
+        assert.equal(await store.getInteraction(CC2, ixn.id), undefined)
+        assert.equal(await store.getInteraction(CC, 'BBBBBBBBBBBBBBB1'), undefined)
+      })
+
+      it('refuses a taken id with ALREADY_EXISTS (18)', async () => {
+        await assert.rejects(
+          store.createInteraction(interaction('0001BaBFVPR20035')),
+          isGws(StatusCode.ALREADY_EXISTS),
+        )
+      })
+
+      it('lists workbin content oldest first (across time zones) and filters by media', async () => {
+        // 10:00+0300 = 07:00Z is older than 08:00+0000
+        await store.createInteraction(
+          interaction('AAAAAAAAAAAAAAA1', { receivedDate: '2020-01-01 08:00:00.000+0000' }),
+        )
+        await store.createInteraction(
+          interaction('AAAAAAAAAAAAAAA2', {
+            receivedDate: '2020-01-01 10:00:00.000+0300',
+            mediaType: 'email',
+          }),
+        )
+        const content = await store.listWorkbinContent(CC, { workbinId: WB_AGENT, owner: AGENT1 })
+        assert.deepEqual(
+          content.map((i) => i.id),
+          ['0001BaBFVPR20035', 'AAAAAAAAAAAAAAA2', 'AAAAAAAAAAAAAAA1'],
+        )
+        const emails = await store.listWorkbinContent(CC, { workbinId: WB_AGENT, owner: AGENT1 }, [
+          'email',
+        ])
+        assert.deepEqual(
+          emails.map((i) => i.id),
+          ['AAAAAAAAAAAAAAA2'],
+        )
+        assert.deepEqual(
+          await store.listWorkbinContent(CC2, { workbinId: WB_AGENT, owner: AGENT1 }),
+          [],
+        )
+        assert.deepEqual(
+          await store.countWorkbinContent(CC, [
+            { workbinId: WB_AGENT, owner: AGENT1 },
+            { workbinId: WB_AGENT, owner: AGENT2 },
+            { workbinId: WB_GROUP, owner: 'Sales' },
+          ]),
+          [3, 0, 0],
+        )
+      })
+
+      it('lists owned interactions, filtered by media', async () => {
+        await store.createInteraction(
+          interaction('AAAAAAAAAAAAAAA1', { location: ownedByAgent2, state: 'Processing' }),
+        )
+        await store.createInteraction(
+          interaction('AAAAAAAAAAAAAAA2', { location: ownedByAgent2, mediaType: 'email' }),
+        )
+        assert.deepEqual((await store.listOwnedInteractions(CC, AGENT2)).map((i) => i.id).sort(), [
+          'AAAAAAAAAAAAAAA1',
+          'AAAAAAAAAAAAAAA2',
+        ])
+        assert.deepEqual(
+          (await store.listOwnedInteractions(CC, AGENT2, ['email'])).map((i) => i.id),
+          ['AAAAAAAAAAAAAAA2'],
+        )
+        assert.deepEqual(await store.listOwnedInteractions(CC, AGENT1), [])
+        assert.deepEqual(await store.listOwnedInteractions(CC2, AGENT2), [])
+      })
+
+      it('moves with compare-and-set', async () => {
+        const id = '0001BaBFVPR20035'
+        const r = await store.moveInteraction(CC, id, inAgentWb, ownedByAgent2, {
+          state: 'Processing',
+          capabilities: ['Complete'],
+          userData: { Workbin: 'testWorkbin', x: 1 },
+        })
+        assert.ok(r.ok)
+        assert.deepEqual(r.interaction.location, ownedByAgent2)
+        assert.equal(r.interaction.state, 'Processing')
+        assert.deepEqual(r.interaction.capabilities, ['Complete'])
+        assert.deepEqual(r.interaction.userData, { Workbin: 'testWorkbin', x: 1 })
+
+        const again = await store.moveInteraction(CC, id, inAgentWb, ownedByAgent2, {
+          state: 'Processing',
+          capabilities: [],
+          userData: {},
+        })
+        assert.equal(again.ok, false)
+        assert.ok(!again.ok && again.reason === 'location_changed')
+        assert.deepEqual(!again.ok && again.current?.location, ownedByAgent2)
+
+        const missing = await store.moveInteraction(
+          CC,
+          'ZZZZZZZZZZZZZZZZ',
+          inAgentWb,
+          ownedByAgent2,
+          {
+            state: 'x',
+            capabilities: [],
+            userData: {},
+          },
+        )
+        assert.deepEqual(missing, { ok: false, reason: 'not_found' })
+        const wrongCc = await store.moveInteraction(CC2, id, ownedByAgent2, inAgentWb, {
+          state: 'x',
+          capabilities: [],
+          userData: {},
+        })
+        assert.deepEqual(wrongCc, { ok: false, reason: 'not_found' })
+      })
+
+      it('lets exactly one of two concurrent pulls win', async () => {
+        const id = '0001BaBFVPR20035'
+        const patch = { state: 'Processing', capabilities: [], userData: {} }
+        const results = await Promise.all([
+          store.moveInteraction(CC, id, inAgentWb, { kind: 'owner', userId: AGENT1 }, patch),
+          store.moveInteraction(CC, id, inAgentWb, ownedByAgent2, patch),
+        ])
+        assert.equal(results.filter((r) => r.ok).length, 1)
+        const loser = results.find((r) => !r.ok)
+        assert.ok(loser && !loser.ok && loser.reason === 'location_changed')
+        const winner = results.find((r) => r.ok)
+        assert.deepEqual(
+          (await store.getInteraction(CC, id))?.location,
+          winner?.ok && winner.interaction.location,
+        )
+      })
+
+      it('moves between workbin instances and counts follow', async () => {
+        const id = '0001BaBFVPR20035'
+        const to: InteractionLocation = { kind: 'workbin', workbinId: WB_GROUP, owner: 'Sales' }
+        const r = await store.moveInteraction(CC, id, inAgentWb, to, {
+          state: 'InWorkbin',
+          capabilities: [],
+          userData: {},
+        })
+        assert.ok(r.ok)
+        assert.deepEqual(
+          await store.countWorkbinContent(CC, [
+            { workbinId: WB_AGENT, owner: AGENT1 },
+            { workbinId: WB_GROUP, owner: 'Sales' },
+          ]),
+          [0, 1],
+        )
+      })
+
+      it('updates userData with compare-and-set', async () => {
+        const id = '0001BaBFVPR20035'
+        const ok = await store.updateUserData(CC, id, inAgentWb, { k: 'v' })
+        assert.ok(ok.ok)
+        assert.deepEqual((await store.getInteraction(CC, id))?.userData, { k: 'v' })
+        const stale = await store.updateUserData(CC, id, ownedByAgent2, { k: 'w' })
+        assert.ok(!stale.ok && stale.reason === 'location_changed')
+        assert.deepEqual((await store.getInteraction(CC, id))?.userData, { k: 'v' })
+        assert.deepEqual(await store.updateUserData(CC, 'ZZZZZZZZZZZZZZZZ', inAgentWb, {}), {
+          ok: false,
+          reason: 'not_found',
+        })
+      })
+
+      it('keeps other contact centers apart', async () => {
+        await store.createInteraction(
+          interaction('OOOOOOOOOOOOOOO1', {
+            contactCenterId: CC2,
+            location: { kind: 'workbin', workbinId: WB_OTHER, owner: OTHER },
+          }),
+        )
+        assert.equal(await store.getInteraction(CC, 'OOOOOOOOOOOOOOO1'), undefined)
+        assert.equal((await store.getInteraction(CC2, 'OOOOOOOOOOOOOOO1'))?.contactCenterId, CC2)
+      })
+    })
+  })
+}
