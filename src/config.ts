@@ -62,31 +62,175 @@ interface Entry {
 }
 
 export const CONFIG_TABLE: readonly Entry[] = [
-  { env: 'PORT', path: 'port', kind: 'int', def: '8090', doc: 'HTTP port (0 = any free port; the ready line shows the one taken)' },
+  {
+    env: 'PORT',
+    path: 'port',
+    kind: 'int',
+    def: '8090',
+    doc: 'HTTP port (0 = any free port; the ready line shows the one taken)',
+  },
   { env: 'HOST', path: 'host', kind: 'string', def: '127.0.0.1', doc: 'address to bind' },
-  { env: 'WORKBINS_DB', path: 'db', kind: 'string', def: './data/workbins.db', doc: 'SQLite file path (or `:memory:`)' },
-  { env: 'WORKBINS_BUS', path: 'bus', kind: 'string', def: '', doc: 'empty = in-process notification fan-out' },
-  { env: 'WORKBINS_PROVISION', path: 'provision', kind: 'string', def: '', doc: 'provisioning document (JSON file) applied at start' },
-  { env: 'WORKBINS_DEMO', path: 'demo', kind: 'bool', def: '1', doc: '`0` = do not load the demo contact center into an empty database' },
-  { env: 'WORKBINS_PUBLIC_URL', path: 'publicUrl', kind: 'string', def: '', doc: 'public base URL ending in `/api/v2`, used in `uri` fields (default: `http://HOST:PORT/api/v2`)' },
-  { env: 'WORKBINS_LOG_LEVEL', path: 'logLevel', kind: 'string', def: 'info', doc: 'pino log level (`fatal`…`trace`, `silent`)' },
-  { env: 'WORKBINS_SESSION_IDLE_SECONDS', path: 'sessionIdleSeconds', kind: 'int', def: '1800', doc: 'an HTTP session (JSESSIONID) unused this long expires' },
-  { env: 'WORKBINS_CSRF', path: 'csrf', kind: 'bool', def: '0', doc: '`1` = require the CSRF header on POST/PUT/DELETE' },
-  { env: 'WORKBINS_COOKIE_SECURE', path: 'cookieSecure', kind: 'bool', def: '0', doc: '`1` = mark cookies `Secure` (behind HTTPS)' },
-  { env: 'WORKBINS_BODY_LIMIT', path: 'bodyLimit', kind: 'int', def: '65536', doc: 'largest REST request body, bytes (413 / statusCode 10 beyond)' },
-  { env: 'WORKBINS_MAX_WORKBIN_IDS', path: 'maxWorkbinIds', kind: 'int', def: '100', doc: 'most ids in one `workbinIds=` request' },
-  { env: 'WORKBINS_SHUTDOWN_GRACE_MS', path: 'shutdownGraceMs', kind: 'int', def: '10000', doc: 'how long shutdown waits for in-flight requests' },
-  { env: 'COMETD_TIMEOUT', path: 'cometd.timeout', kind: 'int', def: '25000', doc: 'long-poll hold time, ms (`advice.timeout`)' },
-  { env: 'COMETD_INTERVAL', path: 'cometd.interval', kind: 'int', def: '0', doc: '`advice.interval`, ms' },
-  { env: 'COMETD_MAX_INTERVAL', path: 'cometd.maxInterval', kind: 'int', def: '10000', doc: 'a session with no connect for interval+this ms expires' },
-  { env: 'COMETD_SWEEP_PERIOD', path: 'cometd.sweepPeriod', kind: 'int', def: '1000', doc: 'session sweeper period, ms' },
-  { env: 'COMETD_MAX_MESSAGE_SIZE', path: 'cometd.maxMessageSize', kind: 'int', def: '65536', doc: 'largest Bayeux HTTP body or WebSocket frame, bytes' },
-  { env: 'COMETD_MAX_SESSIONS_PER_USER', path: 'cometd.maxSessionsPerUser', kind: 'int', def: '16', doc: 'most CometD sessions one user may hold' },
-  { env: 'COMETD_MAX_SUBSCRIPTIONS_PER_SESSION', path: 'cometd.maxSubscriptionsPerSession', kind: 'int', def: '64', doc: 'most channel subscriptions per CometD session' },
-  { env: 'COMETD_MAX_QUEUE', path: 'cometd.maxQueue', kind: 'int', def: '10000', doc: 'most undelivered messages per session; beyond it the session is disconnected with `reconnect:"handshake"`' },
-  { env: 'COMETD_MAX_SESSIONS_PER_BROWSER', path: 'cometd.maxSessionsPerBrowser', kind: 'int', def: '1', doc: 'long polls held at once per `BAYEUX_BROWSER` cookie (-1 = unlimited)' },
-  { env: 'COMETD_MULTI_SESSION_INTERVAL', path: 'cometd.multiSessionInterval', kind: 'int', def: '2000', doc: '`advice.interval` for the extra sessions of one browser, ms' },
-  { env: 'COMETD_WEBSOCKET', path: 'cometd.websocket', kind: 'bool', def: '1', doc: '`0` = offer long-polling only' },
+  {
+    env: 'WORKBINS_DB',
+    path: 'db',
+    kind: 'string',
+    def: './data/workbins.db',
+    doc: 'SQLite file path (or `:memory:`)',
+  },
+  {
+    env: 'WORKBINS_BUS',
+    path: 'bus',
+    kind: 'string',
+    def: '',
+    doc: 'empty = in-process notification fan-out',
+  },
+  {
+    env: 'WORKBINS_PROVISION',
+    path: 'provision',
+    kind: 'string',
+    def: '',
+    doc: 'provisioning document (JSON file) applied at start',
+  },
+  {
+    env: 'WORKBINS_DEMO',
+    path: 'demo',
+    kind: 'bool',
+    def: '1',
+    doc: '`0` = do not load the demo contact center into an empty database',
+  },
+  {
+    env: 'WORKBINS_PUBLIC_URL',
+    path: 'publicUrl',
+    kind: 'string',
+    def: '',
+    doc: 'public base URL ending in `/api/v2`, used in `uri` fields (default: `http://HOST:PORT/api/v2`)',
+  },
+  {
+    env: 'WORKBINS_LOG_LEVEL',
+    path: 'logLevel',
+    kind: 'string',
+    def: 'info',
+    doc: 'pino log level (`fatal`…`trace`, `silent`)',
+  },
+  {
+    env: 'WORKBINS_SESSION_IDLE_SECONDS',
+    path: 'sessionIdleSeconds',
+    kind: 'int',
+    def: '1800',
+    doc: 'an HTTP session (JSESSIONID) unused this long expires',
+  },
+  {
+    env: 'WORKBINS_CSRF',
+    path: 'csrf',
+    kind: 'bool',
+    def: '0',
+    doc: '`1` = require the CSRF header on POST/PUT/DELETE',
+  },
+  {
+    env: 'WORKBINS_COOKIE_SECURE',
+    path: 'cookieSecure',
+    kind: 'bool',
+    def: '0',
+    doc: '`1` = mark cookies `Secure` (behind HTTPS)',
+  },
+  {
+    env: 'WORKBINS_BODY_LIMIT',
+    path: 'bodyLimit',
+    kind: 'int',
+    def: '65536',
+    doc: 'largest REST request body, bytes (413 / statusCode 10 beyond)',
+  },
+  {
+    env: 'WORKBINS_MAX_WORKBIN_IDS',
+    path: 'maxWorkbinIds',
+    kind: 'int',
+    def: '100',
+    doc: 'most ids in one `workbinIds=` request',
+  },
+  {
+    env: 'WORKBINS_SHUTDOWN_GRACE_MS',
+    path: 'shutdownGraceMs',
+    kind: 'int',
+    def: '10000',
+    doc: 'how long shutdown waits for in-flight requests',
+  },
+  {
+    env: 'COMETD_TIMEOUT',
+    path: 'cometd.timeout',
+    kind: 'int',
+    def: '25000',
+    doc: 'long-poll hold time, ms (`advice.timeout`)',
+  },
+  {
+    env: 'COMETD_INTERVAL',
+    path: 'cometd.interval',
+    kind: 'int',
+    def: '0',
+    doc: '`advice.interval`, ms',
+  },
+  {
+    env: 'COMETD_MAX_INTERVAL',
+    path: 'cometd.maxInterval',
+    kind: 'int',
+    def: '10000',
+    doc: 'a session with no connect for interval+this ms expires',
+  },
+  {
+    env: 'COMETD_SWEEP_PERIOD',
+    path: 'cometd.sweepPeriod',
+    kind: 'int',
+    def: '1000',
+    doc: 'session sweeper period, ms',
+  },
+  {
+    env: 'COMETD_MAX_MESSAGE_SIZE',
+    path: 'cometd.maxMessageSize',
+    kind: 'int',
+    def: '65536',
+    doc: 'largest Bayeux HTTP body or WebSocket frame, bytes',
+  },
+  {
+    env: 'COMETD_MAX_SESSIONS_PER_USER',
+    path: 'cometd.maxSessionsPerUser',
+    kind: 'int',
+    def: '16',
+    doc: 'most CometD sessions one user may hold',
+  },
+  {
+    env: 'COMETD_MAX_SUBSCRIPTIONS_PER_SESSION',
+    path: 'cometd.maxSubscriptionsPerSession',
+    kind: 'int',
+    def: '64',
+    doc: 'most channel subscriptions per CometD session',
+  },
+  {
+    env: 'COMETD_MAX_QUEUE',
+    path: 'cometd.maxQueue',
+    kind: 'int',
+    def: '10000',
+    doc: 'most undelivered messages per session; beyond it the session is disconnected with `reconnect:"handshake"`',
+  },
+  {
+    env: 'COMETD_MAX_SESSIONS_PER_BROWSER',
+    path: 'cometd.maxSessionsPerBrowser',
+    kind: 'int',
+    def: '1',
+    doc: 'long polls held at once per `BAYEUX_BROWSER` cookie (-1 = unlimited)',
+  },
+  {
+    env: 'COMETD_MULTI_SESSION_INTERVAL',
+    path: 'cometd.multiSessionInterval',
+    kind: 'int',
+    def: '2000',
+    doc: '`advice.interval` for the extra sessions of one browser, ms',
+  },
+  {
+    env: 'COMETD_WEBSOCKET',
+    path: 'cometd.websocket',
+    kind: 'bool',
+    def: '1',
+    doc: '`0` = offer long-polling only',
+  },
 ]
 
 export class ConfigError extends Error {}
@@ -94,7 +238,8 @@ export class ConfigError extends Error {}
 function parseValue(e: Entry, raw: string): unknown {
   switch (e.kind) {
     case 'int': {
-      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${e.env} must be an integer, got "${raw}"`)
+      if (!/^-?\d+$/.test(raw.trim()))
+        throw new ConfigError(`${e.env} must be an integer, got "${raw}"`)
       return Number(raw.trim())
     }
     case 'bool': {
@@ -153,7 +298,9 @@ function validate(c: Config): void {
   }
   if (c.cometd.interval < 0) throw new ConfigError('COMETD_INTERVAL must not be negative')
   if (c.publicUrl !== '' && !/^https?:\/\/.+\/api\/v2$/.test(c.publicUrl)) {
-    throw new ConfigError(`WORKBINS_PUBLIC_URL must be an http(s) URL ending in /api/v2, got "${c.publicUrl}"`)
+    throw new ConfigError(
+      `WORKBINS_PUBLIC_URL must be an http(s) URL ending in /api/v2, got "${c.publicUrl}"`,
+    )
   }
   if (c.bus !== '' && c.bus !== 'local') {
     throw new ConfigError(
@@ -164,7 +311,10 @@ function validate(c: Config): void {
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] }
 
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+function merge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base }
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue

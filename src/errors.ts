@@ -70,7 +70,8 @@ export class GwsError extends Error {
 }
 
 export const errors = {
-  missing: (what: string) => new GwsError(StatusCode.MISSING_PARAMETER, `Missing required parameter: ${what}`),
+  missing: (what: string) =>
+    new GwsError(StatusCode.MISSING_PARAMETER, `Missing required parameter: ${what}`),
   invalid: (message: string) => new GwsError(StatusCode.INVALID_PARAMETER, message),
   forbidden: (message: string) => new GwsError(StatusCode.FORBIDDEN, message),
   noPermission: (message = 'You do not have permission to perform this operation') =>

@@ -7,13 +7,7 @@ export type WorkbinType = 'Agent' | 'Place' | 'AgentGroup' | 'PlaceGroup'
 export const WORKBIN_TYPES: readonly WorkbinType[] = ['Agent', 'Place', 'AgentGroup', 'PlaceGroup']
 
 export type MediaType =
-  | 'email'
-  | 'chat'
-  | 'workitem'
-  | 'openmedia'
-  | 'facebook'
-  | 'tweet'
-  | 'facebooksession'
+  'email' | 'chat' | 'workitem' | 'openmedia' | 'facebook' | 'tweet' | 'facebooksession'
 export const MEDIA_TYPES: readonly MediaType[] = [
   'email',
   'chat',
@@ -96,8 +90,7 @@ export interface WorkbinInstance {
 }
 
 export type InteractionLocation =
-  | { kind: 'owner'; userId: string }
-  | { kind: 'workbin'; workbinId: string; owner: string }
+  { kind: 'owner'; userId: string } | { kind: 'workbin'; workbinId: string; owner: string }
 
 export type UserDataValue = string | number | null
 export type UserData = Record<string, UserDataValue>

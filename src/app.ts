@@ -1,0 +1,154 @@
+// The composition root: the one place that picks adapters (store, notifier) and wires the
+// HTTP routes and the CometD server together. `buildApp` does not listen; `listen` does, so
+// every test builds its own server on port 0.
+
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { BayeuxServer } from './bayeux/index.ts'
+import { ConfigError, type Config } from './config.ts'
+import { Authenticator, checkCsrf } from './http/auth.ts'
+import type { RouteDeps } from './http/deps.ts'
+import { featureRoutes } from './http/routes/features.ts'
+import { interactionRoutes } from './http/routes/interactions.ts'
+import { mediaRoutes } from './http/routes/media.ts'
+import { meRoutes } from './http/routes/me.ts'
+import { workbinRoutes } from './http/routes/workbins.ts'
+import { createHttpServer } from './http/server.ts'
+import { createLogger } from './log.ts'
+import { provisionAtStart } from './provision/index.ts'
+import { createSqliteStore } from './store/sqlite/index.ts'
+import type { Store } from './store/store.ts'
+
+export const API_PREFIX = '/api/v2'
+export const NOTIFICATIONS_PATH = `${API_PREFIX}/notifications`
+
+export interface App {
+  config: Config
+  log: Logger
+  store: Store
+  http: FastifyInstance
+  bayeux: BayeuxServer
+  /** Public base URL ending in /api/v2 (after listen, unless configured). */
+  publicUrl(): string
+  /** Listen on config.host:config.port; resolves to the base URL (http://host:port). */
+  listen(): Promise<string>
+  /** Graceful: held connects answered, in-flight requests finished, store closed. */
+  close(): Promise<void>
+}
+
+export interface AppOverrides {
+  logger?: Logger
+  store?: Store
+}
+
+function openStore(db: string): Store {
+  if (/^postgres(ql)?:\/\//i.test(db)) {
+    throw new ConfigError(
+      'WORKBINS_DB: PostgreSQL is not supported yet; use a SQLite file path (the default ./data/workbins.db)',
+    )
+  }
+  return createSqliteStore(db)
+}
+
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const log = overrides.logger ?? createLogger(config.logLevel)
+  const store = overrides.store ?? openStore(config.db)
+  await store.migrate()
+  try {
+    await provisionAtStart(store, { provisionFile: config.provision, demo: config.demo }, log)
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+
+  let baseUrl = config.publicUrl
+  const publicUrl = () => baseUrl
+
+  const http = createHttpServer(config, log)
+  const auth = new Authenticator(store, config, log)
+  const bayeux = new BayeuxServer({
+    config: config.cometd,
+    logger: log.child({ component: 'cometd' }),
+    authenticate: async (req) => {
+      const user = await auth.authenticateRaw(req)
+      if (!user) return null
+      const cc = await store.getContactCenter(user.contactCenterId)
+      // GWS: without api-multimedia the notification API behaves as if it did not exist for
+      // workbins, but CometD itself is shared by every API: only the user must be valid.
+      return cc ? { userId: user.id, contactCenterId: cc.id } : null
+    },
+  })
+
+  const deps: RouteDeps = { config, store, notifier: bayeux, log, publicUrl }
+
+  // Unauthenticated liveness probe for operators and load balancers (additive).
+  http.get('/health', async () => ({ statusCode: 0, status: 'ok', ...bayeux.stats() }))
+
+  bayeux.attach(http, [NOTIFICATIONS_PATH])
+
+  await http.register(
+    async (api) => {
+      api.decorateRequest('caller', undefined)
+      api.addHook('onRequest', async (request, reply) => {
+        // CometD does its own handshake authentication.
+        if (request.url.startsWith(NOTIFICATIONS_PATH)) return
+        const caller = await auth.authenticateRest(request, reply)
+        request.caller = caller
+        if (config.csrf) checkCsrf(request, reply, caller)
+      })
+      await meRoutes(api, deps)
+      await featureRoutes(api, deps)
+      await workbinRoutes(api, deps)
+      await mediaRoutes(api, deps)
+      await interactionRoutes(api, deps)
+    },
+    { prefix: API_PREFIX },
+  )
+
+  // Sweep idle HTTP sessions (contract §3: sessions expire after an idle time).
+  const sweep = setInterval(
+    () => {
+      store
+        .deleteSessionsIdleSince(Date.now() - config.sessionIdleSeconds * 1000)
+        .then((n) => n > 0 && log.debug({ removed: n }, 'idle sessions removed'))
+        .catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
+    },
+    Math.min(60_000, config.sessionIdleSeconds * 1000),
+  )
+  sweep.unref()
+
+  let closed = false
+  return {
+    config,
+    log,
+    store,
+    http,
+    bayeux,
+    publicUrl,
+    async listen() {
+      const address = await http.listen({ port: config.port, host: config.host })
+      const url = new URL(address)
+      const base = `${url.protocol}//${url.host}`
+      if (baseUrl === '') baseUrl = `${base}${API_PREFIX}`
+      return base
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      clearInterval(sweep)
+      // Answer held long polls first (reconnect: retry), or http.close would wait for them.
+      await bayeux.close()
+      const grace = setTimeout(() => {
+        log.warn('shutdown grace period over: closing remaining connections')
+        http.server.closeAllConnections()
+      }, config.shutdownGraceMs)
+      grace.unref()
+      try {
+        await http.close()
+      } finally {
+        clearTimeout(grace)
+        await store.close()
+      }
+    },
+  }
+}

@@ -1,0 +1,73 @@
+// GET /api/v2/me and POST /api/v2/me (StartContactCenterSession, EndContactCenterSession).
+// Contract §3 "Supporting endpoints".
+
+import type { FastifyInstance } from 'fastify'
+import { errors } from '../../errors.ts'
+import type { Role, User } from '../../model.ts'
+import { actorFor } from '../../workbins/access.ts'
+import { endSubscriptions } from '../../workbins/subscriptions.ts'
+import { callerOf } from '../context.ts'
+import type { RouteDeps } from '../deps.ts'
+import { operationOf } from './operation-body.ts'
+
+const ROLE_NAMES: Record<Role, string> = {
+  agent: 'ROLE_AGENT',
+  supervisor: 'ROLE_SUPERVISOR',
+  admin: 'ROLE_ADMIN',
+  apiuser: 'ROLE_API',
+}
+
+export function userResource(user: User, place: string | null, deps: RouteDeps) {
+  return {
+    id: user.id,
+    userName: user.userName,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    roles: user.roles.map((r) => ROLE_NAMES[r]),
+    contactCenterId: user.contactCenterId,
+    place,
+    uri: `${deps.publicUrl()}/users/${user.id}`,
+  }
+}
+
+export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  app.get('/me', async (request) => {
+    const { user } = callerOf(request)
+    const place = (await deps.store.getCurrentPlace(user.id)) ?? user.place
+    return { statusCode: 0, user: userResource(user, place, deps) }
+  })
+
+  app.post('/me', async (request) => {
+    const caller = callerOf(request)
+    const { operationName, body } = operationOf(request.body)
+    switch (operationName) {
+      case 'StartContactCenterSession': {
+        const place = body.place
+        if (place !== undefined && place !== null) {
+          if (typeof place !== 'string' || place === '') {
+            throw errors.invalid('place must be a place name')
+          }
+          const directory = await deps.store.getDirectory(caller.contactCenter.id)
+          if (!directory?.places.some((p) => p.name === place)) {
+            throw errors.notFound(`Place ${place} not found`)
+          }
+          await deps.store.setCurrentPlace(caller.user.id, place)
+        }
+        deps.log.info({ userId: caller.user.id, place }, 'contact center session started')
+        return { statusCode: 0 }
+      }
+      case 'EndContactCenterSession': {
+        // Contract §3: drop every workbin subscription (one Unsubscribed message each),
+        // then end the user's CometD sessions.
+        const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
+        await endSubscriptions(deps, actor)
+        deps.notifier.disconnectUser(caller.user.id)
+        await deps.store.setCurrentPlace(caller.user.id, null)
+        deps.log.info({ userId: caller.user.id }, 'contact center session ended')
+        return { statusCode: 0 }
+      }
+      default:
+        throw errors.invalid(`Unknown operationName ${operationName} for /me`)
+    }
+  })
+}

@@ -1,0 +1,72 @@
+// A small REST client for tests: Basic credentials on the first request, then the JSESSIONID
+// cookie the server set (like a GWS agent desktop), or Basic on every request (`basicAlways`).
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number
+  body: T
+  headers: Headers
+}
+
+export class ApiClient {
+  /** Cookies kept per name, as a browser would for this host. */
+  readonly cookies = new Map<string, string>()
+  csrfToken: string | undefined
+
+  constructor(
+    readonly apiUrl: string,
+    readonly userName?: string,
+    readonly password?: string,
+    readonly opts: { basicAlways?: boolean } = {},
+  ) {}
+
+  basicHeader(): string | undefined {
+    if (this.userName === undefined) return undefined
+    return `Basic ${Buffer.from(`${this.userName}:${this.password ?? ''}`).toString('base64')}`
+  }
+
+  cookieHeader(): string | undefined {
+    if (this.cookies.size === 0) return undefined
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    init: { headers?: Record<string, string>; rawBody?: string } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...init.headers }
+    const cookie = this.cookieHeader()
+    if (cookie) headers.cookie = cookie
+    const basic = this.basicHeader()
+    if (basic && (this.opts.basicAlways || !this.cookies.has('JSESSIONID'))) {
+      headers.authorization ??= basic
+    }
+    if (this.csrfToken && method !== 'GET') headers['x-csrf-token'] ??= this.csrfToken
+    let payload: string | undefined = init.rawBody
+    if (payload === undefined && body !== undefined) payload = JSON.stringify(body)
+    if (payload !== undefined) headers['content-type'] ??= 'application/json'
+    const res = await fetch(this.apiUrl + path, { method, headers, body: payload })
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';')
+      const eq = (pair ?? '').indexOf('=')
+      if (eq > 0) this.cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim())
+    }
+    const text = await res.text()
+    let parsed: unknown = text
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text)
+    } catch {
+      // keep the text
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers }
+  }
+
+  get<T = Record<string, unknown>>(path: string) {
+    return this.request<T>('GET', path)
+  }
+
+  post<T = Record<string, unknown>>(path: string, body?: unknown) {
+    return this.request<T>('POST', path, body)
+  }
+}

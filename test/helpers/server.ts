@@ -1,0 +1,77 @@
+// Start a real server on port 0 with a fresh SQLite file; every test closes what it starts.
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildApp, type App } from '../../src/app.ts'
+import { loadConfig, type Config, type DeepPartial } from '../../src/config.ts'
+
+export interface StartOptions {
+  /** A provisioning document (contract §7) applied at start. */
+  provision?: object
+  /** Load the demo contact center into the empty database (default false in tests). */
+  demo?: boolean
+  /** Config overrides (short CometD timeouts are the default here). */
+  config?: DeepPartial<Config>
+  /** Reuse a database file (e.g. to test a restart); default: a new temp file. */
+  dbPath?: string
+}
+
+export interface TestServer {
+  app: App
+  /** http://127.0.0.1:PORT */
+  url: string
+  /** http://127.0.0.1:PORT/api/v2 */
+  apiUrl: string
+  /** http://127.0.0.1:PORT/api/v2/notifications */
+  cometdUrl: string
+  dbPath: string
+  /** Close the server (keeps the database file when `keepDb`, for restart tests). */
+  close(opts?: { keepDb?: boolean }): Promise<void>
+}
+
+/** Short protocol timings for tests (config, never patched internals). */
+export const TEST_COMETD = {
+  timeout: 1500,
+  interval: 0,
+  maxInterval: 1000,
+  sweepPeriod: 100,
+  maxSessionsPerBrowser: -1,
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'workbins-test-'))
+  const dbPath = opts.dbPath ?? join(dir, 'workbins.db')
+  let provision: string | undefined
+  if (opts.provision) {
+    provision = join(dir, 'provision.json')
+    await writeFile(provision, JSON.stringify(opts.provision))
+  }
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      host: '127.0.0.1',
+      db: dbPath,
+      demo: opts.demo ?? false,
+      provision,
+      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+      shutdownGraceMs: 2000,
+      ...opts.config,
+      cometd: { ...TEST_COMETD, ...opts.config?.cometd },
+    },
+  )
+  const app = await buildApp(config)
+  const url = await app.listen()
+  return {
+    app,
+    url,
+    apiUrl: `${url}/api/v2`,
+    cometdUrl: `${url}/api/v2/notifications`,
+    dbPath,
+    async close(closeOpts = {}) {
+      await app.close()
+      if (!closeOpts.keepDb && !opts.dbPath) await rm(dir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,162 @@
+// Contract §3: Basic on any request, JSESSIONID session cookie, idle expiry, CSRF, 401 shape.
+
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { ApiClient } from '../helpers/http.ts'
+import { IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { startServer, type TestServer } from '../helpers/server.ts'
+
+describe('authentication and sessions', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startServer({ provision: basicDocument() })
+  })
+  after(() => server.close())
+
+  test('no credentials: 401 with a Basic challenge and statusCode 20', async () => {
+    const res = await new ApiClient(server.apiUrl).get('/me')
+    assert.equal(res.status, 401)
+    assert.equal(res.body.statusCode, 20)
+    assert.equal(typeof res.body.statusMessage, 'string')
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Basic realm="/)
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json; charset=utf-8/)
+  })
+
+  test('wrong password and unknown user: 401 / 20, no session cookie', async () => {
+    for (const [user, pw] of [
+      ['agent1', 'wrong'],
+      ['nobody', PASSWORD],
+    ] as const) {
+      const client = new ApiClient(server.apiUrl, user, pw)
+      const res = await client.get('/me')
+      assert.equal(res.status, 401)
+      assert.equal(res.body.statusCode, 20)
+      assert.equal(client.cookies.has('JSESSIONID'), false)
+    }
+  })
+
+  test('malformed Authorization header: 401 / 20', async () => {
+    const res = await new ApiClient(server.apiUrl).request('GET', '/me', undefined, {
+      headers: { authorization: 'Basic !!!notbase64' },
+    })
+    assert.equal(res.status, 401)
+    assert.equal(res.body.statusCode, 20)
+  })
+
+  test('Basic opens a session: JSESSIONID is HttpOnly, SameSite=Lax, and works alone', async () => {
+    const client = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+    const first = await client.get('/me')
+    assert.equal(first.status, 200)
+    const setCookie = first.headers.getSetCookie().find((c) => c.startsWith('JSESSIONID='))
+    assert.ok(setCookie, 'a JSESSIONID cookie is set')
+    assert.match(setCookie, /HttpOnly/i)
+    assert.match(setCookie, /SameSite=Lax/i)
+    assert.match(setCookie, /Path=\//)
+
+    // Now only the cookie is sent.
+    const cookieOnly = new ApiClient(server.apiUrl)
+    cookieOnly.cookies.set('JSESSIONID', client.cookies.get('JSESSIONID')!)
+    const second = await cookieOnly.get('/me')
+    assert.equal(second.status, 200)
+    assert.equal((second.body.user as { id: string }).id, IDS.agent1)
+    assert.equal(second.headers.getSetCookie().length, 0, 'no new session for a valid cookie')
+  })
+
+  test('Basic on every request reuses one session', async () => {
+    const a = new ApiClient(server.apiUrl, 'agent2', PASSWORD, { basicAlways: true })
+    const r1 = await a.get('/me')
+    const b = new ApiClient(server.apiUrl, 'agent2', PASSWORD, { basicAlways: true })
+    const r2 = await b.get('/me')
+    assert.equal(r1.status, 200)
+    assert.equal(r2.status, 200)
+    assert.equal(a.cookies.get('JSESSIONID'), b.cookies.get('JSESSIONID'))
+  })
+
+  test('a bogus cookie is not a session: 401', async () => {
+    const client = new ApiClient(server.apiUrl)
+    client.cookies.set('JSESSIONID', 'not-a-session')
+    const res = await client.get('/me')
+    assert.equal(res.status, 401)
+    assert.equal(res.body.statusCode, 20)
+  })
+
+  test('an idle session expires', async () => {
+    const client = new ApiClient(server.apiUrl, 'sup1', PASSWORD)
+    assert.equal((await client.get('/me')).status, 200)
+    const sid = client.cookies.get('JSESSIONID')!
+    // Make the session look idle for longer than sessionIdleSeconds (the real store method).
+    await server.app.store.touchSession(
+      sid,
+      Date.now() - (server.app.config.sessionIdleSeconds + 5) * 1000,
+    )
+    const cookieOnly = new ApiClient(server.apiUrl)
+    cookieOnly.cookies.set('JSESSIONID', sid)
+    const res = await cookieOnly.get('/me')
+    assert.equal(res.status, 401)
+    assert.equal(res.body.statusCode, 20)
+    assert.equal(await server.app.store.getSession(sid), undefined, 'expired session removed')
+  })
+
+  test('the Basic password never reaches a stored session or the reply', async () => {
+    const client = new ApiClient(server.apiUrl, 'admin1', PASSWORD)
+    const res = await client.get('/me')
+    assert.equal(res.status, 200)
+    assert.equal(JSON.stringify(res.body).includes(PASSWORD), false)
+    const session = await server.app.store.getSession(client.cookies.get('JSESSIONID')!)
+    assert.equal(JSON.stringify(session).includes(PASSWORD), false)
+  })
+})
+
+describe('CSRF protection (WORKBINS_CSRF=1)', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startServer({ provision: basicDocument(), config: { csrf: true } })
+  })
+  after(() => server.close())
+
+  test('GET /me hands out the header name and token; POST needs them', async () => {
+    const client = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+    const me = await client.get('/me')
+    assert.equal(me.status, 200)
+    assert.equal(me.headers.get('x-csrf-header'), 'X-CSRF-TOKEN')
+    const token = me.headers.get('x-csrf-token')
+    assert.ok(token)
+
+    const without = await client.post('/me', { operationName: 'StartContactCenterSession' })
+    assert.equal(without.status, 403)
+    assert.equal(without.body.statusCode, 3)
+    assert.equal(without.body.statusMessage, 'Missing or invalid Csrf token')
+
+    const wrong = await client.request(
+      'POST',
+      '/me',
+      { operationName: 'StartContactCenterSession', place: 'Place_2' },
+      {
+        headers: { 'x-csrf-token': 'nope' },
+      },
+    )
+    assert.equal(wrong.status, 403)
+    assert.equal(wrong.body.statusCode, 3)
+    // Nothing changed by the refused request.
+    assert.equal(((await client.get('/me')).body.user as { place: string }).place, 'Place_1')
+
+    client.csrfToken = token
+    const ok = await client.post('/me', {
+      operationName: 'StartContactCenterSession',
+      place: 'Place_2',
+    })
+    assert.equal(ok.status, 200)
+    assert.equal(ok.body.statusCode, 0)
+  })
+
+  test('without CSRF enabled no token headers are sent', async () => {
+    const plain = await startServer({ provision: basicDocument() })
+    try {
+      const res = await new ApiClient(plain.apiUrl, 'agent1', PASSWORD).get('/me')
+      assert.equal(res.status, 200)
+      assert.equal(res.headers.get('x-csrf-token'), null)
+    } finally {
+      await plain.close()
+    }
+  })
+})

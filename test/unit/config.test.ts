@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { CONFIG_TABLE, ConfigError, loadConfig } from '../../src/config.ts'
+
+test('defaults match contract §7', () => {
+  const c = loadConfig({})
+  assert.equal(c.port, 8090)
+  assert.equal(c.host, '127.0.0.1')
+  assert.equal(c.db, './data/workbins.db')
+  assert.equal(c.demo, true)
+  assert.equal(c.provision, undefined)
+  assert.equal(c.bodyLimit, 65536)
+  assert.equal(c.csrf, false)
+})
+
+test('environment variables override defaults', () => {
+  const c = loadConfig({
+    PORT: '0',
+    WORKBINS_DEMO: '0',
+    WORKBINS_DB: ':memory:',
+    COMETD_TIMEOUT: '1000',
+  })
+  assert.equal(c.port, 0)
+  assert.equal(c.demo, false)
+  assert.equal(c.db, ':memory:')
+  assert.equal(c.cometd.timeout, 1000)
+})
+
+test('bad values are refused with the variable named', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty' }),
+    (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message),
+  )
+  assert.throws(() => loadConfig({ WORKBINS_DEMO: 'maybe' }), /WORKBINS_DEMO/)
+  assert.throws(() => loadConfig({ WORKBINS_BODY_LIMIT: '0' }), /WORKBINS_BODY_LIMIT/)
+  assert.throws(() => loadConfig({ WORKBINS_PUBLIC_URL: 'ftp://x' }), /WORKBINS_PUBLIC_URL/)
+})
+
+test('every table entry has an env name, a default and a description', () => {
+  const names = new Set<string>()
+  for (const e of CONFIG_TABLE) {
+    assert.ok(e.env && e.doc && e.def !== undefined)
+    assert.equal(names.has(e.env), false, `duplicate ${e.env}`)
+    names.add(e.env)
+  }
+})
