@@ -148,7 +148,8 @@ function mayUsePlaceGroup(
 
 // --- instances ------------------------------------------------------------------------------
 
-function findWorkbin(actor: Actor, workbinId: string): Workbin {
+/** The workbin definition `workbinId` of the actor's contact center; 404 / 6 when there is none. */
+export function findWorkbin(actor: Actor, workbinId: string): Workbin {
   const workbin = actor.directory.workbins.find((w) => w.id === workbinId)
   if (!workbin || workbin.contactCenterId !== actor.contactCenter.id) {
     throw errors.notFound(`Workbin ${workbinId} not found`)
@@ -265,8 +266,12 @@ export async function resolveInstance(
 
 /**
  * Resolve several workbins for one target (`?workbinIds=a,b`). All-or-nothing (contract §3): the
- * first unknown or forbidden workbin throws and nothing is returned. Duplicate ids must already
- * be removed by the caller (see parseWorkbinIds).
+ * first unknown or forbidden workbin throws and nothing is returned; an unknown id (404) is
+ * reported before any other error. Duplicate ids must already be removed (parseWorkbinIds).
+ *
+ * A list may mix types, so `agentGroup` applies to the AgentGroup workbins of the list and
+ * `placeGroup` to the PlaceGroup ones; a group parameter that fits none of them is 400 / 2, and a
+ * group workbin without its parameter is 400 / 2 as for one workbin.
  */
 export async function resolveInstances(
   store: Pick<Store, 'getCurrentPlace'>,
@@ -277,10 +282,21 @@ export async function resolveInstances(
   const target = resolveTargetUser(actor, spec.userId)
   let place: Promise<string | null> | undefined
   const targetPlace = (): Promise<string | null> => (place ??= currentPlaceOf(store, actor, target))
-  // every workbin must exist before any other check, so that an unknown id always wins (404)
   const workbins = workbinIds.map((id) => findWorkbin(actor, id))
+  for (const [param, type] of [
+    ['agentGroup', 'AgentGroup'],
+    ['placeGroup', 'PlaceGroup'],
+  ] as const) {
+    if (spec[param] !== undefined && !workbins.some((w) => w.type === type)) {
+      throw errors.invalid(`Parameter ${param} fits none of the workbins named by workbinIds`)
+    }
+  }
   const out: ResolvedInstance[] = []
-  for (const workbin of workbins)
-    out.push(await resolveFor(actor, target, targetPlace, workbin, spec))
+  for (const workbin of workbins) {
+    const own: TargetSpec = { userId: spec.userId }
+    if (workbin.type === 'AgentGroup') own.agentGroup = spec.agentGroup
+    if (workbin.type === 'PlaceGroup') own.placeGroup = spec.placeGroup
+    out.push(await resolveFor(actor, target, targetPlace, workbin, own))
+  }
   return out
 }

@@ -1,0 +1,222 @@
+// The Workbins API URLs (contract §4; digest §11). Every route checks `api-multimedia` first
+// (contract §3: 404 / 6 when the feature is off), then builds the Actor and resolves + authorizes
+// the workbin instance(s) with src/workbins/access.ts before anything else happens.
+//
+// Seams with the workbin content engineer (issue 5) — this file dispatches, they implement:
+//   - POST `/…/workbins/{id}`: Subscribe / Unsubscribe are src/workbins/subscriptions.ts; every
+//     other operationName is looked up in `contentOperations` (src/workbins/content-operations.ts)
+//     and called with the already resolved instance.
+//   - POST `/workbins` without `workbinIds` semantics (RequestAgentStats): `collectionOperations`
+//     of the same file.
+//   - GET with `subresources`, GET `/…/workbins/{id}/{mediaType}` (and the documented
+//     `/{userId}/workbins/{id}/{mediaType}`, digest §4.3) and GET `/…/workbins?workbinIds=a,b`:
+//     `contentView` of src/workbins/content-view.ts, called with the resolved instances.
+//   GET `/…/workbins/{id}` without `subresources` and the lists are answered here
+//   (src/workbins/definitions.ts).
+
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { errors } from '../../errors.ts'
+import {
+  actorFor,
+  findWorkbin,
+  resolveInstance,
+  resolveInstances,
+  resolveTargetUser,
+} from '../../workbins/access.ts'
+import { collectionOperations, contentOperations } from '../../workbins/content-operations.ts'
+import { contentView } from '../../workbins/content-view.ts'
+import { listedWorkbins, workbinListReply, workbinReply } from '../../workbins/definitions.ts'
+import type {
+  Actor,
+  OperationHandler,
+  OperationReply,
+  TargetSpec,
+} from '../../workbins/operation.ts'
+import {
+  changeManySubscriptions,
+  isSubscriptionOperation,
+  subscriptionOperations,
+} from '../../workbins/subscriptions.ts'
+import { parseWorkbinIds } from '../../workbins/workbin-ids.ts'
+import { callerOf, requireFeature } from '../context.ts'
+import type { RouteDeps } from '../deps.ts'
+import { operationOf } from './operation-body.ts'
+
+/** The three URL families of a workbin collection (contract §4). */
+type Scope = 'collection' | 'me' | 'user'
+
+const PREFIX: Record<Scope, string> = {
+  collection: '/workbins',
+  me: '/me/workbins',
+  user: '/users/:userId/workbins',
+}
+
+type Params = { userId?: string; id?: string; mediaType?: string }
+type Query = Record<string, unknown>
+
+/** A single-valued query parameter; a repeated one is 400 / 2. */
+function queryString(query: Query, name: string): string | undefined {
+  const v = query[name]
+  if (v === undefined) return undefined
+  if (typeof v !== 'string') throw errors.invalid(`Parameter ${name} must be given once`)
+  return v
+}
+
+function targetSpec(query: Query, userId: string | undefined): TargetSpec {
+  const spec: TargetSpec = {}
+  if (userId !== undefined) spec.userId = userId
+  const agentGroup = queryString(query, 'agentGroup')
+  const placeGroup = queryString(query, 'placeGroup')
+  if (agentGroup !== undefined) spec.agentGroup = agentGroup
+  if (placeGroup !== undefined) spec.placeGroup = placeGroup
+  return spec
+}
+
+export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const base = () => deps.publicUrl()
+
+  /** Feature gate first (contract §3), then the Actor. */
+  async function actorOf(request: FastifyRequest): Promise<Actor> {
+    const caller = callerOf(request)
+    requireFeature(caller, 'api-multimedia')
+    return actorFor(deps.store, caller.user, caller.contactCenter)
+  }
+
+  const parts = (request: FastifyRequest) => ({
+    params: request.params as Params,
+    query: (request.query ?? {}) as Query,
+  })
+
+  /** GET /workbins, /me/workbins, /users/{userId}/workbins — lists (digest §4.1). */
+  const getList = (scope: Scope) => async (request: FastifyRequest) => {
+    const actor = await actorOf(request)
+    const { params, query } = parts(request)
+    if (query.workbinIds !== undefined) {
+      // several instances at once (contract §4: GET /me/workbins?workbinIds=a,b&subresources=*)
+      const ids = parseWorkbinIds(query.workbinIds as string | string[], deps.config.maxWorkbinIds)
+      const targets = await resolveInstances(
+        deps.store,
+        actor,
+        ids,
+        targetSpec(query, params.userId),
+      )
+      return contentView({ actor, targets, many: true, mediaType: undefined, query, deps })
+    }
+    if (scope === 'user') resolveTargetUser(actor, params.userId)
+    const workbins = listedWorkbins(actor, scope === 'collection' ? 'contactCenter' : 'user')
+    return workbinListReply(base(), workbins, query)
+  }
+
+  /** GET /…/workbins/{id} — one workbin (digest §4.2), with content when `subresources` is given. */
+  const getOne = async (request: FastifyRequest) => {
+    const actor = await actorOf(request)
+    const { params, query } = parts(request)
+    const id = params.id as string
+    const spec = targetSpec(query, params.userId)
+    if (query.subresources !== undefined) {
+      const target = await resolveInstance(deps.store, actor, id, spec)
+      return contentView({
+        actor,
+        targets: [target],
+        many: false,
+        mediaType: undefined,
+        query,
+        deps,
+      })
+    }
+    if (spec.agentGroup !== undefined || spec.placeGroup !== undefined) {
+      // a group named: validate it as for any operation on the instance
+      const target = await resolveInstance(deps.store, actor, id, spec)
+      return workbinReply(base(), target.workbin, query)
+    }
+    // the definition alone: visible like in the /workbins list (no owner needed)
+    resolveTargetUser(actor, spec.userId)
+    return workbinReply(base(), findWorkbin(actor, id), query)
+  }
+
+  /** GET /…/workbins/{id}/{mediaType} — content of one media type (issue 5). */
+  const getMedia = async (request: FastifyRequest) => {
+    const actor = await actorOf(request)
+    const { params, query } = parts(request)
+    const target = await resolveInstance(
+      deps.store,
+      actor,
+      params.id as string,
+      targetSpec(query, params.userId),
+    )
+    return contentView({
+      actor,
+      targets: [target],
+      many: false,
+      mediaType: params.mediaType,
+      query,
+      deps,
+    })
+  }
+
+  /** POST /workbins, /me/workbins, /users/{userId}/workbins (digest §4.5–§4.7, §4.10). */
+  const postList = (scope: Scope) => async (request: FastifyRequest) => {
+    const actor = await actorOf(request)
+    const { params, query } = parts(request)
+    const { operationName, body } = operationOf(request.body)
+    if (isSubscriptionOperation(operationName)) {
+      const ids = parseWorkbinIds(
+        query.workbinIds as string | string[] | undefined,
+        deps.config.maxWorkbinIds,
+      )
+      // contract §3: all-or-nothing — every workbin is resolved and authorized before any change
+      const targets = await resolveInstances(
+        deps.store,
+        actor,
+        ids,
+        targetSpec(query, params.userId),
+      )
+      return changeManySubscriptions(deps, actor, operationName, targets)
+    }
+    if (scope === 'collection' && Object.hasOwn(collectionOperations, operationName)) {
+      const operation = collectionOperations[operationName]
+      if (operation) return operation({ actor, body, deps })
+    }
+    throw errors.invalid(`Unknown operationName ${operationName} for ${PREFIX[scope]}`)
+  }
+
+  /** POST /…/workbins/{id} — Subscribe, Unsubscribe, content operations. */
+  const postOne = (scope: Scope) => async (request: FastifyRequest) => {
+    const actor = await actorOf(request)
+    const { params, query } = parts(request)
+    const { operationName, body } = operationOf(request.body)
+    let handler: OperationHandler | undefined
+    if (isSubscriptionOperation(operationName)) handler = subscriptionOperations[operationName]
+    else if (Object.hasOwn(contentOperations, operationName)) {
+      handler = contentOperations[operationName]
+    }
+    // contract §3: an unknown operationName is 400 / 2, before the workbin is looked at
+    if (!handler) {
+      throw errors.invalid(`Unknown operationName ${operationName} for ${PREFIX[scope]}/{id}`)
+    }
+    const target = await resolveInstance(
+      deps.store,
+      actor,
+      params.id as string,
+      targetSpec(query, params.userId),
+    )
+    const reply: OperationReply = await handler({ actor, target, body, deps })
+    return reply
+  }
+
+  for (const scope of ['collection', 'me', 'user'] as const) {
+    const prefix = PREFIX[scope]
+    app.get(prefix, getList(scope))
+    app.get(`${prefix}/:id`, getOne)
+    app.get(`${prefix}/:id/:mediaType`, getMedia)
+    app.post(prefix, postList(scope))
+    app.post(`${prefix}/:id`, postOne(scope))
+  }
+
+  // digest §4.3: the by-user media GET is documented without `/users/`; serve it as printed.
+  app.get('/:userId/workbins/:id/:mediaType', async (request) => {
+    const { userId } = request.params as Params
+    if (!/^[0-9a-f]{32}$/.test(userId ?? '')) throw errors.notFound('Resource not found')
+    return getMedia(request)
+  })
+}

@@ -1,0 +1,106 @@
+// Workbin definitions as GWS JSON (digest §3, §4.1, §4.2 header-only GET) and the list
+// conventions of contract §3 ("Lists").
+
+import type { Workbin } from '../model.ts'
+import { errors } from '../errors.ts'
+import type { Actor, OperationReply } from './operation.ts'
+
+/** The wire shape of a workbin (digest §3; `workbinName`, not the `name` of one sample, §9.3). */
+export interface WorkbinResource {
+  workbinName: string
+  id: string
+  displayName: string
+  /** Absolute, always `<publicUrl>/workbins/{id}`, also when listed via /me (digest §3). */
+  uri: string
+  type: Workbin['type']
+}
+
+export function workbinUri(base: string, workbinId: string): string {
+  return `${base}/workbins/${encodeURIComponent(workbinId)}`
+}
+
+export function workbinResource(base: string, workbin: Workbin): WorkbinResource {
+  return {
+    workbinName: workbin.workbinName,
+    id: workbin.id,
+    displayName: workbin.displayName,
+    uri: workbinUri(base, workbin.id),
+    type: workbin.type,
+  }
+}
+
+/** Fields of WorkbinResource: the names `fields=` may select and query filters may test. */
+export const WORKBIN_FIELDS: readonly (keyof WorkbinResource)[] = [
+  'workbinName',
+  'id',
+  'displayName',
+  'uri',
+  'type',
+]
+
+/**
+ * Which definitions a list shows (contract §4): `/workbins` every workbin of the contact
+ * center; `/me/workbins` and `/users/{userId}/workbins` the Agent and Place workbins (the ones
+ * owned per user; group workbins need a group parameter and are listed by `/workbins`).
+ */
+export function listedWorkbins(actor: Actor, scope: 'contactCenter' | 'user'): Workbin[] {
+  const all = actor.directory.workbins.filter((w) => w.contactCenterId === actor.contactCenter.id)
+  if (scope === 'contactCenter') return all
+  return all.filter((w) => w.type === 'Agent' || w.type === 'Place')
+}
+
+/** `fields=` → undefined (absent or empty), '*' or a list of names (digest §2.5). */
+export function parseFields(raw: unknown): undefined | '*' | string[] {
+  if (raw === undefined) return undefined
+  const joined = Array.isArray(raw) ? raw.join(',') : raw
+  if (typeof joined !== 'string') throw errors.invalid('Invalid fields parameter')
+  const names = joined
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  if (names.length === 0) return undefined
+  if (names.includes('*')) return '*'
+  return names
+}
+
+function pick(
+  resource: WorkbinResource,
+  fields: undefined | '*' | string[],
+): Partial<WorkbinResource> {
+  if (fields === undefined || fields === '*') return resource
+  const out: Record<string, unknown> = {}
+  for (const f of fields)
+    if (Object.hasOwn(resource, f)) out[f] = resource[f as keyof WorkbinResource]
+  return out as Partial<WorkbinResource>
+}
+
+/**
+ * A list reply (contract §3): without `fields` `{statusCode:0, uris:[...]}`, with `fields=*`
+ * `{statusCode:0, workbins:[...]}`, with `fields=a,b` only those fields. Query parameters named
+ * like a field filter the list (`?type=Agent`, digest §2.5); several filters combine.
+ */
+export function workbinListReply(
+  base: string,
+  workbins: readonly Workbin[],
+  query: Record<string, unknown>,
+): OperationReply {
+  const fields = parseFields(query.fields)
+  let resources = workbins.map((w) => workbinResource(base, w))
+  for (const f of WORKBIN_FIELDS) {
+    const want = query[f]
+    if (want === undefined) continue
+    const values = (Array.isArray(want) ? want : [want]).map(String)
+    resources = resources.filter((r) => values.includes(r[f]))
+  }
+  if (fields === undefined) return { statusCode: 0, uris: resources.map((r) => r.uri) }
+  return { statusCode: 0, workbins: resources.map((r) => pick(r, fields)) }
+}
+
+/** One workbin (contract §3: `{statusCode:0, workbin:{...}}`); `fields=a,b` selects fields. */
+export function workbinReply(
+  base: string,
+  workbin: Workbin,
+  query: Record<string, unknown>,
+): OperationReply {
+  return { statusCode: 0, workbin: pick(workbinResource(base, workbin), parseFields(query.fields)) }
+}

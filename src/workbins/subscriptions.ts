@@ -1,0 +1,140 @@
+// Subscribe / Unsubscribe to workbin notifications (contract §4.1; digest §4.5–§4.7; the seed),
+// and the end of all of a user's subscriptions (EndContactCenterSession, contract §3).
+//
+// A subscription is (subscriber user, workbin instance) and belongs to the user (contract §2):
+// it is kept in the store, so it survives CometD reconnects and server restarts, and every
+// CometD session of the user gets its messages (notifier.deliverToUser).
+//
+// Every request has already been validated and authorized (access.ts) for all of its workbins
+// before anything here runs (all-or-nothing, contract §3). Then: one referenceId per workbin
+// (store.nextReferenceIds), the store change, one WorkbinSubscriptionStateChangeMessage per
+// workbin on the caller's `/v2/me/workbins`, and the HTTP reply with the same ids.
+
+import type { Store } from '../store/store.ts'
+import type { Notifier } from './notifier.ts'
+import { WORKBINS_CHANNEL } from './notifier.ts'
+import type { Actor, OperationHandler, OperationReply, ResolvedInstance } from './operation.ts'
+import {
+  type SubscriptionState,
+  subjectOf,
+  subjectOfStored,
+  subscriptionStateMessage,
+} from './messages.ts'
+
+export type SubscriptionOperation = 'Subscribe' | 'Unsubscribe'
+
+export function isSubscriptionOperation(name: string): name is SubscriptionOperation {
+  return name === 'Subscribe' || name === 'Unsubscribe'
+}
+
+type Deps = { store: Store; notifier: Notifier }
+
+/**
+ * Apply `operation` to every target, in order, and send one message per target to the actor.
+ * Returns the reference ids, one per target, in the same order.
+ */
+export async function changeSubscriptions(
+  deps: Deps,
+  actor: Actor,
+  operation: SubscriptionOperation,
+  targets: readonly ResolvedInstance[],
+): Promise<number[]> {
+  const userId = actor.user.id
+  const referenceIds = await deps.store.nextReferenceIds(userId, targets.length)
+  const instances = targets.map((t) => t.instance)
+  let outcomes: { state: SubscriptionState; statusMessage?: string }[]
+  if (operation === 'Subscribe') {
+    // contract §4.1: subscribing twice is not an error; the second answers Subscribed again
+    await deps.store.addSubscriptions(userId, instances)
+    outcomes = targets.map(() => ({ state: 'Subscribed' }))
+  } else {
+    const existed = await deps.store.removeSubscriptions(userId, instances)
+    // contract §4.1: unsubscribe when not subscribed → HTTP 200 + referenceId, then RequestFailed
+    outcomes = targets.map((t, i) =>
+      existed[i]
+        ? { state: 'Unsubscribed' }
+        : {
+            state: 'RequestFailed',
+            statusMessage: `Not subscribed to workbin ${t.workbin.id} (${describeOwner(t)})`,
+          },
+    )
+  }
+  targets.forEach((target, i) => {
+    const outcome = outcomes[i] as { state: SubscriptionState; statusMessage?: string }
+    const data = subscriptionStateMessage(
+      subjectOf(target),
+      outcome.state,
+      referenceIds[i] as number,
+      outcome.statusMessage,
+    )
+    deps.notifier.deliverToUser(userId, WORKBINS_CHANNEL, data)
+  })
+  return referenceIds
+}
+
+function describeOwner(target: ResolvedInstance): string {
+  switch (target.workbin.type) {
+    case 'Agent':
+      return `agent ${target.instance.owner}`
+    case 'Place':
+      return `place ${target.instance.owner}`
+    case 'AgentGroup':
+      return `agent group ${target.instance.owner}`
+    case 'PlaceGroup':
+      return `place group ${target.instance.owner}`
+  }
+}
+
+/** One workbin: `{statusCode:0, referenceId:N}` (seed, "Unsubscribe from Workbin Notifications"). */
+export function singleReply(referenceId: number): OperationReply {
+  return { statusCode: 0, referenceId }
+}
+
+/** Several workbins: `{statusCode:0, referenceIds:{"<workbinId>":N, ...}}` (seed, "Multiple"). */
+export function manyReply(
+  targets: readonly ResolvedInstance[],
+  referenceIds: readonly number[],
+): OperationReply {
+  const map: Record<string, number> = {}
+  targets.forEach((t, i) => {
+    map[t.workbin.id] = referenceIds[i] as number
+  })
+  return { statusCode: 0, referenceIds: map }
+}
+
+/** Subscribe / Unsubscribe on one instance (`POST /…/workbins/{id}`), as OperationHandlers. */
+export const subscriptionOperations: Record<SubscriptionOperation, OperationHandler> = {
+  Subscribe: async ({ actor, target, deps }) =>
+    singleReply((await changeSubscriptions(deps, actor, 'Subscribe', [target]))[0] as number),
+  Unsubscribe: async ({ actor, target, deps }) =>
+    singleReply((await changeSubscriptions(deps, actor, 'Unsubscribe', [target]))[0] as number),
+}
+
+/** Subscribe / Unsubscribe on several instances (`POST /…/workbins?workbinIds=a,b`). */
+export async function changeManySubscriptions(
+  deps: Deps,
+  actor: Actor,
+  operation: SubscriptionOperation,
+  targets: readonly ResolvedInstance[],
+): Promise<OperationReply> {
+  return manyReply(targets, await changeSubscriptions(deps, actor, operation, targets))
+}
+
+/**
+ * End every workbin subscription of the actor (EndContactCenterSession, contract §3): each one
+ * is removed and answered with an `Unsubscribed` message carrying a fresh referenceId and the
+ * instance's `workbinUserId` / `agentGroup` / `placeGroup` (messages.ts subjectOfStored).
+ * Call it BEFORE the user's CometD sessions are disconnected, so that they receive the messages.
+ */
+export async function endSubscriptions(deps: Deps, actor: Actor): Promise<void> {
+  const userId = actor.user.id
+  const removed = await deps.store.removeAllSubscriptions(userId)
+  if (removed.length === 0) return
+  const referenceIds = await deps.store.nextReferenceIds(userId, removed.length)
+  removed.forEach((subscription, i) => {
+    const workbin = actor.directory.workbins.find((w) => w.id === subscription.instance.workbinId)
+    const subject = subjectOfStored(userId, subscription.instance, workbin)
+    const data = subscriptionStateMessage(subject, 'Unsubscribed', referenceIds[i] as number)
+    deps.notifier.deliverToUser(userId, WORKBINS_CHANNEL, data)
+  })
+}
