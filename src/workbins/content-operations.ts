@@ -1,14 +1,31 @@
-// STUB created by issue 4 (subscriptions) so that src/http/routes/workbins.ts compiles. It is
-// owned by the content engineer (issue 5), who replaces it: keep the two exports and their types.
-//
-// - contentOperations: POST `/…/workbins/{id}` operations other than Subscribe/Unsubscribe
-//   (AddEmail, PullChat, ...). The route has already checked the feature gate, parsed the body
-//   and resolved + authorized the instance (access.ts resolveInstance) before calling it.
-// - collectionOperations: POST `/workbins` operations without `workbinIds` (RequestAgentStats).
+// The dispatch tables the workbins routes (issue 4, src/http/routes/workbins.ts) use for the
+// content operations of issue 5:
+//   POST .../workbins/{id}  {"operationName": "AddEmail" | "PullChat" | ...}  → contentOperations
+//   POST /workbins          {"operationName": "RequestAgentStats"}            → collectionOperations
 
+import { MEDIA_TYPES } from '../model.ts'
 import type { Actor, OperationHandler, OperationReply, WorkbinDeps } from './operation.ts'
+import { contentOperation } from './put-pull.ts'
+import { MEDIA } from './resources.ts'
+import { requestAgentStats } from './stats.ts'
 
-export const contentOperations: Record<string, OperationHandler> = {}
+function build(): Record<string, OperationHandler> {
+  const out: Record<string, OperationHandler> = {}
+  // Digest §4.8, §4.9: AddInteraction / PullInteraction take any media; AddEmail, AddChat,
+  // AddWorkitem, AddOpenmedia, AddFacebook, AddTweet, AddFacebooksession (and Pull*) one each.
+  const words = ['Interaction', ...MEDIA_TYPES.map((m) => MEDIA[m].operationWord)]
+  for (const verb of ['Add', 'Pull']) {
+    for (const word of words) {
+      const name = `${verb}${word}`
+      const handler = contentOperation(name)
+      if (handler) out[name] = handler
+    }
+  }
+  return out
+}
+
+/** Every Add* / Pull* operation on one workbin instance. */
+export const contentOperations: Record<string, OperationHandler> = build()
 
 export type CollectionOperation = (ctx: {
   actor: Actor
@@ -16,4 +33,7 @@ export type CollectionOperation = (ctx: {
   deps: WorkbinDeps
 }) => Promise<OperationReply>
 
-export const collectionOperations: Record<string, CollectionOperation> = {}
+/** Operations on the workbins collection (`POST /workbins`) other than Subscribe/Unsubscribe. */
+export const collectionOperations: Record<string, CollectionOperation> = {
+  RequestAgentStats: requestAgentStats,
+}

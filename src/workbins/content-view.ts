@@ -1,18 +1,15 @@
-// STUB created by issue 4 (subscriptions) so that src/http/routes/workbins.ts compiles. It is
-// owned by the content engineer (issue 5), who replaces it: keep the export and its types.
-//
-// The seam for GET of workbin *content* (contract §4): src/http/routes/workbins.ts serves the
-// URLs, checks the feature gate, resolves + authorizes the instance(s) with access.ts, and calls
-// `contentView` for:
+// The seam for GET of workbin content (contract §4), called by src/http/routes/workbins.ts after
+// it has checked the feature gate and resolved + authorized the instance(s) with access.ts:
 //   - GET `/…/workbins/{id}` with a `subresources` parameter            (one target, no mediaType)
 //   - GET `/…/workbins/{id}/{mediaType}` and the documented
 //     `/{userId}/workbins/{id}/{mediaType}` (digest §4.3)               (one target, mediaType set)
 //   - GET `/…/workbins?workbinIds=a,b` (with or without subresources)   (several targets, `many`)
 // GET `/…/workbins/{id}` without `subresources` is answered by the route itself
-// (definitions.ts workbinReply). `workbinResource` in definitions.ts renders the workbin header.
+// (definitions.ts workbinReply). The content itself is built by content.ts.
 
-import { errors } from '../errors.ts'
+import { contentReply, contentReplyMany } from './content.ts'
 import type { Actor, OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
+import { errors } from '../errors.ts'
 
 export interface ContentViewRequest {
   actor: Actor
@@ -27,6 +24,17 @@ export interface ContentViewRequest {
   deps: WorkbinDeps
 }
 
-export async function contentView(_request: ContentViewRequest): Promise<OperationReply> {
-  throw errors.invalid('Workbin content is not available yet')
+export async function contentView(request: ContentViewRequest): Promise<OperationReply> {
+  const { targets, many, mediaType, query, deps } = request
+  const subresources = joined(query.subresources)
+  const fields = joined(query.fields)
+  if (many) return contentReplyMany(deps, targets, { subresources, fields })
+  const [target] = targets
+  if (target === undefined) throw errors.missing('workbin id')
+  return contentReply(deps, target, { subresources, fields, mediaSegment: mediaType })
+}
+
+/** A repeated query parameter (`?subresources=email&subresources=chat`) counts as a comma list. */
+function joined(raw: unknown): unknown {
+  return Array.isArray(raw) ? raw.join(',') : raw
 }

@@ -1,0 +1,60 @@
+// WorkbinStateChangeMessage (contract §4.2, digest §5.2): one copy per recipient of a change to
+// a workbin instance's content.
+//
+// Recipients: every user subscribed to the instance (store.listSubscribers), plus the user who
+// made the change (the requester), who always gets a copy carrying the `referenceId` of the
+// HTTP reply — contract §3: an async operation's result "arrives as a CometD message carrying
+// the same referenceId". Other copies carry no referenceId.
+//
+// `workbinUserId` rule: for an Agent-type instance, every copy sent to someone other than the
+// instance's owner carries `workbinUserId` = the owner's user id (a supervisor watching
+// `/users/{userId}/workbins/{id}` needs it to know whose workbin changed; the owner does not).
+// Group instances carry `agentGroup` / `placeGroup` = the group name on every copy.
+
+import type { Interaction, Workbin, WorkbinInstance } from '../model.ts'
+import { WORKBINS_CHANNEL } from './notifier.ts'
+import type { WorkbinDeps } from './operation.ts'
+import { MEDIA, interactionResource } from './resources.ts'
+
+export type ItemAction = 'ItemAdded' | 'ItemRemoved' | 'ItemUpdated'
+
+export interface ItemChange {
+  workbin: Workbin
+  instance: WorkbinInstance
+  action: ItemAction
+  /** The interaction as it is after the change. */
+  interaction: Interaction
+  /** Who asked for the change and the referenceId they were answered. */
+  requester?: { userId: string; referenceId: number }
+}
+
+/** The message `data` one recipient gets. Exported for tests and docs. */
+export function itemChangeMessage(
+  change: ItemChange,
+  recipientId: string,
+  base: string,
+): Record<string, unknown> {
+  const { workbin, instance, action, interaction, requester } = change
+  const data: Record<string, unknown> = {
+    messageType: 'WorkbinStateChangeMessage',
+    action,
+    id: workbin.id,
+  }
+  if (workbin.type === 'Agent' && recipientId !== instance.owner)
+    data.workbinUserId = instance.owner
+  if (workbin.type === 'AgentGroup') data.agentGroup = instance.owner
+  if (workbin.type === 'PlaceGroup') data.placeGroup = instance.owner
+  if (requester && requester.userId === recipientId) data.referenceId = requester.referenceId
+  data[MEDIA[interaction.mediaType].stateResource] = interactionResource(base, interaction)
+  return data
+}
+
+/** Send the change to every subscriber of the instance and to the requester. */
+export async function publishItemChange(deps: WorkbinDeps, change: ItemChange): Promise<void> {
+  const recipients = new Set(await deps.store.listSubscribers(change.instance))
+  if (change.requester) recipients.add(change.requester.userId)
+  const base = deps.publicUrl()
+  for (const userId of recipients) {
+    deps.notifier.deliverToUser(userId, WORKBINS_CHANNEL, itemChangeMessage(change, userId, base))
+  }
+}

@@ -1,0 +1,220 @@
+// Put (Add*) and Pull (Pull*) on one workbin instance (contract §4, §4.2; digest §4.8, §4.9).
+//
+// Each handler validates synchronously (nothing changes on error), then moves the interaction
+// with the store's compare-and-set (so it is never in two places and never lost, and of two
+// concurrent pulls exactly one wins), then answers `{statusCode:0, referenceId}` and sends a
+// WorkbinStateChangeMessage (item-events.ts).
+//
+// Decisions (docs/workbins-content.md explains them to users):
+// - Put takes an interaction the actor may hand over: one the actor owns; on a
+//   `/users/{userId}/...` URL also one that user owns (a supervisor files an agent's
+//   interaction into the agent's workbin); admin/apiuser may put any owned interaction of
+//   their contact center. Someone else's interaction: 403/5. Already in a workbin: 400/2.
+// - Pull gives the interaction to the actor, also for a supervisor's `/users/{userId}/...`
+//   grab (contract: "Pull hands it to the caller"). Not in that instance: 400/2 — which is
+//   also what the loser of a concurrent pull gets, whichever moment it lost at.
+// - Put stamps `userData.Workbin` = workbinName, and `userData.WorkbinAgentId` = the owner's
+//   user id for Agent workbins (removed for other types). Pull leaves userData as it is: the
+//   stamps then record where the interaction was last (digest §4.9 sample keeps `Workbin`).
+// - `saveLAR` (last agent routing, digest §4.8) is validated and logged; no contact profile
+//   exists here, so it records nothing.
+
+import type { Interaction, InteractionLocation, MediaType, UserData } from '../model.ts'
+import { errors } from '../errors.ts'
+import type { MoveResult } from '../store/store.ts'
+import { publishItemChange } from './item-events.ts'
+import type {
+  Actor,
+  OperationHandler,
+  OperationReply,
+  ResolvedInstance,
+  WorkbinDeps,
+} from './operation.ts'
+import { defaultCapabilities, mediaOfOperationWord } from './resources.ts'
+
+export const IN_WORKBIN = 'InWorkbin'
+export const PROCESSING = 'Processing'
+
+/** `AddEmail` → { verb: 'Add', media: 'email' }; `AddInteraction` → media null (any). */
+export function parseContentOperation(
+  operationName: string,
+): { verb: 'Add' | 'Pull'; media: MediaType | null } | undefined {
+  const m = /^(Add|Pull)([A-Z][a-z]*)$/.exec(operationName)
+  if (!m) return undefined
+  const media = mediaOfOperationWord(m[2] as string)
+  if (media === undefined) return undefined
+  return { verb: m[1] as 'Add' | 'Pull', media }
+}
+
+/**
+ * The interaction id of a put/pull body: `id`, or the last path segment of `uri`
+ * (digest §4.8: samples use both). When both are given they must agree.
+ */
+export function interactionIdOf(body: Record<string, unknown>): string {
+  const { id, uri } = body
+  if (id !== undefined && (typeof id !== 'string' || id === '')) {
+    throw errors.invalid('Parameter id must be a non-empty string')
+  }
+  let fromUri: string | undefined
+  if (uri !== undefined) {
+    if (typeof uri !== 'string' || uri === '')
+      throw errors.invalid('Parameter uri must be a non-empty string')
+    const path = uri.split(/[?#]/)[0] as string
+    const last = path.replace(/\/+$/, '').split('/').pop() ?? ''
+    try {
+      fromUri = decodeURIComponent(last)
+    } catch {
+      throw errors.invalid('Parameter uri is not a valid interaction uri')
+    }
+    if (fromUri === '') throw errors.invalid('Parameter uri is not a valid interaction uri')
+  }
+  if (id !== undefined && fromUri !== undefined && id !== fromUri) {
+    throw errors.invalid('Parameters id and uri name different interactions')
+  }
+  const out = (id as string | undefined) ?? fromUri
+  if (out === undefined) throw errors.missing('id')
+  return out
+}
+
+/** `saveLAR`: optional, boolean or "true"/"false". */
+export function parseSaveLar(raw: unknown): boolean {
+  if (raw === undefined || raw === null) return false
+  if (typeof raw === 'boolean') return raw
+  if (raw === 'true') return true
+  if (raw === 'false') return false
+  throw errors.invalid('Parameter saveLAR must be true or false')
+}
+
+async function loadInteraction(
+  deps: WorkbinDeps,
+  actor: Actor,
+  id: string,
+  media: MediaType | null,
+  operationName: string,
+): Promise<Interaction> {
+  const ix = await deps.store.getInteraction(actor.contactCenter.id, id)
+  if (!ix) throw errors.notFound(`Interaction ${id} not found`)
+  // Contract §4.2 / issue 5: the operation's media must match (AddInteraction takes any).
+  if (media !== null && ix.mediaType !== media) {
+    throw errors.invalid(`${operationName} cannot be used with a ${ix.mediaType} interaction`)
+  }
+  return ix
+}
+
+function sameLocation(a: InteractionLocation, b: InteractionLocation): boolean {
+  if (a.kind === 'owner' && b.kind === 'owner') return a.userId === b.userId
+  if (a.kind === 'workbin' && b.kind === 'workbin')
+    return a.workbinId === b.workbinId && a.owner === b.owner
+  return false
+}
+
+/** A failed compare-and-set: somebody else moved it between our read and our write. */
+function moveFailed(result: Exclude<MoveResult, { ok: true }>, id: string): never {
+  if (result.reason === 'not_found') throw errors.notFound(`Interaction ${id} not found`)
+  throw errors.invalid(`Interaction ${id} was moved by another request`)
+}
+
+/** Who may hand an interaction over into a workbin (see the header comment). */
+function mayPut(actor: Actor, target: ResolvedInstance, ownerId: string): boolean {
+  if (ownerId === actor.user.id) return true
+  if (target.workbinUserId !== undefined && ownerId === target.workbinUserId) return true
+  const roles = actor.user.roles
+  return roles.includes('admin') || roles.includes('apiuser')
+}
+
+/** The userData of an interaction entering a workbin (contract §4.2 stamps). */
+export function stampedUserData(userData: UserData, target: ResolvedInstance): UserData {
+  const out: UserData = { ...userData, Workbin: target.workbin.workbinName }
+  if (target.workbin.type === 'Agent') out.WorkbinAgentId = target.instance.owner
+  else delete out.WorkbinAgentId
+  return out
+}
+
+async function reserveReferenceId(deps: WorkbinDeps, actor: Actor): Promise<number> {
+  const [ref] = await deps.store.nextReferenceIds(actor.user.id, 1)
+  if (ref === undefined) throw errors.internal('No reference id')
+  return ref
+}
+
+async function put(
+  media: MediaType | null,
+  operationName: string,
+  { actor, target, body, deps }: Parameters<OperationHandler>[0],
+): Promise<OperationReply> {
+  const id = interactionIdOf(body)
+  const saveLAR = parseSaveLar(body.saveLAR)
+  const ix = await loadInteraction(deps, actor, id, media, operationName)
+  if (ix.location.kind === 'workbin')
+    throw errors.invalid(`Interaction ${id} is already in a workbin`)
+  if (!mayPut(actor, target, ix.location.userId)) {
+    throw errors.noPermission(`Interaction ${id} is not handled by you`)
+  }
+  // Reserve the reference id before moving, so that nothing can fail after the change.
+  const referenceId = await reserveReferenceId(deps, actor)
+  const next: InteractionLocation = { kind: 'workbin', ...target.instance }
+  const result = await deps.store.moveInteraction(actor.contactCenter.id, id, ix.location, next, {
+    state: IN_WORKBIN,
+    capabilities: [],
+    userData: stampedUserData(ix.userData, target),
+  })
+  if (!result.ok) moveFailed(result, id)
+  if (saveLAR) {
+    // Digest §4.8: saveLAR records last-agent-routing info in the contact profile. There is no
+    // contact profile in this server; accepted and logged only.
+    deps.log.debug({ interactionId: id, userId: actor.user.id }, 'saveLAR requested (no-op)')
+  }
+  await publishItemChange(deps, {
+    workbin: target.workbin,
+    instance: target.instance,
+    action: 'ItemAdded',
+    interaction: result.interaction,
+    requester: { userId: actor.user.id, referenceId },
+  })
+  return { statusCode: 0, referenceId }
+}
+
+async function pull(
+  media: MediaType | null,
+  operationName: string,
+  { actor, target, body, deps }: Parameters<OperationHandler>[0],
+): Promise<OperationReply> {
+  const id = interactionIdOf(body)
+  const { nickname } = body
+  if (nickname !== undefined && typeof nickname !== 'string') {
+    throw errors.invalid('Parameter nickname must be a string')
+  }
+  const ix = await loadInteraction(deps, actor, id, media, operationName)
+  const here: InteractionLocation = { kind: 'workbin', ...target.instance }
+  if (!sameLocation(ix.location, here))
+    throw errors.invalid(`Interaction ${id} is not in this workbin`)
+  const referenceId = await reserveReferenceId(deps, actor)
+  const result = await deps.store.moveInteraction(
+    actor.contactCenter.id,
+    id,
+    here,
+    { kind: 'owner', userId: actor.user.id },
+    { state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType), userData: ix.userData },
+  )
+  if (!result.ok) moveFailed(result, id)
+  if (nickname !== undefined) {
+    // Digest §4.9: the nickname shown to the chat customer; there is no chat server here.
+    deps.log.debug({ interactionId: id, nickname }, 'pull nickname (no chat server; not used)')
+  }
+  await publishItemChange(deps, {
+    workbin: target.workbin,
+    instance: target.instance,
+    action: 'ItemRemoved',
+    interaction: result.interaction,
+    requester: { userId: actor.user.id, referenceId },
+  })
+  return { statusCode: 0, referenceId }
+}
+
+/** The handler of one Add… / Pull… operation name, or undefined if the name is not one. */
+export function contentOperation(operationName: string): OperationHandler | undefined {
+  const op = parseContentOperation(operationName)
+  if (!op) return undefined
+  const { verb, media } = op
+  return (ctx) =>
+    verb === 'Add' ? put(media, operationName, ctx) : pull(media, operationName, ctx)
+}

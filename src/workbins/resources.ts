@@ -1,0 +1,278 @@
+// Interactions as GWS JSON (digest §3, §6) and the names each media type goes by on the wire:
+// the collection key of a list (`emails`), the key of the interaction inside a
+// WorkbinStateChangeMessage (`emailStateResourceV2`, contract §4.2), the URL segments of
+// `.../workbins/{id}/{mediaType}` and the `subresources=` values (digest §3, §4.4).
+
+import type { Interaction, MediaType } from '../model.ts'
+import { MEDIA_TYPES } from '../model.ts'
+import { errors } from '../errors.ts'
+
+export interface MediaInfo {
+  /** Key of a list of this media (`{"statusCode":0,"emails":[...]}`, workbin content arrays). */
+  collection: string
+  /** Key of one item (`{"statusCode":0,"email":{...}}`). */
+  single: string
+  /** Key inside a WorkbinStateChangeMessage (contract §4.2). */
+  stateResource: string
+  /** The media-specific direction/type field (`chatType: "Inbound"`), if the media has one. */
+  typeField: string | undefined
+  /** The word used in operation names: AddEmail / PullEmail. */
+  operationWord: string
+}
+
+// Digest §3 (emails, chats, workitems: DOC), §4.4 (subresources values), §5.2 (StateResourceV2
+// keys: email/chat/facebook DOC, the rest INF), §6 (type fields).
+export const MEDIA: Record<MediaType, MediaInfo> = {
+  email: {
+    collection: 'emails',
+    single: 'email',
+    stateResource: 'emailStateResourceV2',
+    typeField: undefined,
+    operationWord: 'Email',
+  },
+  chat: {
+    collection: 'chats',
+    single: 'chat',
+    stateResource: 'chatStateResourceV2',
+    typeField: 'chatType',
+    operationWord: 'Chat',
+  },
+  workitem: {
+    collection: 'workitems',
+    single: 'workitem',
+    stateResource: 'workitemStateResourceV2',
+    typeField: 'workitemType',
+    operationWord: 'Workitem',
+  },
+  openmedia: {
+    collection: 'openmedia',
+    single: 'openmedia',
+    stateResource: 'openmediaStateResourceV2',
+    typeField: 'openmediaType',
+    operationWord: 'Openmedia',
+  },
+  facebook: {
+    collection: 'facebook',
+    single: 'facebook',
+    stateResource: 'facebookStateResourceV2',
+    typeField: 'facebookType',
+    operationWord: 'Facebook',
+  },
+  tweet: {
+    collection: 'tweets',
+    single: 'tweet',
+    stateResource: 'tweetStateResourceV2',
+    typeField: 'twitterType',
+    operationWord: 'Tweet',
+  },
+  facebooksession: {
+    collection: 'facebooksessions',
+    single: 'facebooksession',
+    stateResource: 'facebooksessionStateResourceV2',
+    typeField: 'facebooksessionType',
+    operationWord: 'Facebooksession',
+  },
+}
+
+/**
+ * Capabilities an interaction has while an agent handles it (restored by Pull; contract §4.2).
+ * Workbin items have none. One list for the whole server: provisioning and the integration
+ * endpoint use it for interactions created with an owner.
+ * Workitem list: digest §6 (WorkitemResource); email: EmailResource; the rest by analogy.
+ */
+export const DEFAULT_CAPABILITIES: Record<MediaType, readonly string[]> = {
+  email: [
+    'Reply',
+    'ReplyAll',
+    'Save',
+    'Complete',
+    'Transfer',
+    'AttachUserData',
+    'UpdateUserData',
+    'DeleteUserData',
+  ],
+  chat: [
+    'SendMessage',
+    'Complete',
+    'Transfer',
+    'AttachUserData',
+    'UpdateUserData',
+    'DeleteUserData',
+  ],
+  workitem: [
+    'Transfer',
+    'AttachUserData',
+    'UpdateUserData',
+    'DeleteUserData',
+    'SetInFocus',
+    'Complete',
+  ],
+  openmedia: ['Transfer', 'AttachUserData', 'UpdateUserData', 'DeleteUserData', 'Complete'],
+  facebook: ['Reply', 'Transfer', 'AttachUserData', 'UpdateUserData', 'DeleteUserData', 'Complete'],
+  tweet: ['Reply', 'Transfer', 'AttachUserData', 'UpdateUserData', 'DeleteUserData', 'Complete'],
+  facebooksession: ['Transfer', 'AttachUserData', 'UpdateUserData', 'DeleteUserData', 'Complete'],
+}
+
+export function defaultCapabilities(mediaType: MediaType): string[] {
+  return [...DEFAULT_CAPABILITIES[mediaType]]
+}
+
+/** Fields the resource renderer owns; `extra` cannot override them. */
+export const CORE_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'state',
+  'userData',
+  'receivedDate',
+  'capabilities',
+  'uri',
+  'mediaType',
+])
+
+/**
+ * The `uri` of an interaction (digest §6): emails and chats under `/me`, workitems at
+ * `/workitems/{id}`, open media at `/openmedia/{mediaType}s/{id}`, social media at
+ * `/social-medias/{id}`. `base` is the public base URL ending in /api/v2.
+ */
+export function interactionUri(base: string, ix: Interaction): string {
+  const id = encodeURIComponent(ix.id)
+  switch (ix.mediaType) {
+    case 'email':
+      return `${base}/me/emails/${id}`
+    case 'chat':
+      return `${base}/me/chats/${id}`
+    case 'workitem':
+      return `${base}/workitems/${id}`
+    case 'openmedia':
+      return `${base}/openmedia/${encodeURIComponent(ix.openmediaType ?? 'openmedia')}s/${id}`
+    case 'facebook':
+    case 'tweet':
+    case 'facebooksession':
+      return `${base}/social-medias/${id}`
+  }
+}
+
+/**
+ * The GWS JSON of an interaction (digest §3 "Item objects", §6). Media-specific extra fields
+ * (subject, from, ...) come first so that the core fields always win. The type field defaults
+ * to "Inbound" (every documented workbin sample) unless `extra` sets it.
+ */
+export function interactionResource(base: string, ix: Interaction): Record<string, unknown> {
+  const info = MEDIA[ix.mediaType]
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(ix.extra)) {
+    if (!CORE_FIELDS.has(k)) out[k] = v
+  }
+  out.id = ix.id
+  // Open media resources carry their open media type name as `mediaType` (digest §6).
+  if (ix.mediaType === 'openmedia') out.mediaType = ix.openmediaType
+  if (info.typeField !== undefined && out[info.typeField] === undefined)
+    out[info.typeField] = 'Inbound'
+  out.state = ix.state
+  out.capabilities = [...ix.capabilities]
+  // Chats inside workbins carry `participants: []` (digest §4.4 sample).
+  if (ix.mediaType === 'chat' && !Array.isArray(out.participants)) out.participants = []
+  out.receivedDate = ix.receivedDate
+  out.userData = { ...ix.userData }
+  out.uri = interactionUri(base, ix)
+  return out
+}
+
+/** Keep only the named fields (`fields=a,b`, digest §2.5). `*` or undefined keeps all. */
+export function pickFields(
+  resource: Record<string, unknown>,
+  fields: readonly string[] | undefined,
+): Record<string, unknown> {
+  if (fields === undefined) return resource
+  const out: Record<string, unknown> = {}
+  for (const f of fields) if (f in resource) out[f] = resource[f]
+  return out
+}
+
+/** `fields=` query value → undefined (absent), '*' or a list of names. */
+export function parseFields(raw: unknown): undefined | '*' | string[] {
+  if (raw === undefined) return undefined
+  if (typeof raw !== 'string') throw errors.invalid('Invalid fields parameter')
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  if (parts.length === 0) return undefined
+  if (parts.includes('*')) return '*'
+  return parts
+}
+
+const SEGMENTS = new Map<string, MediaType>()
+for (const m of MEDIA_TYPES) {
+  SEGMENTS.set(m, m)
+  SEGMENTS.set(MEDIA[m].collection, m)
+}
+// Common alternative spellings seen in clients.
+SEGMENTS.set('twitter', 'tweet')
+SEGMENTS.set('facebooks', 'facebook')
+
+/**
+ * A media type named in a URL (`.../workbins/{id}/emails`) or a `subresources=` value (`email`).
+ * Both the singular (digest §4.4) and the plural/collection form (digest §3) are accepted.
+ */
+export function mediaTypeOf(word: string): MediaType | undefined {
+  return SEGMENTS.get(word.trim().toLowerCase())
+}
+
+/**
+ * `subresources=` → the media types to embed. `*` = all; a comma list of media words; an
+ * unknown word is 400 / statusCode 2. Absent → undefined (no content arrays).
+ */
+export function parseSubresources(raw: unknown): MediaType[] | undefined {
+  if (raw === undefined) return undefined
+  if (typeof raw !== 'string') throw errors.invalid('Invalid subresources parameter')
+  const words = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  if (words.length === 0) return undefined
+  if (words.includes('*')) return [...MEDIA_TYPES]
+  const out: MediaType[] = []
+  for (const w of words) {
+    const m = mediaTypeOf(w)
+    if (m === undefined) throw errors.invalid(`Unknown subresource: ${w}`)
+    if (!out.includes(m)) out.push(m)
+  }
+  return out
+}
+
+/** Group interactions by collection key, with an (empty) array for every requested media. */
+export function collections(
+  base: string,
+  mediaTypes: readonly MediaType[],
+  items: readonly Interaction[],
+  fields?: readonly string[],
+): Record<string, Record<string, unknown>[]> {
+  const out: Record<string, Record<string, unknown>[]> = {}
+  for (const m of mediaTypes) out[MEDIA[m].collection] = []
+  for (const ix of items) {
+    const list = out[MEDIA[ix.mediaType].collection]
+    if (list) list.push(pickFields(interactionResource(base, ix), fields))
+  }
+  return out
+}
+
+/** The operation word (`Email` in AddEmail) → media; `Interaction` → any media (null). */
+export function mediaOfOperationWord(word: string): MediaType | null | undefined {
+  if (word === 'Interaction') return null
+  for (const m of MEDIA_TYPES) if (MEDIA[m].operationWord === word) return m
+  return undefined
+}
+
+/** `yyyy-MM-dd HH:mm:ss.SSS+0000` of a time, in UTC (contract §2 receivedDate format). */
+export function formatReceivedDate(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0')
+  return (
+    `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ` +
+    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}+0000`
+  )
+}
+
+export const RECEIVED_DATE_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$/
+
+/** Interaction ids (contract §2): 16 chars [0-9A-Za-z]. */
+export const INTERACTION_ID_RE = /^[0-9A-Za-z]{16}$/
