@@ -33,11 +33,11 @@ import { IN_WORKBIN, PROCESSING, stampedUserData } from './put-pull.ts'
 import {
   CORE_FIELDS,
   INTERACTION_ID_RE,
-  RECEIVED_DATE_RE,
   defaultCapabilities,
   formatReceivedDate,
   interactionResource,
   interactionUri,
+  receivedAtMs,
 } from './resources.ts'
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
@@ -198,7 +198,7 @@ export async function createInteraction(ctx: {
 
   let receivedDate = formatReceivedDate(new Date())
   if (body.receivedDate !== undefined) {
-    if (typeof body.receivedDate !== 'string' || !RECEIVED_DATE_RE.test(body.receivedDate)) {
+    if (typeof body.receivedDate !== 'string' || Number.isNaN(receivedAtMs(body.receivedDate))) {
       throw errors.invalid('Parameter receivedDate must look like 2016-04-08 15:05:57.000+0300')
     }
     receivedDate = body.receivedDate

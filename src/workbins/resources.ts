@@ -74,48 +74,9 @@ export const MEDIA: Record<MediaType, MediaInfo> = {
   },
 }
 
-/**
- * Capabilities an interaction has while an agent handles it (restored by Pull; contract §4.2).
- * Workbin items have none. One list for the whole server: provisioning and the integration
- * endpoint use it for interactions created with an owner.
- * Workitem list: digest §6 (WorkitemResource); email: EmailResource; the rest by analogy.
- */
-export const DEFAULT_CAPABILITIES: Record<MediaType, readonly string[]> = {
-  email: [
-    'Reply',
-    'ReplyAll',
-    'Save',
-    'Complete',
-    'Transfer',
-    'AttachUserData',
-    'UpdateUserData',
-    'DeleteUserData',
-  ],
-  chat: [
-    'SendMessage',
-    'Complete',
-    'Transfer',
-    'AttachUserData',
-    'UpdateUserData',
-    'DeleteUserData',
-  ],
-  workitem: [
-    'Transfer',
-    'AttachUserData',
-    'UpdateUserData',
-    'DeleteUserData',
-    'SetInFocus',
-    'Complete',
-  ],
-  openmedia: ['Transfer', 'AttachUserData', 'UpdateUserData', 'DeleteUserData', 'Complete'],
-  facebook: ['Reply', 'Transfer', 'AttachUserData', 'UpdateUserData', 'DeleteUserData', 'Complete'],
-  tweet: ['Reply', 'Transfer', 'AttachUserData', 'UpdateUserData', 'DeleteUserData', 'Complete'],
-  facebooksession: ['Transfer', 'AttachUserData', 'UpdateUserData', 'DeleteUserData', 'Complete'],
-}
-
-export function defaultCapabilities(mediaType: MediaType): string[] {
-  return [...DEFAULT_CAPABILITIES[mediaType]]
-}
+// Capabilities of an interaction an agent handles (restored by Pull, contract §4.2): one list
+// for the whole server, kept with provisioning (src/provision/capabilities.ts).
+export { DEFAULT_CAPABILITIES, defaultCapabilities } from '../provision/capabilities.ts'
 
 /** Fields the resource renderer owns; `extra` cannot override them. */
 export const CORE_FIELDS: ReadonlySet<string> = new Set([
@@ -263,16 +224,9 @@ export function mediaOfOperationWord(word: string): MediaType | null | undefined
   return undefined
 }
 
-/** `yyyy-MM-dd HH:mm:ss.SSS+0000` of a time, in UTC (contract §2 receivedDate format). */
-export function formatReceivedDate(d: Date): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0')
-  return (
-    `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ` +
-    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}+0000`
-  )
-}
-
-export const RECEIVED_DATE_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$/
+// receivedDate (contract §2: `yyyy-MM-dd HH:mm:ss.SSS±HHmm`): one formatter and parser for the
+// whole server, kept with provisioning.
+export { formatReceivedDate, receivedAtMs } from '../provision/dates.ts'
 
 /** Interaction ids (contract §2): 16 chars [0-9A-Za-z]. */
 export const INTERACTION_ID_RE = /^[0-9A-Za-z]{16}$/
