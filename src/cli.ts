@@ -1,0 +1,87 @@
+// Command line: `workbins provision FILE [--db PATH]` (npm run provision -- FILE).
+// Exit codes: 0 done, 1 the document or the database was refused (message names the path),
+// 2 usage error.
+
+import { loadConfig } from './config.ts'
+import { applyDocument, loadDocumentFile, ProvisionError, summarize } from './provision/index.ts'
+import { createSqliteStore } from './store/sqlite/index.ts'
+
+const USAGE = `usage: workbins provision FILE [--db PATH]
+
+  provision FILE   apply a provisioning document (docs/provisioning.md) to the database
+  --db PATH        SQLite file (default: WORKBINS_DB, else ./data/workbins.db)`
+
+class UsageError extends Error {}
+
+interface ProvisionArgs {
+  file: string
+  db: string | undefined
+}
+
+function parseArgs(argv: string[]): ProvisionArgs {
+  const [command, ...rest] = argv
+  if (command !== 'provision') {
+    throw new UsageError(
+      command === undefined ? 'no command given' : `unknown command "${command}"`,
+    )
+  }
+  let file: string | undefined
+  let db: string | undefined
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string
+    if (arg === '--db' || arg.startsWith('--db=')) {
+      db = arg === '--db' ? rest[++i] : arg.slice('--db='.length)
+      if (!db) throw new UsageError('--db needs a path')
+    } else if (arg.startsWith('-')) {
+      throw new UsageError(`unknown option "${arg}"`)
+    } else if (file === undefined) {
+      file = arg
+    } else {
+      throw new UsageError(`unexpected argument "${arg}"`)
+    }
+  }
+  if (file === undefined) throw new UsageError('provision needs a FILE')
+  return { file, db }
+}
+
+async function provision(args: ProvisionArgs): Promise<string> {
+  const db = args.db ?? loadConfig().db
+  if (/^postgres(ql)?:\/\//.test(db))
+    throw new Error('PostgreSQL is not supported by this command yet')
+  const doc = await loadDocumentFile(args.file)
+  const store = createSqliteStore(db)
+  try {
+    await store.migrate()
+    const result = await applyDocument(store, doc)
+    return `provisioned ${args.file} into ${db}: ${summarize(result)}`
+  } finally {
+    await store.close()
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(USAGE)
+    return 0
+  }
+  let args: ProvisionArgs
+  try {
+    args = parseArgs(argv)
+  } catch (err) {
+    console.error(`workbins: ${(err as Error).message}\n${USAGE}`)
+    return 2
+  }
+  try {
+    console.log(await provision(args))
+    return 0
+  } catch (err) {
+    const message =
+      err instanceof ProvisionError
+        ? `invalid provisioning document: ${err.message}`
+        : (err as Error).message
+    console.error(`workbins: ${message}`)
+    return 1
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

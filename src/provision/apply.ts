@@ -1,0 +1,123 @@
+// applyDocument: validate a provisioning document against the store, build the plan and apply
+// it in one store transaction (contract §7: all-or-nothing, idempotent).
+
+import type { Directory } from '../model.ts'
+import type { ProvisionResult, Store } from '../store/store.ts'
+import { buildPlan } from './plan.ts'
+import { type ProvisionIssue, ProvisionError } from './provision-error.ts'
+import type { ProvisionDocument } from './schema.ts'
+import { validateDocument } from './validate.ts'
+
+/** The part of a pino logger provisioning uses. */
+export interface ProvisionLog {
+  info(obj: object, msg?: string): void
+}
+
+export async function applyDocument(
+  store: Store,
+  doc: ProvisionDocument,
+  log?: ProvisionLog,
+): Promise<ProvisionResult> {
+  const existing = new Map<string, Directory>()
+  for (const cc of doc.contactCenters) {
+    const dir = await store.getDirectory(cc.id)
+    if (dir) existing.set(cc.id, dir)
+  }
+  // Re-validated here with the store's objects, so names may refer to what is already stored.
+  validateDocument(doc, existing)
+  await checkAgainstStore(store, doc)
+  const result = await store.applyProvisioning(buildPlan(doc, existing))
+  log?.info(
+    { changed: result.changed, contactCenters: doc.contactCenters.map((c) => c.id) },
+    summarize(result),
+  )
+  return result
+}
+
+/**
+ * Ids and userNames owned by someone else in the store: a user id, workbin id or interaction id
+ * of another contact center, or a userName (unique store-wide: Basic auth has no tenant) held
+ * by another user.
+ */
+export async function checkAgainstStore(store: Store, doc: ProvisionDocument): Promise<void> {
+  const issues: ProvisionIssue[] = []
+  const others = (await store.listContactCenters()).map((c) => c.id)
+  const dirs = new Map<string, Directory>()
+  for (const id of others) {
+    const dir = await store.getDirectory(id)
+    if (dir) dirs.set(id, dir)
+  }
+  const workbinOwner = new Map<string, string>()
+  for (const dir of dirs.values())
+    for (const w of dir.workbins) workbinOwner.set(w.id, dir.contactCenter.id)
+
+  for (const [c, cc] of doc.contactCenters.entries()) {
+    const base = `contactCenters[${c}]`
+    const renamedHere = new Set((cc.users ?? []).map((u) => u.id))
+    for (const [i, u] of (cc.users ?? []).entries()) {
+      const byId = await store.getUser(u.id)
+      if (byId && byId.contactCenterId !== cc.id) {
+        issues.push({
+          path: `${base}.users[${i}].id`,
+          message: `user id already belongs to another contact center`,
+        })
+      }
+      const byName = await store.getUserByName(u.userName)
+      // Another user holds the name, unless this document renames that user too.
+      if (
+        byName &&
+        byName.id !== u.id &&
+        !(byName.contactCenterId === cc.id && renamedHere.has(byName.id))
+      ) {
+        issues.push({
+          path: `${base}.users[${i}].userName`,
+          message:
+            byName.contactCenterId === cc.id
+              ? `userName "${u.userName}" is already used by user ${byName.id}`
+              : `userName "${u.userName}" is already used in another contact center`,
+        })
+      }
+    }
+    for (const [i, w] of (cc.workbins ?? []).entries()) {
+      const owner = workbinOwner.get(w.id)
+      if (owner !== undefined && owner !== cc.id) {
+        issues.push({
+          path: `${base}.workbins[${i}].id`,
+          message: 'workbin id already belongs to another contact center',
+        })
+      }
+      const clash = dirs
+        .get(cc.id)
+        ?.workbins.find((s) => s.workbinName === w.workbinName && s.id !== w.id)
+      if (clash && !(cc.workbins ?? []).some((d) => d.id === clash.id)) {
+        issues.push({
+          path: `${base}.workbins[${i}].workbinName`,
+          message: `workbinName "${w.workbinName}" is already used by workbin ${clash.id}`,
+        })
+      }
+    }
+    for (const [i, x] of (cc.interactions ?? []).entries()) {
+      for (const other of others) {
+        if (other !== cc.id && (await store.getInteraction(other, x.id))) {
+          issues.push({
+            path: `${base}.interactions[${i}].id`,
+            message: 'interaction id already belongs to another contact center',
+          })
+        }
+      }
+    }
+  }
+  if (issues.length > 0) throw new ProvisionError(issues)
+}
+
+/** One line: what changed, e.g. `changed: 1 contact center, 5 users` or `nothing changed`. */
+export function summarize(result: ProvisionResult): string {
+  const parts = Object.entries(result.changed)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${n === 1 ? singular(kind) : kind}`)
+  return parts.length === 0 ? 'nothing changed' : `created or updated: ${parts.join(', ')}`
+}
+
+function singular(kind: string): string {
+  return kind === 'contactCenters' ? 'contactCenter' : kind.replace(/s$/, '')
+}

@@ -1,0 +1,16 @@
+// The provisioning document (contract §7): validate, plan, apply; at start and from the CLI.
+
+export { applyDocument, checkAgainstStore, summarize, type ProvisionLog } from './apply.ts'
+export { DEFAULT_CAPABILITIES, defaultCapabilities } from './capabilities.ts'
+export { formatReceivedDate, receivedAtMs } from './dates.ts'
+export {
+  loadDemoDocument,
+  loadDocumentFile,
+  provisionAtStart,
+  type ProvisionAtStartOptions,
+  type ProvisionAtStartResult,
+} from './load.ts'
+export { buildPlan } from './plan.ts'
+export { ProvisionError, type ProvisionIssue } from './provision-error.ts'
+export type { ProvisionDocument } from './schema.ts'
+export { validateDocument, type ExistingDirectories } from './validate.ts'

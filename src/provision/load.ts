@@ -1,0 +1,67 @@
+// Reading a provisioning document from a file, and what the server does with documents at start.
+
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import type { ProvisionResult, Store } from '../store/store.ts'
+import { applyDocument, type ProvisionLog } from './apply.ts'
+import { ProvisionError } from './provision-error.ts'
+import type { ProvisionDocument } from './schema.ts'
+import { validateDocument } from './validate.ts'
+
+/** Read, parse and validate a document file. Fails with a ProvisionError naming the problem. */
+export async function loadDocumentFile(file: string): Promise<ProvisionDocument> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new ProvisionError([
+      { path: '', message: `cannot read ${file}: ${(err as Error).message}` },
+    ])
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new ProvisionError([
+      { path: '', message: `${file} is not valid JSON: ${(err as Error).message}` },
+    ])
+  }
+  return validateDocument(json)
+}
+
+/** The demo contact center (contract §6), validated on every load. */
+export async function loadDemoDocument(): Promise<ProvisionDocument> {
+  return loadDocumentFile(fileURLToPath(new URL('./demo.json', import.meta.url)))
+}
+
+export interface ProvisionAtStartOptions {
+  /** A document to apply (WORKBINS_PROVISION). */
+  provisionFile?: string | undefined
+  /** Load the demo contact center into an empty store (WORKBINS_DEMO). */
+  demo: boolean
+}
+
+export interface ProvisionAtStartResult {
+  demo?: ProvisionResult
+  file?: ProvisionResult
+}
+
+/**
+ * Called by the server after store.migrate(): the demo document when `demo` and the store is
+ * empty, then the provisioning file if one is given. A bad file throws a ProvisionError whose
+ * message names the path; the caller aborts the start with it.
+ */
+export async function provisionAtStart(
+  store: Store,
+  options: ProvisionAtStartOptions,
+  log?: ProvisionLog,
+): Promise<ProvisionAtStartResult> {
+  const out: ProvisionAtStartResult = {}
+  if (options.demo && (await store.isEmpty())) {
+    out.demo = await applyDocument(store, await loadDemoDocument(), log)
+  }
+  if (options.provisionFile) {
+    out.file = await applyDocument(store, await loadDocumentFile(options.provisionFile), log)
+  }
+  return out
+}

@@ -1,0 +1,136 @@
+// Turn a validated provisioning document into a ProvisionPlan for Store.applyProvisioning:
+// names resolved to ids, passwords hashed, defaults filled in, interactions stamped.
+
+import type { Directory, Interaction, InteractionLocation, User, UserData } from '../model.ts'
+import { hashPassword, verifyPassword } from '../store/password.ts'
+import type { ProvisionPlan } from '../store/store.ts'
+import { defaultCapabilities } from './capabilities.ts'
+import { formatReceivedDate } from './dates.ts'
+import type {
+  ContactCenterDocument,
+  InteractionDocument,
+  ProvisionDocument,
+  UserDocument,
+} from './schema.ts'
+import type { ExistingDirectories } from './validate.ts'
+
+/** `doc` must have passed validateDocument(doc, existing). */
+export function buildPlan(
+  doc: ProvisionDocument,
+  existing: ExistingDirectories,
+  now: Date = new Date(),
+): ProvisionPlan {
+  const receivedDate = formatReceivedDate(now)
+  return {
+    contactCenters: doc.contactCenters.map((cc) =>
+      buildContactCenter(cc, existing.get(cc.id), receivedDate),
+    ),
+  }
+}
+
+function buildContactCenter(
+  cc: ContactCenterDocument,
+  dir: Directory | undefined,
+  receivedDate: string,
+): ProvisionPlan['contactCenters'][number] {
+  const ccId = cc.id
+  const storedUsers = new Map(dir?.users.map((u) => [u.id, u]))
+  const users = (cc.users ?? []).map((u) => buildUser(ccId, u, storedUsers.get(u.id)))
+
+  const userIdByName = new Map(dir?.users.map((u) => [u.userName, u.id]))
+  for (const u of users) {
+    for (const [name, id] of userIdByName) if (id === u.id) userIdByName.delete(name)
+  }
+  for (const u of users) userIdByName.set(u.userName, u.id)
+  const idOf = (userName: string) => userIdByName.get(userName) as string
+
+  const workbins = (cc.workbins ?? []).map((w) => ({
+    id: w.id,
+    contactCenterId: ccId,
+    workbinName: w.workbinName,
+    displayName: w.displayName ?? w.workbinName,
+    type: w.type,
+  }))
+  const workbinById = new Map(dir?.workbins.map((w) => [w.id, w]))
+  for (const w of workbins) workbinById.set(w.id, w)
+
+  const interactions = (cc.interactions ?? []).map((x): Interaction => {
+    const inWorkbin = x.workbin !== undefined
+    let location: InteractionLocation
+    const userData: UserData = { ...x.userData }
+    if (x.workbin) {
+      const wb = workbinById.get(x.workbin.id)!
+      const owner = x.workbin.user !== undefined ? idOf(x.workbin.user) : ownerName(x.workbin)
+      location = { kind: 'workbin', workbinId: wb.id, owner }
+      // contract §4.2: an interaction placed in a workbin carries Workbin (and WorkbinAgentId).
+      userData.Workbin = wb.workbinName
+      if (wb.type === 'Agent') userData.WorkbinAgentId = owner
+    } else {
+      location = { kind: 'owner', userId: idOf(x.owner as string) }
+    }
+    return {
+      id: x.id,
+      contactCenterId: ccId,
+      mediaType: x.mediaType,
+      openmediaType: x.openmediaType ?? null,
+      state: x.state ?? (inWorkbin ? 'InWorkbin' : 'Processing'),
+      userData,
+      receivedDate: x.receivedDate ?? receivedDate,
+      capabilities: x.capabilities ?? (inWorkbin ? [] : defaultCapabilities(x.mediaType)),
+      location,
+      extra: { ...x.extra },
+    }
+  })
+
+  return {
+    contactCenter: {
+      id: ccId,
+      name: cc.name,
+      // Absent features keep what the store has (so a partial document cannot switch them off).
+      features: cc.features ?? dir?.contactCenter.features ?? [],
+    },
+    placeGroups: (cc.placeGroups ?? []).map((g) => ({ contactCenterId: ccId, name: g.name })),
+    places: (cc.places ?? []).map((p) => ({
+      contactCenterId: ccId,
+      name: p.name,
+      placeGroups: p.placeGroups ?? [],
+    })),
+    users,
+    agentGroups: (cc.agentGroups ?? []).map((g) => ({
+      contactCenterId: ccId,
+      name: g.name,
+      members: (g.members ?? []).map(idOf),
+      supervisors: (g.supervisors ?? []).map(idOf),
+    })),
+    workbins,
+    interactions,
+  }
+}
+
+function ownerName(wb: NonNullable<InteractionDocument['workbin']>): string {
+  return (wb.place ?? wb.agentGroup ?? wb.placeGroup) as string
+}
+
+function buildUser(ccId: string, u: UserDocument, stored: User | undefined): User {
+  return {
+    id: u.id,
+    contactCenterId: ccId,
+    userName: u.userName,
+    passwordHash: passwordHashFor(u, stored),
+    firstName: u.firstName ?? '',
+    lastName: u.lastName ?? '',
+    roles: u.roles ?? ['agent'],
+    place: u.place ?? null,
+  }
+}
+
+/**
+ * Idempotence (contract §7): keep the stored hash when it already verifies the given password,
+ * so applying a document twice changes nothing. No password given: keep the stored hash.
+ */
+function passwordHashFor(u: UserDocument, stored: User | undefined): string {
+  if (u.passwordHash !== undefined) return u.passwordHash
+  if (u.password === undefined) return stored!.passwordHash
+  if (stored && verifyPassword(u.password, stored.passwordHash)) return stored.passwordHash
+  return hashPassword(u.password)
+}

@@ -1,0 +1,4 @@
+// The SQLite adapter of the Store port.
+
+export { createSqliteStore, type SqliteStore } from './sqlite-store.ts'
+export { MIGRATIONS, runMigrations, type Migration } from './migrations.ts'
