@@ -1,0 +1,529 @@
+// Load generator process: `node --import tsx bench/gen.ts`, driven by bench/run.ts over IPC.
+// It opens one lean raw Bayeux session per user (long-polling over bench/rawhttp.ts, or
+// websocket over `ws`), each with its own cookie jar of one cookie, subscribes it to the
+// user's channel and keeps its /meta/connect loop going. On `go`, its senders POST
+// /deliver for random users in closed loops; every payload carries a sequence number and an
+// absolute send time, and the receiving session records the send-to-receive latency.
+
+import { performance } from 'node:perf_hooks'
+import WebSocket from 'ws'
+import type { GenGo, GenInit, GenResult, GenToParent, ParentToGen } from './protocol.ts'
+import {
+  HOST,
+  MAX_PROCESS_LIFETIME_MS,
+  OUR_CHANNEL,
+  OUR_PREFIX,
+  USER_HEADER,
+  nowAbs,
+  peerChannel,
+} from './protocol.ts'
+import { RawConnection } from './rawhttp.ts'
+
+interface BayeuxMessage {
+  channel: string
+  id?: string
+  clientId?: string
+  successful?: boolean
+  error?: string
+  advice?: { reconnect?: string; interval?: number; timeout?: number }
+  data?: { seq?: unknown; t?: unknown }
+  [k: string]: unknown
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+function send(msg: GenToParent): void {
+  process.send?.(msg)
+}
+
+// ---- measurement state ----------------------------------------------------------------------
+
+class Recorder {
+  windowStart = Infinity
+  windowEnd = -Infinity
+  received = 0
+  duplicates = 0
+  receivedInWindow = 0
+  lastReceiveAt = 0
+  latencies: Float64Array
+  nLat = 0
+  private readonly seen: Uint8Array
+
+  constructor(maxSeq: number) {
+    this.seen = new Uint8Array(maxSeq)
+    this.latencies = new Float64Array(maxSeq)
+  }
+
+  onEvent(data: BayeuxMessage['data']): void {
+    if (!data || typeof data.seq !== 'number' || typeof data.t !== 'number') return
+    const now = nowAbs()
+    const seq = data.seq
+    if (seq < 0 || seq >= this.seen.length) return
+    if (this.seen[seq]) {
+      this.duplicates++
+      return
+    }
+    this.seen[seq] = 1
+    this.received++
+    this.lastReceiveAt = now
+    if (now >= this.windowStart && now < this.windowEnd) this.receivedInWindow++
+    if (
+      data.t >= this.windowStart &&
+      data.t < this.windowEnd &&
+      this.nLat < this.latencies.length
+    ) {
+      this.latencies[this.nLat++] = now - data.t
+    }
+  }
+}
+
+interface Counters {
+  rehandshakes: number
+  connectErrors: number
+  wsClosed: number
+}
+
+// ---- sessions -------------------------------------------------------------------------------
+
+interface Session {
+  /** Handshake and subscribe; resolves once the subscription is confirmed. */
+  start(): Promise<void>
+  /** Ms the current /meta/connect has been outstanding (0 if none). */
+  heldFor(now: number): number
+  stop(): void
+}
+
+interface SessionEnv {
+  init: GenInit
+  base: string
+  channel: (user: string) => string
+  rec: Recorder
+  counters: Counters
+  deadline: number
+}
+
+function checkOk(reply: BayeuxMessage | undefined, what: string): BayeuxMessage {
+  if (!reply || reply.successful !== true) {
+    throw new Error(`${what} failed: ${JSON.stringify(reply)}`)
+  }
+  return reply
+}
+
+class LongPollingSession implements Session {
+  private readonly conn: RawConnection
+  private clientId = ''
+  private cookie = ''
+  private nextId = 0
+  private connectSince = 0
+  private stopped = false
+
+  constructor(
+    private readonly env: SessionEnv,
+    private readonly user: string,
+  ) {
+    this.conn = new RawConnection(HOST, env.init.port)
+  }
+
+  private headers(): string {
+    return `${USER_HEADER}: ${this.user}\r\n` + (this.cookie ? `Cookie: ${this.cookie}\r\n` : '')
+  }
+
+  private async request(path: string, msgs: BayeuxMessage[]): Promise<BayeuxMessage[]> {
+    const res = await this.conn.post(this.env.base + path, JSON.stringify(msgs), this.headers())
+    if (res.cookie) this.cookie = res.cookie
+    if (res.status !== 200)
+      throw new Error(`HTTP ${res.status} on ${path}: ${res.body.slice(0, 200)}`)
+    const out = JSON.parse(res.body) as BayeuxMessage[]
+    return Array.isArray(out) ? out : [out]
+  }
+
+  private deliverEvents(msgs: BayeuxMessage[]): void {
+    for (const m of msgs) {
+      if (!m.channel.startsWith('/meta/') && m.data !== undefined) this.env.rec.onEvent(m.data)
+    }
+  }
+
+  private async handshakeAndSubscribe(): Promise<void> {
+    const hs = await this.request('/handshake', [
+      {
+        channel: '/meta/handshake',
+        version: '1.0',
+        minimumVersion: '1.0',
+        supportedConnectionTypes: ['long-polling'],
+        id: String(++this.nextId),
+      },
+    ])
+    this.clientId = checkOk(
+      hs.find((m) => m.channel === '/meta/handshake'),
+      'handshake',
+    ).clientId as string
+    const sub = await this.request('/', [
+      {
+        channel: '/meta/subscribe',
+        clientId: this.clientId,
+        subscription: this.env.channel(this.user),
+        id: String(++this.nextId),
+      },
+    ])
+    this.deliverEvents(sub)
+    checkOk(
+      sub.find((m) => m.channel === '/meta/subscribe'),
+      'subscribe',
+    )
+  }
+
+  async start(): Promise<void> {
+    await this.handshakeAndSubscribe()
+    void this.loop()
+  }
+
+  heldFor(now: number): number {
+    return this.connectSince === 0 ? 0 : now - this.connectSince
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.conn.close()
+  }
+
+  /** The /meta/connect loop; bounded by the process deadline and by consecutive failures. */
+  private async loop(): Promise<void> {
+    let first = true
+    let failures = 0
+    while (!this.stopped && performance.now() < this.env.deadline && failures < 10) {
+      const connect: BayeuxMessage = {
+        channel: '/meta/connect',
+        clientId: this.clientId,
+        connectionType: 'long-polling',
+        id: String(++this.nextId),
+      }
+      if (first) connect.advice = { timeout: 0 }
+      this.connectSince = performance.now()
+      let reply: BayeuxMessage | undefined
+      try {
+        const msgs = await this.request('/connect', [connect])
+        this.connectSince = 0
+        this.deliverEvents(msgs)
+        reply = msgs.find((m) => m.channel === '/meta/connect')
+      } catch {
+        this.connectSince = 0
+        if (this.stopped) return
+        this.env.counters.connectErrors++
+        failures++
+        await sleep(500)
+        continue
+      }
+      if (reply?.successful) {
+        first = false
+        failures = 0
+        const interval = reply.advice?.interval ?? 0
+        if (interval > 0) await sleep(Math.min(interval, 5000))
+        continue
+      }
+      this.env.counters.connectErrors++
+      failures++
+      const reconnect = reply?.advice?.reconnect
+      if (reconnect === 'none') return
+      if (reconnect === 'handshake') {
+        this.env.counters.rehandshakes++
+        try {
+          await this.handshakeAndSubscribe()
+          first = true
+        } catch {
+          await sleep(500)
+        }
+      } else {
+        await sleep(Math.min(reply?.advice?.interval ?? 500, 5000))
+      }
+    }
+  }
+}
+
+class WebSocketSession implements Session {
+  private ws: WebSocket | null = null
+  private clientId = ''
+  private nextId = 0
+  private connectSince = 0
+  private stopped = false
+  private readonly waiting = new Map<string, (m: BayeuxMessage) => void>()
+
+  constructor(
+    private readonly env: SessionEnv,
+    private readonly user: string,
+  ) {}
+
+  private call(msg: BayeuxMessage): Promise<BayeuxMessage> {
+    const id = String(++this.nextId)
+    msg.id = id
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiting.delete(id)
+        reject(new Error(`${msg.channel}: no reply within 10 s`))
+      }, 10_000)
+      this.waiting.set(id, (m) => {
+        clearTimeout(t)
+        resolve(m)
+      })
+      this.ws?.send(JSON.stringify([msg]))
+    })
+  }
+
+  private onFrame(raw: WebSocket.RawData): void {
+    let msgs: BayeuxMessage[]
+    try {
+      const parsed = JSON.parse(raw.toString()) as BayeuxMessage | BayeuxMessage[]
+      msgs = Array.isArray(parsed) ? parsed : [parsed]
+    } catch {
+      return
+    }
+    for (const m of msgs) {
+      if (m.channel === '/meta/connect') this.onConnectReply(m)
+      else if (m.channel.startsWith('/meta/')) {
+        const w = m.id !== undefined ? this.waiting.get(m.id) : undefined
+        if (w) {
+          this.waiting.delete(m.id as string)
+          w(m)
+        }
+      } else if (m.data !== undefined) this.env.rec.onEvent(m.data)
+    }
+  }
+
+  private sendConnect(first: boolean): void {
+    if (this.stopped || !this.ws || performance.now() >= this.env.deadline) return
+    const connect: BayeuxMessage = {
+      channel: '/meta/connect',
+      clientId: this.clientId,
+      connectionType: 'websocket',
+      id: String(++this.nextId),
+    }
+    if (first) connect.advice = { timeout: 0 }
+    this.connectSince = performance.now()
+    this.ws.send(JSON.stringify([connect]))
+  }
+
+  private onConnectReply(m: BayeuxMessage): void {
+    this.connectSince = 0
+    if (m.successful) {
+      const interval = m.advice?.interval ?? 0
+      if (interval > 0) setTimeout(() => this.sendConnect(false), Math.min(interval, 5000))
+      else this.sendConnect(false)
+      return
+    }
+    // No re-handshake over websocket in the bench: count it and stop this session.
+    this.env.counters.connectErrors++
+  }
+
+  async start(): Promise<void> {
+    const url = `ws://${HOST}:${this.env.init.port}${this.env.base}`
+    const ws = new WebSocket(url, {
+      headers: { [USER_HEADER]: this.user },
+      perMessageDeflate: false,
+    })
+    this.ws = ws
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve())
+      ws.once('error', reject)
+      ws.once('unexpected-response', (_req, res) =>
+        reject(new Error(`websocket upgrade refused: HTTP ${res.statusCode}`)),
+      )
+    })
+    ws.on('message', (data) => this.onFrame(data))
+    ws.on('error', () => {})
+    ws.on('close', () => {
+      if (!this.stopped) this.env.counters.wsClosed++
+      this.ws = null
+      for (const w of this.waiting.values()) w({ channel: '/meta/error', successful: false })
+      this.waiting.clear()
+    })
+    const hs = await this.call({
+      channel: '/meta/handshake',
+      version: '1.0',
+      minimumVersion: '1.0',
+      supportedConnectionTypes: ['websocket'],
+    })
+    this.clientId = checkOk(hs, 'handshake').clientId as string
+    checkOk(
+      await this.call({
+        channel: '/meta/subscribe',
+        clientId: this.clientId,
+        subscription: this.env.channel(this.user),
+      }),
+      'subscribe',
+    )
+    this.sendConnect(true)
+  }
+
+  heldFor(now: number): number {
+    return this.connectSince === 0 ? 0 : now - this.connectSince
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.ws?.terminate()
+    this.ws = null
+  }
+}
+
+// ---- senders --------------------------------------------------------------------------------
+
+interface SendStats {
+  sent: number
+  sentInWindow: number
+  sendErrors: number
+}
+
+async function senderLoop(
+  init: GenInit,
+  go: GenGo,
+  rec: Recorder,
+  nextSeq: () => number,
+  stats: SendStats,
+): Promise<void> {
+  const conn = new RawConnection(HOST, init.port)
+  const end = go.t0 + go.warmupMs + go.durationMs
+  const wait = go.t0 - nowAbs()
+  if (wait > 0) await sleep(wait)
+  try {
+    for (;;) {
+      const t = nowAbs()
+      if (t >= end) break
+      const seq = nextSeq()
+      if (seq < 0) break
+      const user = `u${Math.floor(Math.random() * init.allUsers)}`
+      const body = `{"user":"${user}","data":{"seq":${seq},"t":${t}}}`
+      try {
+        const res = await conn.post('/deliver', body)
+        if (res.status >= 200 && res.status < 300) {
+          stats.sent++
+          if (t >= rec.windowStart && t < rec.windowEnd) stats.sentInWindow++
+        } else {
+          stats.sendErrors++
+        }
+      } catch {
+        stats.sendErrors++
+        await sleep(10)
+      }
+    }
+  } finally {
+    conn.close()
+  }
+}
+
+// ---- the process ----------------------------------------------------------------------------
+
+async function setup(init: GenInit, env: SessionEnv): Promise<Session[]> {
+  const sessions: Session[] = []
+  let failed = 0
+  let firstError: string | undefined
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < init.users.length && performance.now() < env.deadline) {
+      const user = init.users[next++] as string
+      const s: Session =
+        init.transport === 'websocket'
+          ? new WebSocketSession(env, user)
+          : new LongPollingSession(env, user)
+      try {
+        await s.start()
+        sessions.push(s)
+      } catch (err) {
+        failed++
+        firstError ??= String(err)
+        s.stop()
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: init.setupConcurrency }, worker))
+  // Idle = every session has a /meta/connect held for at least a second (bounded wait).
+  const until = performance.now() + 15_000
+  for (;;) {
+    const now = performance.now()
+    const notHeld = sessions.filter((s) => s.heldFor(now) < 1000).length
+    if (notHeld === 0 || now > until) break
+    await sleep(200)
+  }
+  send({ type: 'ready', sessions: sessions.length, failed, firstError })
+  return sessions
+}
+
+async function run(init: GenInit, go: GenGo, rec: Recorder, counters: Counters): Promise<void> {
+  rec.windowStart = go.t0 + go.warmupMs
+  rec.windowEnd = rec.windowStart + go.durationMs
+  const stats: SendStats = { sent: 0, sentInWindow: 0, sendErrors: 0 }
+  let n = 0
+  const nextSeq = (): number => {
+    if (n >= init.maxSends) return -1
+    return n++ * init.genCount + init.genIndex
+  }
+  // Generator CPU over the measurement window.
+  let cpuBusy = 0
+  const cpuTimer = setTimeout(() => {
+    const a = process.cpuUsage()
+    const at = nowAbs()
+    setTimeout(() => {
+      const b = process.cpuUsage()
+      cpuBusy = (b.user - a.user + b.system - a.system) / 1000 / (nowAbs() - at)
+    }, go.durationMs)
+  }, rec.windowStart - nowAbs())
+  await Promise.all(
+    Array.from({ length: init.senders }, () => senderLoop(init, go, rec, nextSeq, stats)),
+  )
+  // Drain: wait until the window's CPU sample is taken and no delivery arrived for 1 s.
+  const drainUntil = nowAbs() + go.drainMs
+  for (;;) {
+    const now = nowAbs()
+    if (now > drainUntil) break
+    if (now > rec.windowEnd + 100 && now - rec.lastReceiveAt > 1000) break
+    await sleep(100)
+  }
+  clearTimeout(cpuTimer)
+  const result: GenResult = {
+    ...stats,
+    received: rec.received,
+    duplicates: rec.duplicates,
+    receivedInWindow: rec.receivedInWindow,
+    latencies: rec.latencies.slice(0, rec.nLat),
+    cpuBusy,
+    ...counters,
+  }
+  send({ type: 'result', result })
+}
+
+function main(): void {
+  const deadlineTimer = setTimeout(() => {
+    console.error('bench generator: lifetime exceeded, exiting')
+    process.exit(3)
+  }, MAX_PROCESS_LIFETIME_MS)
+  deadlineTimer.unref()
+  process.on('disconnect', () => process.exit(0))
+
+  let init: GenInit | undefined
+  let rec: Recorder | undefined
+  let sessions: Session[] = []
+  const counters: Counters = { rehandshakes: 0, connectErrors: 0, wsClosed: 0 }
+  process.on('message', (raw) => {
+    const msg = raw as ParentToGen
+    if (msg.type === 'init') {
+      init = msg
+      rec = new Recorder(msg.maxSends * msg.genCount)
+      const env: SessionEnv = {
+        init: msg,
+        base: msg.kind === 'ours' ? OUR_PREFIX : '/cometd',
+        channel: msg.kind === 'ours' ? () => OUR_CHANNEL : peerChannel,
+        rec,
+        counters,
+        deadline: performance.now() + MAX_PROCESS_LIFETIME_MS - 30_000,
+      }
+      void setup(msg, env).then((s) => {
+        sessions = s
+      })
+    } else if (msg.type === 'go' && init && rec) {
+      void run(init, msg, rec, counters)
+    } else if (msg.type === 'stop') {
+      for (const s of sessions) s.stop()
+      setTimeout(() => process.exit(0), 200)
+    }
+  })
+}
+
+main()

@@ -1,0 +1,95 @@
+// Shared constants and the IPC messages between bench/run.ts (the parent), the server
+// processes (bench/server.ts) and the load-generator processes (bench/gen.ts).
+
+import { performance } from 'node:perf_hooks'
+
+export type ServerKind = 'ours' | 'faye' | 'cometd'
+export type Transport = 'long-polling' | 'websocket'
+
+/** All traffic stays on loopback. */
+export const HOST = '127.0.0.1'
+/** Every server holds a /meta/connect this long (faye is configured in seconds: 25). */
+export const HOLD_TIMEOUT_MS = 25_000
+/** No bench process lives longer than this, whatever happens. */
+export const MAX_PROCESS_LIFETIME_MS = 10 * 60_000
+
+/** The peers have no per-user channel; each bench user subscribes to its own channel. */
+export const peerChannel = (user: string): string => `/u/${user}`
+/** Our server's per-user channel (contract §5). */
+export const OUR_CHANNEL = '/v2/me/workbins'
+/** Our Bayeux mount point (contract §5); the peers are mounted on /cometd. */
+export const OUR_PREFIX = '/api/v2/notifications'
+/** Header our bench server's `authenticate` reads the user id from. */
+export const USER_HEADER = 'X-Bench-User'
+
+export const transportsOf = (kind: ServerKind): Transport[] =>
+  kind === 'cometd' ? ['long-polling'] : ['long-polling', 'websocket']
+
+/** Absolute time in ms since the epoch with sub-ms precision, comparable across processes. */
+export const nowAbs = (): number => performance.timeOrigin + performance.now()
+
+// ---- parent <-> server ---------------------------------------------------------------------
+
+export type ParentToServer =
+  | { type: 'mem'; id: number }
+  | { type: 'cpu'; id: number; start: number; end: number }
+  | { type: 'stop' }
+
+export type ServerToParent =
+  | { type: 'ready'; port: number }
+  | { type: 'mem'; id: number; mem: NodeJS.MemoryUsage }
+  | { type: 'cpu'; id: number; busy: number }
+
+// ---- parent <-> generator ------------------------------------------------------------------
+
+export interface GenInit {
+  type: 'init'
+  port: number
+  kind: ServerKind
+  transport: Transport
+  /** Users this process opens one session for. */
+  users: string[]
+  /** Every user in the run (senders pick targets among them). */
+  allUsers: number
+  senders: number
+  genIndex: number
+  genCount: number
+  /** Upper bound on messages this process sends (bounds the loops and the seen-bitmap). */
+  maxSends: number
+  /** Sessions opened concurrently during setup. */
+  setupConcurrency: number
+}
+
+export interface GenGo {
+  type: 'go'
+  /** Senders start at t0 and stop at t0 + warmupMs + durationMs (absolute ms). */
+  t0: number
+  warmupMs: number
+  durationMs: number
+  /** After the senders stop, wait this long at most for the last deliveries. */
+  drainMs: number
+}
+
+export type ParentToGen = GenInit | GenGo | { type: 'stop' }
+
+export interface GenResult {
+  /** Deliver POSTs answered 2xx, in total and with a send time inside the window. */
+  sent: number
+  sentInWindow: number
+  sendErrors: number
+  /** Distinct messages received (any time), duplicates, and receipts inside the window. */
+  received: number
+  duplicates: number
+  receivedInWindow: number
+  /** Send-to-receive latency (ms) of every message sent inside the window. */
+  latencies: Float64Array
+  /** Generator CPU during the window, as a fraction of one core. */
+  cpuBusy: number
+  rehandshakes: number
+  connectErrors: number
+  wsClosed: number
+}
+
+export type GenToParent =
+  | { type: 'ready'; sessions: number; failed: number; firstError: string | undefined }
+  | { type: 'result'; result: GenResult }

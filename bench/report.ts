@@ -1,0 +1,177 @@
+// Renders the benchmark rows as markdown: one table per transport with ratios to the best
+// peer, then the targets of the issue checked against the measurements.
+
+import type { ServerKind, Transport } from './protocol.ts'
+
+export interface Row {
+  kind: ServerKind
+  transport: Transport
+  sessions: number
+  failedSessions: number
+  deliveriesPerS: number
+  p50: number
+  p99: number
+  sent: number
+  lost: number
+  duplicates: number
+  sendErrors: number
+  rehandshakes: number
+  connectErrors: number
+  wsClosed: number
+  heapPerSessionKiB: number
+  rssPerSessionKiB: number
+  /** Fraction of one core over the measured window. */
+  serverCpu: number
+  genCpu: number[]
+  /** Cores used by other processes on the machine during the window. */
+  otherCpu: number
+  /** deliveries/s of every round of this (server, transport), when several were run. */
+  roundsDeliveriesPerS?: number[]
+}
+
+export interface ReportMeta {
+  command: string
+  opts: {
+    sessions: number
+    senders: number
+    durationS: number
+    warmupS: number
+    genProcs: number
+    rounds: number
+  }
+  machine: string
+  date: string
+}
+
+const NAMES: Record<ServerKind, string> = {
+  ours: 'this server',
+  faye: 'faye 1.4.3',
+  cometd: 'cometd-nodejs-server 1.2.1',
+}
+
+const f = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
+const ratio = (n: number, best: number): string =>
+  Number.isFinite(n) && Number.isFinite(best) && best > 0 ? `${(n / best).toFixed(2)}×` : 'n/a'
+const pct = (n: number): string => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : 'n/a')
+
+interface Best {
+  deliveries: number
+  p50: number
+  p99: number
+  heap: number
+  rss: number
+}
+
+function bestPeer(rows: Row[]): Best | undefined {
+  const peers = rows.filter((r) => r.kind !== 'ours')
+  if (peers.length === 0) return undefined
+  return {
+    deliveries: Math.max(...peers.map((r) => r.deliveriesPerS)),
+    p50: Math.min(...peers.map((r) => r.p50)),
+    p99: Math.min(...peers.map((r) => r.p99)),
+    heap: Math.min(...peers.map((r) => r.heapPerSessionKiB)),
+    rss: Math.min(...peers.map((r) => r.rssPerSessionKiB)),
+  }
+}
+
+export function renderReport(rows: Row[], meta: ReportMeta): string {
+  const out: string[] = []
+  const o = meta.opts
+  out.push(`Command: \`${meta.command}\``)
+  out.push('')
+  out.push(
+    `Load: ${o.sessions} sessions (one per user), ${o.senders} concurrent senders, ` +
+      `${o.warmupS} s warm-up then ${o.durationS} s measured, ${o.genProcs} generator process(es), ` +
+      `${o.rounds} round(s) per server and transport (rounds interleaved; the round with the median ` +
+      `deliveries/s is reported). ` +
+      `Machine: ${meta.machine}. Run: ${meta.date}.`,
+  )
+  const transports = [...new Set(rows.map((r) => r.transport))]
+  for (const t of transports) {
+    const tr = rows.filter((r) => r.transport === t)
+    const best = bestPeer(tr)
+    out.push('')
+    out.push(`### ${t}`)
+    out.push('')
+    out.push(
+      '| server | deliveries/s | × best peer | p50 ms | × best peer | p99 ms | × best peer | ' +
+        'lost / sent | KiB heap per idle session | × best peer | KiB RSS per idle session |',
+    )
+    out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+    for (const r of tr) {
+      out.push(
+        `| ${NAMES[r.kind]} | ${f(r.deliveriesPerS, 0)} | ${ratio(r.deliveriesPerS, best?.deliveries ?? NaN)} ` +
+          `| ${f(r.p50, 2)} | ${ratio(r.p50, best?.p50 ?? NaN)} ` +
+          `| ${f(r.p99, 2)} | ${ratio(r.p99, best?.p99 ?? NaN)} ` +
+          `| ${r.lost} / ${r.sent} ` +
+          `| ${f(r.heapPerSessionKiB, 2)} | ${ratio(r.heapPerSessionKiB, best?.heap ?? NaN)} ` +
+          `| ${f(r.rssPerSessionKiB, 2)} |`,
+      )
+    }
+    out.push('')
+    out.push(
+      '| server | deliveries/s in each round | CPU during the reported window: server | generator | other processes |',
+    )
+    out.push('|---|---|--:|--:|--:|')
+    for (const r of tr) {
+      out.push(
+        `| ${NAMES[r.kind]} | ${(r.roundsDeliveriesPerS ?? [r.deliveriesPerS]).map((d) => f(d, 0)).join(', ')} ` +
+          `| ${pct(r.serverCpu)} | ${r.genCpu.map(pct).join(' + ')} | ${pct(r.otherCpu)} |`,
+      )
+    }
+    const notes = tr
+      .filter(
+        (r) =>
+          r.failedSessions ||
+          r.duplicates ||
+          r.sendErrors ||
+          r.rehandshakes ||
+          r.connectErrors ||
+          r.wsClosed ||
+          r.sessions !== o.sessions,
+      )
+      .map(
+        (r) =>
+          `${NAMES[r.kind]}: ${r.sessions} sessions up, ${r.failedSessions} failed to open, ` +
+          `${r.duplicates} duplicates, ${r.sendErrors} deliver errors, ${r.rehandshakes} re-handshakes, ` +
+          `${r.connectErrors} failed connects, ${r.wsClosed} websockets closed by the server`,
+      )
+    if (notes.length) {
+      out.push('')
+      for (const n of notes) out.push(`- ${n}`)
+    }
+  }
+
+  // Targets (issue 3): deliveries/s ≥ 1.5× the best peer on each transport, p99 no worse than
+  // the best peer, under 10 KiB per idle session.
+  const ours = rows.filter((r) => r.kind === 'ours')
+  if (ours.length) {
+    out.push('')
+    out.push('### Targets')
+    out.push('')
+    out.push(
+      '| transport | deliveries/s ≥ 1.5× best peer | p99 ≤ best peer | < 10 KiB heap per idle session |',
+    )
+    out.push('|---|---|---|---|')
+    for (const r of ours) {
+      const best = bestPeer(rows.filter((x) => x.transport === r.transport))
+      const mark = (ok: boolean | undefined, text: string): string =>
+        ok === undefined ? 'no peer measured' : `${ok ? 'met' : 'NOT met'} (${text})`
+      out.push(
+        `| ${r.transport} | ${mark(best && r.deliveriesPerS >= 1.5 * best.deliveries, ratio(r.deliveriesPerS, best?.deliveries ?? NaN))} ` +
+          `| ${mark(best && r.p99 <= best.p99, ratio(r.p99, best?.p99 ?? NaN))} ` +
+          `| ${r.heapPerSessionKiB < 10 ? 'met' : 'NOT met'} (${f(r.heapPerSessionKiB, 2)} KiB) |`,
+      )
+    }
+  }
+  out.push('')
+  out.push(
+    'deliveries/s = messages received by the sessions during the measured window / its length. ' +
+      'Latency = receive time − send time (taken just before the deliver POST), for the messages ' +
+      'sent inside the window. lost = deliver POSTs answered 2xx whose message never reached its ' +
+      'session (10 s drain). KiB per idle session = (memory with N idle sessions − memory with none) / N, ' +
+      'both after forced GC; heap = V8 heapUsed + external. CPU = share of one core during the window ' +
+      '(other processes = whole machine from /proc/stat minus the server and the generator).',
+  )
+  return out.join('\n') + '\n'
+}

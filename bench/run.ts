@@ -1,0 +1,400 @@
+// CometD benchmark: `npm run bench` (full run) or `npm run bench -- --quick` (smoke check).
+//
+// For each server (ours, faye 1.4, cometd-nodejs-server 1.2) and each transport it has, a fresh
+// server process is started, its memory is measured with no session and with N idle sessions,
+// then S senders POST /deliver for random users for the warm-up plus D seconds, and the
+// generator reports deliveries/s, send-to-receive latency and losses. Results are printed as
+// a markdown table with ratios to the best peer and written to bench/results/.
+//
+// Options (flag or environment variable; defaults are the issue's load):
+//   --sessions N     BENCH_SESSIONS   sessions (= users), default 2000 (quick: 200)
+//   --senders N      BENCH_SENDERS    concurrent sender loops, default 32
+//   --duration S     BENCH_DURATION   measured window, seconds, default 10 (quick: 3)
+//   --warmup S       BENCH_WARMUP     load before the window, seconds, default 2 (quick: 1)
+//   --servers LIST   BENCH_SERVERS    comma list of ours,faye,cometd (default: all three)
+//   --transports L   BENCH_TRANSPORTS comma list of long-polling,websocket (default: both)
+//   --gen-procs N    BENCH_GEN_PROCS  load-generator processes, default 1
+//   --out FILE       BENCH_OUT        markdown output (default bench/results/latest.md;
+//                                     quick runs: bench/results/quick.md)
+//   --rounds N       BENCH_ROUNDS     measure every (server, transport) N times, interleaved,
+//                                     and report the round with the median deliveries/s
+//                                     (default 3; quick: 1)
+//   --prof                            run the servers with --cpu-prof (profiles in bench/results/prof)
+//   --quick                           200 sessions, 3 s window
+
+import { fork, type ChildProcess } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type {
+  GenResult,
+  GenToParent,
+  ParentToGen,
+  ParentToServer,
+  ServerKind,
+  ServerToParent,
+  Transport,
+} from './protocol.ts'
+import { nowAbs, transportsOf } from './protocol.ts'
+import { renderReport, type Row } from './report.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+interface Options {
+  sessions: number
+  senders: number
+  durationS: number
+  warmupS: number
+  servers: ServerKind[]
+  transports: Transport[]
+  genProcs: number
+  rounds: number
+  out: string
+  prof: boolean
+  quick: boolean
+}
+
+function parseArgs(argv: string[]): Options {
+  const flags = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`)
+    const name = a.slice(2)
+    if (name === 'quick' || name === 'prof') flags.set(name, '1')
+    else {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`--${name} needs a value`)
+      flags.set(name, v)
+    }
+  }
+  const get = (flag: string, env: string): string | undefined =>
+    flags.get(flag) ?? (process.env[env] || undefined)
+  const int = (flag: string, env: string, def: number): number => {
+    const v = get(flag, env)
+    if (v === undefined) return def
+    const n = Number(v)
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag} must be a positive number`)
+    return n
+  }
+  const quick = flags.has('quick') || process.env.BENCH_QUICK === '1'
+  const list = <T extends string>(flag: string, env: string, all: T[]): T[] => {
+    const v = get(flag, env)
+    if (v === undefined) return all
+    const out = v.split(',').map((s) => s.trim()) as T[]
+    for (const x of out) if (!all.includes(x)) throw new Error(`--${flag}: unknown "${x}"`)
+    return out
+  }
+  return {
+    sessions: int('sessions', 'BENCH_SESSIONS', quick ? 200 : 2000),
+    senders: int('senders', 'BENCH_SENDERS', 32),
+    durationS: int('duration', 'BENCH_DURATION', quick ? 3 : 10),
+    warmupS: int('warmup', 'BENCH_WARMUP', quick ? 1 : 2),
+    servers: list<ServerKind>('servers', 'BENCH_SERVERS', ['ours', 'faye', 'cometd']),
+    transports: list<Transport>('transports', 'BENCH_TRANSPORTS', ['long-polling', 'websocket']),
+    genProcs: int('gen-procs', 'BENCH_GEN_PROCS', 1),
+    rounds: int('rounds', 'BENCH_ROUNDS', quick ? 1 : 3),
+    out: get('out', 'BENCH_OUT') ?? path.join(here, 'results', quick ? 'quick.md' : 'latest.md'),
+    prof: flags.has('prof'),
+    quick,
+  }
+}
+
+// ---- child processes ------------------------------------------------------------------------
+
+/** Resolves with the next IPC message matching `pred`, or rejects after `ms`. */
+function nextMessage<T>(child: ChildProcess, pred: (m: T) => boolean, ms: number, what: string) {
+  return new Promise<T>((resolve, reject) => {
+    const onMsg = (m: unknown): void => {
+      if (!pred(m as T)) return
+      cleanup()
+      resolve(m as T)
+    }
+    const onExit = (code: number | null): void => {
+      cleanup()
+      reject(new Error(`${what}: process exited (${code}) before answering`))
+    }
+    const timer = setTimeout(() => {
+      cleanup()
+      reject(new Error(`${what}: no answer within ${ms} ms`))
+    }, ms)
+    const cleanup = (): void => {
+      clearTimeout(timer)
+      child.off('message', onMsg)
+      child.off('exit', onExit)
+    }
+    child.on('message', onMsg)
+    child.on('exit', onExit)
+  })
+}
+
+/** Asks a child to stop, then kills that one child (by its pid) if it has not exited in 5 s. */
+async function stopChild(child: ChildProcess, msg: ParentToServer | ParentToGen): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((r) => child.once('exit', () => r()))
+  if (child.connected) child.send(msg)
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+let reqId = 0
+
+const pct = (n: number): string => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : 'n/a')
+
+async function serverMem(server: ChildProcess): Promise<NodeJS.MemoryUsage> {
+  const id = ++reqId
+  const p = nextMessage<ServerToParent>(
+    server,
+    (m) => m.type === 'mem' && m.id === id,
+    30_000,
+    'mem',
+  )
+  server.send({ type: 'mem', id } satisfies ParentToServer)
+  const m = await p
+  if (m.type !== 'mem') throw new Error('unreachable')
+  return m.mem
+}
+
+/** Busy jiffies of the whole machine (all cores) from /proc/stat, or NaN if unavailable. */
+function machineJiffies(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'latin1').split('\n')[0] ?? ''
+    const v = line.trim().split(/\s+/).slice(1).map(Number)
+    // user nice system idle iowait irq softirq steal ...
+    return v.reduce((a, b) => a + b, 0) - (v[3] ?? 0) - (v[4] ?? 0)
+  } catch {
+    return NaN
+  }
+}
+
+/** Cores busy on the whole machine between two absolute times (USER_HZ = 100). */
+async function sampleMachineBusy(start: number, end: number): Promise<number> {
+  const sleepUntil = (t: number): Promise<void> =>
+    new Promise((r) => setTimeout(r, Math.max(0, t - nowAbs())))
+  await sleepUntil(start)
+  const a = machineJiffies()
+  const at = nowAbs()
+  await sleepUntil(end)
+  return (machineJiffies() - a) / 100 / ((nowAbs() - at) / 1000)
+}
+
+// ---- one (server, transport) measurement ----------------------------------------------------
+
+async function measure(opts: Options, kind: ServerKind, transport: Transport): Promise<Row> {
+  const execArgv = ['--import', 'tsx', '--expose-gc']
+  if (opts.prof) {
+    const dir = path.join(here, 'results', 'prof')
+    mkdirSync(dir, { recursive: true })
+    execArgv.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      `--cpu-prof-name=${kind}-${transport}.cpuprofile`,
+    )
+  }
+  const server = fork(path.join(here, 'server.ts'), [kind], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const gens: ChildProcess[] = []
+  try {
+    const ready = await nextMessage<ServerToParent>(
+      server,
+      (m) => m.type === 'ready',
+      30_000,
+      `${kind} start`,
+    )
+    if (ready.type !== 'ready') throw new Error('unreachable')
+    const port = ready.port
+    const memBase = await serverMem(server)
+
+    // Generators: users u0..u(N-1), user i in process i % P; senders split evenly.
+    const P = opts.genProcs
+    const durationMs = opts.durationS * 1000
+    const warmupMs = opts.warmupS * 1000
+    const maxSends = 3_000_000
+    for (let g = 0; g < P; g++) {
+      gens.push(
+        fork(path.join(here, 'gen.ts'), [], {
+          execArgv: ['--import', 'tsx'],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          serialization: 'advanced',
+        }),
+      )
+    }
+    const readies = gens.map((gen) =>
+      nextMessage<GenToParent>(gen, (m) => m.type === 'ready', 120_000, 'generator setup'),
+    )
+    gens.forEach((gen, g) => {
+      const users: string[] = []
+      for (let i = g; i < opts.sessions; i += P) users.push(`u${i}`)
+      const senders = Math.floor(opts.senders / P) + (g < opts.senders % P ? 1 : 0)
+      gen.send({
+        type: 'init',
+        port,
+        kind,
+        transport,
+        users,
+        allUsers: opts.sessions,
+        senders,
+        genIndex: g,
+        genCount: P,
+        maxSends,
+        setupConcurrency: 32,
+      } satisfies ParentToGen)
+    })
+    let sessions = 0
+    let failed = 0
+    for (const r of await Promise.all(readies)) {
+      if (r.type !== 'ready') continue
+      sessions += r.sessions
+      failed += r.failed
+      if (r.firstError) console.error(`  ${kind}/${transport} session setup error: ${r.firstError}`)
+    }
+    const memIdle = await serverMem(server)
+
+    const t0 = nowAbs() + 300
+    const windowStart = t0 + warmupMs
+    const machineBusy = sampleMachineBusy(windowStart, windowStart + durationMs)
+    const cpuId = ++reqId
+    const cpuP = nextMessage<ServerToParent>(
+      server,
+      (m) => m.type === 'cpu' && m.id === cpuId,
+      warmupMs + durationMs + 30_000,
+      'server cpu',
+    )
+    server.send({
+      type: 'cpu',
+      id: cpuId,
+      start: windowStart,
+      end: windowStart + durationMs,
+    } satisfies ParentToServer)
+    const results = gens.map((gen) =>
+      nextMessage<GenToParent>(
+        gen,
+        (m) => m.type === 'result',
+        warmupMs + durationMs + 60_000,
+        'generator run',
+      ),
+    )
+    for (const gen of gens)
+      gen.send({ type: 'go', t0, warmupMs, durationMs, drainMs: 10_000 } satisfies ParentToGen)
+    const res: GenResult[] = []
+    for (const r of await Promise.all(results)) if (r.type === 'result') res.push(r.result)
+    const cpu = await cpuP
+    const serverBusy = cpu.type === 'cpu' ? cpu.busy : NaN
+    const otherCpu = (await machineBusy) - serverBusy - res.reduce((a, r) => a + r.cpuBusy, 0)
+
+    const sum = (f: (r: GenResult) => number): number => res.reduce((a, r) => a + f(r), 0)
+    const lat = new Float64Array(sum((r) => r.latencies.length))
+    let off = 0
+    for (const r of res) {
+      lat.set(r.latencies, off)
+      off += r.latencies.length
+    }
+    lat.sort()
+    const pct = (p: number): number =>
+      lat.length === 0 ? NaN : (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] as number)
+    const sent = sum((r) => r.sent)
+    const received = sum((r) => r.received)
+    return {
+      kind,
+      transport,
+      sessions,
+      failedSessions: failed,
+      deliveriesPerS: sum((r) => r.receivedInWindow) / opts.durationS,
+      p50: pct(0.5),
+      p99: pct(0.99),
+      sent,
+      lost: sent - received,
+      duplicates: sum((r) => r.duplicates),
+      sendErrors: sum((r) => r.sendErrors),
+      rehandshakes: sum((r) => r.rehandshakes),
+      connectErrors: sum((r) => r.connectErrors),
+      wsClosed: sum((r) => r.wsClosed),
+      heapPerSessionKiB:
+        sessions > 0
+          ? (memIdle.heapUsed + memIdle.external - memBase.heapUsed - memBase.external) /
+            1024 /
+            sessions
+          : NaN,
+      rssPerSessionKiB: sessions > 0 ? (memIdle.rss - memBase.rss) / 1024 / sessions : NaN,
+      serverCpu: serverBusy,
+      genCpu: res.map((r) => r.cpuBusy),
+      otherCpu,
+    }
+  } finally {
+    await Promise.all(gens.map((g) => stopChild(g, { type: 'stop' })))
+    await stopChild(server, { type: 'stop' })
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2))
+  const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`
+  console.log(`# ${command}`)
+  console.log(
+    `sessions=${opts.sessions} senders=${opts.senders} warmup=${opts.warmupS}s duration=${opts.durationS}s ` +
+      `servers=${opts.servers.join(',')} transports=${opts.transports.join(',')} gen-procs=${opts.genProcs}`,
+  )
+  const runs = new Map<string, Row[]>()
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const transport of opts.transports) {
+      for (const kind of opts.servers) {
+        if (!transportsOf(kind).includes(transport)) continue
+        const started = Date.now()
+        process.stdout.write(`[round ${round}/${opts.rounds}] ${kind} / ${transport} ... `)
+        try {
+          const row = await measure(opts, kind, transport)
+          const key = `${transport} ${kind}`
+          runs.set(key, [...(runs.get(key) ?? []), row])
+          console.log(
+            `${row.deliveriesPerS.toFixed(0)} deliveries/s, p50 ${row.p50.toFixed(2)} ms, ` +
+              `p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}/${row.sent}, ` +
+              `${row.heapPerSessionKiB.toFixed(2)} KiB heap/idle session, ` +
+              `cpu: server ${pct(row.serverCpu)}, generator ${row.genCpu.map(pct).join('+')}, ` +
+              `other processes ${pct(row.otherCpu)} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+          )
+        } catch (err) {
+          console.log(`FAILED: ${String(err)}`)
+        }
+      }
+    }
+  }
+  // Per (transport, server): the round with the median deliveries/s, with the spread noted.
+  const rows: Row[] = []
+  for (const list of runs.values()) {
+    const sorted = [...list].sort((a, b) => a.deliveriesPerS - b.deliveriesPerS)
+    const median = sorted[Math.floor((sorted.length - 1) / 2)] as Row
+    rows.push({ ...median, roundsDeliveriesPerS: list.map((r) => r.deliveriesPerS) })
+  }
+  const report = renderReport(rows, {
+    command,
+    opts: {
+      sessions: opts.sessions,
+      senders: opts.senders,
+      durationS: opts.durationS,
+      warmupS: opts.warmupS,
+      genProcs: opts.genProcs,
+      rounds: opts.rounds,
+    },
+    machine: `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${(
+      os.totalmem() /
+      2 ** 30
+    ).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`,
+    date: new Date().toISOString(),
+  })
+  console.log('')
+  console.log(report)
+  mkdirSync(path.dirname(opts.out), { recursive: true })
+  writeFileSync(opts.out, report)
+  console.log(`written to ${path.relative(process.cwd(), opts.out)}`)
+}
+
+const hardStop = setTimeout(() => {
+  console.error('bench: overall time limit (30 min) reached, exiting')
+  process.exit(2)
+}, 30 * 60_000)
+hardStop.unref()
+
+await main()
