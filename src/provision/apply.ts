@@ -6,7 +6,7 @@ import type { ProvisionResult, Store } from '../store/store.ts'
 import { buildPlan } from './plan.ts'
 import { type ProvisionIssue, ProvisionError } from './provision-error.ts'
 import type { ProvisionDocument } from './schema.ts'
-import { validateDocument } from './validate.ts'
+import { validateDocument, validateShape } from './validate.ts'
 
 /** The part of a pino logger provisioning uses. */
 export interface ProvisionLog {
@@ -18,6 +18,7 @@ export async function applyDocument(
   doc: ProvisionDocument,
   log?: ProvisionLog,
 ): Promise<ProvisionResult> {
+  validateShape(doc) // callers may hand over anything typed as a document
   const existing = new Map<string, Directory>()
   for (const cc of doc.contactCenters) {
     const dir = await store.getDirectory(cc.id)

@@ -34,9 +34,7 @@ export function validateDocument(
   json: unknown,
   existing: ExistingDirectories = new Map(),
 ): ProvisionDocument {
-  const shapeIssues = checkShape(json)
-  if (shapeIssues.length > 0) throw new ProvisionError(shapeIssues)
-  const doc = json as ProvisionDocument
+  const doc = validateShape(json)
   const issues: ProvisionIssue[] = []
   checkDocument(doc, existing, (path, message) => issues.push({ path, message }))
   if (issues.length > 0) throw new ProvisionError(issues)
@@ -44,6 +42,13 @@ export function validateDocument(
 }
 
 // --- shape -------------------------------------------------------------------------------
+
+/** Only the schema (keys, types, formats); validateDocument adds duplicates and references. */
+export function validateShape(json: unknown): ProvisionDocument {
+  const issues = checkShape(json)
+  if (issues.length > 0) throw new ProvisionError(issues)
+  return json as ProvisionDocument
+}
 
 function checkShape(json: unknown): ProvisionIssue[] {
   const seen = new Set<string>()
@@ -73,7 +78,8 @@ function describe(e: ValueError): string {
       if (consts.length > 0 && consts.every((c) => typeof c === 'string')) {
         return `must be one of ${consts.join(', ')}`
       }
-      return `has the wrong type (${e.message.toLowerCase()})`
+      const types = (schema.anyOf ?? []).map((s) => String(s.type ?? 'value'))
+      return `must be ${types.slice(0, -1).join(', ')}${types.length > 1 ? ' or ' : ''}${types.at(-1)}`
     }
     default:
       return e.message.charAt(0).toLowerCase() + e.message.slice(1)
@@ -230,7 +236,10 @@ function checkContactCenter(
     }
     const want = OWNER_KEY_BY_TYPE[type]
     if (given.length !== 1 || given[0] !== want) {
-      report(`${path}.workbin`, `a ${type} workbin needs exactly the owner key "${want}"`)
+      report(
+        `${path}.workbin`,
+        `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} workbin needs exactly the owner key "${want}"`,
+      )
       return
     }
     const name = wb[want] as string

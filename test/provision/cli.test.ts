@@ -1,0 +1,110 @@
+// The `provision` command (src/cli.ts and bin/workbins.js), run as a child process on temp files.
+
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, it } from 'node:test'
+import { createSqliteStore } from '../../src/store/sqlite/index.ts'
+import { baseDoc, tempPath } from './helpers.ts'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+  entry = ['--import', 'tsx', 'src/cli.ts'],
+) {
+  const r = spawnSync(process.execPath, [...entry, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function docFile(mutate: (d: ReturnType<typeof baseDoc>) => void = () => {}): string {
+  const file = tempPath('doc.json')
+  const doc = baseDoc()
+  mutate(doc)
+  writeFileSync(file, JSON.stringify(doc))
+  return file
+}
+
+describe('workbins provision', () => {
+  it('applies a document, prints one summary line, and reports nothing changed the second time', async () => {
+    const db = tempPath('cli/nested/db.sqlite')
+    const file = docFile()
+    const first = run(['provision', file, '--db', db])
+    assert.equal(first.code, 0, first.stderr)
+    const lines = first.stdout.trim().split('\n')
+    assert.equal(lines.length, 1, first.stdout)
+    assert.match(lines[0]!, /created or updated: 2 contactCenters, 1 placeGroup, 2 places, 5 users/)
+    assert.ok(existsSync(db))
+
+    const second = run(['provision', file, `--db=${db}`])
+    assert.equal(second.code, 0, second.stderr)
+    assert.match(second.stdout, /nothing changed/)
+
+    const store = createSqliteStore(db)
+    try {
+      assert.equal((await store.getUserByName('agent1'))?.id, 'e6f2ad1b26ea4e9b8dd907eabe167522')
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('takes the database from WORKBINS_DB by default', () => {
+    const db = tempPath('env.sqlite')
+    const r = run(['provision', docFile()], { WORKBINS_DB: db })
+    assert.equal(r.code, 0, r.stderr)
+    assert.ok(r.stdout.includes(db))
+    assert.ok(existsSync(db))
+  })
+
+  it('exits 1 with the path of the bad value, and changes nothing', async () => {
+    const db = tempPath('bad.sqlite')
+    const file = docFile((d) => (d.contactCenters[0].users[3].place = 'Nowhere'))
+    const r = run(['provision', file, '--db', db])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /contactCenters\[0\]\.users\[3\]\.place: unknown place "Nowhere"/)
+    assert.equal(r.stdout, '')
+    if (existsSync(db)) {
+      const store = createSqliteStore(db)
+      await store.migrate()
+      assert.equal(await store.isEmpty(), true)
+      await store.close()
+    }
+  })
+
+  it('exits 1 on a file that is missing or not JSON', () => {
+    const notJson = tempPath('x.json')
+    writeFileSync(notJson, '{')
+    assert.equal(run(['provision', notJson, '--db', tempPath()]).code, 1)
+    const missing = run(['provision', tempPath('missing.json'), '--db', tempPath()])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /cannot read/)
+  })
+
+  it('exits 2 on usage errors', () => {
+    for (const args of [
+      [],
+      ['serve-me'],
+      ['provision'],
+      ['provision', 'a.json', '--db'],
+      ['provision', 'a.json', '--nope'],
+      ['provision', 'a', 'b'],
+    ]) {
+      const r = run(args)
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, /usage: workbins provision FILE/)
+    }
+  })
+
+  it('runs through bin/workbins.js too', () => {
+    const r = run(['provision', docFile(), '--db', tempPath()], {}, ['bin/workbins.js'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /created or updated/)
+  })
+})

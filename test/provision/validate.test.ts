@@ -1,0 +1,335 @@
+// contract §7: unknown keys and broken references are rejected with a message naming the path,
+// and nothing is applied.
+
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { applyDocument, ProvisionError, validateDocument } from '../../src/provision/index.ts'
+import type { SqliteStore } from '../../src/store/sqlite/index.ts'
+import {
+  baseDoc,
+  type Doc,
+  dump,
+  freshStore,
+  WB_AGENT,
+  WB_GROUP,
+  WB_PLACE,
+  WB_PLACE_GROUP,
+} from './helpers.ts'
+
+const c0 = 'contactCenters[0]'
+
+/** [what, mutation, path the error must name] */
+const CASES: [string, (d: Doc) => void, string][] = [
+  ['unknown top-level key', (d) => (d.extra = 1), 'extra'],
+  [
+    'unknown user key',
+    (d) => (d.contactCenters[0].users[1].nickname = 'x'),
+    `${c0}.users[1].nickname`,
+  ],
+  [
+    'unknown workbin-location key',
+    (d) => (d.contactCenters[0].interactions[0].workbin.queue = 'q'),
+    `${c0}.interactions[0].workbin.queue`,
+  ],
+  ['missing contactCenters', (d) => delete d.contactCenters, 'contactCenters'],
+  ['wrong type', (d) => (d.contactCenters[0].users[0].firstName = 5), `${c0}.users[0].firstName`],
+  [
+    'missing required key',
+    (d) => delete d.contactCenters[0].workbins[1].type,
+    `${c0}.workbins[1].type`,
+  ],
+  [
+    'bad workbin type',
+    (d) => (d.contactCenters[0].workbins[1].type = 'Team'),
+    `${c0}.workbins[1].type`,
+  ],
+  ['bad contact center id', (d) => (d.contactCenters[1].id = 'not-a-uuid'), 'contactCenters[1].id'],
+  [
+    'bad user id',
+    (d) => (d.contactCenters[0].users[1].id = 'E6F2AD1B26EA4E9B8DD907EABE167522'),
+    `${c0}.users[1].id`,
+  ],
+  [
+    'bad workbin id',
+    (d) => (d.contactCenters[0].workbins[0].id = 'aee812a5'),
+    `${c0}.workbins[0].id`,
+  ],
+  [
+    'bad interaction id',
+    (d) => (d.contactCenters[0].interactions[1].id = '02F0ASAK8EAFA00-'),
+    `${c0}.interactions[1].id`,
+  ],
+  [
+    'bad role',
+    (d) => (d.contactCenters[0].users[0].roles = ['agent', 'root']),
+    `${c0}.users[0].roles[1]`,
+  ],
+  [
+    'repeated role',
+    (d) => (d.contactCenters[0].users[0].roles = ['agent', 'agent']),
+    `${c0}.users[0].roles`,
+  ],
+  [
+    'feature not a string',
+    (d) => (d.contactCenters[0].features = ['api-multimedia', 7]),
+    `${c0}.features[1]`,
+  ],
+  [
+    'bad media type',
+    (d) => (d.contactCenters[0].interactions[1].mediaType = 'fax'),
+    `${c0}.interactions[1].mediaType`,
+  ],
+  [
+    'nested userData value',
+    (d) => (d.contactCenters[0].interactions[0].userData.Subject = { a: 1 }),
+    `${c0}.interactions[0].userData.Subject`,
+  ],
+  [
+    'receivedDate format',
+    (d) => (d.contactCenters[0].interactions[0].receivedDate = '2016-04-08T15:05:57Z'),
+    `${c0}.interactions[0].receivedDate`,
+  ],
+  [
+    'impossible receivedDate',
+    (d) => (d.contactCenters[0].interactions[0].receivedDate = '2016-02-30 15:05:57.000+0300'),
+    `${c0}.interactions[0].receivedDate`,
+  ],
+  [
+    'duplicate contact center id',
+    (d) => (d.contactCenters[1].id = d.contactCenters[0].id),
+    'contactCenters[1].id',
+  ],
+  [
+    'duplicate user id',
+    (d) => (d.contactCenters[0].users[2].id = d.contactCenters[0].users[0].id),
+    `${c0}.users[2].id`,
+  ],
+  [
+    'duplicate userName across contact centers',
+    (d) => (d.contactCenters[1].users[0].userName = 'agent2'),
+    'contactCenters[1].users[0].userName',
+  ],
+  [
+    'duplicate workbin id across contact centers',
+    (d) => (d.contactCenters[1].workbins[0].id = WB_AGENT),
+    'contactCenters[1].workbins[0].id',
+  ],
+  [
+    'duplicate workbinName',
+    (d) => (d.contactCenters[0].workbins[2].workbinName = 'groupWb'),
+    `${c0}.workbins[2].workbinName`,
+  ],
+  [
+    'duplicate place',
+    (d) => (d.contactCenters[0].places[1].name = 'Place_7001'),
+    `${c0}.places[1].name`,
+  ],
+  [
+    'duplicate place group',
+    (d) => d.contactCenters[0].placeGroups.push({ name: 'North' }),
+    `${c0}.placeGroups[1].name`,
+  ],
+  [
+    'duplicate agent group',
+    (d) => d.contactCenters[0].agentGroups.push({ name: 'Sales' }),
+    `${c0}.agentGroups[1].name`,
+  ],
+  [
+    'duplicate interaction id',
+    (d) => (d.contactCenters[0].interactions[1].id = '0001BaBFVPR20035'),
+    `${c0}.interactions[1].id`,
+  ],
+  [
+    'unknown user place',
+    (d) => (d.contactCenters[0].users[3].place = 'Place_9999'),
+    `${c0}.users[3].place`,
+  ],
+  [
+    'unknown place group of a place',
+    (d) => (d.contactCenters[0].places[0].placeGroups = ['South']),
+    `${c0}.places[0].placeGroups[0]`,
+  ],
+  [
+    'unknown group member',
+    (d) => (d.contactCenters[0].agentGroups[0].members[1] = 'ghost'),
+    `${c0}.agentGroups[0].members[1]`,
+  ],
+  [
+    'unknown group supervisor',
+    (d) => (d.contactCenters[0].agentGroups[0].supervisors = ['ghost']),
+    `${c0}.agentGroups[0].supervisors[0]`,
+  ],
+  [
+    'member from another contact center',
+    (d) => (d.contactCenters[0].agentGroups[0].members = ['other1']),
+    `${c0}.agentGroups[0].members[0]`,
+  ],
+  [
+    'unknown interaction workbin',
+    (d) =>
+      (d.contactCenters[0].interactions[0].workbin.id = '00000000-0000-4000-8000-000000000000'),
+    `${c0}.interactions[0].workbin.id`,
+  ],
+  [
+    'workbin of another contact center',
+    (d) =>
+      (d.contactCenters[1].interactions = [
+        { id: 'AAAAAAAAAAAAAAA1', mediaType: 'chat', workbin: { id: WB_AGENT, user: 'other1' } },
+      ]),
+    'contactCenters[1].interactions[0].workbin.id',
+  ],
+  [
+    'unknown interaction owner',
+    (d) => (d.contactCenters[0].interactions[1].owner = 'ghost'),
+    `${c0}.interactions[1].owner`,
+  ],
+  [
+    'owner and workbin both',
+    (d) => (d.contactCenters[0].interactions[1].workbin = { id: WB_AGENT, user: 'agent1' }),
+    `${c0}.interactions[1]`,
+  ],
+  [
+    'neither owner nor workbin',
+    (d) => delete d.contactCenters[0].interactions[1].owner,
+    `${c0}.interactions[1]`,
+  ],
+  [
+    'Agent workbin with a group owner',
+    (d) => (d.contactCenters[0].interactions[0].workbin = { id: WB_AGENT, agentGroup: 'Sales' }),
+    `${c0}.interactions[0].workbin`,
+  ],
+  [
+    'AgentGroup workbin with a user owner',
+    (d) => (d.contactCenters[0].interactions[0].workbin = { id: WB_GROUP, user: 'agent1' }),
+    `${c0}.interactions[0].workbin`,
+  ],
+  [
+    'Place workbin with two owners',
+    (d) =>
+      (d.contactCenters[0].interactions[0].workbin = {
+        id: WB_PLACE,
+        place: 'Place_7001',
+        user: 'agent1',
+      }),
+    `${c0}.interactions[0].workbin`,
+  ],
+  [
+    'unknown workbin user',
+    (d) => (d.contactCenters[0].interactions[0].workbin.user = 'ghost'),
+    `${c0}.interactions[0].workbin.user`,
+  ],
+  [
+    'unknown workbin place',
+    (d) => (d.contactCenters[0].interactions[0].workbin = { id: WB_PLACE, place: 'Nowhere' }),
+    `${c0}.interactions[0].workbin.place`,
+  ],
+  [
+    'unknown workbin agent group',
+    (d) => (d.contactCenters[0].interactions[0].workbin = { id: WB_GROUP, agentGroup: 'Nobody' }),
+    `${c0}.interactions[0].workbin.agentGroup`,
+  ],
+  [
+    'unknown workbin place group',
+    (d) =>
+      (d.contactCenters[0].interactions[0].workbin = { id: WB_PLACE_GROUP, placeGroup: 'South' }),
+    `${c0}.interactions[0].workbin.placeGroup`,
+  ],
+  [
+    'openmedia without openmediaType',
+    (d) => (d.contactCenters[0].interactions[1].mediaType = 'openmedia'),
+    `${c0}.interactions[1].openmediaType`,
+  ],
+  [
+    'openmediaType on a chat',
+    (d) => (d.contactCenters[0].interactions[0].openmediaType = 'promotion'),
+    `${c0}.interactions[0].openmediaType`,
+  ],
+  [
+    'new user without password',
+    (d) =>
+      d.contactCenters[1].users.push({
+        id: 'f0f0f0f0f0f0f0f0f0f0f0f0f0f00002',
+        userName: 'other2',
+      }),
+    'contactCenters[1].users[1].password',
+  ],
+  [
+    'password and passwordHash',
+    (d) => (d.contactCenters[0].users[0].passwordHash = 'scrypt$16384$8$1$c2FsdA==$aGFzaA=='),
+    `${c0}.users[0].passwordHash`,
+  ],
+  [
+    'malformed passwordHash',
+    (d) => {
+      delete d.contactCenters[0].users[0].password
+      d.contactCenters[0].users[0].passwordHash = 'md5:abc'
+    },
+    `${c0}.users[0].passwordHash`,
+  ],
+]
+
+describe('validateDocument', () => {
+  it('accepts the base document', () => {
+    validateDocument(baseDoc())
+  })
+
+  for (const [what, mutate, path] of CASES) {
+    it(`rejects ${what} naming ${path}`, () => {
+      const doc = baseDoc()
+      mutate(doc)
+      assert.throws(
+        () => validateDocument(doc),
+        (err: unknown) => {
+          assert.ok(err instanceof ProvisionError, String(err))
+          assert.equal(err.issues[0]?.path, path, err.message)
+          assert.ok(err.message.startsWith(`${path}: `), err.message)
+          return true
+        },
+      )
+    })
+  }
+
+  it('lists every problem, not only the first', () => {
+    const doc = baseDoc()
+    doc.contactCenters[0].users[3].place = 'X'
+    doc.contactCenters[0].agentGroups[0].members = ['ghost']
+    assert.throws(
+      () => validateDocument(doc),
+      (err: unknown) =>
+        err instanceof ProvisionError &&
+        err.issues.length === 2 &&
+        err.message.includes(`${c0}.users[3].place`) &&
+        err.message.includes(`${c0}.agentGroups[0].members[0]`),
+    )
+  })
+
+  it('rejects a document that is not an object', () => {
+    for (const bad of [null, [], 'x', 3]) assert.throws(() => validateDocument(bad), ProvisionError)
+  })
+})
+
+describe('applyDocument with an invalid document changes nothing', () => {
+  let store: SqliteStore
+  before(async () => {
+    store = await freshStore()
+    await applyDocument(store, baseDoc())
+  })
+  after(() => store.close())
+
+  for (const [what, mutate, path] of CASES) {
+    it(`${what}`, async () => {
+      const doc = baseDoc()
+      // Make the rest of the document a real change, so "nothing changed" is meaningful.
+      doc.contactCenters[0].name = 'Renamed'
+      doc.contactCenters[0].users[1].firstName = 'Changed'
+      mutate(doc)
+      const beforeRows = dump(store)
+      await assert.rejects(applyDocument(store, doc), (err: unknown) => {
+        assert.ok(err instanceof ProvisionError, String(err))
+        assert.ok(err.message.includes(`${path}: `), err.message)
+        return true
+      })
+      assert.deepEqual(dump(store), beforeRows)
+    })
+  }
+})
