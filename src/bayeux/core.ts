@@ -1,0 +1,406 @@
+// The transport-independent Bayeux engine: sessions, deliveries, held connects, expiry.
+// Transports (transport-http.ts, transport-ws.ts) feed it parsed messages and write what
+// it returns; meta-*.ts and publish.ts implement the per-channel rules.
+
+import { EventEmitter } from 'node:events'
+import type { Logger } from 'pino'
+import type { CometdConfig } from '../config.ts'
+import type { BayeuxServerOptions, ServiceHandler } from './types.ts'
+import type { HeldConnect, Session } from './session.ts'
+import { Outgoing, outgoing } from './session.ts'
+import { SessionRegistry } from './sessions.ts'
+import { matchesAny, matchingPatterns, parseChannel } from './channels.ts'
+import { BayeuxError } from './errors.ts'
+import type { InMessage, Reply } from './protocol.ts'
+import {
+  META_CONNECT,
+  META_DISCONNECT,
+  META_HANDSHAKE,
+  META_SUBSCRIBE,
+  META_UNSUBSCRIBE,
+  WEBSOCKET,
+  LONG_POLLING,
+  arrayText,
+  replyTo,
+} from './protocol.ts'
+import type { Exchange, HoldRequest } from './exchange.ts'
+import { handleHandshake } from './meta-handshake.ts'
+import { handleConnect } from './meta-connect.ts'
+import { handleSubscribe, handleUnsubscribe } from './meta-subscribe.ts'
+import { handleDisconnect } from './meta-disconnect.ts'
+import { handlePublish } from './publish.ts'
+
+/** Server-side disconnect message (Bayeux §1.3 "server-initiated disconnect"). */
+const DISCONNECT_EVENT = new Outgoing(`{"channel":"${META_DISCONNECT}","successful":true}`)
+
+export class Core {
+  readonly config: CometdConfig
+  readonly log: Logger
+  readonly authenticate: BayeuxServerOptions['authenticate']
+  readonly registry = new SessionRegistry()
+  readonly services = new Map<string, ServiceHandler>()
+  closing = false
+  /** 'removed' ({clientId, userId, reason}), 'held' ({clientId}) — for tests and metrics. */
+  readonly events = new EventEmitter()
+
+  readonly counters = {
+    handshakes: 0,
+    deliveredTotal: 0,
+    heldConnects: 0,
+    expired: 0,
+    terminated: 0,
+  }
+
+  #stampSeq = 0
+  #sweeper: NodeJS.Timeout | undefined
+
+  constructor(opts: BayeuxServerOptions) {
+    this.config = opts.config
+    this.log = opts.logger
+    this.authenticate = opts.authenticate
+    this.#sweeper = setInterval(() => this.sweep(Date.now()), opts.config.sweepPeriod)
+    this.#sweeper.unref()
+  }
+
+  /** Offered connection types, in the official client's preference order. */
+  get connectionTypes(): string[] {
+    return this.config.websocket ? [WEBSOCKET, LONG_POLLING] : [LONG_POLLING]
+  }
+
+  /** Default advice (handshake and connect replies). */
+  advice(): Reply['advice'] {
+    return { reconnect: 'retry', interval: this.config.interval, timeout: this.config.timeout }
+  }
+
+  /** Expiry deadline after a reply was written or a message arrived (checklist 16). */
+  expiryFrom(now: number): number {
+    return now + this.config.interval + this.config.maxInterval
+  }
+
+  // ---------------------------------------------------------------- request processing
+
+  /** Process every message of one request, in order (Bayeux §1.6). */
+  async process(ex: Exchange, messages: InMessage[]): Promise<void> {
+    if (messages.length > 1 && messages.some((m) => m.channel === META_HANDSHAKE)) {
+      // checklist 5: a handshake travels alone; the others are not processed.
+      ex.violation = true
+      for (const m of messages) {
+        const r = replyTo(m, typeof m.channel === 'string' ? m.channel : '')
+        r.successful = false
+        r.error = BayeuxError.handshakeNotAlone()
+        if (m.channel === META_HANDSHAKE) r.advice = { reconnect: 'none', interval: 0 }
+        ex.replies.push(r)
+      }
+      return
+    }
+    const alone = messages.length === 1
+    for (const m of messages) {
+      const pending = this.#dispatch(ex, m, alone)
+      if (pending) await pending
+    }
+  }
+
+  #dispatch(ex: Exchange, m: InMessage, alone: boolean): Promise<void> | void {
+    switch (m.channel) {
+      case META_CONNECT:
+        return handleConnect(this, ex, m, alone)
+      case META_HANDSHAKE:
+        return handleHandshake(this, ex, m)
+      case META_SUBSCRIBE:
+        return handleSubscribe(this, ex, m)
+      case META_UNSUBSCRIBE:
+        return handleUnsubscribe(this, ex, m)
+      case META_DISCONNECT:
+        return handleDisconnect(this, ex, m)
+      default:
+        if (typeof m.channel !== 'string') {
+          const r = replyTo(m, '')
+          r.successful = false
+          r.error = BayeuxError.channelMissing()
+          ex.replies.push(r)
+          return
+        }
+        return handlePublish(this, ex, m)
+    }
+  }
+
+  /**
+   * Find the session of a message, enforcing its binding (digest §1.9): a long-polling
+   * session answers only requests carrying its BAYEUX_BROWSER cookie; a websocket session
+   * only frames of its socket, or of a new socket authenticated as the same user (resume
+   * after a dropped socket). Anything else is an unknown session (402).
+   */
+  resolve(ex: Exchange, m: InMessage): Session | null {
+    const id = m.clientId
+    if (typeof id !== 'string') return null
+    const s = this.registry.get(id)
+    if (!s) return null
+    const o = ex.origin
+    if (o.type === LONG_POLLING) {
+      if (s.browserId === null || s.browserId !== o.browserId) return null
+    } else if (s.ws !== o.ws) {
+      if (!o.ws || s.connectionType !== WEBSOCKET) return null
+      if (o.ws.principal.userId !== s.principal.userId) return null
+      if (s.held) this.supersede(s)
+      s.ws = o.ws
+    }
+    if (!s.terminated && !ex.touched.includes(s)) {
+      s.processing++
+      ex.touched.push(s)
+    }
+    if (!s.held) {
+      const exp = this.expiryFrom(Date.now())
+      if (exp > s.expireAt) s.expireAt = exp // any message extends the session
+    }
+    return s
+  }
+
+  /**
+   * The response body of a processed request: handshake reply, queued events of the
+   * request's session (piggy-backed, Bayeux §1.3), other replies, connect reply last.
+   */
+  body(ex: Exchange): string {
+    const parts: string[] = []
+    if (ex.handshake) parts.push(JSON.stringify(ex.handshake))
+    const s = ex.session
+    if (s && !ex.hold) {
+      const connect = ex.connectSession === s ? ex.connect : null
+      const events = s.terminated?.reconnect === 'handshake' ? [] : s.drain(connect)
+      for (let i = 0; i < events.length; i++) parts.push((events[i] as Outgoing).json)
+      this.counters.deliveredTotal += events.length
+    }
+    for (const r of ex.replies) parts.push(JSON.stringify(r))
+    if (ex.connect) parts.push(JSON.stringify(ex.connect))
+    return arrayText(parts)
+  }
+
+  /** After the response was written (or abandoned): release deferred deliveries. */
+  finish(ex: Exchange): void {
+    const now = Date.now()
+    if (ex.connectSession && !ex.connectSession.held) {
+      ex.connectSession.expireAt = this.expiryFrom(now)
+    }
+    for (const s of ex.touched) {
+      s.processing--
+      if (s.pending > 0) this.scheduleFlush(s)
+    }
+    for (const s of ex.forget) this.registry.delete(s)
+  }
+
+  // ---------------------------------------------------------------- held connects
+
+  /** Hold a connect (checklist 8): one per session, at most `timeout` ms. */
+  hold(req: HoldRequest, held: HeldConnect): void {
+    const s = req.session
+    if (s.held) this.supersede(s)
+    s.held = held
+    s.expireAt = Number.POSITIVE_INFINITY // a held connect cancels expiry
+    held.timer = setTimeout(() => this.completeHeld(s), req.timeout)
+    if (held.browserKey !== null) this.registry.addHeld(held.browserKey, 1)
+    this.counters.heldConnects++
+    this.events.emit('held', { clientId: s.id })
+    // An event may have been queued while the request was processed.
+    if (s.pending > 0) this.scheduleFlush(s)
+  }
+
+  #release(s: Session): HeldConnect | null {
+    const h = s.held
+    if (!h) return null
+    s.held = null
+    if (h.timer) clearTimeout(h.timer)
+    if (h.browserKey !== null) this.registry.addHeld(h.browserKey, -1)
+    this.counters.heldConnects--
+    s.expireAt = this.expiryFrom(Date.now())
+    return h
+  }
+
+  /** Answer the held connect now, with the queued events before it (checklist 9). */
+  completeHeld(s: Session, adjust?: (r: Reply) => void): void {
+    const h = this.#release(s)
+    if (!h) return
+    if (!h.isOpen()) return // client went away: events stay queued for the next connect
+    const r = h.reply
+    if (adjust) adjust(r)
+    const ts = r.ext?.timesync as { ts: number; p: number } | undefined
+    if (ts) ts.p = Date.now() - ts.ts
+    const parts: string[] = []
+    if (s.terminated?.reconnect !== 'handshake') {
+      const events = s.drain(r)
+      for (let i = 0; i < events.length; i++) parts.push((events[i] as Outgoing).json)
+      this.counters.deliveredTotal += events.length
+    }
+    parts.push(JSON.stringify(r))
+    h.write(arrayText(parts))
+  }
+
+  /** The held connect's connection closed: nothing can be written to it any more. */
+  cancelHeld(s: Session, held: HeldConnect): void {
+    if (s.held === held) this.#release(s)
+  }
+
+  /** A newer connect arrived (checklist 8): complete the old one at once. */
+  supersede(s: Session): void {
+    const h = this.#release(s)
+    if (h && h.isOpen()) h.supersede()
+  }
+
+  // ---------------------------------------------------------------- deliveries
+
+  scheduleFlush(s: Session): void {
+    if (s.flushScheduled || s.processing > 0) return
+    s.flushScheduled = true
+    // Deliveries made in the same tick share one write.
+    queueMicrotask(() => this.#flush(s))
+  }
+
+  #flush(s: Session): void {
+    s.flushScheduled = false
+    if (s.processing > 0 || s.pending === 0 || s.terminated) return
+    const ws = s.ws
+    if (ws && !s.ack && ws.isOpen()) {
+      // Bayeux §1.5 websocket: events are pushed at once, not kept for the connect.
+      const events = s.drain(null)
+      ws.send(
+        events.length === 1 ? (events[0] as Outgoing).frame : arrayText(events.map((e) => e.json)),
+      )
+      this.counters.deliveredTotal += events.length
+    } else if (s.held) {
+      this.completeHeld(s)
+    }
+  }
+
+  /** Queue an event for a session; over maxQueue the session is ended (never a silent drop). */
+  enqueue(s: Session, out: Outgoing): void {
+    if (s.terminated) return
+    const n = s.offer(out)
+    if (n > this.config.maxQueue) {
+      this.log.warn(
+        { clientId: s.id, userId: s.principal.userId, queued: n, maxQueue: this.config.maxQueue },
+        'bayeux session queue full: session terminated, client must handshake again',
+      )
+      this.terminate(s, 'handshake', BayeuxError.queueFull(this.config.maxQueue))
+      return
+    }
+    this.scheduleFlush(s)
+  }
+
+  /** Contract §5: data on `channel` to every session of `userId` with a matching subscription. */
+  deliverToUser(userId: string, channel: string, data: Record<string, unknown>): void {
+    const set = this.registry.ofUser(userId)
+    if (!set) return
+    const patterns = matchingPatterns(channel)
+    let out: Outgoing | undefined
+    for (const s of set) {
+      // once per session, however many of its subscriptions match (checklist 11)
+      if (!matchesAny(s.subscriptions, patterns)) continue
+      out ??= outgoing(channel, data)
+      this.enqueue(s, out)
+    }
+  }
+
+  /** A client publish: every subscribed session of the same contact center, once each. */
+  broadcast(contactCenterId: string, channel: string, data: unknown): void {
+    const patterns = matchingPatterns(channel)
+    const stamp = ++this.#stampSeq
+    let out: Outgoing | undefined
+    for (let i = 0; i < patterns.length; i++) {
+      const set = this.registry.subscribers(contactCenterId, patterns[i] as string)
+      if (!set) continue
+      for (const s of set) {
+        if (s.stamp === stamp) continue // already reached by another pattern
+        s.stamp = stamp
+        out ??= outgoing(channel, data)
+        this.enqueue(s, out)
+      }
+    }
+  }
+
+  /** Deliver to one session regardless of subscriptions (service replies). */
+  deliverTo(s: Session, out: Outgoing): void {
+    this.enqueue(s, out)
+  }
+
+  // ---------------------------------------------------------------- session end
+
+  /**
+   * Server-side disconnect (checklist 17). `none`: the client gets a /meta/disconnect
+   * message and stops. `handshake`: its next connect fails with `reconnect:"handshake"`.
+   */
+  terminate(s: Session, reconnect: 'none' | 'handshake', error?: string): void {
+    if (s.terminated) return
+    this.registry.detach(s)
+    s.clear()
+    s.terminated = { reconnect, error }
+    this.counters.terminated++
+    if (reconnect === 'none') s.offer(DISCONNECT_EVENT)
+    if (s.held) {
+      this.completeHeld(s, (r) => this.applyTermination(s, r))
+      this.registry.delete(s)
+      return
+    }
+    if (reconnect === 'none' && s.ws && s.ws.isOpen()) {
+      s.ws.send(`[${DISCONNECT_EVENT.json}]`)
+      this.registry.delete(s)
+      return
+    }
+    // Tombstone: answered on its next connect, or swept.
+    s.expireAt = this.expiryFrom(Date.now())
+  }
+
+  /** The connect reply of a terminated session. */
+  applyTermination(s: Session, r: Reply): void {
+    const t = s.terminated
+    if (!t) return
+    if (t.reconnect === 'none') {
+      r.successful = true
+      r.advice = { reconnect: 'none', interval: 0 }
+    } else {
+      r.successful = false
+      r.error = t.error ?? BayeuxError.sessionUnknown()
+      r.advice = { reconnect: 'handshake', interval: 0 }
+    }
+  }
+
+  /** /meta/disconnect from the client, or expiry. */
+  remove(s: Session, why: 'disconnect' | 'expired'): void {
+    this.registry.delete(s)
+    if (s.held) {
+      this.completeHeld(s, (r) => {
+        r.successful = true
+        r.advice = { reconnect: 'none', interval: 0 }
+      })
+    }
+    s.clear()
+    this.log.debug({ clientId: s.id, userId: s.principal.userId, why }, 'bayeux session removed')
+    this.events.emit('removed', { clientId: s.id, userId: s.principal.userId, reason: why })
+  }
+
+  /** Checklist 16: remove sessions with no connect for interval+maxInterval. */
+  sweep(now: number): void {
+    for (const s of this.registry.values()) {
+      if (s.held === null && now > s.expireAt) {
+        if (!s.terminated) this.counters.expired++
+        this.remove(s, 'expired')
+      }
+    }
+  }
+
+  /** Graceful: answer held connects with `reconnect:"retry"` and stop the sweeper. */
+  shutdown(): void {
+    this.closing = true
+    if (this.#sweeper) clearInterval(this.#sweeper)
+    this.#sweeper = undefined
+    for (const s of this.registry.values()) {
+      if (s.held) {
+        this.completeHeld(s, (r) => {
+          r.advice = { reconnect: 'retry', interval: Math.max(this.config.interval, 1000) }
+        })
+      }
+    }
+  }
+
+  validDeliveryChannel(channel: string): boolean {
+    const p = parseChannel(channel)
+    return p !== null && !p.wild && p.kind !== 'meta'
+  }
+}

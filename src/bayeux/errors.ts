@@ -1,0 +1,36 @@
+// The Bayeux error table: every `error` string this server sends, in the spec's
+// `code:args:message` grammar (bayeux digest §1.8). Clients act on `successful` and `advice`,
+// never on this text, but the codes follow CometD's conventions so logs read the same.
+
+export const BayeuxError = {
+  // 400: malformed request (HTTP 400 for an unparsable body carries it)
+  bodyInvalid: () => '400::message_invalid',
+  channelMissing: () => '400::channel_missing',
+  fieldMissing: (field: string) => `400:${field}:field_missing`,
+  handshakeNotAlone: () => '400::handshake_not_alone',
+  dataMissing: () => '400::data_missing',
+  // 301: no connection type in common (faye's code)
+  connectionTypes: (types: string) => `301:${types}:connection_types_unsupported`,
+  // 402: the session does not exist (expired, never existed, or bound to another browser/socket)
+  sessionUnknown: () => '402::session_unknown',
+  // 403: policy denials
+  handshakeUnauthenticated: () => '403:unauthenticated:handshake_denied',
+  handshakeTooManySessions: (max: number) => `403:max_sessions_per_user=${max}:handshake_denied`,
+  subscriptionMissing: () => '403::subscription_missing',
+  subscriptionInvalid: () => '403::subscription_invalid',
+  subscribeDenied: (reason: string) => `403:${reason}:subscribe_denied`,
+  tooManySubscriptions: (max: number) =>
+    `403:max_subscriptions_per_session=${max}:subscribe_denied`,
+  publishDenied: (reason: string) => `403:${reason}:publish_denied`,
+  // 409: a newer /meta/connect of the same session replaced a held one (HTTP 500 carries it)
+  connectSuperseded: () => '409::connect_superseded',
+  // 405: invalid channel name
+  channelInvalid: () => '405::channel_invalid',
+  // 409: the server ended the session because its queue hit the limit
+  queueFull: (max: number) => `409:max_queue=${max}:session_terminated`,
+  // 413: body/frame too large (HTTP status 413 / WebSocket close 1009 carry it)
+  messageTooLarge: (max: number) => `413:max_message_size=${max}:message_too_large`,
+  // 500/503: server side
+  serviceFailed: () => '500::service_failed',
+  serverClosing: () => '503::server_closing',
+} as const

@@ -1,0 +1,48 @@
+// One request being processed: a long-polling POST body or one WebSocket frame. Handlers
+// add their replies here; the transport writes them in Bayeux order (digest §6): handshake
+// reply, queued events, other replies, the /meta/connect reply last.
+
+import type { IncomingMessage } from 'node:http'
+import type { ConnectionType, Reply } from './protocol.ts'
+import type { Session, WsLink } from './session.ts'
+
+/** Where a request came from. */
+export interface Origin {
+  type: ConnectionType
+  /** The HTTP request (LP) or the WebSocket upgrade request. */
+  req: IncomingMessage
+  /** LP: the BAYEUX_BROWSER cookie sent with the request (null if none). */
+  browserId: string | null
+  /** ws: the socket. */
+  ws: WsLink | null
+}
+
+/** A /meta/connect the transport must hold (Bayeux §1.3). */
+export interface HoldRequest {
+  session: Session
+  reply: Reply
+  timeout: number
+  /** LP multiple-clients key, null for ws. */
+  browserKey: string | null
+}
+
+export class Exchange {
+  handshake: Reply | null = null
+  replies: Reply[] = []
+  /** The connect reply (goes last) and the session it belongs to. */
+  connect: Reply | null = null
+  connectSession: Session | null = null
+  hold: HoldRequest | null = null
+  /** The session whose queued events ride on this response. */
+  session: Session | null = null
+  /** LP: a BAYEUX_BROWSER cookie to set (new browser). */
+  newBrowserId: string | null = null
+  /** A handshake batched with other messages (checklist 5): LP answers HTTP 400. */
+  violation = false
+  /** Sessions whose deliveries are deferred until this response is written. */
+  readonly touched: Session[] = []
+  /** Tombstones to forget once this response is written. */
+  readonly forget: Session[] = []
+
+  constructor(readonly origin: Origin) {}
+}

@@ -1,0 +1,18 @@
+// CometD (Bayeux 1.0) notification server — public API.
+//
+//   const bayeux = new BayeuxServer({ config: cfg.cometd, logger, authenticate })
+//   bayeux.attach(app, ['/api/v2/notifications'])   // before app.listen()
+//   bayeux.deliverToUser(userId, '/v2/me/workbins', { messageType: ... })
+//   bayeux.disconnectUser(userId)                    // server-side /meta/disconnect
+//   bayeux.stats()                                   // counters
+//   await bayeux.close()                             // before app.close()
+//
+// Transports: long-polling (POST <prefix> and below) and websocket (upgrade on the same
+// paths). `authenticate(req)` is called for each long-polling handshake (the POST) and
+// each WebSocket upgrade request; null refuses (handshake `successful:false`,
+// `advice.reconnect:"none"`; upgrade HTTP 401). Details and decisions: the file headers of
+// core.ts, transport-http.ts, transport-ws.ts, ack.ts.
+
+export { BayeuxServer } from './server.ts'
+export type { BayeuxPrincipal, BayeuxServerOptions, ServiceCall, ServiceHandler } from './types.ts'
+export { BROWSER_COOKIE } from './transport-http.ts'

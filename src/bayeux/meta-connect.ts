@@ -1,0 +1,78 @@
+// /meta/connect (Bayeux §1.3; checklist 6, 7, 8, 10, 18, 22).
+
+import type { Core } from './core.ts'
+import type { Exchange } from './exchange.ts'
+import type { InMessage, Reply } from './protocol.ts'
+import { LONG_POLLING, META_CONNECT, isObject, replyTo } from './protocol.ts'
+import { BayeuxError } from './errors.ts'
+import { ackOf } from './ack.ts'
+
+/** checklist 6: unknown session → 402 and `reconnect:"handshake"`. */
+export function unknownSession(r: Reply): Reply {
+  r.successful = false
+  r.error = BayeuxError.sessionUnknown()
+  r.advice = { reconnect: 'handshake', interval: 0 }
+  return r
+}
+
+function numberField(o: unknown, key: string): number | undefined {
+  if (!isObject(o)) return undefined
+  const v = o[key]
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined
+}
+
+export function handleConnect(core: Core, ex: Exchange, m: InMessage, alone: boolean): void {
+  const r = replyTo(m, META_CONNECT)
+  ex.connect = r
+  const s = core.resolve(ex, m)
+  if (!s) {
+    unknownSession(r)
+    return
+  }
+  ex.connectSession = s
+  ex.session = s
+  if (s.terminated) {
+    // A server-side disconnect this client has not seen yet.
+    core.applyTermination(s, r)
+    ex.forget.push(s)
+    return
+  }
+
+  if (s.ack) {
+    const acked = ackOf(m.ext)
+    if (acked !== undefined) s.ack.acknowledge(acked)
+  }
+  const tsync = isObject(m.ext) ? m.ext.timesync : undefined
+  if (isObject(tsync) && typeof tsync.tc === 'number') {
+    // TimeSyncExtension (digest §1.10): tc echoed, ts = server receive time, p = hold time.
+    r.ext = { timesync: { tc: tsync.tc, ts: Date.now(), p: 0, a: 0 } }
+  }
+
+  const first = !s.connected
+  s.connected = true
+  if (s.held) core.supersede(s) // checklist 8: one outstanding connect
+  r.successful = true
+  r.advice = core.advice()
+
+  // checklist 22: client advice on this connect (timeout 0 = answer now).
+  const timeout = numberField(m.advice, 'timeout') ?? core.config.timeout
+  let hold = !first && alone && s.pending === 0 && timeout > 0 && !core.closing // checklist 7, 10
+
+  let browserKey: string | null = null
+  if (ex.origin.type === LONG_POLLING && s.browserId !== null) {
+    browserKey = `${s.browserId}|${s.principal.userId}`
+    const max = core.config.maxSessionsPerBrowser
+    if (hold && max >= 0 && core.registry.heldFor(browserKey) >= max) {
+      // checklist 18 / digest §1.3 "multiple-clients": not held, poll at multiSessionInterval.
+      hold = false
+      const interval = core.config.multiSessionInterval
+      if (interval > 0) {
+        r.advice = { ...r.advice, 'multiple-clients': true, interval }
+      } else {
+        r.successful = false
+        r.advice = { 'multiple-clients': true, reconnect: 'none', interval: 0 }
+      }
+    }
+  }
+  if (hold) ex.hold = { session: s, reply: r, timeout, browserKey }
+}

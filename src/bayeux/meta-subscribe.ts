@@ -1,0 +1,68 @@
+// /meta/subscribe and /meta/unsubscribe (Bayeux §1.3; checklist 13, 14; contract §5 scoping).
+
+import type { Core } from './core.ts'
+import type { Exchange } from './exchange.ts'
+import type { InMessage, Reply } from './protocol.ts'
+import { META_SUBSCRIBE, META_UNSUBSCRIBE, replyTo } from './protocol.ts'
+import { BayeuxError } from './errors.ts'
+import { mayClientSubscribe, parseChannel } from './channels.ts'
+
+function failed(r: Reply, error: string): void {
+  r.successful = false
+  r.error = error
+}
+
+/** The names of a subscription field (string or array, echoed as received). */
+function namesOf(sub: unknown): string[] | null {
+  if (typeof sub === 'string') return [sub]
+  if (Array.isArray(sub) && sub.length > 0 && sub.every((x) => typeof x === 'string')) {
+    return sub as string[]
+  }
+  return null
+}
+
+export function handleSubscribe(core: Core, ex: Exchange, m: InMessage): void {
+  const r = replyTo(m, META_SUBSCRIBE)
+  r.subscription = m.subscription // checklist 13: same shape as received
+  ex.replies.push(r)
+  const s = core.resolve(ex, m)
+  if (!s || s.terminated) return failed(r, BayeuxError.sessionUnknown())
+  ex.session ??= s
+  if (m.subscription === undefined) return failed(r, BayeuxError.subscriptionMissing())
+  const names = namesOf(m.subscription)
+  if (!names) return failed(r, BayeuxError.subscriptionInvalid())
+
+  // Validate everything first: an array either succeeds whole or changes nothing.
+  const toAdd: string[] = []
+  for (const name of names) {
+    const p = parseChannel(name)
+    if (!p) return failed(r, BayeuxError.subscriptionInvalid())
+    if (p.kind === 'meta') return failed(r, BayeuxError.subscribeDenied('meta_channel')) // checklist 14
+    if (p.kind === 'service') continue // checklist 14: successful no-op, not recorded
+    if (!mayClientSubscribe(name)) return failed(r, BayeuxError.subscribeDenied('other_user'))
+    if (!s.subscriptions.has(name) && !toAdd.includes(name)) toAdd.push(name)
+  }
+  const max = core.config.maxSubscriptionsPerSession
+  if (s.subscriptions.size + toAdd.length > max) {
+    core.log.warn({ clientId: s.id, userId: s.principal.userId, max }, 'bayeux subscription limit')
+    return failed(r, BayeuxError.tooManySubscriptions(max))
+  }
+  for (const name of toAdd) core.registry.subscribe(s, name)
+  r.successful = true
+}
+
+export function handleUnsubscribe(core: Core, ex: Exchange, m: InMessage): void {
+  const r = replyTo(m, META_UNSUBSCRIBE)
+  r.subscription = m.subscription
+  ex.replies.push(r)
+  const s = core.resolve(ex, m)
+  if (!s || s.terminated) return failed(r, BayeuxError.sessionUnknown())
+  ex.session ??= s
+  if (m.subscription === undefined) return failed(r, BayeuxError.subscriptionMissing())
+  const names = namesOf(m.subscription)
+  if (!names || names.some((n) => parseChannel(n) === null)) {
+    return failed(r, BayeuxError.subscriptionInvalid())
+  }
+  for (const name of names) core.registry.unsubscribe(s, name)
+  r.successful = true
+}

@@ -1,0 +1,72 @@
+// Publish to a non-meta channel (Bayeux §1.3 "Publish"; checklist 11, 14, 15; contract §5).
+// Broadcast channels reach subscribed sessions of the publisher's contact center only;
+// /v2/** is the server's per-user space and refuses client publishes; /service/** goes to
+// a registered handler and is never broadcast.
+
+import type { Core } from './core.ts'
+import type { Exchange } from './exchange.ts'
+import type { InMessage, Reply } from './protocol.ts'
+import { replyId, replyTo } from './protocol.ts'
+import { BayeuxError } from './errors.ts'
+import { isUserSpace, parseChannel } from './channels.ts'
+import { Outgoing } from './session.ts'
+import type { Session } from './session.ts'
+
+function failed(r: Reply, error: string): void {
+  r.successful = false
+  r.error = error
+}
+
+export function handlePublish(core: Core, ex: Exchange, m: InMessage): Promise<void> | void {
+  const channel = m.channel as string
+  const r = replyTo(m, channel) // checklist 15: channel, id, successful — never data
+  ex.replies.push(r)
+  const p = parseChannel(channel)
+  if (!p || p.wild) return failed(r, BayeuxError.channelInvalid())
+  const s = core.resolve(ex, m)
+  if (!s || s.terminated) return failed(r, BayeuxError.sessionUnknown())
+  ex.session ??= s
+  if (p.kind === 'meta') return failed(r, BayeuxError.publishDenied('meta_channel'))
+  if (m.data === undefined) return failed(r, BayeuxError.dataMissing())
+
+  if (p.kind === 'service') return callService(core, s, r, m, channel)
+  if (isUserSpace(channel)) return failed(r, BayeuxError.publishDenied('server_channel'))
+  core.broadcast(s.principal.contactCenterId, channel, m.data)
+  r.successful = true
+}
+
+/** /service/**: the registered handler answers the caller only (Bayeux §1.7). */
+async function callService(
+  core: Core,
+  s: Session,
+  r: Reply,
+  m: InMessage,
+  channel: string,
+): Promise<void> {
+  const handler = core.services.get(channel)
+  if (handler) {
+    try {
+      const result = await handler({
+        clientId: s.id,
+        principal: s.principal,
+        channel,
+        data: m.data,
+      })
+      if (result !== undefined) {
+        // What the official client's remoteCall waits for: same channel and id, with data.
+        const id = replyId(m)
+        const head = id === undefined ? '' : `"id":${JSON.stringify(id)},`
+        core.deliverTo(
+          s,
+          new Outgoing(
+            `{"channel":${JSON.stringify(channel)},${head}"successful":true,"data":${JSON.stringify(result)}}`,
+          ),
+        )
+      }
+    } catch (err) {
+      core.log.warn({ err, channel }, 'bayeux service handler failed')
+      return failed(r, BayeuxError.serviceFailed())
+    }
+  }
+  r.successful = true
+}

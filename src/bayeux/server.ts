@@ -1,0 +1,111 @@
+// The public face of the notification server: mount it on fastify, deliver to users, end
+// sessions, read counters, close. See index.ts for the API summary.
+
+import type { EventEmitter } from 'node:events'
+import type { FastifyInstance } from 'fastify'
+import type { Notifier } from '../workbins/notifier.ts'
+import type { BayeuxServerOptions, ServiceHandler } from './types.ts'
+import { Core } from './core.ts'
+import { mountHttp } from './transport-http.ts'
+import { WsTransport } from './transport-ws.ts'
+import { parseChannel } from './channels.ts'
+
+export class BayeuxServer implements Notifier {
+  readonly #core: Core
+  readonly #ws: WsTransport
+  #closed: Promise<void> | null = null
+
+  constructor(opts: BayeuxServerOptions) {
+    this.#core = new Core(opts)
+    this.#ws = new WsTransport(this.#core)
+  }
+
+  /**
+   * Mount POST <prefix> and POST <prefix>/* on fastify (plus 400 for other methods), and the
+   * WebSocket upgrade on <prefix> and below, for each prefix. Call before `app.listen()`.
+   * The routes use their own body parser and error handler (limit: maxMessageSize); an
+   * application-wide auth hook must let these paths through — the Bayeux server
+   * authenticates the handshake itself and later requests by clientId + BAYEUX_BROWSER.
+   */
+  attach(app: FastifyInstance, prefixes: string[]): void {
+    mountHttp(this.#core, app, prefixes)
+    this.#ws.attach(app.server, prefixes)
+  }
+
+  /** Deliver `data` on `channel` to every session of `userId` subscribed to a matching channel. */
+  deliverToUser(userId: string, channel: string, data: Record<string, unknown>): void {
+    if (!this.#core.validDeliveryChannel(channel)) {
+      throw new TypeError(`not a deliverable Bayeux channel: ${channel}`)
+    }
+    this.#core.deliverToUser(userId, channel, data)
+  }
+
+  /** End every session of the user: each gets /meta/disconnect and `reconnect:"none"`. */
+  disconnectUser(userId: string): void {
+    const set = this.#core.registry.ofUser(userId)
+    if (!set) return
+    for (const s of [...set]) this.#core.terminate(s, 'none')
+  }
+
+  /**
+   * End one session. `none` (default): /meta/disconnect, the client stops. `handshake`: its
+   * next connect fails with `reconnect:"handshake"` and the client starts a new session.
+   */
+  disconnectSession(clientId: string, reconnect: 'none' | 'handshake' = 'none'): boolean {
+    const s = this.#core.registry.get(clientId)
+    if (!s || s.terminated) return false
+    this.#core.terminate(s, reconnect)
+    return true
+  }
+
+  /**
+   * Handle publishes to a /service/** channel. The handler's return value (if not undefined)
+   * goes back to the caller alone as `{channel, id, successful:true, data}` — the shape of
+   * the official client's `remoteCall` result.
+   */
+  onService(channel: string, handler: ServiceHandler): void {
+    const p = parseChannel(channel)
+    if (!p || p.kind !== 'service' || p.wild)
+      throw new TypeError(`not a service channel: ${channel}`)
+    this.#core.services.set(channel, handler)
+  }
+
+  /**
+   * Session lifecycle events for tests and metrics: 'removed' ({clientId, userId, reason:
+   * 'disconnect' | 'expired'}), 'held' ({clientId}: a /meta/connect is now held).
+   */
+  get events(): EventEmitter {
+    return this.#core.events
+  }
+
+  /** Counters for logs/metrics. */
+  stats(): Record<string, number> {
+    const core = this.#core
+    let queued = 0
+    let subscriptions = 0
+    for (const s of core.registry.values()) {
+      queued += s.pending
+      subscriptions += s.subscriptions.size
+    }
+    return {
+      sessions: core.registry.size,
+      heldConnects: core.counters.heldConnects,
+      queuedMessages: queued,
+      subscriptions,
+      websockets: this.#ws.connections,
+      handshakes: core.counters.handshakes,
+      deliveredTotal: core.counters.deliveredTotal,
+      expiredTotal: core.counters.expired,
+      terminatedTotal: core.counters.terminated,
+    }
+  }
+
+  /** Graceful: refuse handshakes, answer held connects with `reconnect:"retry"`, close sockets, stop the sweeper. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#core.shutdown()
+      await this.#ws.close()
+    })()
+    return this.#closed
+  }
+}

@@ -1,0 +1,120 @@
+// One Bayeux session (a clientId): who it is, how it is bound, what it subscribed to, what is
+// waiting for it, and its held /meta/connect (bayeux digest §6 "keep per-session").
+
+import type { BayeuxPrincipal } from './types.ts'
+import type { ConnectionType, Reconnect, Reply } from './protocol.ts'
+import type { AckQueue } from './ack.ts'
+
+/** A delivered message, serialized once and shared by every recipient session. */
+export class Outgoing {
+  /** `[json]`, built on first use by a WebSocket push of this message alone. */
+  #frame: string | undefined
+  constructor(readonly json: string) {}
+  get frame(): string {
+    return (this.#frame ??= `[${this.json}]`)
+  }
+}
+
+/** `{channel, data}` only: never the publisher's clientId or id (checklist 11). */
+export function outgoing(channel: string, data: unknown): Outgoing {
+  return new Outgoing(`{"channel":${JSON.stringify(channel)},"data":${JSON.stringify(data)}}`)
+}
+
+/** The WebSocket a session is bound to (transport-ws.ts). */
+export interface WsLink {
+  readonly principal: BayeuxPrincipal
+  isOpen(): boolean
+  send(text: string): void
+  close(code: number, reason: string): void
+}
+
+/** A /meta/connect waiting for events or its timeout (Bayeux §1.3 connect hold). */
+export interface HeldConnect {
+  /** The reply to send when it completes; advice/ext may be adjusted before. */
+  reply: Reply
+  timer: NodeJS.Timeout | undefined
+  /** LP: `BAYEUX_BROWSER|userId`, counted for the multiple-clients rule; null for ws. */
+  browserKey: string | null
+  /** The connection can still take the answer. */
+  isOpen(): boolean
+  /** Write the final JSON array text. */
+  write(body: string): void
+  /** Superseded by a newer connect: LP answers an HTTP error, ws a plain reply. */
+  supersede(): void
+}
+
+export interface Termination {
+  reconnect: Reconnect
+  /** Error for the next connect reply ('handshake' case). */
+  error: string | undefined
+}
+
+export class Session {
+  readonly subscriptions = new Set<string>()
+  /** Events not yet written (no ack extension). */
+  queue: Outgoing[] = []
+  /** Set when the client enabled the ack extension at handshake. */
+  ack: AckQueue | null = null
+  held: HeldConnect | null = null
+  /** The first /meta/connect has been answered (it is never held: checklist 7). */
+  connected = false
+  /** Epoch ms after which the sweeper removes the session when nothing is held. */
+  expireAt: number
+  /** De-dup stamp of the last broadcast that reached this session (checklist 11). */
+  stamp = 0
+  /** >0 while a request of this session is processed: deliveries join its response. */
+  processing = 0
+  flushScheduled = false
+  /** Set when the server ended the session; kept as a tombstone until swept. */
+  terminated: Termination | null = null
+
+  constructor(
+    readonly id: string,
+    readonly principal: BayeuxPrincipal,
+    readonly connectionType: ConnectionType,
+    /** LP: the BAYEUX_BROWSER cookie value it is bound to; null for ws sessions. */
+    readonly browserId: string | null,
+    /** ws: the socket it is bound to (may be replaced by a socket of the same user). */
+    public ws: WsLink | null,
+    expireAt: number,
+  ) {
+    this.expireAt = expireAt
+  }
+
+  get pending(): number {
+    return this.ack ? this.ack.size : this.queue.length
+  }
+
+  /** Add an event; returns the new number of pending events. */
+  offer(out: Outgoing): number {
+    if (this.ack) {
+      this.ack.offer(out)
+      return this.ack.size
+    }
+    this.queue.push(out)
+    return this.queue.length
+  }
+
+  /**
+   * Take the events to write now. With the ack extension events only travel with a
+   * /meta/connect reply (digest §1.10), which then carries the batch number in `ext.ack`.
+   */
+  drain(connectReply: Reply | null): Outgoing[] {
+    if (this.ack) {
+      if (!connectReply) return []
+      const { events, batch } = this.ack.closeBatch()
+      connectReply.ext = { ...connectReply.ext, ack: batch }
+      return events
+    }
+    const q = this.queue
+    if (q.length === 0) return q
+    this.queue = []
+    return q
+  }
+
+  clear(): void {
+    this.queue = []
+    this.ack?.clear()
+    this.subscriptions.clear()
+  }
+}

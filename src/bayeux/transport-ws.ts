@@ -1,0 +1,188 @@
+// WebSocket transport (Bayeux §1.5 `websocket`; checklist 19): the upgrade at <prefix> (and
+// any path below it), text frames each holding a JSON array of messages. Same message
+// semantics as long-polling; events are pushed as soon as they are queued (unless the ack
+// extension is on); /meta/connect is still held and acts as a heartbeat.
+//
+// Authentication happens on the upgrade request (contract §5): `authenticate(req)` sees its
+// headers, so a browser's JSESSIONID cookie or an `Authorization: Basic` header works. An
+// unauthenticated upgrade is refused with HTTP 401 before any Bayeux traffic, which makes the
+// official client fall back to long-polling (where its `requestHeaders` apply). Sessions are
+// bound to the socket (no cookie); a new socket of the same user may resume a session.
+
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, WebSocket } from 'ws'
+import type { Core } from './core.ts'
+import { Exchange } from './exchange.ts'
+import type { HeldConnect, Session, WsLink } from './session.ts'
+import { WEBSOCKET, parseMessages } from './protocol.ts'
+import type { BayeuxPrincipal } from './types.ts'
+
+/** Close codes (RFC 6455): 1001 going away, 1007 invalid payload; 1009 (too big) comes from ws. */
+const GOING_AWAY = 1001
+const INVALID_PAYLOAD = 1007
+
+class Link implements WsLink {
+  readonly sessions = new Set<Session>()
+  /** Frames of one socket are processed one after the other. */
+  chain: Promise<void> = Promise.resolve()
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly principal: BayeuxPrincipal,
+  ) {}
+
+  isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN
+  }
+
+  send(text: string): void {
+    if (this.isOpen()) this.socket.send(text)
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason)
+  }
+}
+
+function matches(prefixes: string[], url: string | undefined): boolean {
+  if (!url) return false
+  const q = url.indexOf('?')
+  const path = q < 0 ? url : url.slice(0, q)
+  return prefixes.some((p) => path === p || path.startsWith(`${p}/`))
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
+export class WsTransport {
+  readonly #core: Core
+  readonly #wss: WebSocketServer
+  readonly #links = new Set<Link>()
+  #server: Server | null = null
+  #listener: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null
+
+  constructor(core: Core) {
+    this.#core = core
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: core.config.maxMessageSize, // checklist 21: bigger frames close with 1009
+      perMessageDeflate: false,
+    })
+  }
+
+  get connections(): number {
+    return this.#links.size
+  }
+
+  attach(server: Server, prefixes: string[]): void {
+    this.#server = server
+    this.#listener = (req, socket, head) => {
+      if (!matches(prefixes, req.url)) {
+        // Someone else's path: leave it to them, unless nobody else listens.
+        if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'Not Found')
+        return
+      }
+      socket.on('error', () => socket.destroy())
+      void this.#upgrade(req, socket, head)
+    }
+    server.on('upgrade', this.#listener)
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const core = this.#core
+    if (!core.config.websocket || core.closing) return refuse(socket, 400, 'Bad Request')
+    let principal: BayeuxPrincipal | null
+    try {
+      principal = await core.authenticate(req)
+    } catch (err) {
+      core.log.error({ err }, 'bayeux authenticate failed')
+      principal = null
+    }
+    if (!principal) return refuse(socket, 401, 'Unauthorized')
+    if (socket.destroyed || core.closing) return refuse(socket, 400, 'Bad Request')
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, req, principal))
+  }
+
+  #open(ws: WebSocket, req: IncomingMessage, principal: BayeuxPrincipal): void {
+    const link = new Link(ws, principal)
+    this.#links.add(link)
+    ws.on('error', (err) => this.#core.log.debug({ err }, 'bayeux websocket error'))
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? '' : data.toString()
+      link.chain = link.chain.then(() => this.#frame(link, req, text))
+    })
+    ws.on('close', () => {
+      this.#links.delete(link)
+      // Test plan 30: socket close ⇒ the session expires after maxInterval unless resumed.
+      for (const s of link.sessions) {
+        if (s.ws !== link) continue
+        if (s.held) this.#core.cancelHeld(s, s.held)
+        s.expireAt = this.#core.expiryFrom(Date.now())
+      }
+      link.sessions.clear()
+    })
+  }
+
+  async #frame(link: Link, req: IncomingMessage, text: string): Promise<void> {
+    const core = this.#core
+    const messages = parseMessages(text)
+    if (!messages) return link.close(INVALID_PAYLOAD, 'invalid Bayeux message')
+    const ex = new Exchange({ type: WEBSOCKET, req, browserId: null, ws: link })
+    try {
+      await core.process(ex, messages)
+    } catch (err) {
+      core.finish(ex)
+      core.log.error({ err }, 'bayeux websocket frame failed')
+      return link.close(INVALID_PAYLOAD, 'server error')
+    }
+    // Remember which sessions live on this socket (handshake, or resume from another socket).
+    for (const s of ex.touched) if (s.ws === link) link.sessions.add(s)
+    const hs = ex.handshake?.clientId
+    if (hs) {
+      const s = core.registry.get(hs)
+      if (s) link.sessions.add(s)
+    }
+    const hold = ex.hold
+    if (hold) {
+      const held: HeldConnect = {
+        reply: hold.reply,
+        timer: undefined,
+        browserKey: null,
+        isOpen: () => link.isOpen() && hold.session.ws === link,
+        write: (body) => link.send(body),
+        supersede: () => link.send(JSON.stringify([hold.reply])),
+      }
+      core.hold(hold, held)
+      core.finish(ex)
+      return
+    }
+    const body = core.body(ex)
+    core.finish(ex)
+    link.send(body)
+  }
+
+  /** Graceful close: sockets get 1001 after what was already queued on them. */
+  async close(): Promise<void> {
+    if (this.#server && this.#listener) this.#server.off('upgrade', this.#listener)
+    const closed: Promise<void>[] = []
+    for (const link of this.#links) {
+      const ws = link.socket
+      if (ws.readyState === WebSocket.CLOSED) continue
+      closed.push(
+        new Promise<void>((resolve) => {
+          const force = setTimeout(() => ws.terminate(), 1000)
+          force.unref()
+          ws.once('close', () => {
+            clearTimeout(force)
+            resolve()
+          })
+        }),
+      )
+      ws.close(GOING_AWAY, 'server closing')
+    }
+    await Promise.all(closed)
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()))
+  }
+}

@@ -1,0 +1,35 @@
+// Public option and principal types of the Bayeux server (re-exported by index.ts).
+
+import type { IncomingMessage } from 'node:http'
+import type { Logger } from 'pino'
+import type { CometdConfig } from '../config.ts'
+
+export interface BayeuxPrincipal {
+  userId: string
+  contactCenterId: string
+}
+
+export interface BayeuxServerOptions {
+  config: CometdConfig
+  logger: Logger
+  /**
+   * Resolve the caller of a handshake: the HTTP request of the handshake POST, or the
+   * WebSocket upgrade request. null = not authenticated.
+   */
+  authenticate(req: IncomingMessage): Promise<BayeuxPrincipal | null>
+}
+
+/** What a /service handler learns about the caller. */
+export interface ServiceCall {
+  clientId: string
+  principal: BayeuxPrincipal
+  channel: string
+  data: unknown
+}
+
+/**
+ * A /service/** handler. Return a value (or a promise of one) to deliver it to the caller as
+ * `{channel, id, data}` (what the official client's `remoteCall` waits for); return undefined
+ * to send nothing but the publish reply. Throwing gives the caller `successful:false`.
+ */
+export type ServiceHandler = (call: ServiceCall) => unknown

@@ -1,0 +1,385 @@
+// /meta/connect, held polls, expiry, disconnect — raw long-polling probes
+// (test plan 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 27, 28, 29; checklist 6–10, 16–18).
+
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  HANDSHAKE,
+  basicOf,
+  connectMsg,
+  firstConnect,
+  held,
+  post,
+  rawHandshake,
+  removed,
+  startServer,
+  until,
+} from './helpers.ts'
+import type { TestServer } from './helpers.ts'
+
+describe('bayeux connect (raw long-polling)', () => {
+  let srv: TestServer
+  before(async () => {
+    srv = await startServer({ timeout: 800, maxSessionsPerBrowser: -1 })
+  })
+  after(() => srv.close())
+
+  it('test plan 6 / checklist 7: first connect answered at once, with or without advice', async () => {
+    for (const advice of [{ timeout: 0 }, undefined]) {
+      const s = await rawHandshake(srv.url)
+      const r = await post(
+        `${srv.url}/connect`,
+        [connectMsg(s.clientId, { id: '7', ...(advice ? { advice } : {}) })],
+        s.headers,
+      )
+      assert.ok(r.ms < 200, `took ${r.ms} ms`)
+      assert.equal(r.body.length, 1)
+      assert.equal(r.body[0]!.successful, true)
+      assert.equal(r.body[0]!.id, '7') // checklist 2
+      assert.equal((r.body[0]!.advice as { reconnect: string }).reconnect, 'retry')
+    }
+  })
+
+  it('test plan 7 / checklist 8: a later connect is held for about advice.timeout', async () => {
+    const s = await rawHandshake(srv.url)
+    await firstConnect(srv.url, s)
+    const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'c1' })], s.headers)
+    assert.ok(r.ms >= 0.9 * 800 && r.ms <= 800 + 500, `held ${r.ms} ms`)
+    assert.equal(r.body[0]!.successful, true)
+    assert.equal(r.body[0]!.id, 'c1')
+  })
+
+  it('test plan 8 / checklist 22: client advice.timeout is honoured', async () => {
+    const s = await rawHandshake(srv.url)
+    await firstConnect(srv.url, s)
+    const r = await post(
+      `${srv.url}/connect`,
+      [connectMsg(s.clientId, { advice: { timeout: 200 } })],
+      s.headers,
+    )
+    assert.ok(r.ms >= 180 && r.ms < 600, `held ${r.ms} ms`)
+    const zero = await post(
+      `${srv.url}/connect`,
+      [connectMsg(s.clientId, { advice: { timeout: 0 } })],
+      s.headers,
+    )
+    assert.ok(zero.ms < 150, `took ${zero.ms} ms`)
+  })
+
+  it('test plan 9 / checklist 9: a held connect wakes on delivery; event precedes the reply', async () => {
+    const s = await rawHandshake(srv.url)
+    await post(
+      srv.url,
+      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/v2/me/workbins' }],
+      s.headers,
+    )
+    await firstConnect(srv.url, s)
+    const isHeld = held(srv.bayeux, s.clientId)
+    const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'c9' })], s.headers)
+    await isHeld
+    const t0 = Date.now()
+    srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 1 })
+    const r = await poll
+    assert.ok(Date.now() - t0 < 100, `woke after ${Date.now() - t0} ms`)
+    assert.deepEqual(
+      r.body.map((m) => m.channel),
+      ['/v2/me/workbins', '/meta/connect'],
+    )
+    assert.deepEqual(r.body[0], { channel: '/v2/me/workbins', data: { n: 1 } })
+    assert.equal(r.body[1]!.id, 'c9')
+  })
+
+  it('checklist 10: queued events → connect not held', async () => {
+    const s = await rawHandshake(srv.url)
+    await post(
+      srv.url,
+      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/v2/me/*' }],
+      s.headers,
+    )
+    await firstConnect(srv.url, s)
+    srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 2 })
+    // the delivery wakes nothing (no connect held); the next connect takes it at once
+    const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    assert.ok(r.ms < 150, `took ${r.ms} ms`)
+    assert.deepEqual(r.body[0], { channel: '/v2/me/workbins', data: { n: 2 } })
+  })
+
+  it('test plan 10 / checklist 8: a second connect completes the held one; never two held', async () => {
+    const s = await rawHandshake(srv.url)
+    await firstConnect(srv.url, s)
+    const isHeld = held(srv.bayeux, s.clientId)
+    const a = post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'A' })], s.headers)
+    await isHeld
+    const heldB = held(srv.bayeux, s.clientId)
+    const b = post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'B' })], s.headers)
+    const ra = await a
+    assert.ok(ra.status >= 400, `superseded connect status ${ra.status}`)
+    assert.ok(ra.ms < 500, `A completed after ${ra.ms} ms`)
+    await heldB
+    assert.equal(srv.bayeux.stats().heldConnects, 1)
+    const rb = await b
+    assert.equal(rb.status, 200)
+    assert.equal(rb.body[0]!.id, 'B')
+  })
+
+  it('test plan 11 / checklist 10: connect batched with a publish is answered at once', async () => {
+    const s = await rawHandshake(srv.url)
+    await firstConnect(srv.url, s)
+    const r = await post(
+      srv.url,
+      [
+        connectMsg(s.clientId, { id: 'c' }),
+        { channel: '/chat', clientId: s.clientId, data: {}, id: 'p' },
+      ],
+      s.headers,
+    )
+    assert.ok(r.ms < 200, `took ${r.ms} ms`)
+    assert.deepEqual(
+      r.body.map((m) => [m.channel, m.id, m.successful]),
+      [
+        ['/chat', 'p', true],
+        ['/meta/connect', 'c', true], // connect reply last
+      ],
+    )
+  })
+
+  it('test plan 12 / checklist 6: unknown clientId → 402, connect advises handshake', async () => {
+    const s = await rawHandshake(srv.url)
+    const bogus = 'x'.repeat(40)
+    const r = await post(
+      srv.url,
+      [
+        { channel: '/meta/subscribe', clientId: bogus, subscription: '/a', id: '1' },
+        { channel: '/a', clientId: bogus, data: {}, id: '2' },
+        connectMsg(bogus, { id: '3' }),
+      ],
+      s.headers,
+    )
+    assert.equal(r.body.length, 3)
+    for (const m of r.body) {
+      assert.equal(m.successful, false)
+      assert.match(m.error as string, /^402:/)
+    }
+    assert.deepEqual(r.body[2]!.advice, { reconnect: 'handshake', interval: 0 })
+    const d = await post(srv.url, [{ channel: '/meta/disconnect', clientId: bogus }], s.headers)
+    assert.match(d.body[0]!.error as string, /^402:/)
+  })
+
+  it('test plan 13 / checklist 18: a clientId without its BAYEUX_BROWSER cookie is unknown', async () => {
+    const s = await rawHandshake(srv.url)
+    const other = await rawHandshake(srv.url) // a different browser cookie
+    assert.notEqual(s.cookie, other.cookie)
+    for (const headers of [{}, other.headers, { cookie: 'BAYEUX_BROWSER=abc' }]) {
+      const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], headers)
+      assert.match(r.body[0]!.error as string, /^402:/)
+      assert.equal((r.body[0]!.advice as { reconnect: string }).reconnect, 'handshake')
+    }
+    const ok = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    assert.equal(ok.body[0]!.successful, true)
+  })
+
+  it('test plan 28 / checklist 17: /meta/disconnect releases the held connect at once', async () => {
+    const s = await rawHandshake(srv.url)
+    await post(
+      srv.url,
+      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/a' }],
+      s.headers,
+    )
+    await firstConnect(srv.url, s)
+    const isHeld = held(srv.bayeux, s.clientId)
+    const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    await isHeld
+    const gone = removed(srv.bayeux, s.clientId)
+    const d = await post(
+      srv.url,
+      [{ channel: '/meta/disconnect', clientId: s.clientId, id: 'd' }],
+      s.headers,
+    )
+    assert.deepEqual(d.body, [{ channel: '/meta/disconnect', id: 'd', successful: true }])
+    const r = await poll
+    assert.ok(r.ms < 400, `held connect completed after ${r.ms} ms`)
+    assert.equal((r.body.at(-1)!.advice as { reconnect: string }).reconnect, 'none')
+    assert.equal((await gone).reason, 'disconnect')
+    const later = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    assert.match(later.body[0]!.error as string, /^402:/)
+  })
+
+  it('test plan 15 / checklist 16: a session that stops connecting expires; later → 402', async () => {
+    const s = await rawHandshake(srv.url)
+    await post(
+      srv.url,
+      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/exp' }],
+      s.headers,
+    )
+    await firstConnect(srv.url, s)
+    const t0 = Date.now()
+    const e = await removed(srv.bayeux, s.clientId)
+    const waited = Date.now() - t0
+    assert.equal(e.reason, 'expired')
+    // interval(0) + maxInterval(500) + up to 2 sweeps (100)
+    assert.ok(waited >= 400 && waited < 900, `expired after ${waited} ms`)
+    const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    assert.deepEqual(r.body[0]!.advice, { reconnect: 'handshake', interval: 0 })
+  })
+
+  it('a held connect keeps the session alive past maxInterval', async () => {
+    const s = await rawHandshake(srv.url)
+    await firstConnect(srv.url, s)
+    let expired = false
+    const on = (e: { clientId: string }) => {
+      if (e.clientId === s.clientId) expired = true
+    }
+    srv.bayeux.events.on('removed', on)
+    // two held polls of 800 ms each (> maxInterval 500) in a row
+    await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    srv.bayeux.events.off('removed', on)
+    assert.equal(expired, false)
+    assert.equal(r.body[0]!.successful, true)
+  })
+
+  it('test plan 16: aborted held connect → no crash; queued events wait for the next connect', async () => {
+    const s = await rawHandshake(srv.url)
+    await post(
+      srv.url,
+      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/v2/me/workbins' }],
+      s.headers,
+    )
+    await firstConnect(srv.url, s)
+    const ac = new AbortController()
+    const isHeld = held(srv.bayeux, s.clientId)
+    const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers, ac.signal).catch(
+      () => null,
+    )
+    await isHeld
+    ac.abort()
+    await poll
+    await until(() => srv.bayeux.stats().heldConnects === 0, 1000, 'held connect released')
+    srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { kept: true })
+    const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    assert.deepEqual(r.body[0], { channel: '/v2/me/workbins', data: { kept: true } })
+    // and if it never comes back, it expires
+    const gone = await removed(srv.bayeux, s.clientId)
+    assert.equal(gone.reason, 'expired')
+  })
+
+  it('test plan 27: a delivery right after handshake arrives with the first connect', async () => {
+    const s = await rawHandshake(srv.url)
+    await post(
+      srv.url,
+      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/v2/me/workbins' }],
+      s.headers,
+    )
+    srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { early: 1 })
+    const r = await firstConnect(srv.url, s)
+    assert.deepEqual(
+      r.body.map((m) => m.channel),
+      ['/v2/me/workbins', '/meta/connect'],
+    )
+  })
+
+  it('test plan 29 / checklist 17: server-side disconnect delivers /meta/disconnect, reconnect none', async () => {
+    const s = await rawHandshake(srv.url, 'bob')
+    await firstConnect(srv.url, s)
+    const isHeld = held(srv.bayeux, s.clientId)
+    const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'h' })], s.headers)
+    await isHeld
+    srv.bayeux.disconnectUser('u-bob')
+    const r = await poll
+    assert.ok(r.ms < 400)
+    assert.deepEqual(r.body[0], { channel: '/meta/disconnect', successful: true })
+    assert.equal(r.body[1]!.channel, '/meta/connect')
+    assert.deepEqual(r.body[1]!.advice, { reconnect: 'none', interval: 0 })
+    // not held: the tombstone answers the next connect the same way, once
+    const s2 = await rawHandshake(srv.url, 'bob')
+    await firstConnect(srv.url, s2)
+    srv.bayeux.disconnectUser('u-bob')
+    const r2 = await post(`${srv.url}/connect`, [connectMsg(s2.clientId)], s2.headers)
+    assert.deepEqual(r2.body[0], { channel: '/meta/disconnect', successful: true })
+    assert.deepEqual(r2.body[1]!.advice, { reconnect: 'none', interval: 0 })
+    const r3 = await post(`${srv.url}/connect`, [connectMsg(s2.clientId)], s2.headers)
+    assert.match(r3.body[0]!.error as string, /^402:/)
+  })
+
+  it('disconnectSession(id, "handshake"): next connect fails with reconnect handshake', async () => {
+    const s = await rawHandshake(srv.url, 'bob')
+    await firstConnect(srv.url, s)
+    assert.equal(srv.bayeux.disconnectSession(s.clientId, 'handshake'), true)
+    const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    assert.equal(r.body[0]!.successful, false)
+    assert.deepEqual(r.body[0]!.advice, { reconnect: 'handshake', interval: 0 })
+  })
+})
+
+describe('bayeux multiple clients per browser (raw)', () => {
+  it('test plan 14: second held poll of one browser+user is not held; advice multiple-clients', async () => {
+    const srv = await startServer({
+      timeout: 800,
+      maxSessionsPerBrowser: 1,
+      multiSessionInterval: 1500,
+    })
+    try {
+      const a = await rawHandshake(srv.url, 'alice')
+      const b = await rawHandshake(srv.url, 'alice', {}, a.cookie) // same browser
+      const c = await rawHandshake(srv.url, 'bob', {}, a.cookie) // same browser, other user
+      for (const s of [a, b, c]) await firstConnect(srv.url, s)
+      const heldA = held(srv.bayeux, a.clientId)
+      const pa = post(`${srv.url}/connect`, [connectMsg(a.clientId)], a.headers)
+      await heldA
+      const rb = await post(`${srv.url}/connect`, [connectMsg(b.clientId)], b.headers)
+      assert.ok(rb.ms < 200, `second poll took ${rb.ms} ms`)
+      assert.equal(rb.body[0]!.successful, true)
+      const adv = rb.body[0]!.advice as Record<string, unknown>
+      assert.equal(adv['multiple-clients'], true)
+      assert.equal(adv.interval, 1500)
+      assert.equal(adv.reconnect, 'retry')
+      // a different user sharing the cookie is held normally
+      const heldC = held(srv.bayeux, c.clientId)
+      const pc = post(`${srv.url}/connect`, [connectMsg(c.clientId)], c.headers)
+      await heldC
+      await Promise.all([pa, pc])
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('maxSessionsPerBrowser=-1: both held', async () => {
+    const srv = await startServer({ timeout: 500, maxSessionsPerBrowser: -1 })
+    try {
+      const a = await rawHandshake(srv.url)
+      const b = await rawHandshake(srv.url, 'alice', {}, a.cookie)
+      await firstConnect(srv.url, a)
+      await firstConnect(srv.url, b)
+      const both = Promise.all([held(srv.bayeux, a.clientId), held(srv.bayeux, b.clientId)])
+      const polls = Promise.all([
+        post(`${srv.url}/connect`, [connectMsg(a.clientId)], a.headers),
+        post(`${srv.url}/connect`, [connectMsg(b.clientId)], b.headers),
+      ])
+      await both
+      assert.equal(srv.bayeux.stats().heldConnects, 2)
+      for (const r of await polls) assert.ok(r.ms >= 400, `held ${r.ms}`)
+    } finally {
+      await srv.close()
+    }
+  })
+})
+
+describe('bayeux graceful close', () => {
+  it('close(): held connects answered with reconnect retry; handshakes refused', async () => {
+    const srv = await startServer({ timeout: 5000 })
+    const s = await rawHandshake(srv.url)
+    await firstConnect(srv.url, s)
+    const isHeld = held(srv.bayeux, s.clientId)
+    const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    await isHeld
+    const closing = srv.bayeux.close()
+    const r = await poll
+    assert.ok(r.ms < 1000)
+    assert.equal((r.body[0]!.advice as { reconnect: string }).reconnect, 'retry')
+    const h = await post(`${srv.url}/handshake`, [HANDSHAKE], { authorization: basicOf('alice') })
+    assert.equal(h.body[0]!.successful, false)
+    assert.match(h.body[0]!.error as string, /^503:/)
+    await closing
+    await srv.close()
+  })
+})

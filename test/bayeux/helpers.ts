@@ -1,0 +1,283 @@
+// A real Bayeux server on port 0 for the tests, a test-only authenticate, and raw probes.
+
+import type { IncomingMessage } from 'node:http'
+import Fastify from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import { pino } from 'pino'
+import { WebSocket } from 'ws'
+import { loadConfig } from '../../src/config.ts'
+import type { CometdConfig } from '../../src/config.ts'
+import { BayeuxServer } from '../../src/bayeux/index.ts'
+import type { BayeuxPrincipal } from '../../src/bayeux/index.ts'
+
+export const PATH = '/api/v2/notifications'
+
+/** Test users: Basic `name:pw` or cookie `TEST_USER=name`. carol is in another contact center. */
+export const USERS: Record<string, BayeuxPrincipal> = {
+  alice: { userId: 'u-alice', contactCenterId: 'cc-1' },
+  bob: { userId: 'u-bob', contactCenterId: 'cc-1' },
+  carol: { userId: 'u-carol', contactCenterId: 'cc-2' },
+}
+
+/** Our own authenticate for tests (not a mock of anything): Basic `<name>:pw` or a cookie. */
+export async function testAuthenticate(req: IncomingMessage): Promise<BayeuxPrincipal | null> {
+  const auth = req.headers.authorization
+  if (auth?.startsWith('Basic ')) {
+    const [name, pw] = Buffer.from(auth.slice(6), 'base64').toString().split(':')
+    return name && pw === 'pw' ? (USERS[name] ?? null) : null
+  }
+  const m = /(?:^|;\s*)TEST_USER=([a-z]+)/.exec(req.headers.cookie ?? '')
+  return m?.[1] ? (USERS[m[1]] ?? null) : null
+}
+
+export function basicOf(name: string): string {
+  return `Basic ${Buffer.from(`${name}:pw`).toString('base64')}`
+}
+
+export interface TestServer {
+  app: FastifyInstance
+  bayeux: BayeuxServer
+  config: CometdConfig
+  port: number
+  /** http://127.0.0.1:port/api/v2/notifications */
+  url: string
+  close(): Promise<void>
+}
+
+/** Short timeouts for tests; override per test. */
+export const TEST_COMETD: Partial<CometdConfig> = {
+  timeout: 1000,
+  interval: 0,
+  maxInterval: 500,
+  sweepPeriod: 100,
+}
+
+export async function startServer(overrides: Partial<CometdConfig> = {}): Promise<TestServer> {
+  const config = loadConfig({}, { cometd: { ...TEST_COMETD, ...overrides } }).cometd
+  const logger = pino({ level: process.env.TEST_LOG ?? 'silent' })
+  // Router options as in src/http/server.ts, so both trailing-slash behaviours are exercised.
+  const app = Fastify({
+    loggerInstance: logger,
+    requestTimeout: 0,
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+  const bayeux = new BayeuxServer({ config, logger, authenticate: testAuthenticate })
+  bayeux.attach(app, [PATH])
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const addr = app.server.address()
+  const port = typeof addr === 'object' && addr ? addr.port : 0
+  return {
+    app,
+    bayeux,
+    config,
+    port,
+    url: `http://127.0.0.1:${port}${PATH}`,
+    async close() {
+      await bayeux.close()
+      app.server.closeAllConnections()
+      await app.close()
+    },
+  }
+}
+
+// ------------------------------------------------------------------ raw HTTP probes
+
+export type Msg = Record<string, unknown> & { channel: string }
+
+export interface PostResult {
+  status: number
+  body: Msg[]
+  text: string
+  setCookie: string | null
+  ms: number
+}
+
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<PostResult> {
+  const t0 = Date.now()
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: signal ?? null,
+  })
+  const text = await res.text()
+  let parsed: Msg[]
+  try {
+    parsed = JSON.parse(text) as Msg[]
+  } catch {
+    parsed = []
+  }
+  return {
+    status: res.status,
+    body: parsed,
+    text,
+    setCookie: res.headers.get('set-cookie'),
+    ms: Date.now() - t0,
+  }
+}
+
+export const HANDSHAKE = {
+  channel: '/meta/handshake',
+  version: '1.0',
+  supportedConnectionTypes: ['long-polling'],
+  id: '1',
+}
+
+export interface RawSession {
+  clientId: string
+  /** `BAYEUX_BROWSER=...` to send back as Cookie. */
+  cookie: string
+  headers: Record<string, string>
+}
+
+/** Raw long-polling handshake as `user`; returns the clientId and browser cookie. */
+export async function rawHandshake(
+  url: string,
+  user = 'alice',
+  extra: Record<string, unknown> = {},
+  cookie?: string,
+): Promise<RawSession> {
+  const h: Record<string, string> = { authorization: basicOf(user) }
+  if (cookie) h.cookie = cookie
+  const r = await post(`${url}/handshake`, [{ ...HANDSHAKE, ...extra }], h)
+  const reply = r.body[0]
+  if (!reply?.successful) throw new Error(`handshake failed: ${r.text}`)
+  const browser = cookie ?? (r.setCookie ?? '').split(';')[0] ?? ''
+  return { clientId: reply.clientId as string, cookie: browser, headers: { cookie: browser } }
+}
+
+export function connectMsg(clientId: string, extra: Record<string, unknown> = {}): Msg {
+  return { channel: '/meta/connect', clientId, connectionType: 'long-polling', ...extra }
+}
+
+/** First connect (answered at once) so that later connects are held. */
+export async function firstConnect(url: string, s: RawSession): Promise<PostResult> {
+  return post(
+    `${url}/connect`,
+    [connectMsg(s.clientId, { id: 'c0', advice: { timeout: 0 } })],
+    s.headers,
+  )
+}
+
+// ------------------------------------------------------------------ raw WebSocket probes
+
+export class RawWs {
+  readonly frames: Msg[][] = []
+  #waiters: (() => void)[] = []
+  closeCode: number | null = null
+  readonly closed: Promise<number>
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      this.frames.push(JSON.parse(d.toString()) as Msg[])
+      for (const w of this.#waiters.splice(0)) w()
+    })
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code) => {
+        this.closeCode = code
+        for (const w of this.#waiters.splice(0)) w()
+        resolve(code)
+      })
+    })
+  }
+
+  static open(url: string, headers: Record<string, string> = {}): Promise<RawWs> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url.replace(/^http/, 'ws'), { headers })
+      const raw = new RawWs(ws)
+      ws.once('open', () => resolve(raw))
+      ws.once('unexpected-response', (_req, res) =>
+        reject(new Error(`upgrade refused: ${res.statusCode}`)),
+      )
+      ws.once('error', reject)
+    })
+  }
+
+  send(messages: unknown): void {
+    this.ws.send(JSON.stringify(messages))
+  }
+
+  /** All messages received so far, flattened. */
+  get messages(): Msg[] {
+    return this.frames.flat()
+  }
+
+  /** Wait for a received message matching `pred` (searching from the start). */
+  async waitFor(pred: (m: Msg) => boolean, timeoutMs = 3000): Promise<Msg> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = this.messages.find(pred)
+      if (found) return found
+      const left = deadline - Date.now()
+      if (left <= 0 || this.closeCode !== null) throw new Error('no matching websocket message')
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left)
+        this.#waiters.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    }
+  }
+
+  close(): Promise<number> {
+    if (this.closeCode === null) this.ws.close()
+    return this.closed
+  }
+}
+
+/** Resolves when the server emits 'removed' for `clientId`. */
+export function removed(
+  bayeux: BayeuxServer,
+  clientId: string,
+  timeoutMs = 3000,
+): Promise<{ reason: string }> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      bayeux.events.off('removed', on)
+      reject(new Error(`session ${clientId} not removed within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const on = (e: { clientId: string; reason: string }) => {
+      if (e.clientId !== clientId) return
+      clearTimeout(t)
+      bayeux.events.off('removed', on)
+      resolve(e)
+    }
+    bayeux.events.on('removed', on)
+  })
+}
+
+/** Resolves once `check()` is true, polling every 10 ms (for server-side counters). */
+export async function until(
+  check: () => boolean,
+  timeoutMs = 3000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** Resolves when the server holds a /meta/connect of `clientId` (or of anyone if omitted). */
+export function held(bayeux: BayeuxServer, clientId?: string, timeoutMs = 3000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      bayeux.events.off('held', on)
+      reject(new Error(`no connect held within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const on = (e: { clientId: string }) => {
+      if (clientId !== undefined && e.clientId !== clientId) return
+      clearTimeout(t)
+      bayeux.events.off('held', on)
+      resolve()
+    }
+    bayeux.events.on('held', on)
+  })
+}
