@@ -32,6 +32,9 @@ export const U = {
 
 export type UserName = keyof typeof U
 
+/** Interactions agent1 owns at start (workitems). */
+export const IX = ['0001SubTest00001', '0001SubTest00002', '0001SubTest00003'] as const
+
 export const WB = {
   /** Agent type, the seed's first id. */
   agent: 'aee812a5-7396-4dd9-b180-230f1c1fb085',
@@ -102,6 +105,8 @@ export function subscriptionDocument() {
             type: 'PlaceGroup',
           },
         ],
+        // owned by agent1: the lifetime tests put them into workbins to probe subscriptions
+        interactions: IX.map((id) => ({ id, mediaType: 'workitem', owner: 'agent1' })),
       },
       {
         id: CC_B,
