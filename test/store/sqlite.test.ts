@@ -99,6 +99,20 @@ describe('SQLite adapter', () => {
     await a.close()
   })
 
+  it('refuses a database upgraded by a newer server', async () => {
+    const path = freshPath()
+    const a = createSqliteStore(path)
+    await a.migrate()
+    runMigrations(a.db, [...MIGRATIONS, { version: 9999, name: 'future', sql: 'SELECT 1' }])
+    await a.close()
+    const b = createSqliteStore(path)
+    try {
+      await assert.rejects(b.migrate(), /newer than this server/)
+    } finally {
+      await b.close()
+    }
+  })
+
   it('rolls back a failing migration whole', async () => {
     const store = createSqliteStore(':memory:')
     await store.migrate()

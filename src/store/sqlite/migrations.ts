@@ -131,6 +131,15 @@ export function runMigrations(
   const record = db.prepare(
     'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
   )
+  const newest = db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as
+    number | null
+  const known = Math.max(0, ...migrations.map((m) => m.version))
+  if (newest !== null && newest > known) {
+    // A newer server has upgraded this file; running older code on it could corrupt data.
+    throw new Error(
+      `database schema version ${newest} is newer than this server knows (${known}); upgrade the server`,
+    )
+  }
   const applied: number[] = []
   const sorted = [...migrations].sort((a, b) => a.version - b.version)
   for (const m of sorted) {
