@@ -5,7 +5,8 @@
 //
 // Lists follow contract §3: no `fields` → `{statusCode:0, uris:[...]}`; `fields=*` → the
 // objects under the collection key (`emails`, ...); `fields=a,b` → only those fields. A query
-// parameter named like a scalar field filters (`?state=Processing`, digest §2.5).
+// parameter named like a scalar field (id, state, mediaType, receivedDate, the type fields)
+// filters (`?state=Processing`, digest §2.5); other parameters are ignored.
 // One item: `{statusCode:0, email:{...}}`. Someone else's interaction, or one in a workbin, is
 // not found here (404 / 6) — except for admin/apiuser on the `uri` targets.
 
@@ -36,11 +37,21 @@ function fieldsOf(query: Query): string | undefined {
   return f
 }
 
+/** The scalar fields a query parameter may filter on (digest §2.5); other parameters are ignored. */
+const FILTERS: ReadonlySet<string> = new Set([
+  'id',
+  'state',
+  'mediaType',
+  'receivedDate',
+  ...Object.values(MEDIA).flatMap((m) => (m.typeField ? [m.typeField] : [])),
+  'emailType',
+])
+
 /** Filter resources by query parameters named like one of their scalar fields. */
 function filtered(resources: Record<string, unknown>[], query: Query): Record<string, unknown>[] {
   let out = resources
   for (const [k, raw] of Object.entries(query)) {
-    if (k === 'fields') continue
+    if (!FILTERS.has(k)) continue
     const values = (Array.isArray(raw) ? raw : [raw]).map(String)
     out = out.filter((r) => {
       const v = r[k]

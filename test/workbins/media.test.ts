@@ -1,0 +1,121 @@
+// The agent's own interactions under the GWS media resources (contract §4.2; digest §6):
+// `/me/emails`, `/me/chats`, `/me/workitems`, `/me/openmedia/{mediaType}`, `/me/facebook`,
+// `/me/tweets`, `/me/facebooksessions`, each with `/{id}`, and the `uri` targets.
+
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { IX, WB } from './content-fixtures.ts'
+import { World, assertError, type Data } from './content-world.ts'
+
+describe('media resources', () => {
+  let w: World
+  let workitem: string
+  let tweet: string
+  let promo: string
+  before(async () => {
+    w = await World.start()
+    workitem = await w.create({ mediaType: 'workitem', owner: 'agent1', userData: { Case: '9' } })
+    tweet = await w.create({ mediaType: 'tweet', owner: 'agent1', extra: { message: 'hi' } })
+    promo = await w.create({ mediaType: 'openmedia', openmediaType: 'promotion', owner: 'agent1' })
+    await w.create({ mediaType: 'openmedia', openmediaType: 'survey', owner: 'agent1' })
+    await w.create({ mediaType: 'email', owner: 'agent2' })
+  })
+  after(async () => {
+    await w.close()
+  })
+
+  it('lists uris without fields, objects with fields=*, chosen fields with fields=a,b', async () => {
+    const api = w.api('agent1')
+    assert.deepEqual((await api.get('/me/emails')).body, {
+      statusCode: 0,
+      uris: [`${w.server.apiUrl}/me/emails/${IX.email1}`],
+    })
+    const full = await api.get('/me/emails?fields=*')
+    const [email] = full.body.emails as Data[]
+    assert.equal(email!.id, IX.email1)
+    assert.equal(email!.state, 'Processing')
+    assert.equal(email!.subject, 'Invoice 42')
+    assert.equal(email!.from, 'customer@example.com')
+    assert.ok((email!.capabilities as string[]).includes('Reply'))
+    assert.deepEqual((await api.get('/me/workitems?fields=id,userData')).body, {
+      statusCode: 0,
+      workitems: [{ id: workitem, userData: { Case: '9' } }],
+    })
+    assert.deepEqual((await api.get('/me/tweets?fields=id,twitterType,message')).body, {
+      statusCode: 0,
+      tweets: [{ id: tweet, twitterType: 'Inbound', message: 'hi' }],
+    })
+    // chat1 sits in a workbin: not the agent's to list
+    assert.deepEqual((await api.get('/me/chats')).body, { statusCode: 0, uris: [] })
+    assert.deepEqual((await api.get('/me/facebook')).body, { statusCode: 0, uris: [] })
+    assert.deepEqual((await api.get('/me/facebooksessions')).body, { statusCode: 0, uris: [] })
+  })
+
+  it('filters by field values and by open media type', async () => {
+    const api = w.api('agent1')
+    assert.deepEqual((await api.get('/me/workitems?state=InWorkbin')).body, {
+      statusCode: 0,
+      uris: [],
+    })
+    assert.equal(
+      ((await api.get('/me/workitems?state=Processing')).body.uris as string[]).length,
+      1,
+    )
+    assert.deepEqual((await api.get('/me/openmedia/promotion?fields=id,mediaType')).body, {
+      statusCode: 0,
+      openmedia: [{ id: promo, mediaType: 'promotion' }],
+    })
+  })
+
+  it('answers one item of the caller, 404/6 for anyone else’s or one in a workbin', async () => {
+    const one = await w.api('agent1').get(`/me/emails/${IX.email1}`)
+    assert.equal(one.status, 200)
+    assert.equal((one.body.email as Data).id, IX.email1)
+    const om = await w.api('agent1').get(`/me/openmedia/promotion/${promo}`)
+    assert.equal((om.body.openmedia as Data).id, promo)
+    assertError(await w.api('agent1').get(`/me/openmedia/survey/${promo}`), 404, 6)
+    assertError(await w.api('agent2').get(`/me/emails/${IX.email1}`), 404, 6)
+    assertError(await w.api('agent1').get(`/me/chats/${IX.chat1}`), 404, 6)
+    assertError(await w.api('agent1').get(`/me/chats/${IX.email1}`), 404, 6)
+  })
+
+  it('serves the uri targets to the owner and to admin/apiuser', async () => {
+    const own = await w.api('agent1').get(`/workitems/${workitem}`)
+    assert.equal((own.body.workitem as Data).uri, `${w.server.apiUrl}/workitems/${workitem}`)
+    assert.equal(
+      ((await w.api('agent1').get(`/social-medias/${tweet}`)).body.tweet as Data).id,
+      tweet,
+    )
+    assert.equal(
+      ((await w.api('agent1').get(`/openmedia/promotions/${promo}`)).body.openmedia as Data).id,
+      promo,
+    )
+    assertError(await w.api('agent2').get(`/workitems/${workitem}`), 404, 6)
+    const adm = await w.api('admin1').get(`/workitems/${IX.workitem1}`)
+    assert.equal((adm.body.workitem as Data).state, 'InWorkbin')
+  })
+
+  it('follows the interaction as it moves in and out of a workbin', async () => {
+    const api = w.api('agent1')
+    assert.equal(
+      (await api.post(`/me/workbins/${WB.later}`, { operationName: 'AddWorkitem', id: workitem }))
+        .status,
+      200,
+    )
+    assert.deepEqual((await api.get('/me/workitems')).body, { statusCode: 0, uris: [] })
+    assert.equal(
+      (await api.post(`/me/workbins/${WB.later}`, { operationName: 'PullWorkitem', id: workitem }))
+        .status,
+      200,
+    )
+    assert.deepEqual((await api.get('/me/workitems?fields=id,state')).body, {
+      statusCode: 0,
+      workitems: [{ id: workitem, state: 'Processing' }],
+    })
+  })
+
+  it('does not exist without api-multimedia (404/6)', async () => {
+    assertError(await w.api('agentC').get('/me/emails'), 404, 6)
+    assertError(await w.api('agentC').get('/me/openmedia/promotion'), 404, 6)
+  })
+})
