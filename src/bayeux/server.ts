@@ -2,7 +2,8 @@
 // sessions, read counters, close. See index.ts for the API summary.
 
 import type { EventEmitter } from 'node:events'
-import type { FastifyInstance } from 'fastify'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Notifier } from '../workbins/notifier.ts'
 import type { BayeuxServerOptions, ServiceHandler } from './types.ts'
 import { Core } from './core.ts'
@@ -27,7 +28,10 @@ export class BayeuxServer implements Notifier {
    * application-wide auth hook must let these paths through — the Bayeux server
    * authenticates the handshake itself and later requests by clientId + BAYEUX_BROWSER.
    */
-  attach(app: FastifyInstance, prefixes: string[]): void {
+  attach<L extends FastifyBaseLogger>(
+    app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
+    prefixes: string[],
+  ): void {
     mountHttp(this.#core, app, prefixes)
     this.#ws.attach(app.server, prefixes)
   }

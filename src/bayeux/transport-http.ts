@@ -3,7 +3,8 @@
 // array (or one object), or form-encoded `message=`. Unparsable body, empty array, wrong
 // method → 400; body over maxMessageSize → 413 (checklist 1, 21).
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Core } from './core.ts'
 import { Exchange } from './exchange.ts'
 import type { HeldConnect } from './session.ts'
@@ -42,7 +43,11 @@ function messagesOf(request: FastifyRequest): InMessage[] | null {
   return parseMessages(body)
 }
 
-export function mountHttp(core: Core, app: FastifyInstance, prefixes: string[]): void {
+export function mountHttp<L extends FastifyBaseLogger>(
+  core: Core,
+  app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
+  prefixes: string[],
+): void {
   const maxBody = core.config.maxMessageSize
 
   const post = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {

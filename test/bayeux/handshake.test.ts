@@ -45,7 +45,12 @@ describe('bayeux handshake (raw)', () => {
   })
 
   it('checklist 4 / contract §5: no credentials → successful:false, reconnect none, no clientId', async () => {
-    for (const headers of [{}, { authorization: basicOf('nobody') }, { cookie: 'TEST_USER=zed' }]) {
+    const variants: Record<string, string>[] = [
+      {},
+      { authorization: basicOf('nobody') },
+      { cookie: 'TEST_USER=zed' },
+    ]
+    for (const headers of variants) {
       const r = await post(`${srv.url}/handshake`, [HANDSHAKE], headers)
       assert.equal(r.status, 200)
       const h = r.body[0]!

@@ -1,9 +1,10 @@
 // A real Bayeux server on port 0 for the tests, a test-only authenticate, and raw probes.
 
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
+import type { Logger } from 'pino'
 import { WebSocket } from 'ws'
 import { loadConfig } from '../../src/config.ts'
 import type { CometdConfig } from '../../src/config.ts'
@@ -35,12 +36,16 @@ export function basicOf(name: string): string {
 }
 
 export interface TestServer {
-  app: FastifyInstance
+  app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>
   bayeux: BayeuxServer
   config: CometdConfig
   port: number
   /** http://127.0.0.1:port/api/v2/notifications */
   url: string
+  /** Paths of the Bayeux POSTs received, in order. */
+  requests: string[]
+  /** Number of authenticate() calls (handshakes and upgrades). */
+  authCalls: number
   close(): Promise<void>
 }
 
@@ -61,7 +66,19 @@ export async function startServer(overrides: Partial<CometdConfig> = {}): Promis
     requestTimeout: 0,
     routerOptions: { ignoreTrailingSlash: true },
   })
-  const bayeux = new BayeuxServer({ config, logger, authenticate: testAuthenticate })
+  const requests: string[] = []
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'POST') requests.push(req.url)
+  })
+  const counters = { authCalls: 0 }
+  const bayeux = new BayeuxServer({
+    config,
+    logger,
+    authenticate: (req) => {
+      counters.authCalls++
+      return testAuthenticate(req)
+    },
+  })
   bayeux.attach(app, [PATH])
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address()
@@ -72,6 +89,10 @@ export async function startServer(overrides: Partial<CometdConfig> = {}): Promis
     config,
     port,
     url: `http://127.0.0.1:${port}${PATH}`,
+    requests,
+    get authCalls() {
+      return counters.authCalls
+    },
     async close() {
       await bayeux.close()
       app.server.closeAllConnections()

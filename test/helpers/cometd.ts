@@ -14,6 +14,10 @@
 //  - the cookie jar of cometd-nodejs-client is one per process and per host name, so every
 //    client of a test process shares one BAYEUX_BROWSER cookie; the server counts held polls
 //    per (browser, user), so clients of different users do not slow each other down.
+//  - because the jar is shared, concurrent *first* long-polling handshakes to a host would
+//    each get a different BAYEUX_BROWSER cookie and overwrite each other in the jar (the
+//    earlier sessions then get 402 and re-handshake). `handshake()` below therefore lets the
+//    first long-polling handshake per host finish before the others start.
 
 import { adapt } from 'cometd-nodejs-client'
 import { AckExtension, CometD, TimeSyncExtension } from 'cometd'
@@ -22,7 +26,9 @@ import { WebSocket as WsWebSocket } from 'ws'
 
 export type { Message } from 'cometd'
 
-adapt()
+// adapt() stores its per-host cookie jar on the options object we pass: keep a handle on it.
+const adaptOptions: { globalCookies?: Record<string, Record<string, string>> } = {}
+adapt(adaptOptions)
 
 // ---- per-client WebSocket upgrade headers
 const upgradeHeaders = new Map<string, Record<string, string>>()
@@ -39,8 +45,8 @@ win.WebSocket = HeaderWebSocket
 let clientSeq = 0
 
 export interface ClientOptions {
-  /** Default 'long-polling'. */
-  transport?: 'long-polling' | 'websocket'
+  /** Default 'long-polling'. 'auto': websocket first, long-polling as fallback (client default). */
+  transport?: 'long-polling' | 'websocket' | 'auto'
   /** Register the official AckExtension. */
   ack?: boolean
   /** Register the official TimeSyncExtension. */
@@ -57,9 +63,11 @@ export function newClient(url: string, opts: ClientOptions = {}): CometD {
   const transport = opts.transport ?? 'long-polling'
   if (transport === 'long-polling') {
     c.unregisterTransport('websocket')
-  } else {
+  } else if (transport === 'websocket') {
     c.unregisterTransport('long-polling')
     c.unregisterTransport('callback-polling')
+  } else {
+    c.unregisterTransport('callback-polling') // needs a DOM
   }
   if (opts.ack) c.registerExtension('ack', new AckExtension())
   if (opts.timesync) c.registerExtension('timesync', new TimeSyncExtension())
@@ -79,8 +87,39 @@ export function newClient(url: string, opts: ClientOptions = {}): CometD {
   return c
 }
 
-/** Handshake; resolves with the successful reply, rejects with the failed one. */
-export function handshake(c: CometD, props?: object): Promise<Message> {
+const priming = new Map<string, Promise<void>>()
+
+function hasBrowserCookie(host: string): boolean {
+  return adaptOptions.globalCookies?.[host]?.['BAYEUX_BROWSER'] !== undefined
+}
+
+/**
+ * Handshake; resolves with the successful reply, rejects with the failed one. The first
+ * long-polling handshake to a host runs alone (see the note at the top of this file).
+ */
+export async function handshake(c: CometD, props?: object): Promise<Message> {
+  const url = c.getURL()
+  if (!url || !c.getTransportTypes().includes('long-polling')) return rawHandshakeCall(c, props)
+  const host = new URL(url).hostname
+  while (!hasBrowserCookie(host)) {
+    const pending = priming.get(host)
+    if (pending) {
+      await pending
+      continue
+    }
+    let done = () => {}
+    priming.set(host, new Promise<void>((resolve) => (done = resolve)))
+    try {
+      return await rawHandshakeCall(c, props)
+    } finally {
+      priming.delete(host)
+      done()
+    }
+  }
+  return rawHandshakeCall(c, props)
+}
+
+function rawHandshakeCall(c: CometD, props?: object): Promise<Message> {
   return new Promise((resolve, reject) => {
     const cb = (r: Message) => (r.successful ? resolve(r) : reject(replyError(r)))
     if (props) c.handshake(props, cb)
