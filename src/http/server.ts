@@ -2,7 +2,7 @@
 // failure answered as {"statusCode":N,"statusMessage":"..."} with the mapped HTTP status,
 // never a stack.
 
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { GwsError, StatusCode, httpStatusFor } from '../errors.ts'
@@ -10,7 +10,8 @@ import { challenge } from './auth.ts'
 
 export function createHttpServer(config: Config, log: Logger): FastifyInstance {
   const app = Fastify({
-    loggerInstance: log,
+    // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default generics.
+    loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     // Long polls are held for cometd.timeout; Node must not cut them first.
     requestTimeout: 0,

@@ -1,0 +1,162 @@
+// The server as an operator runs it (`npm start` = node --import tsx src/main.ts): the ready
+// line, provisioning at start, a refused provisioning document, graceful SIGTERM that keeps
+// what was acknowledged, and logs that never carry a password.
+
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { ApiClient } from '../helpers/http.ts'
+import { PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+
+interface Running {
+  child: ChildProcess
+  base: string
+  output: () => string
+}
+
+async function startProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line in ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    )
+    const onData = () => {
+      const m = /workbins ready: (http:\/\/[^\s/]+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        child.stdout!.off('data', onData)
+        resolve(m[1] as string)
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`exited with ${code} before ready:\n${out}`))
+    })
+  })
+  return { child, base, output: () => out }
+}
+
+async function runToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+  const [code] = (await once(child, 'exit')) as [number | null]
+  return { code, output }
+}
+
+describe('the server process', () => {
+  let dir: string
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'workbins-proc-'))
+  })
+  after(() => rm(dir, { recursive: true, force: true }))
+
+  test('provisions at start, prints one ready line, stops on SIGTERM keeping acknowledged changes', async () => {
+    const doc = join(dir, 'doc.json')
+    await writeFile(doc, JSON.stringify(basicDocument()))
+    const db = join(dir, 'a.db')
+    const env = {
+      WORKBINS_DB: db,
+      WORKBINS_PROVISION: doc,
+      WORKBINS_DEMO: '0',
+      WORKBINS_LOG_LEVEL: 'debug',
+    }
+    const first = await startProcess(env)
+    const readyLines = first
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('workbins ready:'))
+    assert.equal(readyLines.length, 1)
+    assert.match(readyLines[0]!, /http:\/\/127\.0\.0\.1:\d+\/api\/v2/)
+
+    const client = new ApiClient(`${first.base}/api/v2`, 'agent2', PASSWORD)
+    const res = await client.post('/me', {
+      operationName: 'StartContactCenterSession',
+      place: 'Place_2',
+    })
+    assert.equal(res.status, 200)
+    const wrong = await new ApiClient(`${first.base}/api/v2`, 'agent2', 'not-the-password').get(
+      '/me',
+    )
+    assert.equal(wrong.status, 401)
+
+    first.child.kill('SIGTERM')
+    const [code] = (await once(first.child, 'exit')) as [number | null]
+    assert.equal(code, 0)
+    assert.equal(first.output().includes(PASSWORD), false, 'no password in the logs')
+    assert.equal(
+      first.output().includes('not-the-password'),
+      false,
+      'no attempted password in the logs',
+    )
+
+    // Same database again: the acknowledged change is there, provisioning changes nothing.
+    const second = await startProcess(env)
+    try {
+      const again = new ApiClient(`${second.base}/api/v2`, 'agent2', PASSWORD)
+      const me = await again.get<{ user: { place: string } }>('/me')
+      assert.equal(me.body.user.place, 'Place_2')
+    } finally {
+      second.child.kill('SIGINT')
+      const [code2] = (await once(second.child, 'exit')) as [number | null]
+      assert.equal(code2, 0)
+    }
+  })
+
+  test('an empty database gets the demo contact center; WORKBINS_DEMO=0 leaves it empty', async () => {
+    const demo = await startProcess({ WORKBINS_DB: join(dir, 'demo.db') })
+    try {
+      const me = await new ApiClient(`${demo.base}/api/v2`, 'agent1', 'agent1pass').get('/me')
+      assert.equal(me.status, 200)
+    } finally {
+      demo.child.kill('SIGTERM')
+      await once(demo.child, 'exit')
+    }
+    const empty = await startProcess({ WORKBINS_DB: join(dir, 'empty.db'), WORKBINS_DEMO: '0' })
+    try {
+      const me = await new ApiClient(`${empty.base}/api/v2`, 'agent1', 'agent1pass').get('/me')
+      assert.equal(me.status, 401)
+    } finally {
+      empty.child.kill('SIGTERM')
+      await once(empty.child, 'exit')
+    }
+  })
+
+  test('a bad provisioning document stops the start with the path of the bad value', async () => {
+    const bad = basicDocument()
+    ;(bad.contactCenters[0]!.users[1] as Record<string, unknown>).place = 'Nowhere'
+    const doc = join(dir, 'bad.json')
+    await writeFile(doc, JSON.stringify(bad))
+    const { code, output } = await runToExit({
+      WORKBINS_DB: join(dir, 'bad.db'),
+      WORKBINS_PROVISION: doc,
+    })
+    assert.equal(code, 1)
+    assert.match(output, /contactCenters\[0\]\.users\[1\]\.place/)
+    assert.equal(output.includes('workbins ready'), false)
+  })
+
+  test('a bad configuration value stops the start and names the variable', async () => {
+    const { code, output } = await runToExit({ WORKBINS_DB: join(dir, 'x.db'), PORT: 'eighty' })
+    assert.equal(code, 1)
+    assert.match(output, /PORT must be an integer/)
+  })
+})
