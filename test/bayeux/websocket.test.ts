@@ -5,7 +5,6 @@ import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { CometD } from 'cometd'
 import {
-  Inbox,
   disconnect,
   handshake,
   inbox,
@@ -13,7 +12,6 @@ import {
   nextOn,
   publish,
   remoteCall,
-  subscribe,
 } from '../helpers/cometd.ts'
 import type { ClientOptions } from '../helpers/cometd.ts'
 import { RawWs, basicOf, held, removed, startServer, until } from './helpers.ts'

@@ -27,7 +27,8 @@ import { WebSocket as WsWebSocket } from 'ws'
 export type { Message } from 'cometd'
 
 // adapt() stores its per-host cookie jar on the options object we pass: keep a handle on it.
-const adaptOptions: { globalCookies?: Record<string, Record<string, string>> } = {}
+const adaptOptions: { logLevel?: 'info'; globalCookies?: Record<string, Record<string, string>> } =
+  {}
 adapt(adaptOptions)
 
 // ---- per-client WebSocket upgrade headers
