@@ -65,7 +65,9 @@ export async function actorFor(
     loadDirectory(store, contactCenter.id),
     store.getCurrentPlace(user.id),
   ])
-  return { user, contactCenter, directory, currentPlace: chosen ?? user.place }
+  // the directory's copy carries the roles and place of the latest provisioning
+  const current = directory.users.find((u) => u.id === user.id) ?? user
+  return { user: current, contactCenter, directory, currentPlace: chosen ?? current.place }
 }
 
 // --- roles and relations --------------------------------------------------------------------
