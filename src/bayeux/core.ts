@@ -125,10 +125,11 @@ export class Core {
   }
 
   /**
-   * Find the session of a message, enforcing its binding (digest §1.9): a long-polling
-   * session answers only requests carrying its BAYEUX_BROWSER cookie; a websocket session
-   * only frames of its socket, or of a new socket authenticated as the same user (resume
-   * after a dropped socket). Anything else is an unknown session (402).
+   * Find the session of a message, enforcing its binding (digest §1.9): over long-polling,
+   * only requests carrying the session's BAYEUX_BROWSER cookie (a websocket-born session has
+   * none, so never); over websocket, frames of its socket, or of another socket whose
+   * upgrade authenticated the same user (it then moves there). Anything else is an unknown
+   * session (402).
    */
   resolve(ex: Exchange, m: InMessage): Session | null {
     const id = m.clientId
@@ -139,8 +140,11 @@ export class Core {
     if (o.type === LONG_POLLING) {
       if (s.browserId === null || s.browserId !== o.browserId) return null
     } else if (s.ws !== o.ws) {
-      if (!o.ws || s.connectionType !== WEBSOCKET) return null
-      if (o.ws.principal.userId !== s.principal.userId) return null
+      // Another socket, authenticated at its upgrade as the session's user: a websocket
+      // session resuming after a dropped socket, or a session handshaken over HTTP moving to
+      // websocket (faye does both; its upgrade may race the handshake and lack the cookie).
+      // The upgrade's own authentication stands in for the browser cookie.
+      if (!o.ws || o.ws.principal.userId !== s.principal.userId) return null
       if (s.held) this.supersede(s)
       s.ws = o.ws
     }

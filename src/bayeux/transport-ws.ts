@@ -7,7 +7,9 @@
 // headers, so a browser's JSESSIONID cookie or an `Authorization: Basic` header works. An
 // unauthenticated upgrade is refused with HTTP 401 before any Bayeux traffic, which makes the
 // official client fall back to long-polling (where its `requestHeaders` apply). Sessions are
-// bound to the socket (no cookie); a new socket of the same user may resume a session.
+// bound to the socket; another socket authenticated as the same user may take a session
+// over (resume after a dropped socket; faye handshakes over HTTP, then connects over
+// websocket, on an upgrade that may not carry the BAYEUX_BROWSER cookie yet).
 
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
