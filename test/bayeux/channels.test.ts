@@ -1,0 +1,263 @@
+// Subscriptions, publishes and channel rules, raw probes (test plan 17, 18, 19, 22, 24, 25,
+// 36; checklist 11–15; contract §5 scoping and limits).
+
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { connectMsg, firstConnect, held, post, rawHandshake, startServer } from './helpers.ts'
+import type { Msg, RawSession, TestServer } from './helpers.ts'
+
+const sub = (s: RawSession, subscription: unknown, id = 's'): Msg => ({
+  channel: '/meta/subscribe',
+  clientId: s.clientId,
+  subscription,
+  id,
+})
+const unsub = (s: RawSession, subscription: unknown, id = 'u'): Msg => ({
+  channel: '/meta/unsubscribe',
+  clientId: s.clientId,
+  subscription,
+  id,
+})
+const pub = (s: RawSession, channel: string, data: unknown, id = 'p'): Msg => ({
+  channel,
+  clientId: s.clientId,
+  data,
+  id,
+})
+
+describe('bayeux channels (raw)', () => {
+  let srv: TestServer
+  before(async () => {
+    srv = await startServer({
+      timeout: 500,
+      maxSessionsPerBrowser: -1,
+      maxSubscriptionsPerSession: 4,
+      maxSessionsPerUser: 64,
+    })
+    srv.bayeux.onService('/service/boom', () => {
+      throw new Error('boom')
+    })
+  })
+  after(() => srv.close())
+
+  /** Messages the session has queued (an immediate connect). */
+  const drain = async (s: RawSession): Promise<Msg[]> => {
+    const r = await post(srv.url, [connectMsg(s.clientId, { advice: { timeout: 0 } })], s.headers)
+    return r.body.filter((m) => m.channel !== '/meta/connect')
+  }
+
+  it('test plan 17 / checklist 13: replies echo subscription (string and array) and id', async () => {
+    const s = await rawHandshake(srv.url)
+    const r = await post(
+      srv.url,
+      [
+        sub(s, '/a', '1'),
+        sub(s, ['/b', '/c/*'], '2'),
+        unsub(s, ['/b', '/c/*'], '3'),
+        unsub(s, '/a', '4'),
+      ],
+      s.headers,
+    )
+    assert.deepEqual(r.body, [
+      { channel: '/meta/subscribe', id: '1', subscription: '/a', successful: true },
+      { channel: '/meta/subscribe', id: '2', subscription: ['/b', '/c/*'], successful: true },
+      { channel: '/meta/unsubscribe', id: '3', subscription: ['/b', '/c/*'], successful: true },
+      { channel: '/meta/unsubscribe', id: '4', subscription: '/a', successful: true },
+    ])
+    // after unsubscribe: no delivery
+    const other = await rawHandshake(srv.url, 'bob')
+    await post(srv.url, [pub(other, '/a', { x: 1 }), pub(other, '/c/d', { x: 2 })], other.headers)
+    assert.deepEqual(await drain(s), [])
+  })
+
+  it('test plan 18: invalid subscriptions fail and record nothing', async () => {
+    const s = await rawHandshake(srv.url)
+    const bad: unknown[] = [
+      '/meta/foo',
+      '/meta/**',
+      '/bad name',
+      '/a/*/b',
+      '/a/***',
+      'no-slash',
+      '',
+      [],
+      ['/ok', '/bad name'],
+      42,
+    ]
+    for (const subscription of bad) {
+      const r = await post(srv.url, [sub(s, subscription)], s.headers)
+      const m = r.body[0]!
+      assert.equal(m.successful, false, JSON.stringify(subscription))
+      assert.match(m.error as string, /^4\d\d:/)
+      assert.deepEqual(m.subscription, subscription)
+    }
+    const missing = await post(
+      srv.url,
+      [{ channel: '/meta/subscribe', clientId: s.clientId }],
+      s.headers,
+    )
+    assert.match(missing.body[0]!.error as string, /^403::subscription_missing/)
+    const stats = srv.bayeux.stats()
+    // '/ok' of the failed array was not recorded: a publish there reaches nobody
+    await post(srv.url, [pub(s, '/ok', {})], s.headers)
+    assert.deepEqual(await drain(s), [])
+    assert.equal(srv.bayeux.stats().subscriptions, stats.subscriptions)
+  })
+
+  it('contract §5: /v2 scoping of subscriptions and publishes', async () => {
+    const s = await rawHandshake(srv.url)
+    for (const ch of ['/v2/users/u-bob/workbins', '/v2/users/**', '/v2/other', '/v2']) {
+      const r = await post(srv.url, [sub(s, ch)], s.headers)
+      assert.match(r.body[0]!.error as string, /^403:other_user:subscribe_denied/, ch)
+    }
+    const ok = await post(srv.url, [sub(s, ['/v2/me/workbins', '/v2/*', '/v2/**'])], s.headers)
+    assert.equal(ok.body[0]!.successful, true)
+    for (const ch of ['/v2/me/workbins', '/v2/users/u-bob/workbins', '/v2/x']) {
+      const r = await post(srv.url, [pub(s, ch, { fake: true })], s.headers)
+      assert.match(r.body[0]!.error as string, /^403:/, ch)
+    }
+    // server deliveries to alice on /v2/me/workbins: once, although three subscriptions match
+    srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { once: true })
+    assert.deepEqual(await drain(s), [{ channel: '/v2/me/workbins', data: { once: true } }])
+  })
+
+  it('test plan 19 / checklist 15: publish reply shape; bad channels', async () => {
+    const s = await rawHandshake(srv.url)
+    const r = await post(srv.url, [pub(s, '/x/y', { a: 1 }, 'p1')], s.headers)
+    assert.deepEqual(r.body, [{ channel: '/x/y', id: 'p1', successful: true }])
+    const checks: [Msg, RegExp][] = [
+      [pub(s, '/x/*', {}), /^405:/],
+      [pub(s, '/bad name', {}), /^405:/],
+      [{ channel: '/x', clientId: s.clientId, id: 'n' }, /^400::data_missing/],
+      [pub(s, '/meta/foo', {}), /^403:/],
+      [{ channel: '/x', data: {}, id: 'anon' }, /^402:/], // no clientId
+    ]
+    for (const [msg, re] of checks) {
+      const e = await post(srv.url, [msg], s.headers)
+      assert.equal(e.body[0]!.successful, false, JSON.stringify(msg))
+      assert.match(e.body[0]!.error as string, re)
+      assert.equal(e.body[0]!.data, undefined)
+    }
+  })
+
+  it('test plan 22 / checklist 11: overlapping subscriptions → one copy; no publisher id leaks', async () => {
+    const s = await rawHandshake(srv.url)
+    const p = await rawHandshake(srv.url, 'bob')
+    await post(srv.url, [sub(s, ['/o/*', '/o/b', '/o/**'])], s.headers)
+    await post(srv.url, [pub(p, '/o/b', { v: [1, 'ü', null] }, 'secret-id')], p.headers)
+    const got = await drain(s)
+    assert.deepEqual(got, [{ channel: '/o/b', data: { v: [1, 'ü', null] } }])
+    assert.ok(!JSON.stringify(got).includes(p.clientId))
+  })
+
+  it('test plan 25 / checklist 14: /meta and /service traffic is never broadcast', async () => {
+    const spy = await rawHandshake(srv.url, 'bob')
+    await post(srv.url, [sub(spy, '/**')], spy.headers)
+    const svc = await post(srv.url, [sub(spy, '/service/echo')], spy.headers)
+    assert.equal(svc.body[0]!.successful, true) // successful no-op
+    const s = await rawHandshake(srv.url)
+    await post(srv.url, [sub(s, '/t')], s.headers)
+    await post(
+      srv.url,
+      [connectMsg(s.clientId, { advice: { timeout: 0 } }), pub(s, '/service/echo', { x: 1 })],
+      s.headers,
+    )
+    await post(
+      srv.url,
+      [unsub(s, '/t'), { channel: '/meta/disconnect', clientId: s.clientId }],
+      s.headers,
+    )
+    // the spy's own publish: its event rides on the publish response (piggy-back)
+    const end = await post(srv.url, [pub(spy, '/end', {})], spy.headers)
+    const events = [...end.body.filter((m) => m.id !== 'p'), ...(await drain(spy))]
+    assert.deepEqual(
+      events.map((m) => m.channel),
+      ['/end'],
+    )
+  })
+
+  it('service handler failure → successful:false, 500 error', async () => {
+    const s = await rawHandshake(srv.url)
+    const r = await post(srv.url, [pub(s, '/service/boom', {}, 'b')], s.headers)
+    assert.equal(r.body[0]!.successful, false)
+    assert.match(r.body[0]!.error as string, /^500:/)
+    // service without a handler: acknowledged, goes nowhere
+    const r2 = await post(srv.url, [pub(s, '/service/none', {}, 'n')], s.headers)
+    assert.equal(r2.body[0]!.successful, true)
+  })
+
+  it('maxSubscriptionsPerSession: the subscription over the limit fails with a clear 403', async () => {
+    const s = await rawHandshake(srv.url)
+    const r = await post(srv.url, [sub(s, ['/l/1', '/l/2', '/l/3'])], s.headers)
+    assert.equal(r.body[0]!.successful, true)
+    const again = await post(srv.url, [sub(s, '/l/1')], s.headers) // already there: no new slot
+    assert.equal(again.body[0]!.successful, true)
+    const over = await post(srv.url, [sub(s, ['/l/4', '/l/5'])], s.headers)
+    assert.equal(over.body[0]!.successful, false)
+    assert.match(over.body[0]!.error as string, /^403:max_subscriptions_per_session=4:/)
+    const fits = await post(srv.url, [sub(s, '/l/4')], s.headers)
+    assert.equal(fits.body[0]!.successful, true)
+  })
+
+  it('deliverToUser refuses wildcard and meta channels (programming error)', () => {
+    assert.throws(() => srv.bayeux.deliverToUser('u-alice', '/v2/me/*', {}), TypeError)
+    assert.throws(() => srv.bayeux.deliverToUser('u-alice', '/meta/connect', {}), TypeError)
+  })
+})
+
+describe('bayeux queue limit (test plan 36)', () => {
+  it('a subscriber that never connects: queue capped, session ended with reconnect handshake, warning logged', async () => {
+    const srv = await startServer({ maxQueue: 50, maxSessionsPerBrowser: -1 })
+    try {
+      const slow = await rawHandshake(srv.url)
+      const fast = await rawHandshake(srv.url, 'bob')
+      await post(srv.url, [sub(slow, '/v2/me/workbins')], slow.headers)
+      await post(srv.url, [sub(fast, '/v2/me/workbins')], fast.headers)
+      await firstConnect(srv.url, fast)
+      for (let i = 0; i < 200; i++) {
+        srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { i })
+        srv.bayeux.deliverToUser('u-bob', '/v2/me/workbins', { i })
+        if (i % 20 === 19) {
+          // the fast consumer keeps up
+          const r = await post(
+            srv.url,
+            [connectMsg(fast.clientId, { advice: { timeout: 0 } })],
+            fast.headers,
+          )
+          assert.equal(r.body.at(-1)!.successful, true)
+        }
+      }
+      assert.ok((srv.bayeux.stats().queuedMessages ?? 0) <= 50)
+      const r = await post(srv.url, [connectMsg(slow.clientId)], slow.headers)
+      const reply = r.body.at(-1)!
+      assert.equal(reply.successful, false)
+      assert.match(reply.error as string, /^409:max_queue=50:/)
+      assert.deepEqual(reply.advice, { reconnect: 'handshake', interval: 0 })
+      // gone for good
+      const again = await post(srv.url, [connectMsg(slow.clientId)], slow.headers)
+      assert.match(again.body[0]!.error as string, /^402:/)
+      assert.equal(srv.bayeux.stats().terminatedTotal, 1)
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('a held connect of an overflowing session is answered at once with handshake advice', async () => {
+    const srv = await startServer({ maxQueue: 3, maxSessionsPerBrowser: -1 })
+    try {
+      const s = await rawHandshake(srv.url)
+      await post(srv.url, [sub(s, '/v2/me/workbins')], s.headers)
+      await firstConnect(srv.url, s)
+      const isHeld = held(srv.bayeux, s.clientId)
+      const poll = post(srv.url, [connectMsg(s.clientId)], s.headers)
+      await isHeld
+      // four deliveries in one tick: the 4th overflows before the poll is written
+      for (let i = 0; i < 4; i++) srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { i })
+      const r = await poll
+      assert.deepEqual(r.body.at(-1)!.advice, { reconnect: 'handshake', interval: 0 })
+      assert.equal(r.body.length, 1)
+    } finally {
+      await srv.close()
+    }
+  })
+})
