@@ -52,6 +52,7 @@ export class Core {
   }
 
   #stampSeq = 0
+  #dirty: Session[] = []
   #sweeper: NodeJS.Timeout | undefined
 
   constructor(opts: BayeuxServerOptions) {
@@ -250,11 +251,21 @@ export class Core {
 
   // ---------------------------------------------------------------- deliveries
 
+  /**
+   * Write a session's queued events soon: deliveries made in the same tick share one write,
+   * and one microtask serves every session touched in that tick (no closure per session).
+   */
   scheduleFlush(s: Session): void {
     if (s.flushScheduled || s.processing > 0) return
     s.flushScheduled = true
-    // Deliveries made in the same tick share one write.
-    queueMicrotask(() => this.#flush(s))
+    this.#dirty.push(s)
+    if (this.#dirty.length === 1) queueMicrotask(this.#flushDirty)
+  }
+
+  readonly #flushDirty = (): void => {
+    const dirty = this.#dirty
+    this.#dirty = []
+    for (let i = 0; i < dirty.length; i++) this.#flush(dirty[i] as Session)
   }
 
   #flush(s: Session): void {
