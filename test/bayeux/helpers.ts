@@ -44,6 +44,8 @@ export interface TestServer {
   url: string
   /** Paths of the Bayeux POSTs received, in order. */
   requests: string[]
+  /** HTTP status of every Bayeux POST answered. */
+  statuses: number[]
   /** Number of authenticate() calls (handshakes and upgrades). */
   authCalls: number
   close(): Promise<void>
@@ -67,8 +69,12 @@ export async function startServer(overrides: Partial<CometdConfig> = {}): Promis
     routerOptions: { ignoreTrailingSlash: true },
   })
   const requests: string[] = []
+  const statuses: number[] = []
   app.addHook('onRequest', async (req) => {
     if (req.method === 'POST') requests.push(req.url)
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method === 'POST') statuses.push(reply.statusCode)
   })
   const counters = { authCalls: 0 }
   const bayeux = new BayeuxServer({
@@ -90,6 +96,7 @@ export async function startServer(overrides: Partial<CometdConfig> = {}): Promis
     port,
     url: `http://127.0.0.1:${port}${PATH}`,
     requests,
+    statuses,
     get authCalls() {
       return counters.authCalls
     },

@@ -109,6 +109,18 @@ describe('official cometd client, websocket', () => {
     await until(() => a.getStatus() === 'disconnected', 1000, 'client disconnected')
   })
 
+  it('a Cookie header (e.g. JSESSIONID) authenticates both transports through the helper', async () => {
+    for (const transport of ['websocket', 'long-polling'] as const) {
+      const c = newClient(srv.url, { transport, headers: { Cookie: 'TEST_USER=bob' } })
+      clients.push(c)
+      await handshake(c)
+      assert.equal(c.getTransport()?.type, transport)
+      const box = await inbox(c, '/v2/me/workbins') // LP: BAYEUX_BROWSER travels alongside
+      srv.bayeux.deliverToUser('u-bob', '/v2/me/workbins', { via: transport })
+      assert.deepEqual((await box.next()).data, { via: transport })
+    }
+  })
+
   it('Basic credentials in the URL authenticate both transports (Node apps)', async () => {
     const url = srv.url.replace('http://', 'http://alice:pw@')
     for (const transport of ['websocket', 'long-polling'] as const) {
