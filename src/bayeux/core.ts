@@ -37,6 +37,8 @@ export class Core {
   readonly config: CometdConfig
   readonly log: Logger
   readonly authenticate: BayeuxServerOptions['authenticate']
+  /** `; Secure; SameSite=...` suffix of the BAYEUX_BROWSER cookie. */
+  readonly cookieAttributes: string
   readonly registry = new SessionRegistry()
   readonly services = new Map<string, ServiceHandler>()
   closing = false
@@ -59,6 +61,9 @@ export class Core {
     this.config = opts.config
     this.log = opts.logger
     this.authenticate = opts.authenticate
+    this.cookieAttributes =
+      (opts.cookie?.secure ? '; Secure' : '') +
+      (opts.cookie?.sameSite ? `; SameSite=${opts.cookie.sameSite}` : '')
     this.#sweeper = setInterval(() => this.sweep(Date.now()), opts.config.sweepPeriod)
     this.#sweeper.unref()
   }
@@ -349,9 +354,12 @@ export class Core {
     this.counters.terminated++
     if (reconnect === 'none') s.offer(DISCONNECT_EVENT)
     if (s.held) {
+      const open = s.held.isOpen()
       this.completeHeld(s, (r) => this.applyTermination(s, r))
-      this.registry.delete(s)
-      return
+      if (open) {
+        this.registry.delete(s) // told: nothing left to answer
+        return
+      }
     }
     if (reconnect === 'none' && s.ws && s.ws.isOpen()) {
       s.ws.send(`[${DISCONNECT_EVENT.json}]`)

@@ -71,7 +71,10 @@ export function mountHttp<L extends FastifyBaseLogger>(
     }
     if (ex.newBrowserId !== null) {
       // digest §1.9 cookie options: Path=/, HttpOnly, no Max-Age.
-      reply.header('set-cookie', `${BROWSER_COOKIE}=${ex.newBrowserId}; Path=/; HttpOnly`)
+      reply.header(
+        'set-cookie',
+        `${BROWSER_COOKIE}=${ex.newBrowserId}; Path=/; HttpOnly${core.cookieAttributes}`,
+      )
     }
     const hold = ex.hold
     if (hold) {

@@ -113,7 +113,9 @@ export class WsTransport {
     ws.on('error', (err) => this.#core.log.debug({ err }, 'bayeux websocket error'))
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : data.toString()
-      link.chain = link.chain.then(() => this.#frame(link, req, text))
+      link.chain = link.chain
+        .then(() => this.#frame(link, req, text))
+        .catch((err: unknown) => this.#core.log.error({ err }, 'bayeux websocket frame failed'))
     })
     ws.on('close', () => {
       this.#links.delete(link)

@@ -17,6 +17,8 @@ export interface BayeuxServerOptions {
    * WebSocket upgrade request. null = not authenticated.
    */
   authenticate(req: IncomingMessage): Promise<BayeuxPrincipal | null>
+  /** BAYEUX_BROWSER cookie attributes (default: Path=/; HttpOnly). */
+  cookie?: { secure?: boolean; sameSite?: 'Strict' | 'Lax' | 'None' }
 }
 
 /** What a /service handler learns about the caller. */

@@ -165,6 +165,19 @@ describe('bayeux handshake limits', () => {
     }
   })
 
+  it('cookie options: Secure and SameSite on BAYEUX_BROWSER', async () => {
+    const srv = await startServer({}, { cookie: { secure: true, sameSite: 'None' } })
+    try {
+      const r = await post(`${srv.url}/handshake`, [HANDSHAKE], { authorization: basicOf('alice') })
+      assert.match(
+        r.setCookie ?? '',
+        /^BAYEUX_BROWSER=\w+; Path=\/; HttpOnly; Secure; SameSite=None$/,
+      )
+    } finally {
+      await srv.close()
+    }
+  })
+
   it('websocket disabled: handshake offers long-polling only', async () => {
     const srv = await startServer({ websocket: false })
     try {

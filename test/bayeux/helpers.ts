@@ -9,7 +9,7 @@ import { WebSocket } from 'ws'
 import { loadConfig } from '../../src/config.ts'
 import type { CometdConfig } from '../../src/config.ts'
 import { BayeuxServer } from '../../src/bayeux/index.ts'
-import type { BayeuxPrincipal } from '../../src/bayeux/index.ts'
+import type { BayeuxPrincipal, BayeuxServerOptions } from '../../src/bayeux/index.ts'
 
 export const PATH = '/api/v2/notifications'
 
@@ -59,7 +59,10 @@ export const TEST_COMETD: Partial<CometdConfig> = {
   sweepPeriod: 100,
 }
 
-export async function startServer(overrides: Partial<CometdConfig> = {}): Promise<TestServer> {
+export async function startServer(
+  overrides: Partial<CometdConfig> = {},
+  options: Pick<BayeuxServerOptions, 'cookie'> = {},
+): Promise<TestServer> {
   const config = loadConfig({}, { cometd: { ...TEST_COMETD, ...overrides } }).cometd
   const logger = pino({ level: process.env.TEST_LOG ?? 'silent' })
   // Router options as in src/http/server.ts, so both trailing-slash behaviours are exercised.
@@ -78,6 +81,7 @@ export async function startServer(overrides: Partial<CometdConfig> = {}): Promis
   })
   const counters = { authCalls: 0 }
   const bayeux = new BayeuxServer({
+    ...options,
     config,
     logger,
     authenticate: (req) => {

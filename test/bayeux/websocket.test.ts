@@ -14,7 +14,7 @@ import {
   remoteCall,
 } from '../helpers/cometd.ts'
 import type { ClientOptions } from '../helpers/cometd.ts'
-import { RawWs, basicOf, held, removed, startServer, until } from './helpers.ts'
+import { RawWs, basicOf, held, post, removed, startServer, until } from './helpers.ts'
 import type { Msg, TestServer } from './helpers.ts'
 
 const WS_HANDSHAKE = {
@@ -245,6 +245,12 @@ describe('websocket raw frames', () => {
     ws3.send([connect(id, 'c3')])
     assert.match((await ws3.waitFor((m) => m.id === 'c3')).error as string, /^402:/)
     // a long-polling request cannot take it either (no browser binding)
+    const lp = await post(
+      `${srv.url}/connect`,
+      [{ channel: '/meta/connect', clientId: id, connectionType: 'long-polling' }],
+      { authorization: basicOf('alice') },
+    )
+    assert.match(lp.body[0]!.error as string, /^402:/)
     const gone = removed(srv.bayeux, id)
     await ws2.close()
     assert.equal((await gone).reason, 'expired')
