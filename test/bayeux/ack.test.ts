@@ -13,7 +13,7 @@ const ackOf = (m: Msg | undefined) => (m?.ext as { ack?: unknown } | undefined)?
 describe('ack extension, raw long-polling', () => {
   let srv: TestServer
   before(async () => {
-    srv = await startServer({ timeout: 600, maxSessionsPerBrowser: -1 })
+    srv = await startServer({ timeout: 1500, maxSessionsPerBrowser: -1 })
   })
   after(() => srv.close())
 
@@ -51,7 +51,7 @@ describe('ack extension, raw long-polling', () => {
       [connectMsg(s.clientId, { ext: { ack: b0 } })],
       s.headers,
     )
-    assert.ok(c1.ms < 300, 'not held: events pending')
+    assert.ok(c1.ms < 700, 'not held: events pending')
     assert.deepEqual(c1.body[0], { channel: '/v2/me/workbins', data: { n: 1 } })
     const b1 = ackOf(c1.body.at(-1)) as number
     assert.ok(b1 > b0)
@@ -76,7 +76,7 @@ describe('ack extension, raw long-polling', () => {
       [connectMsg(s.clientId, { ext: { ack: b2 } })],
       s.headers,
     )
-    assert.ok(c3.ms >= 500, `held ${c3.ms} ms`)
+    assert.ok(c3.ms >= 1300, `held ${c3.ms} ms`)
     assert.equal(c3.body.length, 1)
     assert.ok((ackOf(c3.body[0]) as number) > b2)
   })
@@ -203,7 +203,7 @@ describe('timesync extension (test plan 33)', () => {
       for (const k of ['tc', 'ts', 'p', 'a']) assert.equal(typeof ts[k], 'number', k)
       assert.ok((ts.p ?? 0) >= 50, `p = ${ts.p}`) // a held connect reports its hold time
       const ext = c.getExtension('timesync') as unknown as { getTimeOffset(): number }
-      assert.ok(Math.abs(ext.getTimeOffset()) <= 50, `offset ${ext.getTimeOffset()}`)
+      assert.ok(Math.abs(ext.getTimeOffset()) <= 250, `offset ${ext.getTimeOffset()}`)
     } finally {
       await disconnect(c)
       await srv.close()

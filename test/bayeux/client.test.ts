@@ -29,7 +29,7 @@ describe('official cometd client, long-polling', () => {
   }
 
   before(async () => {
-    srv = await startServer({ maxSessionsPerBrowser: -1, maxSessionsPerUser: 64 })
+    srv = await startServer({ timeout: 2000, maxSessionsPerBrowser: -1, maxSessionsPerUser: 64 })
     srv.bayeux.onService('/service/echo', (call) => ({
       echo: call.data,
       user: call.principal.userId,
@@ -78,7 +78,7 @@ describe('official cometd client, long-polling', () => {
     const reply = await publish(a, '/chat/room', { text: 'hi' })
     assert.equal(reply.data, undefined) // test plan 19: publish reply without data
     const m = await box.next()
-    assert.ok(Date.now() - t0 < 200, `delivered after ${Date.now() - t0} ms`)
+    assert.ok(Date.now() - t0 < 1000, `delivered after ${Date.now() - t0} ms`) // hold is 2000
     assert.deepEqual(m.data, { text: 'hi' })
     assert.equal(m.clientId, undefined) // checklist 11: no publisher clientId
   })
@@ -287,7 +287,7 @@ describe('official cometd client, long-polling', () => {
     const t0 = Date.now()
     const r = await new Promise<Message>((resolve) => a.disconnect(resolve))
     assert.equal(r.successful, true)
-    assert.ok(Date.now() - t0 < 500)
+    assert.ok(Date.now() - t0 < 1000) // hold is 2000
     assert.equal((await gone).reason, 'disconnect')
     await until(() => srv.bayeux.stats().heldConnects === 0, 1000, 'held released')
     assert.equal(srv.bayeux.stats().subscriptions, 0)

@@ -17,10 +17,14 @@ import {
 } from './helpers.ts'
 import type { TestServer } from './helpers.ts'
 
+/** Hold time of the main suite, and what "answered at once" means even on a loaded CI box. */
+const T = 1500
+const FAST = 600
+
 describe('bayeux connect (raw long-polling)', () => {
   let srv: TestServer
   before(async () => {
-    srv = await startServer({ timeout: 800, maxSessionsPerBrowser: -1 })
+    srv = await startServer({ timeout: T, maxSessionsPerBrowser: -1 })
   })
   after(() => srv.close())
 
@@ -32,7 +36,7 @@ describe('bayeux connect (raw long-polling)', () => {
         [connectMsg(s.clientId, { id: '7', ...(advice ? { advice } : {}) })],
         s.headers,
       )
-      assert.ok(r.ms < 200, `took ${r.ms} ms`)
+      assert.ok(r.ms < FAST, `took ${r.ms} ms`)
       assert.equal(r.body.length, 1)
       assert.equal(r.body[0]!.successful, true)
       assert.equal(r.body[0]!.id, '7') // checklist 2
@@ -44,7 +48,7 @@ describe('bayeux connect (raw long-polling)', () => {
     const s = await rawHandshake(srv.url)
     await firstConnect(srv.url, s)
     const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'c1' })], s.headers)
-    assert.ok(r.ms >= 0.9 * 800 && r.ms <= 800 + 500, `held ${r.ms} ms`)
+    assert.ok(r.ms >= 0.9 * T && r.ms <= T + 1000, `held ${r.ms} ms`)
     assert.equal(r.body[0]!.successful, true)
     assert.equal(r.body[0]!.id, 'c1')
   })
@@ -54,16 +58,16 @@ describe('bayeux connect (raw long-polling)', () => {
     await firstConnect(srv.url, s)
     const r = await post(
       `${srv.url}/connect`,
-      [connectMsg(s.clientId, { advice: { timeout: 200 } })],
+      [connectMsg(s.clientId, { advice: { timeout: 300 } })],
       s.headers,
     )
-    assert.ok(r.ms >= 180 && r.ms < 600, `held ${r.ms} ms`)
+    assert.ok(r.ms >= 270 && r.ms < T, `held ${r.ms} ms`)
     const zero = await post(
       `${srv.url}/connect`,
       [connectMsg(s.clientId, { advice: { timeout: 0 } })],
       s.headers,
     )
-    assert.ok(zero.ms < 150, `took ${zero.ms} ms`)
+    assert.ok(zero.ms < FAST, `took ${zero.ms} ms`)
   })
 
   it('test plan 9 / checklist 9: a held connect wakes on delivery; event precedes the reply', async () => {
@@ -80,7 +84,7 @@ describe('bayeux connect (raw long-polling)', () => {
     const t0 = Date.now()
     srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 1 })
     const r = await poll
-    assert.ok(Date.now() - t0 < 100, `woke after ${Date.now() - t0} ms`)
+    assert.ok(Date.now() - t0 < FAST, `woke after ${Date.now() - t0} ms`)
     assert.deepEqual(
       r.body.map((m) => m.channel),
       ['/v2/me/workbins', '/meta/connect'],
@@ -100,7 +104,7 @@ describe('bayeux connect (raw long-polling)', () => {
     srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 2 })
     // the delivery wakes nothing (no connect held); the next connect takes it at once
     const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
-    assert.ok(r.ms < 150, `took ${r.ms} ms`)
+    assert.ok(r.ms < FAST, `took ${r.ms} ms`)
     assert.deepEqual(r.body[0], { channel: '/v2/me/workbins', data: { n: 2 } })
   })
 
@@ -114,7 +118,7 @@ describe('bayeux connect (raw long-polling)', () => {
     const b = post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'B' })], s.headers)
     const ra = await a
     assert.ok(ra.status >= 400, `superseded connect status ${ra.status}`)
-    assert.ok(ra.ms < 500, `A completed after ${ra.ms} ms`)
+    assert.ok(ra.ms < T, `A completed after ${ra.ms} ms`)
     await heldB
     assert.equal(srv.bayeux.stats().heldConnects, 1)
     const rb = await b
@@ -133,7 +137,7 @@ describe('bayeux connect (raw long-polling)', () => {
       ],
       s.headers,
     )
-    assert.ok(r.ms < 200, `took ${r.ms} ms`)
+    assert.ok(r.ms < FAST, `took ${r.ms} ms`)
     assert.deepEqual(
       r.body.map((m) => [m.channel, m.id, m.successful]),
       [
@@ -197,12 +201,67 @@ describe('bayeux connect (raw long-polling)', () => {
     )
     assert.deepEqual(d.body, [{ channel: '/meta/disconnect', id: 'd', successful: true }])
     const r = await poll
-    assert.ok(r.ms < 400, `held connect completed after ${r.ms} ms`)
+    assert.ok(r.ms < FAST, `held connect completed after ${r.ms} ms`)
     assert.equal((r.body.at(-1)!.advice as { reconnect: string }).reconnect, 'none')
     assert.equal((await gone).reason, 'disconnect')
     const later = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
     assert.match(later.body[0]!.error as string, /^402:/)
   })
+
+  it('test plan 27: a delivery right after handshake arrives with the first connect', async () => {
+    const s = await rawHandshake(srv.url)
+    await post(
+      srv.url,
+      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/v2/me/workbins' }],
+      s.headers,
+    )
+    srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { early: 1 })
+    const r = await firstConnect(srv.url, s)
+    assert.deepEqual(
+      r.body.map((m) => m.channel),
+      ['/v2/me/workbins', '/meta/connect'],
+    )
+  })
+
+  it('test plan 29 / checklist 17: server-side disconnect delivers /meta/disconnect, reconnect none', async () => {
+    const s = await rawHandshake(srv.url, 'bob')
+    await firstConnect(srv.url, s)
+    const isHeld = held(srv.bayeux, s.clientId)
+    const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'h' })], s.headers)
+    await isHeld
+    srv.bayeux.disconnectUser('u-bob')
+    const r = await poll
+    assert.ok(r.ms < FAST)
+    assert.deepEqual(r.body[0], { channel: '/meta/disconnect', successful: true })
+    assert.equal(r.body[1]!.channel, '/meta/connect')
+    assert.deepEqual(r.body[1]!.advice, { reconnect: 'none', interval: 0 })
+    // not held: the tombstone answers the next connect the same way, once
+    const s2 = await rawHandshake(srv.url, 'bob')
+    await firstConnect(srv.url, s2)
+    srv.bayeux.disconnectUser('u-bob')
+    const r2 = await post(`${srv.url}/connect`, [connectMsg(s2.clientId)], s2.headers)
+    assert.deepEqual(r2.body[0], { channel: '/meta/disconnect', successful: true })
+    assert.deepEqual(r2.body[1]!.advice, { reconnect: 'none', interval: 0 })
+    const r3 = await post(`${srv.url}/connect`, [connectMsg(s2.clientId)], s2.headers)
+    assert.match(r3.body[0]!.error as string, /^402:/)
+  })
+
+  it('disconnectSession(id, "handshake"): next connect fails with reconnect handshake', async () => {
+    const s = await rawHandshake(srv.url, 'bob')
+    await firstConnect(srv.url, s)
+    assert.equal(srv.bayeux.disconnectSession(s.clientId, 'handshake'), true)
+    const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
+    assert.equal(r.body[0]!.successful, false)
+    assert.deepEqual(r.body[0]!.advice, { reconnect: 'handshake', interval: 0 })
+  })
+})
+
+describe('bayeux session expiry (raw long-polling)', () => {
+  let srv: TestServer
+  before(async () => {
+    srv = await startServer({ timeout: 800, maxInterval: 400, maxSessionsPerBrowser: -1 })
+  })
+  after(() => srv.close())
 
   it('test plan 15 / checklist 16: a session that stops connecting expires; later → 402', async () => {
     const s = await rawHandshake(srv.url)
@@ -216,8 +275,8 @@ describe('bayeux connect (raw long-polling)', () => {
     const e = await removed(srv.bayeux, s.clientId)
     const waited = Date.now() - t0
     assert.equal(e.reason, 'expired')
-    // interval(0) + maxInterval(500) + up to 2 sweeps (100)
-    assert.ok(waited >= 400 && waited < 900, `expired after ${waited} ms`)
+    // interval(0) + maxInterval(400) + up to 2 sweeps (100), with slack for a loaded box
+    assert.ok(waited >= 300 && waited < 3000, `expired after ${waited} ms`)
     const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
     assert.deepEqual(r.body[0]!.advice, { reconnect: 'handshake', interval: 0 })
   })
@@ -230,7 +289,7 @@ describe('bayeux connect (raw long-polling)', () => {
       if (e.clientId === s.clientId) expired = true
     }
     srv.bayeux.events.on('removed', on)
-    // two held polls of 800 ms each (> maxInterval 500) in a row
+    // two held polls of 800 ms each (> maxInterval 400) in a row
     await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
     const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
     srv.bayeux.events.off('removed', on)
@@ -262,53 +321,6 @@ describe('bayeux connect (raw long-polling)', () => {
     const gone = await removed(srv.bayeux, s.clientId)
     assert.equal(gone.reason, 'expired')
   })
-
-  it('test plan 27: a delivery right after handshake arrives with the first connect', async () => {
-    const s = await rawHandshake(srv.url)
-    await post(
-      srv.url,
-      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/v2/me/workbins' }],
-      s.headers,
-    )
-    srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { early: 1 })
-    const r = await firstConnect(srv.url, s)
-    assert.deepEqual(
-      r.body.map((m) => m.channel),
-      ['/v2/me/workbins', '/meta/connect'],
-    )
-  })
-
-  it('test plan 29 / checklist 17: server-side disconnect delivers /meta/disconnect, reconnect none', async () => {
-    const s = await rawHandshake(srv.url, 'bob')
-    await firstConnect(srv.url, s)
-    const isHeld = held(srv.bayeux, s.clientId)
-    const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'h' })], s.headers)
-    await isHeld
-    srv.bayeux.disconnectUser('u-bob')
-    const r = await poll
-    assert.ok(r.ms < 400)
-    assert.deepEqual(r.body[0], { channel: '/meta/disconnect', successful: true })
-    assert.equal(r.body[1]!.channel, '/meta/connect')
-    assert.deepEqual(r.body[1]!.advice, { reconnect: 'none', interval: 0 })
-    // not held: the tombstone answers the next connect the same way, once
-    const s2 = await rawHandshake(srv.url, 'bob')
-    await firstConnect(srv.url, s2)
-    srv.bayeux.disconnectUser('u-bob')
-    const r2 = await post(`${srv.url}/connect`, [connectMsg(s2.clientId)], s2.headers)
-    assert.deepEqual(r2.body[0], { channel: '/meta/disconnect', successful: true })
-    assert.deepEqual(r2.body[1]!.advice, { reconnect: 'none', interval: 0 })
-    const r3 = await post(`${srv.url}/connect`, [connectMsg(s2.clientId)], s2.headers)
-    assert.match(r3.body[0]!.error as string, /^402:/)
-  })
-
-  it('disconnectSession(id, "handshake"): next connect fails with reconnect handshake', async () => {
-    const s = await rawHandshake(srv.url, 'bob')
-    await firstConnect(srv.url, s)
-    assert.equal(srv.bayeux.disconnectSession(s.clientId, 'handshake'), true)
-    const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
-    assert.equal(r.body[0]!.successful, false)
-    assert.deepEqual(r.body[0]!.advice, { reconnect: 'handshake', interval: 0 })
-  })
 })
 
 describe('bayeux multiple clients per browser (raw)', () => {
@@ -327,7 +339,7 @@ describe('bayeux multiple clients per browser (raw)', () => {
       const pa = post(`${srv.url}/connect`, [connectMsg(a.clientId)], a.headers)
       await heldA
       const rb = await post(`${srv.url}/connect`, [connectMsg(b.clientId)], b.headers)
-      assert.ok(rb.ms < 200, `second poll took ${rb.ms} ms`)
+      assert.ok(rb.ms < FAST, `second poll took ${rb.ms} ms`)
       assert.equal(rb.body[0]!.successful, true)
       const adv = rb.body[0]!.advice as Record<string, unknown>
       assert.equal(adv['multiple-clients'], true)

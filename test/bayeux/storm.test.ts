@@ -40,7 +40,7 @@ describe('reconnect storm (test plan 35, small)', () => {
       )
       await until(() => srv.bayeux.stats().subscriptions === 40, 3000, 'subscriptions back')
       const took = Date.now() - t0
-      assert.ok(took < 4000, `storm settled in ${took} ms`)
+      assert.ok(took < 10_000, `storm settled in ${took} ms`)
       for (const e of clients) assert.ok(!ids.includes(e.c.getClientId()!))
 
       srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { after: 'storm' })
