@@ -187,6 +187,43 @@ describe('ack extension, official client (AckExtension)', () => {
   }
 })
 
+describe('ack extension: a dropped long poll loses nothing', () => {
+  for (const ack of [true, false]) {
+    it(`${ack ? 'with' : 'without'} ack: the connect response carrying an event is cut`, async () => {
+      const srv = await startServer({ maxSessionsPerBrowser: -1 })
+      const c = newClient(srv.url, {
+        ack,
+        headers: { Authorization: basicOf('alice') },
+        config: { backoffIncrement: 100 },
+      })
+      try {
+        await handshake(c)
+        const box = new Inbox()
+        await subscribe(c, '/v2/me/workbins', box.push)
+        await held(srv.bayeux, c.getClientId()!)
+        const dropped = srv.dropNextResponse((body) => body.includes('"lost?"'))
+        srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 'lost?' })
+        await dropped
+        srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 'after' })
+        if (ack) {
+          await box.count(2, 5000)
+          assert.deepEqual(
+            box.all.map((m) => m.data),
+            [{ n: 'lost?' }, { n: 'after' }],
+          )
+        } else {
+          // the contrast that shows why the extension exists: the event is gone
+          assert.deepEqual((await box.next(5000)).data, { n: 'after' })
+          assert.equal(box.all.length, 1)
+        }
+      } finally {
+        await disconnect(c)
+        await srv.close()
+      }
+    })
+  }
+})
+
 describe('timesync extension (test plan 33)', () => {
   it('connect replies carry ext.timesync {tc, ts, p, a}; offset ≈ 0 on localhost', async () => {
     const srv = await startServer({ timeout: 100 })

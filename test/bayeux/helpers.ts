@@ -48,6 +48,12 @@ export interface TestServer {
   statuses: number[]
   /** Number of authenticate() calls (handshakes and upgrades). */
   authCalls: number
+  /**
+   * Lose the next long-polling response whose body matches `pred`: the server writes it
+   * (its events are taken from the queue) but the connection is cut before the client
+   * reads it — a dropped long poll.
+   */
+  dropNextResponse(pred: (body: string) => boolean): Promise<void>
   close(): Promise<void>
 }
 
@@ -83,6 +89,16 @@ export async function startServer(
   app.addHook('onResponse', async (req, reply) => {
     if (req.method === 'POST') statuses.push(reply.statusCode)
   })
+  let drop: { pred: (body: string) => boolean; done: () => void } | null = null
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (drop && typeof payload === 'string' && drop.pred(payload)) {
+      const d = drop
+      drop = null
+      reply.raw.socket?.destroy()
+      d.done()
+    }
+    return payload
+  })
   const counters = { authCalls: 0 }
   const bayeux = new BayeuxServer({
     ...options,
@@ -107,6 +123,11 @@ export async function startServer(
     statuses,
     get authCalls() {
       return counters.authCalls
+    },
+    dropNextResponse(pred) {
+      return new Promise<void>((done) => {
+        drop = { pred, done }
+      })
     },
     async close() {
       await bayeux.close()
