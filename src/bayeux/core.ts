@@ -22,6 +22,7 @@ import {
   LONG_POLLING,
   arrayText,
   replyTo,
+  validId,
 } from './protocol.ts'
 import type { Exchange, HoldRequest } from './exchange.ts'
 import { handleHandshake } from './meta-handshake.ts'
@@ -107,6 +108,13 @@ export class Core {
   }
 
   #dispatch(ex: Exchange, m: InMessage, alone: boolean): Promise<void> | void {
+    if (m.id !== undefined && !validId(m.id)) {
+      const r: Reply = { channel: typeof m.channel === 'string' ? m.channel : '' }
+      r.successful = false
+      r.error = BayeuxError.messageIdInvalid()
+      ex.replies.push(r)
+      return
+    }
     switch (m.channel) {
       case META_CONNECT:
         return handleConnect(this, ex, m, alone)

@@ -26,6 +26,7 @@ export const BayeuxError = {
   connectSuperseded: () => '409::connect_superseded',
   // 405: invalid channel name
   channelInvalid: () => '405::channel_invalid',
+  messageIdInvalid: () => '405::message_id_invalid',
   // 409: the server ended the session because its queue hit the limit
   queueFull: (max: number) => `409:max_queue=${max}:session_terminated`,
   // 413: body/frame too large (HTTP status 413 / WebSocket close 1009 carry it)

@@ -77,6 +77,15 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
+/**
+ * Checklist 21: an `id` is a short printable string (the official client sends "1", "2"...,
+ * faye base-36 strings; UUIDs are fine) or a number. Anything else is refused (405).
+ */
+export function validId(id: unknown): boolean {
+  if (typeof id === 'number') return Number.isFinite(id)
+  return typeof id === 'string' && id.length > 0 && id.length <= 128 && /^[\x21-\x7e]+$/.test(id)
+}
+
 /** Bayeux §1.2: replies to meta messages echo the request `id` (string or number as sent). */
 export function replyId(m: InMessage): string | number | undefined {
   const id = m.id

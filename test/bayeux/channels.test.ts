@@ -176,6 +176,21 @@ describe('bayeux channels (raw)', () => {
     )
   })
 
+  it('checklist 21: invalid message ids are refused with 405, valid ones echoed', async () => {
+    const s = await rawHandshake(srv.url)
+    for (const id of [{ a: 1 }, '', 'with space', 'x'.repeat(129), ['1']]) {
+      const r = await post(srv.url, [{ ...pub(s, '/x', {}), id }], s.headers)
+      assert.equal(r.body[0]!.successful, false, JSON.stringify(id))
+      assert.match(r.body[0]!.error as string, /^405::message_id_invalid/)
+      assert.equal(r.body[0]!.id, undefined)
+    }
+    for (const id of ['1', 'a-b_c.9', 7, '3f2504e0-4f89-11d3-9a0c-0305e82c3301']) {
+      const r = await post(srv.url, [{ ...pub(s, '/x', {}), id }], s.headers)
+      assert.equal(r.body[0]!.successful, true)
+      assert.equal(r.body[0]!.id, id)
+    }
+  })
+
   it('service handler failure → successful:false, 500 error', async () => {
     const s = await rawHandshake(srv.url)
     const r = await post(srv.url, [pub(s, '/service/boom', {}, 'b')], s.headers)
