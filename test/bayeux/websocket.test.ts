@@ -276,3 +276,38 @@ describe('websocket raw frames', () => {
     assert.equal(await ws.closed, 1007)
   })
 })
+
+describe('websocket graceful close', () => {
+  it('close(): held websocket connects answered with reconnect retry, sockets closed with 1001', async () => {
+    const srv = await startServer({ timeout: 5000 })
+    const ws = await RawWs.open(srv.url, { authorization: basicOf('alice') })
+    try {
+      ws.send([WS_HANDSHAKE])
+      const id = (await ws.waitFor((m) => m.channel === '/meta/handshake')).clientId as string
+      ws.send([{ channel: '/meta/connect', clientId: id, connectionType: 'websocket', id: 'c0' }])
+      await ws.waitFor((m) => m.id === 'c0')
+      const isHeld = held(srv.bayeux, id)
+      ws.send([{ channel: '/meta/connect', clientId: id, connectionType: 'websocket', id: 'c1' }])
+      await isHeld
+      const stats = srv.bayeux.stats()
+      for (const k of [
+        'sessions',
+        'heldConnects',
+        'queuedMessages',
+        'deliveredTotal',
+        'websockets',
+      ]) {
+        assert.equal(typeof stats[k], 'number', k)
+      }
+      assert.equal(stats.heldConnects, 1)
+      await srv.bayeux.close()
+      const c1 = await ws.waitFor((m) => m.id === 'c1')
+      assert.equal((c1.advice as { reconnect: string }).reconnect, 'retry')
+      assert.equal(await ws.closed, 1001)
+      await assert.rejects(RawWs.open(srv.url, { authorization: basicOf('alice') }))
+    } finally {
+      await ws.close()
+      await srv.close()
+    }
+  })
+})
