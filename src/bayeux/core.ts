@@ -394,6 +394,12 @@ export class Core {
 
   /** /meta/disconnect from the client, or expiry. */
   remove(s: Session, why: 'disconnect' | 'expired'): void {
+    if (why === 'expired' && !s.terminated && s.pending > 0) {
+      this.log.info(
+        { clientId: s.id, userId: s.principal.userId, dropped: s.pending },
+        'bayeux session expired with undelivered messages',
+      )
+    }
     this.registry.delete(s)
     if (s.held) {
       this.completeHeld(s, (r) => {

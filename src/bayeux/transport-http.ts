@@ -17,15 +17,12 @@ const JSON_TYPE = 'application/json;charset=UTF-8'
 /** Java's duplicateMetaConnectHttpResponseCode default (digest §1.1). */
 const SUPERSEDED_STATUS = 500
 
+const BROWSER_RE = new RegExp(`(?:^|;)\\s*${BROWSER_COOKIE}=([A-Za-z0-9]{1,128})\\s*(?:;|$)`)
+
 /** The BAYEUX_BROWSER value of a Cookie header, or null. */
 export function browserCookie(header: string | undefined): string | null {
   if (!header) return null
-  const at = header.indexOf(`${BROWSER_COOKIE}=`)
-  if (at < 0 || (at > 0 && header[at - 1] !== ' ' && header[at - 1] !== ';')) return null
-  const start = at + BROWSER_COOKIE.length + 1
-  const end = header.indexOf(';', start)
-  const v = (end < 0 ? header.slice(start) : header.slice(start, end)).trim()
-  return /^[A-Za-z0-9]{1,128}$/.test(v) ? v : null
+  return BROWSER_RE.exec(header)?.[1] ?? null
 }
 
 function errorBody(error: string): string {
