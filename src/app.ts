@@ -69,6 +69,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const bayeux = new BayeuxServer({
     config: config.cometd,
     logger: log.child({ component: 'cometd' }),
+    cookie: { secure: config.cookieSecure },
     authenticate: async (req) => {
       const user = await auth.authenticateRaw(req)
       if (!user) return null

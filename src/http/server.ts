@@ -2,7 +2,12 @@
 // failure answered as {"statusCode":N,"statusMessage":"..."} with the mapped HTTP status,
 // never a stack.
 
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { GwsError, StatusCode, httpStatusFor } from '../errors.ts'
@@ -18,7 +23,11 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
-    disableRequestLogging: true,
+    // Access logs for REST calls; none for CometD traffic (a long poll per client per timeout).
+    logController: new LogController({
+      disableRequestLogging: (req) =>
+        req.url.startsWith('/api/v2/notifications') || req.url === '/health',
+    }),
     genReqId: () => Math.random().toString(36).slice(2, 10),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   })
