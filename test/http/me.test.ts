@@ -174,3 +174,20 @@ describe('/me and /features', () => {
     assert.equal(body.status, 'ok')
   })
 })
+
+describe('an internal failure', () => {
+  test('is a 500 / statusCode 4 with a generic message and no stack', async () => {
+    const server = await startServer({ provision: basicDocument() })
+    const client = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+    assert.equal((await client.get('/me')).status, 200)
+    // Pull the database out from under the running server: every store call now throws.
+    await server.app.store.close()
+    try {
+      const res = await client.get('/me')
+      assert.equal(res.status, 500)
+      assert.deepEqual(res.body, { statusCode: 4, statusMessage: 'Internal error' })
+    } finally {
+      await server.close() // closing a closed store is a no-op
+    }
+  })
+})
