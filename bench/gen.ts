@@ -90,6 +90,8 @@ interface Session {
   start(): Promise<void>
   /** Ms the current /meta/connect has been outstanding (0 if none). */
   heldFor(now: number): number
+  /** /meta/disconnect, then close (used after the warm-up, so that no session remains). */
+  disconnect(): Promise<void>
   stop(): void
 }
 
@@ -179,6 +181,24 @@ class LongPollingSession implements Session {
 
   heldFor(now: number): number {
     return this.connectSince === 0 ? 0 : now - this.connectSince
+  }
+
+  async disconnect(): Promise<void> {
+    this.stopped = true
+    const conn = new RawConnection(HOST, this.env.init.port)
+    try {
+      const res = await conn.post(
+        this.env.base + '/disconnect',
+        JSON.stringify([
+          { channel: '/meta/disconnect', clientId: this.clientId, id: String(++this.nextId) },
+        ]),
+        this.headers(),
+      )
+      if (res.status !== 200) throw new Error(`disconnect: HTTP ${res.status}`)
+    } finally {
+      conn.close()
+      this.conn.close()
+    }
   }
 
   stop(): void {
@@ -357,6 +377,17 @@ class WebSocketSession implements Session {
     return this.connectSince === 0 ? 0 : now - this.connectSince
   }
 
+  async disconnect(): Promise<void> {
+    const reply = this.call({ channel: '/meta/disconnect', clientId: this.clientId })
+    this.stopped = true
+    try {
+      await reply
+    } finally {
+      this.ws?.close()
+      this.ws = null
+    }
+  }
+
   stop(): void {
     this.stopped = true
     this.ws?.terminate()
@@ -389,7 +420,7 @@ async function senderLoop(
       if (t >= end) break
       const seq = nextSeq()
       if (seq < 0) break
-      const user = `u${Math.floor(Math.random() * init.allUsers)}`
+      const user = `${init.userPrefix}${Math.floor(Math.random() * init.allUsers)}`
       const body = `{"user":"${user}","data":{"seq":${seq},"t":${t}}}`
       try {
         const res = await conn.post('/deliver', body)
@@ -519,6 +550,10 @@ function main(): void {
       })
     } else if (msg.type === 'go' && init && rec) {
       void run(init, msg, rec, counters)
+    } else if (msg.type === 'disconnect') {
+      void Promise.allSettled(sessions.map((s) => s.disconnect())).then((r) =>
+        send({ type: 'disconnected', failed: r.filter((x) => x.status === 'rejected').length }),
+      )
     } else if (msg.type === 'stop') {
       for (const s of sessions) s.stop()
       setTimeout(() => process.exit(0), 200)

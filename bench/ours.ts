@@ -1,14 +1,21 @@
 // This project's Bayeux server, set up for the benchmark: fastify + BayeuxServer with a
 // trivial authenticate (the user id comes from the X-Bench-User header of the handshake or
-// websocket upgrade request), and `POST /deliver {user, data}` calling deliverToUser.
+// websocket upgrade request), and `POST /deliver {user, data}` calling deliverToUser. The
+// deliver endpoint is the same plain node:http handler the peers get (server.ts), mounted in
+// front of fastify, so that only the Bayeux servers differ.
 
+import http from 'node:http'
 import fastify from 'fastify'
 import pino from 'pino'
 import { BayeuxServer } from '../src/bayeux/index.ts'
 import { loadConfig } from '../src/config.ts'
 import { HOLD_TIMEOUT_MS, HOST, OUR_CHANNEL, OUR_PREFIX, USER_HEADER } from './protocol.ts'
 
-export async function startOurs(): Promise<{ port: number; close(): Promise<void> }> {
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void
+
+export async function startOurs(
+  deliverHandler: (deliver: (user: string, data: Record<string, unknown>) => void) => Handler,
+): Promise<{ port: number; close(): Promise<void> }> {
   const config = loadConfig(
     {},
     {
@@ -30,13 +37,16 @@ export async function startOurs(): Promise<{ port: number; close(): Promise<void
         : null
     },
   })
-  const app = fastify({ logger: false, bodyLimit: config.cometd.maxMessageSize })
-  bayeux.attach(app, [OUR_PREFIX])
-  app.post('/deliver', async (req, reply) => {
-    const body = req.body as { user: string; data: Record<string, unknown> }
-    bayeux.deliverToUser(body.user, OUR_CHANNEL, body.data)
-    return reply.code(204).send()
+  const onDeliver = deliverHandler((user, data) => bayeux.deliverToUser(user, OUR_CHANNEL, data))
+  const app = fastify({
+    logger: false,
+    serverFactory: (handler) =>
+      http.createServer((req, res) => {
+        if (req.method === 'POST' && req.url === '/deliver') return onDeliver(req, res)
+        handler(req, res)
+      }),
   })
+  bayeux.attach(app, [OUR_PREFIX])
   await app.listen({ port: 0, host: HOST })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0

@@ -33,12 +33,14 @@ export const nowAbs = (): number => performance.timeOrigin + performance.now()
 export type ParentToServer =
   | { type: 'mem'; id: number }
   | { type: 'cpu'; id: number; start: number; end: number }
+  | { type: 'snapshot'; id: number; file: string }
   | { type: 'stop' }
 
 export type ServerToParent =
   | { type: 'ready'; port: number }
   | { type: 'mem'; id: number; mem: NodeJS.MemoryUsage }
   | { type: 'cpu'; id: number; busy: number }
+  | { type: 'snapshot'; id: number }
 
 // ---- parent <-> generator ------------------------------------------------------------------
 
@@ -49,8 +51,9 @@ export interface GenInit {
   transport: Transport
   /** Users this process opens one session for. */
   users: string[]
-  /** Every user in the run (senders pick targets among them). */
+  /** Every user in the run: senders pick targets among `${userPrefix}0` .. (allUsers - 1). */
   allUsers: number
+  userPrefix: string
   senders: number
   genIndex: number
   genCount: number
@@ -70,7 +73,7 @@ export interface GenGo {
   drainMs: number
 }
 
-export type ParentToGen = GenInit | GenGo | { type: 'stop' }
+export type ParentToGen = GenInit | GenGo | { type: 'disconnect' } | { type: 'stop' }
 
 export interface GenResult {
   /** Deliver POSTs answered 2xx, in total and with a send time inside the window. */
@@ -93,3 +96,4 @@ export interface GenResult {
 export type GenToParent =
   | { type: 'ready'; sessions: number; failed: number; firstError: string | undefined }
   | { type: 'result'; result: GenResult }
+  | { type: 'disconnected'; failed: number }

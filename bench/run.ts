@@ -19,12 +19,15 @@
 //   --rounds N       BENCH_ROUNDS     measure every (server, transport) N times, interleaved,
 //                                     and report the round with the median deliveries/s
 //                                     (default 3; quick: 1)
+//   --heap                            write heap snapshots of the servers with no session and
+//                                     with the idle sessions (bench/results/prof)
 //   --prof                            run the servers with --cpu-prof (profiles in bench/results/prof)
 //   --quick                           200 sessions, 3 s window
 
-import { fork, type ChildProcess } from 'node:child_process'
+import { execFileSync, fork, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
+import { performance } from 'node:perf_hooks'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type {
@@ -52,6 +55,7 @@ interface Options {
   rounds: number
   out: string
   prof: boolean
+  heap: boolean
   quick: boolean
 }
 
@@ -61,7 +65,7 @@ function parseArgs(argv: string[]): Options {
     const a = argv[i] as string
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`)
     const name = a.slice(2)
-    if (name === 'quick' || name === 'prof') flags.set(name, '1')
+    if (name === 'quick' || name === 'prof' || name === 'heap') flags.set(name, '1')
     else {
       const v = argv[++i]
       if (v === undefined) throw new Error(`--${name} needs a value`)
@@ -96,6 +100,7 @@ function parseArgs(argv: string[]): Options {
     rounds: int('rounds', 'BENCH_ROUNDS', quick ? 1 : 3),
     out: get('out', 'BENCH_OUT') ?? path.join(here, 'results', quick ? 'quick.md' : 'latest.md'),
     prof: flags.has('prof'),
+    heap: flags.has('heap'),
     quick,
   }
 }
@@ -140,7 +145,23 @@ async function stopChild(child: ChildProcess, msg: ParentToServer | ParentToGen)
 
 let reqId = 0
 
+const MAX_OTHER_CPU = 0.5
+const MAX_RETRIES = 2
+
 const pct = (n: number): string => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : 'n/a')
+
+async function serverSnapshot(server: ChildProcess, file: string): Promise<void> {
+  const id = ++reqId
+  const p = nextMessage<ServerToParent>(
+    server,
+    (m) => m.type === 'snapshot' && m.id === id,
+    120_000,
+    'heap snapshot',
+  )
+  mkdirSync(path.dirname(file), { recursive: true })
+  server.send({ type: 'snapshot', id, file } satisfies ParentToServer)
+  await p
+}
 
 async function serverMem(server: ChildProcess): Promise<NodeJS.MemoryUsage> {
   const id = ++reqId
@@ -179,18 +200,105 @@ async function sampleMachineBusy(start: number, end: number): Promise<number> {
   return (machineJiffies() - a) / 100 / ((nowAbs() - at) / 1000)
 }
 
+/**
+ * A fixed CPU-bound workload (JSON round trips), timed just before each run: the host's speed
+ * drifts (the machine is a VM on shared hardware), and this shows by how much.
+ */
+function calibrate(): number {
+  const obj = { channel: '/v2/me/workbins', data: { seq: 123456, t: 1.5e12, list: [1, 2, 3] } }
+  const start = performance.now()
+  let n = 0
+  for (let i = 0; i < 200_000; i++) n += (JSON.parse(JSON.stringify(obj)) as typeof obj).data.seq
+  if (n < 0) console.log(n)
+  return performance.now() - start
+}
+
+/**
+ * The machine is shared: before each measurement wait (at most 60 s) for a second in which
+ * other processes use less than a quarter of a core. Returns that load (cores).
+ */
+async function waitForQuietMachine(): Promise<number> {
+  const until = Date.now() + 60_000
+  for (;;) {
+    const now = nowAbs()
+    const busy = await sampleMachineBusy(now, now + 1000)
+    if (!(busy >= 0.25) || Date.now() > until) return busy
+  }
+}
+
+function forkGen(): ChildProcess {
+  return fork(path.join(here, 'gen.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  })
+}
+
+/**
+ * Before the no-session memory baseline: 200 throw-away sessions (users w0..w199) take 1 s of
+ * deliveries and then /meta/disconnect, so that code compiled and caches filled on first use
+ * are in the baseline, not counted per idle session.
+ */
+async function warmUp(
+  opts: Options,
+  port: number,
+  kind: ServerKind,
+  transport: Transport,
+): Promise<void> {
+  const gen = forkGen()
+  try {
+    const users = Math.min(200, opts.sessions)
+    const ready = nextMessage<GenToParent>(gen, (m) => m.type === 'ready', 60_000, 'warm-up setup')
+    gen.send({
+      type: 'init',
+      port,
+      kind,
+      transport,
+      users: Array.from({ length: users }, (_, i) => `w${i}`),
+      allUsers: users,
+      userPrefix: 'w',
+      senders: Math.min(8, opts.senders),
+      genIndex: 0,
+      genCount: 1,
+      maxSends: 200_000,
+      setupConcurrency: 32,
+    } satisfies ParentToGen)
+    await ready
+    const result = nextMessage<GenToParent>(gen, (m) => m.type === 'result', 30_000, 'warm-up')
+    gen.send({ type: 'go', t0: nowAbs() + 50, warmupMs: 0, durationMs: 1000, drainMs: 3000 })
+    await result
+    const done = nextMessage<GenToParent>(
+      gen,
+      (m) => m.type === 'disconnected',
+      30_000,
+      'warm-up end',
+    )
+    gen.send({ type: 'disconnect' } satisfies ParentToGen)
+    const d = await done
+    if (d.type === 'disconnected' && d.failed > 0) {
+      console.error(`  warm-up: ${d.failed} sessions failed to disconnect`)
+    }
+  } finally {
+    await stopChild(gen, { type: 'stop' })
+  }
+  await new Promise((r) => setTimeout(r, 1500))
+}
+
 // ---- one (server, transport) measurement ----------------------------------------------------
 
-async function measure(opts: Options, kind: ServerKind, transport: Transport): Promise<Row> {
+async function measure(
+  opts: Options,
+  kind: ServerKind,
+  transport: Transport,
+  round: number,
+): Promise<Row> {
   const execArgv = ['--import', 'tsx', '--expose-gc']
   if (opts.prof) {
-    const dir = path.join(here, 'results', 'prof')
+    // Node writes one profile per thread (tsx's loader runs in a worker): one folder per run,
+    // the main thread's profile is the largest file in it.
+    const dir = path.join(here, 'results', 'prof', `${kind}-${transport}-${round}`)
     mkdirSync(dir, { recursive: true })
-    execArgv.push(
-      '--cpu-prof',
-      `--cpu-prof-dir=${dir}`,
-      `--cpu-prof-name=${kind}-${transport}.cpuprofile`,
-    )
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`)
   }
   const server = fork(path.join(here, 'server.ts'), [kind], {
     execArgv,
@@ -206,22 +314,28 @@ async function measure(opts: Options, kind: ServerKind, transport: Transport): P
     )
     if (ready.type !== 'ready') throw new Error('unreachable')
     const port = ready.port
+    await warmUp(opts, port, kind, transport)
     const memBase = await serverMem(server)
+    const snapshot = (what: string): Promise<void> | undefined =>
+      opts.heap
+        ? serverSnapshot(
+            server,
+            path.join(
+              here,
+              'results',
+              'prof',
+              `${kind}-${transport}-${round}-${what}.heapsnapshot`,
+            ),
+          )
+        : undefined
+    await snapshot('base')
 
     // Generators: users u0..u(N-1), user i in process i % P; senders split evenly.
     const P = opts.genProcs
     const durationMs = opts.durationS * 1000
     const warmupMs = opts.warmupS * 1000
     const maxSends = 3_000_000
-    for (let g = 0; g < P; g++) {
-      gens.push(
-        fork(path.join(here, 'gen.ts'), [], {
-          execArgv: ['--import', 'tsx'],
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-          serialization: 'advanced',
-        }),
-      )
-    }
+    for (let g = 0; g < P; g++) gens.push(forkGen())
     const readies = gens.map((gen) =>
       nextMessage<GenToParent>(gen, (m) => m.type === 'ready', 120_000, 'generator setup'),
     )
@@ -236,6 +350,7 @@ async function measure(opts: Options, kind: ServerKind, transport: Transport): P
         transport,
         users,
         allUsers: opts.sessions,
+        userPrefix: 'u',
         senders,
         genIndex: g,
         genCount: P,
@@ -252,6 +367,7 @@ async function measure(opts: Options, kind: ServerKind, transport: Transport): P
       if (r.firstError) console.error(`  ${kind}/${transport} session setup error: ${r.firstError}`)
     }
     const memIdle = await serverMem(server)
+    await snapshot('idle')
 
     const t0 = nowAbs() + 300
     const windowStart = t0 + warmupMs
@@ -322,10 +438,32 @@ async function measure(opts: Options, kind: ServerKind, transport: Transport): P
       serverCpu: serverBusy,
       genCpu: res.map((r) => r.cpuBusy),
       otherCpu,
+      calibrationMs: NaN,
+      round,
+      serverUsPerDelivery:
+        (serverBusy * durationMs * 1000) /
+        Math.max(
+          1,
+          sum((r) => r.receivedInWindow),
+        ),
+      attempts: 1,
     }
   } finally {
     await Promise.all(gens.map((g) => stopChild(g, { type: 'stop' })))
     await stopChild(server, { type: 'stop' })
+  }
+}
+
+/** The code measured: commit, and whether src/ differs from it. */
+function codeVersion(): string {
+  try {
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, { cwd: path.join(here, '..'), encoding: 'utf8' }).trim()
+    const commit = git('rev-parse', '--short', 'HEAD')
+    const dirty = git('status', '--porcelain', '--', 'src') !== ''
+    return `commit ${commit}${dirty ? ' with uncommitted changes in src/' : ''}`
+  } catch {
+    return 'not a git checkout'
   }
 }
 
@@ -342,31 +480,67 @@ async function main(): Promise<void> {
     for (const transport of opts.transports) {
       for (const kind of opts.servers) {
         if (!transportsOf(kind).includes(transport)) continue
-        const started = Date.now()
-        process.stdout.write(`[round ${round}/${opts.rounds}] ${kind} / ${transport} ... `)
-        try {
-          const row = await measure(opts, kind, transport)
-          const key = `${transport} ${kind}`
-          runs.set(key, [...(runs.get(key) ?? []), row])
-          console.log(
-            `${row.deliveriesPerS.toFixed(0)} deliveries/s, p50 ${row.p50.toFixed(2)} ms, ` +
-              `p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}/${row.sent}, ` +
-              `${row.heapPerSessionKiB.toFixed(2)} KiB heap/idle session, ` +
-              `cpu: server ${pct(row.serverCpu)}, generator ${row.genCpu.map(pct).join('+')}, ` +
-              `other processes ${pct(row.otherCpu)} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+        const key = `${transport} ${kind}`
+        // A run disturbed by other processes (> MAX_OTHER_CPU of a core during the window)
+        // is repeated, at most MAX_RETRIES times; the least disturbed attempt is kept.
+        let best: Row | undefined
+        for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
+          const quiet = await waitForQuietMachine()
+          const calibrationMs = calibrate()
+          const started = Date.now()
+          process.stdout.write(
+            `[round ${round}/${opts.rounds}] ${kind} / ${transport}` +
+              `${attempt ? ` retry ${attempt}` : ''} (load before: ${pct(quiet)}, ` +
+              `calibration ${calibrationMs.toFixed(0)} ms) ... `,
           )
-        } catch (err) {
-          console.log(`FAILED: ${String(err)}`)
+          try {
+            const row = await measure(opts, kind, transport, round)
+            row.calibrationMs = calibrationMs
+            row.round = round
+            console.log(
+              `${row.deliveriesPerS.toFixed(0)} deliveries/s, p50 ${row.p50.toFixed(2)} ms, ` +
+                `p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}/${row.sent}, ` +
+                `${row.heapPerSessionKiB.toFixed(2)} KiB heap/idle session, ` +
+                `cpu: server ${pct(row.serverCpu)} (${row.serverUsPerDelivery.toFixed(0)} µs/delivery), ` +
+                `generator ${row.genCpu.map(pct).join('+')}, other processes ${pct(row.otherCpu)} ` +
+                `(${((Date.now() - started) / 1000).toFixed(0)} s)`,
+            )
+            row.attempts = attempt + 1
+            if (!best || row.otherCpu < best.otherCpu) best = row
+            if (row.otherCpu <= MAX_OTHER_CPU) break
+          } catch (err) {
+            console.log(`FAILED: ${String(err)}`)
+          }
         }
+        if (best) runs.set(key, [...(runs.get(key) ?? []), best])
       }
     }
   }
   // Per (transport, server): the round with the median deliveries/s, with the spread noted.
+  // The host's speed drifts between minutes, so our server is also compared with the best
+  // peer of the same round (paired ratios).
   const rows: Row[] = []
   for (const list of runs.values()) {
     const sorted = [...list].sort((a, b) => a.deliveriesPerS - b.deliveriesPerS)
     const median = sorted[Math.floor((sorted.length - 1) / 2)] as Row
-    rows.push({ ...median, roundsDeliveriesPerS: list.map((r) => r.deliveriesPerS) })
+    const row: Row = { ...median, roundsDeliveriesPerS: list.map((r) => r.deliveriesPerS) }
+    if (row.kind === 'ours') {
+      row.pairedDeliveryRatios = []
+      row.pairedP99Ratios = []
+      for (const mine of list) {
+        const peers = [...runs.values()]
+          .flat()
+          .filter(
+            (r) => r.kind !== 'ours' && r.transport === mine.transport && r.round === mine.round,
+          )
+        if (peers.length === 0) continue
+        row.pairedDeliveryRatios.push(
+          mine.deliveriesPerS / Math.max(...peers.map((r) => r.deliveriesPerS)),
+        )
+        row.pairedP99Ratios.push(mine.p99 / Math.min(...peers.map((r) => r.p99)))
+      }
+    }
+    rows.push(row)
   }
   const report = renderReport(rows, {
     command,
@@ -383,6 +557,7 @@ async function main(): Promise<void> {
       2 ** 30
     ).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`,
     date: new Date().toISOString(),
+    code: codeVersion(),
   })
   console.log('')
   console.log(report)

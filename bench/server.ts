@@ -6,6 +6,7 @@
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
+import v8 from 'node:v8'
 import cometdServer from 'cometd-nodejs-server'
 import type { ParentToServer, ServerToParent, ServerKind } from './protocol.ts'
 import { HOLD_TIMEOUT_MS, HOST, MAX_PROCESS_LIFETIME_MS, peerChannel } from './protocol.ts'
@@ -130,7 +131,7 @@ async function startCometd(): Promise<Running> {
 
 async function startOurs(): Promise<Running> {
   const { startOurs: start } = await import('./ours.ts')
-  return start()
+  return start(deliverHandler)
 }
 
 // ---- process plumbing -----------------------------------------------------------------------
@@ -187,6 +188,12 @@ async function main(): Promise<void> {
         })()
         break
       }
+      case 'snapshot':
+        void measureMemory().then(() => {
+          v8.writeHeapSnapshot(msg.file)
+          send({ type: 'snapshot', id: msg.id })
+        })
+        break
       case 'stop':
         void running.close().finally(() => process.exit(0))
         setTimeout(() => process.exit(0), 3000).unref()
