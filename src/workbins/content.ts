@@ -13,7 +13,8 @@
 import { errors } from '../errors.ts'
 import { workbinResource } from './definitions.ts'
 import type { OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
-import { collections, mediaTypeOf, parseFields, parseSubresources } from './resources.ts'
+import { parseFields } from '../fields.ts'
+import { collections, mediaTypeOf, parseSubresources } from './resources.ts'
 
 export interface ContentQuery {
   /** `subresources=` as received (string or undefined). */

@@ -2,7 +2,7 @@
 // conventions of contract §3 ("Lists").
 
 import type { Workbin } from '../model.ts'
-import { errors } from '../errors.ts'
+import { parseFields, pickFields } from '../fields.ts'
 import type { Actor, OperationReply } from './operation.ts'
 
 /** The wire shape of a workbin (digest §3; `workbinName`, not the `name` of one sample, §9.3). */
@@ -49,31 +49,6 @@ export function listedWorkbins(actor: Actor, scope: 'contactCenter' | 'user'): W
   return all.filter((w) => w.type === 'Agent' || w.type === 'Place')
 }
 
-/** `fields=` → undefined (absent or empty), '*' or a list of names (digest §2.5). */
-export function parseFields(raw: unknown): undefined | '*' | string[] {
-  if (raw === undefined) return undefined
-  const joined = Array.isArray(raw) ? raw.join(',') : raw
-  if (typeof joined !== 'string') throw errors.invalid('Invalid fields parameter')
-  const names = joined
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-  if (names.length === 0) return undefined
-  if (names.includes('*')) return '*'
-  return names
-}
-
-function pick(
-  resource: WorkbinResource,
-  fields: undefined | '*' | string[],
-): Partial<WorkbinResource> {
-  if (fields === undefined || fields === '*') return resource
-  const out: Record<string, unknown> = {}
-  for (const f of fields)
-    if (Object.hasOwn(resource, f)) out[f] = resource[f as keyof WorkbinResource]
-  return out as Partial<WorkbinResource>
-}
-
 /**
  * A list reply (contract §3): without `fields` `{statusCode:0, uris:[...]}`, with `fields=*`
  * `{statusCode:0, workbins:[...]}`, with `fields=a,b` only those fields. Query parameters named
@@ -93,7 +68,7 @@ export function workbinListReply(
     resources = resources.filter((r) => values.includes(r[f]))
   }
   if (fields === undefined) return { statusCode: 0, uris: resources.map((r) => r.uri) }
-  return { statusCode: 0, workbins: resources.map((r) => pick(r, fields)) }
+  return { statusCode: 0, workbins: resources.map((r) => pickFields(r, fields)) }
 }
 
 /** One workbin (contract §3: `{statusCode:0, workbin:{...}}`); `fields=a,b` selects fields. */
@@ -102,5 +77,8 @@ export function workbinReply(
   workbin: Workbin,
   query: Record<string, unknown>,
 ): OperationReply {
-  return { statusCode: 0, workbin: pick(workbinResource(base, workbin), parseFields(query.fields)) }
+  return {
+    statusCode: 0,
+    workbin: pickFields(workbinResource(base, workbin), parseFields(query.fields)),
+  }
 }

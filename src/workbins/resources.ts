@@ -6,6 +6,7 @@
 import type { Interaction, MediaType } from '../model.ts'
 import { MEDIA_TYPES } from '../model.ts'
 import { errors } from '../errors.ts'
+import { pickFields, type Fields } from '../fields.ts'
 
 export interface MediaInfo {
   /** Key of a list of this media (`{"statusCode":0,"emails":[...]}`, workbin content arrays). */
@@ -138,30 +139,6 @@ export function interactionResource(base: string, ix: Interaction): Record<strin
   return out
 }
 
-/** Keep only the named fields (`fields=a,b`, digest §2.5). `*` or undefined keeps all. */
-export function pickFields(
-  resource: Record<string, unknown>,
-  fields: readonly string[] | undefined,
-): Record<string, unknown> {
-  if (fields === undefined) return resource
-  const out: Record<string, unknown> = {}
-  for (const f of fields) if (f in resource) out[f] = resource[f]
-  return out
-}
-
-/** `fields=` query value → undefined (absent), '*' or a list of names. */
-export function parseFields(raw: unknown): undefined | '*' | string[] {
-  if (raw === undefined) return undefined
-  if (typeof raw !== 'string') throw errors.invalid('Invalid fields parameter')
-  const parts = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-  if (parts.length === 0) return undefined
-  if (parts.includes('*')) return '*'
-  return parts
-}
-
 const SEGMENTS = new Map<string, MediaType>()
 for (const m of MEDIA_TYPES) {
   SEGMENTS.set(m, m)
@@ -206,7 +183,7 @@ export function collections(
   base: string,
   mediaTypes: readonly MediaType[],
   items: readonly Interaction[],
-  fields?: readonly string[],
+  fields?: Fields,
 ): Record<string, Record<string, unknown>[]> {
   const out: Record<string, Record<string, unknown>[]> = {}
   for (const m of mediaTypes) out[MEDIA[m].collection] = []

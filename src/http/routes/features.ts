@@ -5,14 +5,18 @@ import type { FastifyInstance } from 'fastify'
 import { errors } from '../../errors.ts'
 import { callerOf } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
-import { listReply } from './list-reply.ts'
+import { listReply, parseFields } from '../../fields.ts'
 
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const resource = (id: string) => ({ id, name: id, uri: `${deps.publicUrl()}/features/${id}` })
 
   app.get<{ Querystring: { fields?: string } }>('/features', async (request) => {
     const { contactCenter } = callerOf(request)
-    return listReply('features', contactCenter.features.map(resource), request.query.fields)
+    return listReply(
+      'features',
+      contactCenter.features.map(resource),
+      parseFields(request.query.fields),
+    )
   })
 
   app.get<{ Params: { id: string } }>('/features/:id', async (request) => {

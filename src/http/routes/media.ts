@@ -17,7 +17,7 @@ import { isAdmin } from '../../workbins/access.ts'
 import { MEDIA, interactionResource } from '../../workbins/resources.ts'
 import { callerOf, requireFeature, type Caller } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
-import { listReply } from './list-reply.ts'
+import { listReply, parseFields } from '../../fields.ts'
 
 const FEATURE = 'api-multimedia'
 
@@ -27,14 +27,6 @@ function gate(request: FastifyRequest): Caller {
   const caller = callerOf(request)
   requireFeature(caller, FEATURE)
   return caller
-}
-
-function fieldsOf(query: Query): string | undefined {
-  const f = query.fields
-  if (f === undefined) return undefined
-  if (Array.isArray(f)) return f.join(',')
-  if (typeof f !== 'string') throw errors.invalid('Invalid fields parameter')
-  return f
 }
 
 /** The scalar fields a query parameter may filter on (digest §2.5); other parameters are ignored. */
@@ -77,7 +69,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promis
       items.map((i) => interactionResource(base, i)),
       query,
     ) as (Record<string, unknown> & { uri: string })[]
-    return listReply(MEDIA[media].collection, resources, fieldsOf(query))
+    return listReply(MEDIA[media].collection, resources, parseFields(query.fields))
   }
 
   /** One of the caller's own interactions of that media, else 404 / 6. */
