@@ -18,7 +18,7 @@
 //                                     quick runs: bench/results/quick.md)
 //   --rounds N       BENCH_ROUNDS     measure every (server, transport) N times, interleaved,
 //                                     and report the round with the median deliveries/s
-//                                     (default 3; quick: 1)
+//                                     (default 5; quick: 1)
 //   --heap                            write heap snapshots of the servers with no session and
 //                                     with the idle sessions (bench/results/prof)
 //   --prof                            run the servers with --cpu-prof (profiles in bench/results/prof)
@@ -97,7 +97,7 @@ function parseArgs(argv: string[]): Options {
     servers: list<ServerKind>('servers', 'BENCH_SERVERS', ['ours', 'faye', 'cometd']),
     transports: list<Transport>('transports', 'BENCH_TRANSPORTS', ['long-polling', 'websocket']),
     genProcs: int('gen-procs', 'BENCH_GEN_PROCS', 1),
-    rounds: int('rounds', 'BENCH_ROUNDS', quick ? 1 : 3),
+    rounds: int('rounds', 'BENCH_ROUNDS', quick ? 1 : 5),
     out: get('out', 'BENCH_OUT') ?? path.join(here, 'results', quick ? 'quick.md' : 'latest.md'),
     prof: flags.has('prof'),
     heap: flags.has('heap'),
