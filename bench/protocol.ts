@@ -3,7 +3,8 @@
 
 import { performance } from 'node:perf_hooks'
 
-export type ServerKind = 'ours' | 'faye' | 'cometd'
+/** `floor` is a diagnostic (server.ts), never counted as a peer and not run by default. */
+export type ServerKind = 'ours' | 'faye' | 'cometd' | 'floor'
 export type Transport = 'long-polling' | 'websocket'
 
 /** All traffic stays on loopback. */
@@ -22,8 +23,10 @@ export const OUR_PREFIX = '/api/v2/notifications'
 /** Header our bench server's `authenticate` reads the user id from. */
 export const USER_HEADER = 'X-Bench-User'
 
+export const isPeer = (kind: ServerKind): boolean => kind === 'faye' || kind === 'cometd'
+
 export const transportsOf = (kind: ServerKind): Transport[] =>
-  kind === 'cometd' ? ['long-polling'] : ['long-polling', 'websocket']
+  kind === 'cometd' || kind === 'floor' ? ['long-polling'] : ['long-polling', 'websocket']
 
 /** Absolute time in ms since the epoch with sub-ms precision, comparable across processes. */
 export const nowAbs = (): number => performance.timeOrigin + performance.now()

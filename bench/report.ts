@@ -2,6 +2,7 @@
 // peer, then the targets of the issue checked against the measurements.
 
 import type { ServerKind, Transport } from './protocol.ts'
+import { isPeer } from './protocol.ts'
 
 export interface Row {
   kind: ServerKind
@@ -58,6 +59,7 @@ const NAMES: Record<ServerKind, string> = {
   ours: 'this server',
   faye: 'faye 1.4.3',
   cometd: 'cometd-nodejs-server 1.2.1',
+  floor: 'floor (diagnostic: minimal node:http long-polling, not a peer)',
 }
 
 const median = (xs: number[]): number => {
@@ -81,7 +83,7 @@ interface Best {
 }
 
 function bestPeer(rows: Row[]): Best | undefined {
-  const peers = rows.filter((r) => r.kind !== 'ours')
+  const peers = rows.filter((r) => isPeer(r.kind))
   if (peers.length === 0) return undefined
   return {
     deliveries: Math.max(...peers.map((r) => r.deliveriesPerS)),
@@ -150,6 +152,10 @@ export function renderReport(rows: Row[], meta: ReportMeta): string {
         `Paired with the best peer of the same round, ${NAMES[r.kind]}: deliveries/s ` +
           `${list(r.pairedDeliveryRatios)}×, p99 ${list(r.pairedP99Ratios)}×.`,
       )
+    }
+    if (t === 'websocket' && rows.some((r) => r.kind === 'cometd')) {
+      out.push('')
+      out.push('cometd-nodejs-server 1.2 has no websocket transport: not measured on websocket.')
     }
     const notes = tr
       .filter(

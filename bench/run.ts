@@ -11,7 +11,9 @@
 //   --senders N      BENCH_SENDERS    concurrent sender loops, default 32
 //   --duration S     BENCH_DURATION   measured window, seconds, default 10 (quick: 3)
 //   --warmup S       BENCH_WARMUP     load before the window, seconds, default 2 (quick: 1)
-//   --servers LIST   BENCH_SERVERS    comma list of ours,faye,cometd (default: all three)
+//   --servers LIST   BENCH_SERVERS    comma list of ours,faye,cometd (default: all three), and
+//                                     `floor`: a diagnostic minimal node:http long-polling
+//                                     server (server.ts), never counted as a peer
 //   --transports L   BENCH_TRANSPORTS comma list of long-polling,websocket (default: both)
 //   --gen-procs N    BENCH_GEN_PROCS  load-generator processes, default 1
 //   --out FILE       BENCH_OUT        markdown output (default bench/results/latest.md;
@@ -39,7 +41,7 @@ import type {
   ServerToParent,
   Transport,
 } from './protocol.ts'
-import { nowAbs, transportsOf } from './protocol.ts'
+import { isPeer, nowAbs, transportsOf } from './protocol.ts'
 import { renderReport, type Row } from './report.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -82,11 +84,13 @@ function parseArgs(argv: string[]): Options {
     return n
   }
   const quick = flags.has('quick') || process.env.BENCH_QUICK === '1'
-  const list = <T extends string>(flag: string, env: string, all: T[]): T[] => {
+  const list = <T extends string>(flag: string, env: string, all: T[], optIn: T[] = []): T[] => {
     const v = get(flag, env)
     if (v === undefined) return all
     const out = v.split(',').map((s) => s.trim()) as T[]
-    for (const x of out) if (!all.includes(x)) throw new Error(`--${flag}: unknown "${x}"`)
+    for (const x of out) {
+      if (!all.includes(x) && !optIn.includes(x)) throw new Error(`--${flag}: unknown "${x}"`)
+    }
     return out
   }
   return {
@@ -94,7 +98,7 @@ function parseArgs(argv: string[]): Options {
     senders: int('senders', 'BENCH_SENDERS', 32),
     durationS: int('duration', 'BENCH_DURATION', quick ? 3 : 10),
     warmupS: int('warmup', 'BENCH_WARMUP', quick ? 1 : 2),
-    servers: list<ServerKind>('servers', 'BENCH_SERVERS', ['ours', 'faye', 'cometd']),
+    servers: list<ServerKind>('servers', 'BENCH_SERVERS', ['ours', 'faye', 'cometd'], ['floor']),
     transports: list<Transport>('transports', 'BENCH_TRANSPORTS', ['long-polling', 'websocket']),
     genProcs: int('gen-procs', 'BENCH_GEN_PROCS', 1),
     rounds: int('rounds', 'BENCH_ROUNDS', quick ? 1 : 5),
@@ -530,9 +534,7 @@ async function main(): Promise<void> {
       for (const mine of list) {
         const peers = [...runs.values()]
           .flat()
-          .filter(
-            (r) => r.kind !== 'ours' && r.transport === mine.transport && r.round === mine.round,
-          )
+          .filter((r) => isPeer(r.kind) && r.transport === mine.transport && r.round === mine.round)
         if (peers.length === 0) continue
         row.pairedDeliveryRatios.push(
           mine.deliveriesPerS / Math.max(...peers.map((r) => r.deliveriesPerS)),

@@ -127,6 +127,87 @@ async function startCometd(): Promise<Running> {
   }
 }
 
+// ---- floor (diagnostic, not a peer) ----------------------------------------------------------
+// The least a node:http long-polling server can do for this load: no Bayeux validation, no
+// cookie, no expiry, one session per user, one held response per session. It shows how much of
+// each server's cost is node:http and the kernel, i.e. the ceiling for any node:http server.
+
+async function startFloor(): Promise<Running> {
+  interface S {
+    user: string
+    res: http.ServerResponse | null
+    timer: NodeJS.Timeout | null
+    queue: string[]
+    connectId: string
+  }
+  const byId = new Map<string, S>()
+  const byUser = new Map<string, S>()
+  let n = 0
+  const reply = (res: http.ServerResponse, body: string): void => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(body)
+  }
+  const connectReply = (s: S): string =>
+    `{"channel":"/meta/connect","id":"${s.connectId}","successful":true}`
+  const flush = (s: S): void => {
+    const res = s.res
+    if (!res) return
+    s.res = null
+    if (s.timer) clearTimeout(s.timer)
+    s.timer = null
+    const body = '[' + [...s.queue, connectReply(s)].join(',') + ']'
+    s.queue = []
+    reply(res, body)
+  }
+  const onDeliver = deliverHandler((user, data) => {
+    const s = byUser.get(user)
+    if (!s) return
+    s.queue.push(JSON.stringify({ channel: peerChannel(user), data }))
+    if (s.res) queueMicrotask(() => flush(s))
+  })
+  const server = http.createServer((req, res) => {
+    if (req.url === '/deliver') return onDeliver(req, res)
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const m = (
+        JSON.parse(Buffer.concat(chunks).toString()) as Record<string, string>[]
+      )[0] as Record<string, unknown>
+      if (m.channel === '/meta/handshake') {
+        const id = String(++n)
+        const user = req.headers['x-bench-user'] as string
+        const s: S = { user, res: null, timer: null, queue: [], connectId: '' }
+        byId.set(id, s)
+        byUser.set(user, s)
+        return reply(
+          res,
+          `[{"channel":"/meta/handshake","successful":true,"clientId":"${id}","version":"1.0","supportedConnectionTypes":["long-polling"]}]`,
+        )
+      }
+      const s = byId.get(m.clientId as string) as S
+      if (m.channel === '/meta/subscribe')
+        return reply(
+          res,
+          `[{"channel":"/meta/subscribe","successful":true,"subscription":"${m.subscription as string}"}]`,
+        )
+      if (m.channel === '/meta/connect') {
+        s.connectId = m.id as string
+        const adv = m.advice as { timeout?: number } | undefined
+        if (s.queue.length || adv?.timeout === 0) {
+          s.res = res
+          return flush(s)
+        }
+        s.res = res
+        s.timer = setTimeout(() => flush(s), HOLD_TIMEOUT_MS)
+        return
+      }
+      reply(res, `[{"channel":"${m.channel as string}","successful":true}]`)
+    })
+  })
+  const port = await listen(server)
+  return { port, close: () => closeHttp(server) }
+}
+
 // ---- this project ---------------------------------------------------------------------------
 
 async function startOurs(): Promise<Running> {
@@ -160,7 +241,9 @@ async function main(): Promise<void> {
       ? await startFaye()
       : kind === 'cometd'
         ? await startCometd()
-        : await startOurs()
+        : kind === 'floor'
+          ? await startFloor()
+          : await startOurs()
 
   process.on('message', (raw) => {
     const msg = raw as ParentToServer
