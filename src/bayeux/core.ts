@@ -86,8 +86,13 @@ export class Core {
 
   // ---------------------------------------------------------------- request processing
 
-  /** Process every message of one request, in order (Bayeux §1.6). */
-  async process(ex: Exchange, messages: InMessage[]): Promise<void> {
+  /**
+   * Process every message of one request, in order (Bayeux §1.6). Synchronous unless a
+   * handler returns a promise (authenticate, service handlers): then the remaining messages
+   * run after it and the returned promise settles when all are done. The common requests
+   * (connect, publish, subscribe) thus cost no promise and no microtask.
+   */
+  process(ex: Exchange, messages: InMessage[]): Promise<void> | undefined {
     if (messages.length > 1 && messages.some((m) => m.channel === META_HANDSHAKE)) {
       // checklist 5: a handshake travels alone; the others are not processed.
       ex.violation = true
@@ -98,12 +103,27 @@ export class Core {
         if (m.channel === META_HANDSHAKE) r.advice = { reconnect: 'none', interval: 0 }
         ex.replies.push(r)
       }
-      return
+      return undefined
     }
     const alone = messages.length === 1
-    for (const m of messages) {
-      const pending = this.#dispatch(ex, m, alone)
-      if (pending) await pending
+    for (let i = 0; i < messages.length; i++) {
+      const pending = this.#dispatch(ex, messages[i] as InMessage, alone)
+      if (pending) return this.#processRest(ex, messages, i + 1, alone, pending)
+    }
+    return undefined
+  }
+
+  async #processRest(
+    ex: Exchange,
+    messages: InMessage[],
+    from: number,
+    alone: boolean,
+    pending: Promise<void>,
+  ): Promise<void> {
+    await pending
+    for (let i = from; i < messages.length; i++) {
+      const next = this.#dispatch(ex, messages[i] as InMessage, alone)
+      if (next) await next
     }
   }
 

@@ -2,15 +2,23 @@
 // official client posts to <base>/handshake, /connect, /disconnect and <base>/). Body: JSON
 // array (or one object), or form-encoded `message=`. Unparsable body, empty array, wrong
 // method → 400; body over maxMessageSize → 413 (checklist 1, 21).
+//
+// Served by a plain node:http request listener placed in front of fastify's (the way faye
+// attaches itself): Bayeux paths never reach fastify's router, hooks, request/reply objects
+// or per-request promises; every other path goes to fastify's listener unchanged. Hot path:
+// no closure per request or per held connect (state lives on small class instances, the
+// stream listeners are shared functions reading it back from the request/response), one
+// `writeHead` + `end` per response.
 
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Core } from './core.ts'
 import { Exchange } from './exchange.ts'
-import type { HeldConnect } from './session.ts'
+import type { HoldRequest } from './exchange.ts'
+import type { HeldConnect, Session } from './session.ts'
 import { BayeuxError } from './errors.ts'
 import { LONG_POLLING, parseMessages } from './protocol.ts'
-import type { InMessage } from './protocol.ts'
+import type { InMessage, Reply } from './protocol.ts'
 
 export const BROWSER_COOKIE = 'BAYEUX_BROWSER'
 const JSON_TYPE = 'application/json;charset=UTF-8'
@@ -29,10 +37,295 @@ function errorBody(error: string): string {
   return JSON.stringify([{ channel: '', successful: false, error }])
 }
 
-function messagesOf(request: FastifyRequest): InMessage[] | null {
-  const body = request.body
-  if (typeof body !== 'string' || body.length === 0) return null
-  const type = request.headers['content-type'] ?? ''
+const BODY_INVALID = errorBody(BayeuxError.bodyInvalid())
+const SERVICE_FAILED = errorBody(BayeuxError.serviceFailed())
+
+/**
+ * Headers of the common response (no cookie, server not closing). Reused: `writeHead`
+ * serializes them at once, so only content-length changes between responses.
+ */
+const HEADERS: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'content-length': 0 }
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void
+
+/** Where a request's state and a held connect live while node's streams call us back. */
+const POST = Symbol('bayeux.post')
+const HELD = Symbol('bayeux.held')
+type BayeuxRequest = IncomingMessage & { [POST]?: Post }
+type BayeuxResponse = ServerResponse & { [HELD]?: HttpHeld }
+
+/** One POST whose body is being read. */
+class Post {
+  /** First chunk; later chunks (rare: bodies over one TCP read) go to `more`. */
+  first: Buffer | null = null
+  more: Buffer[] | null = null
+  size = 0
+  /** Answered already (413) or abandoned: later stream events are ignored. */
+  done = false
+
+  constructor(
+    readonly transport: HttpTransport,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+  ) {}
+
+  text(): string {
+    if (this.first === null) return ''
+    if (this.more === null) return this.first.toString('utf8')
+    return Buffer.concat([this.first, ...this.more], this.size).toString('utf8')
+  }
+}
+
+function onData(this: BayeuxRequest, chunk: Buffer): void {
+  const p = this[POST]
+  if (!p || p.done) return
+  p.size += chunk.length
+  if (p.size > p.transport.maxBody) {
+    // checklist 21: stop buffering; node discards the rest of the body (or we close).
+    p.done = true
+    p.first = p.more = null
+    p.transport.tooLarge(p.res)
+    return
+  }
+  if (p.first === null) p.first = chunk
+  else (p.more ??= []).push(chunk)
+}
+
+function onEnd(this: BayeuxRequest): void {
+  const p = this[POST]
+  if (!p || p.done) return
+  p.done = true
+  this[POST] = undefined
+  p.transport.body(p.req, p.res, p.text())
+}
+
+/** Client aborts and stream errors never crash the process; the request is just dropped. */
+function onError(this: BayeuxRequest): void {
+  const p = this[POST]
+  if (p) p.done = true
+  this[POST] = undefined
+}
+
+/** The held connect's connection closed (aborted poll, dropped socket). */
+function onHeldClose(this: BayeuxResponse): void {
+  const h = this[HELD]
+  if (!h) return
+  this[HELD] = undefined
+  // The session expires unless it connects again within maxInterval; queued events wait
+  // for that connect (test plan 16).
+  h.transport.core.cancelHeld(h.session, h)
+}
+
+/** A /meta/connect held on an HTTP response (Bayeux §1.3). */
+class HttpHeld implements HeldConnect {
+  readonly reply: Reply
+  timer: NodeJS.Timeout | undefined = undefined
+  readonly browserKey: string | null
+  readonly session: Session
+
+  constructor(
+    readonly transport: HttpTransport,
+    hold: HoldRequest,
+    readonly res: ServerResponse,
+    /** Set-Cookie to send with the eventual answer (null: none). */
+    readonly cookie: string | null,
+  ) {
+    this.reply = hold.reply
+    this.browserKey = hold.browserKey
+    this.session = hold.session
+  }
+
+  isOpen(): boolean {
+    return !this.res.destroyed && !this.res.headersSent
+  }
+
+  write(body: string): void {
+    this.transport.send(this.res, 200, body, this.cookie)
+  }
+
+  supersede(): void {
+    // checklist 8: the older connect fails with HTTP 500 (CometD Java's default).
+    const r = { ...this.reply, successful: false, error: BayeuxError.connectSuperseded() }
+    delete r.advice
+    this.transport.send(this.res, SUPERSEDED_STATUS, JSON.stringify([r]), this.cookie)
+  }
+}
+
+export class HttpTransport {
+  readonly core: Core
+  readonly maxBody: number
+  readonly #prefixes: string[]
+  #server: Server | null = null
+
+  constructor(core: Core, prefixes: string[]) {
+    this.core = core
+    this.maxBody = core.config.maxMessageSize
+    this.#prefixes = prefixes.slice()
+  }
+
+  /** POST <prefix>, <prefix>/anything, with or without a query string. */
+  matches(url: string | undefined): boolean {
+    if (url === undefined) return false
+    for (let i = 0; i < this.#prefixes.length; i++) {
+      const p = this.#prefixes[i] as string
+      if (!url.startsWith(p)) continue
+      if (url.length === p.length) return true
+      const c = url.charCodeAt(p.length)
+      if (c === 0x2f /* / */ || c === 0x3f /* ? */) return true
+    }
+    return false
+  }
+
+  /**
+   * Install our listener in front of the server's existing 'request' listeners (fastify's,
+   * created with the server in fastify's constructor): Bayeux paths are ours, everything else
+   * goes to them as before (return503OnClosing, hooks, 404s stay fastify's).
+   */
+  attach(server: Server): void {
+    this.#server = server
+    const others = server.listeners('request') as Listener[]
+    for (const l of others) server.off('request', l)
+    const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+      if (this.matches(req.url)) {
+        this.handle(req, res)
+        return
+      }
+      for (let i = 0; i < others.length; i++) (others[i] as Listener).call(server, req, res)
+    }
+    server.prependListener('request', dispatch)
+  }
+
+  /** Connection: close once the Bayeux server or the HTTP server is closing (graceful close). */
+  #closing(): boolean {
+    return this.core.closing || (this.#server !== null && !this.#server.listening)
+  }
+
+  /** One response: status, JSON body, optional cookie — a single writeHead + end. */
+  send(res: ServerResponse, status: number, body: string, cookie: string | null): void {
+    if (res.headersSent || res.destroyed) return
+    const length = Buffer.byteLength(body)
+    let headers: OutgoingHttpHeaders
+    if (cookie === null && !this.#closing()) {
+      headers = HEADERS
+      headers['content-length'] = length
+    } else {
+      headers = { 'content-type': JSON_TYPE, 'content-length': length }
+      if (cookie !== null) headers['set-cookie'] = cookie
+      if (this.#closing()) headers.connection = 'close'
+    }
+    res.writeHead(status, headers)
+    res.end(body)
+  }
+
+  tooLarge(res: ServerResponse): void {
+    if (res.headersSent || res.destroyed) return
+    const body = errorBody(BayeuxError.messageTooLarge(this.maxBody))
+    // The unread rest of the body is not worth reading: close the connection after this.
+    res.writeHead(413, {
+      'content-type': JSON_TYPE,
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    })
+    res.end(body)
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'POST') {
+      // No callback-polling/JSONP: every other method is a bad request (checklist 1).
+      this.send(res, 400, BODY_INVALID, null)
+      return
+    }
+    const declared = req.headers['content-length']
+    if (declared !== undefined && Number(declared) > this.maxBody) {
+      this.tooLarge(res) // checklist 21, before reading any of it
+      return
+    }
+    const r = req as BayeuxRequest
+    r[POST] = new Post(this, req, res)
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+  }
+
+  /** The whole body arrived. */
+  body(req: IncomingMessage, res: ServerResponse, text: string): void {
+    let messages: InMessage[] | null
+    try {
+      messages = messagesOf(req, text)
+    } catch {
+      messages = null
+    }
+    if (!messages) {
+      this.send(res, 400, BODY_INVALID, null)
+      return
+    }
+    const core = this.core
+    const ex = new Exchange({
+      type: LONG_POLLING,
+      req,
+      browserId: browserCookie(req.headers.cookie),
+      ws: null,
+    })
+    let pending: Promise<void> | undefined
+    try {
+      pending = core.process(ex, messages)
+    } catch (err) {
+      this.#failed(ex, res, err)
+      return
+    }
+    if (pending === undefined) {
+      this.#respond(ex, res)
+      return
+    }
+    // Something asynchronous (authenticate, a service handler): not the delivery hot path.
+    pending.then(
+      () => this.#respond(ex, res),
+      (err: unknown) => this.#failed(ex, res, err),
+    )
+  }
+
+  #failed(ex: Exchange, res: ServerResponse, err: unknown): void {
+    this.core.finish(ex)
+    this.core.log.error({ err }, 'bayeux request failed')
+    this.send(res, 500, SERVICE_FAILED, null)
+  }
+
+  #respond(ex: Exchange, res: ServerResponse): void {
+    const core = this.core
+    try {
+      if (ex.violation) {
+        core.finish(ex)
+        this.send(res, 400, core.body(ex), null) // checklist 5
+        return
+      }
+      // digest §1.9 cookie options: Path=/, HttpOnly, no Max-Age.
+      const cookie =
+        ex.newBrowserId === null
+          ? null
+          : `${BROWSER_COOKIE}=${ex.newBrowserId}; Path=/; HttpOnly${core.cookieAttributes}`
+      const hold = ex.hold
+      if (hold) {
+        const held = new HttpHeld(this, hold, res, cookie)
+        core.hold(hold, held)
+        const r = res as BayeuxResponse
+        r[HELD] = held
+        res.on('close', onHeldClose)
+        core.finish(ex)
+        return
+      }
+      const body = core.body(ex)
+      core.finish(ex)
+      this.send(res, 200, body, cookie)
+    } catch (err) {
+      core.log.error({ err }, 'bayeux request failed')
+      this.send(res, 500, SERVICE_FAILED, null)
+    }
+  }
+}
+
+function messagesOf(req: IncomingMessage, body: string): InMessage[] | null {
+  if (body.length === 0) return null
+  const type = req.headers['content-type'] ?? ''
   if (type.startsWith('application/x-www-form-urlencoded')) {
     const text = new URLSearchParams(body).get('message')
     return text === null ? null : parseMessages(text)
@@ -45,94 +338,5 @@ export function mountHttp<L extends FastifyBaseLogger>(
   app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
   prefixes: string[],
 ): void {
-  const maxBody = core.config.maxMessageSize
-
-  const post = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const messages = messagesOf(request)
-    if (!messages) return reply.code(400).type(JSON_TYPE).send(errorBody(BayeuxError.bodyInvalid()))
-    const ex = new Exchange({
-      type: LONG_POLLING,
-      req: request.raw,
-      browserId: browserCookie(request.headers.cookie),
-      ws: null,
-    })
-    try {
-      await core.process(ex, messages)
-    } catch (err) {
-      core.finish(ex)
-      throw err
-    }
-    if (ex.violation) {
-      core.finish(ex)
-      return reply.code(400).type(JSON_TYPE).send(core.body(ex))
-    }
-    if (ex.newBrowserId !== null) {
-      // digest §1.9 cookie options: Path=/, HttpOnly, no Max-Age.
-      reply.header(
-        'set-cookie',
-        `${BROWSER_COOKIE}=${ex.newBrowserId}; Path=/; HttpOnly${core.cookieAttributes}`,
-      )
-    }
-    const hold = ex.hold
-    if (hold) {
-      const res = reply.raw
-      const held: HeldConnect = {
-        reply: hold.reply,
-        timer: undefined,
-        browserKey: hold.browserKey,
-        isOpen: () => !res.destroyed && !reply.sent,
-        write: (body) => {
-          reply.type(JSON_TYPE).send(body)
-        },
-        supersede: () => {
-          const r = { ...hold.reply, successful: false, error: BayeuxError.connectSuperseded() }
-          delete r.advice
-          reply
-            .code(SUPERSEDED_STATUS)
-            .type(JSON_TYPE)
-            .send(JSON.stringify([r]))
-        },
-      }
-      core.hold(hold, held)
-      // Client gone (aborted poll, dropped socket): the session expires unless it connects
-      // again within maxInterval; queued events wait for that connect (test plan 16).
-      res.once('close', () => core.cancelHeld(hold.session, held))
-      core.finish(ex)
-      return reply
-    }
-    const body = core.body(ex)
-    core.finish(ex)
-    return reply.type(JSON_TYPE).send(body)
-  }
-
-  const badMethod = async (_request: FastifyRequest, reply: FastifyReply) =>
-    reply.code(400).type(JSON_TYPE).send(errorBody(BayeuxError.bodyInvalid()))
-
-  void app.register(async (scope) => {
-    // Our own body handling, whatever the application registered: the raw text, capped.
-    scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBody }, (_req, body, done) =>
-      done(null, body),
-    )
-    scope.setErrorHandler((err: { statusCode?: number }, request, reply) => {
-      const status = err.statusCode ?? 500
-      if (status === 413) {
-        return reply
-          .code(413)
-          .type(JSON_TYPE)
-          .send(errorBody(BayeuxError.messageTooLarge(maxBody)))
-      }
-      if (status >= 400 && status < 500) {
-        return reply.code(400).type(JSON_TYPE).send(errorBody(BayeuxError.bodyInvalid()))
-      }
-      request.log.error({ err }, 'bayeux request failed')
-      return reply.code(500).type(JSON_TYPE).send(errorBody(BayeuxError.serviceFailed()))
-    })
-    for (const prefix of prefixes) {
-      for (const url of [prefix, `${prefix}/*`]) {
-        scope.post(url, post)
-        scope.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH'], url, handler: badMethod })
-      }
-    }
-  })
+  new HttpTransport(core, prefixes).attach(app.server)
 }

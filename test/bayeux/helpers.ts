@@ -83,22 +83,27 @@ export async function startServer(
   })
   const requests: string[] = []
   const statuses: number[] = []
-  app.addHook('onRequest', async (req) => {
-    if (req.method === 'POST') requests.push(req.url)
-  })
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.method === 'POST') statuses.push(reply.statusCode)
-  })
   let drop: { pred: (body: string) => boolean; done: () => void } | null = null
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (drop && typeof payload === 'string' && drop.pred(payload)) {
-      const d = drop
-      drop = null
-      reply.raw.socket?.destroy()
-      d.done()
+  // Observed at the node:http level: the Bayeux transport answers its paths in front of
+  // fastify (its hooks never see them), so requests, statuses and dropped responses are
+  // recorded on the server's 'request' event, before any other listener runs.
+  const observe = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method === 'POST') {
+      requests.push(req.url ?? '')
+      res.on('finish', () => statuses.push(res.statusCode))
     }
-    return payload
-  })
+    const end = res.end
+    res.end = function (this: ServerResponse, ...args: unknown[]) {
+      const chunk = args[0]
+      if (drop && typeof chunk === 'string' && drop.pred(chunk)) {
+        const d = drop
+        drop = null
+        this.socket?.destroy()
+        d.done()
+      }
+      return (end as (...a: unknown[]) => ServerResponse).apply(this, args)
+    } as ServerResponse['end']
+  }
   const counters = { authCalls: 0 }
   const bayeux = new BayeuxServer({
     ...options,
@@ -110,6 +115,7 @@ export async function startServer(
     },
   })
   bayeux.attach(app, [PATH])
+  app.server.prependListener('request', observe)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0
