@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { GwsError, StatusCode, errors } from '../errors.ts'
 import type { HttpSession, User } from '../model.ts'
-import { verifyPassword } from '../store/password.ts'
+import { hashPassword, verifyPasswordAsync } from '../store/password.ts'
 import type { Store } from '../store/store.ts'
 import type { Caller } from './context.ts'
 
@@ -22,6 +22,7 @@ const TOUCH_EVERY_MS = 5_000
 /** Verified Basic credentials are remembered this long (ms), so clients that send Basic on every request do not pay scrypt every time. */
 const CREDENTIAL_TTL_MS = 60_000
 const CREDENTIAL_CACHE_MAX = 10_000
+const DUMMY_HASH = hashPassword(randomBytes(16).toString('hex'))
 
 interface CachedCredential {
   userId: string
@@ -93,7 +94,9 @@ export class Authenticator {
       this.credentials.delete(key)
     }
     const user = await this.store.getUserByName(userName)
-    if (!user || !verifyPassword(password, user.passwordHash)) {
+    // An unknown user costs the same scrypt as a known one: timing does not tell which names exist.
+    const ok = await verifyPasswordAsync(password, user?.passwordHash ?? DUMMY_HASH)
+    if (!user || !ok) {
       this.log.info({ userName }, 'authentication failed')
       throw errors.unauthenticated('Invalid user name or password')
     }

@@ -1,7 +1,7 @@
 // Password hashing for stored users (contract §2: "password (stored hashed)").
 // Format: `scrypt$N$r$p$saltB64$hashB64`. Nothing is cached: every check recomputes.
 
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
 
 const N = 16384
 const R = 8
@@ -15,24 +15,62 @@ export function hashPassword(password: string): string {
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`
 }
 
-/** True when `password` matches `stored`. A malformed hash never matches (and never throws). */
-export function verifyPassword(password: string, stored: string): boolean {
+interface ParsedHash {
+  n: number
+  r: number
+  p: number
+  salt: Buffer
+  expected: Buffer
+}
+
+/** The parts of a stored hash, or undefined when it is malformed or has absurd costs. */
+function parseHash(stored: string): ParsedHash | undefined {
   const parts = stored.split('$')
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined
   const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])]
-  if (![n, r, p].every((v) => Number.isInteger(v) && v > 0)) return false
+  if (![n, r, p].every((v) => Number.isInteger(v) && v > 0)) return undefined
   // Refuse absurd cost parameters from a tampered row instead of burning CPU/memory on them.
-  if (n > 1 << 20 || (n & (n - 1)) !== 0 || r > 32 || p > 16) return false
+  if (n > 1 << 20 || (n & (n - 1)) !== 0 || r > 32 || p > 16) return undefined
   const salt = Buffer.from(parts[4] ?? '', 'base64')
   const expected = Buffer.from(parts[5] ?? '', 'base64')
-  if (salt.length === 0 || expected.length === 0) return false
+  if (salt.length === 0 || expected.length === 0) return undefined
+  return { n, r, p, salt, expected }
+}
+
+/** True when `password` matches `stored`. A malformed hash never matches (and never throws). */
+export function verifyPassword(password: string, stored: string): boolean {
+  const h = parseHash(stored)
+  if (!h) return false
   let actual: Buffer
   try {
-    actual = scryptSync(password, salt, expected.length, { N: n, r, p, maxmem: 256 * n * r + 1024 })
+    actual = scryptSync(password, h.salt, h.expected.length, {
+      N: h.n,
+      r: h.r,
+      p: h.p,
+      maxmem: 256 * h.n * h.r + 1024,
+    })
   } catch {
     return false
   }
-  return timingSafeEqual(actual, expected)
+  return timingSafeEqual(actual, h.expected)
+}
+
+/**
+ * verifyPassword off the event loop (libuv thread pool): what request handlers use, so that a
+ * burst of logins (or of wrong passwords) does not stall every other request for ~50 ms each.
+ */
+export function verifyPasswordAsync(password: string, stored: string): Promise<boolean> {
+  const h = parseHash(stored)
+  if (!h) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    scrypt(
+      password,
+      h.salt,
+      h.expected.length,
+      { N: h.n, r: h.r, p: h.p, maxmem: 256 * h.n * h.r + 1024 },
+      (err, actual) => resolve(!err && timingSafeEqual(actual, h.expected)),
+    )
+  })
 }
 
 /** True when `value` has the shape of a hash made by hashPassword (used to accept pre-hashed passwords). */

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { hashPassword, isPasswordHash, verifyPassword } from '../../src/store/password.ts'
+import {
+  hashPassword,
+  isPasswordHash,
+  verifyPassword,
+  verifyPasswordAsync,
+} from '../../src/store/password.ts'
 
 describe('password hashing', () => {
   it('hashes with scrypt in the documented format and verifies', () => {
@@ -37,4 +42,12 @@ describe('password hashing', () => {
       assert.equal(verifyPassword('pw', bad), false, bad)
     }
   })
+})
+
+it('verifyPasswordAsync agrees with verifyPassword and never throws', async () => {
+  const h = hashPassword('async-pw')
+  assert.equal(await verifyPasswordAsync('async-pw', h), true)
+  assert.equal(await verifyPasswordAsync('async-pw!', h), false)
+  assert.equal(await verifyPasswordAsync('async-pw', 'scrypt$garbage'), false)
+  assert.equal(await verifyPasswordAsync('async-pw', h.replace(/\$16384\$/, '$16383$')), false)
 })

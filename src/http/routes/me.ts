@@ -17,7 +17,8 @@ const ROLE_NAMES: Record<Role, string> = {
   apiuser: 'ROLE_API',
 }
 
-export function userResource(user: User, place: string | null, deps: RouteDeps) {
+/** The user resource of contract §3 (`GET /api/v2/me`). */
+export function userResource(user: User, place: string | null) {
   return {
     id: user.id,
     userName: user.userName,
@@ -26,7 +27,6 @@ export function userResource(user: User, place: string | null, deps: RouteDeps) 
     roles: user.roles.map((r) => ROLE_NAMES[r]),
     contactCenterId: user.contactCenterId,
     place,
-    uri: `${deps.publicUrl()}/users/${user.id}`,
   }
 }
 
@@ -34,7 +34,7 @@ export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<v
   app.get('/me', async (request) => {
     const { user } = callerOf(request)
     const place = (await deps.store.getCurrentPlace(user.id)) ?? user.place
-    return { statusCode: 0, user: userResource(user, place, deps) }
+    return { statusCode: 0, user: userResource(user, place) }
   })
 
   app.post('/me', async (request) => {
