@@ -9,6 +9,8 @@ import type { BayeuxServerOptions, ServiceHandler } from './types.ts'
 import type { HeldConnect, Session } from './session.ts'
 import { Outgoing, outgoing } from './session.ts'
 import { SessionRegistry } from './sessions.ts'
+import { Deadlines } from './deadlines.ts'
+import type { Deadline } from './deadlines.ts'
 import { matchesAny, matchingPatterns, parseChannel } from './channels.ts'
 import { BayeuxError } from './errors.ts'
 import type { InMessage, Reply } from './protocol.ts'
@@ -57,6 +59,11 @@ export class Core {
   #stampSeq = 0
   #dirty: Session[] = []
   #sweeper: NodeJS.Timeout | undefined
+  /** Held connects by deadline: one timer per distinct hold duration, not per connect. */
+  readonly #deadlines = new Deadlines((e: Deadline) => {
+    const h = e as HeldConnect
+    if (h.session.held === h) this.completeHeld(h.session)
+  })
 
   constructor(opts: BayeuxServerOptions) {
     this.config = opts.config
@@ -233,7 +240,7 @@ export class Core {
     if (s.held) this.supersede(s)
     s.held = held
     s.expireAt = Number.POSITIVE_INFINITY // a held connect cancels expiry
-    held.timer = setTimeout(() => this.completeHeld(s), req.timeout)
+    this.#deadlines.add(held, req.timeout, Date.now())
     if (held.browserKey !== null) this.registry.addHeld(held.browserKey, 1)
     this.counters.heldConnects++
     this.events.emit('held', { clientId: s.id })
@@ -245,7 +252,7 @@ export class Core {
     const h = s.held
     if (!h) return null
     s.held = null
-    if (h.timer) clearTimeout(h.timer)
+    this.#deadlines.remove(h)
     if (h.browserKey !== null) this.registry.addHeld(h.browserKey, -1)
     this.counters.heldConnects--
     s.expireAt = this.expiryFrom(Date.now())
@@ -440,6 +447,7 @@ export class Core {
         this.remove(s, 'expired')
       }
     }
+    this.registry.pruneHeld()
   }
 
   /** Graceful: answer held connects with `reconnect:"retry"` and stop the sweeper. */

@@ -60,7 +60,7 @@ export function handleConnect(core: Core, ex: Exchange, m: InMessage, alone: boo
 
   let browserKey: string | null = null
   if (ex.origin.type === LONG_POLLING && s.browserId !== null) {
-    browserKey = `${s.browserId}|${s.principal.userId}`
+    browserKey = s.heldKey ??= `${s.browserId}|${s.principal.userId}` // built once per session
     const max = core.config.maxSessionsPerBrowser
     if (hold && max >= 0 && core.registry.heldFor(browserKey) >= max) {
       // checklist 18 / digest §1.3 "multiple-clients": not held, poll at multiSessionInterval.

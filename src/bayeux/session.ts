@@ -4,6 +4,7 @@
 import type { BayeuxPrincipal } from './types.ts'
 import type { ConnectionType, Reconnect, Reply } from './protocol.ts'
 import type { AckQueue } from './ack.ts'
+import type { Deadline } from './deadlines.ts'
 
 /** A delivered message, serialized once and shared by every recipient session. */
 export class Outgoing {
@@ -29,10 +30,11 @@ export interface WsLink {
 }
 
 /** A /meta/connect waiting for events or its timeout (Bayeux §1.3 connect hold). */
-export interface HeldConnect {
+export interface HeldConnect extends Deadline {
+  /** The session whose connect is held. */
+  readonly session: Session
   /** The reply to send when it completes; advice/ext may be adjusted before. */
   reply: Reply
-  timer: NodeJS.Timeout | undefined
   /** LP: `BAYEUX_BROWSER|userId`, counted for the multiple-clients rule; null for ws. */
   browserKey: string | null
   /** The connection can still take the answer. */
@@ -56,6 +58,8 @@ export class Session {
   /** Set when the client enabled the ack extension at handshake. */
   ack: AckQueue | null = null
   held: HeldConnect | null = null
+  /** LP: `BAYEUX_BROWSER|userId` (multiple-clients key), cached by meta-connect. */
+  heldKey: string | null = null
   /** The first /meta/connect has been answered (it is never held: checklist 7). */
   connected = false
   /** Epoch ms after which the sweeper removes the session when nothing is held. */

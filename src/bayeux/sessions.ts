@@ -90,8 +90,14 @@ export class SessionRegistry {
   }
 
   addHeld(browserKey: string, delta: 1 | -1): void {
+    // A count back to 0 stays in the map (no delete/insert per held connect); `pruneHeld`
+    // removes those from the sweeper.
     const n = (this.#heldPerBrowser.get(browserKey) ?? 0) + delta
-    if (n <= 0) this.#heldPerBrowser.delete(browserKey)
-    else this.#heldPerBrowser.set(browserKey, n)
+    this.#heldPerBrowser.set(browserKey, n > 0 ? n : 0)
+  }
+
+  /** Forget browsers with no held poll (sweeper). */
+  pruneHeld(): void {
+    for (const [key, n] of this.#heldPerBrowser) if (n === 0) this.#heldPerBrowser.delete(key)
   }
 }

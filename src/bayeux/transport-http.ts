@@ -16,6 +16,7 @@ import type { Core } from './core.ts'
 import { Exchange } from './exchange.ts'
 import type { HoldRequest } from './exchange.ts'
 import type { HeldConnect, Session } from './session.ts'
+import type { Deadline, DeadlineList } from './deadlines.ts'
 import { BayeuxError } from './errors.ts'
 import { LONG_POLLING, parseMessages } from './protocol.ts'
 import type { InMessage, Reply } from './protocol.ts'
@@ -119,9 +120,13 @@ function onHeldClose(this: BayeuxResponse): void {
 /** A /meta/connect held on an HTTP response (Bayeux §1.3). */
 class HttpHeld implements HeldConnect {
   readonly reply: Reply
-  timer: NodeJS.Timeout | undefined = undefined
   readonly browserKey: string | null
   readonly session: Session
+  // Deadline links (deadlines.ts)
+  deadline = 0
+  prev: Deadline | null = null
+  next: Deadline | null = null
+  list: DeadlineList | null = null
 
   constructor(
     readonly transport: HttpTransport,

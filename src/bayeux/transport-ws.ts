@@ -16,6 +16,9 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket } from 'ws'
 import type { Core } from './core.ts'
 import { Exchange } from './exchange.ts'
+import type { HoldRequest } from './exchange.ts'
+import type { Deadline, DeadlineList } from './deadlines.ts'
+import type { Reply } from './protocol.ts'
 import type { HeldConnect, Session, WsLink } from './session.ts'
 import { WEBSOCKET, parseMessages } from './protocol.ts'
 import type { BayeuxPrincipal } from './types.ts'
@@ -44,6 +47,38 @@ class Link implements WsLink {
 
   close(code: number, reason: string): void {
     this.socket.close(code, reason)
+  }
+}
+
+/** A /meta/connect held on a socket (Bayeux §1.3); superseded → a plain reply. */
+class WsHeld implements HeldConnect {
+  readonly session: Session
+  readonly reply: Reply
+  readonly browserKey = null
+  // Deadline links (deadlines.ts)
+  deadline = 0
+  prev: Deadline | null = null
+  next: Deadline | null = null
+  list: DeadlineList | null = null
+
+  constructor(
+    readonly link: Link,
+    hold: HoldRequest,
+  ) {
+    this.session = hold.session
+    this.reply = hold.reply
+  }
+
+  isOpen(): boolean {
+    return this.link.isOpen() && this.session.ws === this.link
+  }
+
+  write(body: string): void {
+    this.link.send(body)
+  }
+
+  supersede(): void {
+    this.link.send(JSON.stringify([this.reply]))
   }
 }
 
@@ -150,15 +185,7 @@ export class WsTransport {
     }
     const hold = ex.hold
     if (hold) {
-      const held: HeldConnect = {
-        reply: hold.reply,
-        timer: undefined,
-        browserKey: null,
-        isOpen: () => link.isOpen() && hold.session.ws === link,
-        write: (body) => link.send(body),
-        supersede: () => link.send(JSON.stringify([hold.reply])),
-      }
-      core.hold(hold, held)
+      core.hold(hold, new WsHeld(link, hold))
       core.finish(ex)
       return
     }
