@@ -72,6 +72,11 @@ export class Core {
     this.cookieAttributes =
       (opts.cookie?.secure ? '; Secure' : '') +
       (opts.cookie?.sameSite ? `; SameSite=${opts.cookie.sameSite}` : '')
+    this.#advice = Object.freeze({
+      reconnect: 'retry' as const,
+      interval: opts.config.interval,
+      timeout: opts.config.timeout,
+    })
     this.#sweeper = setInterval(() => this.sweep(Date.now()), opts.config.sweepPeriod)
     this.#sweeper.unref()
   }
@@ -81,10 +86,17 @@ export class Core {
     return this.config.websocket ? [WEBSOCKET, LONG_POLLING] : [LONG_POLLING]
   }
 
-  /** Default advice (handshake and connect replies). */
+  /**
+   * Default advice (handshake and connect replies). One frozen object shared by every reply
+   * (no allocation per connect): replies that need another advice replace it, never mutate it.
+   */
   advice(): Reply['advice'] {
-    return { reconnect: 'retry', interval: this.config.interval, timeout: this.config.timeout }
+    return this.#advice
   }
+
+  readonly #advice: Reply['advice']
+  /** validDeliveryChannel answers by channel (deliverToUser checks each call). */
+  readonly #deliverable = new Map<string, boolean>()
 
   /** Expiry deadline after a reply was written or a message arrived (checklist 16). */
   expiryFrom(now: number): number {
@@ -465,7 +477,13 @@ export class Core {
   }
 
   validDeliveryChannel(channel: string): boolean {
-    const p = parseChannel(channel)
-    return p !== null && !p.wild && p.kind !== 'meta'
+    let ok = this.#deliverable.get(channel)
+    if (ok === undefined) {
+      const p = parseChannel(channel)
+      ok = p !== null && !p.wild && p.kind !== 'meta'
+      if (this.#deliverable.size >= 1024) this.#deliverable.clear() // bounded
+      this.#deliverable.set(channel, ok)
+    }
+    return ok
   }
 }
