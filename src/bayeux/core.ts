@@ -255,7 +255,8 @@ export class Core {
     this.#deadlines.add(held, req.timeout, Date.now())
     if (held.browserKey !== null) this.registry.addHeld(held.browserKey, 1)
     this.counters.heldConnects++
-    this.events.emit('held', { clientId: s.id })
+    // No event object per held connect unless someone listens (tests, metrics).
+    if (this.events.listenerCount('held') > 0) this.events.emit('held', { clientId: s.id })
     // An event may have been queued while the request was processed.
     if (s.pending > 0) this.scheduleFlush(s)
   }

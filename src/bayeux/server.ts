@@ -22,11 +22,12 @@ export class BayeuxServer implements Notifier {
   }
 
   /**
-   * Mount POST <prefix> and POST <prefix>/* on fastify (plus 400 for other methods), and the
-   * WebSocket upgrade on <prefix> and below, for each prefix. Call before `app.listen()`.
-   * The routes use their own body parser and error handler (limit: maxMessageSize); an
-   * application-wide auth hook must let these paths through — the Bayeux server
-   * authenticates the handshake itself and later requests by clientId + BAYEUX_BROWSER.
+   * Serve POST <prefix> and POST <prefix>/* (400 for other methods) and the WebSocket upgrade
+   * on <prefix> and below, for each prefix, on fastify's HTTP server. Call before
+   * `app.listen()`. Long-polling requests are answered by a node:http listener in front of
+   * fastify's (transport-http.ts): fastify routes, hooks, parsers and error handlers never
+   * see these paths. The Bayeux server authenticates the handshake itself and later
+   * requests by clientId + BAYEUX_BROWSER.
    */
   attach<L extends FastifyBaseLogger>(
     app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
