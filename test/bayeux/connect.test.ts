@@ -14,6 +14,7 @@ import {
   removed,
   startServer,
   until,
+  subscribedSession,
 } from './helpers.ts'
 import type { TestServer } from './helpers.ts'
 
@@ -71,13 +72,7 @@ describe('bayeux connect (raw long-polling)', () => {
   })
 
   it('test plan 9 / checklist 9: a held connect wakes on delivery; event precedes the reply', async () => {
-    const s = await rawHandshake(srv.url)
-    await post(
-      srv.url,
-      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/v2/me/workbins' }],
-      s.headers,
-    )
-    await firstConnect(srv.url, s)
+    const s = await subscribedSession(srv.url, '/v2/me/workbins')
     const isHeld = held(srv.bayeux, s.clientId)
     const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'c9' })], s.headers)
     await isHeld
@@ -94,13 +89,7 @@ describe('bayeux connect (raw long-polling)', () => {
   })
 
   it('checklist 10: queued events → connect not held', async () => {
-    const s = await rawHandshake(srv.url)
-    await post(
-      srv.url,
-      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/v2/me/*' }],
-      s.headers,
-    )
-    await firstConnect(srv.url, s)
+    const s = await subscribedSession(srv.url, '/v2/me/*')
     srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 2 })
     // the delivery wakes nothing (no connect held); the next connect takes it at once
     const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
@@ -183,13 +172,7 @@ describe('bayeux connect (raw long-polling)', () => {
   })
 
   it('test plan 28 / checklist 17: /meta/disconnect releases the held connect at once', async () => {
-    const s = await rawHandshake(srv.url)
-    await post(
-      srv.url,
-      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/a' }],
-      s.headers,
-    )
-    await firstConnect(srv.url, s)
+    const s = await subscribedSession(srv.url, '/a')
     const isHeld = held(srv.bayeux, s.clientId)
     const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
     await isHeld
@@ -264,13 +247,7 @@ describe('bayeux session expiry (raw long-polling)', () => {
   after(() => srv.close())
 
   it('test plan 15 / checklist 16: a session that stops connecting expires; later → 402', async () => {
-    const s = await rawHandshake(srv.url)
-    await post(
-      srv.url,
-      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/exp' }],
-      s.headers,
-    )
-    await firstConnect(srv.url, s)
+    const s = await subscribedSession(srv.url, '/exp')
     const t0 = Date.now()
     const e = await removed(srv.bayeux, s.clientId)
     const waited = Date.now() - t0
@@ -298,13 +275,7 @@ describe('bayeux session expiry (raw long-polling)', () => {
   })
 
   it('test plan 16: aborted held connect → no crash; queued events wait for the next connect', async () => {
-    const s = await rawHandshake(srv.url)
-    await post(
-      srv.url,
-      [{ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/v2/me/workbins' }],
-      s.headers,
-    )
-    await firstConnect(srv.url, s)
+    const s = await subscribedSession(srv.url, '/v2/me/workbins')
     const ac = new AbortController()
     const isHeld = held(srv.bayeux, s.clientId)
     const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers, ac.signal).catch(

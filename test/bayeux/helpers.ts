@@ -227,6 +227,19 @@ export async function firstConnect(url: string, s: RawSession): Promise<PostResu
   )
 }
 
+/** Handshake, subscribe to `subscription`, first connect: a session whose next connect is held. */
+export async function subscribedSession(url: string, subscription: string): Promise<RawSession> {
+  const s = await rawHandshake(url)
+  const r = await post(
+    url,
+    [{ channel: '/meta/subscribe', clientId: s.clientId, subscription }],
+    s.headers,
+  )
+  if (!r.body[0]?.successful) throw new Error(`subscribe failed: ${r.text}`)
+  await firstConnect(url, s)
+  return s
+}
+
 // ------------------------------------------------------------------ raw WebSocket probes
 
 export class RawWs {
