@@ -136,6 +136,25 @@ async function reserveReferenceId(deps: WorkbinDeps, actor: Actor): Promise<numb
   return ref
 }
 
+/** Tell the instance's subscribers (and the requester, with its referenceId); answer HTTP. */
+async function announce(
+  deps: WorkbinDeps,
+  actor: Actor,
+  target: ResolvedInstance,
+  action: 'ItemAdded' | 'ItemRemoved',
+  interaction: Interaction,
+  referenceId: number,
+): Promise<OperationReply> {
+  await publishItemChange(deps, {
+    workbin: target.workbin,
+    instance: target.instance,
+    action,
+    interaction,
+    requester: { userId: actor.user.id, referenceId },
+  })
+  return { statusCode: 0, referenceId }
+}
+
 async function put(
   media: MediaType | null,
   operationName: string,
@@ -163,14 +182,7 @@ async function put(
     // contact profile in this server; accepted and logged only.
     deps.log.debug({ interactionId: id, userId: actor.user.id }, 'saveLAR requested (no-op)')
   }
-  await publishItemChange(deps, {
-    workbin: target.workbin,
-    instance: target.instance,
-    action: 'ItemAdded',
-    interaction: result.interaction,
-    requester: { userId: actor.user.id, referenceId },
-  })
-  return { statusCode: 0, referenceId }
+  return announce(deps, actor, target, 'ItemAdded', result.interaction, referenceId)
 }
 
 async function pull(
@@ -200,14 +212,7 @@ async function pull(
     // Digest §4.9: the nickname shown to the chat customer; there is no chat server here.
     deps.log.debug({ interactionId: id, nickname }, 'pull nickname (no chat server; not used)')
   }
-  await publishItemChange(deps, {
-    workbin: target.workbin,
-    instance: target.instance,
-    action: 'ItemRemoved',
-    interaction: result.interaction,
-    requester: { userId: actor.user.id, referenceId },
-  })
-  return { statusCode: 0, referenceId }
+  return announce(deps, actor, target, 'ItemRemoved', result.interaction, referenceId)
 }
 
 /** The handler of one Add… / Pull… operation name, or undefined if the name is not one. */
