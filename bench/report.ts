@@ -49,6 +49,7 @@ export interface ReportMeta {
     warmupS: number
     genProcs: number
     rounds: number
+    pin: [string, string] | null
   }
   machine: string
   date: string
@@ -103,8 +104,11 @@ export function renderReport(rows: Row[], meta: ReportMeta): string {
   out.push(
     `Load: ${o.sessions} sessions (one per user), ${o.senders} concurrent senders, ` +
       `${o.warmupS} s warm-up then ${o.durationS} s measured, ${o.genProcs} generator process(es), ` +
-      `${o.rounds} round(s) per server and transport (rounds interleaved; the round with the median ` +
-      `deliveries/s is reported). ` +
+      `${o.rounds} round(s) per server and transport (rounds interleaved, odd rounds in the listed ` +
+      `order and even rounds reversed; the round with the median deliveries/s is reported). ` +
+      (o.pin
+        ? `Every server pinned to CPU ${o.pin[0]}, the generators to CPU ${o.pin[1]} (taskset). `
+        : 'Processes not pinned. ') +
       `Machine: ${meta.machine}. Run: ${meta.date}, ${meta.code}.`,
   )
   const transports = [...new Set(rows.map((r) => r.transport))]

@@ -20,7 +20,14 @@
 //                                     quick runs: bench/results/quick.md)
 //   --rounds N       BENCH_ROUNDS     measure every (server, transport) N times, interleaved,
 //                                     and report the round with the median deliveries/s
-//                                     (default 5; quick: 1)
+//                                     (default 5; quick: 1). Odd rounds run the servers in
+//                                     the listed order, even rounds in reverse (ABBA), so a
+//                                     host that speeds up or slows down favours nobody
+//   --pin S:G        BENCH_PIN        pin each server to CPU list S and the generators to G
+//                                     (taskset), the same for every server (e.g. 0:1); default
+//                                     none: pinned, the closed-loop generator limits the faster
+//                                     servers before their CPU does (seen: this server at 90%
+//                                     of its CPU, 1.44x faye, with 1.53x less CPU per delivery)
 //   --heap                            write heap snapshots of the servers with no session and
 //                                     with the idle sessions (bench/results/prof)
 //   --prof                            run the servers with --cpu-prof (profiles in bench/results/prof)
@@ -55,6 +62,8 @@ interface Options {
   transports: Transport[]
   genProcs: number
   rounds: number
+  /** CPU lists for taskset: [server, generators], or null (not pinned). */
+  pin: [string, string] | null
   out: string
   prof: boolean
   heap: boolean
@@ -102,6 +111,7 @@ function parseArgs(argv: string[]): Options {
     transports: list<Transport>('transports', 'BENCH_TRANSPORTS', ['long-polling', 'websocket']),
     genProcs: int('gen-procs', 'BENCH_GEN_PROCS', 1),
     rounds: int('rounds', 'BENCH_ROUNDS', quick ? 1 : 5),
+    pin: parsePin(get('pin', 'BENCH_PIN')),
     out: get('out', 'BENCH_OUT') ?? path.join(here, 'results', quick ? 'quick.md' : 'latest.md'),
     prof: flags.has('prof'),
     heap: flags.has('heap'),
@@ -109,7 +119,35 @@ function parseArgs(argv: string[]): Options {
   }
 }
 
+/** `S:G` CPU lists, or `none` (the default). */
+function parsePin(v: string | undefined): [string, string] | null {
+  if (v === undefined || v === 'none') return null
+  const m = /^([\d,-]+):([\d,-]+)$/.exec(v)
+  if (!m) throw new Error(`--pin: expected S:G CPU lists (e.g. 0:1) or none, got ${v}`)
+  if (!hasTaskset()) throw new Error('--pin needs taskset (util-linux)')
+  return [m[1] as string, m[2] as string]
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
 // ---- child processes ------------------------------------------------------------------------
+
+/**
+ * Pin every thread of a child to `cpus` (threads it starts later inherit it). Each server is
+ * pinned the same way, so none of them gets a different CPU (the host's vCPUs are not always
+ * equally fast) and the scheduler does not move it mid-run.
+ */
+function pinTo(child: ChildProcess, cpus: string | undefined): void {
+  if (cpus === undefined || child.pid === undefined) return
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(child.pid)], { stdio: 'ignore' })
+}
 
 /** Resolves with the next IPC message matching `pred`, or rejects after `ms`. */
 function nextMessage<T>(child: ChildProcess, pred: (m: T) => boolean, ms: number, what: string) {
@@ -230,12 +268,14 @@ async function waitForQuietMachine(): Promise<number> {
   }
 }
 
-function forkGen(): ChildProcess {
-  return fork(path.join(here, 'gen.ts'), [], {
+function forkGen(opts: Options): ChildProcess {
+  const gen = fork(path.join(here, 'gen.ts'), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   })
+  pinTo(gen, opts.pin?.[1])
+  return gen
 }
 
 /**
@@ -249,7 +289,7 @@ async function warmUp(
   kind: ServerKind,
   transport: Transport,
 ): Promise<void> {
-  const gen = forkGen()
+  const gen = forkGen(opts)
   try {
     const users = Math.min(200, opts.sessions)
     const ready = nextMessage<GenToParent>(gen, (m) => m.type === 'ready', 60_000, 'warm-up setup')
@@ -308,6 +348,7 @@ async function measure(
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
+  pinTo(server, opts.pin?.[0])
   const gens: ChildProcess[] = []
   try {
     const ready = await nextMessage<ServerToParent>(
@@ -339,7 +380,7 @@ async function measure(
     const durationMs = opts.durationS * 1000
     const warmupMs = opts.warmupS * 1000
     const maxSends = 3_000_000
-    for (let g = 0; g < P; g++) gens.push(forkGen())
+    for (let g = 0; g < P; g++) gens.push(forkGen(opts))
     const readies = gens.map((gen) =>
       nextMessage<GenToParent>(gen, (m) => m.type === 'ready', 120_000, 'generator setup'),
     )
@@ -477,12 +518,15 @@ async function main(): Promise<void> {
   console.log(`# ${command}`)
   console.log(
     `sessions=${opts.sessions} senders=${opts.senders} warmup=${opts.warmupS}s duration=${opts.durationS}s ` +
-      `servers=${opts.servers.join(',')} transports=${opts.transports.join(',')} gen-procs=${opts.genProcs}`,
+      `servers=${opts.servers.join(',')} transports=${opts.transports.join(',')} gen-procs=${opts.genProcs} ` +
+      `pin=${opts.pin ? opts.pin.join(':') : 'none'}`,
   )
   const runs = new Map<string, Row[]>()
   for (let round = 1; round <= opts.rounds; round++) {
+    // ABBA: even rounds run the servers in reverse order (drift of the host favours nobody).
+    const order = round % 2 === 1 ? opts.servers : [...opts.servers].reverse()
     for (const transport of opts.transports) {
-      for (const kind of opts.servers) {
+      for (const kind of order) {
         if (!transportsOf(kind).includes(transport)) continue
         const key = `${transport} ${kind}`
         // A run disturbed by other processes (> MAX_OTHER_CPU of a core during the window)
@@ -553,6 +597,7 @@ async function main(): Promise<void> {
       warmupS: opts.warmupS,
       genProcs: opts.genProcs,
       rounds: opts.rounds,
+      pin: opts.pin,
     },
     machine: `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${(
       os.totalmem() /

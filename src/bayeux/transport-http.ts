@@ -6,11 +6,12 @@
 // Served by a plain node:http request listener placed in front of fastify's (the way faye
 // attaches itself): Bayeux paths never reach fastify's router, hooks, request/reply objects
 // or per-request promises; every other path goes to fastify's listener unchanged. Hot path:
-// no closure per request or per held connect (state lives on small class instances, the
-// stream listeners are shared functions reading it back from the request/response), one
-// `writeHead` + `end` per response.
+// no closure and no stream listener per request (a body that arrived with its headers is
+// read in one shared tick, see `readPending`), one 'close' listener per connection rather
+// than per held connect, one `writeHead` + `end` per response.
 
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Core } from './core.ts'
 import { Exchange } from './exchange.ts'
@@ -53,7 +54,8 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void
 const POST = Symbol('bayeux.post')
 const HELD = Symbol('bayeux.held')
 type BayeuxRequest = IncomingMessage & { [POST]?: Post }
-type BayeuxResponse = ServerResponse & { [HELD]?: HttpHeld }
+/** The connection's held connect (null: none now; undefined: no 'close' listener yet). */
+type BayeuxSocket = Socket & { [HELD]?: HttpHeld | null }
 
 /** One POST whose body is being read. */
 class Post {
@@ -68,13 +70,46 @@ class Post {
     readonly transport: HttpTransport,
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
+    /** Declared Content-Length, -1 if none (chunked). */
+    readonly length: number,
   ) {}
+
+  /**
+   * Called once the tick that parsed the request's headers is over. By then node's parser
+   * has buffered whatever body came in the same TCP read: when that is the whole declared
+   * body (the usual case for Bayeux messages), it is taken at once, without switching the
+   * stream to flowing mode (no listeners, no resume tick, no 'data'/'end' events). Anything
+   * else (a body split over reads, chunked encoding) is read with the stream listeners.
+   */
+  start(): void {
+    const req = this.req
+    if (req.destroyed) return // the client went away before its body arrived
+    if (this.length >= 0 && req.readableLength === this.length) {
+      this.done = true
+      const b = this.length === 0 ? null : (req.read() as Buffer | null)
+      this.transport.body(req, this.res, b === null ? '' : b.toString('utf8'))
+      return
+    }
+    ;(req as BayeuxRequest)[POST] = this
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+  }
 
   text(): string {
     if (this.first === null) return ''
     if (this.more === null) return this.first.toString('utf8')
     return Buffer.concat([this.first, ...this.more], this.size).toString('utf8')
   }
+}
+
+/** Posts whose headers were parsed in this tick; `readPending` starts them all. */
+let pending: Post[] = []
+
+function readPending(): void {
+  const list = pending
+  pending = []
+  for (let i = 0; i < list.length; i++) (list[i] as Post).start()
 }
 
 function onData(this: BayeuxRequest, chunk: Buffer): void {
@@ -107,11 +142,11 @@ function onError(this: BayeuxRequest): void {
   this[POST] = undefined
 }
 
-/** The held connect's connection closed (aborted poll, dropped socket). */
-function onHeldClose(this: BayeuxResponse): void {
+/** The connection of a held connect closed (aborted poll, dropped socket). */
+function onSocketClose(this: BayeuxSocket): void {
   const h = this[HELD]
   if (!h) return
-  this[HELD] = undefined
+  this[HELD] = null
   // The session expires unless it connects again within maxInterval; queued events wait
   // for that connect (test plan 16).
   h.transport.core.cancelHeld(h.session, h)
@@ -144,11 +179,19 @@ class HttpHeld implements HeldConnect {
     return !this.res.destroyed && !this.res.headersSent
   }
 
+  /** The connection no longer waits on this connect (answered now). */
+  #detach(): void {
+    const sock = this.res.socket as BayeuxSocket | null
+    if (sock && sock[HELD] === this) sock[HELD] = null
+  }
+
   write(body: string): void {
+    this.#detach()
     this.transport.send(this.res, 200, body, this.cookie)
   }
 
   supersede(): void {
+    this.#detach()
     // checklist 8: the older connect fails with HTTP 500 (CometD Java's default).
     const r = { ...this.reply, successful: false, error: BayeuxError.connectSuperseded() }
     delete r.advice
@@ -241,15 +284,13 @@ export class HttpTransport {
       return
     }
     const declared = req.headers['content-length']
-    if (declared !== undefined && Number(declared) > this.maxBody) {
+    const length = declared === undefined ? -1 : Number(declared)
+    if (length > this.maxBody) {
       this.tooLarge(res) // checklist 21, before reading any of it
       return
     }
-    const r = req as BayeuxRequest
-    r[POST] = new Post(this, req, res)
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
+    // One shared tick for every request parsed in this one (see Post.start).
+    if (pending.push(new Post(this, req, res, length)) === 1) process.nextTick(readPending)
   }
 
   /** The whole body arrived. */
@@ -309,12 +350,13 @@ export class HttpTransport {
           ? null
           : `${BROWSER_COOKIE}=${ex.newBrowserId}; Path=/; HttpOnly${core.cookieAttributes}`
       const hold = ex.hold
-      if (hold) {
+      const sock = res.socket as BayeuxSocket | null
+      if (hold && sock !== null && !sock.destroyed) {
         const held = new HttpHeld(this, hold, res, cookie)
         core.hold(hold, held)
-        const r = res as BayeuxResponse
-        r[HELD] = held
-        res.on('close', onHeldClose)
+        // One 'close' listener per connection, not per held connect.
+        if (sock[HELD] === undefined) sock.on('close', onSocketClose)
+        sock[HELD] = held
         core.finish(ex)
         return
       }
