@@ -95,6 +95,25 @@ export type InteractionLocation =
 export type UserDataValue = string | number | null
 export type UserData = Record<string, UserDataValue>
 
+/**
+ * A change to an interaction's userData. The store applies it to the stored userData inside
+ * the transaction that writes it, so two concurrent changes of different keys both land
+ * (a whole-map write computed from an earlier read would lose one of them).
+ */
+export interface UserDataChange {
+  /** Keys to set (added or replaced). */
+  set: UserData
+  /** Keys to delete (applied before `set`). */
+  remove: string[]
+}
+
+export function applyUserDataChange(current: UserData, change: UserDataChange): UserData {
+  const out: UserData = { ...current }
+  for (const k of change.remove) delete out[k]
+  for (const [k, v] of Object.entries(change.set)) out[k] = v
+  return out
+}
+
 export interface Interaction {
   /** 16 chars [0-9A-Za-z] */
   id: string

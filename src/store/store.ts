@@ -17,7 +17,7 @@ import type {
   PlaceGroup,
   Subscription,
   User,
-  UserData,
+  UserDataChange,
   Workbin,
   WorkbinInstance,
 } from '../model.ts'
@@ -125,21 +125,25 @@ export interface Store {
   /** Item count per instance, in the order given. */
   countWorkbinContent(contactCenterId: string, instances: WorkbinInstance[]): Promise<number[]>
   /**
-   * Compare-and-set: moves the interaction to `next` (and sets state, capabilities, userData)
-   * only if it is still at `expected`. Two concurrent pulls of one item: exactly one succeeds.
+   * Compare-and-set: moves the interaction to `next` (and sets state, capabilities, applies the
+   * userData change to the stored userData) only if it is still at `expected`. Two concurrent
+   * pulls of one item: exactly one succeeds.
    */
   moveInteraction(
     contactCenterId: string,
     id: string,
     expected: InteractionLocation,
     next: InteractionLocation,
-    patch: { state: string; capabilities: string[]; userData: UserData },
+    patch: { state: string; capabilities: string[]; userData: UserDataChange },
   ): Promise<MoveResult>
-  /** Replace the userData of an interaction (compare-and-set on location). */
+  /**
+   * Apply a change to the stored userData of an interaction (compare-and-set on location), in
+   * one transaction: concurrent changes of different keys all land.
+   */
   updateUserData(
     contactCenterId: string,
     id: string,
     expected: InteractionLocation,
-    userData: UserData,
+    change: UserDataChange,
   ): Promise<MoveResult>
 }

@@ -22,14 +22,15 @@ import type {
   MediaType,
   User,
   UserData,
+  UserDataChange,
   Workbin,
 } from '../model.ts'
-import { MEDIA_TYPES } from '../model.ts'
+import { MEDIA_TYPES, applyUserDataChange } from '../model.ts'
 import { GwsError, StatusCode, errors } from '../errors.ts'
 import { isAdmin } from './access.ts'
 import { publishItemChange } from './item-events.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
-import { IN_WORKBIN, PROCESSING, stampedUserData } from './put-pull.ts'
+import { IN_WORKBIN, PROCESSING, workbinStamps } from './put-pull.ts'
 import {
   CORE_FIELDS,
   INTERACTION_ID_RE,
@@ -236,7 +237,7 @@ export async function createInteraction(ctx: {
     location = { kind: 'workbin', ...instance }
     state = IN_WORKBIN
     capabilities = []
-    data = stampedUserData(userData, { workbin: placement.workbin, instance })
+    data = applyUserDataChange(userData, workbinStamps({ workbin: placement.workbin, instance }))
   }
 
   const make = (ixId: string): Interaction => ({
@@ -337,19 +338,20 @@ export async function changeUserData(ctx: {
     throw errors.invalid(`Unknown operation ${operationName}`)
   }
   const ix = await loadForIntegration(actor, deps, id)
-  let next: UserData
+  // The change, not the resulting map: the store applies it to what is stored when it writes,
+  // so concurrent updates of different keys all land.
+  let change: UserDataChange
   if (operationName === 'UpdateUserData') {
     if (body.userData === undefined) throw errors.missing('userData')
-    next = { ...ix.userData, ...parseUserData(body.userData) }
+    change = { set: parseUserData(body.userData), remove: [] }
   } else {
     if (body.keys === undefined) throw errors.missing('keys')
     if (!Array.isArray(body.keys) || !body.keys.every((k) => typeof k === 'string')) {
       throw errors.invalid('Parameter keys must be an array of strings')
     }
-    next = { ...ix.userData }
-    for (const k of body.keys as string[]) delete next[k]
+    change = { set: {}, remove: body.keys as string[] }
   }
-  const result = await deps.store.updateUserData(actor.contactCenter.id, id, ix.location, next)
+  const result = await deps.store.updateUserData(actor.contactCenter.id, id, ix.location, change)
   if (!result.ok) {
     if (result.reason === 'not_found') throw errors.notFound(`Interaction ${id} not found`)
     throw errors.invalid(`Interaction ${id} was moved by another request`)

@@ -19,7 +19,13 @@
 // - `saveLAR` (last agent routing, digest §4.8) is validated and logged; no contact profile
 //   exists here, so it records nothing.
 
-import type { Interaction, InteractionLocation, MediaType, UserData } from '../model.ts'
+import type {
+  Interaction,
+  InteractionLocation,
+  MediaType,
+  UserData,
+  UserDataChange,
+} from '../model.ts'
 import { errors } from '../errors.ts'
 import type { MoveResult } from '../store/store.ts'
 import { publishItemChange } from './item-events.ts'
@@ -122,13 +128,18 @@ function mayPut(actor: Actor, target: ResolvedInstance, ownerId: string): boolea
   return roles.includes('admin') || roles.includes('apiuser')
 }
 
-/** The userData of an interaction entering a workbin (contract §4.2 stamps). */
-export function stampedUserData(userData: UserData, target: ResolvedInstance): UserData {
-  const out: UserData = { ...userData, Workbin: target.workbin.workbinName }
-  if (target.workbin.type === 'Agent') out.WorkbinAgentId = target.instance.owner
-  else delete out.WorkbinAgentId
-  return out
+/** The userData stamps of an interaction entering a workbin (contract §4.2). */
+export function workbinStamps(target: ResolvedInstance): UserDataChange {
+  const set: UserData = { Workbin: target.workbin.workbinName }
+  if (target.workbin.type === 'Agent') {
+    set.WorkbinAgentId = target.instance.owner
+    return { set, remove: [] }
+  }
+  return { set, remove: ['WorkbinAgentId'] }
 }
+
+/** No change to userData (a pull keeps it as it is). */
+export const UNCHANGED: UserDataChange = Object.freeze({ set: {}, remove: [] })
 
 async function reserveReferenceId(deps: WorkbinDeps, actor: Actor): Promise<number> {
   const [ref] = await deps.store.nextReferenceIds(actor.user.id, 1)
@@ -174,7 +185,7 @@ async function put(
   const result = await deps.store.moveInteraction(actor.contactCenter.id, id, ix.location, next, {
     state: IN_WORKBIN,
     capabilities: [],
-    userData: stampedUserData(ix.userData, target),
+    userData: workbinStamps(target),
   })
   if (!result.ok) moveFailed(result, id)
   if (saveLAR) {
@@ -205,7 +216,7 @@ async function pull(
     id,
     here,
     { kind: 'owner', userId: actor.user.id },
-    { state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType), userData: ix.userData },
+    { state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType), userData: UNCHANGED },
   )
   if (!result.ok) moveFailed(result, id)
   if (nickname !== undefined) {

@@ -228,7 +228,7 @@ describe('applyDocument', () => {
       {
         state: 'Processing',
         capabilities: [],
-        userData: {},
+        userData: { set: {}, remove: [] },
       },
     )
     assert.ok(moved.ok)

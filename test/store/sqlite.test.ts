@@ -141,7 +141,7 @@ describe('SQLite adapter', () => {
         workbinId: basePlan().contactCenters[0]!.workbins[0]!.id,
         owner: AGENT1,
       }
-      const patch = { state: 'Processing', capabilities: [], userData: {} }
+      const patch = { state: 'Processing', capabilities: [], userData: { set: {}, remove: [] } }
       const results = await Promise.all([
         a.moveInteraction(CC, '0001BaBFVPR20035', from, { kind: 'owner', userId: AGENT1 }, patch),
         b.moveInteraction(CC, '0001BaBFVPR20035', from, { kind: 'owner', userId: AGENT1 }, patch),

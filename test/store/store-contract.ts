@@ -164,7 +164,7 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
           {
             state: 'Processing',
             capabilities: ['Complete'],
-            userData: {},
+            userData: { set: {}, remove: [] },
           },
         )
         assert.equal(moved.ok, true)
@@ -378,7 +378,7 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         const r = await store.moveInteraction(CC, id, inAgentWb, ownedByAgent2, {
           state: 'Processing',
           capabilities: ['Complete'],
-          userData: { Workbin: 'testWorkbin', x: 1 },
+          userData: { set: { Workbin: 'testWorkbin', x: 1 }, remove: [] },
         })
         assert.ok(r.ok)
         assert.deepEqual(r.interaction.location, ownedByAgent2)
@@ -389,7 +389,7 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         const again = await store.moveInteraction(CC, id, inAgentWb, ownedByAgent2, {
           state: 'Processing',
           capabilities: [],
-          userData: {},
+          userData: { set: {}, remove: [] },
         })
         assert.equal(again.ok, false)
         assert.ok(!again.ok && again.reason === 'location_changed')
@@ -403,21 +403,21 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
           {
             state: 'x',
             capabilities: [],
-            userData: {},
+            userData: { set: {}, remove: [] },
           },
         )
         assert.deepEqual(missing, { ok: false, reason: 'not_found' })
         const wrongCc = await store.moveInteraction(CC2, id, ownedByAgent2, inAgentWb, {
           state: 'x',
           capabilities: [],
-          userData: {},
+          userData: { set: {}, remove: [] },
         })
         assert.deepEqual(wrongCc, { ok: false, reason: 'not_found' })
       })
 
       it('lets exactly one of two concurrent pulls win', async () => {
         const id = '0001BaBFVPR20035'
-        const patch = { state: 'Processing', capabilities: [], userData: {} }
+        const patch = { state: 'Processing', capabilities: [], userData: { set: {}, remove: [] } }
         const results = await Promise.all([
           store.moveInteraction(CC, id, inAgentWb, { kind: 'owner', userId: AGENT1 }, patch),
           store.moveInteraction(CC, id, inAgentWb, ownedByAgent2, patch),
@@ -438,7 +438,7 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         const r = await store.moveInteraction(CC, id, inAgentWb, to, {
           state: 'InWorkbin',
           capabilities: [],
-          userData: {},
+          userData: { set: {}, remove: [] },
         })
         assert.ok(r.ok)
         assert.deepEqual(
@@ -452,16 +452,48 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
 
       it('updates userData with compare-and-set', async () => {
         const id = '0001BaBFVPR20035'
-        const ok = await store.updateUserData(CC, id, inAgentWb, { k: 'v' })
+        const set = (userData: Record<string, string>) => ({ set: userData, remove: [] })
+        const ok = await store.updateUserData(CC, id, inAgentWb, set({ k: 'v' }))
         assert.ok(ok.ok)
-        assert.deepEqual((await store.getInteraction(CC, id))?.userData, { k: 'v' })
-        const stale = await store.updateUserData(CC, id, ownedByAgent2, { k: 'w' })
+        // merged into the stored userData (the fixture has Workbin)
+        const merged = { Workbin: 'testWorkbin', k: 'v' }
+        assert.deepEqual((await store.getInteraction(CC, id))?.userData, merged)
+        assert.deepEqual(ok.interaction.userData, merged)
+        const stale = await store.updateUserData(CC, id, ownedByAgent2, set({ k: 'w' }))
         assert.ok(!stale.ok && stale.reason === 'location_changed')
-        assert.deepEqual((await store.getInteraction(CC, id))?.userData, { k: 'v' })
-        assert.deepEqual(await store.updateUserData(CC, 'ZZZZZZZZZZZZZZZZ', inAgentWb, {}), {
-          ok: false,
-          reason: 'not_found',
+        assert.deepEqual((await store.getInteraction(CC, id))?.userData, merged)
+        const none = await store.updateUserData(CC, 'ZZZZZZZZZZZZZZZZ', inAgentWb, set({}))
+        assert.deepEqual(none, { ok: false, reason: 'not_found' })
+        const removed = await store.updateUserData(CC, id, inAgentWb, { set: {}, remove: ['k'] })
+        assert.ok(removed.ok)
+        assert.deepEqual(removed.interaction.userData, { Workbin: 'testWorkbin' })
+      })
+
+      it('applies concurrent userData changes to what is stored: none is lost', async () => {
+        const id = '0001BaBFVPR20035'
+        const changes = Array.from({ length: 20 }, (_, i) => ({
+          set: { [`k${i}`]: i },
+          remove: [],
+        }))
+        const results = await Promise.all(
+          changes.map((c) => store.updateUserData(CC, id, inAgentWb, c)),
+        )
+        assert.ok(results.every((r) => r.ok))
+        const stored = (await store.getInteraction(CC, id))?.userData ?? {}
+        for (let i = 0; i < 20; i++) assert.equal(stored[`k${i}`], i)
+        // A move applies its own change (stamps) on top of the stored userData, not of an
+        // older copy: keys set in between stay.
+        await store.updateUserData(CC, id, inAgentWb, { set: { late: 'yes' }, remove: ['k0'] })
+        const moved = await store.moveInteraction(CC, id, inAgentWb, ownedByAgent2, {
+          state: 'Processing',
+          capabilities: [],
+          userData: { set: { Workbin: 'w' }, remove: [] },
         })
+        assert.ok(moved.ok)
+        assert.equal(moved.interaction.userData.late, 'yes')
+        assert.equal(moved.interaction.userData.k0, undefined)
+        assert.equal(moved.interaction.userData.k19, 19)
+        assert.equal(moved.interaction.userData.Workbin, 'w')
       })
 
       it('keeps other contact centers apart', async () => {

@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Interaction, Workbin } from '../../src/model.ts'
+import { applyUserDataChange } from '../../src/model.ts'
 import { itemChangeMessage } from '../../src/workbins/item-events.ts'
 import {
   interactionIdOf,
   parseContentOperation,
   parseSaveLar,
-  stampedUserData,
+  workbinStamps,
 } from '../../src/workbins/put-pull.ts'
 import { contentOperations, collectionOperations } from '../../src/workbins/content-operations.ts'
 import {
@@ -177,13 +178,16 @@ describe('put/pull request parsing', () => {
     }
     const groupWb: Workbin = { ...agentWb, workbinName: 'Team', type: 'AgentGroup' }
     assert.deepEqual(
-      stampedUserData({ a: 1 }, { workbin: agentWb, instance: { workbinId: 'w', owner: 'u1' } }),
+      applyUserDataChange(
+        { a: 1 },
+        workbinStamps({ workbin: agentWb, instance: { workbinId: 'w', owner: 'u1' } }),
+      ),
       { a: 1, Workbin: 'Later', WorkbinAgentId: 'u1' },
     )
     assert.deepEqual(
-      stampedUserData(
+      applyUserDataChange(
         { a: 1, Workbin: 'Later', WorkbinAgentId: 'u1' },
-        { workbin: groupWb, instance: { workbinId: 'w', owner: 'Sales' } },
+        workbinStamps({ workbin: groupWb, instance: { workbinId: 'w', owner: 'Sales' } }),
       ),
       { a: 1, Workbin: 'Team' },
     )

@@ -16,8 +16,10 @@ import type {
   Subscription,
   User,
   UserData,
+  UserDataChange,
   WorkbinInstance,
 } from '../../model.ts'
+import { applyUserDataChange } from '../../model.ts'
 import type { MoveResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
 import { applyPlan } from './apply-plan.ts'
 import { runMigrations } from './migrations.ts'
@@ -295,9 +297,11 @@ class SqliteStoreImpl implements SqliteStore {
     id: string,
     expected: InteractionLocation,
     next: InteractionLocation,
-    patch: { state: string; capabilities: string[]; userData: UserData },
+    patch: { state: string; capabilities: string[]; userData: UserDataChange },
   ): Promise<MoveResult> {
     return this.write(`interaction ${id}`, () => {
+      const userData = this.changedUserData(contactCenterId, id, patch.userData)
+      if (userData === null) return { ok: false, reason: 'not_found' }
       const nextCols = locationColumns(next)
       const { changes } = this.s.moveInteraction.run({
         contact_center_id: contactCenterId,
@@ -308,7 +312,7 @@ class SqliteStoreImpl implements SqliteStore {
         next_workbin_owner: nextCols.workbin_owner,
         state: patch.state,
         capabilities: JSON.stringify(patch.capabilities),
-        user_data: JSON.stringify(patch.userData),
+        user_data: JSON.stringify(userData),
       })
       return this.casResult(contactCenterId, id, changes)
     })
@@ -318,9 +322,11 @@ class SqliteStoreImpl implements SqliteStore {
     contactCenterId: string,
     id: string,
     expected: InteractionLocation,
-    userData: UserData,
+    change: UserDataChange,
   ): Promise<MoveResult> {
     return this.write(`interaction ${id}`, () => {
+      const userData = this.changedUserData(contactCenterId, id, change)
+      if (userData === null) return { ok: false, reason: 'not_found' }
       const { changes } = this.s.updateUserData.run({
         contact_center_id: contactCenterId,
         id,
@@ -329,6 +335,20 @@ class SqliteStoreImpl implements SqliteStore {
       })
       return this.casResult(contactCenterId, id, changes)
     })
+  }
+
+  /**
+   * The stored userData with `change` applied, read inside the caller's write transaction
+   * (IMMEDIATE: no other writer between this read and the write). null: no such interaction.
+   */
+  private changedUserData(
+    contactCenterId: string,
+    id: string,
+    change: UserDataChange,
+  ): UserData | null {
+    const row = this.s.interaction.get(contactCenterId, id) as InteractionRow | undefined
+    if (!row) return null
+    return applyUserDataChange(JSON.parse(row.user_data) as UserData, change)
   }
 
   private casResult(contactCenterId: string, id: string, changes: number): MoveResult {
