@@ -227,7 +227,7 @@ export class Core {
       this.counters.deliveredTotal += events.length
     }
     for (const r of ex.replies) parts.push(JSON.stringify(r))
-    if (ex.connect) parts.push(JSON.stringify(ex.connect))
+    if (ex.connect) parts.push(this.connectJson(ex.connectSession, ex.connect))
     return arrayText(parts)
   }
 
@@ -287,8 +287,24 @@ export class Core {
       for (let i = 0; i < events.length; i++) parts.push((events[i] as Outgoing).json)
       this.counters.deliveredTotal += events.length
     }
-    parts.push(JSON.stringify(r))
+    parts.push(this.connectJson(s, r))
     h.write(arrayText(parts))
+  }
+
+  /**
+   * A connect reply as JSON. Its advice is left out when it is the very advice object this
+   * session was last sent (digest §1.4: CometD Java's takeAdvice sends connect advice only
+   * when it changes; clients keep the last advice they got). The shared default is one frozen
+   * object and every other advice is a new one, so identity is the comparison: a session gets
+   * the default on its first connect, and again after any other advice.
+   */
+  connectJson(s: Session | null, r: Reply): string {
+    const advice = r.advice
+    if (s !== null && advice !== undefined) {
+      if (s.advised === advice) r.advice = undefined
+      else s.advised = advice
+    }
+    return JSON.stringify(r)
   }
 
   /** The held connect's connection closed: nothing can be written to it any more. */

@@ -2,7 +2,7 @@
 // waiting for it, and its held /meta/connect (bayeux digest §6 "keep per-session").
 
 import type { BayeuxPrincipal } from './types.ts'
-import type { ConnectionType, Reconnect, Reply } from './protocol.ts'
+import type { Advice, ConnectionType, Reconnect, Reply } from './protocol.ts'
 import type { AckQueue } from './ack.ts'
 import type { Deadline } from './deadlines.ts'
 
@@ -62,6 +62,8 @@ export class Session {
   heldKey: string | null = null
   /** The first /meta/connect has been answered (it is never held: checklist 7). */
   connected = false
+  /** The advice last sent on a connect reply (core.connectJson). */
+  advised: Advice | undefined = undefined
   /** Epoch ms after which the sweeper removes the session when nothing is held. */
   expireAt: number
   /** De-dup stamp of the last broadcast that reached this session (checklist 11). */

@@ -45,6 +45,26 @@ describe('bayeux connect (raw long-polling)', () => {
     }
   })
 
+  it('connect advice: on the first connect and when it changes, not on every reply (digest §1.4)', async () => {
+    const s = await rawHandshake(srv.url)
+    const first = await firstConnect(srv.url, s)
+    assert.deepEqual(first.body[0]!.advice, { reconnect: 'retry', interval: 0, timeout: T })
+    const quick = { advice: { timeout: 0 } }
+    for (const id of ['a1', 'a2']) {
+      const r = await post(
+        `${srv.url}/connect`,
+        [connectMsg(s.clientId, { id, ...quick })],
+        s.headers,
+      )
+      assert.equal(r.body[0]!.successful, true)
+      assert.equal(r.body[0]!.advice, undefined, `${id}: same advice is not repeated`)
+    }
+    // A changed advice is sent (server-side disconnect → reconnect none).
+    srv.bayeux.disconnectSession(s.clientId, 'none')
+    const end = await post(`${srv.url}/connect`, [connectMsg(s.clientId, quick)], s.headers)
+    assert.deepEqual(end.body.at(-1)!.advice, { reconnect: 'none', interval: 0 })
+  })
+
   it('test plan 7 / checklist 8: a later connect is held for about advice.timeout', async () => {
     const s = await rawHandshake(srv.url)
     await firstConnect(srv.url, s)
