@@ -67,6 +67,8 @@ export function parseUserData(raw: unknown, where = 'userData'): UserData {
   const out: UserData = {}
   for (const [k, v] of Object.entries(raw)) {
     if (k === '') throw errors.invalid(`Parameter ${where} has an empty key`)
+    // An assignment through `__proto__` would change the map's prototype, not store a key.
+    if (k === '__proto__') throw errors.invalid(`Parameter ${where} has a reserved key __proto__`)
     if (v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) {
       out[k] = v
     } else {
