@@ -350,6 +350,8 @@ export class HttpTransport {
           ? null
           : `${BROWSER_COOKIE}=${ex.newBrowserId}; Path=/; HttpOnly${core.cookieAttributes}`
       const hold = ex.hold
+      // Held only on a live connection. A pipelined request has no socket until the responses
+      // before it are written: it is answered at once (its events stay queued for later).
       const sock = res.socket as BayeuxSocket | null
       if (hold && sock !== null && !sock.destroyed) {
         const held = new HttpHeld(this, hold, res, cookie)
