@@ -139,7 +139,7 @@ export function workbinStamps(target: ResolvedInstance): UserDataChange {
 }
 
 /** No change to userData (a pull keeps it as it is). */
-export const UNCHANGED: UserDataChange = Object.freeze({ set: {}, remove: [] })
+const UNCHANGED: UserDataChange = Object.freeze({ set: {}, remove: [] })
 
 async function reserveReferenceId(deps: WorkbinDeps, actor: Actor): Promise<number> {
   const [ref] = await deps.store.nextReferenceIds(actor.user.id, 1)
