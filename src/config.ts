@@ -49,6 +49,8 @@ export interface CometdConfig {
   multiSessionInterval: number
   /** Accept the websocket transport. */
   websocket: boolean
+  /** Serve long-polling requests straight from the connection (transport-direct.ts). */
+  directHttp: boolean
 }
 
 type Kind = 'int' | 'string' | 'bool'
@@ -230,6 +232,13 @@ export const CONFIG_TABLE: readonly Entry[] = [
     kind: 'bool',
     def: '1',
     doc: '`0` = offer long-polling only',
+  },
+  {
+    env: 'COMETD_DIRECT_HTTP',
+    path: 'cometd.directHttp',
+    kind: 'bool',
+    def: '1',
+    doc: '`1` = read long-polling requests straight from connections that start with one (faster); `0` = every request through node:http',
   },
 ]
 

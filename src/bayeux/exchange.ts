@@ -2,15 +2,15 @@
 // add their replies here; the transport writes them in Bayeux order (digest §6): handshake
 // reply, queued events, other replies, the /meta/connect reply last.
 
-import type { IncomingMessage } from 'node:http'
 import type { ConnectionType, Reply } from './protocol.ts'
 import type { Session, WsLink } from './session.ts'
+import type { BayeuxHttpRequest } from './types.ts'
 
 /** Where a request came from. */
 export interface Origin {
   type: ConnectionType
   /** The HTTP request (LP) or the WebSocket upgrade request. */
-  req: IncomingMessage
+  req: BayeuxHttpRequest
   /** LP: the BAYEUX_BROWSER cookie sent with the request (null if none). */
   browserId: string | null
   /** ws: the socket. */

@@ -11,8 +11,14 @@
 // paths). `authenticate(req)` is called for each long-polling handshake (the POST) and
 // each WebSocket upgrade request; null refuses (handshake `successful:false`,
 // `advice.reconnect:"none"`; upgrade HTTP 401). Details and decisions: the file headers of
-// core.ts, transport-http.ts, transport-ws.ts, ack.ts.
+// core.ts, transport-http.ts, transport-direct.ts, transport-ws.ts, ack.ts.
 
 export { BayeuxServer } from './server.ts'
-export type { BayeuxPrincipal, BayeuxServerOptions, ServiceCall, ServiceHandler } from './types.ts'
+export type {
+  BayeuxHttpRequest,
+  BayeuxPrincipal,
+  BayeuxServerOptions,
+  ServiceCall,
+  ServiceHandler,
+} from './types.ts'
 export { BROWSER_COOKIE } from './transport-http.ts'

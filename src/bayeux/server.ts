@@ -7,13 +7,15 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Notifier } from '../workbins/notifier.ts'
 import type { BayeuxServerOptions, ServiceHandler } from './types.ts'
 import { Core } from './core.ts'
-import { mountHttp } from './transport-http.ts'
+import { HttpTransport } from './transport-http.ts'
+import { DirectHttp } from './transport-direct.ts'
 import { WsTransport } from './transport-ws.ts'
 import { parseChannel } from './channels.ts'
 
 export class BayeuxServer implements Notifier {
   readonly #core: Core
   readonly #ws: WsTransport
+  #direct: DirectHttp | null = null
   #closed: Promise<void> | null = null
 
   constructor(opts: BayeuxServerOptions) {
@@ -24,16 +26,22 @@ export class BayeuxServer implements Notifier {
   /**
    * Serve POST <prefix> and POST <prefix>/* (400 for other methods) and the WebSocket upgrade
    * on <prefix> and below, for each prefix, on fastify's HTTP server. Call before
-   * `app.listen()`. Long-polling requests are answered by a node:http listener in front of
-   * fastify's (transport-http.ts): fastify routes, hooks, parsers and error handlers never
-   * see these paths. The Bayeux server authenticates the handshake itself and later
-   * requests by clientId + BAYEUX_BROWSER.
+   * `app.listen()`. Long-polling requests are read straight from connections that start
+   * with one (transport-direct.ts, unless `config.directHttp` is false), otherwise answered
+   * by a node:http listener in front of fastify's (transport-http.ts): fastify routes, hooks,
+   * parsers and error handlers never see these paths. The Bayeux server authenticates the
+   * handshake itself and later requests by clientId + BAYEUX_BROWSER.
    */
   attach<L extends FastifyBaseLogger>(
     app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
     prefixes: string[],
   ): void {
-    mountHttp(this.#core, app, prefixes)
+    const http = new HttpTransport(this.#core, prefixes)
+    http.attach(app.server)
+    if (this.#core.config.directHttp && DirectHttp.supports(app.server)) {
+      this.#direct = new DirectHttp(http, app.server)
+      this.#direct.attach()
+    }
     this.#ws.attach(app.server, prefixes)
   }
 
@@ -77,7 +85,8 @@ export class BayeuxServer implements Notifier {
 
   /**
    * Session lifecycle events for tests and metrics: 'removed' ({clientId, userId, reason:
-   * 'disconnect' | 'expired'}), 'held' ({clientId}: a /meta/connect is now held).
+   * 'disconnect' | 'expired'}), 'held' ({clientId}: a /meta/connect is now held), 'request'
+   * ({url}: a long-polling request's body was read, on either HTTP path).
    */
   get events(): EventEmitter {
     return this.#core.events
@@ -98,6 +107,7 @@ export class BayeuxServer implements Notifier {
       queuedMessages: queued,
       subscriptions,
       websockets: this.#ws.connections,
+      directConnections: this.#direct?.conns.size ?? 0,
       handshakes: core.counters.handshakes,
       deliveredTotal: core.counters.deliveredTotal,
       expiredTotal: core.counters.expired,

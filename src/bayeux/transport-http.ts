@@ -3,16 +3,18 @@
 // array (or one object), or form-encoded `message=`. Unparsable body, empty array, wrong
 // method → 400; body over maxMessageSize → 413 (checklist 1, 21).
 //
-// Served by a plain node:http request listener placed in front of fastify's (the way faye
-// attaches itself): Bayeux paths never reach fastify's router, hooks, request/reply objects
-// or per-request promises; every other path goes to fastify's listener unchanged. Hot path:
-// no closure and no stream listener per request (a body that arrived with its headers is
-// read in one shared tick, see `readPending`), one 'close' listener per connection rather
-// than per held connect, one `writeHead` + `end` per response.
+// `HttpTransport.body` is the Bayeux part, the same for both HTTP paths: requests read from
+// direct connections (transport-direct.ts, the usual case) and requests that come through
+// node:http (connections handed to node, or `directHttp` off). The node:http path is a plain
+// request listener placed in front of fastify's (the way faye attaches itself): Bayeux paths
+// never reach fastify's router, hooks, request/reply objects or per-request promises; every
+// other path goes to fastify's listener unchanged. It keeps its own economies: no closure and
+// no stream listener per request (a body that arrived with its headers is read in one shared
+// tick, see `readPending`), one 'close' listener per connection rather than per held connect,
+// one `writeHead` + `end` per response.
 
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Core } from './core.ts'
 import { Exchange } from './exchange.ts'
 import type { HoldRequest } from './exchange.ts'
@@ -21,9 +23,10 @@ import type { Deadline, DeadlineList } from './deadlines.ts'
 import { BayeuxError } from './errors.ts'
 import { LONG_POLLING, parseMessages } from './protocol.ts'
 import type { InMessage, Reply } from './protocol.ts'
+import type { BayeuxHttpRequest } from './types.ts'
 
 export const BROWSER_COOKIE = 'BAYEUX_BROWSER'
-const JSON_TYPE = 'application/json;charset=UTF-8'
+export const JSON_TYPE = 'application/json;charset=UTF-8'
 /** Java's duplicateMetaConnectHttpResponseCode default (digest §1.1). */
 const SUPERSEDED_STATUS = 500
 
@@ -35,7 +38,7 @@ export function browserCookie(header: string | undefined): string | null {
   return BROWSER_RE.exec(header)?.[1] ?? null
 }
 
-function errorBody(error: string): string {
+export function errorBody(error: string): string {
   return JSON.stringify([{ channel: '', successful: false, error }])
 }
 
@@ -55,10 +58,21 @@ const POST = Symbol('bayeux.post')
 const HELD = Symbol('bayeux.held')
 type BayeuxRequest = IncomingMessage & { [POST]?: Post }
 /** The connection's held connect (null: none now; undefined: no 'close' listener yet). */
-type BayeuxSocket = Socket & { [HELD]?: HttpHeld | null }
+type BayeuxSocket = Socket & { [HELD]?: NodeHeld | null }
 
-/** One POST whose body is being read. */
-class Post {
+/**
+ * Where one long-polling request's answer goes: node's ServerResponse (`Post`, below) or a
+ * direct connection (transport-direct.ts).
+ */
+export interface LpReply {
+  /** Answer now; ignored once answered or when the connection is gone. */
+  answer(status: number, body: string, cookie: string | null): void
+  /** Hold the answer for a /meta/connect; null when it cannot be held (no live connection). */
+  holdFor(hold: HoldRequest, cookie: string | null): HeldConnect | null
+}
+
+/** One POST through node:http: its body being read, then the reply to it. */
+class Post implements LpReply {
   /** First chunk; later chunks (rare: bodies over one TCP read) go to `more`. */
   first: Buffer | null = null
   more: Buffer[] | null = null
@@ -87,7 +101,7 @@ class Post {
     if (this.length >= 0 && req.readableLength === this.length) {
       this.done = true
       const b = this.length === 0 ? null : (req.read() as Buffer | null)
-      this.transport.body(req, this.res, b === null ? '' : b.toString('utf8'))
+      this.transport.body(req, this, b === null ? '' : b.toString('utf8'))
       return
     }
     ;(req as BayeuxRequest)[POST] = this
@@ -100,6 +114,22 @@ class Post {
     if (this.first === null) return ''
     if (this.more === null) return this.first.toString('utf8')
     return Buffer.concat([this.first, ...this.more], this.size).toString('utf8')
+  }
+
+  answer(status: number, body: string, cookie: string | null): void {
+    this.transport.send(this.res, status, body, cookie)
+  }
+
+  holdFor(hold: HoldRequest, cookie: string | null): HeldConnect | null {
+    // Held only on a live connection. A pipelined request has no socket until the responses
+    // before it are written: it is answered at once (its events stay queued for later).
+    const sock = this.res.socket as BayeuxSocket | null
+    if (sock === null || sock.destroyed) return null
+    const held = new NodeHeld(this.transport, hold, this.res, cookie)
+    // One 'close' listener per connection, not per held connect.
+    if (sock[HELD] === undefined) sock.on('close', onSocketClose)
+    sock[HELD] = held
+    return held
   }
 }
 
@@ -132,7 +162,7 @@ function onEnd(this: BayeuxRequest): void {
   if (!p || p.done) return
   p.done = true
   this[POST] = undefined
-  p.transport.body(p.req, p.res, p.text())
+  p.transport.body(p.req, p, p.text())
 }
 
 /** Client aborts and stream errors never crash the process; the request is just dropped. */
@@ -153,7 +183,7 @@ function onSocketClose(this: BayeuxSocket): void {
 }
 
 /** A /meta/connect held on an HTTP response (Bayeux §1.3). */
-class HttpHeld implements HeldConnect {
+export abstract class HttpHeld implements HeldConnect {
   readonly reply: Reply
   readonly browserKey: string | null
   readonly session: Session
@@ -164,9 +194,7 @@ class HttpHeld implements HeldConnect {
   list: DeadlineList | null = null
 
   constructor(
-    readonly transport: HttpTransport,
     hold: HoldRequest,
-    readonly res: ServerResponse,
     /** Set-Cookie to send with the eventual answer (null: none). */
     readonly cookie: string | null,
   ) {
@@ -175,27 +203,42 @@ class HttpHeld implements HeldConnect {
     this.session = hold.session
   }
 
+  abstract isOpen(): boolean
+
+  /** Send the answer (once); the connection no longer waits on this connect. */
+  protected abstract answer(status: number, body: string): void
+
+  write(body: string): void {
+    this.answer(200, body)
+  }
+
+  supersede(): void {
+    // checklist 8: the older connect fails with HTTP 500 (CometD Java's default).
+    const r = { ...this.reply, successful: false, error: BayeuxError.connectSuperseded() }
+    delete r.advice
+    this.answer(SUPERSEDED_STATUS, JSON.stringify([r]))
+  }
+}
+
+/** Held on node's ServerResponse. */
+class NodeHeld extends HttpHeld {
+  constructor(
+    readonly transport: HttpTransport,
+    hold: HoldRequest,
+    readonly res: ServerResponse,
+    cookie: string | null,
+  ) {
+    super(hold, cookie)
+  }
+
   isOpen(): boolean {
     return !this.res.destroyed && !this.res.headersSent
   }
 
-  /** The connection no longer waits on this connect (answered now). */
-  #detach(): void {
+  protected answer(status: number, body: string): void {
     const sock = this.res.socket as BayeuxSocket | null
     if (sock && sock[HELD] === this) sock[HELD] = null
-  }
-
-  write(body: string): void {
-    this.#detach()
-    this.transport.send(this.res, 200, body, this.cookie)
-  }
-
-  supersede(): void {
-    this.#detach()
-    // checklist 8: the older connect fails with HTTP 500 (CometD Java's default).
-    const r = { ...this.reply, successful: false, error: BayeuxError.connectSuperseded() }
-    delete r.advice
-    this.transport.send(this.res, SUPERSEDED_STATUS, JSON.stringify([r]), this.cookie)
+    this.transport.send(this.res, status, body, this.cookie)
   }
 }
 
@@ -244,7 +287,7 @@ export class HttpTransport {
   }
 
   /** Connection: close once the Bayeux server or the HTTP server is closing (graceful close). */
-  #closing(): boolean {
+  closing(): boolean {
     return this.core.closing || (this.#server !== null && !this.#server.listening)
   }
 
@@ -253,13 +296,14 @@ export class HttpTransport {
     if (res.headersSent || res.destroyed) return
     const length = Buffer.byteLength(body)
     let headers: OutgoingHttpHeaders
-    if (cookie === null && !this.#closing()) {
+    const closing = this.closing()
+    if (cookie === null && !closing) {
       headers = HEADERS
       headers['content-length'] = length
     } else {
       headers = { 'content-type': JSON_TYPE, 'content-length': length }
       if (cookie !== null) headers['set-cookie'] = cookie
-      if (this.#closing()) headers.connection = 'close'
+      if (closing) headers.connection = 'close'
     }
     res.writeHead(status, headers)
     res.end(body)
@@ -293,8 +337,10 @@ export class HttpTransport {
     if (pending.push(new Post(this, req, res, length)) === 1) process.nextTick(readPending)
   }
 
-  /** The whole body arrived. */
-  body(req: IncomingMessage, res: ServerResponse, text: string): void {
+  /** The whole body of a request arrived (through node:http or a direct connection). */
+  body(req: BayeuxHttpRequest, reply: LpReply, text: string): void {
+    const events = this.core.events
+    if (events.listenerCount('request') !== 0) events.emit('request', { url: req.url ?? '' })
     let messages: InMessage[] | null
     try {
       messages = messagesOf(req, text)
@@ -302,7 +348,7 @@ export class HttpTransport {
       messages = null
     }
     if (!messages) {
-      this.send(res, 400, BODY_INVALID, null)
+      reply.answer(400, BODY_INVALID, null)
       return
     }
     const core = this.core
@@ -316,32 +362,32 @@ export class HttpTransport {
     try {
       pending = core.process(ex, messages)
     } catch (err) {
-      this.#failed(ex, res, err)
+      this.#failed(ex, reply, err)
       return
     }
     if (pending === undefined) {
-      this.#respond(ex, res)
+      this.#respond(ex, reply)
       return
     }
     // Something asynchronous (authenticate, a service handler): not the delivery hot path.
     pending.then(
-      () => this.#respond(ex, res),
-      (err: unknown) => this.#failed(ex, res, err),
+      () => this.#respond(ex, reply),
+      (err: unknown) => this.#failed(ex, reply, err),
     )
   }
 
-  #failed(ex: Exchange, res: ServerResponse, err: unknown): void {
+  #failed(ex: Exchange, reply: LpReply, err: unknown): void {
     this.core.finish(ex)
     this.core.log.error({ err }, 'bayeux request failed')
-    this.send(res, 500, SERVICE_FAILED, null)
+    reply.answer(500, SERVICE_FAILED, null)
   }
 
-  #respond(ex: Exchange, res: ServerResponse): void {
+  #respond(ex: Exchange, reply: LpReply): void {
     const core = this.core
     try {
       if (ex.violation) {
         core.finish(ex)
-        this.send(res, 400, core.body(ex), null) // checklist 5
+        reply.answer(400, core.body(ex), null) // checklist 5
         return
       }
       // digest §1.9 cookie options: Path=/, HttpOnly, no Max-Age.
@@ -350,29 +396,23 @@ export class HttpTransport {
           ? null
           : `${BROWSER_COOKIE}=${ex.newBrowserId}; Path=/; HttpOnly${core.cookieAttributes}`
       const hold = ex.hold
-      // Held only on a live connection. A pipelined request has no socket until the responses
-      // before it are written: it is answered at once (its events stay queued for later).
-      const sock = res.socket as BayeuxSocket | null
-      if (hold && sock !== null && !sock.destroyed) {
-        const held = new HttpHeld(this, hold, res, cookie)
-        core.hold(hold, held)
-        // One 'close' listener per connection, not per held connect.
-        if (sock[HELD] === undefined) sock.on('close', onSocketClose)
-        sock[HELD] = held
+      const held = hold === null ? null : reply.holdFor(hold, cookie)
+      if (held !== null) {
+        core.hold(hold as HoldRequest, held)
         core.finish(ex)
         return
       }
       const body = core.body(ex)
       core.finish(ex)
-      this.send(res, 200, body, cookie)
+      reply.answer(200, body, cookie)
     } catch (err) {
       core.log.error({ err }, 'bayeux request failed')
-      this.send(res, 500, SERVICE_FAILED, null)
+      reply.answer(500, SERVICE_FAILED, null)
     }
   }
 }
 
-function messagesOf(req: IncomingMessage, body: string): InMessage[] | null {
+function messagesOf(req: BayeuxHttpRequest, body: string): InMessage[] | null {
   if (body.length === 0) return null
   const type = req.headers['content-type'] ?? ''
   if (type.startsWith('application/x-www-form-urlencoded')) {
@@ -380,12 +420,4 @@ function messagesOf(req: IncomingMessage, body: string): InMessage[] | null {
     return text === null ? null : parseMessages(text)
   }
   return parseMessages(body)
-}
-
-export function mountHttp<L extends FastifyBaseLogger>(
-  core: Core,
-  app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
-  prefixes: string[],
-): void {
-  new HttpTransport(core, prefixes).attach(app.server)
 }

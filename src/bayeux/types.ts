@@ -1,12 +1,23 @@
 // Public option and principal types of the Bayeux server (re-exported by index.ts).
 
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Logger } from 'pino'
 import type { CometdConfig } from '../config.ts'
 
 export interface BayeuxPrincipal {
   userId: string
   contactCenterId: string
+}
+
+/**
+ * The HTTP request of a handshake POST or WebSocket upgrade, as `authenticate` sees it: node's
+ * IncomingMessage, or the head a direct long-polling connection read (transport-direct.ts).
+ */
+export interface BayeuxHttpRequest {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  /** Lower-case names, duplicates merged as node merges them. */
+  readonly headers: IncomingHttpHeaders
 }
 
 export interface BayeuxServerOptions {
@@ -16,7 +27,7 @@ export interface BayeuxServerOptions {
    * Resolve the caller of a handshake: the HTTP request of the handshake POST, or the
    * WebSocket upgrade request. null = not authenticated.
    */
-  authenticate(req: IncomingMessage): Promise<BayeuxPrincipal | null>
+  authenticate(req: BayeuxHttpRequest): Promise<BayeuxPrincipal | null>
   /** BAYEUX_BROWSER cookie attributes (default: Path=/; HttpOnly). */
   cookie?: { secure?: boolean; sameSite?: 'Strict' | 'Lax' | 'None' }
 }

@@ -3,7 +3,7 @@
 // handshake (cookie or Basic header on the handshake / upgrade request).
 
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
@@ -160,7 +160,7 @@ export class Authenticator {
   }
 
   /** The caller of a CometD handshake: session cookie or Basic header on the raw request. */
-  async authenticateRaw(req: IncomingMessage): Promise<User | null> {
+  async authenticateRaw(req: { readonly headers: IncomingHttpHeaders }): Promise<User | null> {
     try {
       const basic = await this.userFromBasic(req.headers.authorization)
       if (basic) return basic.user

@@ -196,12 +196,14 @@ describe('official cometd client, long-polling', () => {
     const b3 = new Inbox()
     await subscribe(all, '/**', (m) => m.channel.startsWith('/meta/') || b3.push(m))
     for (const ch of ['/w', '/w/b', '/w/b/c', '/other']) await publish(pub, ch, { ch })
-    await publish(pub, '/end', { ch: '/end' })
-    await b3.count(5)
+    // Each session gets its messages in publish order: once the last one (it matches all
+    // three) has arrived, everything before it that matched has too.
+    await publish(pub, '/w/end', { ch: '/w/end' })
+    await Promise.all([b1.count(2), b2.count(3), b3.count(5)])
     const seen = (b: Inbox) => b.all.map((m) => m.channel)
-    assert.deepEqual(seen(b1), ['/w/b'])
-    assert.deepEqual(seen(b2), ['/w/b', '/w/b/c'])
-    assert.deepEqual(seen(b3), ['/w', '/w/b', '/w/b/c', '/other', '/end'])
+    assert.deepEqual(seen(b1), ['/w/b', '/w/end'])
+    assert.deepEqual(seen(b2), ['/w/b', '/w/b/c', '/w/end'])
+    assert.deepEqual(seen(b3), ['/w', '/w/b', '/w/b/c', '/other', '/w/end'])
   })
 
   it('test plan 22: overlapping subscriptions: both listeners, one copy on the wire', async () => {

@@ -1,6 +1,7 @@
 // A real Bayeux server on port 0 for the tests, a test-only authenticate, and raw probes.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
@@ -9,7 +10,11 @@ import { WebSocket } from 'ws'
 import { loadConfig } from '../../src/config.ts'
 import type { CometdConfig } from '../../src/config.ts'
 import { BayeuxServer } from '../../src/bayeux/index.ts'
-import type { BayeuxPrincipal, BayeuxServerOptions } from '../../src/bayeux/index.ts'
+import type {
+  BayeuxHttpRequest,
+  BayeuxPrincipal,
+  BayeuxServerOptions,
+} from '../../src/bayeux/index.ts'
 
 export const PATH = '/api/v2/notifications'
 
@@ -21,7 +26,7 @@ export const USERS: Record<string, BayeuxPrincipal> = {
 }
 
 /** Our own authenticate for tests (not a mock of anything): Basic `<name>:pw` or a cookie. */
-export async function testAuthenticate(req: IncomingMessage): Promise<BayeuxPrincipal | null> {
+export async function testAuthenticate(req: BayeuxHttpRequest): Promise<BayeuxPrincipal | null> {
   const auth = req.headers.authorization
   if (auth?.startsWith('Basic ')) {
     const [name, pw] = Buffer.from(auth.slice(6), 'base64').toString().split(':')
@@ -42,9 +47,9 @@ export interface TestServer {
   port: number
   /** http://127.0.0.1:port/api/v2/notifications */
   url: string
-  /** Paths of the Bayeux POSTs received, in order. */
+  /** Paths of the Bayeux POSTs whose body was read, in order. */
   requests: string[]
-  /** HTTP status of every Bayeux POST answered. */
+  /** HTTP status of every response written (Bayeux POSTs, upgrades, 404s). */
   statuses: number[]
   /** Number of authenticate() calls (handshakes and upgrades). */
   authCalls: number
@@ -84,25 +89,26 @@ export async function startServer(
   const requests: string[] = []
   const statuses: number[] = []
   let drop: { pred: (body: string) => boolean; done: () => void } | null = null
-  // Observed at the node:http level: the Bayeux transport answers its paths in front of
-  // fastify (its hooks never see them), so requests, statuses and dropped responses are
-  // recorded on the server's 'request' event, before any other listener runs.
-  const observe = (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.method === 'POST') {
-      requests.push(req.url ?? '')
-      res.on('finish', () => statuses.push(res.statusCode))
-    }
-    const end = res.end
-    res.end = function (this: ServerResponse, ...args: unknown[]) {
+  // Observed on the wire: long-polling requests are read either by the direct transport or
+  // through node:http (transport-direct.ts), so statuses and dropped responses are seen where
+  // both write, on the socket, and requests on the Bayeux server's 'request' event.
+  const observe = (sock: Socket): void => {
+    const write = sock.write
+    sock.write = function (this: Socket, ...args: unknown[]): boolean {
       const chunk = args[0]
-      if (drop && typeof chunk === 'string' && drop.pred(chunk)) {
+      const text =
+        typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : ''
+      if (text.startsWith('HTTP/1.1 ')) statuses.push(Number(text.slice(9, 12)))
+      if (drop && drop.pred(text)) {
+        // Written by the server (its events left the queue), never read by the client.
         const d = drop
         drop = null
-        this.socket?.destroy()
+        this.destroy()
         d.done()
+        return true
       }
-      return (end as (...a: unknown[]) => ServerResponse).apply(this, args)
-    } as ServerResponse['end']
+      return (write as (...a: unknown[]) => boolean).apply(this, args)
+    } as Socket['write']
   }
   const counters = { authCalls: 0 }
   const bayeux = new BayeuxServer({
@@ -115,7 +121,8 @@ export async function startServer(
     },
   })
   bayeux.attach(app, [PATH])
-  app.server.prependListener('request', observe)
+  app.server.prependListener('connection', observe)
+  bayeux.events.on('request', (r: { url: string }) => requests.push(r.url))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0

@@ -1,7 +1,9 @@
-// How the long-polling transport reads request bodies (transport-http.ts): a body that came
-// with its headers is taken at once; a body split over TCP writes, a chunked body, an aborted
-// body and an over-long chunked body take the stream path. Raw sockets, so that the split is
-// real and not left to a client library.
+// How the long-polling transport reads request bodies, on both HTTP paths: the direct
+// connections (transport-direct.ts, the default) and node:http (transport-http.ts, with
+// `directHttp: false`, and for connections handed to node). On node:http a body that came with
+// its headers is taken at once; a body split over TCP writes, a chunked body, an aborted body
+// and an over-long chunked body take the stream path. Raw sockets, so that the split is real
+// and not left to a client library.
 
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -48,95 +50,106 @@ function subscribeBody(s: RawSession, id: string): string {
   ])
 }
 
-describe('bayeux long-polling request bodies (raw sockets)', () => {
-  let srv: TestServer
-  before(async () => {
-    srv = await startServer({ maxMessageSize: 4096 })
-  })
-  after(() => srv.close())
+for (const directHttp of [true, false]) {
+  describe(`bayeux long-polling request bodies (raw sockets, ${directHttp ? 'direct' : 'node:http'})`, () => {
+    let srv: TestServer
+    before(async () => {
+      srv = await startServer({ maxMessageSize: 4096, directHttp })
+    })
+    after(() => srv.close())
 
-  it('a body split over two TCP writes is read whole', async () => {
-    const s = await rawHandshake(srv.url)
-    const body = subscribeBody(s, 'split')
-    const sock = await connect(srv.port)
-    try {
-      const reply = readResponse(sock)
+    /** The request on `sock` was served by the path under test. */
+    function assertPath(): void {
+      const n = srv.bayeux.stats().directConnections ?? 0
+      if (directHttp) assert.ok(n > 0, 'served on a direct connection')
+      else assert.equal(n, 0)
+    }
+
+    it('a body split over two TCP writes is read whole', async () => {
+      const s = await rawHandshake(srv.url)
+      const body = subscribeBody(s, 'split')
+      const sock = await connect(srv.port)
+      try {
+        const reply = readResponse(sock)
+        sock.write(
+          `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+            `Cookie: ${s.cookie}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+            body.slice(0, 10),
+        )
+        await sleep(50) // the server has parsed the headers and part of the body by now
+        sock.write(body.slice(10))
+        const r = await reply
+        assertPath()
+        assert.equal(r.status, 200)
+        const m = (JSON.parse(r.body) as Record<string, unknown>[])[0]!
+        assert.equal(m.id, 'split')
+        assert.equal(m.successful, true)
+      } finally {
+        sock.destroy()
+      }
+    })
+
+    it('a chunked body (no Content-Length) is read whole', async () => {
+      const s = await rawHandshake(srv.url)
+      const body = subscribeBody(s, 'chunked')
+      const sock = await connect(srv.port)
+      try {
+        const reply = readResponse(sock)
+        const a = body.slice(0, 7)
+        const b = body.slice(7)
+        sock.write(
+          `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+            `Cookie: ${s.cookie}\r\nTransfer-Encoding: chunked\r\n\r\n` +
+            `${a.length.toString(16)}\r\n${a}\r\n`,
+        )
+        await sleep(30)
+        sock.write(`${Buffer.byteLength(b).toString(16)}\r\n${b}\r\n0\r\n\r\n`)
+        const r = await reply
+        assertPath()
+        assert.equal(r.status, 200)
+        assert.equal((JSON.parse(r.body) as Record<string, unknown>[])[0]!.id, 'chunked')
+      } finally {
+        sock.destroy()
+      }
+    })
+
+    it('a chunked body over maxMessageSize → 413 while it is read', async () => {
+      const sock = await connect(srv.port)
+      try {
+        const reply = readResponse(sock)
+        const part = 'x'.repeat(3000)
+        sock.write(
+          `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+            `Transfer-Encoding: chunked\r\n\r\n${part.length.toString(16)}\r\n${part}\r\n`,
+        )
+        await sleep(30)
+        sock.write(`${part.length.toString(16)}\r\n${part}\r\n`)
+        const r = await reply
+        assert.equal(r.status, 413)
+        assert.match(r.body, /413:max_message_size=4096:/)
+      } finally {
+        sock.destroy()
+      }
+    })
+
+    it('a client that goes away in the middle of its body changes nothing', async () => {
+      const s = await rawHandshake(srv.url)
+      const body = subscribeBody(s, 'gone')
+      const subs0 = srv.bayeux.stats().subscriptions ?? 0
+      const sock = await connect(srv.port)
       sock.write(
         `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
           `Cookie: ${s.cookie}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
-          body.slice(0, 10),
-      )
-      await sleep(50) // the server has parsed the headers and part of the body by now
-      sock.write(body.slice(10))
-      const r = await reply
-      assert.equal(r.status, 200)
-      const m = (JSON.parse(r.body) as Record<string, unknown>[])[0]!
-      assert.equal(m.id, 'split')
-      assert.equal(m.successful, true)
-    } finally {
-      sock.destroy()
-    }
-  })
-
-  it('a chunked body (no Content-Length) is read whole', async () => {
-    const s = await rawHandshake(srv.url)
-    const body = subscribeBody(s, 'chunked')
-    const sock = await connect(srv.port)
-    try {
-      const reply = readResponse(sock)
-      const a = body.slice(0, 7)
-      const b = body.slice(7)
-      sock.write(
-        `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
-          `Cookie: ${s.cookie}\r\nTransfer-Encoding: chunked\r\n\r\n` +
-          `${a.length.toString(16)}\r\n${a}\r\n`,
+          body.slice(0, 20),
       )
       await sleep(30)
-      sock.write(`${Buffer.byteLength(b).toString(16)}\r\n${b}\r\n0\r\n\r\n`)
-      const r = await reply
-      assert.equal(r.status, 200)
-      assert.equal((JSON.parse(r.body) as Record<string, unknown>[])[0]!.id, 'chunked')
-    } finally {
       sock.destroy()
-    }
-  })
-
-  it('a chunked body over maxMessageSize → 413 while it is read', async () => {
-    const sock = await connect(srv.port)
-    try {
-      const reply = readResponse(sock)
-      const part = 'x'.repeat(3000)
-      sock.write(
-        `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
-          `Transfer-Encoding: chunked\r\n\r\n${part.length.toString(16)}\r\n${part}\r\n`,
-      )
       await sleep(30)
-      sock.write(`${part.length.toString(16)}\r\n${part}\r\n`)
-      const r = await reply
-      assert.equal(r.status, 413)
-      assert.match(r.body, /413:max_message_size=4096:/)
-    } finally {
-      sock.destroy()
-    }
+      assert.equal(srv.bayeux.stats().subscriptions, subs0) // the half body was not processed
+      const r = await post(srv.url, JSON.parse(subscribeBody(s, 'after')) as unknown, s.headers)
+      assert.equal(r.status, 200)
+      assert.equal(r.body[0]!.successful, true)
+      assert.equal(srv.bayeux.stats().subscriptions, subs0 + 1)
+    })
   })
-
-  it('a client that goes away in the middle of its body changes nothing', async () => {
-    const s = await rawHandshake(srv.url)
-    const body = subscribeBody(s, 'gone')
-    const subs0 = srv.bayeux.stats().subscriptions ?? 0
-    const sock = await connect(srv.port)
-    sock.write(
-      `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
-        `Cookie: ${s.cookie}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
-        body.slice(0, 20),
-    )
-    await sleep(30)
-    sock.destroy()
-    await sleep(30)
-    assert.equal(srv.bayeux.stats().subscriptions, subs0) // the half body was not processed
-    const r = await post(srv.url, JSON.parse(subscribeBody(s, 'after')) as unknown, s.headers)
-    assert.equal(r.status, 200)
-    assert.equal(r.body[0]!.successful, true)
-    assert.equal(srv.bayeux.stats().subscriptions, subs0 + 1)
-  })
-})
+}

@@ -1,0 +1,429 @@
+// Direct long-polling connections: the hot path of the long-polling transport.
+//
+// node:http's IncomingMessage/ServerResponse machinery costs more CPU per long poll than the
+// Bayeux work does (src/bayeux/README.md, "Direct connections"). So every new TCP connection
+// of the HTTP server comes here first. While its requests are Bayeux long-polling POSTs
+// (http-head.ts decides), we read them from the socket and write the answers ourselves, one
+// request at a time, keep-alive, with the same status codes, headers and bodies as the
+// node:http path (transport-http.ts does the Bayeux part for both). The first request that is
+// anything else (another path or method, a WebSocket upgrade, chunked, Expect, an odd header,
+// a head over node's maxHeaderSize) and the rest of that connection are handed to node's HTTP
+// server, hence to fastify, as if the connection had just been accepted: the bytes already
+// read are put back (`unshift`) and node's own 'connection' listener runs. A connection never
+// comes back from node.
+//
+// A request that needs more than MAX_READS socket reads to arrive whole (a slow or
+// deliberately fragmented client), or more than maxHeaderSize + maxMessageSize bytes of
+// chunked framing, is handed over too, before anything of it was processed: node's parser is
+// incremental, ours re-reads the request's bytes on each read, so this bounds that work.
+//
+// Node's settings apply: maxHeaderSize, keepAliveTimeout and headersTimeout (checked once a
+// second, so a connection may live up to a second longer); server.close() and
+// closeIdleConnections()/closeAllConnections() include these connections. Pipelined requests
+// are answered in order, the next one read once the one before it is answered. `cometd.directHttp`
+// = false leaves every connection to node:http.
+
+import http from 'node:http'
+import type { Server } from 'node:http'
+import type { Socket } from 'node:net'
+import { Server as TlsServer } from 'node:tls'
+import type { HoldRequest } from './exchange.ts'
+import type { HeldConnect } from './session.ts'
+import { BayeuxError } from './errors.ts'
+import { INCOMPLETE, NOT_MINE, TOO_LARGE, chunkedBody, parseHead } from './http-head.ts'
+import type { Head } from './http-head.ts'
+import { HttpHeld, JSON_TYPE, errorBody } from './transport-http.ts'
+import type { HttpTransport, LpReply } from './transport-http.ts'
+
+const CONN = Symbol('bayeux.direct')
+type DirectSocket = Socket & { [CONN]?: Conn | undefined }
+type ConnectionListener = (this: Server, socket: Socket) => void
+
+const CRLF2 = Buffer.from('\r\n\r\n')
+const POST_SP = Buffer.from('POST ')
+/** How often idle and half-sent requests are checked against the server's timeouts. */
+const SWEEP_MS = 1000
+/** Socket reads a request may take to arrive whole before node:http gets the connection. */
+const MAX_READS = 32
+const REASONS: Record<number, string> = {
+  200: 'OK',
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+}
+
+let dateSecond = -1
+let dateText = ''
+/** The Date header value (RFC 9110 §6.6.1), recomputed once a second. */
+function httpDate(): string {
+  const now = Date.now()
+  const s = Math.floor(now / 1000)
+  if (s !== dateSecond) {
+    dateSecond = s
+    dateText = new Date(now).toUTCString()
+  }
+  return dateText
+}
+
+/** Could `buf` be the start of `POST `? */
+function startsPost(buf: Buffer): boolean {
+  const n = Math.min(buf.length, POST_SP.length)
+  for (let i = 0; i < n; i++) if (buf[i] !== POST_SP[i]) return false
+  return true
+}
+
+function onData(this: DirectSocket, chunk: Buffer): void {
+  this[CONN]?.data(chunk)
+}
+function onEnd(this: DirectSocket): void {
+  this[CONN]?.ended()
+}
+function onClose(this: DirectSocket): void {
+  this[CONN]?.closed()
+}
+function onDrain(this: DirectSocket): void {
+  const c = this[CONN]
+  if (!c) return
+  c.draining = false
+  c.pump()
+}
+/** Resets and the like: 'close' follows, which cancels a held connect. */
+function onError(this: DirectSocket): void {
+  this.destroy()
+}
+
+/** One TCP connection served directly. */
+class Conn implements LpReply {
+  /** Bytes received and not yet consumed (null: none). */
+  buf: Buffer | null = null
+  /** The head of a request whose body is still arriving. */
+  head: Head | null = null
+  bodyStart = 0
+  /** A request is being answered: processed, or held as a /meta/connect. */
+  busy = false
+  /** Number of the current request: answers meant for an earlier one are dropped. */
+  seq = 0
+  held: DirectHeld | null = null
+  /** Close once the current request is answered (Connection: close, peer ended, 413). */
+  closeAfter = false
+  pumping = false
+  /** Reading paused by us (unread responses or too many pipelined bytes). */
+  paused = false
+  /** Handed to node:http or closed: ignore everything. */
+  gone = false
+  /** Waiting for 'drain' before reading the next request. */
+  draining = false
+  /** Socket reads since the first byte of the request being read arrived. */
+  reads = 0
+  /** Epoch ms since when this connection waits for a (complete) request. */
+  since = Date.now()
+
+  constructor(
+    readonly direct: DirectHttp,
+    readonly sock: DirectSocket,
+  ) {}
+
+  data(chunk: Buffer): void {
+    if (this.gone) return
+    this.reads++
+    if (this.buf === null) {
+      if (!this.busy && this.head === null) this.since = Date.now() // a new request starts
+      this.reads = 1
+      this.buf = chunk
+    } else {
+      this.buf = Buffer.concat([this.buf, chunk])
+    }
+    if (!this.busy) {
+      this.pump()
+    } else if (this.buf.length > this.direct.maxBuffered) {
+      // Pipelined bytes behind an unanswered request: kept, but not without bound.
+      this.#pause()
+    }
+  }
+
+  /** Serve the requests in `buf`, one at a time, until one is not answered at once. */
+  pump(): void {
+    if (this.pumping || this.gone) return
+    const d = this.direct
+    const sock = this.sock
+    this.pumping = true
+    try {
+      while (!this.busy && this.buf !== null) {
+        if (sock.destroyed || this.gone) return
+        if (sock.writableNeedDrain) {
+          // The client does not read its answers: read no more requests until it does.
+          this.#pause()
+          if (!this.draining) {
+            this.draining = true
+            sock.once('drain', onDrain)
+          }
+          return
+        }
+        const buf = this.buf
+        let head = this.head
+        if (head === null) {
+          if (!startsPost(buf)) return d.handoff(this)
+          const end = buf.indexOf(CRLF2)
+          if (end < 0 || end > d.maxHead) {
+            if (buf.length > d.maxHead) return d.handoff(this) // node answers 431
+            if (this.reads > MAX_READS) return d.handoff(this)
+            break
+          }
+          head = parseHead(buf.toString('latin1', 0, end), d.accept)
+          if (head === null) return d.handoff(this)
+          if (head.length > d.maxBody) return this.#tooLarge() // checklist 21
+          this.head = head
+          this.bodyStart = end + 4
+        }
+        let stop: number
+        let text: string
+        if (head.chunked) {
+          const r = chunkedBody(buf, this.bodyStart, d.maxBody)
+          if (r === INCOMPLETE) {
+            if (this.reads > MAX_READS || buf.length > d.maxBuffered) return d.handoff(this)
+            break
+          }
+          if (r === NOT_MINE) return d.handoff(this)
+          if (r === TOO_LARGE) return this.#tooLarge() // checklist 21
+          stop = r.end
+          text = r.body.toString('utf8')
+        } else {
+          stop = this.bodyStart + head.length
+          if (buf.length < stop) {
+            if (this.reads > MAX_READS) return d.handoff(this)
+            break
+          }
+          text = head.length === 0 ? '' : buf.toString('utf8', this.bodyStart, stop)
+        }
+        this.buf = stop === buf.length ? null : buf.subarray(stop)
+        this.reads = 0
+        this.head = null
+        this.busy = true
+        this.seq++
+        if (head.close) this.closeAfter = true
+        d.transport.body(head, this, text)
+      }
+    } finally {
+      this.pumping = false
+    }
+    if (this.paused && !this.busy && !this.gone) {
+      this.paused = false
+      sock.resume()
+    }
+  }
+
+  answer(status: number, body: string, cookie: string | null): void {
+    this.respond(this.seq, status, body, cookie)
+  }
+
+  holdFor(hold: HoldRequest, cookie: string | null): HeldConnect | null {
+    if (!this.busy || this.gone || this.sock.destroyed) return null
+    const held = new DirectHeld(this, this.seq, hold, cookie)
+    this.held = held
+    return held
+  }
+
+  /** Write the answer to request `seq`, then go on with the next request, if any. */
+  respond(seq: number, status: number, body: string, cookie: string | null): void {
+    if (seq !== this.seq || !this.busy) return
+    this.busy = false
+    const sock = this.sock
+    if (this.gone || sock.destroyed) return
+    const d = this.direct
+    const close = this.closeAfter || d.transport.closing()
+    let text = `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${httpDate()}\r\n`
+    if (cookie !== null) text += `Set-Cookie: ${cookie}\r\n`
+    sock.write(text + (close ? 'Connection: close\r\n\r\n' : d.keepAlive) + body)
+    if (close) {
+      this.#close()
+      return
+    }
+    this.since = Date.now()
+    if (!this.pumping) this.pump()
+  }
+
+  /** The peer sent FIN: answer what is being answered (unless held), then close. */
+  ended(): void {
+    this.closeAfter = true
+    const h = this.held
+    if (h !== null) {
+      // Like node:http, a half-closed client's held poll is abandoned (its events stay queued).
+      this.held = null
+      this.busy = false
+      this.direct.transport.core.cancelHeld(h.session, h)
+    }
+    if (!this.busy) this.#close()
+  }
+
+  /** The socket closed (either side, or reset). */
+  closed(): void {
+    this.gone = true
+    this.direct.conns.delete(this)
+    const h = this.held
+    if (h === null) return
+    this.held = null
+    // The session expires unless it connects again within maxInterval (test plan 16).
+    this.direct.transport.core.cancelHeld(h.session, h)
+  }
+
+  /** No complete request within headersTimeout: 408, as node:http answers it. */
+  timedOut(): void {
+    this.gone = true
+    this.sock.write('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n')
+    this.sock.destroySoon()
+  }
+
+  #tooLarge(): void {
+    const body = errorBody(BayeuxError.messageTooLarge(this.direct.maxBody))
+    this.busy = true
+    this.seq++
+    this.closeAfter = true // the unread rest of the body is not worth reading
+    this.respond(this.seq, 413, body, null)
+  }
+
+  #close(): void {
+    this.gone = true
+    this.buf = null
+    this.sock.destroySoon()
+  }
+
+  #pause(): void {
+    if (this.paused) return
+    this.paused = true
+    this.sock.pause()
+  }
+}
+
+/** A /meta/connect held on a direct connection. */
+class DirectHeld extends HttpHeld {
+  constructor(
+    readonly conn: Conn,
+    readonly seq: number,
+    hold: HoldRequest,
+    cookie: string | null,
+  ) {
+    super(hold, cookie)
+  }
+
+  isOpen(): boolean {
+    return this.conn.held === this && !this.conn.gone && !this.conn.sock.destroyed
+  }
+
+  protected answer(status: number, body: string): void {
+    const c = this.conn
+    if (c.held === this) c.held = null
+    c.respond(this.seq, status, body, this.cookie)
+  }
+}
+
+/** Takes the HTTP server's new connections, serves the Bayeux ones, hands the rest to node. */
+export class DirectHttp {
+  readonly conns = new Set<Conn>()
+  readonly maxBody: number
+  readonly maxHead: number
+  /** Most bytes kept behind an unanswered request before reading pauses. */
+  readonly maxBuffered: number
+  /** `Connection: keep-alive` header lines and the blank line, per server.keepAliveTimeout. */
+  keepAlive = ''
+  readonly accept: (url: string) => boolean
+  readonly #node: ConnectionListener[]
+  #sweep: NodeJS.Timeout | null = null
+
+  constructor(
+    readonly transport: HttpTransport,
+    readonly server: Server,
+  ) {
+    this.maxBody = transport.maxBody
+    this.maxHead =
+      (server as Server & { maxHeaderSize?: number }).maxHeaderSize ?? http.maxHeaderSize
+    this.maxBuffered = this.maxHead + this.maxBody
+    this.accept = (url) => transport.matches(url)
+    this.#node = server.listeners('connection') as ConnectionListener[]
+  }
+
+  /** false when the server cannot be served directly (TLS: its 'connection' is the raw TCP). */
+  static supports(server: Server): boolean {
+    return !(server instanceof TlsServer)
+  }
+
+  attach(): void {
+    const server = this.server
+    for (const l of this.#node) server.off('connection', l)
+    server.on('connection', (sock: Socket) => this.#accept(sock))
+    const idle = server.closeIdleConnections.bind(server)
+    server.closeIdleConnections = () => {
+      idle()
+      for (const c of [...this.conns]) if (!c.busy && c.buf === null) c.sock.destroy()
+    }
+    const all = server.closeAllConnections.bind(server)
+    server.closeAllConnections = () => {
+      all()
+      for (const c of [...this.conns]) c.sock.destroy()
+    }
+    this.#setKeepAlive()
+    this.#sweep = setInterval(() => this.#check(), SWEEP_MS)
+    this.#sweep.unref()
+    server.once('close', () => {
+      if (this.#sweep) clearInterval(this.#sweep)
+      this.#sweep = null
+    })
+  }
+
+  /** Give the connection to node:http, with the bytes we read and did not consume. */
+  handoff(c: Conn): void {
+    const sock = c.sock
+    c.gone = true
+    this.conns.delete(c)
+    sock[CONN] = undefined
+    sock.pause()
+    sock.off('data', onData)
+    sock.off('end', onEnd)
+    sock.off('close', onClose)
+    sock.off('error', onError)
+    sock.off('drain', onDrain)
+    if (c.buf !== null) sock.unshift(c.buf)
+    c.buf = null
+    for (const l of this.#node) l.call(this.server, sock)
+    // node:http's 'data' listener does not resume a paused stream; the bytes put back flow
+    // to its parser on the next tick, before any new read from the socket.
+    sock.resume()
+  }
+
+  #accept(socket: Socket): void {
+    const sock = socket as DirectSocket
+    const c = new Conn(this, sock)
+    sock[CONN] = c
+    this.conns.add(c)
+    sock.on('data', onData)
+    sock.on('end', onEnd)
+    sock.on('close', onClose)
+    sock.on('error', onError)
+  }
+
+  #setKeepAlive(): void {
+    const ms = this.server.keepAliveTimeout
+    const seconds = Math.floor(ms / 1000)
+    this.keepAlive =
+      ms > 0 && seconds > 0
+        ? `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n\r\n`
+        : 'Connection: keep-alive\r\n\r\n'
+  }
+
+  /** keepAliveTimeout for idle connections, headersTimeout for half-sent requests. */
+  #check(): void {
+    this.#setKeepAlive()
+    const now = Date.now()
+    const keepAlive = this.server.keepAliveTimeout
+    const headers = this.server.headersTimeout
+    for (const c of [...this.conns]) {
+      if (c.busy) continue
+      const waited = now - c.since
+      if (c.buf === null && c.head === null) {
+        if (keepAlive > 0 && waited >= keepAlive) c.sock.destroy()
+      } else if (headers > 0 && waited >= headers) {
+        c.timedOut()
+      }
+    }
+  }
+}

@@ -1,0 +1,395 @@
+// Direct long-polling connections (transport-direct.ts) on the wire: what is served directly,
+// what is handed to node:http (and fastify) and how, keep-alive, pipelining, limits, timeouts
+// and graceful close. Raw sockets only, so that every byte and every connection is ours
+// (fetch would pool connections behind our back).
+
+import { after, afterEach, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import net from 'node:net'
+import { HANDSHAKE, PATH, basicOf, startServer } from './helpers.ts'
+import type { Msg, TestServer } from './helpers.ts'
+
+interface Response {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** One client connection: write requests, read responses in order. */
+class Wire {
+  #buf = Buffer.alloc(0)
+  #wake: (() => void) | null = null
+  closed = false
+
+  constructor(readonly sock: net.Socket) {
+    sock.on('data', (c: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, c])
+      this.#wake?.()
+    })
+    sock.on('close', () => {
+      this.closed = true
+      this.#wake?.()
+    })
+    sock.on('error', () => undefined)
+  }
+
+  static open(port: number): Promise<Wire> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ host: '127.0.0.1', port, noDelay: true }, () =>
+        resolve(new Wire(sock)),
+      )
+      sock.once('error', reject)
+    })
+  }
+
+  send(text: string): void {
+    this.sock.write(text)
+  }
+
+  /** The next response (framed by Content-Length; none = empty body). */
+  async response(timeoutMs = 3000): Promise<Response> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const end = this.#buf.indexOf('\r\n\r\n')
+      if (end >= 0) {
+        const lines = this.#buf.toString('latin1', 0, end).split('\r\n')
+        const headers: Record<string, string> = {}
+        for (const l of lines.slice(1)) {
+          const c = l.indexOf(':')
+          headers[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim()
+        }
+        const len = Number(headers['content-length'] ?? 0)
+        if (this.#buf.length >= end + 4 + len) {
+          const body = this.#buf.toString('utf8', end + 4, end + 4 + len)
+          this.#buf = this.#buf.subarray(end + 4 + len)
+          return { status: Number((lines[0] ?? '').split(' ')[1]), headers, body }
+        }
+      }
+      if (this.closed) throw new Error('connection closed before a whole response')
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error('no response in time')
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left)
+        this.#wake = () => {
+          clearTimeout(t)
+          r()
+        }
+      })
+      this.#wake = null
+    }
+  }
+
+  /** Resolves true once the server closed the connection, false after `ms`. */
+  async closedWithin(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms
+    while (!this.closed && Date.now() < deadline) await sleep(20)
+    return this.closed
+  }
+
+  destroy(): void {
+    this.sock.destroy()
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** A Bayeux POST with Content-Length; `extra` header lines each end with \r\n. */
+function post(path: string, body: unknown, extra = ''): string {
+  const text = typeof body === 'string' ? body : JSON.stringify(body)
+  return (
+    `POST ${path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(text)}\r\n${extra}\r\n${text}`
+  )
+}
+
+const handshake = (extra = ''): string =>
+  post(`${PATH}/handshake`, [HANDSHAKE], `Authorization: ${basicOf('alice')}\r\n${extra}`)
+
+function json(r: Response): Msg[] {
+  return JSON.parse(r.body) as Msg[]
+}
+
+/** Handshake on `w`; returns the clientId and the Cookie line for later requests. */
+async function session(w: Wire): Promise<{ clientId: string; cookie: string }> {
+  w.send(handshake())
+  const r = await w.response()
+  const m = json(r)[0]!
+  assert.equal(m.successful, true, r.body)
+  const cookie = `Cookie: ${(r.headers['set-cookie'] ?? '').split(';')[0]}\r\n`
+  return { clientId: m.clientId as string, cookie }
+}
+
+const connect = (clientId: string, id: string, timeout?: number): Msg[] => [
+  {
+    channel: '/meta/connect',
+    clientId,
+    connectionType: 'long-polling',
+    id,
+    ...(timeout === undefined ? {} : { advice: { timeout } }),
+  },
+]
+
+describe('direct long-polling connections', () => {
+  let srv: TestServer
+  const direct = (): number => srv.bayeux.stats().directConnections ?? 0
+  before(async () => {
+    srv = await startServer({ maxMessageSize: 4096, timeout: 1000 })
+  })
+  after(() => srv.close())
+  // Each test destroys its sockets; let the server see them close before the next one counts.
+  afterEach(async () => {
+    const deadline = Date.now() + 1000
+    while (direct() > 0 && Date.now() < deadline) await sleep(10)
+  })
+
+  it('serves Bayeux POSTs itself, keep-alive, with the headers node:http would send', async () => {
+    const n0 = direct()
+    const w = await Wire.open(srv.port)
+    try {
+      w.send(handshake())
+      const r = await w.response()
+      assert.equal(r.status, 200)
+      assert.equal(r.headers['content-type'], 'application/json;charset=UTF-8')
+      assert.equal(Number(r.headers['content-length']), Buffer.byteLength(r.body))
+      assert.ok(!Number.isNaN(Date.parse(r.headers.date ?? '')), 'Date header')
+      assert.equal(r.headers.connection, 'keep-alive')
+      assert.match(r.headers['set-cookie'] ?? '', /^BAYEUX_BROWSER=\w+; Path=\/; HttpOnly$/)
+      assert.equal(direct(), n0 + 1)
+      const clientId = json(r)[0]!.clientId as string
+      const cookie = `Cookie: ${(r.headers['set-cookie'] ?? '').split(';')[0]}\r\n`
+      for (let i = 0; i < 3; i++) {
+        w.send(post(`${PATH}/connect`, connect(clientId, `c${i}`, 0), cookie))
+        const c = await w.response()
+        assert.equal(c.status, 200)
+        assert.equal(json(c)[0]!.id, `c${i}`)
+        assert.equal(c.headers['set-cookie'], undefined)
+      }
+      assert.equal(direct(), n0 + 1) // still the same connection, still direct
+    } finally {
+      w.destroy()
+    }
+  })
+
+  it('reads a request that arrives in pieces; a very fragmented one goes to node:http', async () => {
+    const n0 = direct()
+    const w = await Wire.open(srv.port)
+    try {
+      const text = handshake()
+      const piece = Math.ceil(text.length / 8)
+      for (let i = 0; i < text.length; i += piece) {
+        w.send(text.slice(i, i + piece))
+        await sleep(2)
+      }
+      assert.equal(json(await w.response())[0]!.successful, true)
+      assert.equal(direct(), n0 + 1, 'eight reads: served directly')
+      // Over MAX_READS (32) reads for one request: handed over mid-head, bytes intact.
+      for (let i = 0; i < text.length; i += 4) {
+        w.send(text.slice(i, i + 4))
+        await sleep(1)
+      }
+      assert.equal(json(await w.response())[0]!.successful, true)
+      assert.equal(direct(), n0)
+    } finally {
+      w.destroy()
+    }
+  })
+
+  it('answers pipelined requests in order, the next one once the one before is answered', async () => {
+    const w = await Wire.open(srv.port)
+    try {
+      const { clientId, cookie } = await session(w)
+      const sub = post(
+        PATH,
+        [{ channel: '/meta/subscribe', clientId, subscription: '/p/a', id: 's1' }],
+        cookie,
+      )
+      // A first connect (answered at once), a held one (timeout 1000), then a subscribe.
+      w.send(
+        post(`${PATH}/connect`, connect(clientId, 'c0', 0), cookie) +
+          post(`${PATH}/connect`, connect(clientId, 'c1'), cookie) +
+          sub,
+      )
+      assert.equal(json(await w.response())[0]!.id, 'c0')
+      const t0 = Date.now()
+      const held = await w.response()
+      assert.equal(json(held)[0]!.id, 'c1')
+      assert.ok(Date.now() - t0 >= 700, 'the second connect was held')
+      const s = json(await w.response())[0]!
+      assert.equal(s.id, 's1')
+      assert.equal(s.successful, true)
+    } finally {
+      w.destroy()
+    }
+  })
+
+  it('hands a connection to node:http at its first other request, bytes intact', async () => {
+    const n0 = direct()
+    const w = await Wire.open(srv.port)
+    try {
+      const { clientId, cookie } = await session(w)
+      assert.equal(direct(), n0 + 1)
+      // A REST request (fastify's 404) and a Bayeux POST in one write: both answered in order.
+      w.send(
+        'GET /api/v2/elsewhere HTTP/1.1\r\nHost: t\r\n\r\n' +
+          post(`${PATH}/connect`, connect(clientId, 'after', 0), cookie),
+      )
+      const rest = await w.response()
+      assert.equal(rest.status, 404)
+      assert.match(rest.headers['content-type'] ?? '', /^application\/json/)
+      const c = await w.response()
+      assert.equal(c.status, 200)
+      assert.equal(json(c)[0]!.id, 'after')
+      assert.equal(direct(), n0) // node's now, for good
+    } finally {
+      w.destroy()
+    }
+  })
+
+  it('leaves a connection that starts with another request to node:http', async () => {
+    const n0 = direct()
+    const w = await Wire.open(srv.port)
+    try {
+      w.send('GET /api/v2/elsewhere HTTP/1.1\r\nHost: t\r\n\r\n')
+      assert.equal((await w.response()).status, 404)
+      w.send(handshake())
+      assert.equal(json(await w.response())[0]!.successful, true)
+      assert.equal(direct(), n0)
+    } finally {
+      w.destroy()
+    }
+  })
+
+  it('serves a plain chunked body itself and hands a chunk extension to node:http', async () => {
+    const n0 = direct()
+    const body = JSON.stringify([HANDSHAKE])
+    const head =
+      `POST ${PATH}/handshake HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n` +
+      `Authorization: ${basicOf('alice')}\r\nTransfer-Encoding: chunked\r\n\r\n`
+    const size = Buffer.byteLength(body).toString(16)
+    const w = await Wire.open(srv.port)
+    try {
+      w.send(`${head}${size}\r\n${body}\r\n0\r\n\r\n`)
+      assert.equal(json(await w.response())[0]!.successful, true)
+      assert.equal(direct(), n0 + 1)
+      w.send(`${head}${size};ext=1\r\n${body}\r\n0\r\n\r\n`)
+      const r = await w.response()
+      assert.equal(r.status, 200)
+      assert.equal(json(r)[0]!.successful, true)
+      assert.equal(direct(), n0) // handed over with the whole request
+    } finally {
+      w.destroy()
+    }
+  })
+
+  it("leaves malformed and oversized heads to node's parser (400, 431)", async () => {
+    const bad = await Wire.open(srv.port)
+    try {
+      bad.send(`POST ${PATH} HTTP/1.1\r\nHost: t\r\nBad Header : x\r\nContent-Length: 2\r\n\r\n[]`)
+      assert.equal((await bad.response()).status, 400)
+      assert.ok(await bad.closedWithin(1000))
+    } finally {
+      bad.destroy()
+    }
+    const big = await Wire.open(srv.port)
+    try {
+      big.send(post(PATH, '[]', `Cookie: x=${'a'.repeat(20_000)}\r\n`))
+      assert.equal((await big.response()).status, 431)
+    } finally {
+      big.destroy()
+    }
+  })
+
+  it('refuses a Content-Length over maxMessageSize with 413 and closes', async () => {
+    const w = await Wire.open(srv.port)
+    try {
+      w.send(
+        `POST ${PATH} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n` +
+          'Content-Length: 5000\r\n\r\n[',
+      )
+      const r = await w.response()
+      assert.equal(r.status, 413)
+      assert.equal(r.headers.connection, 'close')
+      assert.match(r.body, /413:max_message_size=4096:/)
+      assert.ok(await w.closedWithin(1000))
+    } finally {
+      w.destroy()
+    }
+  })
+
+  it('honours Connection: close', async () => {
+    const w = await Wire.open(srv.port)
+    try {
+      w.send(handshake('Connection: close\r\n'))
+      const r = await w.response()
+      assert.equal(r.status, 200)
+      assert.equal(r.headers.connection, 'close')
+      assert.ok(await w.closedWithin(1000))
+    } finally {
+      w.destroy()
+    }
+  })
+
+  it('releases a held connect when the client closes or half-closes its connection', async () => {
+    for (const how of ['destroy', 'end'] as const) {
+      const w = await Wire.open(srv.port)
+      const { clientId, cookie } = await session(w)
+      w.send(post(`${PATH}/connect`, connect(clientId, 'c0', 0), cookie))
+      await w.response()
+      const held0 = srv.bayeux.stats().heldConnects ?? 0
+      w.send(post(`${PATH}/connect`, connect(clientId, 'c1'), cookie))
+      const deadline = Date.now() + 1000
+      while ((srv.bayeux.stats().heldConnects ?? 0) === held0 && Date.now() < deadline)
+        await sleep(10)
+      assert.equal(srv.bayeux.stats().heldConnects, held0 + 1, how)
+      if (how === 'destroy') w.destroy()
+      else w.sock.end()
+      while ((srv.bayeux.stats().heldConnects ?? 0) > held0 && Date.now() < deadline + 1000)
+        await sleep(10)
+      assert.equal(srv.bayeux.stats().heldConnects, held0, how)
+      if (how === 'end') assert.ok(await w.closedWithin(1000), 'server closed its side')
+    }
+  })
+})
+
+describe('direct connections: timeouts and close', () => {
+  it('closes an idle connection after keepAliveTimeout and a stalled head with 408', async () => {
+    const srv = await startServer()
+    try {
+      srv.app.server.keepAliveTimeout = 300
+      srv.app.server.headersTimeout = 300
+      const idle = await Wire.open(srv.port)
+      idle.send(handshake())
+      assert.equal((await idle.response()).status, 200)
+      assert.ok(await idle.closedWithin(2500), 'idle connection closed')
+      const stalled = await Wire.open(srv.port)
+      stalled.send(`POST ${PATH} HTTP/1.1\r\nHost: t\r\n`)
+      assert.equal((await stalled.response(2500)).status, 408)
+      assert.ok(await stalled.closedWithin(1000))
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('server close: held connects answered with Connection: close, idle ones closed', async () => {
+    const srv = await startServer({ timeout: 30_000 })
+    const idle = await Wire.open(srv.port)
+    const held = await Wire.open(srv.port)
+    const { clientId, cookie } = await session(held)
+    held.send(post(`${PATH}/connect`, connect(clientId, 'c0', 0), cookie))
+    await held.response()
+    held.send(post(`${PATH}/connect`, connect(clientId, 'c1'), cookie))
+    idle.send(handshake())
+    await idle.response()
+    await sleep(50)
+    const t0 = Date.now()
+    // What app.close() does (src/app.ts): the Bayeux server first, then fastify (server.close).
+    await srv.bayeux.close()
+    await srv.app.close()
+    assert.ok(Date.now() - t0 < 2000, `closed in ${Date.now() - t0} ms`)
+    const r = await held.response()
+    assert.equal(r.headers.connection, 'close')
+    assert.equal((json(r)[0]!.advice as Record<string, unknown>).reconnect, 'retry')
+    assert.ok(await held.closedWithin(1000))
+    assert.ok(await idle.closedWithin(1000))
+  })
+})
