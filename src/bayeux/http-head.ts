@@ -1,6 +1,6 @@
 // Reading one HTTP/1.1 request for the direct long-polling path (transport-direct.ts).
 // Deliberately narrow: it accepts only what Bayeux clients send — `POST <path> HTTP/1.1`, plain
-// header lines, either one Content-Length or `Transfer-Encoding: chunked` (what node's http
+// header lines including Host, either one Content-Length or `Transfer-Encoding: chunked` (what node's http
 // client, hence cometd-nodejs-client, sends) with plain chunks, no Expect, no Upgrade — and
 // says "not mine" (null) for everything else, so that node's own parser (llhttp) handles it
 // with node's answers (400, 431, trailers, 100-continue, upgrades) exactly as before.
@@ -105,6 +105,8 @@ export function parseHead(text: string, accept: (url: string) => boolean): Head 
     else if (SINGLE.has(name)) continue
     else headers[name] = `${prev as string}${name === 'cookie' ? '; ' : ', '}${value}`
   }
+  // node:http answers 400 to an HTTP/1.1 request without Host (requireHostHeader).
+  if (headers.host === undefined) return null
   if (sawLength && chunked) return null
   if (sawLength) headers['content-length'] = String(length)
   return { method: 'POST', url, headers: headers as IncomingHttpHeaders, length, chunked, close }

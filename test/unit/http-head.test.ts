@@ -41,6 +41,7 @@ describe('parseHead', () => {
     const h = parseHead(
       head(
         'POST /cometd HTTP/1.1',
+        'Host: x',
         'Cookie: a=1',
         'cookie: b=2',
         'Accept: x',
@@ -61,7 +62,12 @@ describe('parseHead', () => {
 
   it('sees Connection: close and Transfer-Encoding: chunked', () => {
     const h = parseHead(
-      head('POST /cometd HTTP/1.1', 'Connection: keep-alive, Close', 'Transfer-Encoding: Chunked'),
+      head(
+        'POST /cometd HTTP/1.1',
+        'Host: x',
+        'Connection: keep-alive, Close',
+        'Transfer-Encoding: Chunked',
+      ),
       bayeux,
     )
     assert.ok(h)
@@ -72,25 +78,31 @@ describe('parseHead', () => {
 
   it('leaves everything else to node (null)', () => {
     const cases: string[] = [
+      head('POST /cometd HTTP/1.1', 'Content-Length: 0'),
       head('GET /cometd HTTP/1.1', 'Host: x'),
       head('POST /other HTTP/1.1', 'Host: x'),
       head('POST /cometd HTTP/1.0', 'Host: x'),
       head('POST http://host/cometd HTTP/1.1', 'Host: x'),
       head('POST  /cometd HTTP/1.1'),
-      head('POST /cometd HTTP/1.1', 'Content-Length: 1', 'Content-Length: 1'),
-      head('POST /cometd HTTP/1.1', 'Content-Length: -1'),
-      head('POST /cometd HTTP/1.1', 'Content-Length: 1x'),
-      head('POST /cometd HTTP/1.1', 'Content-Length: 3', 'Transfer-Encoding: chunked'),
-      head('POST /cometd HTTP/1.1', 'Transfer-Encoding: gzip, chunked'),
-      head('POST /cometd HTTP/1.1', 'Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'),
-      head('POST /cometd HTTP/1.1', 'Expect: 100-continue'),
-      head('POST /cometd HTTP/1.1', 'Upgrade: websocket'),
-      head('POST /cometd HTTP/1.1', 'Connection: Upgrade'),
-      head('POST /cometd HTTP/1.1', 'Bad Name: x'),
-      head('POST /cometd HTTP/1.1', 'X: a', ' folded'),
-      head('POST /cometd HTTP/1.1', 'X: a\u0001b'),
-      head('POST /cometd HTTP/1.1', ': empty name'),
-      head('POST /cometd HTTP/1.1', 'X: a\nY: b'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'Content-Length: 1', 'Content-Length: 1'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'Content-Length: -1'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'Content-Length: 1x'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'Content-Length: 3', 'Transfer-Encoding: chunked'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'Transfer-Encoding: gzip, chunked'),
+      head(
+        'POST /cometd HTTP/1.1',
+        'Host: x',
+        'Transfer-Encoding: chunked',
+        'Transfer-Encoding: chunked',
+      ),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'Expect: 100-continue'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'Upgrade: websocket'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'Connection: Upgrade'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'Bad Name: x'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'X: a', ' folded'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'X: a\u0001b'),
+      head('POST /cometd HTTP/1.1', 'Host: x', ': empty name'),
+      head('POST /cometd HTTP/1.1', 'Host: x', 'X: a\nY: b'),
     ]
     for (const c of cases) assert.equal(parseHead(c, bayeux), null, JSON.stringify(c))
   })
