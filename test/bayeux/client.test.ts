@@ -336,3 +336,31 @@ describe('official cometd client, multiple clients in one process (test plan 14)
     }
   })
 })
+
+// The same client on the node:http path (connections handed to node, or COMETD_DIRECT_HTTP=0):
+// the Bayeux part is shared, so the essentials are enough here; http-body.test.ts covers the
+// wire details of both paths.
+describe('official cometd client, long-polling through node:http (directHttp off)', () => {
+  let srv: TestServer
+  before(async () => {
+    srv = await startServer({ timeout: 2000, directHttp: false })
+  })
+  after(() => srv.close())
+
+  it('handshake, subscribe, a held connect woken by deliverToUser, disconnect', async () => {
+    const c = newClient(srv.url, { headers: { Authorization: basicOf('alice') } })
+    try {
+      assert.equal((await handshake(c)).successful, true)
+      const box = await inbox(c, '/v2/me/workbins')
+      await held(srv.bayeux, c.getClientId()!)
+      assert.equal(srv.bayeux.stats().directConnections, 0)
+      const t0 = Date.now()
+      srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 1 })
+      assert.deepEqual((await box.next()).data, { n: 1 })
+      assert.ok(Date.now() - t0 < 1000, 'the held connect was answered at once')
+    } finally {
+      await disconnect(c)
+    }
+    await until(() => srv.bayeux.stats().sessions === 0, 1000, 'session removed')
+  })
+})
