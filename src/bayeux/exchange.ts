@@ -9,7 +9,7 @@ import type { BayeuxHttpRequest } from './types.ts'
 /** Where a request came from. */
 export interface Origin {
   type: ConnectionType
-  /** The HTTP request (LP) or the WebSocket upgrade request. */
+  /** The HTTP request (LP); for websocket frames an empty stand-in (authenticated at the upgrade). */
   req: BayeuxHttpRequest
   /** LP: the BAYEUX_BROWSER cookie sent with the request (null if none). */
   browserId: string | null

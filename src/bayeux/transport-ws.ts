@@ -21,7 +21,14 @@ import type { Deadline, DeadlineList } from './deadlines.ts'
 import type { Reply } from './protocol.ts'
 import type { HeldConnect, Session, WsLink } from './session.ts'
 import { WEBSOCKET, parseMessages } from './protocol.ts'
-import type { BayeuxPrincipal } from './types.ts'
+import type { BayeuxHttpRequest, BayeuxPrincipal } from './types.ts'
+
+/**
+ * The request an Exchange of a websocket frame carries: sessions on a socket are authenticated
+ * once, at the upgrade (`Link.principal`), so the upgrade request is not kept (it would cost
+ * each idle socket its IncomingMessage).
+ */
+const UPGRADED: BayeuxHttpRequest = Object.freeze({ headers: Object.freeze({}) })
 
 /** Close codes (RFC 6455): 1001 going away, 1007 invalid payload; 1009 (too big) comes from ws. */
 const GOING_AWAY = 1001
@@ -139,17 +146,17 @@ export class WsTransport {
     }
     if (!principal) return refuse(socket, 401, 'Unauthorized')
     if (socket.destroyed || core.closing) return refuse(socket, 400, 'Bad Request')
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, req, principal))
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, principal))
   }
 
-  #open(ws: WebSocket, req: IncomingMessage, principal: BayeuxPrincipal): void {
+  #open(ws: WebSocket, principal: BayeuxPrincipal): void {
     const link = new Link(ws, principal)
     this.#links.add(link)
     ws.on('error', (err) => this.#core.log.debug({ err }, 'bayeux websocket error'))
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : data.toString()
       link.chain = link.chain
-        .then(() => this.#frame(link, req, text))
+        .then(() => this.#frame(link, text))
         .catch((err: unknown) => this.#core.log.error({ err }, 'bayeux websocket frame failed'))
     })
     ws.on('close', () => {
@@ -164,11 +171,11 @@ export class WsTransport {
     })
   }
 
-  async #frame(link: Link, req: IncomingMessage, text: string): Promise<void> {
+  async #frame(link: Link, text: string): Promise<void> {
     const core = this.#core
     const messages = parseMessages(text)
     if (!messages) return link.close(INVALID_PAYLOAD, 'invalid Bayeux message')
-    const ex = new Exchange({ type: WEBSOCKET, req, browserId: null, ws: link })
+    const ex = new Exchange({ type: WEBSOCKET, req: UPGRADED, browserId: null, ws: link })
     try {
       await core.process(ex, messages)
     } catch (err) {
