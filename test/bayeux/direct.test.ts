@@ -222,6 +222,35 @@ describe('direct long-polling connections', () => {
     }
   })
 
+  it('stops reading requests while the client does not read its answers', async () => {
+    const w = await Wire.open(srv.port)
+    const N = 30_000
+    let processed = 0
+    const count = (): void => void processed++
+    srv.bayeux.events.on('request', count)
+    try {
+      w.sock.pause() // the client reads nothing for now
+      let text = ''
+      for (let i = 0; i < N; i++) {
+        // Unknown clientId: answered at once (402), about 250 bytes per answer.
+        text += post(`${PATH}/connect`, connect('nobody', `p${i}`))
+      }
+      w.send(text)
+      await sleep(1000)
+      const stalled = processed
+      assert.ok(stalled < N, `reading paused: ${stalled} of ${N} requests read`)
+      w.sock.resume()
+      for (let i = 0; i < N; i++) {
+        const r = await w.response(5000)
+        assert.equal(json(r)[0]!.id, `p${i}`)
+      }
+      assert.equal(processed, N)
+    } finally {
+      srv.bayeux.events.off('request', count)
+      w.destroy()
+    }
+  })
+
   it('hands a connection to node:http at its first other request, bytes intact', async () => {
     const n0 = direct()
     const w = await Wire.open(srv.port)
