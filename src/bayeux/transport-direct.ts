@@ -6,8 +6,8 @@
 // (http-head.ts decides), we read them from the socket and write the answers ourselves, one
 // request at a time, keep-alive, with the same status codes, headers and bodies as the
 // node:http path (transport-http.ts does the Bayeux part for both). The first request that is
-// anything else (another path or method, a WebSocket upgrade, chunked, Expect, an odd header,
-// a head over node's maxHeaderSize) and the rest of that connection are handed to node's HTTP
+// anything else (another path or method, a WebSocket upgrade, chunk extensions or trailers,
+// Expect, an odd header, a head over node's maxHeaderSize) and the rest of that connection are handed to node's HTTP
 // server, hence to fastify, as if the connection had just been accepted: the bytes already
 // read are put back (`unshift`) and node's own 'connection' listener runs. A connection never
 // comes back from node.
@@ -29,10 +29,9 @@ import type { Socket } from 'node:net'
 import { Server as TlsServer } from 'node:tls'
 import type { HoldRequest } from './exchange.ts'
 import type { HeldConnect } from './session.ts'
-import { BayeuxError } from './errors.ts'
 import { INCOMPLETE, NOT_MINE, TOO_LARGE, chunkedBody, parseHead } from './http-head.ts'
 import type { Head } from './http-head.ts'
-import { HttpHeld, JSON_TYPE, errorBody } from './transport-http.ts'
+import { HttpHeld, JSON_TYPE } from './transport-http.ts'
 import type { HttpTransport, LpReply } from './transport-http.ts'
 
 const CONN = Symbol('bayeux.direct')
@@ -275,7 +274,7 @@ class Conn implements LpReply {
   }
 
   #tooLarge(): void {
-    const body = errorBody(BayeuxError.messageTooLarge(this.direct.maxBody))
+    const body = this.direct.transport.tooLargeBody
     this.busy = true
     this.seq++
     this.closeAfter = true // the unread rest of the body is not worth reading

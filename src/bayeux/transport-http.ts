@@ -38,7 +38,7 @@ export function browserCookie(header: string | undefined): string | null {
   return BROWSER_RE.exec(header)?.[1] ?? null
 }
 
-export function errorBody(error: string): string {
+function errorBody(error: string): string {
   return JSON.stringify([{ channel: '', successful: false, error }])
 }
 
@@ -245,12 +245,15 @@ class NodeHeld extends HttpHeld {
 export class HttpTransport {
   readonly core: Core
   readonly maxBody: number
+  /** The 413 answer body (checklist 21), the same on both HTTP paths. */
+  readonly tooLargeBody: string
   readonly #prefixes: string[]
   #server: Server | null = null
 
   constructor(core: Core, prefixes: string[]) {
     this.core = core
     this.maxBody = core.config.maxMessageSize
+    this.tooLargeBody = errorBody(BayeuxError.messageTooLarge(this.maxBody))
     this.#prefixes = prefixes.slice()
   }
 
@@ -311,7 +314,7 @@ export class HttpTransport {
 
   tooLarge(res: ServerResponse): void {
     if (res.headersSent || res.destroyed) return
-    const body = errorBody(BayeuxError.messageTooLarge(this.maxBody))
+    const body = this.tooLargeBody
     // The unread rest of the body is not worth reading: close the connection after this.
     res.writeHead(413, {
       'content-type': JSON_TYPE,

@@ -5,91 +5,8 @@
 
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import net from 'node:net'
-import { HANDSHAKE, PATH, basicOf, startServer } from './helpers.ts'
-import type { Msg, TestServer } from './helpers.ts'
-
-interface Response {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
-/** One client connection: write requests, read responses in order. */
-class Wire {
-  #buf = Buffer.alloc(0)
-  #wake: (() => void) | null = null
-  closed = false
-
-  constructor(readonly sock: net.Socket) {
-    sock.on('data', (c: Buffer) => {
-      this.#buf = Buffer.concat([this.#buf, c])
-      this.#wake?.()
-    })
-    sock.on('close', () => {
-      this.closed = true
-      this.#wake?.()
-    })
-    sock.on('error', () => undefined)
-  }
-
-  static open(port: number): Promise<Wire> {
-    return new Promise((resolve, reject) => {
-      const sock = net.connect({ host: '127.0.0.1', port, noDelay: true }, () =>
-        resolve(new Wire(sock)),
-      )
-      sock.once('error', reject)
-    })
-  }
-
-  send(text: string): void {
-    this.sock.write(text)
-  }
-
-  /** The next response (framed by Content-Length; none = empty body). */
-  async response(timeoutMs = 3000): Promise<Response> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const end = this.#buf.indexOf('\r\n\r\n')
-      if (end >= 0) {
-        const lines = this.#buf.toString('latin1', 0, end).split('\r\n')
-        const headers: Record<string, string> = {}
-        for (const l of lines.slice(1)) {
-          const c = l.indexOf(':')
-          headers[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim()
-        }
-        const len = Number(headers['content-length'] ?? 0)
-        if (this.#buf.length >= end + 4 + len) {
-          const body = this.#buf.toString('utf8', end + 4, end + 4 + len)
-          this.#buf = this.#buf.subarray(end + 4 + len)
-          return { status: Number((lines[0] ?? '').split(' ')[1]), headers, body }
-        }
-      }
-      if (this.closed) throw new Error('connection closed before a whole response')
-      const left = deadline - Date.now()
-      if (left <= 0) throw new Error('no response in time')
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left)
-        this.#wake = () => {
-          clearTimeout(t)
-          r()
-        }
-      })
-      this.#wake = null
-    }
-  }
-
-  /** Resolves true once the server closed the connection, false after `ms`. */
-  async closedWithin(ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms
-    while (!this.closed && Date.now() < deadline) await sleep(20)
-    return this.closed
-  }
-
-  destroy(): void {
-    this.sock.destroy()
-  }
-}
+import { HANDSHAKE, PATH, Wire, basicOf, startServer } from './helpers.ts'
+import type { Msg, TestServer, WireResponse } from './helpers.ts'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -105,7 +22,7 @@ function post(path: string, body: unknown, extra = ''): string {
 const handshake = (extra = ''): string =>
   post(`${PATH}/handshake`, [HANDSHAKE], `Authorization: ${basicOf('alice')}\r\n${extra}`)
 
-function json(r: Response): Msg[] {
+function json(r: WireResponse): Msg[] {
   return JSON.parse(r.body) as Msg[]
 }
 

@@ -1,6 +1,7 @@
 // A real Bayeux server on port 0 for the tests, a test-only authenticate, and raw probes.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import net from 'node:net'
 import type { Socket } from 'node:net'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
@@ -245,6 +246,89 @@ export async function subscribedSession(url: string, subscription: string): Prom
   if (!r.body[0]?.successful) throw new Error(`subscribe failed: ${r.text}`)
   await firstConnect(url, s)
   return s
+}
+
+/** One HTTP response read by `Wire`. */
+export interface WireResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** A raw client connection: write request bytes, read responses in order. */
+export class Wire {
+  #buf = Buffer.alloc(0)
+  #wake: (() => void) | null = null
+  closed = false
+
+  constructor(readonly sock: net.Socket) {
+    sock.on('data', (c: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, c])
+      this.#wake?.()
+    })
+    sock.on('close', () => {
+      this.closed = true
+      this.#wake?.()
+    })
+    sock.on('error', () => undefined)
+  }
+
+  static open(port: number): Promise<Wire> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ host: '127.0.0.1', port, noDelay: true }, () =>
+        resolve(new Wire(sock)),
+      )
+      sock.once('error', reject)
+    })
+  }
+
+  send(text: string): void {
+    this.sock.write(text)
+  }
+
+  /** The next response (framed by Content-Length; none = empty body). */
+  async response(timeoutMs = 3000): Promise<WireResponse> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const end = this.#buf.indexOf('\r\n\r\n')
+      if (end >= 0) {
+        const lines = this.#buf.toString('latin1', 0, end).split('\r\n')
+        const headers: Record<string, string> = {}
+        for (const l of lines.slice(1)) {
+          const c = l.indexOf(':')
+          headers[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim()
+        }
+        const len = Number(headers['content-length'] ?? 0)
+        if (this.#buf.length >= end + 4 + len) {
+          const body = this.#buf.toString('utf8', end + 4, end + 4 + len)
+          this.#buf = this.#buf.subarray(end + 4 + len)
+          return { status: Number((lines[0] ?? '').split(' ')[1]), headers, body }
+        }
+      }
+      if (this.closed) throw new Error('connection closed before a whole response')
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error('no response in time')
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left)
+        this.#wake = () => {
+          clearTimeout(t)
+          r()
+        }
+      })
+      this.#wake = null
+    }
+  }
+
+  /** Resolves true once the server closed the connection, false after `ms`. */
+  async closedWithin(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms
+    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    return this.closed
+  }
+
+  destroy(): void {
+    this.sock.destroy()
+  }
 }
 
 // ------------------------------------------------------------------ raw WebSocket probes

@@ -7,40 +7,8 @@
 
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import net from 'node:net'
-import { PATH, post, rawHandshake, startServer } from './helpers.ts'
+import { PATH, Wire, post, rawHandshake, startServer } from './helpers.ts'
 import type { RawSession, TestServer } from './helpers.ts'
-
-interface RawReply {
-  status: number
-  body: string
-}
-
-/** Read one HTTP/1.1 response framed by Content-Length from a socket. */
-function readResponse(sock: net.Socket): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    let buf = ''
-    const onData = (c: Buffer): void => {
-      buf += c.toString('utf8')
-      const end = buf.indexOf('\r\n\r\n')
-      if (end < 0) return
-      const head = buf.slice(0, end)
-      const len = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0)
-      if (Buffer.byteLength(buf.slice(end + 4)) < len) return
-      sock.off('data', onData)
-      resolve({ status: Number(head.split(' ')[1]), body: buf.slice(end + 4, end + 4 + len) })
-    }
-    sock.on('data', onData)
-    sock.once('error', reject)
-  })
-}
-
-function connect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: '127.0.0.1', port, noDelay: true }, () => resolve(sock))
-    sock.once('error', reject)
-  })
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -58,7 +26,7 @@ for (const directHttp of [true, false]) {
     })
     after(() => srv.close())
 
-    /** The request on `sock` was served by the path under test. */
+    /** The request just answered was served by the path under test. */
     function assertPath(): void {
       const n = srv.bayeux.stats().directConnections ?? 0
       if (directHttp) assert.ok(n > 0, 'served on a direct connection')
@@ -68,67 +36,64 @@ for (const directHttp of [true, false]) {
     it('a body split over two TCP writes is read whole', async () => {
       const s = await rawHandshake(srv.url)
       const body = subscribeBody(s, 'split')
-      const sock = await connect(srv.port)
+      const w = await Wire.open(srv.port)
       try {
-        const reply = readResponse(sock)
-        sock.write(
+        w.send(
           `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
             `Cookie: ${s.cookie}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
             body.slice(0, 10),
         )
         await sleep(50) // the server has parsed the headers and part of the body by now
-        sock.write(body.slice(10))
-        const r = await reply
+        w.send(body.slice(10))
+        const r = await w.response()
         assertPath()
         assert.equal(r.status, 200)
         const m = (JSON.parse(r.body) as Record<string, unknown>[])[0]!
         assert.equal(m.id, 'split')
         assert.equal(m.successful, true)
       } finally {
-        sock.destroy()
+        w.destroy()
       }
     })
 
     it('a chunked body (no Content-Length) is read whole', async () => {
       const s = await rawHandshake(srv.url)
       const body = subscribeBody(s, 'chunked')
-      const sock = await connect(srv.port)
+      const w = await Wire.open(srv.port)
       try {
-        const reply = readResponse(sock)
         const a = body.slice(0, 7)
         const b = body.slice(7)
-        sock.write(
+        w.send(
           `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
             `Cookie: ${s.cookie}\r\nTransfer-Encoding: chunked\r\n\r\n` +
             `${a.length.toString(16)}\r\n${a}\r\n`,
         )
         await sleep(30)
-        sock.write(`${Buffer.byteLength(b).toString(16)}\r\n${b}\r\n0\r\n\r\n`)
-        const r = await reply
+        w.send(`${Buffer.byteLength(b).toString(16)}\r\n${b}\r\n0\r\n\r\n`)
+        const r = await w.response()
         assertPath()
         assert.equal(r.status, 200)
         assert.equal((JSON.parse(r.body) as Record<string, unknown>[])[0]!.id, 'chunked')
       } finally {
-        sock.destroy()
+        w.destroy()
       }
     })
 
     it('a chunked body over maxMessageSize → 413 while it is read', async () => {
-      const sock = await connect(srv.port)
+      const w = await Wire.open(srv.port)
       try {
-        const reply = readResponse(sock)
         const part = 'x'.repeat(3000)
-        sock.write(
+        w.send(
           `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
             `Transfer-Encoding: chunked\r\n\r\n${part.length.toString(16)}\r\n${part}\r\n`,
         )
         await sleep(30)
-        sock.write(`${part.length.toString(16)}\r\n${part}\r\n`)
-        const r = await reply
+        w.send(`${part.length.toString(16)}\r\n${part}\r\n`)
+        const r = await w.response()
         assert.equal(r.status, 413)
         assert.match(r.body, /413:max_message_size=4096:/)
       } finally {
-        sock.destroy()
+        w.destroy()
       }
     })
 
@@ -136,14 +101,14 @@ for (const directHttp of [true, false]) {
       const s = await rawHandshake(srv.url)
       const body = subscribeBody(s, 'gone')
       const subs0 = srv.bayeux.stats().subscriptions ?? 0
-      const sock = await connect(srv.port)
-      sock.write(
+      const w = await Wire.open(srv.port)
+      w.send(
         `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
           `Cookie: ${s.cookie}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
           body.slice(0, 20),
       )
       await sleep(30)
-      sock.destroy()
+      w.destroy()
       await sleep(30)
       assert.equal(srv.bayeux.stats().subscriptions, subs0) // the half body was not processed
       const r = await post(srv.url, JSON.parse(subscribeBody(s, 'after')) as unknown, s.headers)
