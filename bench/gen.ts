@@ -10,6 +10,7 @@ import WebSocket from 'ws'
 import type { GenGo, GenInit, GenResult, GenToParent, ParentToGen } from './protocol.ts'
 import {
   HOST,
+  isOurs,
   MAX_PROCESS_LIFETIME_MS,
   OUR_CHANNEL,
   OUR_PREFIX,
@@ -539,8 +540,8 @@ function main(): void {
       rec = new Recorder(msg.maxSends * msg.genCount)
       const env: SessionEnv = {
         init: msg,
-        base: msg.kind === 'ours' ? OUR_PREFIX : '/cometd',
-        channel: msg.kind === 'ours' ? () => OUR_CHANNEL : peerChannel,
+        base: isOurs(msg.kind) ? OUR_PREFIX : '/cometd',
+        channel: isOurs(msg.kind) ? () => OUR_CHANNEL : peerChannel,
         rec,
         counters,
         deadline: performance.now() + MAX_PROCESS_LIFETIME_MS - 30_000,

@@ -3,8 +3,12 @@
 
 import { performance } from 'node:perf_hooks'
 
-/** `floor` is a diagnostic (server.ts), never counted as a peer and not run by default. */
-export type ServerKind = 'ours' | 'faye' | 'cometd' | 'floor'
+/**
+ * `floor` is a diagnostic (server.ts), never counted as a peer and not run by default. `base`
+ * is this server built from another checkout (BENCH_BASE_DIR), for before/after comparisons
+ * in one run; not a peer either.
+ */
+export type ServerKind = 'ours' | 'faye' | 'cometd' | 'floor' | 'base'
 export type Transport = 'long-polling' | 'websocket'
 
 /** All traffic stays on loopback. */
@@ -16,14 +20,16 @@ export const MAX_PROCESS_LIFETIME_MS = 10 * 60_000
 
 /** The peers have no per-user channel; each bench user subscribes to its own channel. */
 export const peerChannel = (user: string): string => `/u/${user}`
-/** Our server's per-user channel (contract §5). */
+/** Our server's per-user channel (docs/cometd.md). */
 export const OUR_CHANNEL = '/v2/me/workbins'
-/** Our Bayeux mount point (contract §5); the peers are mounted on /cometd. */
+/** Our Bayeux mount point (docs/cometd.md); the peers are mounted on /cometd. */
 export const OUR_PREFIX = '/api/v2/notifications'
 /** Header our bench server's `authenticate` reads the user id from. */
 export const USER_HEADER = 'X-Bench-User'
 
 export const isPeer = (kind: ServerKind): boolean => kind === 'faye' || kind === 'cometd'
+/** Servers that speak this project's protocol (mount point, per-user channel, auth header). */
+export const isOurs = (kind: ServerKind): boolean => kind === 'ours' || kind === 'base'
 
 export const transportsOf = (kind: ServerKind): Transport[] =>
   kind === 'cometd' || kind === 'floor' ? ['long-polling'] : ['long-polling', 'websocket']

@@ -38,6 +38,9 @@ export interface Row {
   /** Ours only: deliveries/s and p99 over those of the best peer of the same round. */
   pairedDeliveryRatios?: number[]
   pairedP99Ratios?: number[]
+  /** Ours only: deliveries/s and server CPU per delivery over those of `base` in the same round. */
+  pairedBaseRatios?: number[]
+  pairedBaseCpuRatios?: number[]
 }
 
 export interface ReportMeta {
@@ -61,6 +64,7 @@ const NAMES: Record<ServerKind, string> = {
   faye: 'faye 1.4.3',
   cometd: 'cometd-nodejs-server 1.2.1',
   floor: 'floor (diagnostic: minimal node:http long-polling, not a peer)',
+  base: 'this server at the base checkout (BENCH_BASE_DIR, not a peer)',
 }
 
 const median = (xs: number[]): number => {
@@ -147,15 +151,23 @@ export function renderReport(rows: Row[], meta: ReportMeta): string {
           `| ${f(r.calibrationMs, 0)} |`,
       )
     }
+    const list = (xs: number[]): string =>
+      `${xs.map((x) => x.toFixed(2)).join(', ')} (median ${median(xs).toFixed(2)})`
     for (const r of tr) {
-      if (!r.pairedDeliveryRatios?.length || !r.pairedP99Ratios) continue
-      const list = (xs: number[]): string =>
-        `${xs.map((x) => x.toFixed(2)).join(', ')} (median ${median(xs).toFixed(2)})`
-      out.push('')
-      out.push(
-        `Paired with the best peer of the same round, ${NAMES[r.kind]}: deliveries/s ` +
-          `${list(r.pairedDeliveryRatios)}×, p99 ${list(r.pairedP99Ratios)}×.`,
-      )
+      if (r.pairedDeliveryRatios?.length && r.pairedP99Ratios) {
+        out.push('')
+        out.push(
+          `Paired with the best peer of the same round, ${NAMES[r.kind]}: deliveries/s ` +
+            `${list(r.pairedDeliveryRatios)}×, p99 ${list(r.pairedP99Ratios)}×.`,
+        )
+      }
+      if (r.pairedBaseRatios?.length) {
+        out.push('')
+        out.push(
+          `Paired with the base checkout in the same round: deliveries/s ${list(r.pairedBaseRatios)}×, ` +
+            `server CPU per delivery ${list(r.pairedBaseCpuRatios ?? [])}×.`,
+        )
+      }
     }
     if (t === 'websocket' && rows.some((r) => r.kind === 'cometd')) {
       out.push('')
@@ -184,7 +196,7 @@ export function renderReport(rows: Row[], meta: ReportMeta): string {
     }
   }
 
-  // Targets (issue 3): deliveries/s ≥ 1.5× the best peer on each transport, p99 no worse than
+  // Targets: deliveries/s ≥ 1.5× the best peer on each transport, p99 no worse than
   // the best peer, under 10 KiB per idle session.
   const ours = rows.filter((r) => r.kind === 'ours')
   if (ours.length) {

@@ -13,7 +13,10 @@
 //   --warmup S       BENCH_WARMUP     load before the window, seconds, default 2 (quick: 1)
 //   --servers LIST   BENCH_SERVERS    comma list of ours,faye,cometd (default: all three), and
 //                                     `floor`: a diagnostic minimal node:http long-polling
-//                                     server (server.ts), never counted as a peer
+//                                     server (server.ts), never counted as a peer; `base`:
+//                                     this server from the checkout in BENCH_BASE_DIR (an
+//                                     earlier commit, `git worktree add DIR COMMIT` + npm ci),
+//                                     for a before/after comparison in the same run
 //   --transports L   BENCH_TRANSPORTS comma list of long-polling,websocket (default: both)
 //   --gen-procs N    BENCH_GEN_PROCS  load-generator processes, default 1
 //   --out FILE       BENCH_OUT        markdown output (default bench/results/latest.md;
@@ -107,7 +110,12 @@ function parseArgs(argv: string[]): Options {
     senders: int('senders', 'BENCH_SENDERS', 32),
     durationS: int('duration', 'BENCH_DURATION', quick ? 3 : 10),
     warmupS: int('warmup', 'BENCH_WARMUP', quick ? 1 : 2),
-    servers: list<ServerKind>('servers', 'BENCH_SERVERS', ['ours', 'faye', 'cometd'], ['floor']),
+    servers: list<ServerKind>(
+      'servers',
+      'BENCH_SERVERS',
+      ['ours', 'faye', 'cometd'],
+      ['floor', 'base'],
+    ),
     transports: list<Transport>('transports', 'BENCH_TRANSPORTS', ['long-polling', 'websocket']),
     genProcs: int('gen-procs', 'BENCH_GEN_PROCS', 1),
     rounds: int('rounds', 'BENCH_ROUNDS', quick ? 1 : 5),
@@ -117,6 +125,14 @@ function parseArgs(argv: string[]): Options {
     heap: flags.has('heap'),
     quick,
   }
+}
+
+/** The checkout the `base` server runs from (BENCH_BASE_DIR). */
+function baseDir(): string {
+  const dir = process.env.BENCH_BASE_DIR
+  if (!dir)
+    throw new Error('--servers base needs BENCH_BASE_DIR (a checkout of the earlier commit)')
+  return path.resolve(dir)
 }
 
 /** `S:G` CPU lists, or `none` (the default). */
@@ -344,7 +360,10 @@ async function measure(
     mkdirSync(dir, { recursive: true })
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`)
   }
-  const server = fork(path.join(here, 'server.ts'), [kind], {
+  // `base` runs the bench server of another checkout, as `ours` there.
+  const serverScript =
+    kind === 'base' ? path.join(baseDir(), 'bench', 'server.ts') : path.join(here, 'server.ts')
+  const server = fork(serverScript, [kind === 'base' ? 'ours' : kind], {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -584,6 +603,19 @@ async function main(): Promise<void> {
           mine.deliveriesPerS / Math.max(...peers.map((r) => r.deliveriesPerS)),
         )
         row.pairedP99Ratios.push(mine.p99 / Math.min(...peers.map((r) => r.p99)))
+      }
+      row.pairedBaseRatios = []
+      for (const mine of list) {
+        const base = [...runs.values()]
+          .flat()
+          .find(
+            (r) => r.kind === 'base' && r.transport === mine.transport && r.round === mine.round,
+          )
+        if (base) {
+          row.pairedBaseRatios.push(mine.deliveriesPerS / base.deliveriesPerS)
+          row.pairedBaseCpuRatios ??= []
+          row.pairedBaseCpuRatios.push(mine.serverUsPerDelivery / base.serverUsPerDelivery)
+        }
       }
     }
     rows.push(row)
