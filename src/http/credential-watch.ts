@@ -1,0 +1,64 @@
+// Ends the CometD sessions of a user whose password changed, also when `workbins provision`
+// changed it from another process (the store already ended their HTTP sessions). Provisioning
+// moves the contact center's directory version, so users are read again only after it moved.
+
+import type { Logger } from 'pino'
+import type { BayeuxServer } from '../bayeux/index.ts'
+import type { Store } from '../store/store.ts'
+
+export interface CredentialWatch {
+  /** One pass now; resolves to how many CometD sessions were ended. */
+  check(): Promise<number>
+  stop(): void
+}
+
+export function watchCredentials(
+  store: Store,
+  bayeux: BayeuxServer,
+  log: Logger,
+  everyMs: number,
+): CredentialWatch {
+  let versions = new Map<string, number | undefined>()
+  let running = false
+
+  async function check(): Promise<number> {
+    const centers = new Set<string>()
+    for (const p of bayeux.principals()) centers.add(p.contactCenterId)
+    const next = new Map<string, number | undefined>()
+    let ended = 0
+    for (const cc of centers) {
+      const version = await store.getDirectoryVersion(cc)
+      next.set(cc, version)
+      if (versions.has(cc) && versions.get(cc) === version) continue
+      // The stored hash of each user with a session here (null: the user is gone).
+      const hashes = new Map<string, string | null>()
+      for (const p of bayeux.principals()) {
+        if (p.contactCenterId !== cc || hashes.has(p.userId)) continue
+        hashes.set(p.userId, (await store.getUser(p.userId))?.passwordHash ?? null)
+      }
+      ended += bayeux.disconnectWhere(
+        (p) =>
+          p.contactCenterId === cc &&
+          p.credential !== undefined &&
+          hashes.has(p.userId) &&
+          hashes.get(p.userId) !== p.credential,
+        'handshake',
+      )
+    }
+    versions = next
+    if (ended > 0) log.info({ ended }, 'CometD sessions ended: their password changed')
+    return ended
+  }
+
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    check()
+      .catch((err: unknown) => log.warn({ err }, 'credential check failed'))
+      .finally(() => {
+        running = false
+      })
+  }, everyMs)
+  timer.unref()
+  return { check, stop: () => clearInterval(timer) }
+}
