@@ -8,7 +8,7 @@ import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
 import { ConfigError, type Config } from './config.ts'
 import { ThrottledError } from './errors.ts'
 import { Authenticator, checkCsrf } from './http/auth.ts'
-import { watchCredentials } from './http/credential-watch.ts'
+import { credentialStamp, watchCredentials } from './http/credential-watch.ts'
 import type { RouteDeps } from './http/deps.ts'
 import { featureRoutes } from './http/routes/features.ts'
 import { interactionRoutes } from './http/routes/interactions.ts'
@@ -93,7 +93,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         userId: user.id,
         contactCenterId: cc.id,
         httpSessionId,
-        credential: user.passwordHash,
+        credential: credentialStamp(user.passwordHash),
       }
     },
   })

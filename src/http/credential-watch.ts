@@ -2,9 +2,15 @@
 // changed it from another process (the store already ended their HTTP sessions). Provisioning
 // moves the contact center's directory version, so users are read again only after it moved.
 
+import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { BayeuxServer } from '../bayeux/index.ts'
 import type { Store } from '../store/store.ts'
+
+/** What a CometD principal keeps of the password hash: enough to see it change, no more. */
+export function credentialStamp(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16)
+}
 
 export interface CredentialWatch {
   /** One pass now; resolves to how many CometD sessions were ended. */
@@ -30,18 +36,19 @@ export function watchCredentials(
       const version = await store.getDirectoryVersion(cc)
       next.set(cc, version)
       if (versions.has(cc) && versions.get(cc) === version) continue
-      // The stored hash of each user with a session here (null: the user is gone).
-      const hashes = new Map<string, string | null>()
+      // The stamp of each user with a session here (null: the user is gone).
+      const stamps = new Map<string, string | null>()
       for (const p of bayeux.principals()) {
-        if (p.contactCenterId !== cc || hashes.has(p.userId)) continue
-        hashes.set(p.userId, (await store.getUser(p.userId))?.passwordHash ?? null)
+        if (p.contactCenterId !== cc || stamps.has(p.userId)) continue
+        const user = await store.getUser(p.userId)
+        stamps.set(p.userId, user ? credentialStamp(user.passwordHash) : null)
       }
       ended += bayeux.disconnectWhere(
         (p) =>
           p.contactCenterId === cc &&
           p.credential !== undefined &&
-          hashes.has(p.userId) &&
-          hashes.get(p.userId) !== p.credential,
+          stamps.has(p.userId) &&
+          stamps.get(p.userId) !== p.credential,
         'handshake',
       )
     }
