@@ -3,11 +3,16 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { applyDocument, type ProvisionDocument } from '../../src/provision/index.ts'
+import { execFile } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
 import { HANDSHAKE, connectMsg, post, until, type Msg } from '../bayeux/helpers.ts'
 import { IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
 import { ApiClient, basic } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
+
+const run = promisify(execFile)
 
 interface Handshaken {
   clientId: string
@@ -149,7 +154,11 @@ describe('cookies behind HTTPS (WORKBINS_COOKIE_SECURE=1)', () => {
 describe('a password change by provisioning', () => {
   let server: TestServer
   before(async () => {
-    server = await startServer({ provision: basicDocument(), config: { credentialCheckMs: 50 } })
+    // maxInterval outlasts the CLI run: sessions must end by the password change, not expire.
+    server = await startServer({
+      provision: basicDocument(),
+      config: { credentialCheckMs: 50, cometd: { maxInterval: 30_000 } },
+    })
   })
   after(() => server.close())
 
@@ -164,10 +173,21 @@ describe('a password change by provisioning', () => {
       cookie: `JSESSIONID=${other.cookies.get('JSESSIONID')}`,
     })
 
+    // `workbins provision` in another process, on the running server's database.
     const doc = basicDocument()
     const agent1 = doc.contactCenters[0]!.users.find((u) => u.userName === 'agent1')!
     agent1.password = 'a-new-password-2'
-    await applyDocument(server.app.store, doc as unknown as ProvisionDocument)
+    const file = join(dirname(server.dbPath), 'new-password.json')
+    await writeFile(file, JSON.stringify(doc))
+    await run(process.execPath, [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'provision',
+      file,
+      '--db',
+      server.dbPath,
+    ])
 
     const refused = await cookieOnly(server, a).get('/me')
     assert.equal(refused.status, 401)
