@@ -35,7 +35,7 @@ export class LoginThrottle {
    * may be tried again.
    */
   check(userName: string, address: string, now = Date.now()): number | undefined {
-    const a = live(this.#addresses, address, now)
+    const a = live(this.#addresses, addressKey(address), now)
     if (a && a.failures >= this.opts.maxPerAddress) {
       a.refused++
       return a.resetAt - now
@@ -50,6 +50,7 @@ export class LoginThrottle {
 
   /** A password did not verify: count it for the name and the address. */
   failed(userName: string, address: string, now = Date.now()): void {
+    address = addressKey(address)
     const a = this.#bump(this.#addresses, address, now)
     if (a.failures === this.opts.maxPerAddress) {
       this.log.warn(
@@ -90,4 +91,25 @@ export class LoginThrottle {
 function live(map: Map<string, Window>, key: string, now: number): Window | undefined {
   const w = map.get(key)
   return w && w.resetAt > now ? w : undefined
+}
+
+/**
+ * The key an address is counted under: IPv4 as is (also when IPv4-mapped), IPv6 by its /64,
+ * the smallest block one client usually holds (one host may use any address in it).
+ */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (mapped) return mapped[1] as string
+  if (!address.includes(':')) return address
+  const bare = address.split('%')[0] as string // no zone id
+  const [head = '', tail] = bare.split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = tail === undefined || tail === '' ? [] : tail.split(':')
+  const groups = [
+    ...left,
+    ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'),
+    ...right,
+  ]
+  const prefix = groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16))
+  return `${prefix.join(':')}::/64`
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { pino } from 'pino'
-import { LoginThrottle } from '../../src/http/login-throttle.ts'
+import { LoginThrottle, addressKey } from '../../src/http/login-throttle.ts'
 
 const log = pino({ level: 'silent' })
 const opts = { windowMs: 1000, maxPerName: 2, maxPerAddress: 3, maxTracked: 2 }
@@ -34,5 +34,25 @@ describe('LoginThrottle', () => {
     t.failed('other', 'a2', 3)
     assert.equal(t.check('n1', 'a2', 4), undefined)
     assert.notEqual(t.check('n3', 'a3', 4), undefined)
+  })
+})
+
+describe('addressKey', () => {
+  test('IPv4 as is, IPv4-mapped as IPv4, IPv6 by its /64', () => {
+    assert.equal(addressKey('127.0.0.2'), '127.0.0.2')
+    assert.equal(addressKey('::ffff:10.1.2.3'), '10.1.2.3')
+    assert.equal(addressKey('2001:db8:a:b:1:2:3:4'), '2001:db8:a:b::/64')
+    assert.equal(addressKey('2001:DB8:a:b::99'), '2001:db8:a:b::/64')
+    assert.equal(addressKey('2001:db8::1'), '2001:db8:0:0::/64')
+    assert.equal(addressKey('fe80::1%eth0'), 'fe80:0:0:0::/64')
+    assert.equal(addressKey('::1'), '0:0:0:0::/64')
+  })
+
+  test('two addresses of one /64 share a count', () => {
+    const t = new LoginThrottle({ ...opts, maxPerAddress: 2 }, log)
+    t.failed('x', '2001:db8:a:b::1', 0)
+    t.failed('y', '2001:db8:a:b::2', 0)
+    assert.notEqual(t.check('z', '2001:db8:a:b::3', 1), undefined)
+    assert.equal(t.check('z', '2001:db8:a:c::3', 1), undefined)
   })
 })
