@@ -4,9 +4,11 @@
 
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { BayeuxServer } from './bayeux/index.ts'
+import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
 import { ConfigError, type Config } from './config.ts'
+import { ThrottledError } from './errors.ts'
 import { Authenticator, checkCsrf } from './http/auth.ts'
+import { credentialStamp, watchCredentials } from './http/credential-watch.ts'
 import type { RouteDeps } from './http/deps.ts'
 import { featureRoutes } from './http/routes/features.ts'
 import { interactionRoutes } from './http/routes/interactions.ts'
@@ -69,18 +71,40 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const bayeux = new BayeuxServer({
     config: config.cometd,
     logger: log.child({ component: 'cometd' }),
-    cookie: { secure: config.cookieSecure },
+    // Same attributes as JSESSIONID: HttpOnly (always), SameSite=Lax, Secure behind HTTPS.
+    cookie: { secure: config.cookieSecure, sameSite: 'Lax' },
     authenticate: async (req) => {
-      const user = await auth.authenticateRaw(req)
-      if (!user) return null
+      let caller
+      try {
+        caller = await auth.authenticateRaw(req)
+      } catch (err) {
+        if (err instanceof ThrottledError) {
+          throw new HandshakeRefused('too_many_failed_logins', err.retryAfterSeconds * 1000)
+        }
+        throw err
+      }
+      if (!caller) return null
+      const { user, httpSessionId } = caller
       const cc = await store.getContactCenter(user.contactCenterId)
       // GWS: without api-multimedia the notification API behaves as if it did not exist for
       // workbins, but CometD itself is shared by every API: only the user must be valid.
-      return cc ? { userId: user.id, contactCenterId: cc.id } : null
+      if (!cc) return null
+      return {
+        userId: user.id,
+        contactCenterId: cc.id,
+        httpSessionId,
+        credential: credentialStamp(user.passwordHash),
+      }
     },
   })
 
-  const deps: RouteDeps = { config, store, notifier: bayeux, log, publicUrl }
+  const logout: RouteDeps['logout'] = async (caller, reply) => {
+    await auth.logout(caller.session, reply)
+    const id = caller.session.id
+    const ended = bayeux.disconnectWhere((p) => p.httpSessionId === id, 'handshake')
+    log.info({ userId: caller.user.id, cometdSessions: ended }, 'logged out')
+  }
+  const deps: RouteDeps = { config, store, notifier: bayeux, log, publicUrl, logout }
 
   // Unauthenticated liveness probe for operators and load balancers (additive).
   http.get('/health', async () => ({ statusCode: 0, status: 'ok', ...bayeux.stats() }))
@@ -117,6 +141,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     Math.min(60_000, config.sessionIdleSeconds * 1000),
   )
   sweep.unref()
+  const credentialCheck = watchCredentials(store, bayeux, log, config.credentialCheckMs)
 
   let closed = false
   return {
@@ -137,6 +162,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       if (closed) return
       closed = true
       clearInterval(sweep)
+      credentialCheck.stop()
       // Answer held long polls first (reconnect: retry), or http.close would wait for them.
       await bayeux.close()
       const grace = setTimeout(() => {

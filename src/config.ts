@@ -17,6 +17,18 @@ export interface Config {
   sessionIdleSeconds: number
   csrf: boolean
   cookieSecure: boolean
+  /** Most live HTTP sessions per user; a new login beyond it ends the least recently used. */
+  maxHttpSessionsPerUser: number
+  /** Failed-login counting window, in seconds. */
+  loginWindowSeconds: number
+  /** Failed logins for one user name per window before addresses that failed are refused. */
+  loginMaxFailuresPerName: number
+  /** Failed logins from one client address per window before it is refused. */
+  loginMaxFailuresPerAddress: number
+  /** Most user names and addresses the login throttle tracks at once. */
+  loginTrackedMax: number
+  /** How often password changes made by another process are looked for, ms. */
+  credentialCheckMs: number
   /** Largest accepted HTTP request body, in bytes (413 / statusCode 10 beyond it). */
   bodyLimit: number
   /** Most workbin ids accepted in one `workbinIds=` request. */
@@ -134,6 +146,48 @@ export const CONFIG_TABLE: readonly Entry[] = [
     kind: 'bool',
     def: '0',
     doc: '`1` = mark cookies `Secure` (behind HTTPS)',
+  },
+  {
+    env: 'WORKBINS_MAX_HTTP_SESSIONS_PER_USER',
+    path: 'maxHttpSessionsPerUser',
+    kind: 'int',
+    def: '64',
+    doc: 'most live HTTP sessions per user; a login beyond it ends that user’s least recently used session',
+  },
+  {
+    env: 'WORKBINS_LOGIN_WINDOW_SECONDS',
+    path: 'loginWindowSeconds',
+    kind: 'int',
+    def: '300',
+    doc: 'failed logins are counted per window of this many seconds',
+  },
+  {
+    env: 'WORKBINS_LOGIN_MAX_FAILURES_PER_NAME',
+    path: 'loginMaxFailuresPerName',
+    kind: 'int',
+    def: '10',
+    doc: 'failed logins for one user name per window; beyond it addresses that failed get 429 for that name',
+  },
+  {
+    env: 'WORKBINS_LOGIN_MAX_FAILURES_PER_ADDRESS',
+    path: 'loginMaxFailuresPerAddress',
+    kind: 'int',
+    def: '20',
+    doc: 'failed logins from one client address per window; beyond it its logins get 429',
+  },
+  {
+    env: 'WORKBINS_LOGIN_TRACKED_MAX',
+    path: 'loginTrackedMax',
+    kind: 'int',
+    def: '100000',
+    doc: 'most user names (and, apart, addresses) the login throttle remembers; the oldest are dropped',
+  },
+  {
+    env: 'WORKBINS_CREDENTIAL_CHECK_MS',
+    path: 'credentialCheckMs',
+    kind: 'int',
+    def: '2000',
+    doc: 'how often password changes made by `workbins provision` are looked for, to end CometD sessions',
   },
   {
     env: 'WORKBINS_BODY_LIMIT',
@@ -293,6 +347,12 @@ function validate(c: Config): void {
   const positive: [string, number][] = [
     ['WORKBINS_SESSION_IDLE_SECONDS', c.sessionIdleSeconds],
     ['WORKBINS_BODY_LIMIT', c.bodyLimit],
+    ['WORKBINS_MAX_HTTP_SESSIONS_PER_USER', c.maxHttpSessionsPerUser],
+    ['WORKBINS_LOGIN_WINDOW_SECONDS', c.loginWindowSeconds],
+    ['WORKBINS_LOGIN_MAX_FAILURES_PER_NAME', c.loginMaxFailuresPerName],
+    ['WORKBINS_LOGIN_MAX_FAILURES_PER_ADDRESS', c.loginMaxFailuresPerAddress],
+    ['WORKBINS_LOGIN_TRACKED_MAX', c.loginTrackedMax],
+    ['WORKBINS_CREDENTIAL_CHECK_MS', c.credentialCheckMs],
     ['WORKBINS_MAX_WORKBIN_IDS', c.maxWorkbinIds],
     ['COMETD_TIMEOUT', c.cometd.timeout + 1],
     ['COMETD_MAX_INTERVAL', c.cometd.maxInterval],

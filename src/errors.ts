@@ -69,6 +69,20 @@ export class GwsError extends Error {
   }
 }
 
+/**
+ * Too many failed logins: HTTP 429 with `Retry-After` (RFC 6585 §4). GWS has no code for it;
+ * statusCode 20 says the credentials were not accepted, as for a wrong password.
+ */
+export class ThrottledError extends GwsError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(StatusCode.NOT_AUTHENTICATED, message, 429)
+    this.name = 'ThrottledError'
+  }
+}
+
 export const errors = {
   missing: (what: string) =>
     new GwsError(StatusCode.MISSING_PARAMETER, `Missing required parameter: ${what}`),

@@ -16,6 +16,7 @@ export const BayeuxError = {
   // 403: policy denials
   handshakeUnauthenticated: () => '403:unauthenticated:handshake_denied',
   handshakeTooManySessions: (max: number) => `403:max_sessions_per_user=${max}:handshake_denied`,
+  handshakeRefused: (reason: string) => `403:${reason}:handshake_denied`,
   subscriptionMissing: () => '403::subscription_missing',
   subscriptionInvalid: () => '403::subscription_invalid',
   subscribeDenied: (reason: string) => `403:${reason}:subscribe_denied`,
@@ -35,3 +36,18 @@ export const BayeuxError = {
   serviceFailed: () => '500::service_failed',
   serverClosing: () => '503::server_closing',
 } as const
+
+/**
+ * Thrown by `authenticate` to refuse a handshake for `retryAfterMs`: the handshake reply says
+ * `reconnect:"handshake"` with that interval; a WebSocket upgrade gets HTTP 429 + Retry-After.
+ */
+export class HandshakeRefused extends Error {
+  constructor(
+    /** A short token for the error's args, e.g. `too_many_failed_logins`. */
+    readonly reason: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(reason)
+    this.name = 'HandshakeRefused'
+  }
+}

@@ -20,6 +20,8 @@ export interface Head {
   readonly chunked: boolean
   /** `Connection: close`: answer this request, then close. */
   readonly close: boolean
+  /** The connection it came on (set by transport-direct.ts). */
+  socket?: { readonly remoteAddress?: string | undefined }
 }
 
 /** tchar (RFC 9110 §5.6.2) name, then field value of visible chars, SP, HTAB or obs-text. */

@@ -10,7 +10,8 @@
 // Transports: long-polling (POST <prefix> and below) and websocket (upgrade on the same
 // paths). `authenticate(req)` is called for each long-polling handshake (the POST) and
 // each WebSocket upgrade request; null refuses (handshake `successful:false`,
-// `advice.reconnect:"none"`; upgrade HTTP 401). Details and decisions: the file headers of
+// `advice.reconnect:"none"`; upgrade HTTP 401); throwing HandshakeRefused refuses for a
+// while (`advice.reconnect:"handshake"` with that interval; upgrade HTTP 429). Details and decisions: the file headers of
 // core.ts, transport-http.ts, transport-direct.ts, transport-ws.ts, ack.ts.
 
 export { BayeuxServer } from './server.ts'
@@ -22,3 +23,4 @@ export type {
   ServiceHandler,
 } from './types.ts'
 export { BROWSER_COOKIE } from './transport-http.ts'
+export { HandshakeRefused } from './errors.ts'

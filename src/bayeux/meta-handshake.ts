@@ -6,7 +6,7 @@ import type { Core } from './core.ts'
 import type { Exchange } from './exchange.ts'
 import type { InMessage, Reply } from './protocol.ts'
 import { BAYEUX_VERSION, LONG_POLLING, META_HANDSHAKE, replyTo } from './protocol.ts'
-import { BayeuxError } from './errors.ts'
+import { BayeuxError, HandshakeRefused } from './errors.ts'
 import { Session } from './session.ts'
 import { AckQueue, wantsAck } from './ack.ts'
 import type { BayeuxPrincipal } from './types.ts'
@@ -51,6 +51,12 @@ export async function handleHandshake(core: Core, ex: Exchange, m: InMessage): P
     try {
       principal = await core.authenticate(ex.origin.req)
     } catch (err) {
+      if (err instanceof HandshakeRefused) {
+        return fail(r, BayeuxError.handshakeRefused(err.reason), {
+          reconnect: 'handshake',
+          interval: err.retryAfterMs,
+        })
+      }
       core.log.error({ err }, 'bayeux authenticate failed')
       principal = null
     }

@@ -5,7 +5,7 @@ import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Notifier } from '../workbins/notifier.ts'
-import type { BayeuxServerOptions, ServiceHandler } from './types.ts'
+import type { BayeuxPrincipal, BayeuxServerOptions, ServiceHandler } from './types.ts'
 import { Core } from './core.ts'
 import { HttpTransport } from './transport-http.ts'
 import { DirectHttp } from './transport-direct.ts'
@@ -58,6 +58,28 @@ export class BayeuxServer implements Notifier {
     const set = this.#core.registry.ofUser(userId)
     if (!set) return
     for (const s of [...set]) this.#core.terminate(s, 'none')
+  }
+
+  /**
+   * End every live session whose principal matches; `reconnect` as for disconnectSession.
+   * Returns how many were ended.
+   */
+  disconnectWhere(
+    match: (p: BayeuxPrincipal) => boolean,
+    reconnect: 'none' | 'handshake' = 'none',
+  ): number {
+    let n = 0
+    for (const s of [...this.#core.registry.values()]) {
+      if (s.terminated || !match(s.principal)) continue
+      this.#core.terminate(s, reconnect)
+      n++
+    }
+    return n
+  }
+
+  /** The principals of the live sessions (one per session). */
+  *principals(): Generator<BayeuxPrincipal> {
+    for (const s of this.#core.registry.values()) if (!s.terminated) yield s.principal
   }
 
   /**

@@ -171,6 +171,7 @@ class Conn implements LpReply {
           }
           head = parseHead(buf.toString('latin1', 0, end), d.accept)
           if (head === null) return d.handoff(this)
+          head.socket = sock // the client address, for authenticate
           if (head.length > d.maxBody) return this.#tooLarge() // checklist 21
           this.head = head
           this.bodyStart = end + 4

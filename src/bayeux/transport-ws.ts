@@ -21,6 +21,7 @@ import type { Deadline, DeadlineList } from './deadlines.ts'
 import type { Reply } from './protocol.ts'
 import type { HeldConnect, Session, WsLink } from './session.ts'
 import { WEBSOCKET, parseMessages } from './protocol.ts'
+import { HandshakeRefused } from './errors.ts'
 import type { BayeuxHttpRequest, BayeuxPrincipal } from './types.ts'
 
 /**
@@ -96,8 +97,8 @@ function matches(prefixes: string[], url: string | undefined): boolean {
   return prefixes.some((p) => path === p || path.startsWith(`${p}/`))
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+function refuse(socket: Duplex, status: number, text: string, extra = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`)
 }
 
 export class WsTransport {
@@ -141,6 +142,10 @@ export class WsTransport {
     try {
       principal = await core.authenticate(req)
     } catch (err) {
+      if (err instanceof HandshakeRefused) {
+        const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000))
+        return refuse(socket, 429, 'Too Many Requests', `Retry-After: ${seconds}\r\n`)
+      }
       core.log.error({ err }, 'bayeux authenticate failed')
       principal = null
     }

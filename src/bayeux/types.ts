@@ -7,6 +7,10 @@ import type { CometdConfig } from '../config.ts'
 export interface BayeuxPrincipal {
   userId: string
   contactCenterId: string
+  /** The application's login this session belongs to, to end it with that login. */
+  httpSessionId?: string | undefined
+  /** An opaque stamp of the credentials it was opened with; the application ends sessions whose stamp went stale. */
+  credential?: string | undefined
 }
 
 /**
@@ -18,6 +22,8 @@ export interface BayeuxHttpRequest {
   readonly url?: string | undefined
   /** Lower-case names, duplicates merged as node merges them. */
   readonly headers: IncomingHttpHeaders
+  /** The connection, for the client address. */
+  readonly socket?: { readonly remoteAddress?: string | undefined } | undefined
 }
 
 export interface BayeuxServerOptions {
@@ -25,7 +31,8 @@ export interface BayeuxServerOptions {
   logger: Logger
   /**
    * Resolve the caller of a handshake: the HTTP request of the handshake POST, or the
-   * WebSocket upgrade request. null = not authenticated.
+   * WebSocket upgrade request. null = not authenticated. Throw HandshakeRefused to refuse
+   * for a while (e.g. too many failed logins): the client is told when to try again.
    */
   authenticate(req: BayeuxHttpRequest): Promise<BayeuxPrincipal | null>
   /** BAYEUX_BROWSER cookie attributes (default: Path=/; HttpOnly). */

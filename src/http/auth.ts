@@ -1,6 +1,7 @@
-// Authentication (contract §3): HTTP Basic on any request, a server session behind the
-// JSESSIONID cookie, idle expiry, optional CSRF. Also resolves the caller of a CometD
-// handshake (cookie or Basic header on the handshake / upgrade request).
+// Authentication: HTTP Basic on any request, a server session behind the JSESSIONID cookie,
+// idle expiry, optional CSRF, failed-login throttling. Also resolves the caller of a CometD
+// handshake (cookie or Basic header on the handshake / upgrade request). docs/security.md
+// explains the session and throttling rules.
 
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
@@ -8,11 +9,12 @@ import { parse as parseCookies, serialize as serializeCookie } from 'cookie'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
-import { GwsError, StatusCode, errors } from '../errors.ts'
+import { GwsError, StatusCode, ThrottledError, errors } from '../errors.ts'
 import type { HttpSession, User } from '../model.ts'
 import { hashPassword, verifyPasswordAsync } from '../store/password.ts'
 import type { Store } from '../store/store.ts'
 import type { Caller } from './context.ts'
+import { LoginThrottle } from './login-throttle.ts'
 
 export const SESSION_COOKIE = 'JSESSIONID'
 export const CSRF_HEADER = 'X-CSRF-TOKEN'
@@ -29,39 +31,73 @@ interface CachedCredential {
   /** The stored hash the password was verified against: a changed password invalidates the entry. */
   passwordHash: string
   expiresAt: number
-  /** The session handed to this credential, reused while alive (bounds sessions for Basic-only clients). */
-  sessionId: string | undefined
 }
 
-export interface Principal {
+interface BasicCredentials {
+  userName: string
+  password: string
+  /** Cache key: a digest of the whole credential, never the password itself. */
+  key: string
+}
+
+/** The caller of a CometD handshake. */
+export interface RawCaller {
   user: User
-  session: HttpSession | undefined
+  /** The HTTP session whose cookie authenticated the handshake (ended with it), if any. */
+  httpSessionId: string | undefined
+}
+
+/** Basic credentials of an Authorization header: undefined when absent, 401 when malformed. */
+function parseBasic(header: string | undefined): BasicCredentials | undefined {
+  if (!header) return undefined
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
+  if (!m) throw errors.unauthenticated('Malformed Authorization header; expected Basic credentials')
+  const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon < 0) throw errors.unauthenticated('Malformed Basic credentials')
+  return {
+    userName: decoded.slice(0, colon),
+    password: decoded.slice(colon + 1),
+    key: createHash('sha256').update(decoded).digest('base64'),
+  }
 }
 
 export class Authenticator {
   private readonly credentials = new Map<string, CachedCredential>()
+  private readonly throttle: LoginThrottle
 
   constructor(
     private readonly store: Store,
     private readonly config: Config,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.throttle = new LoginThrottle(
+      {
+        windowMs: config.loginWindowSeconds * 1000,
+        maxPerName: config.loginMaxFailuresPerName,
+        maxPerAddress: config.loginMaxFailuresPerAddress,
+        maxTracked: config.loginTrackedMax,
+      },
+      log,
+    )
+  }
 
   private idleMs(): number {
     return this.config.sessionIdleSeconds * 1000
   }
 
-  /** The live session named by the request's JSESSIONID cookie, if any. */
+  /** The live session named by the request's JSESSIONID cookie, with its user, if any. */
   private async sessionFromCookie(
     cookieHeader: string | undefined,
-  ): Promise<HttpSession | undefined> {
+  ): Promise<{ session: HttpSession; user: User } | undefined> {
     if (!cookieHeader) return undefined
     const id = parseCookies(cookieHeader)[SESSION_COOKIE]
     if (!id || id.length > 128) return undefined
     const session = await this.store.getSession(id)
     if (!session) return undefined
     const now = Date.now()
-    if (now - session.lastSeenAt > this.idleMs()) {
+    const user = await this.store.getUser(session.userId)
+    if (!user || now - session.lastSeenAt > this.idleMs()) {
       await this.store.deleteSession(id)
       return undefined
     }
@@ -69,35 +105,36 @@ export class Authenticator {
       await this.store.touchSession(id, now)
       session.lastSeenAt = now
     }
-    return session
+    return { session, user }
   }
 
-  /** Checks a Basic header. Undefined when absent; throws 401 when present but wrong. */
-  private async userFromBasic(
-    header: string | undefined,
-  ): Promise<{ user: User; key: string } | undefined> {
-    if (!header) return undefined
-    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
-    if (!m)
-      throw errors.unauthenticated('Malformed Authorization header; expected Basic credentials')
-    const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8')
-    const colon = decoded.indexOf(':')
-    if (colon < 0) throw errors.unauthenticated('Malformed Basic credentials')
-    const userName = decoded.slice(0, colon)
-    const password = decoded.slice(colon + 1)
-    const key = createHash('sha256').update(decoded).digest('base64')
+  /**
+   * A Basic login: throttled per name and address, then verified (cached for a while). Throws
+   * ThrottledError (429) or 401.
+   */
+  private async login(basic: BasicCredentials, address: string): Promise<User> {
+    const { userName, password, key } = basic
+    // Before the cache: a refused address must not learn a right guess from a cache hit.
+    const waitMs = this.throttle.check(userName, address)
+    if (waitMs !== undefined) {
+      throw new ThrottledError(
+        'Too many failed logins; try again later',
+        Math.max(1, Math.ceil(waitMs / 1000)),
+      )
+    }
     const now = Date.now()
     const cached = this.credentials.get(key)
     if (cached && cached.expiresAt > now) {
       const user = await this.store.getUser(cached.userId)
-      if (user && user.passwordHash === cached.passwordHash) return { user, key }
+      if (user && user.passwordHash === cached.passwordHash) return user
       this.credentials.delete(key)
     }
     const user = await this.store.getUserByName(userName)
     // An unknown user costs the same scrypt as a known one: timing does not tell which names exist.
     const ok = await verifyPasswordAsync(password, user?.passwordHash ?? DUMMY_HASH)
     if (!user || !ok) {
-      this.log.info({ userName }, 'authentication failed')
+      this.throttle.failed(userName, address)
+      this.log.info({ userName, address }, 'authentication failed')
       throw errors.unauthenticated('Invalid user name or password')
     }
     if (this.credentials.size >= CREDENTIAL_CACHE_MAX) {
@@ -109,9 +146,8 @@ export class Authenticator {
       userId: user.id,
       passwordHash: user.passwordHash,
       expiresAt: now + CREDENTIAL_TTL_MS,
-      sessionId: cached?.sessionId,
     })
-    return { user, key }
+    return user
   }
 
   private async newSession(userId: string): Promise<HttpSession> {
@@ -123,35 +159,27 @@ export class Authenticator {
       createdAt: now,
       lastSeenAt: now,
     }
-    await this.store.createSession(session)
+    const ended = await this.store.createSession(session, this.config.maxHttpSessionsPerUser)
+    if (ended > 0) {
+      this.log.debug({ userId, ended }, 'HTTP sessions over the per-user limit ended')
+    }
     return session
   }
 
   /**
-   * Resolve the caller of a REST request: Basic wins when present (and opens or reuses a
-   * session); otherwise the JSESSIONID cookie. Throws GwsError 20 when neither works.
+   * Resolve the caller of a REST request. A valid session cookie wins, and Basic naming the
+   * same user is then not checked again (as Spring Security's Basic filter does); any other
+   * Basic login opens a new session. Throws GwsError 20 when nothing works, 429 when throttled.
    */
   async authenticateRest(request: FastifyRequest, reply: FastifyReply): Promise<Caller> {
-    const basic = await this.userFromBasic(request.headers.authorization)
-    let session = await this.sessionFromCookie(request.headers.cookie)
-    let user: User | undefined
-    if (basic) {
-      user = basic.user
-      if (!session || session.userId !== user.id) {
-        const cached = this.credentials.get(basic.key)
-        const reuse = cached?.sessionId
-          ? await this.sessionFromCookie(`${SESSION_COOKIE}=${cached.sessionId}`)
-          : undefined
-        session = reuse && reuse.userId === user.id ? reuse : await this.newSession(user.id)
-        if (cached) cached.sessionId = session.id
-        reply.header('set-cookie', this.sessionCookie(session.id))
-      }
-    } else if (session) {
-      user = await this.store.getUser(session.userId)
-      if (!user) {
-        await this.store.deleteSession(session.id)
-        session = undefined
-      }
+    const basic = parseBasic(request.headers.authorization)
+    const current = await this.sessionFromCookie(request.headers.cookie)
+    let user = current?.user
+    let session = current?.session
+    if (basic && (!user || user.userName !== basic.userName)) {
+      user = await this.login(basic, request.ip)
+      session = await this.newSession(user.id)
+      reply.header('set-cookie', this.sessionCookie(session.id))
     }
     if (!user || !session) throw errors.unauthenticated()
     const contactCenter = await this.store.getContactCenter(user.contactCenterId)
@@ -159,26 +187,43 @@ export class Authenticator {
     return { user, contactCenter, session }
   }
 
-  /** The caller of a CometD handshake: session cookie or Basic header on the raw request. */
-  async authenticateRaw(req: { readonly headers: IncomingHttpHeaders }): Promise<User | null> {
+  /**
+   * The caller of a CometD handshake: session cookie or Basic header on the raw request, by
+   * the rules of authenticateRest (a Basic-only handshake opens no HTTP session). Null when
+   * not authenticated; throws ThrottledError when the login is throttled.
+   */
+  async authenticateRaw(req: {
+    readonly headers: IncomingHttpHeaders
+    readonly socket?: { readonly remoteAddress?: string | undefined } | undefined
+  }): Promise<RawCaller | null> {
     try {
-      const basic = await this.userFromBasic(req.headers.authorization)
-      if (basic) return basic.user
-      const session = await this.sessionFromCookie(req.headers.cookie)
-      if (!session) return null
-      return (await this.store.getUser(session.userId)) ?? null
+      const basic = parseBasic(req.headers.authorization)
+      const current = await this.sessionFromCookie(req.headers.cookie)
+      if (basic && (!current || current.user.userName !== basic.userName)) {
+        const user = await this.login(basic, req.socket?.remoteAddress ?? '')
+        return { user, httpSessionId: undefined }
+      }
+      return current ? { user: current.user, httpSessionId: current.session.id } : null
     } catch (err) {
+      if (err instanceof ThrottledError) throw err
       if (err instanceof GwsError && err.statusCode === StatusCode.NOT_AUTHENTICATED) return null
       throw err
     }
   }
 
-  sessionCookie(id: string): string {
+  /** End an HTTP session (logout); the reply's cookie tells the browser to drop it. */
+  async logout(session: HttpSession, reply: FastifyReply): Promise<void> {
+    await this.store.deleteSession(session.id)
+    reply.header('set-cookie', this.sessionCookie('', 0))
+  }
+
+  sessionCookie(id: string, maxAge?: number): string {
     return serializeCookie(SESSION_COOKIE, id, {
       httpOnly: true,
       sameSite: 'lax',
       path: '/',
       secure: this.config.cookieSecure,
+      ...(maxAge === undefined ? {} : { maxAge }),
     })
   }
 

@@ -10,7 +10,7 @@ import Fastify, {
 } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
-import { GwsError, StatusCode, httpStatusFor } from '../errors.ts'
+import { GwsError, StatusCode, ThrottledError, httpStatusFor } from '../errors.ts'
 import { challenge } from './auth.ts'
 
 export function createHttpServer(config: Config, log: Logger): FastifyInstance {
@@ -76,7 +76,11 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
 
   app.setErrorHandler((error: FastifyError | GwsError | Error, request, reply) => {
     if (error instanceof GwsError) {
-      if (error.statusCode === StatusCode.NOT_AUTHENTICATED) challenge(reply)
+      if (error instanceof ThrottledError) {
+        reply.header('Retry-After', String(error.retryAfterSeconds))
+      } else if (error.statusCode === StatusCode.NOT_AUTHENTICATED) {
+        challenge(reply)
+      }
       if (error.httpStatus >= 500) request.log.error({ err: error }, 'request failed')
       return reply.code(error.httpStatus).send(error.toBody())
     }

@@ -88,13 +88,18 @@ export interface Store {
   nextReferenceIds(userId: string, count: number): Promise<number[]>
 
   // --- HTTP sessions ------------------------------------------------------------------------
-  createSession(session: HttpSession): Promise<void>
+  /**
+   * Insert the session, then end the user's least recently seen sessions beyond `maxPerUser`
+   * (default: no cap). Returns how many were ended.
+   */
+  createSession(session: HttpSession, maxPerUser?: number): Promise<number>
   getSession(id: string): Promise<HttpSession | undefined>
   touchSession(id: string, at: number): Promise<void>
   deleteSession(id: string): Promise<void>
   /** Remove sessions last seen before `before` (ms epoch). Returns how many. */
   deleteSessionsIdleSince(before: number): Promise<number>
   deleteSessionsOfUser(userId: string): Promise<number>
+  // applyProvisioning also ends the HTTP sessions of a user whose password it changes.
 
   // --- workbin subscriptions (belong to the user, contract §2) ------------------------------
   /** Idempotent. */

@@ -1,6 +1,8 @@
 // A small REST client for tests: Basic credentials on the first request, then the JSESSIONID
 // cookie the server set (like a GWS agent desktop), or Basic on every request (`basicAlways`).
 
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number
   body: T
@@ -69,4 +71,51 @@ export class ApiClient {
   post<T = Record<string, unknown>>(path: string, body?: unknown) {
     return this.request<T>('POST', path, body)
   }
+}
+
+/**
+ * One request sent from a chosen local address (e.g. 127.0.0.2: Linux answers the whole
+ * 127/8 on loopback), for per-address behaviour. Returns status, headers and the parsed body.
+ */
+export function requestFrom<T = Record<string, unknown>>(
+  localAddress: string,
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body?: unknown,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: T }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method,
+        localAddress,
+        agent: false,
+        headers:
+          payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => (text += c))
+        res.on('end', () => {
+          let parsed: unknown = text
+          try {
+            parsed = text === '' ? undefined : JSON.parse(text)
+          } catch {
+            // keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed as T })
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
+/** `Basic ...` for a user name and password. */
+export function basic(userName: string, password: string): string {
+  return `Basic ${Buffer.from(`${userName}:${password}`).toString('base64')}`
 }

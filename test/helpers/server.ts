@@ -3,6 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Logger } from 'pino'
 import { buildApp, type App } from '../../src/app.ts'
 import { loadConfig, type Config, type DeepPartial } from '../../src/config.ts'
 
@@ -15,6 +16,8 @@ export interface StartOptions {
   config?: DeepPartial<Config>
   /** Reuse a database file (e.g. to test a restart); default: a new temp file. */
   dbPath?: string
+  /** A logger to read the server's log lines from (default: the configured level). */
+  logger?: Logger
 }
 
 export interface TestServer {
@@ -61,7 +64,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       cometd: { ...TEST_COMETD, ...opts.config?.cometd },
     },
   )
-  const app = await buildApp(config)
+  const app = await buildApp(config, opts.logger ? { logger: opts.logger } : {})
   const url = await app.listen()
   return {
     app,

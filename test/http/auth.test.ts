@@ -62,14 +62,33 @@ describe('authentication and sessions', () => {
     assert.equal(second.headers.getSetCookie().length, 0, 'no new session for a valid cookie')
   })
 
-  test('Basic on every request reuses one session', async () => {
+  test('two Basic logins of one user get different sessions', async () => {
+    const a = new ApiClient(server.apiUrl, 'agent2', PASSWORD)
+    const b = new ApiClient(server.apiUrl, 'agent2', PASSWORD)
+    assert.equal((await a.get('/me')).status, 200)
+    assert.equal((await b.get('/me')).status, 200)
+    assert.ok(a.cookies.get('JSESSIONID'))
+    assert.notEqual(a.cookies.get('JSESSIONID'), b.cookies.get('JSESSIONID'))
+  })
+
+  test('Basic with the cookie of the same user keeps that session', async () => {
     const a = new ApiClient(server.apiUrl, 'agent2', PASSWORD, { basicAlways: true })
-    const r1 = await a.get('/me')
+    assert.equal((await a.get('/me')).status, 200)
+    const sid = a.cookies.get('JSESSIONID')
+    const again = await a.get('/me')
+    assert.equal(again.status, 200)
+    assert.equal(again.headers.getSetCookie().length, 0)
+    assert.equal(a.cookies.get('JSESSIONID'), sid)
+  })
+
+  test('Basic of another user than the cookie’s opens a session of that user', async () => {
+    const a = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+    assert.equal((await a.get('/me')).status, 200)
     const b = new ApiClient(server.apiUrl, 'agent2', PASSWORD, { basicAlways: true })
-    const r2 = await b.get('/me')
-    assert.equal(r1.status, 200)
-    assert.equal(r2.status, 200)
-    assert.equal(a.cookies.get('JSESSIONID'), b.cookies.get('JSESSIONID'))
+    b.cookies.set('JSESSIONID', a.cookies.get('JSESSIONID')!)
+    const res = await b.get('/me')
+    assert.equal((res.body.user as { id: string }).id, IDS.agent2)
+    assert.notEqual(b.cookies.get('JSESSIONID'), a.cookies.get('JSESSIONID'))
   })
 
   test('a bogus cookie is not a session: 401', async () => {

@@ -250,6 +250,33 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.equal(await store.getSession('b1'), undefined)
         assert.ok(await store.getSession('new'))
       })
+
+      it('caps a user’s sessions: the least recently seen ones end', async () => {
+        await store.createSession(session('a', AGENT1, 3000))
+        await store.createSession(session('b', AGENT1, 1000))
+        await store.createSession(session('other', AGENT2, 500))
+        assert.equal(await store.createSession(session('c', AGENT1, 2000), 2), 1)
+        assert.equal(await store.getSession('b'), undefined)
+        assert.ok(await store.getSession('a'))
+        assert.ok(await store.getSession('c'))
+        assert.ok(await store.getSession('other'))
+        assert.equal(await store.createSession(session('d', AGENT1, 4000), 2), 1)
+        assert.equal(await store.getSession('c'), undefined)
+      })
+
+      it('a provisioned password change ends that user’s sessions only', async () => {
+        await store.createSession(session('a1', AGENT1))
+        await store.createSession(session('a2', AGENT2))
+        const renamed = basePlan()
+        renamed.contactCenters[0]!.users[0]!.firstName = 'Renamed'
+        await store.applyProvisioning(renamed)
+        assert.ok(await store.getSession('a1'), 'other changes keep the sessions')
+        const changed = basePlan()
+        changed.contactCenters[0]!.users[0]!.passwordHash = 'scrypt$16384$8$1$bmV3$bmV3'
+        await store.applyProvisioning(changed)
+        assert.equal(await store.getSession('a1'), undefined)
+        assert.ok(await store.getSession('a2'))
+      })
     })
 
     describe('subscriptions', () => {

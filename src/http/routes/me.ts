@@ -1,4 +1,5 @@
-// GET /api/v2/me and POST /api/v2/me (StartContactCenterSession, EndContactCenterSession).
+// GET /api/v2/me and POST /api/v2/me (StartContactCenterSession, EndContactCenterSession,
+// Logout).
 // Contract §3 "Supporting endpoints".
 
 import type { FastifyInstance } from 'fastify'
@@ -37,7 +38,7 @@ export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<v
     return { statusCode: 0, user: userResource(user, place) }
   })
 
-  app.post('/me', async (request) => {
+  app.post('/me', async (request, reply) => {
     const caller = callerOf(request)
     const { operationName, body } = operationOf(request.body)
     switch (operationName) {
@@ -64,6 +65,12 @@ export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<v
         deps.notifier.disconnectUser(caller.user.id)
         await deps.store.setCurrentPlace(caller.user.id, null)
         deps.log.info({ userId: caller.user.id }, 'contact center session ended')
+        return { statusCode: 0 }
+      }
+      case 'Logout': {
+        // Ends this login only: its HTTP session and the CometD sessions opened with its
+        // cookie. The contact center session (place, subscriptions) is left as it is.
+        await deps.logout(caller, reply)
         return { statusCode: 0 }
       }
       default:

@@ -84,6 +84,8 @@ export function applyPlan(s: Statements, plan: ProvisionPlan): ProvisionResult {
         throw conflict(`user ${user.id} belongs to another contact center`)
       } else if (!sameRow(old, row)) {
         s.updateUser.run(row)
+        // A new password ends the user's logins (in this transaction, so from the CLI too).
+        if (old.password_hash !== row.password_hash) s.deleteUserSessions.run(user.id)
         bump('users')
       }
     }

@@ -177,16 +177,18 @@ class SqliteStoreImpl implements SqliteStore {
 
   // --- HTTP sessions ----------------------------------------------------------------------
 
-  async createSession(session: HttpSession): Promise<void> {
-    this.write(`session for user ${session.userId}`, () =>
+  async createSession(session: HttpSession, maxPerUser = Infinity): Promise<number> {
+    return this.write(`session for user ${session.userId}`, () => {
       this.s.insertSession.run({
         id: session.id,
         user_id: session.userId,
         csrf_token: session.csrfToken,
         created_at: session.createdAt,
         last_seen_at: session.lastSeenAt,
-      }),
-    )
+      })
+      if (!Number.isFinite(maxPerUser)) return 0
+      return this.s.trimUserSessions.run(session.userId, maxPerUser).changes
+    })
   }
 
   async getSession(id: string): Promise<HttpSession | undefined> {

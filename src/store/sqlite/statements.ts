@@ -87,6 +87,12 @@ export function prepareStatements(db: Database.Database) {
     deleteSession: p('DELETE FROM http_sessions WHERE id = ?'),
     deleteIdleSessions: p('DELETE FROM http_sessions WHERE last_seen_at < ?'),
     deleteUserSessions: p('DELETE FROM http_sessions WHERE user_id = ?'),
+    // All but the `keep` most recently seen sessions of a user.
+    trimUserSessions: p(
+      `DELETE FROM http_sessions WHERE id IN (
+         SELECT id FROM http_sessions WHERE user_id = ?
+         ORDER BY last_seen_at DESC, created_at DESC LIMIT -1 OFFSET ?)`,
+    ),
 
     // subscriptions
     insertSubscription: p(

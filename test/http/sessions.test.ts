@@ -1,0 +1,206 @@
+// HTTP sessions: a new one per login, logout, a password change ends them, the per-user cap,
+// cookie attributes; and the CometD sessions opened with them.
+
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { execFile } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+import { HANDSHAKE, connectMsg, post, until, type Msg } from '../bayeux/helpers.ts'
+import { IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { ApiClient, basic } from '../helpers/http.ts'
+import { startServer, type TestServer } from '../helpers/server.ts'
+
+const run = promisify(execFile)
+
+interface Handshaken {
+  clientId: string
+  headers: Record<string, string>
+  setCookie: string | null
+}
+
+/** A long-polling handshake with these request headers (cookie or Basic) and a first connect. */
+async function handshake(server: TestServer, headers: Record<string, string>): Promise<Handshaken> {
+  const r = await post(server.cometdUrl, [HANDSHAKE], headers)
+  assert.equal(r.body[0]?.successful, true, r.text)
+  const browser = (r.setCookie ?? '').split(';')[0] ?? ''
+  const cookie = [headers.cookie, browser].filter(Boolean).join('; ')
+  const s = { clientId: r.body[0]!.clientId as string, headers: { cookie }, setCookie: r.setCookie }
+  assert.equal((await connect(server, s)).successful, true)
+  return s
+}
+
+/** A connect answered at once: its reply. */
+async function connect(server: TestServer, s: Handshaken): Promise<Msg> {
+  const r = await post(
+    server.cometdUrl,
+    [connectMsg(s.clientId, { advice: { timeout: 0 } })],
+    s.headers,
+  )
+  const reply = r.body.find((m) => m.channel === '/meta/connect')
+  assert.ok(reply, r.text)
+  return reply
+}
+
+function cometdUsers(server: TestServer): string[] {
+  return [...server.app.bayeux.principals()].map((p) => p.userId)
+}
+
+async function login(server: TestServer, user: string, password = PASSWORD): Promise<ApiClient> {
+  const client = new ApiClient(server.apiUrl, user, password)
+  const res = await client.get('/me')
+  assert.equal(res.status, 200)
+  return client
+}
+
+function cookieOnly(server: TestServer, of: ApiClient): ApiClient {
+  const c = new ApiClient(server.apiUrl)
+  c.cookies.set('JSESSIONID', of.cookies.get('JSESSIONID')!)
+  return c
+}
+
+describe('logout and session limits', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startServer({
+      provision: basicDocument(),
+      config: { maxHttpSessionsPerUser: 3 },
+    })
+  })
+  after(() => server.close())
+
+  test('Logout ends the session: its cookie gets 401, Basic logs in again afresh', async () => {
+    const a = await login(server, 'agent1')
+    const sid = a.cookies.get('JSESSIONID')!
+    const out = await a.post('/me', { operationName: 'Logout' })
+    assert.equal(out.status, 200)
+    assert.deepEqual(out.body, { statusCode: 0 })
+    const cleared = out.headers.getSetCookie().find((c) => c.startsWith('JSESSIONID='))
+    assert.match(cleared ?? '', /^JSESSIONID=;.*Max-Age=0/)
+    assert.equal(await server.app.store.getSession(sid), undefined)
+
+    const stale = new ApiClient(server.apiUrl)
+    stale.cookies.set('JSESSIONID', sid)
+    const refused = await stale.get('/me')
+    assert.equal(refused.status, 401)
+    assert.equal(refused.body.statusCode, 20)
+
+    const again = await login(server, 'agent1')
+    assert.notEqual(again.cookies.get('JSESSIONID'), sid)
+  })
+
+  test('Logout ends the CometD sessions of that login, not those of another', async () => {
+    const a = await login(server, 'agent2')
+    const b = await login(server, 'agent2')
+    const ca = await handshake(server, { cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}` })
+    const cb = await handshake(server, { cookie: `JSESSIONID=${b.cookies.get('JSESSIONID')}` })
+
+    assert.equal((await a.post('/me', { operationName: 'Logout' })).status, 200)
+
+    const ended = await connect(server, ca)
+    assert.equal(ended.successful, false)
+    assert.equal((ended.advice as { reconnect: string }).reconnect, 'handshake')
+    assert.equal((await connect(server, cb)).successful, true)
+    assert.equal((await b.get('/me')).status, 200)
+
+    // The logged-out cookie no longer opens a CometD session.
+    const r = await post(server.cometdUrl, [HANDSHAKE], {
+      cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}`,
+    })
+    assert.equal(r.body[0]?.successful, false)
+  })
+
+  test('EndContactCenterSession keeps the HTTP session', async () => {
+    const a = await login(server, 'sup1')
+    const end = await a.post('/me', { operationName: 'EndContactCenterSession' })
+    assert.equal(end.status, 200)
+    assert.equal((await cookieOnly(server, a).get('/me')).status, 200)
+  })
+
+  test('a login beyond the per-user cap ends the least recently used session', async () => {
+    const clients: ApiClient[] = []
+    for (let i = 0; i < 4; i++) clients.push(await login(server, 'admin1'))
+    const statuses = []
+    for (const c of clients) statuses.push((await cookieOnly(server, c).get('/me')).status)
+    assert.deepEqual(statuses, [401, 200, 200, 200])
+  })
+
+  test('BAYEUX_BROWSER is HttpOnly and SameSite=Lax, like JSESSIONID', async () => {
+    const s = await handshake(server, { authorization: basic('api1', PASSWORD) })
+    assert.match(s.setCookie ?? '', /^BAYEUX_BROWSER=/)
+    assert.match(s.setCookie ?? '', /HttpOnly/)
+    assert.match(s.setCookie ?? '', /SameSite=Lax/)
+    assert.doesNotMatch(s.setCookie ?? '', /Secure/)
+  })
+})
+
+describe('cookies behind HTTPS (WORKBINS_COOKIE_SECURE=1)', () => {
+  test('JSESSIONID and BAYEUX_BROWSER are Secure and SameSite=Lax', async () => {
+    const server = await startServer({ provision: basicDocument(), config: { cookieSecure: true } })
+    try {
+      const res = await new ApiClient(server.apiUrl, 'agent1', PASSWORD).get('/me')
+      const session = res.headers.getSetCookie().find((c) => c.startsWith('JSESSIONID='))
+      assert.match(session ?? '', /Secure/)
+      const s = await handshake(server, { authorization: basic('agent1', PASSWORD) })
+      assert.match(s.setCookie ?? '', /; Secure/)
+      assert.match(s.setCookie ?? '', /SameSite=Lax/)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('a password change by provisioning', () => {
+  let server: TestServer
+  before(async () => {
+    // maxInterval outlasts the CLI run: sessions must end by the password change, not expire.
+    server = await startServer({
+      provision: basicDocument(),
+      config: { credentialCheckMs: 50, cometd: { maxInterval: 30_000 } },
+    })
+  })
+  after(() => server.close())
+
+  test('ends the user’s HTTP and CometD sessions, not other users’', async () => {
+    const a = await login(server, 'agent1')
+    const viaCookie = await handshake(server, {
+      cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}`,
+    })
+    const viaBasic = await handshake(server, { authorization: basic('agent1', PASSWORD) })
+    const other = await login(server, 'agent2')
+    const otherCometd = await handshake(server, {
+      cookie: `JSESSIONID=${other.cookies.get('JSESSIONID')}`,
+    })
+
+    // `workbins provision` in another process, on the running server's database.
+    const doc = basicDocument()
+    const agent1 = doc.contactCenters[0]!.users.find((u) => u.userName === 'agent1')!
+    agent1.password = 'a-new-password-2'
+    const file = join(dirname(server.dbPath), 'new-password.json')
+    await writeFile(file, JSON.stringify(doc))
+    await run(process.execPath, [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'provision',
+      file,
+      '--db',
+      server.dbPath,
+    ])
+
+    const refused = await cookieOnly(server, a).get('/me')
+    assert.equal(refused.status, 401)
+    await until(() => !cometdUsers(server).includes(IDS.agent1), 3000, 'agent1 CometD sessions end')
+    for (const s of [viaCookie, viaBasic]) {
+      const reply = await connect(server, s)
+      assert.equal(reply.successful, false)
+      assert.equal((reply.advice as { reconnect: string }).reconnect, 'handshake')
+    }
+
+    assert.equal((await cookieOnly(server, other).get('/me')).status, 200)
+    assert.equal((await connect(server, otherCometd)).successful, true)
+    assert.equal((await new ApiClient(server.apiUrl, 'agent1', PASSWORD).get('/me')).status, 401)
+    await login(server, 'agent1', 'a-new-password-2')
+  })
+})
