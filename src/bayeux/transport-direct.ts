@@ -17,8 +17,8 @@
 // chunked framing, is handed over too, before anything of it was processed: node's parser is
 // incremental, ours re-reads the request's bytes on each read, so this bounds that work.
 //
-// A head with a bare CR or LF, an obs-fold or a control character goes to node:http as soon as
-// it is seen (http-head.ts, badHeadStart), so node answers its 400 at once.
+// A head with a bare CR or LF, an obs-fold, a control character or a malformed line goes to
+// node:http as soon as it is seen (http-head.ts, badHeadStart), so node answers its 400 at once.
 //
 // Node's settings apply: maxHeaderSize, keepAliveTimeout (checked once a second, so an idle
 // connection may live up to a second longer) and headersTimeout, counted from the first byte of
@@ -224,7 +224,7 @@ class Conn implements LpReply {
           if (end < 0 || end > d.maxHead) {
             if (buf.length > d.maxHead) return d.handoff(this) // node answers 431
             if (this.reads > MAX_READS) return d.handoff(this)
-            if (badHeadStart(buf)) return d.handoff(this) // node answers 400 now
+            if (badHeadStart(buf, d.accept)) return d.handoff(this) // node answers 400 now
             this.arm()
             break
           }

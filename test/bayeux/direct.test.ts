@@ -384,6 +384,8 @@ describe('direct connections: hostile line endings and slow heads', () => {
     ['obs-fold', `${line}\r\nHost: t\r\nX: a\r\n b\r\nContent-Length: 2\r\n\r\n[]`],
     ['obs-fold, head not finished', `${line}\r\nHost: t\r\nX: a\r\n\tb\r\n`],
     ['NUL, head not finished', `${line}\r\nHost: t\0\r\n`],
+    ['a bad header name, head not finished', `${line}\r\nBad Header : x\r\n`],
+    ['HTAB in the request line, head not finished', `POST\t${PATH} HTTP/1.1\r\n`],
   ]
   for (const [name, text] of cases) {
     it(`answers as node:http does, at once: ${name}`, async () => {

@@ -147,7 +147,7 @@ describe('chunkedBody', () => {
 })
 
 describe('badHeadStart', () => {
-  const start = (text: string): boolean => badHeadStart(Buffer.from(text, 'latin1'))
+  const start = (text: string): boolean => badHeadStart(Buffer.from(text, 'latin1'), bayeux)
 
   it('takes well-formed beginnings, cut anywhere, even between CR and LF', () => {
     const text = 'POST /cometd HTTP/1.1\r\nHost: t\r\nX-Tab:\ta\x80\r\n'
@@ -164,6 +164,11 @@ describe('badHeadStart', () => {
       'POST /cometd HTTP/1.1\r\nHost: \0',
       'POST /cometd HTTP/1.1\r\nHost: \x7f',
       'POST /cometd HTTP/1.1\r\nX: \x1b',
+      'POST /cometd HTTP/1.1\r\nBad Header : x\r\n',
+      'POST /cometd HTTP/1.1\r\nHost: t\r\n: empty name\r\n',
+      'POST\t/cometd HTTP/1.1\r\n',
+      'POST /cometd HTTP/1.0\r\n',
+      'POST /elsewhere HTTP/1.1\r\n',
     ]) {
       assert.equal(start(text), true, JSON.stringify(text))
     }
