@@ -114,13 +114,46 @@ export function parseHead(text: string, accept: (url: string) => boolean): Head 
   return { method: 'POST', url, headers: headers as IncomingHttpHeaders, length, chunked, close }
 }
 
+const CR = 0x0d
+const LF = 0x0a
+const HTAB = 0x09
+const SP = 0x20
+const DEL = 0x7f
+
+/**
+ * Does the start of a head (no blank line yet) hold what parseHead would refuse whatever
+ * follows: a bare CR or LF, an obs-fold (a line starting with SP or HTAB), another control
+ * character, or a whole line that is not a Bayeux request line or not `name: value`? node's
+ * parser refuses most of these at the byte; handing the head over now lets node answer its 400
+ * at once instead of waiting for a blank line that may never come. A trailing CR is not
+ * refused: its LF may be in the next read.
+ */
+export function badHeadStart(buf: Buffer, accept: (url: string) => boolean): boolean {
+  const n = buf.length
+  let lineEnd = -1
+  for (let i = 0; i < n; i++) {
+    const c = buf[i] as number
+    if ((c >= SP && c !== DEL) || c === HTAB) continue
+    if (c !== CR) return true // bare LF, NUL, other controls
+    if (i + 1 === n) break
+    if (buf[i + 1] !== LF) return true
+    lineEnd = i
+    i++
+    const next = buf[i + 1]
+    if (next === SP || next === HTAB) return true
+  }
+  if (lineEnd < 0) return false
+  const lines = buf.toString('latin1', 0, lineEnd).split('\r\n')
+  const line = LINE_RE.exec(lines[0] as string)
+  if (line === null || !accept(line[1] as string)) return true
+  for (let i = 1; i < lines.length; i++) if (!FIELD_RE.test(lines[i] as string)) return true
+  return false
+}
+
 /** `chunkedBody` results other than a body. */
 export const INCOMPLETE = 0
 export const NOT_MINE = 1
 export const TOO_LARGE = 2
-
-const CR = 0x0d
-const LF = 0x0a
 
 /** Value of a hex digit byte, -1 if not one. */
 function hex(c: number): number {

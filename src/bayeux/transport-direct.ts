@@ -17,8 +17,12 @@
 // chunked framing, is handed over too, before anything of it was processed: node's parser is
 // incremental, ours re-reads the request's bytes on each read, so this bounds that work.
 //
-// Node's settings apply: maxHeaderSize, keepAliveTimeout and headersTimeout (checked once a
-// second, so a connection may live up to a second longer); server.close() and
+// A head with a bare CR or LF, an obs-fold, a control character or a malformed line goes to
+// node:http as soon as it is seen (http-head.ts, badHeadStart), so node answers its 400 at once.
+//
+// Node's settings apply: maxHeaderSize, keepAliveTimeout (checked once a second, so an idle
+// connection may live up to a second longer) and headersTimeout, counted from the first byte of
+// a request to its last, also across a handover (see onHeadTimer); server.close() and
 // closeIdleConnections()/closeAllConnections() include these connections. Pipelined requests
 // are answered in order, the next one read once the one before it is answered. `cometd.directHttp`
 // = false leaves every connection to node:http.
@@ -29,13 +33,29 @@ import type { Socket } from 'node:net'
 import { Server as TlsServer } from 'node:tls'
 import type { HoldRequest } from './exchange.ts'
 import type { HeldConnect } from './session.ts'
-import { INCOMPLETE, NOT_MINE, TOO_LARGE, chunkedBody, parseHead } from './http-head.ts'
+import {
+  INCOMPLETE,
+  NOT_MINE,
+  TOO_LARGE,
+  badHeadStart,
+  chunkedBody,
+  parseHead,
+} from './http-head.ts'
 import type { Head } from './http-head.ts'
 import { HttpHeld, JSON_TYPE } from './transport-http.ts'
 import type { HttpTransport, LpReply } from './transport-http.ts'
 
 const CONN = Symbol('bayeux.direct')
-type DirectSocket = Socket & { [CONN]?: Conn | undefined }
+/** On a handed-over socket: the Conn whose head timer runs until node has the head. */
+const WATCH = Symbol('bayeux.direct.watch')
+type DirectSocket = Socket & {
+  [CONN]?: Conn | undefined
+  [WATCH]?: Conn | undefined
+  /** node:http's, while it parses this socket (null once upgraded or closed). */
+  parser?: unknown
+  /** node:http's response in progress on this socket. */
+  _httpMessage?: unknown
+}
 type ConnectionListener = (this: Server, socket: Socket) => void
 
 const CRLF2 = Buffer.from('\r\n\r\n')
@@ -87,6 +107,39 @@ function onDrain(this: DirectSocket): void {
   c.draining = false
   c.pump()
 }
+/**
+ * headersTimeout after the first byte of a request that has not arrived whole.
+ *
+ * Still ours: time out. Handed to node:http: node 20 keeps its own head clock per connection
+ * (the parser's message start, set from C++ when the parser sees a byte, so at the handover,
+ * not at the first byte we read) and checks it only every connectionsCheckingInterval (30 s by
+ * default); JavaScript cannot set that clock. So this timer keeps running across the handover
+ * and, if node still has no head when it fires, raises on the socket the error node's own
+ * check raises (ERR_HTTP_REQUEST_TIMEOUT): node's socket error handler answers it, through
+ * the server's 'clientError' listeners (fastify's 408) or with node's own 408, and closes.
+ * Node's check can only fire later, its clock having started later.
+ */
+function onHeadTimer(c: Conn): void {
+  c.timer = null
+  const sock = c.sock
+  if (c.handed) {
+    if (sock[WATCH] !== c) return
+    sock[WATCH] = undefined
+    // Closed, upgraded (node freed its parser) or a head read (a response exists): done.
+    if (sock.destroyed || !sock.parser || sock._httpMessage) return
+    nodeTimeout(sock)
+  } else if (!c.gone && !c.busy && (c.buf !== null || c.head !== null)) {
+    c.direct.timeOut(c)
+  }
+}
+
+/** Time `sock` out the way node:http's headersTimeout check does (its 'error' listener). */
+function nodeTimeout(sock: Socket): void {
+  const err = new Error('Request timeout') as NodeJS.ErrnoException
+  err.code = 'ERR_HTTP_REQUEST_TIMEOUT'
+  sock.emit('error', err)
+}
+
 /** Resets and the like: 'close' follows, which cancels a held connect. */
 function onError(this: DirectSocket): void {
   this.destroy()
@@ -117,6 +170,10 @@ class Conn implements LpReply {
   reads = 0
   /** Epoch ms since when this connection waits for a (complete) request. */
   since = Date.now()
+  /** Runs while a request is incomplete (onHeadTimer). */
+  timer: NodeJS.Timeout | null = null
+  /** Handed to node:http (then `gone` too). */
+  handed = false
 
   constructor(
     readonly direct: DirectHttp,
@@ -167,6 +224,8 @@ class Conn implements LpReply {
           if (end < 0 || end > d.maxHead) {
             if (buf.length > d.maxHead) return d.handoff(this) // node answers 431
             if (this.reads > MAX_READS) return d.handoff(this)
+            if (badHeadStart(buf, d.accept)) return d.handoff(this) // node answers 400 now
+            this.arm()
             break
           }
           head = parseHead(buf.toString('latin1', 0, end), d.accept)
@@ -182,6 +241,7 @@ class Conn implements LpReply {
           const r = chunkedBody(buf, this.bodyStart, d.maxBody)
           if (r === INCOMPLETE) {
             if (this.reads > MAX_READS || buf.length > d.maxBuffered) return d.handoff(this)
+            this.arm()
             break
           }
           if (r === NOT_MINE) return d.handoff(this)
@@ -192,6 +252,7 @@ class Conn implements LpReply {
           stop = this.bodyStart + head.length
           if (buf.length < stop) {
             if (this.reads > MAX_READS) return d.handoff(this)
+            this.arm()
             break
           }
           text = head.length === 0 ? '' : buf.toString('utf8', this.bodyStart, stop)
@@ -199,6 +260,7 @@ class Conn implements LpReply {
         this.buf = stop === buf.length ? null : buf.subarray(stop)
         this.reads = 0
         this.head = null
+        this.disarm()
         this.busy = true
         this.seq++
         if (head.close) this.closeAfter = true
@@ -259,6 +321,7 @@ class Conn implements LpReply {
   /** The socket closed (either side, or reset). */
   closed(): void {
     this.gone = true
+    this.disarm()
     this.direct.conns.delete(this)
     const h = this.held
     if (h === null) return
@@ -267,11 +330,19 @@ class Conn implements LpReply {
     this.direct.transport.core.cancelHeld(h.session, h)
   }
 
-  /** No complete request within headersTimeout: 408, as node:http answers it. */
-  timedOut(): void {
-    this.gone = true
-    this.sock.write('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n')
-    this.sock.destroySoon()
+  /** Start the clock of the request being read (once per request; see onHeadTimer). */
+  arm(): void {
+    if (this.timer !== null) return
+    const ms = this.direct.server.headersTimeout
+    if (!(ms > 0)) return
+    this.timer = setTimeout(onHeadTimer, Math.max(0, this.since + ms - Date.now()), this)
+    this.timer.unref()
+  }
+
+  disarm(): void {
+    if (this.timer === null) return
+    clearTimeout(this.timer)
+    this.timer = null
   }
 
   #tooLarge(): void {
@@ -361,6 +432,14 @@ export class DirectHttp {
       all()
       for (const c of [...this.conns]) c.sock.destroy()
     }
+    // Node has the head of the request whose first bytes we read: its clock rules from now on.
+    server.on('request', (req: http.IncomingMessage) => {
+      const sock = req.socket as DirectSocket
+      const c = sock[WATCH]
+      if (c === undefined) return
+      sock[WATCH] = undefined
+      c.disarm()
+    })
     this.#setKeepAlive()
     this.#sweep = setInterval(() => this.#check(), SWEEP_MS)
     this.#sweep.unref()
@@ -374,6 +453,14 @@ export class DirectHttp {
   handoff(c: Conn): void {
     const sock = c.sock
     c.gone = true
+    c.handed = true
+    if (c.buf !== null) {
+      // A request begun: its clock keeps running until node has its head (onHeadTimer).
+      c.arm()
+      if (c.timer !== null) sock[WATCH] = c
+    } else {
+      c.disarm()
+    }
     this.conns.delete(c)
     sock[CONN] = undefined
     sock.pause()
@@ -388,6 +475,18 @@ export class DirectHttp {
     // node:http's 'data' listener does not resume a paused stream; the bytes put back flow
     // to its parser on the next tick, before any new read from the socket.
     sock.resume()
+  }
+
+  /**
+   * No complete request within headersTimeout: the partial request is dropped and node:http
+   * gets the connection only to time it out, so the answer is node's (fastify's 408).
+   */
+  timeOut(c: Conn): void {
+    c.buf = null
+    c.head = null
+    c.disarm()
+    this.handoff(c)
+    nodeTimeout(c.sock)
   }
 
   #accept(socket: Socket): void {
@@ -410,20 +509,15 @@ export class DirectHttp {
         : 'Connection: keep-alive\r\n\r\n'
   }
 
-  /** keepAliveTimeout for idle connections, headersTimeout for half-sent requests. */
+  /** keepAliveTimeout for idle connections (half-sent requests: onHeadTimer). */
   #check(): void {
     this.#setKeepAlive()
     const now = Date.now()
     const keepAlive = this.server.keepAliveTimeout
-    const headers = this.server.headersTimeout
+    if (!(keepAlive > 0)) return
     for (const c of [...this.conns]) {
-      if (c.busy) continue
-      const waited = now - c.since
-      if (c.buf === null && c.head === null) {
-        if (keepAlive > 0 && waited >= keepAlive) c.sock.destroy()
-      } else if (headers > 0 && waited >= headers) {
-        c.timedOut()
-      }
+      if (c.busy || c.buf !== null || c.head !== null) continue
+      if (now - c.since >= keepAlive) c.sock.destroy()
     }
   }
 }

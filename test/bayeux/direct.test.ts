@@ -339,3 +339,107 @@ describe('direct connections: timeouts and close', () => {
     assert.ok(await idle.closedWithin(1000))
   })
 })
+
+describe('direct connections: hostile line endings and slow heads', () => {
+  let direct: TestServer
+  let node: TestServer
+  before(async () => {
+    direct = await startServer()
+    node = await startServer({ directHttp: false })
+  })
+  after(async () => {
+    await direct.close()
+    await node.close()
+  })
+
+  /** Send `text` in one write; the answer, how long it took, and whether the server closed. */
+  async function answer(
+    srv: TestServer,
+    text: string,
+  ): Promise<{ r: WireResponse; ms: number; closed: boolean }> {
+    const w = await Wire.open(srv.port)
+    try {
+      const t0 = Date.now()
+      w.send(text)
+      const r = await w.response(3000)
+      const ms = Date.now() - t0
+      return { r, ms, closed: await w.closedWithin(1000) }
+    } finally {
+      w.destroy()
+    }
+  }
+
+  const line = `POST ${PATH} HTTP/1.1`
+  const cases: [string, string][] = [
+    [
+      'bare LF everywhere',
+      `${line}\nHost: t\nContent-Type: application/json\nContent-Length: 2\n\n[]`,
+    ],
+    ['bare LF, head not finished', `${line}\nHost: t\n`],
+    ['bare LF after the request line only', `${line}\nHost: t\r\nContent-Length: 2\r\n\r\n[]`],
+    ['mixed CRLF and LF', `${line}\r\nHost: t\nContent-Length: 2\r\n\r\n[]`],
+    ['blank line a bare LF', `${line}\r\nHost: t\r\nContent-Length: 2\r\n\n[]`],
+    ['bare CR, head not finished', `${line}\rHost: t\r`],
+    ['bare CR inside a header line', `${line}\r\nHost: t\rX: y\r\n`],
+    ['obs-fold', `${line}\r\nHost: t\r\nX: a\r\n b\r\nContent-Length: 2\r\n\r\n[]`],
+    ['obs-fold, head not finished', `${line}\r\nHost: t\r\nX: a\r\n\tb\r\n`],
+    ['NUL, head not finished', `${line}\r\nHost: t\0\r\n`],
+    ['a bad header name, head not finished', `${line}\r\nBad Header : x\r\n`],
+    ['HTAB in the request line, head not finished', `POST\t${PATH} HTTP/1.1\r\n`],
+  ]
+  for (const [name, text] of cases) {
+    it(`answers as node:http does, at once: ${name}`, async () => {
+      const want = await answer(node, text)
+      const got = await answer(direct, text)
+      assert.equal(want.r.status, 400)
+      assert.equal(got.r.status, want.r.status)
+      assert.equal(got.r.body, want.r.body)
+      assert.equal(got.closed, want.closed)
+      assert.ok(got.closed, 'connection closed')
+      assert.ok(got.ms < 500, `answered in ${got.ms} ms (node:http: ${want.ms} ms)`)
+    })
+  }
+
+  /** Trickle a never-ending head in `pieces` writes `gap` ms apart, then keep it stalled. */
+  async function slowHead(srv: TestServer, gap: number, pieces: number): Promise<number> {
+    const w = await Wire.open(srv.port)
+    try {
+      const t0 = Date.now()
+      w.send(`${line}\r\nHost: t\r\nX-Slow: `)
+      let sent = 1
+      const trickle = (async () => {
+        while (!w.closed && sent < pieces && Date.now() - t0 < 5000) {
+          await sleep(gap)
+          if (!w.closed) w.send('a')
+          sent++
+        }
+      })()
+      const r = await w.response(5000)
+      const ms = Date.now() - t0
+      await trickle
+      assert.equal(r.status, 408)
+      // node:http's answer (fastify's clientError handler), on both paths.
+      assert.match(r.headers['content-type'] ?? '', /^application\/json/)
+      assert.ok(await w.closedWithin(1000), 'connection closed')
+      return ms
+    } finally {
+      w.destroy()
+    }
+  }
+
+  it('cuts a slow head at headersTimeout from its first byte, also after the handover', async () => {
+    const timeout = 1000
+    const before = direct.app.server.headersTimeout
+    direct.app.server.headersTimeout = timeout
+    try {
+      // Well over MAX_READS (32) reads: handed to node:http mid-head, the clock keeps running.
+      const handed = await slowHead(direct, 15, 1000)
+      assert.ok(handed >= timeout - 50 && handed < 1.5 * timeout, `handed over: ${handed} ms`)
+      // A few reads, then silence: stays on the direct path.
+      const kept = await slowHead(direct, 100, 4)
+      assert.ok(kept >= timeout - 50 && kept < 1.5 * timeout, `direct: ${kept} ms`)
+    } finally {
+      direct.app.server.headersTimeout = before
+    }
+  })
+})

@@ -7,6 +7,7 @@ import {
   INCOMPLETE,
   NOT_MINE,
   TOO_LARGE,
+  badHeadStart,
   chunkedBody,
   parseHead,
 } from '../../src/bayeux/http-head.ts'
@@ -141,6 +142,35 @@ describe('chunkedBody', () => {
       '5 \r\nhello\r\n0\r\n\r\n',
     ]) {
       assert.equal(chunkedBody(buf(c), 0, 1e9), NOT_MINE, JSON.stringify(c))
+    }
+  })
+})
+
+describe('badHeadStart', () => {
+  const start = (text: string): boolean => badHeadStart(Buffer.from(text, 'latin1'), bayeux)
+
+  it('takes well-formed beginnings, cut anywhere, even between CR and LF', () => {
+    const text = 'POST /cometd HTTP/1.1\r\nHost: t\r\nX-Tab:\ta\x80\r\n'
+    for (let i = 0; i <= text.length; i++) assert.equal(start(text.slice(0, i)), false, `${i}`)
+  })
+
+  it('refuses what node refuses at the byte: bare LF or CR, obs-fold, controls', () => {
+    for (const text of [
+      'POST /cometd HTTP/1.1\nHost: t',
+      'POST /cometd HTTP/1.1\r\nHost: t\n',
+      'POST /cometd HTTP/1.1\rHost: t',
+      'POST /cometd HTTP/1.1\r\nHost: t\r\n x',
+      'POST /cometd HTTP/1.1\r\nHost: t\r\n\tx',
+      'POST /cometd HTTP/1.1\r\nHost: \0',
+      'POST /cometd HTTP/1.1\r\nHost: \x7f',
+      'POST /cometd HTTP/1.1\r\nX: \x1b',
+      'POST /cometd HTTP/1.1\r\nBad Header : x\r\n',
+      'POST /cometd HTTP/1.1\r\nHost: t\r\n: empty name\r\n',
+      'POST\t/cometd HTTP/1.1\r\n',
+      'POST /cometd HTTP/1.0\r\n',
+      'POST /elsewhere HTTP/1.1\r\n',
+    ]) {
+      assert.equal(start(text), true, JSON.stringify(text))
     }
   })
 })
