@@ -56,9 +56,7 @@ export type MoveResult =
   | { ok: false; reason: 'not_found' | 'location_changed'; current?: Interaction }
 
 /** Outcome of occupyPlace. */
-export type OccupyResult =
-  | { ok: true; released: string | null }
-  | { ok: false; occupant: string }
+export type OccupyResult = { ok: true; released: string | null } | { ok: false; occupant: string }
 
 export interface Store {
   /** Create or upgrade the schema. Safe to call on every start. */

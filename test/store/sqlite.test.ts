@@ -198,7 +198,13 @@ describe('SQLite adapter', () => {
         name,
       )
     }
-    put('INSERT INTO user_state (user_id, current_place) VALUES (?, ?), (?, ?)', AGENT1, 'P', AGENT2, 'P')
+    put(
+      'INSERT INTO user_state (user_id, current_place) VALUES (?, ?), (?, ?)',
+      AGENT1,
+      'P',
+      AGENT2,
+      'P',
+    )
     put(`INSERT INTO http_sessions VALUES ('s', ?, 'c', 0, 1)`, AGENT2)
     await v1.close()
 

@@ -6,7 +6,7 @@ import { errors } from '../../errors.ts'
 import type { Role, User } from '../../model.ts'
 import { actorFor } from '../../workbins/access.ts'
 import { placeOf } from '../../workbins/place.ts'
-import { endSubscriptions } from '../../workbins/subscriptions.ts'
+import { endPlaceSubscriptions, endSubscriptions } from '../../workbins/subscriptions.ts'
 import { callerOf } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
 import { operationOf } from './operation-body.ts'
@@ -53,6 +53,7 @@ export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<v
             throw errors.notFound(`Place ${place} not found`)
           }
           // one agent per place; an occupant idle past the session expiry counts as gone
+          const before = await deps.store.getCurrentPlace(caller.user.id)
           const staleBefore = Date.now() - deps.config.sessionIdleSeconds * 1000
           const taken = await deps.store.occupyPlace(
             caller.user.id,
@@ -61,6 +62,13 @@ export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<v
             staleBefore,
           )
           if (!taken.ok) throw errors.inUse(`Place ${place} is in use by another agent`)
+          if (before !== place) {
+            const me = caller.user.id
+            await endPlaceSubscriptions(deps, directory, place, (id) => id !== me)
+            if (taken.released !== null) {
+              await endPlaceSubscriptions(deps, directory, taken.released, (id) => id === me)
+            }
+          }
         }
         deps.log.info({ userId: caller.user.id, place }, 'contact center session started')
         return { statusCode: 0 }

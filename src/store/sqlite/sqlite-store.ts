@@ -20,13 +20,7 @@ import type {
   WorkbinInstance,
 } from '../../model.ts'
 import { applyUserDataChange } from '../../model.ts'
-import type {
-  MoveResult,
-  OccupyResult,
-  ProvisionPlan,
-  ProvisionResult,
-  Store,
-} from '../store.ts'
+import type { MoveResult, OccupyResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
 import { applyPlan } from './apply-plan.ts'
 import { runMigrations } from './migrations.ts'
 import type {
