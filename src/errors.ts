@@ -94,6 +94,7 @@ export const errors = {
   validation: (message: string) => new GwsError(StatusCode.VALIDATION, message),
   internal: (message = 'Internal error') => new GwsError(StatusCode.INTERNAL, message),
   conflict: (message: string) => new GwsError(StatusCode.ALREADY_EXISTS, message),
+  inUse: (message: string) => new GwsError(StatusCode.IN_USE, message),
   unauthenticated: (message = 'User is not authenticated; send credentials') =>
     new GwsError(StatusCode.NOT_AUTHENTICATED, message),
 }

@@ -55,6 +55,9 @@ export type MoveResult =
   | { ok: true; interaction: Interaction }
   | { ok: false; reason: 'not_found' | 'location_changed'; current?: Interaction }
 
+/** Outcome of occupyPlace. */
+export type OccupyResult = { ok: true; released: string | null } | { ok: false; occupant: string }
+
 export interface Store {
   /** Create or upgrade the schema. Safe to call on every start. */
   migrate(): Promise<void>
@@ -78,9 +81,25 @@ export interface Store {
   getDirectory(contactCenterId: string): Promise<Directory | undefined>
 
   // --- per-user state -----------------------------------------------------------------------
-  /** The place chosen by StartContactCenterSession (null = none chosen, use the user's default). */
+  /** The place the user occupies since StartContactCenterSession (null = none). */
   getCurrentPlace(userId: string): Promise<string | null>
-  setCurrentPlace(userId: string, place: string | null): Promise<void>
+  /** The user occupying the place, or null when it is free. */
+  getPlaceOccupant(contactCenterId: string, place: string): Promise<string | null>
+  /**
+   * Compare-and-set: the user occupies the place unless another user does. One agent per place
+   * and one place per agent: taking a place frees the user's previous one; taking one's own
+   * place again changes nothing. An occupant without an HTTP session seen at or after
+   * `staleBefore` (ms epoch) counts as gone and loses the place. Two users racing for one
+   * place: exactly one wins.
+   */
+  occupyPlace(
+    userId: string,
+    contactCenterId: string,
+    place: string,
+    staleBefore: number,
+  ): Promise<OccupyResult>
+  /** Free the user's place (EndContactCenterSession). Returns the place freed, or null. */
+  releasePlace(userId: string): Promise<string | null>
   /**
    * Reserve `count` reference ids for the user: positive, strictly increasing per user, never
    * reused (also across restarts). Returns them in increasing order.
@@ -88,6 +107,8 @@ export interface Store {
   nextReferenceIds(userId: string, count: number): Promise<number[]>
 
   // --- HTTP sessions ------------------------------------------------------------------------
+  // Deleting a user's last session (by any of the methods below) frees their place, and
+  // deleteSessionsIdleSince also frees places of users left without any session.
   /**
    * Insert the session, then end the user's least recently seen sessions beyond `maxPerUser`
    * (default: no cap). Returns how many were ended.

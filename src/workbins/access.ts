@@ -10,7 +10,8 @@
 // current place of another user (Place workbins via `/users/{userId}`).
 //
 // The rules:
-//   - agent: their own Agent workbins, the Place workbins of their current place, AgentGroup
+//   - agent: their own Agent workbins, the Place workbins of their current place (place.ts: the
+//     place they occupy, else their default place unless another agent occupies it), AgentGroup
 //     workbins of their agent groups, PlaceGroup workbins of their current place's place groups;
 //   - supervisor: additionally `/users/{userId}` for members of the agent groups they supervise,
 //     those groups' workbins, and PlaceGroup workbins of their supervised members' places;
@@ -31,6 +32,7 @@ import type { AgentGroup, ContactCenter, Directory, User, Workbin } from '../mod
 import type { Store } from '../store/store.ts'
 import { errors } from '../errors.ts'
 import type { Actor, ResolvedInstance, TargetSpec } from './operation.ts'
+import { placeOf, type PlaceReader } from './place.ts'
 
 // --- Actor ----------------------------------------------------------------------------------
 
@@ -57,17 +59,14 @@ async function loadDirectory(
 
 /** The authenticated user with a snapshot of their contact center's configuration. */
 export async function actorFor(
-  store: Pick<Store, 'getDirectory' | 'getDirectoryVersion' | 'getCurrentPlace'>,
+  store: Pick<Store, 'getDirectory' | 'getDirectoryVersion'> & PlaceReader,
   user: User,
   contactCenter: ContactCenter,
 ): Promise<Actor> {
-  const [directory, chosen] = await Promise.all([
-    loadDirectory(store, contactCenter.id),
-    store.getCurrentPlace(user.id),
-  ])
+  const directory = await loadDirectory(store, contactCenter.id)
   // the directory's copy carries the roles and place of the latest provisioning
   const current = directory.users.find((u) => u.id === user.id) ?? user
-  return { user: current, contactCenter, directory, currentPlace: chosen ?? current.place }
+  return { user: current, contactCenter, directory, currentPlace: await placeOf(store, current) }
 }
 
 // --- roles and relations --------------------------------------------------------------------
@@ -161,12 +160,12 @@ export function findWorkbin(actor: Actor, workbinId: string): Workbin {
 
 /** The current place of `target`: the actor's own, or (for another user) read from the store. */
 async function currentPlaceOf(
-  store: Pick<Store, 'getCurrentPlace'>,
+  store: PlaceReader,
   actor: Actor,
   target: User,
 ): Promise<string | null> {
   if (target.id === actor.user.id) return actor.currentPlace
-  return (await store.getCurrentPlace(target.id)) ?? target.place
+  return placeOf(store, target)
 }
 
 function resolveFor(
@@ -256,7 +255,7 @@ function resolveFor(
  * `agentGroup` / `placeGroup`. Throws GwsError (see the table at the top of this file).
  */
 export async function resolveInstance(
-  store: Pick<Store, 'getCurrentPlace'>,
+  store: PlaceReader,
   actor: Actor,
   workbinId: string,
   spec: TargetSpec,
@@ -276,7 +275,7 @@ export async function resolveInstance(
  * group workbin without its parameter is 400 / 2 as for one workbin.
  */
 export async function resolveInstances(
-  store: Pick<Store, 'getCurrentPlace'>,
+  store: PlaceReader,
   actor: Actor,
   workbinIds: readonly string[],
   spec: TargetSpec,

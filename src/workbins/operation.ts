@@ -13,7 +13,8 @@ export interface Actor {
   user: User
   contactCenter: ContactCenter
   directory: Directory
-  /** The place chosen by StartContactCenterSession, else the user's default place, else null. */
+  /** The place occupied since StartContactCenterSession, else the user's default place unless
+   *  another agent occupies it, else null (place.ts). */
   currentPlace: string | null
 }
 

@@ -10,6 +10,7 @@
 // (store.nextReferenceIds), the store change, one WorkbinSubscriptionStateChangeMessage per
 // workbin on the caller's `/v2/me/workbins`, and the HTTP reply with the same ids.
 
+import type { Directory } from '../model.ts'
 import type { Store } from '../store/store.ts'
 import type { Notifier } from './notifier.ts'
 import { WORKBINS_CHANNEL } from './notifier.ts'
@@ -137,4 +138,30 @@ export async function endSubscriptions(deps: Deps, actor: Actor): Promise<void> 
     const data = subscriptionStateMessage(subject, 'Unsubscribed', referenceIds[i] as number)
     deps.notifier.deliverToUser(userId, WORKBINS_CHANNEL, data)
   })
+}
+
+/**
+ * End the subscriptions to the Place workbins of `place` held by the users `who` selects, each
+ * answered with an `Unsubscribed` message: a place's workbins are for the agent working there,
+ * so they end when the place changes hands or its agent moves on.
+ */
+export async function endPlaceSubscriptions(
+  deps: Deps,
+  directory: Directory,
+  place: string,
+  who: (userId: string) => boolean,
+): Promise<void> {
+  for (const workbin of directory.workbins) {
+    if (workbin.type !== 'Place') continue
+    const instance = { workbinId: workbin.id, owner: place }
+    for (const userId of await deps.store.listSubscribers(instance)) {
+      if (!who(userId)) continue
+      const [removed] = await deps.store.removeSubscriptions(userId, [instance])
+      if (!removed) continue
+      const [referenceId] = await deps.store.nextReferenceIds(userId, 1)
+      const subject = subjectOfStored(userId, instance, workbin)
+      const data = subscriptionStateMessage(subject, 'Unsubscribed', referenceId as number)
+      deps.notifier.deliverToUser(userId, WORKBINS_CHANNEL, data)
+    }
+  }
 }

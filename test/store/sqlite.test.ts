@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test'
 import { GwsError, StatusCode } from '../../src/errors.ts'
 import { MIGRATIONS, runMigrations } from '../../src/store/sqlite/migrations.ts'
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { AGENT1, basePlan, CC, interaction } from './fixtures.ts'
+import { AGENT1, AGENT2, basePlan, CC, interaction } from './fixtures.ts'
 import { storeContract } from './store-contract.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'workbins-sqlite-'))
@@ -151,6 +151,68 @@ describe('SQLite adapter', () => {
       await a.close()
       await b.close()
     }
+  })
+
+  it('lets exactly one of two connections take a place on the same file', async () => {
+    const path = freshPath()
+    const a = createSqliteStore(path)
+    await a.migrate()
+    await a.applyProvisioning(basePlan())
+    const b = createSqliteStore(path)
+    await b.migrate()
+    try {
+      for (const [id, userId] of [
+        ['s1', AGENT1],
+        ['s2', AGENT2],
+      ] as const) {
+        await a.createSession({ id, userId, csrfToken: id, createdAt: 0, lastSeenAt: 5000 })
+      }
+      const results = await Promise.all([
+        a.occupyPlace(AGENT1, CC, 'Place_7001', 1000),
+        b.occupyPlace(AGENT2, CC, 'Place_7001', 1000),
+      ])
+      assert.deepEqual(results.map((r) => r.ok).sort(), [false, true])
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('migration 2 keeps the chosen place of a logged-in agent as their occupancy', async () => {
+    const path = freshPath()
+    const v1 = createSqliteStore(path)
+    runMigrations(v1.db, MIGRATIONS.slice(0, 1))
+    // provision with plain SQL: the adapter's statements need the newest schema
+    const put = (sql: string, ...args: unknown[]) => v1.db.prepare(sql).run(...args)
+    put(`INSERT INTO contact_centers (id, name, features) VALUES (?, 'Demo', '[]')`, CC)
+    put(`INSERT INTO places (contact_center_id, name, place_groups) VALUES (?, 'P', '[]')`, CC)
+    for (const [id, name] of [
+      [AGENT1, 'agent1'],
+      [AGENT2, 'agent2'],
+    ]) {
+      put(
+        `INSERT INTO users (id, contact_center_id, user_name, password_hash, first_name, last_name, roles)
+         VALUES (?, ?, ?, 'x', 'F', 'L', '[]')`,
+        id,
+        CC,
+        name,
+      )
+    }
+    put(
+      'INSERT INTO user_state (user_id, current_place) VALUES (?, ?), (?, ?)',
+      AGENT1,
+      'P',
+      AGENT2,
+      'P',
+    )
+    put(`INSERT INTO http_sessions VALUES ('s', ?, 'c', 0, 1)`, AGENT2)
+    await v1.close()
+
+    const store = createSqliteStore(path)
+    await store.migrate()
+    assert.equal(await store.getPlaceOccupant(CC, 'P'), AGENT2, 'agent1 had no session')
+    assert.equal(await store.getCurrentPlace(AGENT1), null)
+    await store.close()
   })
 
   it('maps constraint failures to GwsError by code', async () => {

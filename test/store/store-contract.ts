@@ -29,6 +29,13 @@ function isGws(code: number) {
 const inAgentWb: InteractionLocation = { kind: 'workbin', workbinId: WB_AGENT, owner: AGENT1 }
 const ownedByAgent2: InteractionLocation = { kind: 'owner', userId: AGENT2 }
 
+/** The base plan with a second place in CC. */
+function withSecondPlace() {
+  const plan = basePlan()
+  plan.contactCenters[0]!.places.push({ contactCenterId: CC, name: 'Place_7002', placeGroups: [] })
+  return plan
+}
+
 export function storeContract(name: string, create: () => Store | Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store
@@ -184,10 +191,16 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
 
       it('keeps the current place', async () => {
         assert.equal(await store.getCurrentPlace(AGENT1), null)
-        await store.setCurrentPlace(AGENT1, 'Place_7001')
+        assert.deepEqual(await store.occupyPlace(AGENT1, CC, 'Place_7001', 0), {
+          ok: true,
+          released: null,
+        })
         assert.equal(await store.getCurrentPlace(AGENT1), 'Place_7001')
-        await store.setCurrentPlace(AGENT1, null)
+        assert.equal(await store.getPlaceOccupant(CC, 'Place_7001'), AGENT1)
+        assert.equal(await store.releasePlace(AGENT1), 'Place_7001')
         assert.equal(await store.getCurrentPlace(AGENT1), null)
+        assert.equal(await store.getPlaceOccupant(CC, 'Place_7001'), null)
+        assert.equal(await store.releasePlace(AGENT1), null)
       })
 
       it('reserves strictly increasing positive reference ids per user', async () => {
@@ -209,6 +222,94 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         )
         const all = batches.flat()
         assert.equal(new Set(all).size, 20)
+      })
+    })
+
+    describe('place occupancy', () => {
+      beforeEach(async () => {
+        await store.applyProvisioning(withSecondPlace())
+        // live sessions: an occupant without one counts as gone
+        for (const [id, userId] of [
+          ['s-a1', AGENT1],
+          ['s-a2', AGENT2],
+        ] as const) {
+          await store.createSession({ id, userId, csrfToken: id, createdAt: 0, lastSeenAt: 5000 })
+        }
+      })
+
+      it('one agent per place: a second agent is refused and nothing changes', async () => {
+        assert.equal((await store.occupyPlace(AGENT1, CC, 'Place_7001', 1000)).ok, true)
+        assert.equal((await store.occupyPlace(AGENT2, CC, 'Place_7002', 1000)).ok, true)
+        assert.deepEqual(await store.occupyPlace(AGENT2, CC, 'Place_7001', 1000), {
+          ok: false,
+          occupant: AGENT1,
+        })
+        assert.equal(await store.getCurrentPlace(AGENT2), 'Place_7002')
+        assert.equal(await store.getPlaceOccupant(CC, 'Place_7001'), AGENT1)
+      })
+
+      it('taking one’s own place again is fine; switching frees the old place', async () => {
+        assert.equal((await store.occupyPlace(AGENT1, CC, 'Place_7001', 1000)).ok, true)
+        assert.deepEqual(await store.occupyPlace(AGENT1, CC, 'Place_7001', 1000), {
+          ok: true,
+          released: null,
+        })
+        assert.deepEqual(await store.occupyPlace(AGENT1, CC, 'Place_7002', 1000), {
+          ok: true,
+          released: 'Place_7001',
+        })
+        assert.equal(await store.getPlaceOccupant(CC, 'Place_7001'), null)
+        assert.equal((await store.occupyPlace(AGENT2, CC, 'Place_7001', 1000)).ok, true)
+      })
+
+      it('two agents racing for one place: exactly one wins', async () => {
+        for (let round = 0; round < 5; round++) {
+          await store.releasePlace(AGENT1)
+          await store.releasePlace(AGENT2)
+          const results = await Promise.all([
+            store.occupyPlace(AGENT1, CC, 'Place_7001', 1000),
+            store.occupyPlace(AGENT2, CC, 'Place_7001', 1000),
+          ])
+          assert.equal(results.filter((r) => r.ok).length, 1)
+          const winner = results[0]!.ok ? AGENT1 : AGENT2
+          assert.equal(await store.getPlaceOccupant(CC, 'Place_7001'), winner)
+        }
+      })
+
+      it('the place is free when its agent’s last session is deleted or expires', async () => {
+        await store.createSession({
+          id: 's-a1b',
+          userId: AGENT1,
+          csrfToken: 'x',
+          createdAt: 0,
+          lastSeenAt: 5000,
+        })
+        await store.occupyPlace(AGENT1, CC, 'Place_7001', 1000)
+        await store.deleteSession('s-a1')
+        assert.equal(await store.getCurrentPlace(AGENT1), 'Place_7001', 'one session left')
+        await store.deleteSession('s-a1b')
+        assert.equal(await store.getPlaceOccupant(CC, 'Place_7001'), null)
+
+        await store.occupyPlace(AGENT2, CC, 'Place_7001', 1000)
+        assert.equal(await store.deleteSessionsIdleSince(6000), 1)
+        assert.equal(await store.getPlaceOccupant(CC, 'Place_7001'), null)
+      })
+
+      it('an occupant whose sessions are all idle past staleBefore loses the place', async () => {
+        await store.occupyPlace(AGENT1, CC, 'Place_7001', 1000)
+        assert.equal((await store.occupyPlace(AGENT2, CC, 'Place_7001', 5000)).ok, false)
+        assert.deepEqual(await store.occupyPlace(AGENT2, CC, 'Place_7001', 5001), {
+          ok: true,
+          released: null,
+        })
+        assert.equal(await store.getCurrentPlace(AGENT1), null)
+        assert.equal(await store.getCurrentPlace(AGENT2), 'Place_7001')
+      })
+
+      it('the sweep frees places of users without any session', async () => {
+        await store.occupyPlace(SUP1, CC, 'Place_7002', 1000)
+        assert.equal(await store.deleteSessionsIdleSince(0), 0)
+        assert.equal(await store.getPlaceOccupant(CC, 'Place_7002'), null)
       })
     })
 

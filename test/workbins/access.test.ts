@@ -71,6 +71,8 @@ function fakeStore(currentPlaces: Record<string, string> = {}) {
     getDirectoryVersion: async (id: string) =>
       directories.find((d) => d.contactCenter.id === id)?.version,
     getCurrentPlace: async (userId: string) => currentPlaces[userId] ?? null,
+    getPlaceOccupant: async (_cc: string, place: string) =>
+      Object.entries(currentPlaces).find(([, p]) => p === place)?.[0] ?? null,
   }
 }
 

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify'
 import { errors } from '../../errors.ts'
 import type { Role, User } from '../../model.ts'
 import { actorFor } from '../../workbins/access.ts'
-import { endSubscriptions } from '../../workbins/subscriptions.ts'
+import { placeOf } from '../../workbins/place.ts'
+import { endPlaceSubscriptions, endSubscriptions } from '../../workbins/subscriptions.ts'
 import { callerOf } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
 import { operationOf } from './operation-body.ts'
@@ -34,7 +35,7 @@ export function userResource(user: User, place: string | null) {
 export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   app.get('/me', async (request) => {
     const { user } = callerOf(request)
-    const place = (await deps.store.getCurrentPlace(user.id)) ?? user.place
+    const place = await placeOf(deps.store, user)
     return { statusCode: 0, user: userResource(user, place) }
   })
 
@@ -52,7 +53,23 @@ export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<v
           if (!directory?.places.some((p) => p.name === place)) {
             throw errors.notFound(`Place ${place} not found`)
           }
-          await deps.store.setCurrentPlace(caller.user.id, place)
+          // one agent per place; an occupant idle past the session expiry counts as gone
+          const before = await deps.store.getCurrentPlace(caller.user.id)
+          const staleBefore = Date.now() - deps.config.sessionIdleSeconds * 1000
+          const taken = await deps.store.occupyPlace(
+            caller.user.id,
+            caller.contactCenter.id,
+            place,
+            staleBefore,
+          )
+          if (!taken.ok) throw errors.inUse(`Place ${place} is in use by another agent`)
+          if (before !== place) {
+            const me = caller.user.id
+            await endPlaceSubscriptions(deps, directory, place, (id) => id !== me)
+            if (taken.released !== null) {
+              await endPlaceSubscriptions(deps, directory, taken.released, (id) => id === me)
+            }
+          }
         }
         deps.log.info({ userId: caller.user.id, place }, 'contact center session started')
         return { statusCode: 0 }
@@ -63,7 +80,7 @@ export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<v
         const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
         await endSubscriptions(deps, actor)
         deps.notifier.disconnectUser(caller.user.id)
-        await deps.store.setCurrentPlace(caller.user.id, null)
+        await deps.store.releasePlace(caller.user.id)
         deps.log.info({ userId: caller.user.id }, 'contact center session ended')
         return { statusCode: 0 }
       }

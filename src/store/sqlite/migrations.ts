@@ -112,6 +112,38 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE workbin_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'place occupancy',
+    // One agent per place: the primary key makes two concurrent StartContactCenterSession on one
+    // place end with one winner; UNIQUE (user_id) keeps one place per agent.
+    sql: `
+      CREATE TABLE place_occupants (
+        contact_center_id TEXT NOT NULL,
+        place             TEXT NOT NULL,
+        user_id           TEXT NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (contact_center_id, place),
+        FOREIGN KEY (contact_center_id, place) REFERENCES places(contact_center_id, name)
+      );
+
+      -- The place is free again when its agent's last HTTP session ends (logout, expiry, sweep),
+      -- whichever code path deletes the session.
+      CREATE TRIGGER http_sessions_release_place AFTER DELETE ON http_sessions
+      WHEN NOT EXISTS (SELECT 1 FROM http_sessions WHERE user_id = OLD.user_id)
+      BEGIN
+        DELETE FROM place_occupants WHERE user_id = OLD.user_id;
+      END;
+
+      -- Carry over chosen places of agents still logged in (first one wins a shared place).
+      INSERT OR IGNORE INTO place_occupants (contact_center_id, place, user_id)
+        SELECT u.contact_center_id, s.current_place, s.user_id
+        FROM user_state s JOIN users u ON u.id = s.user_id
+        JOIN places p ON p.contact_center_id = u.contact_center_id AND p.name = s.current_place
+        WHERE EXISTS (SELECT 1 FROM http_sessions h WHERE h.user_id = s.user_id)
+        ORDER BY s.rowid;
+      UPDATE user_state SET current_place = NULL; -- no longer read
+    `,
+  },
 ]
 
 /**

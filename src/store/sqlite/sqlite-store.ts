@@ -20,7 +20,7 @@ import type {
   WorkbinInstance,
 } from '../../model.ts'
 import { applyUserDataChange } from '../../model.ts'
-import type { MoveResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
+import type { MoveResult, OccupyResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
 import { applyPlan } from './apply-plan.ts'
 import { runMigrations } from './migrations.ts'
 import type {
@@ -158,11 +158,40 @@ class SqliteStoreImpl implements SqliteStore {
   // --- per-user state ---------------------------------------------------------------------
 
   async getCurrentPlace(userId: string): Promise<string | null> {
-    return (this.s.currentPlace.get(userId) as string | null | undefined) ?? null
+    return (this.s.currentPlace.get(userId) as string | undefined) ?? null
   }
 
-  async setCurrentPlace(userId: string, place: string | null): Promise<void> {
-    this.write(`user ${userId}`, () => this.s.setCurrentPlace.run(userId, place))
+  async getPlaceOccupant(contactCenterId: string, place: string): Promise<string | null> {
+    return (this.s.placeOccupant.get(contactCenterId, place) as string | undefined) ?? null
+  }
+
+  async occupyPlace(
+    userId: string,
+    contactCenterId: string,
+    place: string,
+    staleBefore: number,
+  ): Promise<OccupyResult> {
+    // IMMEDIATE transaction: no other writer between the check and the insert; the primary key
+    // of place_occupants is the last word anyway.
+    return this.write(`place ${place}`, () => {
+      const occupant = this.s.placeOccupant.get(contactCenterId, place) as string | undefined
+      if (occupant === userId) return { ok: true, released: null }
+      if (occupant !== undefined) {
+        if (this.s.liveSessionOf.get(occupant, staleBefore) !== undefined) {
+          return { ok: false, occupant }
+        }
+        this.s.releasePlaceAt.run(contactCenterId, place)
+      }
+      const released = (this.s.releasePlaceOf.get(userId) as string | undefined) ?? null
+      this.s.insertOccupant.run(contactCenterId, place, userId)
+      return { ok: true, released }
+    })
+  }
+
+  async releasePlace(userId: string): Promise<string | null> {
+    return this.write(`user ${userId}`, () => {
+      return (this.s.releasePlaceOf.get(userId) as string | undefined) ?? null
+    })
   }
 
   async nextReferenceIds(userId: string, count: number): Promise<number[]> {
@@ -205,7 +234,13 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async deleteSessionsIdleSince(before: number): Promise<number> {
-    return this.write('sessions', () => this.s.deleteIdleSessions.run(before).changes)
+    return this.write('sessions', () => {
+      const { changes } = this.s.deleteIdleSessions.run(before)
+      // the trigger frees the places of users whose last session went; this also frees places
+      // taken by users who had no session at all (e.g. it expired while they took the place)
+      this.s.releaseOrphanPlaces.run()
+      return changes
+    })
   }
 
   async deleteSessionsOfUser(userId: string): Promise<number> {

@@ -66,10 +66,21 @@ export function prepareStatements(db: Database.Database) {
     ),
 
     // per-user state
-    currentPlace: p('SELECT current_place FROM user_state WHERE user_id = ?').pluck(),
-    setCurrentPlace: p(
-      `INSERT INTO user_state (user_id, current_place) VALUES (?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET current_place = excluded.current_place`,
+    // place occupancy (one agent per place)
+    currentPlace: p('SELECT place FROM place_occupants WHERE user_id = ?').pluck(),
+    placeOccupant: p(
+      'SELECT user_id FROM place_occupants WHERE contact_center_id = ? AND place = ?',
+    ).pluck(),
+    liveSessionOf: p(
+      'SELECT 1 FROM http_sessions WHERE user_id = ? AND last_seen_at >= ? LIMIT 1',
+    ).pluck(),
+    insertOccupant: p(
+      'INSERT INTO place_occupants (contact_center_id, place, user_id) VALUES (?, ?, ?)',
+    ),
+    releasePlaceOf: p('DELETE FROM place_occupants WHERE user_id = ? RETURNING place').pluck(),
+    releasePlaceAt: p('DELETE FROM place_occupants WHERE contact_center_id = ? AND place = ?'),
+    releaseOrphanPlaces: p(
+      'DELETE FROM place_occupants WHERE user_id NOT IN (SELECT user_id FROM http_sessions)',
     ),
     reserveReferenceIds: p(
       `INSERT INTO user_state (user_id, last_reference_id) VALUES (@userId, @count)
