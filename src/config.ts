@@ -19,6 +19,10 @@ export interface Config {
   cookieSecure: boolean
   /** Largest accepted HTTP request body, in bytes (413 / statusCode 10 beyond it). */
   bodyLimit: number
+  /** Longest URL path parameter (a workbin id, ...), characters (414 / statusCode 2 beyond it). */
+  maxParamLength: number
+  /** Largest HTTP request head (request line and headers), bytes (431 beyond it). */
+  maxHeaderSize: number
   /** Most workbin ids accepted in one `workbinIds=` request. */
   maxWorkbinIds: number
   /** How long graceful shutdown waits for in-flight requests, in ms. */
@@ -141,6 +145,20 @@ export const CONFIG_TABLE: readonly Entry[] = [
     kind: 'int',
     def: '65536',
     doc: 'largest REST request body, bytes (413 / statusCode 10 beyond)',
+  },
+  {
+    env: 'WORKBINS_MAX_PARAM_LENGTH',
+    path: 'maxParamLength',
+    kind: 'int',
+    def: '200',
+    doc: 'longest URL path parameter (workbin id, user id, ...), characters (414 / statusCode 2 beyond)',
+  },
+  {
+    env: 'WORKBINS_MAX_HEADER_SIZE',
+    path: 'maxHeaderSize',
+    kind: 'int',
+    def: '16384',
+    doc: "largest HTTP request line + headers, bytes (431 / statusCode 2 beyond); node's `maxHeaderSize`",
   },
   {
     env: 'WORKBINS_MAX_WORKBIN_IDS',
@@ -293,6 +311,8 @@ function validate(c: Config): void {
   const positive: [string, number][] = [
     ['WORKBINS_SESSION_IDLE_SECONDS', c.sessionIdleSeconds],
     ['WORKBINS_BODY_LIMIT', c.bodyLimit],
+    ['WORKBINS_MAX_PARAM_LENGTH', c.maxParamLength],
+    ['WORKBINS_MAX_HEADER_SIZE', c.maxHeaderSize],
     ['WORKBINS_MAX_WORKBIN_IDS', c.maxWorkbinIds],
     ['COMETD_TIMEOUT', c.cometd.timeout + 1],
     ['COMETD_MAX_INTERVAL', c.cometd.maxInterval],

@@ -80,6 +80,15 @@ export const errors = {
   validation: (message: string) => new GwsError(StatusCode.VALIDATION, message),
   internal: (message = 'Internal error') => new GwsError(StatusCode.INTERNAL, message),
   conflict: (message: string) => new GwsError(StatusCode.ALREADY_EXISTS, message),
+  /** A REST write whose body is not JSON (RFC 9110 §15.5.16): 415, nothing changed. */
+  unsupportedMediaType: (contentType: string) =>
+    new GwsError(
+      StatusCode.INVALID_PARAMETER,
+      contentType === ''
+        ? 'Missing Content-Type; send application/json'
+        : `Unsupported Content-Type ${JSON.stringify(contentType.slice(0, 100))}; send application/json`,
+      415,
+    ),
   unauthenticated: (message = 'User is not authenticated; send credentials') =>
     new GwsError(StatusCode.NOT_AUTHENTICATED, message),
 }
