@@ -103,6 +103,12 @@ const anySeg = fc.oneof(seg(HOSTILE_URL), fc.string({ maxLength: 20 }).map(encod
 const tpl = (parts: fc.Arbitrary<string>[]) => fc.tuple(...parts).map((xs) => xs.join(''))
 const lit = <T>(v: T): fc.Arbitrary<T> => fc.constant(v)
 
+/** The Bayeux long-polling endpoint and paths below it. */
+const bayeuxPathArb = tpl([
+  lit('/api/v2/notifications'),
+  seg(['', '/', '/handshake', '/connect', '/disconnect', '/x/y']),
+])
+
 /** Paths of the route table (src/http/routes/), the Bayeux endpoint, and some outside both. */
 export const pathArb: fc.Arbitrary<string> = fc.oneof(
   lit('/api/v2/me'),
@@ -135,7 +141,7 @@ export const pathArb: fc.Arbitrary<string> = fc.oneof(
   tpl([lit('/api/v2/openmedia/'), omt, lit('/'), ix]),
   tpl([lit('/api/v2/social-medias/'), ix]),
   tpl([lit('/api/v2/'), anySeg, lit('/'), anySeg]),
-  tpl([lit('/api/v2/notifications'), seg(['', '/', '/handshake', '/connect', '/x/y'])]),
+  bayeuxPathArb,
   lit('/health'),
   tpl([lit('/'), anySeg]),
 )
@@ -350,30 +356,41 @@ export interface FuzzRequest {
   body: string | undefined
 }
 
-export const requestArb: fc.Arbitrary<FuzzRequest> = fc
-  .record({
-    method: fc.oneof(
-      { weight: 8, arbitrary: lit('GET') },
-      { weight: 8, arbitrary: lit('POST') },
-      { weight: 1, arbitrary: seg(['PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']) },
-    ),
-    path: pathArb,
-    query: queryArb,
-    auth: authArb,
-    contentType: contentTypeArb,
-    extra: extraHeadersArb,
-    body: bodyArb,
-  })
-  .map(({ method, path, query, auth, contentType, extra, body }) => ({
-    method,
-    target: path + query,
-    headers: [
-      ...auth,
-      ...(contentType === undefined ? [] : [`Content-Type: ${contentType}`]),
-      ...extra,
-    ],
-    body,
-  }))
+function requests(path: fc.Arbitrary<string>, body: fc.Arbitrary<string | undefined>) {
+  return fc
+    .record({
+      method: fc.oneof(
+        { weight: 8, arbitrary: lit('GET') },
+        { weight: 8, arbitrary: lit('POST') },
+        { weight: 1, arbitrary: seg(['PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']) },
+      ),
+      path,
+      query: queryArb,
+      auth: authArb,
+      contentType: contentTypeArb,
+      extra: extraHeadersArb,
+      body,
+    })
+    .map(({ method, path, query, auth, contentType, extra, body }) => ({
+      method,
+      target: path + query,
+      headers: [
+        ...auth,
+        ...(contentType === undefined ? [] : [`Content-Type: ${contentType}`]),
+        ...extra,
+      ],
+      body,
+    }))
+}
+
+/** Any request: every route, the Bayeux endpoint, paths outside both. */
+export const requestArb: fc.Arbitrary<FuzzRequest> = requests(pathArb, bodyArb)
+
+/** Requests to the Bayeux endpoint, mostly with Bayeux bodies. */
+export const bayeuxRequestArb: fc.Arbitrary<FuzzRequest> = requests(
+  bayeuxPathArb,
+  fc.oneof({ weight: 4, arbitrary: bayeuxBody }, { weight: 1, arbitrary: bodyArb }),
+)
 
 export interface RawAnswer {
   status: number

@@ -9,7 +9,13 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
 import { DbSnapshot } from '../helpers/db-snapshot.ts'
-import { requestArb, send, type FuzzRequest, type RawAnswer } from '../helpers/fuzz-requests.ts'
+import {
+  bayeuxRequestArb,
+  requestArb,
+  send,
+  type FuzzRequest,
+  type RawAnswer,
+} from '../helpers/fuzz-requests.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500)
@@ -53,38 +59,51 @@ function checkBayeux(r: FuzzRequest, a: RawAnswer): void {
   if (a.body !== '' && r.method !== 'HEAD') JSON.parse(a.body)
 }
 
-describe(`fuzz: ${RUNS} generated requests`, () => {
-  let srv: TestServer
-  let port: number
-  let db: DbSnapshot
-  before(async () => {
-    srv = await startServer({ demo: true })
-    port = Number(new URL(srv.url).port)
-    db = new DbSnapshot(srv.dbPath)
-  })
-  after(async () => {
-    db.close()
-    await srv.close()
-  })
-
-  it('no 5xx, the envelope on /api/v2, nothing changed by an error', async () => {
-    let snapshot = ''
-    const statuses = new Map<number, number>()
+/** Run `runs` requests from `arb` against `srv`, checking every answer. */
+async function fuzz(srv: TestServer, arb: fc.Arbitrary<FuzzRequest>, runs: number): Promise<void> {
+  const port = Number(new URL(srv.url).port)
+  const db = new DbSnapshot(srv.dbPath)
+  const statuses = new Map<number, number>()
+  try {
     await fc.assert(
-      fc.asyncProperty(requestArb, async (r) => {
-        snapshot = db.take()
+      fc.asyncProperty(arb, async (r) => {
+        const before = db.take()
         const a = await send(port, r)
         statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1)
-        const after = db.take()
         const where = `${r.method} ${r.target.slice(0, 200)} → ${a.status} ${a.body.slice(0, 300)}`
         assert.ok(a.status >= 200 && a.status < 500, `5xx or no status: ${where}`)
         const path = pathOf(r.target)
         if (path === BAYEUX || path.startsWith(`${BAYEUX}/`)) checkBayeux(r, a)
         else if (path === '/api/v2' || path.startsWith('/api/v2/')) checkEnvelope(r, a)
-        if (a.status >= 400) assert.equal(after, snapshot, `an error changed the store: ${where}`)
+        if (a.status >= 400) assert.equal(db.take(), before, `an error changed the store: ${where}`)
       }),
-      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), includeErrorInReport: true },
+      { numRuns: runs, ...(SEED === undefined ? {} : { seed: SEED }), includeErrorInReport: true },
     )
-    console.log(`fuzz statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`)
+  } finally {
+    db.close()
+  }
+  console.log(`fuzz statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`)
+}
+
+describe(`fuzz: ${RUNS} generated requests`, () => {
+  let srv: TestServer
+  before(async () => {
+    srv = await startServer({ demo: true })
   })
+  after(() => srv.close())
+
+  it('every route and the Bayeux endpoint: no 5xx, the envelope, no change on error', () =>
+    fuzz(srv, requestArb, RUNS))
+})
+
+describe(`fuzz: ${Math.ceil(RUNS / 5)} Bayeux requests through node:http`, () => {
+  // The direct transport serves long-polling by default; the node:http path must hold too.
+  let srv: TestServer
+  before(async () => {
+    srv = await startServer({ demo: true, config: { cometd: { directHttp: false } } })
+  })
+  after(() => srv.close())
+
+  it('a Bayeux reply array or a 4xx, no change on error', () =>
+    fuzz(srv, bayeuxRequestArb, Math.ceil(RUNS / 5)))
 })
