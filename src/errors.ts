@@ -80,10 +80,10 @@ export const errors = {
   validation: (message: string) => new GwsError(StatusCode.VALIDATION, message),
   internal: (message = 'Internal error') => new GwsError(StatusCode.INTERNAL, message),
   conflict: (message: string) => new GwsError(StatusCode.ALREADY_EXISTS, message),
-  /** A REST write whose body is not JSON (RFC 9110 §15.5.16): 415, nothing changed. */
+  /** A body that is not JSON is statusCode 1 like unparsable JSON, with HTTP 415 (RFC 9110 §15.5.16). */
   unsupportedMediaType: (contentType: string) =>
     new GwsError(
-      StatusCode.INVALID_PARAMETER,
+      StatusCode.MISSING_PARAMETER,
       contentType === ''
         ? 'Missing Content-Type; send application/json'
         : `Unsupported Content-Type ${JSON.stringify(contentType.slice(0, 100))}; send application/json`,

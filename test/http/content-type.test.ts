@@ -52,7 +52,7 @@ describe('REST writes: application/json only', () => {
         rawBody: body,
       })
       assert.equal(r.status, 415)
-      assert.equal(r.body.statusCode, 2)
+      assert.equal(r.body.statusCode, 1)
       assert.match(String(r.body.statusMessage), /application\/json/)
       assert.equal(await place(), 'Place_7001')
     })

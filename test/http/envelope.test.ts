@@ -144,7 +144,7 @@ const CASES: Case[] = [
     ]),
     body: 'operationName=StartContactCenterSession&place=Place',
     status: 415,
-    code: 2,
+    code: 1,
   },
   {
     name: 'text/plain JSON body',
@@ -154,7 +154,7 @@ const CASES: Case[] = [
     ]),
     body: START,
     status: 415,
-    code: 2,
+    code: 1,
   },
   {
     name: 'multipart body',
@@ -164,14 +164,14 @@ const CASES: Case[] = [
     ]),
     body: '--x-',
     status: 415,
-    code: 2,
+    code: 1,
   },
   {
     name: 'body without Content-Type',
     head: req('POST', '/api/v2/me', [`Content-Length: ${START.length}`]),
     body: START,
     status: 415,
-    code: 2,
+    code: 1,
   },
   {
     name: 'no body, no Content-Type',
