@@ -49,7 +49,8 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     requestTimeout: 0,
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
-    return503OnClosing: true,
+    // Requests that arrive while closing get our 503 (below), in the GWS envelope.
+    return503OnClosing: false,
     // Access logs for REST calls; none for CometD traffic (a long poll per client per timeout).
     logController: new LogController({
       disableRequestLogging: (req) =>
@@ -94,6 +95,21 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
   })
   app.addContentTypeParser('*', (request, _payload, done) => {
     done(errors.unsupportedMediaType(request.headers['content-type'] ?? ''), undefined)
+  })
+
+  // Shutting down: requests still arriving on open keep-alive connections are refused with
+  // 503 and the connection closed, so a load balancer retries them on another node.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return
+    reply.header('connection', 'close')
+    return reply.code(503).send({
+      statusCode: StatusCode.INTERNAL,
+      statusMessage: 'Server is shutting down; retry the request',
+    })
   })
 
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -4,6 +4,7 @@
 // GWS statusCode. None of them changes the store.
 
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { Wire } from '../bayeux/helpers.ts'
 import { DbSnapshot } from '../helpers/db-snapshot.ts'
@@ -221,4 +222,32 @@ describe('every /api/v2 error is the GWS envelope', () => {
       assert.equal(db.take(), before, 'the store changed')
     })
   }
+})
+
+describe('a request arriving while the server closes', () => {
+  it('→ 503 in the GWS envelope, connection closed', async () => {
+    const srv = await startServer({ demo: true })
+    const wire = await Wire.open(Number(new URL(srv.url).port))
+    try {
+      // A request in flight (its body not all sent) keeps the connection open during close.
+      const body = JSON.stringify({ operationName: 'Nope' })
+      const arrived = once(srv.app.http.server, 'request')
+      wire.send(`${json('POST', '/api/v2/me', body)}\r\n\r\n${body.slice(0, 5)}`)
+      await arrived
+      const closed = srv.close()
+      await new Promise((r) => setTimeout(r, 50)) // close has begun (no event to wait on)
+      wire.send(`${body.slice(5)}${req('GET', '/api/v2/me')}\r\n\r\n`)
+      assert.equal((await wire.response()).status, 400)
+      const res = await wire.response()
+      assert.equal(res.status, 503)
+      assert.deepEqual(JSON.parse(res.body), {
+        statusCode: 4,
+        statusMessage: 'Server is shutting down; retry the request',
+      })
+      assert.equal(await wire.closedWithin(2000), true)
+      await closed
+    } finally {
+      wire.destroy()
+    }
+  })
 })
