@@ -31,6 +31,10 @@ export interface Config {
   credentialCheckMs: number
   /** Largest accepted HTTP request body, in bytes (413 / statusCode 10 beyond it). */
   bodyLimit: number
+  /** Longest URL path parameter (a workbin id, ...), characters (414 / statusCode 2 beyond it). */
+  maxParamLength: number
+  /** Largest HTTP request head (request line and headers), bytes (431 beyond it). */
+  maxHeaderSize: number
   /** Most workbin ids accepted in one `workbinIds=` request. */
   maxWorkbinIds: number
   /** How long graceful shutdown waits for in-flight requests, in ms. */
@@ -197,6 +201,20 @@ export const CONFIG_TABLE: readonly Entry[] = [
     doc: 'largest REST request body, bytes (413 / statusCode 10 beyond)',
   },
   {
+    env: 'WORKBINS_MAX_PARAM_LENGTH',
+    path: 'maxParamLength',
+    kind: 'int',
+    def: '200',
+    doc: 'longest URL path parameter (workbin id, user id, ...), characters (414 / statusCode 2 beyond)',
+  },
+  {
+    env: 'WORKBINS_MAX_HEADER_SIZE',
+    path: 'maxHeaderSize',
+    kind: 'int',
+    def: '16384',
+    doc: "largest HTTP request line + headers, bytes (431 / statusCode 2 beyond); node's `maxHeaderSize`",
+  },
+  {
     env: 'WORKBINS_MAX_WORKBIN_IDS',
     path: 'maxWorkbinIds',
     kind: 'int',
@@ -353,6 +371,8 @@ function validate(c: Config): void {
     ['WORKBINS_LOGIN_MAX_FAILURES_PER_ADDRESS', c.loginMaxFailuresPerAddress],
     ['WORKBINS_LOGIN_TRACKED_MAX', c.loginTrackedMax],
     ['WORKBINS_CREDENTIAL_CHECK_MS', c.credentialCheckMs],
+    ['WORKBINS_MAX_PARAM_LENGTH', c.maxParamLength],
+    ['WORKBINS_MAX_HEADER_SIZE', c.maxHeaderSize],
     ['WORKBINS_MAX_WORKBIN_IDS', c.maxWorkbinIds],
     ['COMETD_TIMEOUT', c.cometd.timeout + 1],
     ['COMETD_MAX_INTERVAL', c.cometd.maxInterval],

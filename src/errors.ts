@@ -95,6 +95,15 @@ export const errors = {
   internal: (message = 'Internal error') => new GwsError(StatusCode.INTERNAL, message),
   conflict: (message: string) => new GwsError(StatusCode.ALREADY_EXISTS, message),
   inUse: (message: string) => new GwsError(StatusCode.IN_USE, message),
+  /** A body that is not JSON is statusCode 1 like unparsable JSON, with HTTP 415 (RFC 9110 §15.5.16). */
+  unsupportedMediaType: (contentType: string) =>
+    new GwsError(
+      StatusCode.MISSING_PARAMETER,
+      contentType === ''
+        ? 'Missing Content-Type; send application/json'
+        : `Unsupported Content-Type ${JSON.stringify(contentType.slice(0, 100))}; send application/json`,
+      415,
+    ),
   unauthenticated: (message = 'User is not authenticated; send credentials') =>
     new GwsError(StatusCode.NOT_AUTHENTICATED, message),
 }

@@ -1,17 +1,44 @@
-// The fastify instance with the GWS envelope rules of contract §3: JSON in and out, every
-// failure answered as {"statusCode":N,"statusMessage":"..."} with the mapped HTTP status,
-// never a stack.
+// The fastify instance with the GWS envelope rules: JSON in and out, every failure answered
+// as {"statusCode":N,"statusMessage":"..."} with the mapped HTTP status, never a stack —
+// including URLs the router rejects and requests node cannot parse (docs/security.md).
 
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
 } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
-import { GwsError, StatusCode, ThrottledError, httpStatusFor } from '../errors.ts'
+import { GwsError, StatusCode, ThrottledError, errors, httpStatusFor } from '../errors.ts'
 import { challenge } from './auth.ts'
+
+/**
+ * Node's 'clientError' (an unparsable request line or header, a head over maxHeaderSize, a
+ * headers timeout): the request was never parsed, so its path is unknown; every such answer
+ * carries the GWS envelope and closes the connection, as node's own answer does.
+ */
+function clientError(this: FastifyInstance, err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request line and headers exceed the size limit']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request headers not received in time']
+        : [400, 'Malformed HTTP request']
+  const body = JSON.stringify({ statusCode: StatusCode.INVALID_PARAMETER, statusMessage: message })
+  this.log.debug({ err }, 'client error')
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy()
+}
 
 export function createHttpServer(config: Config, log: Logger): FastifyInstance {
   const app = Fastify({
@@ -22,48 +49,67 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     requestTimeout: 0,
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
-    return503OnClosing: true,
+    // Requests that arrive while closing get our 503 (below), in the GWS envelope.
+    return503OnClosing: false,
     // Access logs for REST calls; none for CometD traffic (a long poll per client per timeout).
     logController: new LogController({
       disableRequestLogging: (req) =>
         req.url.startsWith('/api/v2/notifications') || req.url === '/health',
     }),
     genReqId: () => Math.random().toString(36).slice(2, 10),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: config.maxParamLength },
+    http: { maxHeaderSize: config.maxHeaderSize },
+    // URLs the router rejects (bad percent-encoding, a parameter over maxParamLength) and
+    // requests node cannot parse answer the GWS envelope too.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = rawReply as FastifyReply
+      void reply.code(error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400).send({
+        statusCode: StatusCode.INVALID_PARAMETER,
+        statusMessage:
+          error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? `A path parameter exceeds the limit of ${config.maxParamLength} characters`
+            : 'Invalid URL: bad percent-encoding',
+      })
+      request.log.debug({ code: error.code }, 'bad url')
+    },
+    clientErrorHandler: clientError,
   })
 
-  // JSON bodies; anything unparsable is a GWS 400 / statusCode 1 (contract §3).
+  // REST bodies are JSON only: a form or text/plain body (what a cross-site form can send
+  // without a CORS preflight) is 415 before any route runs. Bayeux long-polling reads its own
+  // bodies (src/bayeux/transport-http.ts), `message=` forms included, and never reaches here.
+  // A write without a body and without Content-Type reaches its route, which answers 400 / 1
+  // when it needs an operation body (docs/security.md).
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser(
-    ['application/json', 'text/plain', 'application/x-www-form-urlencoded'],
-    { parseAs: 'string' },
-    (request, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8')
-      const ct = request.headers['content-type'] ?? ''
-      if (ct.startsWith('application/x-www-form-urlencoded')) {
-        // Bayeux long-polling allows `message=<json>` (form-encoded) bodies.
-        done(null, Object.fromEntries(new URLSearchParams(text)))
-        return
-      }
-      if (text.trim() === '') {
-        done(null, undefined)
-        return
-      }
-      try {
-        done(null, JSON.parse(text))
-      } catch {
-        done(
-          new GwsError(StatusCode.MISSING_PARAMETER, 'Request body is not valid JSON'),
-          undefined,
-        )
-      }
-    },
-  )
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, _body, done) => {
-    done(
-      new GwsError(StatusCode.MISSING_PARAMETER, 'Unsupported Content-Type; send application/json'),
-      undefined,
-    )
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    if (text.trim() === '') {
+      done(null, undefined)
+      return
+    }
+    try {
+      done(null, JSON.parse(text))
+    } catch {
+      done(new GwsError(StatusCode.MISSING_PARAMETER, 'Request body is not valid JSON'), undefined)
+    }
+  })
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    done(errors.unsupportedMediaType(request.headers['content-type'] ?? ''), undefined)
+  })
+
+  // Shutting down: requests still arriving on open keep-alive connections are refused with
+  // 503 and the connection closed, so a load balancer retries them on another node.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return
+    reply.header('connection', 'close')
+    return reply.code(503).send({
+      statusCode: StatusCode.INTERNAL,
+      statusMessage: 'Server is shutting down; retry the request',
+    })
   })
 
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -143,12 +143,12 @@ describe('/me and /features', () => {
       const res = await client.post('/me', { operationName: 'StartContactCenterSession', place: 7 })
       assert.deepEqual([res.status, res.body.statusCode], [400, 2])
     })
-    test('unsupported content type → 400 / 1', async () => {
+    test('unsupported content type → 415 / 1', async () => {
       const res = await client.request('POST', '/me', undefined, {
         rawBody: '<xml/>',
         headers: { 'content-type': 'application/xml' },
       })
-      assert.deepEqual([res.status, res.body.statusCode], [400, 1])
+      assert.deepEqual([res.status, res.body.statusCode], [415, 1])
     })
     test('oversized body → 413 / 10', async () => {
       const res = await client.post('/me', {
