@@ -17,6 +17,8 @@ export interface Config {
   sessionIdleSeconds: number
   csrf: boolean
   cookieSecure: boolean
+  /** Serve the browser console at / and /console/. */
+  console: boolean
   /** Largest accepted HTTP request body, in bytes (413 / statusCode 10 beyond it). */
   bodyLimit: number
   /** Most workbin ids accepted in one `workbinIds=` request. */
@@ -134,6 +136,13 @@ export const CONFIG_TABLE: readonly Entry[] = [
     kind: 'bool',
     def: '0',
     doc: '`1` = mark cookies `Secure` (behind HTTPS)',
+  },
+  {
+    env: 'WORKBINS_CONSOLE',
+    path: 'console',
+    kind: 'bool',
+    def: '1',
+    doc: '`0` = do not serve the browser console at `/` and `/console/`',
   },
   {
     env: 'WORKBINS_BODY_LIMIT',
