@@ -6,10 +6,11 @@
 
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -85,9 +86,12 @@ describe('the console in Chromium', { skip, timeout: 60_000 }, () => {
       ],
     })
   })
+  let restartedDir: string | undefined
   after(async () => {
     await browser?.close()
     await server?.close()
+    // the restarted server reused the first one's database, which its close leaves behind
+    if (restartedDir) await rm(restartedDir, { recursive: true, force: true })
   })
 
   test('agent, second agent, supervisor and admin, live', async () => {
@@ -210,5 +214,38 @@ describe('the console in Chromium', { skip, timeout: 60_000 }, () => {
 
     await logout(ada)
     assert.deepEqual(errors, [])
+  })
+
+  test('the console recovers by itself when the server restarts', async () => {
+    const ctx = await browser.newContext()
+    const page = await ctx.newPage()
+    await login(page, `${server.url}/console/`, 'agent1')
+    await page.getByRole('button', { name: 'Subscribe to Place workbin · Place_7001' }).click()
+    await instanceRow(page, 'Place workbin · Place_7001')
+      .getByRole('cell', { name: 'Subscribed', exact: true })
+      .waitFor(WAIT)
+    const before = await instanceRow(page, 'Place workbin · Place_7001')
+      .locator('td.count')
+      .textContent()
+
+    // same port, same database: the session cookie and the subscription survive
+    const port = Number(new URL(server.url).port)
+    await server.close({ keepDb: true })
+    await page.locator('#connection[data-state="reconnecting"]').waitFor(WAIT)
+    restartedDir = dirname(server.dbPath)
+    server = await startServer({ demo: true, dbPath: server.dbPath, config: { port } })
+    await connected(page)
+
+    // a new item in the subscribed workbin shows up without a reload
+    const api1 = new ApiClient(server.apiUrl, 'api1', 'api1pass')
+    const created = await api1.post('/interactions', {
+      operationName: 'Create',
+      mediaType: 'workitem',
+      userData: { Subject: 'After the restart' },
+      workbin: { id: 'b3c1a2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d', place: 'Place_7001' },
+    })
+    assert.equal(created.status, 200)
+    await waitCount(page, 'Place workbin · Place_7001', Number(before) + 1)
+    await ctx.close()
   })
 })
