@@ -52,6 +52,9 @@ describe('console static files', () => {
   })
 
   test('nothing outside the fixed list is served', async () => {
+    // next to files that are served
+    assert.equal((await fetch(`${server.url}/console/app.js`)).status, 200)
+    assert.equal((await fetch(`${server.url}/console/vendor/cometd/Z85.js`)).status, 200)
     for (const path of [
       '/console/..%2Fpackage.json',
       '/console/%2E%2E%2Fsrc%2Fconfig.ts',
@@ -77,16 +80,24 @@ describe('console static files', () => {
   })
 })
 
-describe('WORKBINS_CONSOLE=0', () => {
-  let server: TestServer
+describe('WORKBINS_CONSOLE', () => {
+  let on: TestServer
+  let off: TestServer
   before(async () => {
-    server = await startServer({ demo: true, config: { console: false } })
+    on = await startServer({ demo: true })
+    off = await startServer({ demo: true, config: { console: false } })
   })
-  after(() => server.close())
+  after(async () => {
+    await on.close()
+    await off.close()
+  })
 
-  test('serves no console', async () => {
+  test('1 serves the console, 0 serves none of it', async () => {
     for (const path of ['/', '/console/', '/console/app.js', '/console/vendor/cometd/cometd.js']) {
-      assert.equal((await fetch(server.url + path, { redirect: 'manual' })).status, 404, path)
+      const status = async (s: TestServer) =>
+        (await fetch(s.url + path, { redirect: 'manual' })).status
+      assert.equal(await status(on), path === '/' ? 302 : 200, path)
+      assert.equal(await status(off), 404, path)
     }
   })
 })
@@ -120,6 +131,10 @@ describe('GET /me/team', () => {
     )
     assert.deepEqual(t.placeGroups, ['North', 'MyPlaceGroup'])
     assert.deepEqual(t.agents, [])
+    // and only for the authenticated
+    const anonymous = await new ApiClient(server.apiUrl).get('/me/team')
+    assert.equal(anonymous.status, 401)
+    assert.equal(anonymous.body.statusCode, 20)
   })
 
   test('a supervisor: the groups they supervise and their members', async () => {
@@ -139,11 +154,5 @@ describe('GET /me/team', () => {
     assert.deepEqual(t.agentGroups.map((g) => g.name).sort(), ['MyAgentGroup', 'Sales'])
     assert.deepEqual(t.placeGroups.sort(), ['MyPlaceGroup', 'North'])
     assert.deepEqual(t.agents.map((a) => a.userName).sort(), ['agent1', 'agent2', 'sup1'])
-  })
-
-  test('needs authentication', async () => {
-    const res = await new ApiClient(server.apiUrl).get('/me/team')
-    assert.equal(res.status, 401)
-    assert.equal(res.body.statusCode, 20)
   })
 })
