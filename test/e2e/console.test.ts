@@ -209,7 +209,7 @@ describe('the console in Chromium', { skip, timeout: 60_000 }, () => {
     await bob.getByRole('button', { name: 'Log in' }).click()
     await bob
       .getByRole('alert')
-      .filter({ hasText: /^Log in: .+/ })
+      .filter({ hasText: 'Log in: Invalid user name or password' })
       .waitFor(WAIT)
 
     await logout(ada)
