@@ -42,6 +42,8 @@ function freshState() {
     mine: [],
     supervisedAgent: '',
     picks: {},
+    /** ids of the userData <details> the user opened */
+    openDetails: new Set(),
   }
 }
 
@@ -603,16 +605,24 @@ function subjectOf(item) {
   )
 }
 
-function userDataCell(item) {
+function userDataCell(caption, item) {
   const entries = Object.entries(item.userData ?? {})
   if (entries.length === 0) return h('td', {}, '—')
+  // stays open (and focused) across the re-render that every message causes
+  const id = safeId(`ud-${caption}-${item.id}`)
   return h(
     'td',
     {},
     h(
       'details',
-      {},
-      h('summary', {}, `${entries.length} key${entries.length > 1 ? 's' : ''}`),
+      {
+        open: state.openDetails.has(id),
+        ontoggle: (e) => {
+          if (e.target.open) state.openDetails.add(id)
+          else state.openDetails.delete(id)
+        },
+      },
+      h('summary', { id }, `${entries.length} key${entries.length > 1 ? 's' : ''}`),
       h(
         'dl',
         {},
@@ -651,7 +661,7 @@ function itemsTable(caption, items, action) {
           h('td', {}, item.media),
           h('td', {}, subjectOf(item)),
           h('td', {}, item.receivedDate ?? ''),
-          userDataCell(item),
+          userDataCell(caption, item),
           h('td', {}, action(item)),
         ),
       ),

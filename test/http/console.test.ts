@@ -123,10 +123,10 @@ describe('GET /me/team', () => {
     const t = await team('agent1')
     assert.equal(t.place, 'Place_7001')
     assert.deepEqual(
-      t.agentGroups.map((g) => [g.name, g.member, g.supervised]),
+      t.agentGroups.map((g) => [g.name, g.member, g.supervised, g.members]),
       [
-        ['Sales', true, false],
-        ['MyAgentGroup', true, false],
+        ['Sales', true, false, []],
+        ['MyAgentGroup', true, false, []],
       ],
     )
     assert.deepEqual(t.placeGroups, ['North', 'MyPlaceGroup'])
@@ -147,6 +147,10 @@ describe('GET /me/team', () => {
       ],
     )
     assert.deepEqual(t.agents.map((a) => a.id).sort(), [AGENT1, AGENT2].sort())
+    assert.deepEqual(
+      t.agentGroups.find((g) => g.name === 'Sales')?.members.sort(),
+      [AGENT1, AGENT2].sort(),
+    )
   })
 
   test('an admin: every group and agent of their contact center, none of another', async () => {

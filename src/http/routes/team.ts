@@ -32,7 +32,8 @@ export async function teamRoutes(app: FastifyInstance, deps: RouteDeps): Promise
         name: g.name,
         member: g.members.includes(user.id),
         supervised: supervised.has(g.name),
-        members: g.members,
+        // members are named only to those who may act on them
+        members: admin || supervised.has(g.name) ? g.members : [],
       }))
 
     const myPlaceGroups =
