@@ -216,7 +216,7 @@ describe('the console in Chromium', { skip, timeout: 60_000 }, () => {
     assert.deepEqual(errors, [])
   })
 
-  test('the console recovers by itself when the server restarts', async () => {
+  test('the console recovers by itself when the server restarts, then unsubscribes', async () => {
     const ctx = await browser.newContext()
     const page = await ctx.newPage()
     await login(page, `${server.url}/console/`, 'agent1')
@@ -246,6 +246,15 @@ describe('the console in Chromium', { skip, timeout: 60_000 }, () => {
     })
     assert.equal(created.status, 200)
     await waitCount(page, 'Place workbin · Place_7001', Number(before) + 1)
+
+    // the same toggle unsubscribes; the state message says so
+    const toggle = page.getByRole('button', { name: 'Subscribe to Place workbin · Place_7001' })
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true')
+    await toggle.click()
+    await instanceRow(page, 'Place workbin · Place_7001')
+      .getByRole('cell', { name: 'Unsubscribed', exact: true })
+      .waitFor(WAIT)
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false')
     await ctx.close()
   })
 })
