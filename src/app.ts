@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
 import { ConfigError, type Config } from './config.ts'
 import { ThrottledError } from './errors.ts'
+import { consoleRoutes } from './console/serve.ts'
 import { Authenticator, checkCsrf } from './http/auth.ts'
 import { credentialStamp, watchCredentials } from './http/credential-watch.ts'
 import type { RouteDeps } from './http/deps.ts'
@@ -14,6 +15,7 @@ import { featureRoutes } from './http/routes/features.ts'
 import { interactionRoutes } from './http/routes/interactions.ts'
 import { mediaRoutes } from './http/routes/media.ts'
 import { meRoutes } from './http/routes/me.ts'
+import { teamRoutes } from './http/routes/team.ts'
 import { workbinRoutes } from './http/routes/workbins.ts'
 import { createHttpServer } from './http/server.ts'
 import { createLogger } from './log.ts'
@@ -110,6 +112,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   http.get('/health', async () => ({ statusCode: 0, status: 'ok', ...bayeux.stats() }))
 
   bayeux.attach(http, [NOTIFICATIONS_PATH])
+  if (config.console) consoleRoutes(http)
 
   await http.register(
     async (api) => {
@@ -122,6 +125,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         if (config.csrf) checkCsrf(request, reply, caller)
       })
       await meRoutes(api, deps)
+      await teamRoutes(api, deps)
       await featureRoutes(api, deps)
       await workbinRoutes(api, deps)
       await mediaRoutes(api, deps)

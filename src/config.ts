@@ -29,6 +29,8 @@ export interface Config {
   loginTrackedMax: number
   /** How often password changes made by another process are looked for, ms. */
   credentialCheckMs: number
+  /** Serve the browser console at / and /console/. */
+  console: boolean
   /** Largest accepted HTTP request body, in bytes (413 / statusCode 10 beyond it). */
   bodyLimit: number
   /** Longest URL path parameter (a workbin id, ...), characters (414 / statusCode 2 beyond it). */
@@ -192,6 +194,11 @@ export const CONFIG_TABLE: readonly Entry[] = [
     kind: 'int',
     def: '2000',
     doc: 'how often password changes made by `workbins provision` are looked for, to end CometD sessions',
+    env: 'WORKBINS_CONSOLE',
+    path: 'console',
+    kind: 'bool',
+    def: '1',
+    doc: '`0` = do not serve the browser console at `/` and `/console/`',
   },
   {
     env: 'WORKBINS_BODY_LIMIT',
