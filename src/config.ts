@@ -194,6 +194,8 @@ export const CONFIG_TABLE: readonly Entry[] = [
     kind: 'int',
     def: '2000',
     doc: 'how often password changes made by `workbins provision` are looked for, to end CometD sessions',
+  },
+  {
     env: 'WORKBINS_CONSOLE',
     path: 'console',
     kind: 'bool',
