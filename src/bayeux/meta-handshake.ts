@@ -51,8 +51,12 @@ export async function handleHandshake(core: Core, ex: Exchange, m: InMessage): P
     try {
       principal = await core.authenticate(ex.origin.req)
     } catch (err) {
-      core.log.error({ err }, 'bayeux authenticate failed')
-      principal = null
+      // Not a denial: the client is told to handshake again a little later.
+      core.log.warn({ err }, 'bayeux authenticate failed')
+      return fail(r, BayeuxError.authenticationUnavailable(), {
+        reconnect: 'handshake',
+        interval: 1000,
+      })
     }
   }
   if (!principal) return fail(r, BayeuxError.handshakeUnauthenticated(), none)

@@ -141,8 +141,9 @@ export class WsTransport {
     try {
       principal = await core.authenticate(req)
     } catch (err) {
-      core.log.error({ err }, 'bayeux authenticate failed')
-      principal = null
+      // A temporary failure (e.g. the database is away), not a denial.
+      core.log.warn({ err }, 'bayeux authenticate failed')
+      return refuse(socket, 503, 'Service Unavailable')
     }
     if (!principal) return refuse(socket, 401, 'Unauthorized')
     if (socket.destroyed || core.closing) return refuse(socket, 400, 'Bad Request')

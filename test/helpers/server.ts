@@ -1,4 +1,5 @@
-// Start a real server on port 0 with a fresh SQLite file; every test closes what it starts.
+// Start a real server on port 0 with a fresh SQLite file (or the store given); every test closes
+// what it starts.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -15,6 +16,8 @@ export interface StartOptions {
   config?: DeepPartial<Config>
   /** Reuse a database file (e.g. to test a restart); default: a new temp file. */
   dbPath?: string
+  /** Any WORKBINS_DB value, e.g. a postgres:// URL (test/helpers/stores.ts); wins over dbPath. */
+  db?: string
 }
 
 export interface TestServer {
@@ -52,7 +55,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     {
       port: 0,
       host: '127.0.0.1',
-      db: dbPath,
+      db: opts.db ?? dbPath,
       demo: opts.demo ?? false,
       provision,
       logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -68,7 +71,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     url,
     apiUrl: `${url}/api/v2`,
     cometdUrl: `${url}/api/v2/notifications`,
-    dbPath,
+    dbPath: opts.db ?? dbPath,
     async close(closeOpts = {}) {
       await app.close()
       if (!closeOpts.keepDb && !opts.dbPath) await rm(dir, { recursive: true, force: true })
