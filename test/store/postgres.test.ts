@@ -157,13 +157,14 @@ describe('PostgreSQL adapter', { skip }, () => {
   })
 
   it('a statement that outlives the statement timeout is StoreUnavailableError (503)', async () => {
-    const store = createPgStore(await db!.freshSchemaUrl(), {
-      poolSize: 2,
-      statementTimeoutMs: 200,
-    })
+    const url = await db!.freshSchemaUrl()
+    // Set up with the usual timeout: on a loaded machine DDL may take longer than the short one.
+    const setup = createPgStore(url, OPTS)
+    await setup.migrate()
+    await setup.applyProvisioning(basePlan())
+    await setup.close()
+    const store = createPgStore(url, { poolSize: 2, statementTimeoutMs: 300 })
     try {
-      await store.migrate()
-      await store.applyProvisioning(basePlan())
       // Hold the interaction's row lock elsewhere: the compare-and-set waits past its timeout.
       const holder = await store.pool.connect()
       await holder.query('BEGIN')
