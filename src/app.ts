@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
-import { ConfigError, type Config } from './config.ts'
+import type { Config } from './config.ts'
 import { ThrottledError } from './errors.ts'
 import { consoleRoutes } from './console/serve.ts'
 import { Authenticator, checkCsrf } from './http/auth.ts'
@@ -20,7 +20,7 @@ import { workbinRoutes } from './http/routes/workbins.ts'
 import { createHttpServer } from './http/server.ts'
 import { createLogger } from './log.ts'
 import { provisionAtStart } from './provision/index.ts'
-import { createSqliteStore } from './store/sqlite/index.ts'
+import { openStore } from './store/open-store.ts'
 import type { Store } from './store/store.ts'
 
 export const API_PREFIX = '/api/v2'
@@ -45,19 +45,15 @@ export interface AppOverrides {
   store?: Store
 }
 
-function openStore(db: string): Store {
-  if (/^postgres(ql)?:\/\//i.test(db)) {
-    throw new ConfigError(
-      'WORKBINS_DB: PostgreSQL is not supported yet; use a SQLite file path (the default ./data/workbins.db)',
-    )
-  }
-  return createSqliteStore(db)
-}
-
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.logger ?? createLogger(config.logLevel)
-  const store = overrides.store ?? openStore(config.db)
-  await store.migrate()
+  const store = overrides.store ?? openStore(config)
+  try {
+    await store.migrate()
+  } catch (err) {
+    await store.close()
+    throw err
+  }
   try {
     await provisionAtStart(store, { provisionFile: config.provision, demo: config.demo }, log)
   } catch (err) {

@@ -4,12 +4,13 @@
 
 import { loadConfig } from './config.ts'
 import { applyDocument, loadDocumentFile, ProvisionError, summarize } from './provision/index.ts'
-import { createSqliteStore } from './store/sqlite/index.ts'
+import { openStore } from './store/open-store.ts'
+import { redactDbUrl } from './store/store-errors.ts'
 
 const USAGE = `usage: workbins provision FILE [--db PATH]
 
   provision FILE   apply a provisioning document (docs/provisioning.md) to the database
-  --db PATH        SQLite file (default: WORKBINS_DB, else ./data/workbins.db)`
+  --db PATH        SQLite file or postgres:// URL (default: WORKBINS_DB, else ./data/workbins.db)`
 
 class UsageError extends Error {}
 
@@ -45,15 +46,13 @@ function parseArgs(argv: string[]): ProvisionArgs {
 }
 
 async function provision(args: ProvisionArgs): Promise<string> {
-  const db = args.db ?? loadConfig().db
-  if (/^postgres(ql)?:\/\//.test(db))
-    throw new Error('PostgreSQL is not supported by this command yet')
+  const config = loadConfig(process.env, args.db === undefined ? {} : { db: args.db })
   const doc = await loadDocumentFile(args.file)
-  const store = createSqliteStore(db)
+  const store = openStore(config)
   try {
     await store.migrate()
     const result = await applyDocument(store, doc)
-    return `provisioned ${args.file} into ${db}: ${summarize(result)}`
+    return `provisioned ${args.file} into ${redactDbUrl(config.db)}: ${summarize(result)}`
   } finally {
     await store.close()
   }

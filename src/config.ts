@@ -6,6 +6,10 @@ export interface Config {
   host: string
   /** SQLite file path (or ':memory:'), or a postgres:// URL. */
   db: string
+  /** Most PostgreSQL connections in the pool. */
+  pgPoolSize: number
+  /** PostgreSQL statement timeout (and connection wait), ms. */
+  pgStatementTimeoutMs: number
   /** '' = in-process; redis://... or nats://... for several nodes. */
   bus: string
   provision: string | undefined
@@ -95,7 +99,21 @@ export const CONFIG_TABLE: readonly Entry[] = [
     path: 'db',
     kind: 'string',
     def: './data/workbins.db',
-    doc: 'SQLite file path (or `:memory:`)',
+    doc: 'SQLite file path (or `:memory:`), or a `postgres://` / `postgresql://` URL for PostgreSQL (docs/postgresql.md)',
+  },
+  {
+    env: 'WORKBINS_PG_POOL_SIZE',
+    path: 'pgPoolSize',
+    kind: 'int',
+    def: '10',
+    doc: 'PostgreSQL only: most connections in the pool',
+  },
+  {
+    env: 'WORKBINS_PG_STATEMENT_TIMEOUT_MS',
+    path: 'pgStatementTimeoutMs',
+    kind: 'int',
+    def: '5000',
+    doc: 'PostgreSQL only: longest a statement, or the wait for a connection, may take; beyond it the request answers 503',
   },
   {
     env: 'WORKBINS_BUS',
@@ -325,6 +343,11 @@ export const CONFIG_TABLE: readonly Entry[] = [
 
 export class ConfigError extends Error {}
 
+/** A `postgres://` or `postgresql://` URL selects the PostgreSQL store; anything else is a SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db)
+}
+
 function parseValue(e: Entry, raw: string): unknown {
   switch (e.kind) {
     case 'int': {
@@ -383,6 +406,8 @@ function validate(c: Config): void {
     ['WORKBINS_MAX_PARAM_LENGTH', c.maxParamLength],
     ['WORKBINS_MAX_HEADER_SIZE', c.maxHeaderSize],
     ['WORKBINS_MAX_WORKBIN_IDS', c.maxWorkbinIds],
+    ['WORKBINS_PG_POOL_SIZE', c.pgPoolSize],
+    ['WORKBINS_PG_STATEMENT_TIMEOUT_MS', c.pgStatementTimeoutMs],
     ['COMETD_TIMEOUT', c.cometd.timeout + 1],
     ['COMETD_MAX_INTERVAL', c.cometd.maxInterval],
     ['COMETD_SWEEP_PERIOD', c.cometd.sweepPeriod],
@@ -395,6 +420,9 @@ function validate(c: Config): void {
     if (!(v > 0)) throw new ConfigError(`${name} must be positive, got ${v}`)
   }
   if (c.cometd.interval < 0) throw new ConfigError('COMETD_INTERVAL must not be negative')
+  if (isPostgresUrl(c.db) && !URL.canParse(c.db)) {
+    throw new ConfigError('WORKBINS_DB looks like a PostgreSQL URL but does not parse as one')
+  }
   if (c.publicUrl !== '' && !/^https?:\/\/.+\/api\/v2$/.test(c.publicUrl)) {
     throw new ConfigError(
       `WORKBINS_PUBLIC_URL must be an http(s) URL ending in /api/v2, got "${c.publicUrl}"`,

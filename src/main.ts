@@ -3,6 +3,7 @@
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { ProvisionError } from './provision/index.ts'
+import { redactDbUrl, StoreOpenError } from './store/store-errors.ts'
 
 async function main(): Promise<void> {
   const config = loadConfig()
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
   const base = await app.listen()
   // The one ready line (contract §7): it names the URL the server listens on.
   process.stdout.write(
-    `workbins ready: ${base}${'/api/v2'} (db ${config.db}, cometd ${base}/api/v2/notifications)\n`,
+    `workbins ready: ${base}${'/api/v2'} (db ${redactDbUrl(config.db)}, cometd ${base}/api/v2/notifications)\n`,
   )
 
   let stopping = false
@@ -34,7 +35,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof ProvisionError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof ProvisionError ||
+    err instanceof StoreOpenError
+  ) {
     process.stderr.write(`workbins: ${err.message}\n`)
   } else {
     process.stderr.write(

@@ -35,6 +35,8 @@ export const BayeuxError = {
   // 500/503: server side
   serviceFailed: () => '500::service_failed',
   serverClosing: () => '503::server_closing',
+  // authenticate threw (e.g. its database is away): a temporary failure, not a denial
+  authenticationUnavailable: () => '503::authentication_unavailable',
 } as const
 
 /**

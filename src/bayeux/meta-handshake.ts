@@ -57,8 +57,12 @@ export async function handleHandshake(core: Core, ex: Exchange, m: InMessage): P
           interval: err.retryAfterMs,
         })
       }
-      core.log.error({ err }, 'bayeux authenticate failed')
-      principal = null
+      // Not a denial: the client is told to handshake again a little later.
+      core.log.warn({ err }, 'bayeux authenticate failed')
+      return fail(r, BayeuxError.authenticationUnavailable(), {
+        reconnect: 'handshake',
+        interval: 1000,
+      })
     }
   }
   if (!principal) return fail(r, BayeuxError.handshakeUnauthenticated(), none)

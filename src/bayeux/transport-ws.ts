@@ -146,8 +146,9 @@ export class WsTransport {
         const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000))
         return refuse(socket, 429, 'Too Many Requests', `Retry-After: ${seconds}\r\n`)
       }
-      core.log.error({ err }, 'bayeux authenticate failed')
-      principal = null
+      // A temporary failure (e.g. the database is away), not a denial.
+      core.log.warn({ err }, 'bayeux authenticate failed')
+      return refuse(socket, 503, 'Service Unavailable')
     }
     if (!principal) return refuse(socket, 401, 'Unauthorized')
     if (socket.destroyed || core.closing) return refuse(socket, 400, 'Bad Request')

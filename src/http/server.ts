@@ -127,7 +127,11 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
       } else if (error.statusCode === StatusCode.NOT_AUTHENTICATED) {
         challenge(reply)
       }
-      if (error.httpStatus >= 500) request.log.error({ err: error }, 'request failed')
+      if (error.httpStatus === 503) {
+        // Temporary (the database is away): the client may retry (RFC 9110 §10.2.3).
+        reply.header('retry-after', '1')
+        request.log.warn({ err: error }, 'request failed: service unavailable')
+      } else if (error.httpStatus >= 500) request.log.error({ err: error }, 'request failed')
       return reply.code(error.httpStatus).send(error.toBody())
     }
     const fe = error as FastifyError

@@ -1,5 +1,5 @@
 // The store port. The domain (src/workbins) and the HTTP layer speak only to this interface;
-// src/app.ts picks the adapter (SQLite now; PostgreSQL can follow without touching the domain).
+// src/store/open-store.ts picks the adapter (SQLite or PostgreSQL) from WORKBINS_DB.
 //
 // Every method is one atomic unit of work: an adapter runs each in its own transaction, so the
 // domain never holds a transaction open across awaits. Methods are async so that a networked

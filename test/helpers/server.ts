@@ -1,4 +1,5 @@
-// Start a real server on port 0 with a fresh SQLite file; every test closes what it starts.
+// Start a real server on port 0 with a fresh SQLite file (or the store given); every test closes
+// what it starts.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -18,6 +19,8 @@ export interface StartOptions {
   dbPath?: string
   /** A logger to read the server's log lines from (default: the configured level). */
   logger?: Logger
+  /** Any WORKBINS_DB value, e.g. a postgres:// URL (test/helpers/stores.ts); wins over dbPath. */
+  db?: string
 }
 
 export interface TestServer {
@@ -55,7 +58,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     {
       port: 0,
       host: '127.0.0.1',
-      db: dbPath,
+      db: opts.db ?? dbPath,
       demo: opts.demo ?? false,
       provision,
       logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -71,7 +74,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     url,
     apiUrl: `${url}/api/v2`,
     cometdUrl: `${url}/api/v2/notifications`,
-    dbPath,
+    dbPath: opts.db ?? dbPath,
     async close(closeOpts = {}) {
       await app.close()
       if (!closeOpts.keepDb && !opts.dbPath) await rm(dir, { recursive: true, force: true })

@@ -159,4 +159,18 @@ describe('the server process', () => {
     assert.equal(code, 1)
     assert.match(output, /PORT must be an integer/)
   })
+
+  test('a PostgreSQL database that is down at start is one line naming it, without the password', async () => {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    const { code, output } = await runToExit({
+      WORKBINS_DB: 'postgres://wb:s3cret@127.0.0.1:1/workbins',
+    })
+    assert.equal(code, 1)
+    assert.match(
+      output,
+      /^workbins: cannot connect to PostgreSQL at postgres:\/\/wb:\*\*\*@127\.0\.0\.1:1\/workbins: .*ECONNREFUSED.*\n$/,
+    )
+    assert.equal(output.includes('s3cret'), false)
+    assert.equal(output.includes('    at '), false, 'no stack trace')
+  })
 })

@@ -5,10 +5,14 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
+import { createPgStore } from '../../src/store/postgres/index.ts'
 import { createSqliteStore } from '../../src/store/sqlite/index.ts'
+import { createTestDatabase, postgresSkipReason } from '../helpers/postgres.ts'
 import { baseDoc, tempPath } from './helpers.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
+// Asked before any test runs: the tests below block the event loop (spawnSync).
+const pgSkip = await postgresSkipReason()
 
 function run(
   args: string[],
@@ -106,5 +110,43 @@ describe('workbins provision', () => {
     const r = run(['provision', docFile(), '--db', tempPath()], {}, ['bin/workbins.js'])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /created or updated/)
+  })
+})
+
+describe('workbins provision on PostgreSQL', { skip: pgSkip }, () => {
+  it('applies a document to a postgres:// --db and prints the URL without its password', async () => {
+    const database = await createTestDatabase()
+    try {
+      const url = new URL(database.url)
+      url.password = 'not-needed-with-trust'
+      const file = docFile()
+      const first = run(['provision', file, '--db', url.toString()])
+      assert.equal(first.code, 0, first.stderr)
+      assert.match(
+        first.stdout,
+        /into postgres:\/\/postgres:\*\*\*@.*created or updated: 2 contactCenters/,
+      )
+      assert.equal(first.stdout.includes('not-needed-with-trust'), false)
+      const second = run(['provision', file], { WORKBINS_DB: database.url })
+      assert.equal(second.code, 0, second.stderr)
+      assert.match(second.stdout, /nothing changed/)
+      const store = createPgStore(database.url, { poolSize: 1, statementTimeoutMs: 5000 })
+      try {
+        assert.equal((await store.listContactCenters()).length, 2)
+      } finally {
+        await store.close()
+      }
+    } finally {
+      await database.drop()
+    }
+  })
+
+  it('exits 1 with one line when the database cannot be reached', () => {
+    const r = run(['provision', docFile(), '--db', 'postgres://wb:pw@127.0.0.1:1/none'])
+    assert.equal(r.code, 1)
+    assert.match(
+      r.stderr,
+      /^workbins: cannot connect to PostgreSQL at postgres:\/\/wb:\*\*\*@127\.0\.0\.1:1\/none: .*\n$/,
+    )
   })
 })

@@ -11,6 +11,8 @@ test('defaults match contract §7', () => {
   assert.equal(c.provision, undefined)
   assert.equal(c.bodyLimit, 65536)
   assert.equal(c.csrf, false)
+  assert.equal(c.pgPoolSize, 10)
+  assert.equal(c.pgStatementTimeoutMs, 5000)
 })
 
 test('environment variables override defaults', () => {
@@ -34,6 +36,12 @@ test('bad values are refused with the variable named', () => {
   assert.throws(() => loadConfig({ WORKBINS_DEMO: 'maybe' }), /WORKBINS_DEMO/)
   assert.throws(() => loadConfig({ WORKBINS_BODY_LIMIT: '0' }), /WORKBINS_BODY_LIMIT/)
   assert.throws(() => loadConfig({ WORKBINS_PUBLIC_URL: 'ftp://x' }), /WORKBINS_PUBLIC_URL/)
+  assert.throws(() => loadConfig({ WORKBINS_PG_POOL_SIZE: '0' }), /WORKBINS_PG_POOL_SIZE/)
+  assert.throws(
+    () => loadConfig({ WORKBINS_PG_STATEMENT_TIMEOUT_MS: '-1' }),
+    /WORKBINS_PG_STATEMENT_TIMEOUT_MS/,
+  )
+  assert.throws(() => loadConfig({ WORKBINS_DB: 'postgres://[bad' }), /WORKBINS_DB/)
 })
 
 test('every table entry has an env name, a default and a description', () => {

@@ -24,8 +24,9 @@ export class World {
 
   constructor(readonly server: TestServer) {}
 
-  static async start(): Promise<World> {
-    return new World(await startServer({ provision: contentDocument() }))
+  /** `db`: a WORKBINS_DB value (test/helpers/stores.ts); default a fresh SQLite file. */
+  static async start(db?: string): Promise<World> {
+    return new World(await startServer({ provision: contentDocument(), db }))
   }
 
   api(name: UserName | string): ApiClient {

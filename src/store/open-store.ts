@@ -1,0 +1,19 @@
+// Picks the store adapter from the WORKBINS_DB value: a postgres:// or postgresql:// URL opens
+// PostgreSQL (docs/postgresql.md), anything else is a SQLite file path.
+
+import { isPostgresUrl, type Config } from '../config.ts'
+import { createPgStore } from './postgres/index.ts'
+import { createSqliteStore } from './sqlite/index.ts'
+import type { Store } from './store.ts'
+
+export type StoreSettings = Pick<Config, 'db' | 'pgPoolSize' | 'pgStatementTimeoutMs'>
+
+export function openStore(settings: StoreSettings): Store {
+  if (isPostgresUrl(settings.db)) {
+    return createPgStore(settings.db, {
+      poolSize: settings.pgPoolSize,
+      statementTimeoutMs: settings.pgStatementTimeoutMs,
+    })
+  }
+  return createSqliteStore(settings.db)
+}

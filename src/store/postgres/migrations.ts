@@ -1,0 +1,180 @@
+// Numbered schema migrations for the PostgreSQL adapter, the same tables as the SQLite ones
+// (src/store/sqlite/migrations.ts). Append new entries; never edit an applied one (a database
+// records the versions it has run in `schema_migrations`). `seq` columns keep insertion order
+// where the SQLite adapter orders by rowid.
+
+import type { PoolClient } from 'pg'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE contact_centers (
+        seq      BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id       TEXT PRIMARY KEY,
+        name     TEXT NOT NULL,
+        features TEXT NOT NULL,             -- JSON array of strings
+        version  INTEGER NOT NULL DEFAULT 1 -- directory version, bumped by provisioning
+      );
+
+      CREATE TABLE place_groups (
+        seq               BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        name              TEXT NOT NULL,
+        PRIMARY KEY (contact_center_id, name)
+      );
+
+      CREATE TABLE places (
+        seq               BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        name              TEXT NOT NULL,
+        place_groups      TEXT NOT NULL,    -- JSON array of place group names
+        PRIMARY KEY (contact_center_id, name)
+      );
+
+      CREATE TABLE users (
+        seq               BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id                TEXT PRIMARY KEY CHECK (length(id) = 32),
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        user_name         TEXT NOT NULL UNIQUE, -- Basic auth has no tenant: unique store-wide
+        password_hash     TEXT NOT NULL,
+        first_name        TEXT NOT NULL,
+        last_name         TEXT NOT NULL,
+        roles             TEXT NOT NULL,    -- JSON array
+        place             TEXT,
+        FOREIGN KEY (contact_center_id, place) REFERENCES places(contact_center_id, name)
+      );
+      CREATE INDEX users_by_contact_center ON users(contact_center_id);
+
+      CREATE TABLE agent_groups (
+        seq               BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        name              TEXT NOT NULL,
+        members           TEXT NOT NULL,    -- JSON array of user ids
+        supervisors       TEXT NOT NULL,    -- JSON array of user ids
+        PRIMARY KEY (contact_center_id, name)
+      );
+
+      CREATE TABLE workbins (
+        seq               BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id                TEXT PRIMARY KEY,
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        workbin_name      TEXT NOT NULL,
+        display_name      TEXT NOT NULL,
+        type              TEXT NOT NULL CHECK (type IN ('Agent', 'Place', 'AgentGroup', 'PlaceGroup')),
+        UNIQUE (contact_center_id, workbin_name)
+      );
+
+      -- Per-user runtime state, kept apart from the provisioned user row.
+      CREATE TABLE user_state (
+        user_id           TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        current_place     TEXT,
+        last_reference_id BIGINT NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE http_sessions (
+        id           TEXT PRIMARY KEY,
+        user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf_token   TEXT NOT NULL,
+        created_at   BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL
+      );
+      CREATE INDEX http_sessions_by_user ON http_sessions(user_id);
+      CREATE INDEX http_sessions_by_last_seen ON http_sessions(last_seen_at);
+
+      CREATE TABLE subscriptions (
+        seq        BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        workbin_id TEXT NOT NULL REFERENCES workbins(id),
+        owner      TEXT NOT NULL,
+        PRIMARY KEY (user_id, workbin_id, owner)
+      );
+      CREATE INDEX subscriptions_by_instance ON subscriptions(workbin_id, owner);
+
+      -- Where an interaction is: exactly one of owner_user_id / (workbin_id, workbin_owner).
+      CREATE TABLE interactions (
+        id                TEXT PRIMARY KEY CHECK (length(id) = 16),
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        media_type        TEXT NOT NULL,
+        openmedia_type    TEXT,
+        state             TEXT NOT NULL,
+        user_data         TEXT NOT NULL,    -- JSON object
+        received_date     TEXT NOT NULL,    -- as given, yyyy-MM-dd HH:mm:ss.SSS±HHmm
+        received_at       BIGINT NOT NULL,  -- ms epoch of received_date, for ordering
+        capabilities      TEXT NOT NULL,    -- JSON array
+        owner_user_id     TEXT REFERENCES users(id),
+        workbin_id        TEXT REFERENCES workbins(id),
+        workbin_owner     TEXT,
+        extra             TEXT NOT NULL,    -- JSON object
+        CHECK ((owner_user_id IS NULL) <> (workbin_id IS NULL)),
+        CHECK ((workbin_id IS NULL) = (workbin_owner IS NULL))
+      );
+      CREATE INDEX interactions_by_owner ON interactions(owner_user_id) WHERE owner_user_id IS NOT NULL;
+      CREATE INDEX interactions_by_instance ON interactions(workbin_id, workbin_owner, received_at)
+        WHERE workbin_id IS NOT NULL;
+    `,
+  },
+]
+
+/** Session-level advisory lock key serializing migrations of several processes on one database. */
+const MIGRATION_LOCK = 0x776b6231 // "wkb1"
+
+/**
+ * Apply every migration not yet recorded, each in its own transaction (PostgreSQL DDL is
+ * transactional: a failing step leaves nothing behind). Safe on every start and from several
+ * processes at once: they take turns on an advisory lock.
+ */
+export async function runMigrations(
+  client: PoolClient,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`)
+    const { rows } = await client.query<{ v: number | null }>(
+      'SELECT max(version) AS v FROM schema_migrations',
+    )
+    const newest = rows[0]?.v ?? null
+    const known = Math.max(0, ...migrations.map((m) => m.version))
+    if (newest !== null && newest > known) {
+      // A newer server has upgraded this database; running older code on it could corrupt data.
+      throw new Error(
+        `database schema version ${newest} is newer than this server knows (${known}); upgrade the server`,
+      )
+    }
+    const applied: number[] = []
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      const done = await client.query('SELECT 1 FROM schema_migrations WHERE version = $1', [
+        m.version,
+      ])
+      if (done.rowCount !== 0) continue
+      await client.query('BEGIN')
+      try {
+        await client.query(m.sql)
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          m.version,
+          m.name,
+        ])
+        await client.query('COMMIT')
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined)
+        throw err
+      }
+      applied.push(m.version)
+    }
+    return applied
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined)
+  }
+}

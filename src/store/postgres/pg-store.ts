@@ -1,0 +1,474 @@
+// The PostgreSQL adapter of the Store port (src/store/store.ts), on a node-postgres Pool.
+// Each method is one statement or one transaction on one pooled connection, so the domain
+// never holds a transaction across its own awaits. Compare-and-set moves lock the row
+// (SELECT ... FOR UPDATE, READ COMMITTED) and update only WHERE the location is the expected
+// one: of two concurrent pulls, the second waits, then finds the location changed.
+
+import pg from 'pg'
+import type { PoolClient, QueryResultRow } from 'pg'
+import { errors } from '../../errors.ts'
+import type {
+  ContactCenter,
+  Directory,
+  HttpSession,
+  Interaction,
+  InteractionLocation,
+  MediaType,
+  Subscription,
+  User,
+  UserData,
+  UserDataChange,
+  WorkbinInstance,
+} from '../../model.ts'
+import { applyUserDataChange } from '../../model.ts'
+import type {
+  AgentGroupRow,
+  ContactCenterRow,
+  InteractionRow,
+  PlaceRow,
+  SessionRow,
+  UserRow,
+  WorkbinRow,
+} from '../sqlite/rows.ts'
+import {
+  fromInteraction,
+  locationColumns,
+  toAgentGroup,
+  toContactCenter,
+  toInteraction,
+  toPlace,
+  toSession,
+  toUser,
+  toWorkbin,
+} from '../sqlite/rows.ts'
+import type { MoveResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
+import { redactDbUrl, StoreOpenError } from '../store-errors.ts'
+import { applyPlan, interactionParams } from './apply-plan.ts'
+import { runMigrations } from './migrations.ts'
+import { isConnectionError, mapPgError } from './pg-errors.ts'
+import { SQL } from './statements.ts'
+
+export interface PgStoreOptions {
+  /** Most connections the pool opens. */
+  poolSize: number
+  /** Per-statement limit, ms; also the limit for getting a connection. */
+  statementTimeoutMs: number
+}
+
+export interface PgStore extends Store {
+  /** The underlying pool (tests and maintenance only). */
+  readonly pool: pg.Pool
+}
+
+const INT8_OID = 20
+// BIGINT columns hold ms epochs and counters, all below 2^53: read them as numbers.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8_OID && format !== 'binary'
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+}
+
+/** Advisory lock key serializing provisioning of several processes on one database. */
+const PROVISION_LOCK = 0x776b6232
+
+export function createPgStore(url: string, opts: PgStoreOptions): PgStore {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize,
+    connectionTimeoutMillis: opts.statementTimeoutMs,
+    statement_timeout: opts.statementTimeoutMs,
+    idle_in_transaction_session_timeout: opts.statementTimeoutMs * 2,
+    application_name: 'workbins',
+    types,
+  })
+  // An idle connection that breaks (database restarted) is dropped by the pool; without a
+  // listener the 'error' event would end the process. The next query opens a new connection.
+  pool.on('error', () => undefined)
+  return new PgStoreImpl(pool, url)
+}
+
+class PgStoreImpl implements PgStore {
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
+
+  private async rows<T extends QueryResultRow>(
+    what: string,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
+    try {
+      return (await this.pool.query<T>(sql, params)).rows
+    } catch (err) {
+      throw mapPgError(err, what)
+    }
+  }
+
+  private async first<T extends QueryResultRow>(
+    what: string,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T | undefined> {
+    return (await this.rows<T>(what, sql, params))[0]
+  }
+
+  private async count(what: string, sql: string, params: unknown[]): Promise<number> {
+    try {
+      return (await this.pool.query(sql, params)).rowCount ?? 0
+    } catch (err) {
+      throw mapPgError(err, what)
+    }
+  }
+
+  /** One READ COMMITTED transaction on one connection; a broken connection is discarded. */
+  private async tx<T>(what: string, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient
+    try {
+      client = await this.pool.connect()
+    } catch (err) {
+      throw mapPgError(err, what)
+    }
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN')
+      const out = await fn(client)
+      await client.query('COMMIT')
+      return out
+    } catch (err) {
+      if (isConnectionError(err)) broken = err as Error
+      else await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error))
+      throw mapPgError(err, what)
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  async migrate(): Promise<void> {
+    let client: PoolClient
+    try {
+      client = await this.pool.connect()
+    } catch (err) {
+      // At start, a database that cannot be reached is one clear line, not a stack trace.
+      const why = err instanceof Error ? err.message : String(err)
+      throw new StoreOpenError(`cannot connect to PostgreSQL at ${redactDbUrl(this.url)}: ${why}`)
+    }
+    try {
+      await runMigrations(client)
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err)
+      throw new StoreOpenError(`PostgreSQL at ${redactDbUrl(this.url)}: ${why}`)
+    } finally {
+      client.release()
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end()
+  }
+
+  // --- provisioning -----------------------------------------------------------------------
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.first('contact centers', SQL.anyContactCenter)) === undefined
+  }
+
+  async applyProvisioning(plan: ProvisionPlan): Promise<ProvisionResult> {
+    // All-or-nothing: one transaction for the whole plan; concurrent provisioners take turns.
+    return this.tx('provisioning', async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [PROVISION_LOCK])
+      return applyPlan(c, plan)
+    })
+  }
+
+  // --- directory --------------------------------------------------------------------------
+
+  async listContactCenters(): Promise<ContactCenter[]> {
+    const rows = await this.rows<ContactCenterRow>('contact centers', SQL.allContactCenters)
+    return rows.map(toContactCenter)
+  }
+
+  async getUserByName(userName: string): Promise<User | undefined> {
+    const row = await this.first<UserRow>('user', SQL.userByName, [userName])
+    return row && toUser(row)
+  }
+
+  async getUser(id: string): Promise<User | undefined> {
+    const row = await this.first<UserRow>('user', SQL.user, [id])
+    return row && toUser(row)
+  }
+
+  async getContactCenter(id: string): Promise<ContactCenter | undefined> {
+    const row = await this.first<ContactCenterRow>('contact center', SQL.contactCenter, [id])
+    return row && toContactCenter(row)
+  }
+
+  async getDirectoryVersion(contactCenterId: string): Promise<number | undefined> {
+    const row = await this.first<{ version: number }>('contact center', SQL.directoryVersion, [
+      contactCenterId,
+    ])
+    return row?.version
+  }
+
+  async getDirectory(contactCenterId: string): Promise<Directory | undefined> {
+    // REPEATABLE READ: one snapshot for all six reads.
+    return this.tx('directory', async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      const all = async <T extends QueryResultRow>(sql: string) =>
+        (await c.query<T>(sql, [contactCenterId])).rows
+      const cc = (await all<ContactCenterRow>(SQL.contactCenter))[0]
+      if (!cc) return undefined
+      return {
+        contactCenter: toContactCenter(cc),
+        version: cc.version,
+        users: (await all<UserRow>(SQL.usersOf)).map(toUser),
+        places: (await all<PlaceRow>(SQL.placesOf)).map(toPlace),
+        placeGroups: (await all<{ name: string }>(SQL.placeGroupsOf)).map((r) => ({
+          contactCenterId: cc.id,
+          name: r.name,
+        })),
+        agentGroups: (await all<AgentGroupRow>(SQL.agentGroupsOf)).map(toAgentGroup),
+        workbins: (await all<WorkbinRow>(SQL.workbinsOf)).map(toWorkbin),
+      }
+    })
+  }
+
+  // --- per-user state ---------------------------------------------------------------------
+
+  async getCurrentPlace(userId: string): Promise<string | null> {
+    const row = await this.first<{ current_place: string | null }>('user', SQL.currentPlace, [
+      userId,
+    ])
+    return row?.current_place ?? null
+  }
+
+  async setCurrentPlace(userId: string, place: string | null): Promise<void> {
+    await this.rows(`user ${userId}`, SQL.setCurrentPlace, [userId, place])
+  }
+
+  async nextReferenceIds(userId: string, count: number): Promise<number[]> {
+    if (!Number.isInteger(count) || count < 0) throw errors.invalid(`invalid count ${count}`)
+    if (count === 0) return []
+    const row = await this.first<{ last_reference_id: number }>(
+      `user ${userId}`,
+      SQL.reserveReferenceIds,
+      [userId, count],
+    )
+    const last = row!.last_reference_id
+    return Array.from({ length: count }, (_, i) => last - count + 1 + i)
+  }
+
+  // --- HTTP sessions ----------------------------------------------------------------------
+
+  async createSession(session: HttpSession): Promise<void> {
+    await this.rows(`session for user ${session.userId}`, SQL.insertSession, [
+      session.id,
+      session.userId,
+      session.csrfToken,
+      session.createdAt,
+      session.lastSeenAt,
+    ])
+  }
+
+  async getSession(id: string): Promise<HttpSession | undefined> {
+    const row = await this.first<SessionRow>('session', SQL.session, [id])
+    return row && toSession(row)
+  }
+
+  async touchSession(id: string, at: number): Promise<void> {
+    await this.rows('session', SQL.touchSession, [id, at])
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.rows('session', SQL.deleteSession, [id])
+  }
+
+  async deleteSessionsIdleSince(before: number): Promise<number> {
+    return this.count('sessions', SQL.deleteIdleSessions, [before])
+  }
+
+  async deleteSessionsOfUser(userId: string): Promise<number> {
+    return this.count('sessions', SQL.deleteUserSessions, [userId])
+  }
+
+  // --- subscriptions (they belong to the user) --------------------------------------------
+
+  async addSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<void> {
+    if (instances.length === 0) return
+    await this.rows(`subscriptions of user ${userId}`, SQL.insertSubscription, [
+      userId,
+      instances.map((i) => i.workbinId),
+      instances.map((i) => i.owner),
+    ])
+  }
+
+  async removeSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<boolean[]> {
+    return this.tx(`subscriptions of user ${userId}`, async (c) => {
+      const out: boolean[] = []
+      for (const i of instances) {
+        const r = await c.query(SQL.deleteSubscription, [userId, i.workbinId, i.owner])
+        out.push((r.rowCount ?? 0) > 0)
+      }
+      return out
+    })
+  }
+
+  async removeAllSubscriptions(userId: string): Promise<Subscription[]> {
+    return this.tx(`subscriptions of user ${userId}`, async (c) => {
+      // Lock first so that the list returned is exactly what is deleted.
+      await c.query(SQL.lockSubscriptionsOf, [userId])
+      const subs = toSubscriptions(userId, (await c.query(SQL.subscriptionsOf, [userId])).rows)
+      await c.query(SQL.deleteSubscriptionsOf, [userId])
+      return subs
+    })
+  }
+
+  async listSubscriptions(userId: string): Promise<Subscription[]> {
+    return toSubscriptions(userId, await this.rows('subscriptions', SQL.subscriptionsOf, [userId]))
+  }
+
+  async listSubscribers(instance: WorkbinInstance): Promise<string[]> {
+    const rows = await this.rows<{ user_id: string }>('subscriptions', SQL.subscribers, [
+      instance.workbinId,
+      instance.owner,
+    ])
+    return rows.map((r) => r.user_id)
+  }
+
+  // --- interactions -----------------------------------------------------------------------
+
+  async createInteraction(interaction: Interaction): Promise<void> {
+    // A duplicate id fails with unique_violation (23505) → ALREADY_EXISTS (18).
+    await this.rows(
+      `interaction ${interaction.id}`,
+      SQL.insertInteraction,
+      interactionParams(fromInteraction(interaction)),
+    )
+  }
+
+  async getInteraction(contactCenterId: string, id: string): Promise<Interaction | undefined> {
+    const row = await this.first<InteractionRow>('interaction', SQL.interaction, [
+      contactCenterId,
+      id,
+    ])
+    return row && toInteraction(row)
+  }
+
+  async listOwnedInteractions(
+    contactCenterId: string,
+    userId: string,
+    mediaTypes?: MediaType[],
+  ): Promise<Interaction[]> {
+    const rows = await this.rows<InteractionRow>('interactions', SQL.ownedInteractions, [
+      contactCenterId,
+      userId,
+    ])
+    return filterMedia(rows, mediaTypes).map(toInteraction)
+  }
+
+  async listWorkbinContent(
+    contactCenterId: string,
+    instance: WorkbinInstance,
+    mediaTypes?: MediaType[],
+  ): Promise<Interaction[]> {
+    const rows = await this.rows<InteractionRow>('interactions', SQL.workbinContent, [
+      contactCenterId,
+      instance.workbinId,
+      instance.owner,
+    ])
+    return filterMedia(rows, mediaTypes).map(toInteraction)
+  }
+
+  async countWorkbinContent(
+    contactCenterId: string,
+    instances: WorkbinInstance[],
+  ): Promise<number[]> {
+    if (instances.length === 0) return []
+    const rows = await this.rows<{ count: number }>('interactions', SQL.countWorkbinContent, [
+      contactCenterId,
+      instances.map((i) => i.workbinId),
+      instances.map((i) => i.owner),
+    ])
+    return rows.map((r) => r.count)
+  }
+
+  async moveInteraction(
+    contactCenterId: string,
+    id: string,
+    expected: InteractionLocation,
+    next: InteractionLocation,
+    patch: { state: string; capabilities: string[]; userData: UserDataChange },
+  ): Promise<MoveResult> {
+    const from = locationColumns(expected)
+    const to = locationColumns(next)
+    return this.casUpdate(contactCenterId, id, patch.userData, (userData) => [
+      SQL.moveInteraction,
+      [
+        contactCenterId,
+        id,
+        from.owner_user_id,
+        from.workbin_id,
+        from.workbin_owner,
+        to.owner_user_id,
+        to.workbin_id,
+        to.workbin_owner,
+        patch.state,
+        JSON.stringify(patch.capabilities),
+        JSON.stringify(userData),
+      ],
+    ])
+  }
+
+  async updateUserData(
+    contactCenterId: string,
+    id: string,
+    expected: InteractionLocation,
+    change: UserDataChange,
+  ): Promise<MoveResult> {
+    const from = locationColumns(expected)
+    return this.casUpdate(contactCenterId, id, change, (userData) => [
+      SQL.updateUserData,
+      [
+        contactCenterId,
+        id,
+        from.owner_user_id,
+        from.workbin_id,
+        from.workbin_owner,
+        JSON.stringify(userData),
+      ],
+    ])
+  }
+
+  /**
+   * Lock the row, apply the userData change to the stored userData, and run the conditional
+   * UPDATE built by `statement`; all in one transaction, so concurrent changes all land.
+   */
+  private async casUpdate(
+    contactCenterId: string,
+    id: string,
+    change: UserDataChange,
+    statement: (userData: UserData) => [string, unknown[]],
+  ): Promise<MoveResult> {
+    return this.tx(`interaction ${id}`, async (c) => {
+      const locked = await c.query<InteractionRow>(SQL.interactionForUpdate, [contactCenterId, id])
+      const row = locked.rows[0]
+      if (!row) return { ok: false, reason: 'not_found' }
+      const userData = applyUserDataChange(JSON.parse(row.user_data) as UserData, change)
+      const [sql, params] = statement(userData)
+      const updated = (await c.query<InteractionRow>(sql, params)).rows[0]
+      return updated
+        ? { ok: true, interaction: toInteraction(updated) }
+        : { ok: false, reason: 'location_changed', current: toInteraction(row) }
+    })
+  }
+}
+
+function toSubscriptions(userId: string, rows: { workbin_id: string; owner: string }[]) {
+  return rows.map((r) => ({ userId, instance: { workbinId: r.workbin_id, owner: r.owner } }))
+}
+
+function filterMedia(rows: InteractionRow[], mediaTypes?: MediaType[]): InteractionRow[] {
+  if (!mediaTypes) return rows
+  return rows.filter((r) => mediaTypes.includes(r.media_type as MediaType))
+}

@@ -1,0 +1,112 @@
+// Every SQL statement of the PostgreSQL adapter. Positional parameters ($1...); NULL-safe
+// location comparisons use IS NOT DISTINCT FROM (SQLite's `IS`).
+
+const INTERACTION_COLUMNS = `id, contact_center_id, media_type, openmedia_type, state, user_data,
+  received_date, received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra`
+
+export const SQL = {
+  // contact centers
+  anyContactCenter: 'SELECT 1 FROM contact_centers LIMIT 1',
+  allContactCenters: 'SELECT * FROM contact_centers ORDER BY seq',
+  contactCenter: 'SELECT * FROM contact_centers WHERE id = $1',
+  contactCenterForUpdate: 'SELECT * FROM contact_centers WHERE id = $1 FOR UPDATE',
+  insertContactCenter:
+    'INSERT INTO contact_centers (id, name, features, version) VALUES ($1, $2, $3, 1)',
+  updateContactCenter: 'UPDATE contact_centers SET name = $2, features = $3 WHERE id = $1',
+  bumpVersion: 'UPDATE contact_centers SET version = version + 1 WHERE id = $1',
+  directoryVersion: 'SELECT version FROM contact_centers WHERE id = $1',
+
+  // place groups, places, agent groups
+  placeGroupsOf: 'SELECT name FROM place_groups WHERE contact_center_id = $1 ORDER BY seq',
+  placeGroup: 'SELECT 1 FROM place_groups WHERE contact_center_id = $1 AND name = $2',
+  insertPlaceGroup: 'INSERT INTO place_groups (contact_center_id, name) VALUES ($1, $2)',
+  placesOf: 'SELECT * FROM places WHERE contact_center_id = $1 ORDER BY seq',
+  place: 'SELECT * FROM places WHERE contact_center_id = $1 AND name = $2',
+  insertPlace: 'INSERT INTO places (contact_center_id, name, place_groups) VALUES ($1, $2, $3)',
+  updatePlace: 'UPDATE places SET place_groups = $3 WHERE contact_center_id = $1 AND name = $2',
+  agentGroupsOf: 'SELECT * FROM agent_groups WHERE contact_center_id = $1 ORDER BY seq',
+  agentGroup: 'SELECT * FROM agent_groups WHERE contact_center_id = $1 AND name = $2',
+  insertAgentGroup: `INSERT INTO agent_groups (contact_center_id, name, members, supervisors)
+    VALUES ($1, $2, $3, $4)`,
+  updateAgentGroup: `UPDATE agent_groups SET members = $3, supervisors = $4
+    WHERE contact_center_id = $1 AND name = $2`,
+
+  // users
+  usersOf: 'SELECT * FROM users WHERE contact_center_id = $1 ORDER BY seq',
+  user: 'SELECT * FROM users WHERE id = $1',
+  userByName: 'SELECT * FROM users WHERE user_name = $1',
+  insertUser: `INSERT INTO users (id, contact_center_id, user_name, password_hash, first_name,
+    last_name, roles, place) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  updateUser: `UPDATE users SET user_name = $3, password_hash = $4, first_name = $5,
+    last_name = $6, roles = $7, place = $8 WHERE id = $1 AND contact_center_id = $2`,
+
+  // workbins
+  workbinsOf: 'SELECT * FROM workbins WHERE contact_center_id = $1 ORDER BY seq',
+  workbin: 'SELECT * FROM workbins WHERE id = $1',
+  insertWorkbin: `INSERT INTO workbins (id, contact_center_id, workbin_name, display_name, type)
+    VALUES ($1, $2, $3, $4, $5)`,
+  updateWorkbin: `UPDATE workbins SET workbin_name = $3, display_name = $4, type = $5
+    WHERE id = $1 AND contact_center_id = $2`,
+
+  // per-user state
+  currentPlace: 'SELECT current_place FROM user_state WHERE user_id = $1',
+  setCurrentPlace: `INSERT INTO user_state (user_id, current_place) VALUES ($1, $2)
+    ON CONFLICT (user_id) DO UPDATE SET current_place = excluded.current_place`,
+  // One statement reserves the whole range; the row lock makes concurrent callers take turns.
+  reserveReferenceIds: `INSERT INTO user_state (user_id, last_reference_id) VALUES ($1, $2)
+    ON CONFLICT (user_id) DO UPDATE SET last_reference_id = user_state.last_reference_id + $2
+    RETURNING last_reference_id`,
+
+  // HTTP sessions
+  insertSession: `INSERT INTO http_sessions (id, user_id, csrf_token, created_at, last_seen_at)
+    VALUES ($1, $2, $3, $4, $5)`,
+  session: 'SELECT * FROM http_sessions WHERE id = $1',
+  touchSession: 'UPDATE http_sessions SET last_seen_at = $2 WHERE id = $1',
+  deleteSession: 'DELETE FROM http_sessions WHERE id = $1',
+  deleteIdleSessions: 'DELETE FROM http_sessions WHERE last_seen_at < $1',
+  deleteUserSessions: 'DELETE FROM http_sessions WHERE user_id = $1',
+
+  // subscriptions
+  insertSubscription: `INSERT INTO subscriptions (user_id, workbin_id, owner)
+    SELECT $1, w, o FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(w, o, n)
+    ORDER BY n ON CONFLICT DO NOTHING`,
+  deleteSubscription:
+    'DELETE FROM subscriptions WHERE user_id = $1 AND workbin_id = $2 AND owner = $3',
+  subscriptionsOf: 'SELECT workbin_id, owner FROM subscriptions WHERE user_id = $1 ORDER BY seq',
+  deleteSubscriptionsOf: `DELETE FROM subscriptions WHERE user_id = $1`,
+  lockSubscriptionsOf: 'SELECT 1 FROM subscriptions WHERE user_id = $1 FOR UPDATE',
+  subscribers:
+    'SELECT user_id FROM subscriptions WHERE workbin_id = $1 AND owner = $2 ORDER BY seq',
+
+  // interactions
+  insertInteraction: `INSERT INTO interactions (${INTERACTION_COLUMNS})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+  interactionAnyContactCenter: 'SELECT * FROM interactions WHERE id = $1',
+  interaction: 'SELECT * FROM interactions WHERE contact_center_id = $1 AND id = $2',
+  // Row lock for the compare-and-set: a concurrent move of the same row waits here, then reads
+  // the committed location (READ COMMITTED re-reads a locked row once it is released).
+  interactionForUpdate:
+    'SELECT * FROM interactions WHERE contact_center_id = $1 AND id = $2 FOR UPDATE',
+  ownedInteractions: `SELECT * FROM interactions WHERE contact_center_id = $1 AND owner_user_id = $2
+    ORDER BY received_at, id`,
+  workbinContent: `SELECT * FROM interactions
+    WHERE contact_center_id = $1 AND workbin_id = $2 AND workbin_owner = $3
+    ORDER BY received_at, id`,
+  countWorkbinContent: `SELECT t.n, count(i.id)::int AS count
+    FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(w, o, n)
+    LEFT JOIN interactions i
+      ON i.contact_center_id = $1 AND i.workbin_id = t.w AND i.workbin_owner = t.o
+    GROUP BY t.n ORDER BY t.n`,
+  // Compare-and-set on the location: $3..$5 are the "expected" location.
+  moveInteraction: `UPDATE interactions SET owner_user_id = $6, workbin_id = $7, workbin_owner = $8,
+      state = $9, capabilities = $10, user_data = $11
+    WHERE contact_center_id = $1 AND id = $2
+      AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4
+      AND workbin_owner IS NOT DISTINCT FROM $5
+    RETURNING *`,
+  updateUserData: `UPDATE interactions SET user_data = $6
+    WHERE contact_center_id = $1 AND id = $2
+      AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4
+      AND workbin_owner IS NOT DISTINCT FROM $5
+    RETURNING *`,
+} as const
