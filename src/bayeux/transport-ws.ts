@@ -38,10 +38,16 @@ class Link implements WsLink {
   readonly sessions = new Set<Session>()
   /** Frames of one socket are processed one after the other. */
   chain: Promise<void> = Promise.resolve()
+  /** Sessions whose events wait for the socket to drain (backlogged). */
+  #waiting = new Set<Session>()
+  #draining = false
 
   constructor(
     readonly socket: WebSocket,
+    /** The upgraded connection: its 'drain' says the client reads again. */
+    readonly raw: Duplex,
     readonly principal: BayeuxPrincipal,
+    readonly core: Core,
   ) {}
 
   isOpen(): boolean {
@@ -54,6 +60,35 @@ class Link implements WsLink {
 
   close(code: number, reason: string): void {
     this.socket.close(code, reason)
+  }
+
+  backlogged(s: Session): boolean {
+    // Without writableNeedDrain no 'drain' will come: the bytes are below the stream's
+    // highWaterMark and leave on their own, so writing on is safe.
+    if (
+      this.socket.bufferedAmount <= this.core.config.wsSendBuffer ||
+      !this.raw.writableNeedDrain
+    ) {
+      return false
+    }
+    this.#waiting.add(s)
+    if (!this.#draining) {
+      this.#draining = true
+      this.raw.once('drain', this.#onDrain)
+    }
+    return true
+  }
+
+  readonly #onDrain = (): void => {
+    this.#draining = false
+    const waiting = this.#waiting
+    this.#waiting = new Set()
+    for (const s of waiting) if (s.ws === this && s.pending > 0) this.core.scheduleFlush(s)
+  }
+
+  closed(): void {
+    this.#waiting.clear()
+    this.raw.off('drain', this.#onDrain)
   }
 }
 
@@ -146,11 +181,11 @@ export class WsTransport {
     }
     if (!principal) return refuse(socket, 401, 'Unauthorized')
     if (socket.destroyed || core.closing) return refuse(socket, 400, 'Bad Request')
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, principal))
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, socket, principal))
   }
 
-  #open(ws: WebSocket, principal: BayeuxPrincipal): void {
-    const link = new Link(ws, principal)
+  #open(ws: WebSocket, raw: Duplex, principal: BayeuxPrincipal): void {
+    const link = new Link(ws, raw, principal, this.#core)
     this.#links.add(link)
     ws.on('error', (err) => this.#core.log.debug({ err }, 'bayeux websocket error'))
     ws.on('message', (data, isBinary) => {
@@ -161,6 +196,7 @@ export class WsTransport {
     })
     ws.on('close', () => {
       this.#links.delete(link)
+      link.closed()
       // Test plan 30: socket close ⇒ the session expires after maxInterval unless resumed.
       for (const s of link.sessions) {
         if (s.ws !== link) continue
