@@ -38,9 +38,8 @@ class Link implements WsLink {
   readonly sessions = new Set<Session>()
   /** Frames of one socket are processed one after the other. */
   chain: Promise<void> = Promise.resolve()
-  /** Sessions whose events wait for the socket to drain (backlogged). */
-  #waiting = new Set<Session>()
-  #draining = false
+  /** Sessions whose events wait for the socket to drain; null (no allocation) when none. */
+  #waiting: Set<Session> | null = null
 
   constructor(
     readonly socket: WebSocket,
@@ -71,24 +70,19 @@ class Link implements WsLink {
     ) {
       return false
     }
-    this.#waiting.add(s)
-    if (!this.#draining) {
-      this.#draining = true
-      this.raw.once('drain', this.#onDrain)
+    if (this.#waiting === null) {
+      this.#waiting = new Set()
+      this.raw.once('drain', () => this.#resume())
     }
+    this.#waiting.add(s)
     return true
   }
 
-  readonly #onDrain = (): void => {
-    this.#draining = false
+  #resume(): void {
     const waiting = this.#waiting
-    this.#waiting = new Set()
+    this.#waiting = null
+    if (waiting === null || !this.isOpen()) return
     for (const s of waiting) if (s.ws === this && s.pending > 0) this.core.scheduleFlush(s)
-  }
-
-  closed(): void {
-    this.#waiting.clear()
-    this.raw.off('drain', this.#onDrain)
   }
 }
 
@@ -196,7 +190,6 @@ export class WsTransport {
     })
     ws.on('close', () => {
       this.#links.delete(link)
-      link.closed()
       // Test plan 30: socket close ⇒ the session expires after maxInterval unless resumed.
       for (const s of link.sessions) {
         if (s.ws !== link) continue
