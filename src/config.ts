@@ -65,6 +65,12 @@ export interface CometdConfig {
   maxSubscriptionsPerSession: number
   /** Most undelivered messages queued for one CometD session before it is disconnected. */
   maxQueue: number
+  /** Most bytes of undelivered messages queued for one CometD session before it is disconnected. */
+  maxQueueBytes: number
+  /** A websocket with more unsent bytes than this gets no more events until it drains. */
+  wsSendBuffer: number
+  /** Clients may publish to broadcast channels (CometD chat-style use). */
+  clientPublish: boolean
   /** Sessions per BAYEUX_BROWSER cookie that may hold a long poll at once (-1 = unlimited). */
   maxSessionsPerBrowser: number
   /** advice.interval given to the extra sessions of one browser, ms. */
@@ -312,6 +318,27 @@ export const CONFIG_TABLE: readonly Entry[] = [
     doc: 'most undelivered messages per session; beyond it the session is disconnected with `reconnect:"handshake"`',
   },
   {
+    env: 'COMETD_MAX_QUEUE_BYTES',
+    path: 'cometd.maxQueueBytes',
+    kind: 'int',
+    def: '4194304',
+    doc: 'most bytes of undelivered messages (their JSON) per session; beyond it the session is disconnected like `COMETD_MAX_QUEUE`; at least `COMETD_MAX_MESSAGE_SIZE`',
+  },
+  {
+    env: 'COMETD_WS_SEND_BUFFER',
+    path: 'cometd.wsSendBuffer',
+    kind: 'int',
+    def: '1048576',
+    doc: 'unsent bytes a websocket may hold; above it events wait in the session queue (and count against its limits) until the socket drains',
+  },
+  {
+    env: 'COMETD_CLIENT_PUBLISH',
+    path: 'cometd.clientPublish',
+    kind: 'bool',
+    def: '0',
+    doc: '`1` = clients may publish to broadcast channels (CometD chat-style use); `0` = refused with `403`; `/service/**` is always allowed',
+  },
+  {
     env: 'COMETD_MAX_SESSIONS_PER_BROWSER',
     path: 'cometd.maxSessionsPerBrowser',
     kind: 'int',
@@ -415,6 +442,8 @@ function validate(c: Config): void {
     ['COMETD_MAX_SESSIONS_PER_USER', c.cometd.maxSessionsPerUser],
     ['COMETD_MAX_SUBSCRIPTIONS_PER_SESSION', c.cometd.maxSubscriptionsPerSession],
     ['COMETD_MAX_QUEUE', c.cometd.maxQueue],
+    ['COMETD_MAX_QUEUE_BYTES', c.cometd.maxQueueBytes],
+    ['COMETD_WS_SEND_BUFFER', c.cometd.wsSendBuffer],
   ]
   for (const [name, v] of positive) {
     if (!(v > 0)) throw new ConfigError(`${name} must be positive, got ${v}`)
@@ -422,6 +451,12 @@ function validate(c: Config): void {
   if (c.cometd.interval < 0) throw new ConfigError('COMETD_INTERVAL must not be negative')
   if (isPostgresUrl(c.db) && !URL.canParse(c.db)) {
     throw new ConfigError('WORKBINS_DB looks like a PostgreSQL URL but does not parse as one')
+  }
+  // One client publish may reach a session whole; a smaller cap would end every subscriber.
+  if (c.cometd.maxQueueBytes < c.cometd.maxMessageSize) {
+    throw new ConfigError(
+      `COMETD_MAX_QUEUE_BYTES (${c.cometd.maxQueueBytes}) must be at least COMETD_MAX_MESSAGE_SIZE (${c.cometd.maxMessageSize})`,
+    )
   }
   if (c.publicUrl !== '' && !/^https?:\/\/.+\/api\/v2$/.test(c.publicUrl)) {
     throw new ConfigError(

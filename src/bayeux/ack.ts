@@ -16,9 +16,15 @@ export class AckQueue {
   #events: Outgoing[] = []
   #batches: number[] = []
   #batch = 1
+  #bytes = 0
 
   get size(): number {
     return this.#events.length
+  }
+
+  /** UTF-8 bytes of the unacknowledged events (maxQueueBytes). */
+  get bytes(): number {
+    return this.#bytes
   }
 
   get batch(): number {
@@ -28,6 +34,7 @@ export class AckQueue {
   offer(out: Outgoing): void {
     this.#events.push(out)
     this.#batches.push(this.#batch)
+    this.#bytes += out.size
   }
 
   /** A connect request acknowledged every batch up to `batch`. */
@@ -36,7 +43,7 @@ export class AckQueue {
     let n = 0
     while (n < b.length && (b[n] as number) <= batch) n++
     if (n > 0) {
-      this.#events.splice(0, n)
+      for (const e of this.#events.splice(0, n)) this.#bytes -= e.size
       b.splice(0, n)
     }
   }
@@ -49,6 +56,7 @@ export class AckQueue {
   clear(): void {
     this.#events = []
     this.#batches = []
+    this.#bytes = 0
   }
 }
 

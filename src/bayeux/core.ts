@@ -222,7 +222,8 @@ export class Core {
     const s = ex.session
     if (s && !ex.hold) {
       const connect = ex.connectSession === s ? ex.connect : null
-      const events = s.terminated?.reconnect === 'handshake' ? [] : s.drain(connect)
+      const events =
+        s.terminated?.reconnect === 'handshake' || this.#backlogged(s) ? [] : s.drain(connect)
       for (let i = 0; i < events.length; i++) parts.push((events[i] as Outgoing).json)
       this.counters.deliveredTotal += events.length
     }
@@ -282,7 +283,7 @@ export class Core {
     const ts = r.ext?.timesync as { ts: number; p: number } | undefined
     if (ts) ts.p = Date.now() - ts.ts
     const parts: string[] = []
-    if (s.terminated?.reconnect !== 'handshake') {
+    if (s.terminated?.reconnect !== 'handshake' && !this.#backlogged(s)) {
       const events = s.drain(r)
       for (let i = 0; i < events.length; i++) parts.push((events[i] as Outgoing).json)
       this.counters.deliveredTotal += events.length
@@ -321,6 +322,15 @@ export class Core {
   // ---------------------------------------------------------------- deliveries
 
   /**
+   * Events are kept off a websocket the client does not read (plain queue only: with the ack
+   * extension they travel with connect replies, one per connect the client sends).
+   */
+  #backlogged(s: Session): boolean {
+    const ws = s.ws
+    return ws !== null && s.ack === null && s.pending > 0 && ws.isOpen() && ws.backlogged(s)
+  }
+
+  /**
    * Write a session's queued events soon: deliveries made in the same tick share one write,
    * and one microtask serves every session touched in that tick (no closure per session).
    */
@@ -341,6 +351,8 @@ export class Core {
     s.flushScheduled = false
     if (s.processing > 0 || s.pending === 0 || s.terminated) return
     const ws = s.ws
+    // A client that stops reading: events stay queued, where maxQueue(Bytes) apply.
+    if (ws && ws.isOpen() && ws.backlogged(s)) return
     if (ws && !s.ack && ws.isOpen()) {
       // Bayeux §1.5 websocket: events are pushed at once, not kept for the connect.
       const events = s.drain(null)
@@ -353,16 +365,31 @@ export class Core {
     }
   }
 
-  /** Queue an event for a session; over maxQueue the session is ended (never a silent drop). */
+  /**
+   * Queue an event for a session; over maxQueue messages or maxQueueBytes bytes the session
+   * is ended (never a silent drop).
+   */
   enqueue(s: Session, out: Outgoing): void {
     if (s.terminated) return
     const n = s.offer(out)
-    if (n > this.config.maxQueue) {
+    const c = this.config
+    if (n > c.maxQueue || s.pendingBytes > c.maxQueueBytes) {
       this.log.warn(
-        { clientId: s.id, userId: s.principal.userId, queued: n, maxQueue: this.config.maxQueue },
+        {
+          clientId: s.id,
+          userId: s.principal.userId,
+          queued: n,
+          queuedBytes: s.pendingBytes,
+          maxQueue: c.maxQueue,
+          maxQueueBytes: c.maxQueueBytes,
+        },
         'bayeux session queue full: session terminated, client must handshake again',
       )
-      this.terminate(s, 'handshake', BayeuxError.queueFull(this.config.maxQueue))
+      const error =
+        n > c.maxQueue
+          ? BayeuxError.queueFull(c.maxQueue)
+          : BayeuxError.queueBytesFull(c.maxQueueBytes)
+      this.terminate(s, 'handshake', error)
       return
     }
     this.scheduleFlush(s)

@@ -28,8 +28,9 @@ export const BayeuxError = {
   // 405: invalid channel name
   channelInvalid: () => '405::channel_invalid',
   messageIdInvalid: () => '405::message_id_invalid',
-  // 409: the server ended the session because its queue hit the limit
+  // 409: the server ended the session because its queue hit a limit (messages or bytes)
   queueFull: (max: number) => `409:max_queue=${max}:session_terminated`,
+  queueBytesFull: (max: number) => `409:max_queue_bytes=${max}:session_terminated`,
   // 413: body/frame too large (HTTP status 413 / WebSocket close 1009 carry it)
   messageTooLarge: (max: number) => `413:max_message_size=${max}:message_too_large`,
   // 500/503: server side

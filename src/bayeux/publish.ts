@@ -1,7 +1,9 @@
-// Publish to a non-meta channel (Bayeux §1.3 "Publish"; checklist 11, 14, 15; contract §5).
-// Broadcast channels reach subscribed sessions of the publisher's contact center only;
-// /v2/** is the server's per-user space and refuses client publishes; /service/** goes to
-// a registered handler and is never broadcast.
+// Publish to a non-meta channel (Bayeux §1.3 "Publish").
+// GWS notifications flow from server to client, so client publishes to broadcast channels
+// are refused (403, as CometD's security policy answers) unless `clientPublish` is on; then
+// they reach subscribed sessions of the publisher's contact center only. /v2/** is the
+// server's per-user space and always refuses them; /service/** goes to a registered handler
+// and is never broadcast.
 
 import type { Core } from './core.ts'
 import type { Exchange } from './exchange.ts'
@@ -31,6 +33,7 @@ export function handlePublish(core: Core, ex: Exchange, m: InMessage): Promise<v
 
   if (p.kind === 'service') return callService(core, s, r, m, channel)
   if (isUserSpace(channel)) return failed(r, BayeuxError.publishDenied('server_channel'))
+  if (!core.config.clientPublish) return failed(r, BayeuxError.publishDenied('broadcast_channel'))
   core.broadcast(s.principal.contactCenterId, channel, m.data)
   r.successful = true
 }

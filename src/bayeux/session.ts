@@ -10,9 +10,15 @@ import type { Deadline } from './deadlines.ts'
 export class Outgoing {
   /** `[json]`, built on first use by a WebSocket push of this message alone. */
   #frame: string | undefined
+  /** UTF-8 size of `json`, counted once however many sessions queue it. */
+  #size = -1
   constructor(readonly json: string) {}
   get frame(): string {
     return (this.#frame ??= `[${this.json}]`)
+  }
+  get size(): number {
+    if (this.#size < 0) this.#size = Buffer.byteLength(this.json)
+    return this.#size
   }
 }
 
@@ -27,6 +33,11 @@ export interface WsLink {
   isOpen(): boolean
   send(text: string): void
   close(code: number, reason: string): void
+  /**
+   * More unsent bytes than `wsSendBuffer` (the client is not reading): events stay in the
+   * session queue, where its limits apply, and `session` is flushed again once it drains.
+   */
+  backlogged(session: Session): boolean
 }
 
 /** A /meta/connect waiting for events or its timeout (Bayeux §1.3 connect hold). */
@@ -55,6 +66,8 @@ export class Session {
   readonly subscriptions = new Set<string>()
   /** Events not yet written (no ack extension). */
   queue: Outgoing[] = []
+  /** UTF-8 bytes of `queue` (maxQueueBytes). */
+  queueBytes = 0
   /** Set when the client enabled the ack extension at handshake. */
   ack: AckQueue | null = null
   held: HeldConnect | null = null
@@ -91,14 +104,18 @@ export class Session {
     return this.ack ? this.ack.size : this.queue.length
   }
 
+  get pendingBytes(): number {
+    return this.ack ? this.ack.bytes : this.queueBytes
+  }
+
   /** Add an event; returns the new number of pending events. */
   offer(out: Outgoing): number {
     if (this.ack) {
       this.ack.offer(out)
       return this.ack.size
     }
-    this.queue.push(out)
-    return this.queue.length
+    this.queueBytes += out.size
+    return this.queue.push(out)
   }
 
   /**
@@ -115,11 +132,13 @@ export class Session {
     const q = this.queue
     if (q.length === 0) return q
     this.queue = []
+    this.queueBytes = 0
     return q
   }
 
   clear(): void {
     this.queue = []
+    this.queueBytes = 0
     this.ack?.clear()
     this.subscriptions.clear()
   }

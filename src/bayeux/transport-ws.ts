@@ -39,10 +39,15 @@ class Link implements WsLink {
   readonly sessions = new Set<Session>()
   /** Frames of one socket are processed one after the other. */
   chain: Promise<void> = Promise.resolve()
+  /** Sessions whose events wait for the socket to drain; null (no allocation) when none. */
+  #waiting: Set<Session> | null = null
 
   constructor(
     readonly socket: WebSocket,
+    /** The upgraded connection: its 'drain' says the client reads again. */
+    readonly raw: Duplex,
     readonly principal: BayeuxPrincipal,
+    readonly core: Core,
   ) {}
 
   isOpen(): boolean {
@@ -55,6 +60,30 @@ class Link implements WsLink {
 
   close(code: number, reason: string): void {
     this.socket.close(code, reason)
+  }
+
+  backlogged(s: Session): boolean {
+    // Without writableNeedDrain no 'drain' will come: the bytes are below the stream's
+    // highWaterMark and leave on their own, so writing on is safe.
+    if (
+      this.socket.bufferedAmount <= this.core.config.wsSendBuffer ||
+      !this.raw.writableNeedDrain
+    ) {
+      return false
+    }
+    if (this.#waiting === null) {
+      this.#waiting = new Set()
+      this.raw.once('drain', () => this.#resume())
+    }
+    this.#waiting.add(s)
+    return true
+  }
+
+  #resume(): void {
+    const waiting = this.#waiting
+    this.#waiting = null
+    if (waiting === null || !this.isOpen()) return
+    for (const s of waiting) if (s.ws === this && s.pending > 0) this.core.scheduleFlush(s)
   }
 }
 
@@ -152,11 +181,11 @@ export class WsTransport {
     }
     if (!principal) return refuse(socket, 401, 'Unauthorized')
     if (socket.destroyed || core.closing) return refuse(socket, 400, 'Bad Request')
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, principal))
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, socket, principal))
   }
 
-  #open(ws: WebSocket, principal: BayeuxPrincipal): void {
-    const link = new Link(ws, principal)
+  #open(ws: WebSocket, raw: Duplex, principal: BayeuxPrincipal): void {
+    const link = new Link(ws, raw, principal, this.#core)
     this.#links.add(link)
     ws.on('error', (err) => this.#core.log.debug({ err }, 'bayeux websocket error'))
     ws.on('message', (data, isBinary) => {

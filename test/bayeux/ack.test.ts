@@ -13,7 +13,7 @@ const ackOf = (m: Msg | undefined) => (m?.ext as { ack?: unknown } | undefined)?
 describe('ack extension, raw long-polling', () => {
   let srv: TestServer
   before(async () => {
-    srv = await startServer({ timeout: 1500, maxSessionsPerBrowser: -1 })
+    srv = await startServer({ clientPublish: true, timeout: 1500, maxSessionsPerBrowser: -1 })
   })
   after(() => srv.close())
 

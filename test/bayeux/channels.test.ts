@@ -29,6 +29,7 @@ describe('bayeux channels (raw)', () => {
   let srv: TestServer
   before(async () => {
     srv = await startServer({
+      clientPublish: true, // client publishes to broadcast channels
       timeout: 500,
       maxSessionsPerBrowser: -1,
       maxSubscriptionsPerSession: 4,
@@ -271,6 +272,54 @@ describe('bayeux queue limit (test plan 36)', () => {
       const r = await poll
       assert.deepEqual(r.body.at(-1)!.advice, { reconnect: 'handshake', interval: 0 })
       assert.equal(r.body.length, 1)
+    } finally {
+      await srv.close()
+    }
+  })
+})
+
+describe('client publishes to broadcast channels (COMETD_CLIENT_PUBLISH)', () => {
+  it('refused by default with 403 and nothing delivered; /service/** still answered', async () => {
+    const srv = await startServer({ maxSessionsPerBrowser: -1 })
+    try {
+      srv.bayeux.onService('/service/echo', (call) => call.data)
+      const listener = await rawHandshake(srv.url, 'bob')
+      await post(srv.url, [sub(listener, '/room')], listener.headers)
+      await firstConnect(srv.url, listener)
+      const s = await rawHandshake(srv.url)
+      const r = await post(srv.url, [pub(s, '/room', { x: 1 })], s.headers)
+      assert.deepEqual(r.body, [
+        {
+          channel: '/room',
+          id: 'p',
+          successful: false,
+          error: '403:broadcast_channel:publish_denied',
+        },
+      ])
+      assert.equal(srv.bayeux.stats().queuedMessages, 0)
+      const svc = await post(srv.url, [pub(s, '/service/echo', { y: 2 }, 'e')], s.headers)
+      assert.ok(svc.body.some((m) => m.channel === '/service/echo' && m.successful === true))
+      assert.ok(svc.body.some((m) => m.channel === '/service/echo' && m.data !== undefined))
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('allowed with clientPublish: true', async () => {
+    const srv = await startServer({ clientPublish: true, maxSessionsPerBrowser: -1 })
+    try {
+      const listener = await rawHandshake(srv.url, 'bob')
+      await post(srv.url, [sub(listener, '/room')], listener.headers)
+      await firstConnect(srv.url, listener)
+      const s = await rawHandshake(srv.url)
+      const r = await post(srv.url, [pub(s, '/room', { x: 1 })], s.headers)
+      assert.equal(r.body.at(-1)!.successful, true)
+      const got = await post(
+        srv.url,
+        [connectMsg(listener.clientId, { advice: { timeout: 0 } })],
+        listener.headers,
+      )
+      assert.deepEqual(got.body[0], { channel: '/room', data: { x: 1 } })
     } finally {
       await srv.close()
     }

@@ -29,7 +29,12 @@ describe('official cometd client, long-polling', () => {
   }
 
   before(async () => {
-    srv = await startServer({ timeout: 2000, maxSessionsPerBrowser: -1, maxSessionsPerUser: 64 })
+    srv = await startServer({
+      clientPublish: true,
+      timeout: 2000,
+      maxSessionsPerBrowser: -1,
+      maxSessionsPerUser: 64,
+    })
     srv.bayeux.onService('/service/echo', (call) => ({
       echo: call.data,
       user: call.principal.userId,

@@ -25,7 +25,7 @@ const FAST = 600
 describe('bayeux connect (raw long-polling)', () => {
   let srv: TestServer
   before(async () => {
-    srv = await startServer({ timeout: T, maxSessionsPerBrowser: -1 })
+    srv = await startServer({ clientPublish: true, timeout: T, maxSessionsPerBrowser: -1 })
   })
   after(() => srv.close())
 

@@ -70,7 +70,7 @@ describe('faye client interop', () => {
   }
 
   before(async () => {
-    srv = await startServer({ maxSessionsPerBrowser: -1 })
+    srv = await startServer({ clientPublish: true, maxSessionsPerBrowser: -1 })
   })
   afterEach(async () => {
     for (const c of clients.splice(0)) await c.disconnect()

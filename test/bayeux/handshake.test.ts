@@ -151,7 +151,7 @@ describe('bayeux handshake limits', () => {
   })
 
   it('test plan 37: body over maxMessageSize → 413, server unaffected', async () => {
-    const srv = await startServer({ maxMessageSize: 1024 })
+    const srv = await startServer({ clientPublish: true, maxMessageSize: 1024 })
     try {
       const s = await rawHandshake(srv.url)
       const big = [{ channel: '/x', clientId: s.clientId, data: { s: 'x'.repeat(2000) } }]

@@ -77,10 +77,10 @@ export const TEST_COMETD: Partial<CometdConfig> = {
 
 export async function startServer(
   overrides: Partial<CometdConfig> = {},
-  options: Pick<BayeuxServerOptions, 'cookie'> = {},
+  options: Partial<Pick<BayeuxServerOptions, 'cookie' | 'logger'>> = {},
 ): Promise<TestServer> {
   const config = loadConfig({}, { cometd: { ...TEST_COMETD, ...overrides } }).cometd
-  const logger = pino({ level: process.env.TEST_LOG ?? 'silent' })
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG ?? 'silent' })
   // Router options as in src/http/server.ts, so both trailing-slash behaviours are exercised.
   const app = Fastify({
     loggerInstance: logger,

@@ -38,7 +38,7 @@ describe('official cometd client, websocket', () => {
   }
 
   before(async () => {
-    srv = await startServer({ maxSessionsPerUser: 64 })
+    srv = await startServer({ clientPublish: true, maxSessionsPerUser: 64 })
     srv.bayeux.onService('/service/echo', (call) => ({ echo: call.data }))
   })
   afterEach(async () => {
@@ -151,7 +151,7 @@ describe('official cometd client, websocket', () => {
 
 describe('websocket disabled in config', () => {
   it('test plan 31: upgrade answered 400; the official client uses long-polling', async () => {
-    const srv = await startServer({ websocket: false })
+    const srv = await startServer({ clientPublish: true, websocket: false })
     const c = newClient(srv.url, { transport: 'auto', headers: { Authorization: basicOf('bob') } })
     try {
       await assert.rejects(RawWs.open(srv.url, { authorization: basicOf('bob') }), /400/)

@@ -42,6 +42,19 @@ test('bad values are refused with the variable named', () => {
     /WORKBINS_PG_STATEMENT_TIMEOUT_MS/,
   )
   assert.throws(() => loadConfig({ WORKBINS_DB: 'postgres://[bad' }), /WORKBINS_DB/)
+  assert.throws(() => loadConfig({ COMETD_WS_SEND_BUFFER: '0' }), /COMETD_WS_SEND_BUFFER/)
+  assert.throws(
+    () => loadConfig({ COMETD_MAX_QUEUE_BYTES: '1000', COMETD_MAX_MESSAGE_SIZE: '2000' }),
+    /COMETD_MAX_QUEUE_BYTES.*COMETD_MAX_MESSAGE_SIZE/,
+  )
+})
+
+test('CometD queue and publish defaults', () => {
+  const c = loadConfig({}).cometd
+  assert.equal(c.maxQueueBytes, 4 * 1024 * 1024)
+  assert.equal(c.wsSendBuffer, 1024 * 1024)
+  assert.equal(c.clientPublish, false)
+  assert.equal(loadConfig({ COMETD_CLIENT_PUBLISH: '1' }).cometd.clientPublish, true)
 })
 
 test('every table entry has an env name, a default and a description', () => {
