@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
+import { e2eStores } from '../helpers/stores.ts'
 import { CC_A, PASSWORD, WB, contentDocument } from '../workbins/content-fixtures.ts'
 import { World, assertError } from '../workbins/content-world.ts'
 
@@ -46,106 +47,113 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 8000): Pro
   }
 }
 
-describe('places: one agent at a time', () => {
-  let server: TestServer | undefined
-  afterEach(async () => {
-    await server?.close()
-    server = undefined
+// The store decides who holds a place: every case on SQLite and on PostgreSQL.
+for (const backend of await e2eStores()) {
+  describe(`places: one agent at a time, on ${backend.name}`, { skip: backend.skip }, () => {
+    let server: TestServer | undefined
+    afterEach(async () => {
+      await server?.close()
+      server = undefined
+    })
+    const client = (name: string) => new ApiClient(server!.apiUrl, name, PASSWORD)
+
+    test('a second agent is refused with 409 / 19 and nothing changes', async () => {
+      server = await startServer({ provision: document(), db: await backend.db() })
+      const ada = client('agent1')
+      const bo = client('agent2')
+      assert.equal((await start(ada, 'P1')).status, 200)
+      assert.deepEqual(await deskEmails(ada), [DESK_EMAIL])
+      assert.equal((await start(bo, 'P2')).status, 200)
+
+      assertError(await start(bo, 'P1'), 409, 19)
+      assert.equal(await placeOf(bo), 'P2', 'still at their old place')
+      assert.deepEqual(await deskEmails(bo), [], 'P2 desk, not P1')
+      assert.notEqual(
+        (await bo.post(`/me/workbins/${WB.desk}`, { operationName: 'PullEmail', id: DESK_EMAIL }))
+          .status,
+        200,
+      )
+      assert.equal(await placeOf(ada), 'P1')
+      assert.deepEqual(await deskEmails(ada), [DESK_EMAIL], 'the item stays at P1')
+      // taking one's own place again is fine
+      assert.equal((await start(ada, 'P1')).status, 200)
+    })
+
+    test('a default place is used only while no other agent occupies it', async () => {
+      server = await startServer({ provision: document(), db: await backend.db() })
+      const ada = client('agent1') // default place P1
+      const bo = client('agent2')
+      assert.equal(await placeOf(ada), 'P1')
+      assert.equal((await start(bo, 'P1')).status, 200)
+      assert.equal(await placeOf(ada), null)
+      assertError(await ada.get(`/me/workbins/${WB.desk}?subresources=email`), 400, 2)
+      assertError(await start(ada, 'P1'), 409, 19)
+      assert.equal((await end(bo)).status, 200)
+      assert.equal(await placeOf(ada), 'P1', 'free again: the default applies')
+      assert.deepEqual(await deskEmails(ada), [DESK_EMAIL])
+    })
+
+    test('two agents racing for one place: exactly one wins', async () => {
+      server = await startServer({ provision: document(), db: await backend.db() })
+      const ada = client('agent1')
+      const bo = client('agent2')
+      // log both in first so the race is only about the place
+      await Promise.all([placeOf(ada), placeOf(bo)])
+      const results = await Promise.all([start(ada, 'P9'), start(bo, 'P9')])
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, 409])
+      const winner = results[0]!.status === 200 ? ada : bo
+      const loser = winner === ada ? bo : ada
+      assert.equal(await placeOf(winner), 'P9')
+      assert.notEqual(await placeOf(loser), 'P9')
+    })
+
+    test('EndContactCenterSession frees the place', async () => {
+      server = await startServer({ provision: document(), db: await backend.db() })
+      const ada = client('agent1')
+      const bo = client('agent2')
+      assert.equal((await start(ada, 'P1')).status, 200)
+      assertError(await start(bo, 'P1'), 409, 19)
+      assert.equal((await end(ada)).status, 200)
+      assert.equal((await start(bo, 'P1')).status, 200)
+      assert.deepEqual(await deskEmails(bo), [DESK_EMAIL])
+    })
+
+    test('switching place frees the old one', async () => {
+      server = await startServer({ provision: document(), db: await backend.db() })
+      const ada = client('agent1')
+      const bo = client('agent2')
+      assert.equal((await start(ada, 'P1')).status, 200)
+      assertError(await start(bo, 'P1'), 409, 19)
+      assert.equal((await start(ada, 'P9')).status, 200)
+      assert.equal(await placeOf(ada), 'P9')
+      assert.equal((await start(bo, 'P1')).status, 200)
+      assert.equal(await placeOf(bo), 'P1')
+    })
+
+    test('session expiry frees the place (sweep, or a newcomer after the idle time)', async () => {
+      server = await startServer({
+        provision: document(),
+        db: await backend.db(),
+        config: { sessionIdleSeconds: 1 },
+      })
+      const store = server.app.store
+      const ada = client('agent1')
+      assert.equal((await start(ada, 'P1')).status, 200)
+      // ada goes silent: the idle sweep frees the place once her session expired
+      await until(
+        'the sweep frees P1',
+        async () => (await store.getPlaceOccupant(CC_A, 'P1')) === null,
+      )
+
+      const cy = client('agent3')
+      assert.equal((await start(cy, 'P2')).status, 200)
+      // cy goes silent; a newcomer may take the place once cy's session is past the idle time,
+      // even before the sweep has run. Basic on every request: bo's sessions expire as fast.
+      const bo = new ApiClient(server.apiUrl, 'agent2', PASSWORD, { basicAlways: true })
+      await until('bo takes P2', async () => (await start(bo, 'P2')).status === 200)
+    })
   })
-  const client = (name: string) => new ApiClient(server!.apiUrl, name, PASSWORD)
-
-  test('a second agent is refused with 409 / 19 and nothing changes', async () => {
-    server = await startServer({ provision: document() })
-    const ada = client('agent1')
-    const bo = client('agent2')
-    assert.equal((await start(ada, 'P1')).status, 200)
-    assert.deepEqual(await deskEmails(ada), [DESK_EMAIL])
-    assert.equal((await start(bo, 'P2')).status, 200)
-
-    assertError(await start(bo, 'P1'), 409, 19)
-    assert.equal(await placeOf(bo), 'P2', 'still at their old place')
-    assert.deepEqual(await deskEmails(bo), [], 'P2 desk, not P1')
-    assert.notEqual(
-      (await bo.post(`/me/workbins/${WB.desk}`, { operationName: 'PullEmail', id: DESK_EMAIL }))
-        .status,
-      200,
-    )
-    assert.equal(await placeOf(ada), 'P1')
-    assert.deepEqual(await deskEmails(ada), [DESK_EMAIL], 'the item stays at P1')
-    // taking one's own place again is fine
-    assert.equal((await start(ada, 'P1')).status, 200)
-  })
-
-  test('a default place is used only while no other agent occupies it', async () => {
-    server = await startServer({ provision: document() })
-    const ada = client('agent1') // default place P1
-    const bo = client('agent2')
-    assert.equal(await placeOf(ada), 'P1')
-    assert.equal((await start(bo, 'P1')).status, 200)
-    assert.equal(await placeOf(ada), null)
-    assertError(await ada.get(`/me/workbins/${WB.desk}?subresources=email`), 400, 2)
-    assertError(await start(ada, 'P1'), 409, 19)
-    assert.equal((await end(bo)).status, 200)
-    assert.equal(await placeOf(ada), 'P1', 'free again: the default applies')
-    assert.deepEqual(await deskEmails(ada), [DESK_EMAIL])
-  })
-
-  test('two agents racing for one place: exactly one wins', async () => {
-    server = await startServer({ provision: document() })
-    const ada = client('agent1')
-    const bo = client('agent2')
-    // log both in first so the race is only about the place
-    await Promise.all([placeOf(ada), placeOf(bo)])
-    const results = await Promise.all([start(ada, 'P9'), start(bo, 'P9')])
-    assert.deepEqual(results.map((r) => r.status).sort(), [200, 409])
-    const winner = results[0]!.status === 200 ? ada : bo
-    const loser = winner === ada ? bo : ada
-    assert.equal(await placeOf(winner), 'P9')
-    assert.notEqual(await placeOf(loser), 'P9')
-  })
-
-  test('EndContactCenterSession frees the place', async () => {
-    server = await startServer({ provision: document() })
-    const ada = client('agent1')
-    const bo = client('agent2')
-    assert.equal((await start(ada, 'P1')).status, 200)
-    assertError(await start(bo, 'P1'), 409, 19)
-    assert.equal((await end(ada)).status, 200)
-    assert.equal((await start(bo, 'P1')).status, 200)
-    assert.deepEqual(await deskEmails(bo), [DESK_EMAIL])
-  })
-
-  test('switching place frees the old one', async () => {
-    server = await startServer({ provision: document() })
-    const ada = client('agent1')
-    const bo = client('agent2')
-    assert.equal((await start(ada, 'P1')).status, 200)
-    assertError(await start(bo, 'P1'), 409, 19)
-    assert.equal((await start(ada, 'P9')).status, 200)
-    assert.equal(await placeOf(ada), 'P9')
-    assert.equal((await start(bo, 'P1')).status, 200)
-    assert.equal(await placeOf(bo), 'P1')
-  })
-
-  test('session expiry frees the place (sweep, or a newcomer after the idle time)', async () => {
-    server = await startServer({ provision: document(), config: { sessionIdleSeconds: 1 } })
-    const store = server.app.store
-    const ada = client('agent1')
-    assert.equal((await start(ada, 'P1')).status, 200)
-    // ada goes silent: the idle sweep frees the place once her session expired
-    await until(
-      'the sweep frees P1',
-      async () => (await store.getPlaceOccupant(CC_A, 'P1')) === null,
-    )
-
-    const cy = client('agent3')
-    assert.equal((await start(cy, 'P2')).status, 200)
-    // cy goes silent; a newcomer may take the place once cy's session is past the idle time,
-    // even before the sweep has run. Basic on every request: bo's sessions expire as fast.
-    const bo = new ApiClient(server.apiUrl, 'agent2', PASSWORD, { basicAlways: true })
-    await until('bo takes P2', async () => (await start(bo, 'P2')).status === 200)
-  })
-})
+}
 
 describe('places: subscriptions to a Place workbin follow the place', () => {
   let w: World

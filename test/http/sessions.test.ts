@@ -4,15 +4,19 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { execFile } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { HANDSHAKE, connectMsg, post, until, type Msg } from '../bayeux/helpers.ts'
 import { IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
 import { ApiClient, basic } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
+import { e2eStores } from '../helpers/stores.ts'
 
 const run = promisify(execFile)
+// The store ends sessions (cap, password change): those cases on SQLite and on PostgreSQL.
+const STORES = await e2eStores()
 
 interface Handshaken {
   clientId: string
@@ -60,80 +64,83 @@ function cookieOnly(server: TestServer, of: ApiClient): ApiClient {
   return c
 }
 
-describe('logout and session limits', () => {
-  let server: TestServer
-  before(async () => {
-    server = await startServer({
-      provision: basicDocument(),
-      config: { maxHttpSessionsPerUser: 3 },
+for (const backend of STORES) {
+  describe(`logout and session limits, on ${backend.name}`, { skip: backend.skip }, () => {
+    let server: TestServer
+    before(async () => {
+      server = await startServer({
+        provision: basicDocument(),
+        db: await backend.db(),
+        config: { maxHttpSessionsPerUser: 3 },
+      })
+    })
+    after(() => server.close())
+
+    test('Logout ends the session: its cookie gets 401, Basic logs in again afresh', async () => {
+      const a = await login(server, 'agent1')
+      const sid = a.cookies.get('JSESSIONID')!
+      const out = await a.post('/me', { operationName: 'Logout' })
+      assert.equal(out.status, 200)
+      assert.deepEqual(out.body, { statusCode: 0 })
+      const cleared = out.headers.getSetCookie().find((c) => c.startsWith('JSESSIONID='))
+      assert.match(cleared ?? '', /^JSESSIONID=;.*Max-Age=0/)
+      assert.equal(await server.app.store.getSession(sid), undefined)
+
+      const stale = new ApiClient(server.apiUrl)
+      stale.cookies.set('JSESSIONID', sid)
+      const refused = await stale.get('/me')
+      assert.equal(refused.status, 401)
+      assert.equal(refused.body.statusCode, 20)
+
+      const again = await login(server, 'agent1')
+      assert.notEqual(again.cookies.get('JSESSIONID'), sid)
+    })
+
+    test('Logout ends the CometD sessions of that login, not those of another', async () => {
+      const a = await login(server, 'agent2')
+      const b = await login(server, 'agent2')
+      const ca = await handshake(server, { cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}` })
+      const cb = await handshake(server, { cookie: `JSESSIONID=${b.cookies.get('JSESSIONID')}` })
+
+      assert.equal((await a.post('/me', { operationName: 'Logout' })).status, 200)
+
+      const ended = await connect(server, ca)
+      assert.equal(ended.successful, false)
+      assert.equal((ended.advice as { reconnect: string }).reconnect, 'handshake')
+      assert.equal((await connect(server, cb)).successful, true)
+      assert.equal((await b.get('/me')).status, 200)
+
+      // The logged-out cookie no longer opens a CometD session.
+      const r = await post(server.cometdUrl, [HANDSHAKE], {
+        cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}`,
+      })
+      assert.equal(r.body[0]?.successful, false)
+    })
+
+    test('EndContactCenterSession keeps the HTTP session', async () => {
+      const a = await login(server, 'sup1')
+      const end = await a.post('/me', { operationName: 'EndContactCenterSession' })
+      assert.equal(end.status, 200)
+      assert.equal((await cookieOnly(server, a).get('/me')).status, 200)
+    })
+
+    test('a login beyond the per-user cap ends the least recently used session', async () => {
+      const clients: ApiClient[] = []
+      for (let i = 0; i < 4; i++) clients.push(await login(server, 'admin1'))
+      const statuses = []
+      for (const c of clients) statuses.push((await cookieOnly(server, c).get('/me')).status)
+      assert.deepEqual(statuses, [401, 200, 200, 200])
+    })
+
+    test('BAYEUX_BROWSER is HttpOnly and SameSite=Lax, like JSESSIONID', async () => {
+      const s = await handshake(server, { authorization: basic('api1', PASSWORD) })
+      assert.match(s.setCookie ?? '', /^BAYEUX_BROWSER=/)
+      assert.match(s.setCookie ?? '', /HttpOnly/)
+      assert.match(s.setCookie ?? '', /SameSite=Lax/)
+      assert.doesNotMatch(s.setCookie ?? '', /Secure/)
     })
   })
-  after(() => server.close())
-
-  test('Logout ends the session: its cookie gets 401, Basic logs in again afresh', async () => {
-    const a = await login(server, 'agent1')
-    const sid = a.cookies.get('JSESSIONID')!
-    const out = await a.post('/me', { operationName: 'Logout' })
-    assert.equal(out.status, 200)
-    assert.deepEqual(out.body, { statusCode: 0 })
-    const cleared = out.headers.getSetCookie().find((c) => c.startsWith('JSESSIONID='))
-    assert.match(cleared ?? '', /^JSESSIONID=;.*Max-Age=0/)
-    assert.equal(await server.app.store.getSession(sid), undefined)
-
-    const stale = new ApiClient(server.apiUrl)
-    stale.cookies.set('JSESSIONID', sid)
-    const refused = await stale.get('/me')
-    assert.equal(refused.status, 401)
-    assert.equal(refused.body.statusCode, 20)
-
-    const again = await login(server, 'agent1')
-    assert.notEqual(again.cookies.get('JSESSIONID'), sid)
-  })
-
-  test('Logout ends the CometD sessions of that login, not those of another', async () => {
-    const a = await login(server, 'agent2')
-    const b = await login(server, 'agent2')
-    const ca = await handshake(server, { cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}` })
-    const cb = await handshake(server, { cookie: `JSESSIONID=${b.cookies.get('JSESSIONID')}` })
-
-    assert.equal((await a.post('/me', { operationName: 'Logout' })).status, 200)
-
-    const ended = await connect(server, ca)
-    assert.equal(ended.successful, false)
-    assert.equal((ended.advice as { reconnect: string }).reconnect, 'handshake')
-    assert.equal((await connect(server, cb)).successful, true)
-    assert.equal((await b.get('/me')).status, 200)
-
-    // The logged-out cookie no longer opens a CometD session.
-    const r = await post(server.cometdUrl, [HANDSHAKE], {
-      cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}`,
-    })
-    assert.equal(r.body[0]?.successful, false)
-  })
-
-  test('EndContactCenterSession keeps the HTTP session', async () => {
-    const a = await login(server, 'sup1')
-    const end = await a.post('/me', { operationName: 'EndContactCenterSession' })
-    assert.equal(end.status, 200)
-    assert.equal((await cookieOnly(server, a).get('/me')).status, 200)
-  })
-
-  test('a login beyond the per-user cap ends the least recently used session', async () => {
-    const clients: ApiClient[] = []
-    for (let i = 0; i < 4; i++) clients.push(await login(server, 'admin1'))
-    const statuses = []
-    for (const c of clients) statuses.push((await cookieOnly(server, c).get('/me')).status)
-    assert.deepEqual(statuses, [401, 200, 200, 200])
-  })
-
-  test('BAYEUX_BROWSER is HttpOnly and SameSite=Lax, like JSESSIONID', async () => {
-    const s = await handshake(server, { authorization: basic('api1', PASSWORD) })
-    assert.match(s.setCookie ?? '', /^BAYEUX_BROWSER=/)
-    assert.match(s.setCookie ?? '', /HttpOnly/)
-    assert.match(s.setCookie ?? '', /SameSite=Lax/)
-    assert.doesNotMatch(s.setCookie ?? '', /Secure/)
-  })
-})
+}
 
 describe('cookies behind HTTPS (WORKBINS_COOKIE_SECURE=1)', () => {
   test('JSESSIONID and BAYEUX_BROWSER are Secure and SameSite=Lax', async () => {
@@ -151,56 +158,68 @@ describe('cookies behind HTTPS (WORKBINS_COOKIE_SECURE=1)', () => {
   })
 })
 
-describe('a password change by provisioning', () => {
-  let server: TestServer
-  before(async () => {
-    // maxInterval outlasts the CLI run: sessions must end by the password change, not expire.
-    server = await startServer({
-      provision: basicDocument(),
-      config: { credentialCheckMs: 50, cometd: { maxInterval: 30_000 } },
+for (const backend of STORES) {
+  describe(`a password change by provisioning, on ${backend.name}`, { skip: backend.skip }, () => {
+    let server: TestServer
+    before(async () => {
+      // maxInterval outlasts the CLI run: sessions must end by the password change, not expire.
+      server = await startServer({
+        provision: basicDocument(),
+        db: await backend.db(),
+        config: { credentialCheckMs: 50, cometd: { maxInterval: 30_000 } },
+      })
+    })
+    after(() => server.close())
+
+    test('ends the user’s HTTP and CometD sessions, not other users’', async () => {
+      const a = await login(server, 'agent1')
+      const viaCookie = await handshake(server, {
+        cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}`,
+      })
+      const viaBasic = await handshake(server, { authorization: basic('agent1', PASSWORD) })
+      const other = await login(server, 'agent2')
+      const otherCometd = await handshake(server, {
+        cookie: `JSESSIONID=${other.cookies.get('JSESSIONID')}`,
+      })
+
+      // `workbins provision` in another process, on the running server's database.
+      const doc = basicDocument()
+      const agent1 = doc.contactCenters[0]!.users.find((u) => u.userName === 'agent1')!
+      agent1.password = 'a-new-password-2'
+      const dir = await mkdtemp(join(tmpdir(), 'workbins-sessions-'))
+      const file = join(dir, 'new-password.json')
+      await writeFile(file, JSON.stringify(doc))
+      try {
+        await run(process.execPath, [
+          '--import',
+          'tsx',
+          'src/cli.ts',
+          'provision',
+          file,
+          '--db',
+          server.dbPath,
+        ])
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+
+      const refused = await cookieOnly(server, a).get('/me')
+      assert.equal(refused.status, 401)
+      await until(
+        () => !cometdUsers(server).includes(IDS.agent1),
+        3000,
+        'agent1 CometD sessions end',
+      )
+      for (const s of [viaCookie, viaBasic]) {
+        const reply = await connect(server, s)
+        assert.equal(reply.successful, false)
+        assert.equal((reply.advice as { reconnect: string }).reconnect, 'handshake')
+      }
+
+      assert.equal((await cookieOnly(server, other).get('/me')).status, 200)
+      assert.equal((await connect(server, otherCometd)).successful, true)
+      assert.equal((await new ApiClient(server.apiUrl, 'agent1', PASSWORD).get('/me')).status, 401)
+      await login(server, 'agent1', 'a-new-password-2')
     })
   })
-  after(() => server.close())
-
-  test('ends the user’s HTTP and CometD sessions, not other users’', async () => {
-    const a = await login(server, 'agent1')
-    const viaCookie = await handshake(server, {
-      cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}`,
-    })
-    const viaBasic = await handshake(server, { authorization: basic('agent1', PASSWORD) })
-    const other = await login(server, 'agent2')
-    const otherCometd = await handshake(server, {
-      cookie: `JSESSIONID=${other.cookies.get('JSESSIONID')}`,
-    })
-
-    // `workbins provision` in another process, on the running server's database.
-    const doc = basicDocument()
-    const agent1 = doc.contactCenters[0]!.users.find((u) => u.userName === 'agent1')!
-    agent1.password = 'a-new-password-2'
-    const file = join(dirname(server.dbPath), 'new-password.json')
-    await writeFile(file, JSON.stringify(doc))
-    await run(process.execPath, [
-      '--import',
-      'tsx',
-      'src/cli.ts',
-      'provision',
-      file,
-      '--db',
-      server.dbPath,
-    ])
-
-    const refused = await cookieOnly(server, a).get('/me')
-    assert.equal(refused.status, 401)
-    await until(() => !cometdUsers(server).includes(IDS.agent1), 3000, 'agent1 CometD sessions end')
-    for (const s of [viaCookie, viaBasic]) {
-      const reply = await connect(server, s)
-      assert.equal(reply.successful, false)
-      assert.equal((reply.advice as { reconnect: string }).reconnect, 'handshake')
-    }
-
-    assert.equal((await cookieOnly(server, other).get('/me')).status, 200)
-    assert.equal((await connect(server, otherCometd)).successful, true)
-    assert.equal((await new ApiClient(server.apiUrl, 'agent1', PASSWORD).get('/me')).status, 401)
-    await login(server, 'agent1', 'a-new-password-2')
-  })
-})
+}

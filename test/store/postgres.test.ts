@@ -9,7 +9,7 @@ import { MIGRATIONS, runMigrations } from '../../src/store/postgres/migrations.t
 import { createPgStore, type PgStore } from '../../src/store/postgres/pg-store.ts'
 import { StoreOpenError, StoreUnavailableError } from '../../src/store/store-errors.ts'
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../helpers/postgres.ts'
-import { AGENT1, basePlan, CC, interaction } from './fixtures.ts'
+import { AGENT1, AGENT2, basePlan, CC, interaction } from './fixtures.ts'
 import { storeContract } from './store-contract.ts'
 
 const skip = await postgresSkipReason()
@@ -114,6 +114,121 @@ describe('PostgreSQL adapter', { skip }, () => {
     } finally {
       await a.close()
       await b.close()
+    }
+  })
+
+  it('lets exactly one of two pools take a place', async () => {
+    const shared = await db!.freshSchemaUrl()
+    const a = createPgStore(shared, OPTS)
+    await a.migrate()
+    await a.applyProvisioning(basePlan())
+    const b = createPgStore(shared, OPTS)
+    try {
+      for (const [id, userId] of [
+        ['s1', AGENT1],
+        ['s2', AGENT2],
+      ] as const) {
+        await a.createSession({ id, userId, csrfToken: id, createdAt: 0, lastSeenAt: 5000 })
+      }
+      for (let round = 0; round < 10; round++) {
+        await a.releasePlace(AGENT1)
+        await a.releasePlace(AGENT2)
+        const results = await Promise.all([
+          a.occupyPlace(AGENT1, CC, 'Place_7001', 1000),
+          b.occupyPlace(AGENT2, CC, 'Place_7001', 1000),
+        ])
+        assert.deepEqual(results.map((r) => r.ok).sort(), [false, true], JSON.stringify(results))
+        const winner = results[0]!.ok ? AGENT1 : AGENT2
+        assert.equal(await b.getPlaceOccupant(CC, 'Place_7001'), winner)
+      }
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('two concurrent logouts of one agent: the last one frees the place', async () => {
+    const store = await fresh()
+    await store.migrate()
+    await store.applyProvisioning(basePlan())
+    for (const id of ['s1', 's2']) {
+      await store.createSession({ id, userId: AGENT1, csrfToken: id, createdAt: 0, lastSeenAt: 1 })
+    }
+    await store.occupyPlace(AGENT1, CC, 'Place_7001', 0)
+    const [one, two] = [await store.pool.connect(), await store.pool.connect()]
+    try {
+      await one.query('BEGIN')
+      await one.query(`DELETE FROM http_sessions WHERE id = 's1'`)
+      await two.query('BEGIN')
+      const pid = (await two.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+      let done = false
+      const deleting = two.query(`DELETE FROM http_sessions WHERE id = 's2'`).then(() => {
+        done = true
+      })
+      // until the second waits for the first (the trigger's lock on the occupancy)
+      while (!done) {
+        const { rows } = await store.pool.query(
+          'SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1',
+          [pid],
+        )
+        if (rows[0]?.wait_event_type === 'Lock') break
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      await one.query('COMMIT')
+      await deleting
+      await two.query('COMMIT')
+    } finally {
+      one.release()
+      two.release()
+    }
+    assert.equal(await store.getPlaceOccupant(CC, 'Place_7001'), null)
+    await store.close()
+  })
+
+  it('migration 2 keeps the chosen place of a logged-in agent as their occupancy', async () => {
+    const url = await db!.freshSchemaUrl()
+    const store = createPgStore(url, OPTS)
+    try {
+      const client = await store.pool.connect()
+      try {
+        await runMigrations(client, MIGRATIONS.slice(0, 1))
+        // provision with plain SQL: the adapter's statements need the newest schema
+        const put = (sql: string, args: unknown[]) => client.query(sql, args)
+        await put(`INSERT INTO contact_centers (id, name, features) VALUES ($1, 'Demo', '[]')`, [
+          CC,
+        ])
+        await put(
+          `INSERT INTO places (contact_center_id, name, place_groups) VALUES ($1, 'P', '[]')`,
+          [CC],
+        )
+        for (const [id, name] of [
+          [AGENT1, 'agent1'],
+          [AGENT2, 'agent2'],
+        ]) {
+          await put(
+            `INSERT INTO users (id, contact_center_id, user_name, password_hash, first_name,
+               last_name, roles) VALUES ($1, $2, $3, 'x', 'F', 'L', '[]')`,
+            [id, CC, name],
+          )
+        }
+        await put('INSERT INTO user_state (user_id, current_place) VALUES ($1, $2), ($3, $4)', [
+          AGENT1,
+          'P',
+          AGENT2,
+          'P',
+        ])
+        await put(`INSERT INTO http_sessions VALUES ('s', $1, 'c', 0, 1)`, [AGENT2])
+      } finally {
+        client.release()
+      }
+      await store.migrate()
+      assert.equal(await store.getPlaceOccupant(CC, 'P'), AGENT2, 'agent1 had no session')
+      assert.equal(await store.getCurrentPlace(AGENT1), null)
+      // the trigger is in place: the agent's last session going frees the place
+      await store.deleteSession('s')
+      assert.equal(await store.getPlaceOccupant(CC, 'P'), null)
+    } finally {
+      await store.close()
     }
   })
 

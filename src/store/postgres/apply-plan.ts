@@ -96,6 +96,8 @@ export async function applyPlan(c: PoolClient, plan: ProvisionPlan): Promise<Pro
         throw conflict(`user ${user.id} belongs to another contact center`)
       } else if (!sameRow(old, row)) {
         await run(SQL.updateUser, params)
+        // A new password ends the user's logins (in this transaction, so from the CLI too).
+        if (old.password_hash !== row.password_hash) await run(SQL.deleteUserSessions, [user.id])
         bump('users')
       }
     }

@@ -121,6 +121,53 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE workbin_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'place occupancy',
+    // One agent per place: the primary key makes two concurrent StartContactCenterSession on one
+    // place end with one winner; UNIQUE (user_id) keeps one place per agent.
+    sql: `
+      CREATE TABLE place_occupants (
+        contact_center_id TEXT NOT NULL,
+        place             TEXT NOT NULL,
+        user_id           TEXT NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (contact_center_id, place),
+        FOREIGN KEY (contact_center_id, place) REFERENCES places(contact_center_id, name)
+      );
+
+      -- The place is free again when its agent's last HTTP session ends (logout, expiry, sweep,
+      -- session cap, password change), whichever code path deletes the session: a trigger, as
+      -- on SQLite, rather than a step every deleting method must remember. Once per statement
+      -- (the sweep deletes many sessions). The occupancies concerned are locked first, in user
+      -- order (occupyPlace locks in the same order: no deadlock between them): a transaction
+      -- ending another session of the same user at the same time waits here, and its next
+      -- statement (READ COMMITTED: a new snapshot) sees this one's deletion, so the last of
+      -- two concurrent logouts frees the place.
+      CREATE FUNCTION http_sessions_release_places() RETURNS trigger
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      BEGIN
+        PERFORM 1 FROM place_occupants WHERE user_id IN (SELECT user_id FROM gone)
+          ORDER BY user_id FOR UPDATE;
+        DELETE FROM place_occupants o WHERE o.user_id IN (SELECT user_id FROM gone)
+          AND NOT EXISTS (SELECT 1 FROM http_sessions h WHERE h.user_id = o.user_id);
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER http_sessions_release_places AFTER DELETE ON http_sessions
+        REFERENCING OLD TABLE AS gone
+        FOR EACH STATEMENT EXECUTE FUNCTION http_sessions_release_places();
+
+      -- Carry over chosen places of agents still logged in (first user wins a shared place).
+      INSERT INTO place_occupants (contact_center_id, place, user_id)
+        SELECT u.contact_center_id, s.current_place, s.user_id
+        FROM user_state s JOIN users u ON u.id = s.user_id
+        JOIN places p ON p.contact_center_id = u.contact_center_id AND p.name = s.current_place
+        WHERE EXISTS (SELECT 1 FROM http_sessions h WHERE h.user_id = s.user_id)
+        ORDER BY u.seq
+        ON CONFLICT DO NOTHING;
+      UPDATE user_state SET current_place = NULL; -- no longer read
+    `,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

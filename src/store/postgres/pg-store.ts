@@ -41,8 +41,8 @@ import {
   toUser,
   toWorkbin,
 } from '../sqlite/rows.ts'
-import type { MoveResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
-import { redactDbUrl, StoreOpenError } from '../store-errors.ts'
+import type { MoveResult, OccupyResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
+import { redactDbUrl, StoreOpenError, StoreUnavailableError } from '../store-errors.ts'
 import { applyPlan, interactionParams } from './apply-plan.ts'
 import { runMigrations } from './migrations.ts'
 import { isConnectionError, mapPgError } from './pg-errors.ts'
@@ -71,6 +71,9 @@ const types = {
 
 /** Advisory lock key serializing provisioning of several processes on one database. */
 const PROVISION_LOCK = 0x776b6232
+
+/** Rounds of occupyPlace before giving up on a place that keeps changing hands. */
+const OCCUPY_ATTEMPTS = 5
 
 export function createPgStore(url: string, opts: PgStoreOptions): PgStore {
   const pool = new pg.Pool({
@@ -237,14 +240,59 @@ class PgStoreImpl implements PgStore {
   // --- per-user state ---------------------------------------------------------------------
 
   async getCurrentPlace(userId: string): Promise<string | null> {
-    const row = await this.first<{ current_place: string | null }>('user', SQL.currentPlace, [
-      userId,
-    ])
-    return row?.current_place ?? null
+    const row = await this.first<{ place: string }>('user', SQL.currentPlace, [userId])
+    return row?.place ?? null
   }
 
-  async setCurrentPlace(userId: string, place: string | null): Promise<void> {
-    await this.rows(`user ${userId}`, SQL.setCurrentPlace, [userId, place])
+  async getPlaceOccupant(contactCenterId: string, place: string): Promise<string | null> {
+    const row = await this.first<{ user_id: string }>('place', SQL.placeOccupant, [
+      contactCenterId,
+      place,
+    ])
+    return row?.user_id ?? null
+  }
+
+  async occupyPlace(
+    userId: string,
+    contactCenterId: string,
+    place: string,
+    staleBefore: number,
+  ): Promise<OccupyResult> {
+    // Row locks on the occupancies involved; a free place has no row to lock, so the primary
+    // key decides between two takers: the loser's INSERT ... ON CONFLICT DO NOTHING inserts
+    // nothing once the winner commits, and it looks again (a new snapshot) after undoing its
+    // own steps back to the savepoint.
+    return this.tx(`place ${place}`, async (c) => {
+      for (let attempt = 0; attempt < OCCUPY_ATTEMPTS; attempt++) {
+        await c.query('SAVEPOINT occupy')
+        const locked = (
+          await c.query<{ contact_center_id: string; place: string; user_id: string }>(
+            SQL.lockOccupancies,
+            [contactCenterId, place, userId],
+          )
+        ).rows
+        const here = locked.find(
+          (r) => r.contact_center_id === contactCenterId && r.place === place,
+        )
+        if (here?.user_id === userId) return { ok: true, released: null }
+        if (here) {
+          const live = await c.query(SQL.liveSessionOf, [here.user_id, staleBefore])
+          if (live.rowCount !== 0) return { ok: false, occupant: here.user_id }
+          await c.query(SQL.releasePlaceAt, [contactCenterId, place, here.user_id])
+        }
+        const old = await c.query<{ place: string }>(SQL.releasePlaceOf, [userId])
+        const inserted = await c.query(SQL.insertOccupant, [contactCenterId, place, userId])
+        if (inserted.rowCount === 1) return { ok: true, released: old.rows[0]?.place ?? null }
+        await c.query('ROLLBACK TO SAVEPOINT occupy')
+      }
+      // Only when the place keeps changing hands under us.
+      throw new StoreUnavailableError(`place ${place}: too many concurrent changes`)
+    })
+  }
+
+  async releasePlace(userId: string): Promise<string | null> {
+    const row = await this.first<{ place: string }>(`user ${userId}`, SQL.releasePlaceOf, [userId])
+    return row?.place ?? null
   }
 
   async nextReferenceIds(userId: string, count: number): Promise<number[]> {
@@ -261,14 +309,20 @@ class PgStoreImpl implements PgStore {
 
   // --- HTTP sessions ----------------------------------------------------------------------
 
-  async createSession(session: HttpSession): Promise<void> {
-    await this.rows(`session for user ${session.userId}`, SQL.insertSession, [
-      session.id,
-      session.userId,
-      session.csrfToken,
-      session.createdAt,
-      session.lastSeenAt,
-    ])
+  async createSession(session: HttpSession, maxPerUser = Infinity): Promise<number> {
+    return this.tx(`session for user ${session.userId}`, async (c) => {
+      const capped = Number.isFinite(maxPerUser)
+      if (capped) await c.query(SQL.lockUserForSessions, [session.userId])
+      await c.query(SQL.insertSession, [
+        session.id,
+        session.userId,
+        session.csrfToken,
+        session.createdAt,
+        session.lastSeenAt,
+      ])
+      if (!capped) return 0
+      return (await c.query(SQL.trimUserSessions, [session.userId, maxPerUser])).rowCount ?? 0
+    })
   }
 
   async getSession(id: string): Promise<HttpSession | undefined> {
@@ -285,7 +339,13 @@ class PgStoreImpl implements PgStore {
   }
 
   async deleteSessionsIdleSince(before: number): Promise<number> {
-    return this.count('sessions', SQL.deleteIdleSessions, [before])
+    return this.tx('sessions', async (c) => {
+      const deleted = (await c.query(SQL.deleteIdleSessions, [before])).rowCount ?? 0
+      // The trigger frees the places of users whose last session went; this also frees places
+      // taken by users who had no session at all (e.g. it expired while they took the place).
+      await c.query(SQL.releaseOrphanPlaces)
+      return deleted
+    })
   }
 
   async deleteSessionsOfUser(userId: string): Promise<number> {

@@ -48,10 +48,27 @@ export const SQL = {
   updateWorkbin: `UPDATE workbins SET workbin_name = $3, display_name = $4, type = $5
     WHERE id = $1 AND contact_center_id = $2`,
 
+  // place occupancy (one agent per place)
+  currentPlace: 'SELECT place FROM place_occupants WHERE user_id = $1',
+  placeOccupant: 'SELECT user_id FROM place_occupants WHERE contact_center_id = $1 AND place = $2',
+  // The place's occupancy and the taker's own, locked in user order like the session trigger.
+  lockOccupancies: `SELECT contact_center_id, place, user_id FROM place_occupants
+    WHERE (contact_center_id = $1 AND place = $2) OR user_id = $3
+    ORDER BY user_id FOR UPDATE`,
+  liveSessionOf: 'SELECT 1 FROM http_sessions WHERE user_id = $1 AND last_seen_at >= $2 LIMIT 1',
+  // DO NOTHING on either constraint: a concurrent taker committed first (the caller looks again).
+  insertOccupant: `INSERT INTO place_occupants (contact_center_id, place, user_id)
+    VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+  releasePlaceOf: 'DELETE FROM place_occupants WHERE user_id = $1 RETURNING place',
+  releasePlaceAt: `DELETE FROM place_occupants
+    WHERE contact_center_id = $1 AND place = $2 AND user_id = $3`,
+  // Locked in user order, as the session trigger does.
+  releaseOrphanPlaces: `DELETE FROM place_occupants WHERE user_id IN (
+    SELECT user_id FROM place_occupants o
+    WHERE NOT EXISTS (SELECT 1 FROM http_sessions h WHERE h.user_id = o.user_id)
+    ORDER BY user_id FOR UPDATE)`,
+
   // per-user state
-  currentPlace: 'SELECT current_place FROM user_state WHERE user_id = $1',
-  setCurrentPlace: `INSERT INTO user_state (user_id, current_place) VALUES ($1, $2)
-    ON CONFLICT (user_id) DO UPDATE SET current_place = excluded.current_place`,
   // One statement reserves the whole range; the row lock makes concurrent callers take turns.
   reserveReferenceIds: `INSERT INTO user_state (user_id, last_reference_id) VALUES ($1, $2)
     ON CONFLICT (user_id) DO UPDATE SET last_reference_id = user_state.last_reference_id + $2
@@ -65,6 +82,12 @@ export const SQL = {
   deleteSession: 'DELETE FROM http_sessions WHERE id = $1',
   deleteIdleSessions: 'DELETE FROM http_sessions WHERE last_seen_at < $1',
   deleteUserSessions: 'DELETE FROM http_sessions WHERE user_id = $1',
+  // Serializes a user's logins, so that concurrent ones cannot both stay under the cap.
+  lockUserForSessions: 'SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE',
+  // All but the $2 most recently seen sessions of a user.
+  trimUserSessions: `DELETE FROM http_sessions WHERE id IN (
+    SELECT id FROM http_sessions WHERE user_id = $1
+    ORDER BY last_seen_at DESC, created_at DESC OFFSET $2)`,
 
   // subscriptions
   insertSubscription: `INSERT INTO subscriptions (user_id, workbin_id, owner)
