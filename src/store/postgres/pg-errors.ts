@@ -35,9 +35,15 @@ export function isConnectionError(err: unknown): boolean {
   if (code !== undefined) {
     if (NETWORK_CODES.has(code)) return true
     // Class 08 connection exception, 53 insufficient resources, 57P admin shutdown / crash,
-    // 57014 statement timeout (the database is too busy to answer in time).
+    // 57014 statement timeout (the database is too busy to answer in time), and the two
+    // transaction-rollback codes a retry can cure: 40001 serialization failure, 40P01 deadlock.
     return (
-      code.startsWith('08') || code.startsWith('53') || code.startsWith('57P') || code === '57014'
+      code.startsWith('08') ||
+      code.startsWith('53') ||
+      code.startsWith('57P') ||
+      code === '57014' ||
+      code === '40001' ||
+      code === '40P01'
     )
   }
   return err instanceof Error && DRIVER_MESSAGES.some((m) => err.message.startsWith(m))
