@@ -1,5 +1,6 @@
 // Renders the benchmark rows as markdown: one table per transport with ratios to the best
-// peer, then the targets of the issue checked against the measurements.
+// peer, then the targets checked against the measurements: deliveries/s at least 1.5× the best
+// peer's on each transport, p99 no worse than the best peer's, under 10 KiB heap per idle session.
 
 import type { ServerKind, Transport } from './protocol.ts'
 import { isPeer } from './protocol.ts'
@@ -196,8 +197,6 @@ export function renderReport(rows: Row[], meta: ReportMeta): string {
     }
   }
 
-  // Targets: deliveries/s ≥ 1.5× the best peer on each transport, p99 no worse than
-  // the best peer, under 10 KiB per idle session.
   const ours = rows.filter((r) => r.kind === 'ours')
   if (ours.length) {
     out.push('')

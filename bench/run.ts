@@ -6,7 +6,8 @@
 // generator reports deliveries/s, send-to-receive latency and losses. Results are printed as
 // a markdown table with ratios to the best peer and written to bench/results/.
 //
-// Options (flag or environment variable; defaults are the load):
+// Options (flag or environment variable; the defaults are the reference load: 2000 idle
+// sessions, 32 senders, a 10 s window):
 //   --sessions N     BENCH_SESSIONS   sessions (= users), default 2000 (quick: 200)
 //   --senders N      BENCH_SENDERS    concurrent sender loops, default 32
 //   --duration S     BENCH_DURATION   measured window, seconds, default 10 (quick: 3)

@@ -1,4 +1,4 @@
-// The configuration table as markdown, written from CONFIG_TABLE (one source of truth).
+// The configuration table as markdown, written from CONFIG_TABLE (src/config.ts).
 
 import { CONFIG_TABLE } from './config.ts'
 

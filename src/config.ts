@@ -1,406 +1,440 @@
-// One table of settings: environment variable, default, meaning. The README's configuration
-// table is written from this list (contract §7). Every limit lives here with a safe default.
+// Every setting is written once, here: environment variable, default, meaning and bounds. The
+// `Config` type, the reading of the environment, the checks and the README's configuration
+// table (src/config-doc.ts) are all derived from these tables, so a setting cannot be
+// half-added. Every limit has a safe default.
 
-export interface Config {
-  port: number
-  host: string
-  /** SQLite file path (or ':memory:'), or a postgres:// URL. */
-  db: string
-  /** Most PostgreSQL connections in the pool. */
-  pgPoolSize: number
-  /** PostgreSQL statement timeout (and connection wait), ms. */
-  pgStatementTimeoutMs: number
-  /** '' = in-process; redis://... or nats://... for several nodes. */
-  bus: string
-  provision: string | undefined
-  demo: boolean
-  /** Public base URL ending in /api/v2, used to render `uri` fields. Empty = derived from the listen address. */
-  publicUrl: string
-  logLevel: string
-  /** HTTP session idle expiry, in seconds. */
-  sessionIdleSeconds: number
-  csrf: boolean
-  cookieSecure: boolean
-  /** Most live HTTP sessions per user; a new login beyond it ends the least recently used. */
-  maxHttpSessionsPerUser: number
-  /** Failed-login counting window, in seconds. */
-  loginWindowSeconds: number
-  /** Failed logins for one user name per window before addresses that failed are refused. */
-  loginMaxFailuresPerName: number
-  /** Failed logins from one client address per window before it is refused. */
-  loginMaxFailuresPerAddress: number
-  /** Most user names and addresses the login throttle tracks at once. */
-  loginTrackedMax: number
-  /** How often password changes made by another process are looked for, ms. */
-  credentialCheckMs: number
-  /** Serve the browser console at / and /console/. */
-  console: boolean
-  /** Largest accepted HTTP request body, in bytes (413 / statusCode 10 beyond it). */
-  bodyLimit: number
-  /** Longest URL path parameter (a workbin id, ...), characters (414 / statusCode 2 beyond it). */
-  maxParamLength: number
-  /** Largest HTTP request head (request line and headers), bytes (431 beyond it). */
-  maxHeaderSize: number
-  /** Most workbin ids accepted in one `workbinIds=` request. */
-  maxWorkbinIds: number
-  /** How long graceful shutdown waits for in-flight requests, in ms. */
-  shutdownGraceMs: number
-  cometd: CometdConfig
+interface IntSetting {
+  readonly kind: 'int'
+  readonly env: string
+  readonly def: number
+  readonly doc: string
+  readonly min?: number
+  readonly max?: number
 }
 
-export interface CometdConfig {
-  /** How long a /meta/connect is held, ms (advice.timeout). */
-  timeout: number
-  /** advice.interval, ms. */
-  interval: number
-  /** A session with no connect for interval+maxInterval ms is expired. */
-  maxInterval: number
-  /** Sweeper period, ms. */
-  sweepPeriod: number
-  /** Largest Bayeux HTTP body or WebSocket frame, bytes. */
-  maxMessageSize: number
-  /** Most concurrent CometD sessions for one user. */
-  maxSessionsPerUser: number
-  /** Most channel subscriptions for one CometD session. */
-  maxSubscriptionsPerSession: number
-  /** Most undelivered messages queued for one CometD session before it is disconnected. */
-  maxQueue: number
-  /** Most bytes of undelivered messages queued for one CometD session before it is disconnected. */
-  maxQueueBytes: number
-  /** A websocket with more unsent bytes than this gets no more events until it drains. */
-  wsSendBuffer: number
-  /** Clients may publish to broadcast channels (CometD chat-style use). */
-  clientPublish: boolean
-  /** Sessions per BAYEUX_BROWSER cookie that may hold a long poll at once (-1 = unlimited). */
-  maxSessionsPerBrowser: number
-  /** advice.interval given to the extra sessions of one browser, ms. */
-  multiSessionInterval: number
-  /** Accept the websocket transport. */
-  websocket: boolean
-  /** Serve long-polling requests straight from the connection (transport-direct.ts). */
-  directHttp: boolean
+interface BoolSetting {
+  readonly kind: 'bool'
+  readonly env: string
+  readonly def: boolean
+  readonly doc: string
 }
 
-type Kind = 'int' | 'string' | 'bool'
-
-interface Entry {
-  env: string
-  path: string
-  kind: Kind
-  def: string
-  doc: string
+interface StringSetting {
+  readonly kind: 'string'
+  readonly env: string
+  readonly def: string
+  readonly doc: string
+  /** An empty value means "not set" (`undefined` in Config). */
+  readonly optional?: boolean
+  /** Returns what is wrong with a value (the message follows the variable name), or undefined. */
+  readonly check?: (value: string) => string | undefined
 }
 
-export const CONFIG_TABLE: readonly Entry[] = [
-  {
-    env: 'PORT',
-    path: 'port',
-    kind: 'int',
-    def: '8090',
-    doc: 'HTTP port (0 = any free port; the ready line shows the one taken)',
-  },
-  { env: 'HOST', path: 'host', kind: 'string', def: '127.0.0.1', doc: 'address to bind' },
-  {
-    env: 'WORKBINS_DB',
-    path: 'db',
-    kind: 'string',
-    def: './data/workbins.db',
-    doc: 'SQLite file path (or `:memory:`), or a `postgres://` / `postgresql://` URL for PostgreSQL (docs/postgresql.md)',
-  },
-  {
-    env: 'WORKBINS_PG_POOL_SIZE',
-    path: 'pgPoolSize',
-    kind: 'int',
-    def: '10',
-    doc: 'PostgreSQL only: most connections in the pool',
-  },
-  {
-    env: 'WORKBINS_PG_STATEMENT_TIMEOUT_MS',
-    path: 'pgStatementTimeoutMs',
-    kind: 'int',
-    def: '5000',
-    doc: 'PostgreSQL only: longest a statement, or the wait for a connection, may take; beyond it the request answers 503',
-  },
-  {
-    env: 'WORKBINS_BUS',
-    path: 'bus',
-    kind: 'string',
-    def: '',
-    doc: 'empty = in-process notification fan-out',
-  },
-  {
-    env: 'WORKBINS_PROVISION',
-    path: 'provision',
-    kind: 'string',
-    def: '',
-    doc: 'provisioning document (JSON file) applied at start',
-  },
-  {
-    env: 'WORKBINS_DEMO',
-    path: 'demo',
-    kind: 'bool',
-    def: '1',
-    doc: '`0` = do not load the demo contact center into an empty database',
-  },
-  {
-    env: 'WORKBINS_PUBLIC_URL',
-    path: 'publicUrl',
-    kind: 'string',
-    def: '',
-    doc: 'public base URL ending in `/api/v2`, used in `uri` fields (default: `http://HOST:PORT/api/v2`)',
-  },
-  {
-    env: 'WORKBINS_LOG_LEVEL',
-    path: 'logLevel',
-    kind: 'string',
-    def: 'info',
-    doc: 'pino log level (`fatal`…`trace`, `silent`)',
-  },
-  {
-    env: 'WORKBINS_SESSION_IDLE_SECONDS',
-    path: 'sessionIdleSeconds',
-    kind: 'int',
-    def: '1800',
-    doc: 'an HTTP session (JSESSIONID) unused this long expires',
-  },
-  {
-    env: 'WORKBINS_CSRF',
-    path: 'csrf',
-    kind: 'bool',
-    def: '0',
-    doc: '`1` = require the CSRF header on POST/PUT/DELETE',
-  },
-  {
-    env: 'WORKBINS_COOKIE_SECURE',
-    path: 'cookieSecure',
-    kind: 'bool',
-    def: '0',
-    doc: '`1` = mark cookies `Secure` (behind HTTPS)',
-  },
-  {
-    env: 'WORKBINS_MAX_HTTP_SESSIONS_PER_USER',
-    path: 'maxHttpSessionsPerUser',
-    kind: 'int',
-    def: '64',
-    doc: 'most live HTTP sessions per user; a login beyond it ends that user’s least recently used session',
-  },
-  {
-    env: 'WORKBINS_LOGIN_WINDOW_SECONDS',
-    path: 'loginWindowSeconds',
-    kind: 'int',
-    def: '300',
-    doc: 'failed logins are counted per window of this many seconds',
-  },
-  {
-    env: 'WORKBINS_LOGIN_MAX_FAILURES_PER_NAME',
-    path: 'loginMaxFailuresPerName',
-    kind: 'int',
-    def: '10',
-    doc: 'failed logins for one user name per window; beyond it addresses that failed get 429 for that name',
-  },
-  {
-    env: 'WORKBINS_LOGIN_MAX_FAILURES_PER_ADDRESS',
-    path: 'loginMaxFailuresPerAddress',
-    kind: 'int',
-    def: '20',
-    doc: 'failed logins from one client address per window; beyond it its logins get 429',
-  },
-  {
-    env: 'WORKBINS_LOGIN_TRACKED_MAX',
-    path: 'loginTrackedMax',
-    kind: 'int',
-    def: '100000',
-    doc: 'most user names (and, apart, addresses) the login throttle remembers; the oldest are dropped',
-  },
-  {
-    env: 'WORKBINS_CREDENTIAL_CHECK_MS',
-    path: 'credentialCheckMs',
-    kind: 'int',
-    def: '2000',
-    doc: 'how often password changes made by `workbins provision` are looked for, to end CometD sessions',
-  },
-  {
-    env: 'WORKBINS_CONSOLE',
-    path: 'console',
-    kind: 'bool',
-    def: '1',
-    doc: '`0` = do not serve the browser console at `/` and `/console/`',
-  },
-  {
-    env: 'WORKBINS_BODY_LIMIT',
-    path: 'bodyLimit',
-    kind: 'int',
-    def: '65536',
-    doc: 'largest REST request body, bytes (413 / statusCode 10 beyond)',
-  },
-  {
-    env: 'WORKBINS_MAX_PARAM_LENGTH',
-    path: 'maxParamLength',
-    kind: 'int',
-    def: '200',
-    doc: 'longest URL path parameter (workbin id, user id, ...), characters (414 / statusCode 2 beyond)',
-  },
-  {
-    env: 'WORKBINS_MAX_HEADER_SIZE',
-    path: 'maxHeaderSize',
-    kind: 'int',
-    def: '16384',
-    doc: "largest HTTP request line + headers, bytes (431 / statusCode 2 beyond); node's `maxHeaderSize`",
-  },
-  {
-    env: 'WORKBINS_MAX_WORKBIN_IDS',
-    path: 'maxWorkbinIds',
-    kind: 'int',
-    def: '100',
-    doc: 'most ids in one `workbinIds=` request',
-  },
-  {
-    env: 'WORKBINS_SHUTDOWN_GRACE_MS',
-    path: 'shutdownGraceMs',
-    kind: 'int',
-    def: '10000',
-    doc: 'how long shutdown waits for in-flight requests',
-  },
-  {
-    env: 'COMETD_TIMEOUT',
-    path: 'cometd.timeout',
-    kind: 'int',
-    def: '25000',
-    doc: 'long-poll hold time, ms (`advice.timeout`)',
-  },
-  {
-    env: 'COMETD_INTERVAL',
-    path: 'cometd.interval',
-    kind: 'int',
-    def: '0',
-    doc: '`advice.interval`, ms',
-  },
-  {
-    env: 'COMETD_MAX_INTERVAL',
-    path: 'cometd.maxInterval',
-    kind: 'int',
-    def: '10000',
-    doc: 'a session with no connect for interval+this ms expires',
-  },
-  {
-    env: 'COMETD_SWEEP_PERIOD',
-    path: 'cometd.sweepPeriod',
-    kind: 'int',
-    def: '1000',
-    doc: 'session sweeper period, ms',
-  },
-  {
-    env: 'COMETD_MAX_MESSAGE_SIZE',
-    path: 'cometd.maxMessageSize',
-    kind: 'int',
-    def: '65536',
-    doc: 'largest Bayeux HTTP body or WebSocket frame, bytes',
-  },
-  {
-    env: 'COMETD_MAX_SESSIONS_PER_USER',
-    path: 'cometd.maxSessionsPerUser',
-    kind: 'int',
-    def: '16',
-    doc: 'most CometD sessions one user may hold',
-  },
-  {
-    env: 'COMETD_MAX_SUBSCRIPTIONS_PER_SESSION',
-    path: 'cometd.maxSubscriptionsPerSession',
-    kind: 'int',
-    def: '64',
-    doc: 'most channel subscriptions per CometD session',
-  },
-  {
-    env: 'COMETD_MAX_QUEUE',
-    path: 'cometd.maxQueue',
-    kind: 'int',
-    def: '10000',
-    doc: 'most undelivered messages per session; beyond it the session is disconnected with `reconnect:"handshake"`',
-  },
-  {
-    env: 'COMETD_MAX_QUEUE_BYTES',
-    path: 'cometd.maxQueueBytes',
-    kind: 'int',
-    def: '4194304',
-    doc: 'most bytes of undelivered messages (their JSON) per session; beyond it the session is disconnected like `COMETD_MAX_QUEUE`; at least `COMETD_MAX_MESSAGE_SIZE`',
-  },
-  {
-    env: 'COMETD_WS_SEND_BUFFER',
-    path: 'cometd.wsSendBuffer',
-    kind: 'int',
-    def: '1048576',
-    doc: 'unsent bytes a websocket may hold; above it events wait in the session queue (and count against its limits) until the socket drains',
-  },
-  {
-    env: 'COMETD_CLIENT_PUBLISH',
-    path: 'cometd.clientPublish',
-    kind: 'bool',
-    def: '0',
-    doc: '`1` = clients may publish to broadcast channels (CometD chat-style use); `0` = refused with `403`; `/service/**` is always allowed',
-  },
-  {
-    env: 'COMETD_MAX_SESSIONS_PER_BROWSER',
-    path: 'cometd.maxSessionsPerBrowser',
-    kind: 'int',
-    def: '1',
-    doc: 'long polls held at once per `BAYEUX_BROWSER` cookie (-1 = unlimited)',
-  },
-  {
-    env: 'COMETD_MULTI_SESSION_INTERVAL',
-    path: 'cometd.multiSessionInterval',
-    kind: 'int',
-    def: '2000',
-    doc: '`advice.interval` for the extra sessions of one browser, ms',
-  },
-  {
-    env: 'COMETD_WEBSOCKET',
-    path: 'cometd.websocket',
-    kind: 'bool',
-    def: '1',
-    doc: '`0` = offer long-polling only',
-  },
-  {
-    env: 'COMETD_DIRECT_HTTP',
-    path: 'cometd.directHttp',
-    kind: 'bool',
-    def: '1',
-    doc: '`1` = read long-polling requests straight from connections that start with one (faster); `0` = every request through node:http',
-  },
-]
+type Setting = IntSetting | BoolSetting | StringSetting
+type Settings = Readonly<Record<string, Setting>>
 
-export class ConfigError extends Error {}
+type ValueOf<S extends Setting> = S extends IntSetting
+  ? number
+  : S extends BoolSetting
+    ? boolean
+    : S extends { readonly optional: true }
+      ? string | undefined
+      : string
+
+/** The configuration values a table of settings describes. */
+type Values<T extends Settings> = { -readonly [K in keyof T]: ValueOf<T[K]> }
 
 /** A `postgres://` or `postgresql://` URL selects the PostgreSQL store; anything else is a SQLite file. */
 export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db)
 }
 
-function parseValue(e: Entry, raw: string): unknown {
-  switch (e.kind) {
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+const SERVER_SETTINGS = {
+  port: {
+    env: 'PORT',
+    kind: 'int',
+    def: 8090,
+    min: 0,
+    max: 65535,
+    doc: 'HTTP port (0 = any free port; the ready line shows the one taken)',
+  },
+  host: { env: 'HOST', kind: 'string', def: '127.0.0.1', doc: 'address to bind' },
+  db: {
+    env: 'WORKBINS_DB',
+    kind: 'string',
+    def: './data/workbins.db',
+    doc: 'SQLite file path (or `:memory:`), or a `postgres://` / `postgresql://` URL for PostgreSQL (docs/postgresql.md)',
+    check: (v) =>
+      isPostgresUrl(v) && !URL.canParse(v)
+        ? 'looks like a PostgreSQL URL but does not parse as one'
+        : undefined,
+  },
+  pgPoolSize: {
+    env: 'WORKBINS_PG_POOL_SIZE',
+    kind: 'int',
+    def: 10,
+    min: 1,
+    doc: 'PostgreSQL only: most connections in the pool',
+  },
+  pgStatementTimeoutMs: {
+    env: 'WORKBINS_PG_STATEMENT_TIMEOUT_MS',
+    kind: 'int',
+    def: 5000,
+    min: 1,
+    doc: 'PostgreSQL only: longest a statement, or the wait for a connection, may take; beyond it the request answers 503',
+  },
+  bus: {
+    env: 'WORKBINS_BUS',
+    kind: 'string',
+    def: '',
+    doc: 'notification fan-out between server processes: only the in-process one exists, so leave it empty (or `local`)',
+    check: (v) =>
+      v === '' || v === 'local'
+        ? undefined
+        : `must be empty or "local" (only the in-process notification fan-out exists), got "${v}"`,
+  },
+  provision: {
+    env: 'WORKBINS_PROVISION',
+    kind: 'string',
+    def: '',
+    optional: true,
+    doc: 'provisioning document (JSON file) applied at start',
+  },
+  demo: {
+    env: 'WORKBINS_DEMO',
+    kind: 'bool',
+    def: true,
+    doc: '`0` = do not load the demo contact center into an empty database',
+  },
+  publicUrl: {
+    env: 'WORKBINS_PUBLIC_URL',
+    kind: 'string',
+    def: '',
+    doc: 'public base URL ending in `/api/v2`, used in `uri` fields (default: `http://HOST:PORT/api/v2`)',
+    check: (v) =>
+      v === '' || /^https?:\/\/.+\/api\/v2$/.test(v)
+        ? undefined
+        : `must be an http(s) URL ending in /api/v2, got "${v}"`,
+  },
+  logLevel: {
+    env: 'WORKBINS_LOG_LEVEL',
+    kind: 'string',
+    def: 'info',
+    doc: 'pino log level (`fatal`…`trace`, `silent`)',
+    check: (v) =>
+      LOG_LEVELS.includes(v) ? undefined : `must be one of ${LOG_LEVELS.join(', ')}, got "${v}"`,
+  },
+  sessionIdleSeconds: {
+    env: 'WORKBINS_SESSION_IDLE_SECONDS',
+    kind: 'int',
+    def: 1800,
+    min: 1,
+    doc: 'an HTTP session (JSESSIONID) unused this long expires',
+  },
+  csrf: {
+    env: 'WORKBINS_CSRF',
+    kind: 'bool',
+    def: false,
+    doc: '`1` = require the CSRF header on POST/PUT/DELETE',
+  },
+  cookieSecure: {
+    env: 'WORKBINS_COOKIE_SECURE',
+    kind: 'bool',
+    def: false,
+    doc: '`1` = mark cookies `Secure` (behind HTTPS)',
+  },
+  maxHttpSessionsPerUser: {
+    env: 'WORKBINS_MAX_HTTP_SESSIONS_PER_USER',
+    kind: 'int',
+    def: 64,
+    min: 1,
+    doc: 'most live HTTP sessions per user; a login beyond it ends that user’s least recently used session',
+  },
+  loginWindowSeconds: {
+    env: 'WORKBINS_LOGIN_WINDOW_SECONDS',
+    kind: 'int',
+    def: 300,
+    min: 1,
+    doc: 'failed logins are counted per window of this many seconds',
+  },
+  loginMaxFailuresPerName: {
+    env: 'WORKBINS_LOGIN_MAX_FAILURES_PER_NAME',
+    kind: 'int',
+    def: 10,
+    min: 1,
+    doc: 'failed logins for one user name per window; beyond it addresses that failed get 429 for that name',
+  },
+  loginMaxFailuresPerAddress: {
+    env: 'WORKBINS_LOGIN_MAX_FAILURES_PER_ADDRESS',
+    kind: 'int',
+    def: 20,
+    min: 1,
+    doc: 'failed logins from one client address per window; beyond it its logins get 429',
+  },
+  loginTrackedMax: {
+    env: 'WORKBINS_LOGIN_TRACKED_MAX',
+    kind: 'int',
+    def: 100000,
+    min: 1,
+    doc: 'most user names (and, apart, addresses) the login throttle remembers; the oldest are dropped',
+  },
+  credentialCheckMs: {
+    env: 'WORKBINS_CREDENTIAL_CHECK_MS',
+    kind: 'int',
+    def: 2000,
+    min: 1,
+    doc: 'how often password changes made by `workbins provision` are looked for, to end CometD sessions',
+  },
+  console: {
+    env: 'WORKBINS_CONSOLE',
+    kind: 'bool',
+    def: true,
+    doc: '`0` = do not serve the browser console at `/` and `/console/`',
+  },
+  bodyLimit: {
+    env: 'WORKBINS_BODY_LIMIT',
+    kind: 'int',
+    def: 65536,
+    min: 1,
+    doc: 'largest REST request body, bytes (413 / statusCode 10 beyond)',
+  },
+  maxParamLength: {
+    env: 'WORKBINS_MAX_PARAM_LENGTH',
+    kind: 'int',
+    def: 200,
+    min: 1,
+    doc: 'longest URL path parameter (workbin id, user id, ...), characters (414 / statusCode 2 beyond)',
+  },
+  maxHeaderSize: {
+    env: 'WORKBINS_MAX_HEADER_SIZE',
+    kind: 'int',
+    def: 16384,
+    min: 1,
+    doc: "largest HTTP request line + headers, bytes (431 / statusCode 2 beyond); node's `maxHeaderSize`",
+  },
+  maxWorkbinIds: {
+    env: 'WORKBINS_MAX_WORKBIN_IDS',
+    kind: 'int',
+    def: 100,
+    min: 1,
+    doc: 'most ids in one `workbinIds=` request',
+  },
+  shutdownGraceMs: {
+    env: 'WORKBINS_SHUTDOWN_GRACE_MS',
+    kind: 'int',
+    def: 10000,
+    min: 0,
+    doc: 'how long shutdown waits for in-flight requests',
+  },
+} as const satisfies Settings
+
+const COMETD_SETTINGS = {
+  timeout: {
+    env: 'COMETD_TIMEOUT',
+    kind: 'int',
+    def: 25000,
+    min: 0,
+    doc: 'long-poll hold time, ms (`advice.timeout`)',
+  },
+  interval: { env: 'COMETD_INTERVAL', kind: 'int', def: 0, min: 0, doc: '`advice.interval`, ms' },
+  maxInterval: {
+    env: 'COMETD_MAX_INTERVAL',
+    kind: 'int',
+    def: 10000,
+    min: 1,
+    doc: 'a session with no connect for interval+this ms expires',
+  },
+  sweepPeriod: {
+    env: 'COMETD_SWEEP_PERIOD',
+    kind: 'int',
+    def: 1000,
+    min: 1,
+    doc: 'session sweeper period, ms',
+  },
+  maxMessageSize: {
+    env: 'COMETD_MAX_MESSAGE_SIZE',
+    kind: 'int',
+    def: 65536,
+    min: 1,
+    doc: 'largest Bayeux HTTP body or WebSocket frame, bytes',
+  },
+  maxSessionsPerUser: {
+    env: 'COMETD_MAX_SESSIONS_PER_USER',
+    kind: 'int',
+    def: 16,
+    min: 1,
+    doc: 'most CometD sessions one user may hold',
+  },
+  maxSubscriptionsPerSession: {
+    env: 'COMETD_MAX_SUBSCRIPTIONS_PER_SESSION',
+    kind: 'int',
+    def: 64,
+    min: 1,
+    doc: 'most channel subscriptions per CometD session',
+  },
+  maxQueue: {
+    env: 'COMETD_MAX_QUEUE',
+    kind: 'int',
+    def: 10000,
+    min: 1,
+    doc: 'most undelivered messages per session; beyond it the session is disconnected with `reconnect:"handshake"`',
+  },
+  maxQueueBytes: {
+    env: 'COMETD_MAX_QUEUE_BYTES',
+    kind: 'int',
+    def: 4194304,
+    min: 1,
+    doc: 'most bytes of undelivered messages (their JSON) per session; beyond it the session is disconnected like `COMETD_MAX_QUEUE`; at least `COMETD_MAX_MESSAGE_SIZE`',
+  },
+  wsSendBuffer: {
+    env: 'COMETD_WS_SEND_BUFFER',
+    kind: 'int',
+    def: 1048576,
+    min: 1,
+    doc: 'unsent bytes a websocket may hold; above it events wait in the session queue (and count against its limits) until the socket drains',
+  },
+  clientPublish: {
+    env: 'COMETD_CLIENT_PUBLISH',
+    kind: 'bool',
+    def: false,
+    doc: '`1` = clients may publish to broadcast channels (CometD chat-style use); `0` = refused with `403`; `/service/**` is always allowed',
+  },
+  maxSessionsPerBrowser: {
+    env: 'COMETD_MAX_SESSIONS_PER_BROWSER',
+    kind: 'int',
+    def: 1,
+    min: -1,
+    doc: 'long polls held at once per `BAYEUX_BROWSER` cookie (-1 = unlimited)',
+  },
+  multiSessionInterval: {
+    env: 'COMETD_MULTI_SESSION_INTERVAL',
+    kind: 'int',
+    def: 2000,
+    min: 0,
+    doc: '`advice.interval` for the extra sessions of one browser, ms',
+  },
+  websocket: {
+    env: 'COMETD_WEBSOCKET',
+    kind: 'bool',
+    def: true,
+    doc: '`0` = offer long-polling only',
+  },
+  directHttp: {
+    env: 'COMETD_DIRECT_HTTP',
+    kind: 'bool',
+    def: true,
+    doc: '`1` = read long-polling requests straight from connections that start with one (faster); `0` = every request through node:http',
+  },
+} as const satisfies Settings
+
+/** The CometD (Bayeux) server settings; each key's meaning is its `doc` in COMETD_SETTINGS. */
+export type CometdConfig = Values<typeof COMETD_SETTINGS>
+
+/** The server settings; each key's meaning is its `doc` in SERVER_SETTINGS. */
+export interface Config extends Values<typeof SERVER_SETTINGS> {
+  cometd: CometdConfig
+}
+
+/** One row of the README's configuration table. */
+export interface ConfigRow {
+  env: string
+  /** Where the value sits in Config, e.g. `cometd.timeout`. */
+  path: string
+  kind: Setting['kind']
+  /** The default as it would be written in the environment. */
+  def: string
+  doc: string
+}
+
+function rows(settings: Settings, prefix: string): ConfigRow[] {
+  return Object.entries(settings).map(([key, s]) => ({
+    env: s.env,
+    path: prefix + key,
+    kind: s.kind,
+    def: s.kind === 'bool' ? (s.def ? '1' : '0') : String(s.def),
+    doc: s.doc,
+  }))
+}
+
+export const CONFIG_TABLE: readonly ConfigRow[] = [
+  ...rows(SERVER_SETTINGS, ''),
+  ...rows(COMETD_SETTINGS, 'cometd.'),
+]
+
+export class ConfigError extends Error {}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] }
+
+function parse(s: Setting, raw: string): unknown {
+  switch (s.kind) {
     case 'int': {
       if (!/^-?\d+$/.test(raw.trim()))
-        throw new ConfigError(`${e.env} must be an integer, got "${raw}"`)
+        throw new ConfigError(`${s.env} must be an integer, got "${raw}"`)
       return Number(raw.trim())
     }
     case 'bool': {
       const v = raw.trim().toLowerCase()
       if (['1', 'true', 'yes', 'on'].includes(v)) return true
       if (['0', 'false', 'no', 'off'].includes(v)) return false
-      throw new ConfigError(`${e.env} must be 0 or 1, got "${raw}"`)
+      throw new ConfigError(`${s.env} must be 0 or 1, got "${raw}"`)
     }
-    default:
+    case 'string':
       return raw
   }
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.')
-  let obj = target
-  for (const p of parts.slice(0, -1)) {
-    obj[p] ??= {}
-    obj = obj[p] as Record<string, unknown>
+function check(s: Setting, v: unknown): void {
+  switch (s.kind) {
+    case 'int': {
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        throw new ConfigError(`${s.env} must be an integer, got ${String(v)}`)
+      const { min, max } = s
+      const low = min !== undefined && v < min
+      const high = max !== undefined && v > max
+      if (!low && !high) return
+      const rule =
+        min !== undefined && max !== undefined
+          ? `be between ${min} and ${max}`
+          : min === 1
+            ? 'be positive'
+            : min === 0
+              ? 'not be negative'
+              : low
+                ? `be at least ${String(min)}`
+                : `be at most ${String(max)}`
+      throw new ConfigError(`${s.env} must ${rule}, got ${v}`)
+    }
+    case 'bool':
+      if (typeof v !== 'boolean') throw new ConfigError(`${s.env} must be 0 or 1, got ${String(v)}`)
+      return
+    case 'string': {
+      if (v === undefined && s.optional) return
+      if (typeof v !== 'string') throw new ConfigError(`${s.env} must be a string`)
+      const problem = s.check?.(v)
+      if (problem !== undefined) throw new ConfigError(`${s.env} ${problem}`)
+    }
   }
-  obj[parts[parts.length - 1] as string] = value
+}
+
+/** One table's values: the default, or the environment, or the override; each one checked. */
+function readSettings<T extends Settings>(
+  settings: T,
+  env: Record<string, string | undefined>,
+  overrides: Partial<Record<keyof T, unknown>>,
+): Values<T> {
+  const out: Record<string, unknown> = {}
+  for (const [key, s] of Object.entries(settings)) {
+    const raw = env[s.env]
+    let v = raw === undefined || raw === '' ? s.def : parse(s, raw)
+    v = overrides[key] ?? v
+    if (s.kind === 'string' && s.optional && v === '') v = undefined
+    check(s, v)
+    out[key] = v
+  }
+  // Built key by key from `settings` and checked against each one's kind above.
+  return out as Values<T>
 }
 
 /** Defaults, overridden by the environment, overridden by `overrides` (tests pass short timeouts here). */
@@ -408,82 +442,17 @@ export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: DeepPartial<Config> = {},
 ): Config {
-  const out: Record<string, unknown> = {}
-  for (const e of CONFIG_TABLE) {
-    const raw = env[e.env]
-    setPath(out, e.path, parseValue(e, raw === undefined || raw === '' ? e.def : raw))
-  }
-  const cfg = merge(out, overrides as Record<string, unknown>) as unknown as Config
-  if (cfg.provision === '') cfg.provision = undefined
-  validate(cfg)
-  return cfg
-}
-
-function validate(c: Config): void {
-  if (c.port < 0 || c.port > 65535) throw new ConfigError(`PORT out of range: ${c.port}`)
-  const positive: [string, number][] = [
-    ['WORKBINS_SESSION_IDLE_SECONDS', c.sessionIdleSeconds],
-    ['WORKBINS_BODY_LIMIT', c.bodyLimit],
-    ['WORKBINS_MAX_HTTP_SESSIONS_PER_USER', c.maxHttpSessionsPerUser],
-    ['WORKBINS_LOGIN_WINDOW_SECONDS', c.loginWindowSeconds],
-    ['WORKBINS_LOGIN_MAX_FAILURES_PER_NAME', c.loginMaxFailuresPerName],
-    ['WORKBINS_LOGIN_MAX_FAILURES_PER_ADDRESS', c.loginMaxFailuresPerAddress],
-    ['WORKBINS_LOGIN_TRACKED_MAX', c.loginTrackedMax],
-    ['WORKBINS_CREDENTIAL_CHECK_MS', c.credentialCheckMs],
-    ['WORKBINS_MAX_PARAM_LENGTH', c.maxParamLength],
-    ['WORKBINS_MAX_HEADER_SIZE', c.maxHeaderSize],
-    ['WORKBINS_MAX_WORKBIN_IDS', c.maxWorkbinIds],
-    ['WORKBINS_PG_POOL_SIZE', c.pgPoolSize],
-    ['WORKBINS_PG_STATEMENT_TIMEOUT_MS', c.pgStatementTimeoutMs],
-    ['COMETD_TIMEOUT', c.cometd.timeout + 1],
-    ['COMETD_MAX_INTERVAL', c.cometd.maxInterval],
-    ['COMETD_SWEEP_PERIOD', c.cometd.sweepPeriod],
-    ['COMETD_MAX_MESSAGE_SIZE', c.cometd.maxMessageSize],
-    ['COMETD_MAX_SESSIONS_PER_USER', c.cometd.maxSessionsPerUser],
-    ['COMETD_MAX_SUBSCRIPTIONS_PER_SESSION', c.cometd.maxSubscriptionsPerSession],
-    ['COMETD_MAX_QUEUE', c.cometd.maxQueue],
-    ['COMETD_MAX_QUEUE_BYTES', c.cometd.maxQueueBytes],
-    ['COMETD_WS_SEND_BUFFER', c.cometd.wsSendBuffer],
-  ]
-  for (const [name, v] of positive) {
-    if (!(v > 0)) throw new ConfigError(`${name} must be positive, got ${v}`)
-  }
-  if (c.cometd.interval < 0) throw new ConfigError('COMETD_INTERVAL must not be negative')
-  if (isPostgresUrl(c.db) && !URL.canParse(c.db)) {
-    throw new ConfigError('WORKBINS_DB looks like a PostgreSQL URL but does not parse as one')
+  const { cometd, ...server } = overrides
+  const config = {
+    ...readSettings(SERVER_SETTINGS, env, server),
+    cometd: readSettings(COMETD_SETTINGS, env, cometd ?? {}),
   }
   // One client publish may reach a session whole; a smaller cap would end every subscriber.
-  if (c.cometd.maxQueueBytes < c.cometd.maxMessageSize) {
+  const c = config.cometd
+  if (c.maxQueueBytes < c.maxMessageSize) {
     throw new ConfigError(
-      `COMETD_MAX_QUEUE_BYTES (${c.cometd.maxQueueBytes}) must be at least COMETD_MAX_MESSAGE_SIZE (${c.cometd.maxMessageSize})`,
+      `COMETD_MAX_QUEUE_BYTES (${c.maxQueueBytes}) must be at least COMETD_MAX_MESSAGE_SIZE (${c.maxMessageSize})`,
     )
   }
-  if (c.publicUrl !== '' && !/^https?:\/\/.+\/api\/v2$/.test(c.publicUrl)) {
-    throw new ConfigError(
-      `WORKBINS_PUBLIC_URL must be an http(s) URL ending in /api/v2, got "${c.publicUrl}"`,
-    )
-  }
-  if (c.bus !== '' && c.bus !== 'local') {
-    throw new ConfigError(
-      `WORKBINS_BUS "${c.bus}" is not supported yet: only the in-process bus exists (leave it empty)`,
-    )
-  }
-}
-
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] }
-
-function merge(
-  base: Record<string, unknown>,
-  over: Record<string, unknown>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base }
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue
-    const b = out[k]
-    out[k] =
-      v !== null && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object'
-        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
-        : v
-  }
-  return out
+  return config
 }

@@ -1,5 +1,5 @@
-// The one catalogue of GWS status codes (GWS 8.5.2 ReturnValues; digest §2.6) and the one
-// mapping from statusCode to HTTP status (contract §3). Routes throw GwsError; the HTTP error
+// The one catalogue of GWS status codes (GWS 8.5 ReturnValues) and the one mapping from
+// statusCode to HTTP status (docs/api.md, Conventions). Routes throw GwsError; the HTTP error
 // handler turns it into `{"statusCode":N,"statusMessage":"..."}` with the mapped HTTP status.
 
 export const StatusCode = {
@@ -28,7 +28,7 @@ export const StatusCode = {
 
 export type StatusCodeValue = (typeof StatusCode)[keyof typeof StatusCode]
 
-/** Contract §3: 0→200; 1, 2, 10, 11→400; 3, 5→403; 6→404; 18, 19→409; 20→401; 4 and 12–17→500. */
+/** docs/api.md, Conventions: 0→200; 1, 2, 10, 11→400; 3, 5→403; 6→404; 18, 19→409; 20→401; 4 and 12–17→500. */
 export function httpStatusFor(code: number): number {
   switch (code) {
     case 0:

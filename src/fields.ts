@@ -1,4 +1,4 @@
-// The GWS `fields` request parameter and list replies (contract §3 "Lists"; digest §2.5): one
+// The GWS `fields` request parameter and list replies (docs/api.md, "Lists"): one
 // implementation for every resource. Without `fields` a list answers `uris`; `fields=*` whole
 // objects under the collection key; `fields=a,b` only those fields.
 

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig()
   const app = await buildApp(config)
   const base = await app.listen()
-  // The one ready line (contract §7): it names the URL the server listens on.
+  // The one ready line (README, Quick start): it names the URL the server listens on.
   process.stdout.write(
     `workbins ready: ${base}${'/api/v2'} (db ${redactDbUrl(config.db)}, cometd ${base}/api/v2/notifications)\n`,
   )

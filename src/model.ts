@@ -1,4 +1,4 @@
-// Plain records of the domain (contract §2). No behaviour, no HTTP or SQL shapes.
+// Plain records of the domain (docs/api.md, The model). No behaviour, no HTTP or SQL shapes.
 
 export type Role = 'agent' | 'supervisor' | 'admin' | 'apiuser'
 export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'apiuser']
@@ -80,7 +80,7 @@ export interface Directory {
 }
 
 /**
- * A workbin instance (contract §2): the workbin plus its owner. `owner` is a user id for
+ * A workbin instance (docs/api.md, The model): the workbin plus its owner. `owner` is a user id for
  * Agent workbins, a place name for Place, an agent group name for AgentGroup, a place group
  * name for PlaceGroup.
  */
@@ -132,7 +132,7 @@ export interface Interaction {
   extra: Record<string, unknown>
 }
 
-/** A user's subscription to a workbin instance (contract §2: belongs to the user). */
+/** A user's subscription to a workbin instance; it belongs to the user, not to a connection. */
 export interface Subscription {
   userId: string
   instance: WorkbinInstance

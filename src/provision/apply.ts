@@ -1,5 +1,5 @@
 // applyDocument: validate a provisioning document against the store, build the plan and apply
-// it in one store transaction (contract §7: all-or-nothing, idempotent).
+// it in one store transaction (all-or-nothing, idempotent: docs/provisioning.md, Rules).
 
 import type { Directory } from '../model.ts'
 import type { ProvisionResult, Store } from '../store/store.ts'

@@ -1,6 +1,6 @@
 // Capabilities given to an interaction an agent owns (state `Processing`), per media type.
-// Taken from the GWS media resources (digest §6: WorkitemResource, EmailResource, ...); an
-// interaction sitting in a workbin has none (contract §4.2). The domain can reuse this list
+// Taken from the GWS media resources (WorkitemResource, EmailResource, ...); an interaction
+// sitting in a workbin has none (docs/workbins-content.md). The domain can reuse this list
 // when a pull hands an interaction back to an agent.
 
 import type { MediaType } from '../model.ts'

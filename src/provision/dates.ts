@@ -1,4 +1,4 @@
-// The GWS date format of interactions: `yyyy-MM-dd HH:mm:ss.SSS±HHmm` (digest §6).
+// The GWS date format of interactions: `yyyy-MM-dd HH:mm:ss.SSS±HHmm` (docs/api.md, The model).
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 

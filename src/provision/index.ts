@@ -1,4 +1,5 @@
-// The provisioning document (contract §7): validate, plan, apply; at start and from the CLI.
+// The provisioning document (docs/provisioning.md): validate, plan, apply; at start and from
+// the CLI.
 
 export { applyDocument, checkAgainstStore, summarize, type ProvisionLog } from './apply.ts'
 export { DEFAULT_CAPABILITIES, defaultCapabilities } from './capabilities.ts'

@@ -29,7 +29,7 @@ export async function loadDocumentFile(file: string): Promise<ProvisionDocument>
   return validateDocument(json)
 }
 
-/** The demo contact center (contract §6), validated on every load. */
+/** The demo contact centers (docs/provisioning.md), validated on every load. */
 export async function loadDemoDocument(): Promise<ProvisionDocument> {
   return loadDocumentFile(fileURLToPath(new URL('./demo.json', import.meta.url)))
 }

@@ -62,7 +62,8 @@ function buildContactCenter(
       const wb = workbinById.get(x.workbin.id)!
       const owner = x.workbin.user !== undefined ? idOf(x.workbin.user) : ownerName(x.workbin)
       location = { kind: 'workbin', workbinId: wb.id, owner }
-      // contract §4.2: an interaction placed in a workbin carries Workbin (and WorkbinAgentId).
+      // An interaction placed in a workbin carries Workbin (and WorkbinAgentId) in its userData
+      // (docs/workbins-content.md).
       userData.Workbin = wb.workbinName
       if (wb.type === 'Agent') userData.WorkbinAgentId = owner
     } else {
@@ -125,7 +126,7 @@ function buildUser(ccId: string, u: UserDocument, stored: User | undefined): Use
 }
 
 /**
- * Idempotence (contract §7): keep the stored hash when it already verifies the given password,
+ * Idempotence (docs/provisioning.md, Rules): keep the stored hash when it already verifies the given password,
  * so applying a document twice changes nothing. No password given: keep the stored hash.
  */
 function passwordHashFor(u: UserDocument, stored: User | undefined): string {

@@ -1,5 +1,5 @@
 // A rejected provisioning document. The message starts with the JSON path of the first bad
-// value (`contactCenters[0].users[3].place: ...`), as contract §7 asks; `issues` lists them all.
+// value (`contactCenters[0].users[3].place: ...`, docs/provisioning.md); `issues` lists them all.
 
 export interface ProvisionIssue {
   /** JSON path in dotted/bracket form, e.g. `contactCenters[0].users[3].place`. */

@@ -1,4 +1,4 @@
-// The provisioning document (contract §7) as a TypeBox schema. Every object is closed
+// The provisioning document as a TypeBox schema. Every object is closed
 // (`additionalProperties: false`): an unknown key is an error that names its path.
 // docs/provisioning.md documents each key; keep the two in step.
 

@@ -1,5 +1,5 @@
 // validateDocument: shape (TypeBox schema), formats, duplicates and references of a
-// provisioning document (contract §7). Names refer to objects of the same contact center,
+// provisioning document (docs/provisioning.md). Names refer to objects of the same contact center,
 // either in the document or already in the store (`existing`). Every problem is reported with
 // the JSON path of the bad value; nothing is applied when there is one.
 

@@ -1,4 +1,4 @@
-// Password hashing for stored users (contract §2: "password (stored hashed)").
+// Password hashing for stored users: only a hash is ever stored (docs/api.md, The model).
 // Format: `scrypt$N$r$p$saltB64$hashB64`. Nothing is cached: every check recomputes.
 
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'

@@ -122,7 +122,7 @@ export interface Store {
   deleteSessionsOfUser(userId: string): Promise<number>
   // applyProvisioning also ends the HTTP sessions of a user whose password it changes.
 
-  // --- workbin subscriptions (belong to the user, contract §2) ------------------------------
+  // --- workbin subscriptions (belong to the user: docs/api.md, The model) -----------------
   /** Idempotent. */
   addSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<void>
   /** Returns, per instance in order, whether a subscription existed (and was removed). */

@@ -1,4 +1,4 @@
-// applyDocument and provisionAtStart (contract §6, §7): names resolved, defaults filled,
+// applyDocument and provisionAtStart (docs/provisioning.md): names resolved, defaults filled,
 // interactions stamped, idempotent, all-or-nothing, no clash with another contact center.
 
 import assert from 'node:assert/strict'

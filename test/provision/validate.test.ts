@@ -1,4 +1,4 @@
-// contract §7: unknown keys and broken references are rejected with a message naming the path,
+// docs/provisioning.md: unknown keys and broken references are rejected with a message naming the path,
 // and nothing is applied.
 
 import assert from 'node:assert/strict'

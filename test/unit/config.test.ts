@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { CONFIG_TABLE, ConfigError, loadConfig } from '../../src/config.ts'
 
-test('defaults match contract §7', () => {
+test('defaults are those of the configuration table', () => {
   const c = loadConfig({})
   assert.equal(c.port, 8090)
   assert.equal(c.host, '127.0.0.1')
@@ -55,6 +55,47 @@ test('CometD queue and publish defaults', () => {
   assert.equal(c.wsSendBuffer, 1024 * 1024)
   assert.equal(c.clientPublish, false)
   assert.equal(loadConfig({ COMETD_CLIENT_PUBLISH: '1' }).cometd.clientPublish, true)
+})
+
+test('every bound is checked, from the environment and from overrides alike', () => {
+  assert.throws(() => loadConfig({ PORT: '70000' }), /PORT must be between 0 and 65535/)
+  assert.throws(
+    () => loadConfig({ WORKBINS_SHUTDOWN_GRACE_MS: '-1' }),
+    /WORKBINS_SHUTDOWN_GRACE_MS/,
+  )
+  assert.throws(
+    () => loadConfig({ COMETD_MAX_SESSIONS_PER_BROWSER: '-2' }),
+    /COMETD_MAX_SESSIONS_PER_BROWSER must be at least -1/,
+  )
+  assert.equal(
+    loadConfig({ COMETD_MAX_SESSIONS_PER_BROWSER: '-1' }).cometd.maxSessionsPerBrowser,
+    -1,
+  )
+  assert.throws(
+    () => loadConfig({ COMETD_MULTI_SESSION_INTERVAL: '-5' }),
+    /COMETD_MULTI_SESSION_INTERVAL/,
+  )
+  assert.throws(() => loadConfig({ WORKBINS_LOG_LEVEL: 'verbose' }), /WORKBINS_LOG_LEVEL/)
+  assert.throws(() => loadConfig({}, { cometd: { maxQueue: 0 } }), /COMETD_MAX_QUEUE/)
+  assert.throws(() => loadConfig({}, { cometd: { timeout: 1.5 } }), /COMETD_TIMEOUT/)
+  assert.equal(loadConfig({}, { cometd: { timeout: 0 } }).cometd.timeout, 0)
+})
+
+test('WORKBINS_BUS accepts only the in-process fan-out, and says so', () => {
+  assert.equal(loadConfig({ WORKBINS_BUS: 'local' }).bus, 'local')
+  assert.throws(
+    () => loadConfig({ WORKBINS_BUS: 'redis://127.0.0.1:6379' }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /^WORKBINS_BUS must be empty or "local"/.test(e.message) &&
+      !/yet/.test(e.message),
+  )
+})
+
+test('an empty WORKBINS_PROVISION means none', () => {
+  assert.equal(loadConfig({ WORKBINS_PROVISION: '' }).provision, undefined)
+  assert.equal(loadConfig({}, { provision: '' }).provision, undefined)
+  assert.equal(loadConfig({ WORKBINS_PROVISION: 'doc.json' }).provision, 'doc.json')
 })
 
 test('every table entry has an env name, a default and a description', () => {

@@ -1,6 +1,6 @@
 // Upsert of a ProvisionPlan inside one SQLite transaction (the caller opens it).
-// Contract §7: all-or-nothing, applying twice changes nothing, objects the plan does not mention
-// are left alone. Interactions are only created, never moved or rewritten.
+// docs/provisioning.md, Rules: all-or-nothing, applying twice changes nothing, objects the plan
+// does not mention are left alone. Interactions are only created, never moved or rewritten.
 
 import { GwsError, StatusCode } from '../../errors.ts'
 import type { ProvisionPlan, ProvisionResult } from '../store.ts'
@@ -135,10 +135,11 @@ export function applyPlan(s: Statements, plan: ProvisionPlan): ProvisionResult {
       } else if (old.contact_center_id !== ccId) {
         throw conflict(`interaction ${ixn.id} belongs to another contact center`)
       }
-      // contract §7 / store.ts: an existing interaction is left where it is.
+      // An existing interaction is left where it is (agents may have moved it since).
     }
 
-    // contract §2: the directory version moves whenever provisioning changes the contact center.
+    // The directory version moves whenever provisioning changes the contact center, so running
+    // servers pick up the new configuration.
     if (!created && touched > 0) s.bumpVersion.run(ccId)
   }
   return { changed }

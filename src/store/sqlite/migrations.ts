@@ -18,7 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
         id       TEXT PRIMARY KEY,
         name     TEXT NOT NULL,
         features TEXT NOT NULL,            -- JSON array of strings
-        version  INTEGER NOT NULL DEFAULT 1 -- directory version (contract §2), bumped by provisioning
+        version  INTEGER NOT NULL DEFAULT 1 -- directory version (docs/provisioning.md), bumped by provisioning
       );
 
       CREATE TABLE place_groups (

@@ -107,7 +107,7 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async applyProvisioning(plan: ProvisionPlan): Promise<ProvisionResult> {
-    // contract §7: all-or-nothing — one transaction for the whole plan.
+    // All-or-nothing (docs/provisioning.md, Rules): one transaction for the whole plan.
     return this.write('provisioning', () => applyPlan(this.s, plan))
   }
 
@@ -247,7 +247,7 @@ class SqliteStoreImpl implements SqliteStore {
     return this.write('sessions', () => this.s.deleteUserSessions.run(userId).changes)
   }
 
-  // --- subscriptions (contract §2: they belong to the user) -------------------------------
+  // --- subscriptions (they belong to the user: docs/api.md, The model) ---------------------
 
   async addSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<void> {
     this.write(`subscriptions of user ${userId}`, () => {
