@@ -28,7 +28,14 @@
 //   a group the caller (or the named user) may not use           403 / 5
 //   Place workbin while the owner has no current place           400 / 2
 
-import type { AgentGroup, ContactCenter, Directory, User, Workbin } from '../model.ts'
+import type {
+  AgentGroup,
+  ContactCenter,
+  Directory,
+  Interaction,
+  User,
+  Workbin,
+} from '../model.ts'
 import type { Store } from '../store/store.ts'
 import { errors } from '../errors.ts'
 import type { Actor, ResolvedInstance, TargetSpec } from './operation.ts'
@@ -145,6 +152,22 @@ function mayUsePlaceGroup(
     }
   }
   return false
+}
+
+// --- interactions an agent handles ---------------------------------------------------------
+
+/** The interaction is handled by `user` (state Processing, owned by them). */
+export function ownsInteraction(user: User, ix: Interaction): boolean {
+  return ix.location.kind === 'owner' && ix.location.userId === user.id
+}
+
+/**
+ * Who may read an interaction at its `uri` (`/workitems/{id}`, ...): its owner, and admin /
+ * apiuser for any interaction of their contact center. One in a workbin is read through the
+ * workbin instead.
+ */
+export function canSeeInteraction(user: User, ix: Interaction): boolean {
+  return isAdmin(user) || ownsInteraction(user, ix)
 }
 
 // --- instances ------------------------------------------------------------------------------

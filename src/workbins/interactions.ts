@@ -31,15 +31,9 @@ import { isAdmin } from './access.ts'
 import { publishItemChange } from './item-events.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 import { IN_WORKBIN, PROCESSING, workbinStamps } from './put-pull.ts'
-import {
-  CORE_FIELDS,
-  INTERACTION_ID_RE,
-  defaultCapabilities,
-  formatReceivedDate,
-  interactionResource,
-  interactionUri,
-  receivedAtMs,
-} from './resources.ts'
+import { defaultCapabilities } from './capabilities.ts'
+import { formatReceivedDate, receivedAtMs } from './dates.ts'
+import { CORE_FIELDS, INTERACTION_ID_RE, interactionResource, interactionUri } from './resources.ts'
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 

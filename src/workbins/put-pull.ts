@@ -36,7 +36,8 @@ import type {
   ResolvedInstance,
   WorkbinDeps,
 } from './operation.ts'
-import { defaultCapabilities, mediaOfOperationWord } from './resources.ts'
+import { defaultCapabilities } from './capabilities.ts'
+import { mediaOfOperationWord } from './resources.ts'
 
 export const IN_WORKBIN = 'InWorkbin'
 export const PROCESSING = 'Processing'

@@ -75,10 +75,6 @@ export const MEDIA: Record<MediaType, MediaInfo> = {
   },
 }
 
-// Capabilities of an interaction an agent handles (restored by Pull, contract §4.2): one list
-// for the whole server, kept with provisioning (src/provision/capabilities.ts).
-export { DEFAULT_CAPABILITIES, defaultCapabilities } from '../provision/capabilities.ts'
-
 /** Fields the resource renderer owns; `extra` cannot override them. */
 export const CORE_FIELDS: ReadonlySet<string> = new Set([
   'id',
@@ -200,10 +196,6 @@ export function mediaOfOperationWord(word: string): MediaType | null | undefined
   for (const m of MEDIA_TYPES) if (MEDIA[m].operationWord === word) return m
   return undefined
 }
-
-// receivedDate (contract §2: `yyyy-MM-dd HH:mm:ss.SSS±HHmm`): one formatter and parser for the
-// whole server, kept with provisioning.
-export { formatReceivedDate, receivedAtMs } from '../provision/dates.ts'
 
 /** Interaction ids (contract §2): 16 chars [0-9A-Za-z]. */
 export const INTERACTION_ID_RE = /^[0-9A-Za-z]{16}$/
