@@ -13,9 +13,7 @@ const eslint = new ESLint({ cwd: root })
 async function violations(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath })
   assert.ok(result)
-  return result.messages
-    .filter((m) => m.ruleId === 'no-restricted-imports')
-    .map((m) => m.message)
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)
 }
 
 const refused: [string, string][] = [
