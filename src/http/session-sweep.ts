@@ -1,6 +1,7 @@
-// Removes HTTP sessions (JSESSIONID) idle past WORKBINS_SESSION_IDLE_SECONDS from the store,
-// so that expired sessions do not pile up. Authentication already refuses an idle session;
-// this only frees the rows.
+// Removes HTTP sessions (JSESSIONID) idle past WORKBINS_SESSION_IDLE_SECONDS from the store, at
+// most once a minute. Authentication already refuses an idle session; the sweep frees the rows
+// and, through the store, the place of a user left without a session
+// (docs/workbins-subscriptions.md "Places").
 
 import type { Logger } from 'pino'
 import type { Store } from '../store/store.ts'
