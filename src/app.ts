@@ -18,6 +18,7 @@ import { meRoutes } from './http/routes/me.ts'
 import { teamRoutes } from './http/routes/team.ts'
 import { workbinRoutes } from './http/routes/workbins.ts'
 import { createHttpServer } from './http/server.ts'
+import { sweepIdleSessions } from './http/session-sweep.ts'
 import { createLogger } from './log.ts'
 import { provisionAtStart } from './provision/index.ts'
 import { openStore } from './store/open-store.ts'
@@ -130,17 +131,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     { prefix: API_PREFIX },
   )
 
-  // Sweep idle HTTP sessions (contract §3: sessions expire after an idle time).
-  const sweep = setInterval(
-    () => {
-      store
-        .deleteSessionsIdleSince(Date.now() - config.sessionIdleSeconds * 1000)
-        .then((n) => n > 0 && log.debug({ removed: n }, 'idle sessions removed'))
-        .catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
-    },
-    Math.min(60_000, config.sessionIdleSeconds * 1000),
-  )
-  sweep.unref()
+  const sweep = sweepIdleSessions(store, log, config.sessionIdleSeconds)
   const credentialCheck = watchCredentials(store, bayeux, log, config.credentialCheckMs)
 
   let closed = false
@@ -161,7 +152,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     async close() {
       if (closed) return
       closed = true
-      clearInterval(sweep)
+      sweep.stop()
       credentialCheck.stop()
       // Answer held long polls first (reconnect: retry), or http.close would wait for them.
       await bayeux.close()

@@ -233,7 +233,7 @@ export class Authenticator {
   }
 }
 
-/** GWS CSRF protection (contract §3): token per session, required on state-changing methods. */
+/** GWS CSRF protection (docs/api.md "Conventions"): token per session, required on state-changing methods. */
 export function checkCsrf(request: FastifyRequest, reply: FastifyReply, caller: Caller): void {
   if (request.method === 'GET' || request.method === 'HEAD') {
     reply.header('X-CSRF-HEADER', CSRF_HEADER)
@@ -247,7 +247,7 @@ export function checkCsrf(request: FastifyRequest, reply: FastifyReply, caller: 
   }
 }
 
-/** 401 with the Basic challenge (contract §3). */
+/** 401 with the Basic challenge. */
 export function challenge(reply: FastifyReply): void {
   reply.header('WWW-Authenticate', `Basic realm="${REALM}"`)
 }

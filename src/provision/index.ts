@@ -2,8 +2,8 @@
 // the CLI.
 
 export { applyDocument, checkAgainstStore, summarize, type ProvisionLog } from './apply.ts'
-export { DEFAULT_CAPABILITIES, defaultCapabilities } from './capabilities.ts'
-export { formatReceivedDate, receivedAtMs } from './dates.ts'
+export { DEFAULT_CAPABILITIES, defaultCapabilities } from '../workbins/capabilities.ts'
+export { formatReceivedDate, receivedAtMs } from '../workbins/dates.ts'
 export {
   loadDemoDocument,
   loadDocumentFile,

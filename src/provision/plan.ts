@@ -4,8 +4,8 @@
 import type { Directory, Interaction, InteractionLocation, User, UserData } from '../model.ts'
 import { hashPassword, verifyPassword } from '../store/password.ts'
 import type { ProvisionPlan } from '../store/store.ts'
-import { defaultCapabilities } from './capabilities.ts'
-import { formatReceivedDate } from './dates.ts'
+import { defaultCapabilities } from '../workbins/capabilities.ts'
+import { formatReceivedDate } from '../workbins/dates.ts'
 import type {
   ContactCenterDocument,
   InteractionDocument,

@@ -7,7 +7,7 @@ import { type TSchema } from '@sinclair/typebox'
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value'
 import type { Directory, WorkbinType } from '../model.ts'
 import { isPasswordHash } from '../store/password.ts'
-import { receivedAtMs } from './dates.ts'
+import { receivedAtMs } from '../workbins/dates.ts'
 import { type ProvisionIssue, ProvisionError, pointerToPath } from './provision-error.ts'
 import {
   type ContactCenterDocument,

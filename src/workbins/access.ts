@@ -1,6 +1,7 @@
-// Who may use which workbin instance (contract §2 "Visibility", §4.1 errors).
+// Who may use which workbin instance (docs/workbins-subscriptions.md "Who may do what",
+// "Errors").
 //
-// Two entry points, shared by Subscribe/Unsubscribe (issue 4) and content operations (issue 5):
+// Two entry points, shared by Subscribe/Unsubscribe and the content operations:
 //
 //   actorFor(store, user, contactCenter)           → Actor (directory snapshot + current place)
 //   resolveInstance(store, actor, workbinId, spec) → ResolvedInstance, or throws GwsError
@@ -19,7 +20,7 @@
 //   - anyone: `/users/{ownId}` is the same as `/me`;
 //   - never across contact centers: a workbin or user of another contact center is "not found".
 //
-// Errors (contract §4.1):
+// Errors:
 //   unknown workbin (or one of another contact center)           404 / 6
 //   unknown user in `/users/{userId}`                             404 / 6
 //   user not visible to the caller                                403 / 5
@@ -28,7 +29,7 @@
 //   a group the caller (or the named user) may not use           403 / 5
 //   Place workbin while the owner has no current place           400 / 2
 
-import type { AgentGroup, ContactCenter, Directory, User, Workbin } from '../model.ts'
+import type { AgentGroup, ContactCenter, Directory, Interaction, User, Workbin } from '../model.ts'
 import type { Store } from '../store/store.ts'
 import { errors } from '../errors.ts'
 import type { Actor, ResolvedInstance, TargetSpec } from './operation.ts'
@@ -86,7 +87,7 @@ export function supervisedGroups(directory: Directory, user: User): AgentGroup[]
   return directory.agentGroups.filter((g) => g.supervisors.includes(user.id))
 }
 
-/** May `actor` act on `/users/{target.id}`? (contract §2) */
+/** May `actor` act on `/users/{target.id}`? */
 export function canActOnUser(actor: Actor, target: User): boolean {
   if (target.contactCenterId !== actor.contactCenter.id) return false
   if (target.id === actor.user.id) return true
@@ -102,7 +103,7 @@ export function canActOnUser(actor: Actor, target: User): boolean {
 export function resolveTargetUser(actor: Actor, userId: string | undefined): User {
   if (userId === undefined || userId === actor.user.id) return actor.user
   const target = actor.directory.users.find((u) => u.id === userId)
-  // contract §2: nothing is visible across contact centers → "not found", not "forbidden"
+  // nothing is visible across contact centers: "not found", not "forbidden"
   if (!target || target.contactCenterId !== actor.contactCenter.id) {
     throw errors.notFound(`User ${userId} not found`)
   }
@@ -147,6 +148,22 @@ function mayUsePlaceGroup(
   return false
 }
 
+// --- interactions an agent handles ---------------------------------------------------------
+
+/** The interaction is handled by `user` (state Processing, owned by them). */
+export function ownsInteraction(user: User, ix: Interaction): boolean {
+  return ix.location.kind === 'owner' && ix.location.userId === user.id
+}
+
+/**
+ * Who may read an interaction at its `uri` (`/workitems/{id}`, ...): its owner, and admin /
+ * apiuser for any interaction of their contact center. One in a workbin is read through the
+ * workbin instead.
+ */
+export function canSeeInteraction(user: User, ix: Interaction): boolean {
+  return isAdmin(user) || ownsInteraction(user, ix)
+}
+
 // --- instances ------------------------------------------------------------------------------
 
 /** The workbin definition `workbinId` of the actor's contact center; 404 / 6 when there is none. */
@@ -177,7 +194,7 @@ function resolveFor(
 ): Promise<ResolvedInstance> | ResolvedInstance {
   const hasAgentGroup = spec.agentGroup !== undefined
   const hasPlaceGroup = spec.placeGroup !== undefined
-  // `workbinUserId` only on /users/{userId}/... requests (contract §4.1)
+  // `workbinUserId` only on /users/{userId}/... requests
   const byUser = spec.userId !== undefined ? { workbinUserId: target.id } : {}
 
   switch (workbin.type) {
@@ -266,7 +283,7 @@ export async function resolveInstance(
 }
 
 /**
- * Resolve several workbins for one target (`?workbinIds=a,b`). All-or-nothing (contract §3): the
+ * Resolve several workbins for one target (`?workbinIds=a,b`). All-or-nothing (docs/api.md "Conventions"): the
  * first unknown or forbidden workbin throws and nothing is returned; an unknown id (404) is
  * reported before any other error. Duplicate ids must already be removed (parseWorkbinIds).
  *

@@ -1,5 +1,4 @@
-// The dispatch tables the workbins routes (issue 4, src/http/routes/workbins.ts) use for the
-// content operations of issue 5:
+// The dispatch tables src/http/routes/workbins.ts uses for the content operations:
 //   POST .../workbins/{id}  {"operationName": "AddEmail" | "PullChat" | ...}  → contentOperations
 //   POST /workbins          {"operationName": "RequestAgentStats"}            → collectionOperations
 
@@ -11,7 +10,7 @@ import { requestAgentStats } from './stats.ts'
 
 function build(): Record<string, OperationHandler> {
   const out: Record<string, OperationHandler> = {}
-  // Digest §4.8, §4.9: AddInteraction / PullInteraction take any media; AddEmail, AddChat,
+  // AddInteraction / PullInteraction take any media; AddEmail, AddChat,
   // AddWorkitem, AddOpenmedia, AddFacebook, AddTweet, AddFacebooksession (and Pull*) one each.
   const words = ['Interaction', ...MEDIA_TYPES.map((m) => MEDIA[m].operationWord)]
   for (const verb of ['Add', 'Pull']) {

@@ -1,8 +1,8 @@
-// The seam for GET of workbin content (contract §4), called by src/http/routes/workbins.ts after
+// GET of workbin content (docs/workbins-content.md "Reading workbin content"), called by src/http/routes/workbins.ts after
 // it has checked the feature gate and resolved + authorized the instance(s) with access.ts:
 //   - GET `/…/workbins/{id}` with a `subresources` parameter            (one target, no mediaType)
 //   - GET `/…/workbins/{id}/{mediaType}` and the documented
-//     `/{userId}/workbins/{id}/{mediaType}` (digest §4.3)               (one target, mediaType set)
+//     `/{userId}/workbins/{id}/{mediaType}` (GWS docs' form)             (one target, mediaType set)
 //   - GET `/…/workbins?workbinIds=a,b` (with or without subresources)   (several targets, `many`)
 // GET `/…/workbins/{id}` without `subresources` is answered by the route itself
 // (definitions.ts workbinReply). The content itself is built by content.ts.

@@ -1,5 +1,5 @@
-// Workbin content GETs (contract §4; digest §4.2, §4.3, §4.4). Synchronous: the reply holds the
-// content (digest §4.4: the "CometD response" wording on the group page is copy-paste).
+// Workbin content GETs (docs/workbins-content.md "Reading workbin content"). Synchronous: the
+// reply holds the content (the "CometD response" wording on a GWS docs page is a copy-paste slip).
 //
 //   GET .../workbins/{id}?subresources=*|email,chat,...   → {statusCode:0, workbin:{..., emails:[...], chats:[...]}}
 //   GET .../workbins/{id}/{mediaType}[?fields=a,b]        → {statusCode:0, workbin:{..., <collection>:[...]}}

@@ -1,16 +1,16 @@
-// Workbin definitions as GWS JSON (digest §3, §4.1, §4.2 header-only GET) and the list
-// conventions of contract §3 ("Lists").
+// Workbin definitions as GWS JSON (docs/workbins-subscriptions.md "List workbins", "Get one
+// workbin") and the list conventions of docs/api.md "Conventions".
 
 import type { Workbin } from '../model.ts'
 import { parseFields, pickFields } from '../fields.ts'
 import type { Actor, OperationReply } from './operation.ts'
 
-/** The wire shape of a workbin (digest §3; `workbinName`, not the `name` of one sample, §9.3). */
+/** The wire shape of a workbin (`workbinName`, not the `name` of one GWS docs sample). */
 export interface WorkbinResource {
   workbinName: string
   id: string
   displayName: string
-  /** Absolute, always `<publicUrl>/workbins/{id}`, also when listed via /me (digest §3). */
+  /** Absolute, always `<publicUrl>/workbins/{id}`, also when listed via /me. */
   uri: string
   type: Workbin['type']
 }
@@ -39,7 +39,7 @@ export const WORKBIN_FIELDS: readonly (keyof WorkbinResource)[] = [
 ]
 
 /**
- * Which definitions a list shows (contract §4): `/workbins` every workbin of the contact
+ * Which definitions a list shows: `/workbins` every workbin of the contact
  * center; `/me/workbins` and `/users/{userId}/workbins` the Agent and Place workbins (the ones
  * owned per user; group workbins need a group parameter and are listed by `/workbins`).
  */
@@ -50,9 +50,9 @@ export function listedWorkbins(actor: Actor, scope: 'contactCenter' | 'user'): W
 }
 
 /**
- * A list reply (contract §3): without `fields` `{statusCode:0, uris:[...]}`, with `fields=*`
+ * A list reply (docs/api.md "Conventions"): without `fields` `{statusCode:0, uris:[...]}`, with `fields=*`
  * `{statusCode:0, workbins:[...]}`, with `fields=a,b` only those fields. Query parameters named
- * like a field filter the list (`?type=Agent`, digest §2.5); several filters combine.
+ * like a field filter the list (`?type=Agent`); several filters combine.
  */
 export function workbinListReply(
   base: string,
@@ -71,7 +71,7 @@ export function workbinListReply(
   return { statusCode: 0, workbins: resources.map((r) => pickFields(r, fields)) }
 }
 
-/** One workbin (contract §3: `{statusCode:0, workbin:{...}}`); `fields=a,b` selects fields. */
+/** One workbin (`{statusCode:0, workbin:{...}}`); `fields=a,b` selects fields. */
 export function workbinReply(
   base: string,
   workbin: Workbin,

@@ -1,5 +1,4 @@
-// The integration endpoint (contract §4.2 "Integrations need a way in"; additive, documented
-// in docs/workbins-content.md): `apiuser` / `admin` accounts create interactions and either
+// The integration endpoint (additive, docs/workbins-content.md "The integration endpoint"): `apiuser` / `admin` accounts create interactions and either
 // assign them to an agent or place them in a workbin instance, read them, and change their
 // userData. Everybody else: 403 / 5.
 //
@@ -13,7 +12,7 @@
 //                            {"operationName":"DeleteUserData","keys":[...]}
 //                            → {statusCode:0}; ItemUpdated to subscribers when in a workbin
 //
-// The shape mirrors the provisioning document's interactions (contract §7).
+// The shape mirrors the provisioning document's interactions (docs/provisioning.md).
 
 import { randomInt } from 'node:crypto'
 import type {
@@ -31,19 +30,13 @@ import { isAdmin } from './access.ts'
 import { publishItemChange } from './item-events.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 import { IN_WORKBIN, PROCESSING, workbinStamps } from './put-pull.ts'
-import {
-  CORE_FIELDS,
-  INTERACTION_ID_RE,
-  defaultCapabilities,
-  formatReceivedDate,
-  interactionResource,
-  interactionUri,
-  receivedAtMs,
-} from './resources.ts'
+import { defaultCapabilities } from './capabilities.ts'
+import { formatReceivedDate, receivedAtMs } from './dates.ts'
+import { CORE_FIELDS, INTERACTION_ID_RE, interactionResource, interactionUri } from './resources.ts'
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
-/** A fresh 16-char [0-9A-Za-z] interaction id (contract §2). */
+/** A fresh 16-char [0-9A-Za-z] interaction id (docs/api.md "The model"). */
 export function newInteractionId(): string {
   let out = ''
   for (let i = 0; i < 16; i++) out += ID_ALPHABET[randomInt(ID_ALPHABET.length)]
@@ -60,7 +53,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v)
 }
 
-/** userData is a flat map of string → string | finite number | null (contract §2). */
+/** userData is a flat map of string → string | finite number | null (docs/api.md "The model"). */
 export function parseUserData(raw: unknown, where = 'userData'): UserData {
   if (raw === undefined) return {}
   if (!isPlainObject(raw)) throw errors.invalid(`Parameter ${where} must be an object`)

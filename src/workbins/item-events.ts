@@ -1,10 +1,10 @@
-// WorkbinStateChangeMessage (contract §4.2, digest §5.2): one copy per recipient of a change to
+// WorkbinStateChangeMessage (docs/workbins-content.md "Notifications"): one copy per recipient of a change to
 // a workbin instance's content.
 //
 // Recipients: every user subscribed to the instance (store.listSubscribers), plus the user who
 // made the change (the requester), who always gets a copy carrying the `referenceId` of the
-// HTTP reply — contract §3: an async operation's result "arrives as a CometD message carrying
-// the same referenceId". Other copies carry no referenceId.
+// HTTP reply: an asynchronous operation's result arrives as a CometD message carrying the same
+// referenceId (docs/api.md "Operations and asynchronous replies"). Other copies carry no referenceId.
 //
 // `workbinUserId` rule: for an Agent-type instance, every copy sent to someone other than the
 // instance's owner carries `workbinUserId` = the owner's user id (a supervisor watching

@@ -1,4 +1,4 @@
-// WorkbinSubscriptionStateChangeMessage (contract §4.1, digest §5.1): the `data` of the CometD
+// WorkbinSubscriptionStateChangeMessage (docs/workbins-subscriptions.md): the `data` of the CometD
 // message that answers Subscribe / Unsubscribe on the caller's `/v2/me/workbins` channel.
 
 import type { Workbin, WorkbinInstance } from '../model.ts'
@@ -9,11 +9,11 @@ export type SubscriptionState = 'Subscribed' | 'Unsubscribed' | 'RequestFailed'
 /** What a message says about the instance: the workbin id and the optional owner fields. */
 export interface SubscriptionSubject {
   workbinId: string
-  /** Only on `/users/{userId}/...` requests (contract §4.1). */
+  /** Only on `/users/{userId}/...` requests. */
   workbinUserId?: string
   /** Only for AgentGroup instances. */
   agentGroup?: string
-  /** Only for PlaceGroup instances (included on Unsubscribe too, digest §4.7). */
+  /** Only for PlaceGroup instances (included on Unsubscribe too). */
   placeGroup?: string
 }
 
@@ -73,7 +73,7 @@ export function subscriptionStateMessage(
   if (subject.workbinUserId !== undefined) data.workbinUserId = subject.workbinUserId
   if (subject.agentGroup !== undefined) data.agentGroup = subject.agentGroup
   if (subject.placeGroup !== undefined) data.placeGroup = subject.placeGroup
-  // contract §4.1: statusMessage only with RequestFailed
+  // statusMessage only with RequestFailed
   if (stateResource === 'RequestFailed' && statusMessage !== undefined) {
     data.statusMessage = statusMessage
   }

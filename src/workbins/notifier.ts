@@ -8,5 +8,5 @@ export interface Notifier {
   disconnectUser(userId: string): void
 }
 
-/** The channel of this API's messages (contract §5). */
+/** The channel of this API's messages (docs/cometd.md). */
 export const WORKBINS_CHANNEL = '/v2/me/workbins'

@@ -1,4 +1,4 @@
-// Put (Add*) and Pull (Pull*) on one workbin instance (contract §4, §4.2; digest §4.8, §4.9).
+// Put (Add*) and Pull (Pull*) on one workbin instance (docs/workbins-content.md "Put", "Pull").
 //
 // Each handler validates synchronously (nothing changes on error), then moves the interaction
 // with the store's compare-and-set (so it is never in two places and never lost, and of two
@@ -11,12 +11,12 @@
 //   interaction into the agent's workbin); admin/apiuser may put any owned interaction of
 //   their contact center. Someone else's interaction: 403/5. Already in a workbin: 400/2.
 // - Pull gives the interaction to the actor, also for a supervisor's `/users/{userId}/...`
-//   grab (contract: "Pull hands it to the caller"). Not in that instance: 400/2 — which is
+//   grab: Pull hands it to the caller. Not in that instance: 400/2 — which is
 //   also what the loser of a concurrent pull gets, whichever moment it lost at.
 // - Put stamps `userData.Workbin` = workbinName, and `userData.WorkbinAgentId` = the owner's
 //   user id for Agent workbins (removed for other types). Pull leaves userData as it is: the
-//   stamps then record where the interaction was last (digest §4.9 sample keeps `Workbin`).
-// - `saveLAR` (last agent routing, digest §4.8) is validated and logged; no contact profile
+//   stamps then record where the interaction was last (the GWS docs sample keeps `Workbin`).
+// - `saveLAR` (last agent routing) is validated and logged; no contact profile
 //   exists here, so it records nothing.
 
 import type {
@@ -36,7 +36,8 @@ import type {
   ResolvedInstance,
   WorkbinDeps,
 } from './operation.ts'
-import { defaultCapabilities, mediaOfOperationWord } from './resources.ts'
+import { defaultCapabilities } from './capabilities.ts'
+import { mediaOfOperationWord } from './resources.ts'
 
 export const IN_WORKBIN = 'InWorkbin'
 export const PROCESSING = 'Processing'
@@ -54,7 +55,7 @@ export function parseContentOperation(
 
 /**
  * The interaction id of a put/pull body: `id`, or the last path segment of `uri`
- * (digest §4.8: samples use both). When both are given they must agree.
+ * (the GWS docs samples use both). When both are given they must agree.
  */
 export function interactionIdOf(body: Record<string, unknown>): string {
   const { id, uri } = body
@@ -100,7 +101,7 @@ async function loadInteraction(
 ): Promise<Interaction> {
   const ix = await deps.store.getInteraction(actor.contactCenter.id, id)
   if (!ix) throw errors.notFound(`Interaction ${id} not found`)
-  // Contract §4.2 / issue 5: the operation's media must match (AddInteraction takes any).
+  // the operation's media must match (AddInteraction takes any).
   if (media !== null && ix.mediaType !== media) {
     throw errors.invalid(`${operationName} cannot be used with a ${ix.mediaType} interaction`)
   }
@@ -128,7 +129,7 @@ function mayPut(actor: Actor, target: ResolvedInstance, ownerId: string): boolea
   return roles.includes('admin') || roles.includes('apiuser')
 }
 
-/** The userData stamps of an interaction entering a workbin (contract §4.2). */
+/** The userData stamps of an interaction entering a workbin (docs/workbins-content.md "Put"). */
 export function workbinStamps(target: ResolvedInstance): UserDataChange {
   const set: UserData = { Workbin: target.workbin.workbinName }
   if (target.workbin.type === 'Agent') {
@@ -189,7 +190,7 @@ async function put(
   })
   if (!result.ok) moveFailed(result, id)
   if (saveLAR) {
-    // Digest §4.8: saveLAR records last-agent-routing info in the contact profile. There is no
+    // saveLAR records last-agent-routing info in the contact profile. There is no
     // contact profile in this server; accepted and logged only.
     deps.log.debug({ interactionId: id, userId: actor.user.id }, 'saveLAR requested (no-op)')
   }
@@ -220,7 +221,7 @@ async function pull(
   )
   if (!result.ok) moveFailed(result, id)
   if (nickname !== undefined) {
-    // Digest §4.9: the nickname shown to the chat customer; there is no chat server here.
+    // the nickname shown to the chat customer; there is no chat server here.
     deps.log.debug({ interactionId: id, nickname }, 'pull nickname (no chat server; not used)')
   }
   return announce(deps, actor, target, 'ItemRemoved', result.interaction, referenceId)

@@ -1,7 +1,7 @@
-// Interactions as GWS JSON (digest §3, §6) and the names each media type goes by on the wire:
+// Interactions as GWS JSON (docs/workbins-content.md "Interaction resources") and the names each media type goes by on the wire:
 // the collection key of a list (`emails`), the key of the interaction inside a
-// WorkbinStateChangeMessage (`emailStateResourceV2`, contract §4.2), the URL segments of
-// `.../workbins/{id}/{mediaType}` and the `subresources=` values (digest §3, §4.4).
+// WorkbinStateChangeMessage (`emailStateResourceV2`), the URL segments of
+// `.../workbins/{id}/{mediaType}` and the `subresources=` values.
 
 import type { Interaction, MediaType } from '../model.ts'
 import { MEDIA_TYPES } from '../model.ts'
@@ -13,7 +13,7 @@ export interface MediaInfo {
   collection: string
   /** Key of one item (`{"statusCode":0,"email":{...}}`). */
   single: string
-  /** Key inside a WorkbinStateChangeMessage (contract §4.2). */
+  /** Key inside a WorkbinStateChangeMessage. */
   stateResource: string
   /** The media-specific direction/type field (`chatType: "Inbound"`), if the media has one. */
   typeField: string | undefined
@@ -21,8 +21,8 @@ export interface MediaInfo {
   operationWord: string
 }
 
-// Digest §3 (emails, chats, workitems: DOC), §4.4 (subresources values), §5.2 (StateResourceV2
-// keys: email/chat/facebook DOC, the rest INF), §6 (type fields).
+// Emails, chats, workitems and the email/chat/facebook StateResourceV2 keys are as documented by
+// GWS; the other media follow the same pattern.
 export const MEDIA: Record<MediaType, MediaInfo> = {
   email: {
     collection: 'emails',
@@ -75,10 +75,6 @@ export const MEDIA: Record<MediaType, MediaInfo> = {
   },
 }
 
-// Capabilities of an interaction an agent handles (restored by Pull, contract §4.2): one list
-// for the whole server, kept with provisioning (src/provision/capabilities.ts).
-export { DEFAULT_CAPABILITIES, defaultCapabilities } from '../provision/capabilities.ts'
-
 /** Fields the resource renderer owns; `extra` cannot override them. */
 export const CORE_FIELDS: ReadonlySet<string> = new Set([
   'id',
@@ -91,7 +87,7 @@ export const CORE_FIELDS: ReadonlySet<string> = new Set([
 ])
 
 /**
- * The `uri` of an interaction (digest §6): emails and chats under `/me`, workitems at
+ * The `uri` of an interaction: emails and chats under `/me`, workitems at
  * `/workitems/{id}`, open media at `/openmedia/{mediaType}s/{id}`, social media at
  * `/social-medias/{id}`. `base` is the public base URL ending in /api/v2.
  */
@@ -114,7 +110,7 @@ export function interactionUri(base: string, ix: Interaction): string {
 }
 
 /**
- * The GWS JSON of an interaction (digest §3 "Item objects", §6). Media-specific extra fields
+ * The GWS JSON of an interaction. Media-specific extra fields
  * (subject, from, ...) come first so that the core fields always win. The type field defaults
  * to "Inbound" (every documented workbin sample) unless `extra` sets it.
  */
@@ -125,13 +121,13 @@ export function interactionResource(base: string, ix: Interaction): Record<strin
     if (!CORE_FIELDS.has(k)) out[k] = v
   }
   out.id = ix.id
-  // Open media resources carry their open media type name as `mediaType` (digest §6).
+  // Open media resources carry their open media type name as `mediaType`.
   if (ix.mediaType === 'openmedia') out.mediaType = ix.openmediaType
   if (info.typeField !== undefined && out[info.typeField] === undefined)
     out[info.typeField] = 'Inbound'
   out.state = ix.state
   out.capabilities = [...ix.capabilities]
-  // Chats inside workbins carry `participants: []` (digest §4.4 sample).
+  // Chats inside workbins carry `participants: []` (as in the GWS docs sample).
   if (ix.mediaType === 'chat' && !Array.isArray(out.participants)) out.participants = []
   out.receivedDate = ix.receivedDate
   out.userData = { ...ix.userData }
@@ -150,7 +146,7 @@ SEGMENTS.set('facebooks', 'facebook')
 
 /**
  * A media type named in a URL (`.../workbins/{id}/emails`) or a `subresources=` value (`email`).
- * Both the singular (digest §4.4) and the plural/collection form (digest §3) are accepted.
+ * Both the singular and the plural/collection form are accepted.
  */
 export function mediaTypeOf(word: string): MediaType | undefined {
   return SEGMENTS.get(word.trim().toLowerCase())
@@ -201,9 +197,5 @@ export function mediaOfOperationWord(word: string): MediaType | null | undefined
   return undefined
 }
 
-// receivedDate (contract §2: `yyyy-MM-dd HH:mm:ss.SSS±HHmm`): one formatter and parser for the
-// whole server, kept with provisioning.
-export { formatReceivedDate, receivedAtMs } from '../provision/dates.ts'
-
-/** Interaction ids (contract §2): 16 chars [0-9A-Za-z]. */
+/** Interaction ids (docs/api.md "The model"): 16 chars [0-9A-Za-z]. */
 export const INTERACTION_ID_RE = /^[0-9A-Za-z]{16}$/

@@ -1,4 +1,4 @@
-// RequestAgentStats (contract §4.2; digest §4.10): item counts per workbin, answered
+// RequestAgentStats (docs/workbins-content.md "RequestAgentStats"): item counts per workbin, answered
 // asynchronously. HTTP `{statusCode:0, referenceId}`; then, on the caller's `/v2/me/workbins`:
 //
 //   {"messageType":"WorkbinStatsMessage","referenceId":N,

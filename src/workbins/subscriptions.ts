@@ -1,12 +1,12 @@
-// Subscribe / Unsubscribe to workbin notifications (contract §4.1; digest §4.5–§4.7; the seed),
-// and the end of all of a user's subscriptions (EndContactCenterSession, contract §3).
+// Subscribe / Unsubscribe to workbin notifications (docs/workbins-subscriptions.md), and the end
+// of all of a user's subscriptions (EndContactCenterSession).
 //
-// A subscription is (subscriber user, workbin instance) and belongs to the user (contract §2):
+// A subscription is (subscriber user, workbin instance) and belongs to the user:
 // it is kept in the store, so it survives CometD reconnects and server restarts, and every
 // CometD session of the user gets its messages (notifier.deliverToUser).
 //
 // Every request has already been validated and authorized (access.ts) for all of its workbins
-// before anything here runs (all-or-nothing, contract §3). Then: one referenceId per workbin
+// before anything here runs (all-or-nothing). Then: one referenceId per workbin
 // (store.nextReferenceIds), the store change, one WorkbinSubscriptionStateChangeMessage per
 // workbin on the caller's `/v2/me/workbins`, and the HTTP reply with the same ids.
 
@@ -45,12 +45,12 @@ export async function changeSubscriptions(
   const instances = targets.map((t) => t.instance)
   let outcomes: { state: SubscriptionState; statusMessage?: string }[]
   if (operation === 'Subscribe') {
-    // contract §4.1: subscribing twice is not an error; the second answers Subscribed again
+    // subscribing twice is not an error; the second answers Subscribed again
     await deps.store.addSubscriptions(userId, instances)
     outcomes = targets.map(() => ({ state: 'Subscribed' }))
   } else {
     const existed = await deps.store.removeSubscriptions(userId, instances)
-    // contract §4.1: unsubscribe when not subscribed → HTTP 200 + referenceId, then RequestFailed
+    // unsubscribe when not subscribed → HTTP 200 + referenceId, then RequestFailed
     outcomes = targets.map((t, i) =>
       existed[i]
         ? { state: 'Unsubscribed' }
@@ -122,7 +122,7 @@ export async function changeManySubscriptions(
 }
 
 /**
- * End every workbin subscription of the actor (EndContactCenterSession, contract §3): each one
+ * End every workbin subscription of the actor (EndContactCenterSession): each one
  * is removed and answered with an `Unsubscribed` message carrying a fresh referenceId and the
  * instance's `workbinUserId` / `agentGroup` / `placeGroup` (messages.ts subjectOfStored).
  * Call it BEFORE the user's CometD sessions are disconnected, so that they receive the messages.

@@ -1,11 +1,11 @@
-// The `workbinIds=a,b,...` query parameter of multi-workbin requests (digest §4.5, §4.7).
+// The `workbinIds=a,b,...` query parameter of multi-workbin requests (docs/workbins-subscriptions.md).
 
 import { errors } from '../errors.ts'
 
 /**
  * Split `workbinIds`, trimming blanks and dropping duplicates (the reply's `referenceIds` is keyed
- * by workbin id, so each workbin is acted on once; the seed's "by user" sample repeats an id by
- * mistake, digest §9.3). Missing or empty → 400 / 1; more than `max` distinct ids → 400 / 10.
+ * by workbin id, so each workbin is acted on once; the "by user" sample of the GWS docs repeats an
+ * id by mistake). Missing or empty → 400 / 1; more than `max` distinct ids → 400 / 10.
  */
 export function parseWorkbinIds(raw: string | string[] | undefined, max: number): string[] {
   const joined = Array.isArray(raw) ? raw.join(',') : raw

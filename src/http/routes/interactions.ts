@@ -1,4 +1,4 @@
-// The integration endpoint (additive; contract §4.2): apiuser/admin create interactions and
+// The integration endpoint (additive; docs/workbins-content.md): apiuser/admin create interactions and
 // either assign them to an agent or drop them into a workbin instance. The rules and shapes are
 // in src/workbins/interactions.ts; docs/workbins-content.md shows them with curl.
 

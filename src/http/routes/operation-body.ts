@@ -1,4 +1,4 @@
-// Contract §3: operations are POSTs of {"operationName": "...", ...}. A missing or non-object
+// Operations are POSTs of {"operationName": "...", ...}. A missing or non-object
 // body, or no operationName, is 400 / statusCode 1.
 
 import { errors } from '../../errors.ts'

@@ -1,15 +1,15 @@
-// The Workbins API URLs (contract §4; digest §11). Every route checks `api-multimedia` first
-// (contract §3: 404 / 6 when the feature is off), then builds the Actor and resolves + authorizes
+// The Workbins API URLs (docs/api.md "Workbin endpoints"). Every route checks `api-multimedia` first
+// (404 / 6 when the feature is off), then builds the Actor and resolves + authorizes
 // the workbin instance(s) with src/workbins/access.ts before anything else happens.
 //
-// Seams with the workbin content engineer (issue 5) — this file dispatches, they implement:
+// This file dispatches; src/workbins/ implements:
 //   - POST `/…/workbins/{id}`: Subscribe / Unsubscribe are src/workbins/subscriptions.ts; every
 //     other operationName is looked up in `contentOperations` (src/workbins/content-operations.ts)
 //     and called with the already resolved instance.
 //   - POST `/workbins` without `workbinIds` semantics (RequestAgentStats): `collectionOperations`
 //     of the same file.
 //   - GET with `subresources`, GET `/…/workbins/{id}/{mediaType}` (and the documented
-//     `/{userId}/workbins/{id}/{mediaType}`, digest §4.3) and GET `/…/workbins?workbinIds=a,b`:
+//     `/{userId}/workbins/{id}/{mediaType}`) and GET `/…/workbins?workbinIds=a,b`:
 //     `contentView` of src/workbins/content-view.ts, called with the resolved instances.
 //   GET `/…/workbins/{id}` without `subresources` and the lists are answered here
 //   (src/workbins/definitions.ts).
@@ -42,7 +42,7 @@ import { callerOf, requireFeature } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
 import { operationOf } from './operation-body.ts'
 
-/** The three URL families of a workbin collection (contract §4). */
+/** The three URL families of a workbin collection. */
 type Scope = 'collection' | 'me' | 'user'
 
 const PREFIX: Record<Scope, string> = {
@@ -75,7 +75,7 @@ function targetSpec(query: Query, userId: string | undefined): TargetSpec {
 export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const base = () => deps.publicUrl()
 
-  /** Feature gate first (contract §3), then the Actor. */
+  /** Feature gate first, then the Actor. */
   async function actorOf(request: FastifyRequest): Promise<Actor> {
     const caller = callerOf(request)
     requireFeature(caller, 'api-multimedia')
@@ -87,12 +87,12 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     query: (request.query ?? {}) as Query,
   })
 
-  /** GET /workbins, /me/workbins, /users/{userId}/workbins — lists (digest §4.1). */
+  /** GET /workbins, /me/workbins, /users/{userId}/workbins — lists. */
   const getList = (scope: Scope) => async (request: FastifyRequest) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
     if (query.workbinIds !== undefined) {
-      // several instances at once (contract §4: GET /me/workbins?workbinIds=a,b&subresources=*)
+      // several instances at once (GET /me/workbins?workbinIds=a,b&subresources=*)
       const ids = parseWorkbinIds(query.workbinIds as string | string[], deps.config.maxWorkbinIds)
       const targets = await resolveInstances(
         deps.store,
@@ -107,7 +107,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     return workbinListReply(base(), workbins, query)
   }
 
-  /** GET /…/workbins/{id} — one workbin (digest §4.2), with content when `subresources` is given. */
+  /** GET /…/workbins/{id} — one workbin, with content when `subresources` is given. */
   const getOne = async (request: FastifyRequest) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
@@ -134,7 +134,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     return workbinReply(base(), findWorkbin(actor, id), query)
   }
 
-  /** GET /…/workbins/{id}/{mediaType} — content of one media type (issue 5). */
+  /** GET /…/workbins/{id}/{mediaType} — content of one media type. */
   const getMedia = async (request: FastifyRequest) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
@@ -154,7 +154,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     })
   }
 
-  /** POST /workbins, /me/workbins, /users/{userId}/workbins (digest §4.5–§4.7, §4.10). */
+  /** POST /workbins, /me/workbins, /users/{userId}/workbins (Subscribe, Unsubscribe, content operations, RequestAgentStats). */
   const postList = (scope: Scope) => async (request: FastifyRequest) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
@@ -164,7 +164,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
         query.workbinIds as string | string[] | undefined,
         deps.config.maxWorkbinIds,
       )
-      // contract §3: all-or-nothing — every workbin is resolved and authorized before any change
+      // all-or-nothing: every workbin is resolved and authorized before any change
       const targets = await resolveInstances(
         deps.store,
         actor,
@@ -190,7 +190,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     else if (Object.hasOwn(contentOperations, operationName)) {
       handler = contentOperations[operationName]
     }
-    // contract §3: an unknown operationName is 400 / 2, before the workbin is looked at
+    // an unknown operationName is 400 / 2, before the workbin is looked at
     if (!handler) {
       throw errors.invalid(`Unknown operationName ${operationName} for ${PREFIX[scope]}/{id}`)
     }
@@ -213,7 +213,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     app.post(`${prefix}/:id`, postOne(scope))
   }
 
-  // digest §4.3: the by-user media GET is documented without `/users/`; serve it as printed.
+  // the GWS docs print the by-user media GET without `/users/`; serve it as printed.
   app.get('/:userId/workbins/:id/:mediaType', async (request) => {
     const { userId } = request.params as Params
     if (!/^[0-9a-f]{32}$/.test(userId ?? '')) throw errors.notFound('Resource not found')

@@ -1,4 +1,5 @@
-// The GWS date format of interactions: `yyyy-MM-dd HH:mm:ss.SSS±HHmm` (docs/api.md, The model).
+// The GWS date format of interactions (`receivedDate`): `yyyy-MM-dd HH:mm:ss.SSS±HHmm`
+// (docs/api.md). One formatter and parser for the domain and provisioning.
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 

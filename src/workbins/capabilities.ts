@@ -1,7 +1,7 @@
-// Capabilities given to an interaction an agent owns (state `Processing`), per media type.
-// Taken from the GWS media resources (WorkitemResource, EmailResource, ...); an interaction
-// sitting in a workbin has none (docs/workbins-content.md). The domain can reuse this list
-// when a pull hands an interaction back to an agent.
+// Capabilities given to an interaction an agent owns (state `Processing`), per media type, as
+// the GWS media resources list them (Web Services API → Media: WorkitemResource, EmailResource,
+// ...). An interaction sitting in a workbin has none (docs/workbins-content.md). Used by Pull
+// and by provisioning.
 
 import type { MediaType } from '../model.ts'
 
