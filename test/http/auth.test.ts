@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
-import { IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { U, PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
 describe('authentication and sessions', () => {
@@ -58,7 +58,7 @@ describe('authentication and sessions', () => {
     cookieOnly.cookies.set('JSESSIONID', client.cookies.get('JSESSIONID')!)
     const second = await cookieOnly.get('/me')
     assert.equal(second.status, 200)
-    assert.equal((second.body.user as { id: string }).id, IDS.agent1)
+    assert.equal((second.body.user as { id: string }).id, U.agent1)
     assert.equal(second.headers.getSetCookie().length, 0, 'no new session for a valid cookie')
   })
 
@@ -87,7 +87,7 @@ describe('authentication and sessions', () => {
     const b = new ApiClient(server.apiUrl, 'agent2', PASSWORD, { basicAlways: true })
     b.cookies.set('JSESSIONID', a.cookies.get('JSESSIONID')!)
     const res = await b.get('/me')
-    assert.equal((res.body.user as { id: string }).id, IDS.agent2)
+    assert.equal((res.body.user as { id: string }).id, U.agent2)
     assert.notEqual(b.cookies.get('JSESSIONID'), a.cookies.get('JSESSIONID'))
   })
 

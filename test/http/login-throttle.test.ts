@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import { pino } from 'pino'
 import { WebSocket } from 'ws'
 import { HANDSHAKE } from '../bayeux/helpers.ts'
-import { PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { ApiClient, basic, requestFrom } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 

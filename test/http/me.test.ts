@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
-import { CC1, CC2, IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { CC1, CC2, U, PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
 interface UserBody {
@@ -31,7 +31,7 @@ describe('/me and /features', () => {
     assert.equal(res.status, 200)
     assert.equal(res.body.statusCode, 0)
     const u = res.body.user
-    assert.equal(u.id, IDS.sup1)
+    assert.equal(u.id, U.sup1)
     assert.equal(u.userName, 'sup1')
     assert.equal(u.firstName, 'Sue')
     assert.equal(u.lastName, 'Visor')

@@ -8,7 +8,7 @@ import { once } from 'node:events'
 import net from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
-import { PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { createTestDatabase, PG_ADMIN_URL, postgresSkipReason } from '../helpers/postgres.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { HANDSHAKE, connectMsg, post, until, type Msg } from '../bayeux/helpers.ts'
-import { IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { U, PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { ApiClient, basic } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
@@ -176,6 +176,7 @@ describe('a password change by provisioning', () => {
     // `workbins provision` in another process, on the running server's database.
     const doc = basicDocument()
     const agent1 = doc.contactCenters[0]!.users.find((u) => u.userName === 'agent1')!
+    delete agent1.passwordHash
     agent1.password = 'a-new-password-2'
     const file = join(dirname(server.dbPath), 'new-password.json')
     await writeFile(file, JSON.stringify(doc))
@@ -191,7 +192,7 @@ describe('a password change by provisioning', () => {
 
     const refused = await cookieOnly(server, a).get('/me')
     assert.equal(refused.status, 401)
-    await until(() => !cometdUsers(server).includes(IDS.agent1), 3000, 'agent1 CometD sessions end')
+    await until(() => !cometdUsers(server).includes(U.agent1), 3000, 'agent1 CometD sessions end')
     for (const s of [viaCookie, viaBasic]) {
       const reply = await connect(server, s)
       assert.equal(reply.successful, false)

@@ -16,7 +16,7 @@ import {
 import type { TargetSpec } from '../../src/workbins/operation.ts'
 import { parseWorkbinIds } from '../../src/workbins/workbin-ids.ts'
 import { subscriptionStateMessage } from '../../src/workbins/messages.ts'
-import { U, WB, type UserName, subscriptionDocument } from './subscription-fixtures.ts'
+import { U, WB, type UserName, subscriptionDocument } from '../helpers/fixtures/subscriptions.ts'
 
 type Doc = ReturnType<typeof subscriptionDocument>
 type CcDoc = Doc['contactCenters'][number]

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
-import { PASSWORD, U, WB, subscriptionDocument } from './subscription-fixtures.ts'
+import { PASSWORD, U, WB, subscriptionDocument } from '../helpers/fixtures/subscriptions.ts'
 
 const PUBLIC = 'http://gws.example.test:8080/api/v2'
 const uri = (id: string) => `${PUBLIC}/workbins/${id}`

@@ -4,8 +4,9 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { IX, WB } from './content-fixtures.ts'
-import { World, assertError, type Data } from './content-world.ts'
+import { IX, WB } from '../helpers/fixtures/content.ts'
+import { assertError, type Data } from '../helpers/assert.ts'
+import { World } from '../helpers/world.ts'
 
 describe('media resources', () => {
   let w: World
