@@ -8,6 +8,7 @@ import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 import { CC_A, PASSWORD, WB, contentDocument } from '../helpers/fixtures/content.ts'
 import { assertError } from '../helpers/assert.ts'
+import { until } from '../helpers/wait.ts'
 import { World } from '../helpers/world.ts'
 
 /** An email waiting in the Desk (Place) workbin of place P1. */
@@ -37,14 +38,6 @@ async function deskEmails(c: ApiClient): Promise<string[]> {
   )
   assert.equal(r.status, 200, JSON.stringify(r.body))
   return r.body.workbin.emails.map((e) => e.id)
-}
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 describe('places: one agent at a time', () => {
@@ -144,7 +137,7 @@ describe('places: one agent at a time', () => {
     // cy goes silent; a newcomer may take the place once cy's session is past the idle time,
     // even before the sweep has run. Basic on every request: bo's sessions expire as fast.
     const bo = new ApiClient(server.apiUrl, 'agent2', PASSWORD, { basicAlways: true })
-    await until('bo takes P2', async () => (await start(bo, 'P2')).status === 200)
+    await until('bo takes P2', async () => (await start(bo, 'P2')).status === 200, 8000, 100)
   })
 })
 
