@@ -112,7 +112,7 @@ describe('/me and /features', () => {
   describe('bad input gets a GWS error and changes nothing', () => {
     let client: ApiClient
     before(() => {
-      client = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+      client = new ApiClient(server.apiUrl, 'agent1', PASSWORD, { inject: server.app.http })
     })
 
     test('malformed JSON → 400 / 1', async () => {

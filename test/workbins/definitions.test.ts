@@ -56,7 +56,8 @@ type Body = Record<string, unknown> & { statusCode: number }
 
 describe('workbin definitions over HTTP', () => {
   let server: TestServer
-  const as = (name: string) => new ApiClient(server.apiUrl, name, PASSWORD)
+  const as = (name: string) =>
+    new ApiClient(server.apiUrl, name, PASSWORD, { inject: server.app.http })
 
   before(async () => {
     server = await startServer({
