@@ -1,4 +1,4 @@
-// GET/POST /api/v2/me, GET /api/v2/features, and the GWS envelope for bad input (contract §3).
+// GET/POST /api/v2/me, GET /api/v2/features, and the GWS envelope for bad input (docs/api.md).
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'

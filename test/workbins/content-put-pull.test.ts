@@ -1,7 +1,7 @@
-// Put and pull end to end (contract §4, §4.2; digest §4.8, §4.9): each operation's HTTP reply
+// Put and pull end to end (docs/workbins-content.md): each operation's HTTP reply
 // and the WorkbinStateChangeMessage every subscriber receives through the official CometD
 // client (owner, supervisor, group members), the concurrent pull race and the error paths.
-// Fixture: content-fixtures.ts (agent1, agent2 in Sales supervised by sup1; agent3 in Support).
+// Fixture: test/helpers/fixtures/content.ts (agent1, agent2 in Sales supervised by sup1; agent3 in Support).
 // Runs on SQLite and on PostgreSQL (test/helpers/stores.ts).
 
 import assert from 'node:assert/strict'

@@ -1,4 +1,4 @@
-// GET of workbin definitions over HTTP (contract §3 "Lists", §4; digest §3, §4.1, §4.2):
+// GET of workbin definitions over HTTP (docs/workbins-subscriptions.md "List workbins"):
 // the three list URLs with and without `fields`, one workbin on every URL family, group
 // parameters, absolute `uri` from the configured public URL, and the feature gate.
 

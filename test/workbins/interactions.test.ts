@@ -1,4 +1,4 @@
-// The integration endpoint (additive; contract §4.2): apiuser/admin create interactions, read
+// The integration endpoint (an addition to GWS, docs/workbins-content.md): apiuser/admin create interactions, read
 // them and change their userData; subscribers hear ItemAdded / ItemUpdated.
 
 import assert from 'node:assert/strict'

@@ -1,4 +1,4 @@
-// The agent's own interactions under the GWS media resources (contract §4.2; digest §6):
+// The agent's own interactions under the GWS media resources (docs/workbins-content.md):
 // `/me/emails`, `/me/chats`, `/me/workitems`, `/me/openmedia/{mediaType}`, `/me/facebook`,
 // `/me/tweets`, `/me/facebooksessions`, each with `/{id}`, and the `uri` targets.
 

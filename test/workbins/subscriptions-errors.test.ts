@@ -1,5 +1,5 @@
-// Subscribe / Unsubscribe: who may do it (the permission matrix of contract §2) and every
-// synchronous error of contract §3 and §4.1, end to end. An error changes nothing and sends no
+// Subscribe / Unsubscribe: who may do it and every synchronous error
+// (docs/workbins-subscriptions.md "Who may do what", "Errors"), end to end. An error changes nothing and sends no
 // message: after the failures, the next message each caller gets is the one of a request made
 // afterwards on purpose, and Unsubscribe shows that nothing was subscribed.
 
@@ -30,7 +30,7 @@ function label(path: string): string {
   return out
 }
 
-// contract §2: agent on nobody else; supervisor on the members of the groups they supervise;
+// An agent on nobody else; supervisor on the members of the groups they supervise;
 // admin/apiuser on their whole contact center; never across contact centers.
 const MATRIX: Row[] = [
   // an agent

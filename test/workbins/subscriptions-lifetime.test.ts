@@ -1,8 +1,8 @@
-// Subscriptions belong to the user (contract §2): they reach every CometD session of the user,
+// Subscriptions belong to the user (docs/workbins-subscriptions.md): they reach every CometD session of the user,
 // survive a CometD reconnect and a server restart, and end with Unsubscribe or
-// EndContactCenterSession (contract §3), which answers one Unsubscribed message per subscription.
+// EndContactCenterSession, which answers one Unsubscribed message per subscription.
 // Whether a subscription is live is probed the way a client sees it: an item put into the
-// workbin reaches the subscriber (WorkbinStateChangeMessage, contract §4.2), and Unsubscribe
+// workbin reaches the subscriber (WorkbinStateChangeMessage, docs/workbins-content.md), and Unsubscribe
 // answers Unsubscribed rather than RequestFailed.
 
 import assert from 'node:assert/strict'

@@ -1,4 +1,4 @@
-// Subscribe and Unsubscribe, every URL variant (the seed; contract §4.1; digest §4.5–§4.7),
+// Subscribe and Unsubscribe, every URL variant (docs/workbins-subscriptions.md),
 // driven over HTTP and checked field by field on the official CometD client, once with
 // long-polling and once with websocket on SQLite, and with long-polling on PostgreSQL.
 
@@ -34,7 +34,7 @@ for (const { transport, store } of RUNS) {
       let sup1: Listener
       let a1: ApiClient
       let s1: ApiClient
-      /** The last reference id seen per user: each new one must be greater (contract §3). */
+      /** The last reference id seen per user: each new one must be greater (docs/api.md). */
       const last = new Map<string, number>()
       const fresh = (user: string, id: number) => {
         assert.ok(id > (last.get(user) ?? 0), `${user}: referenceId ${id} after ${last.get(user)}`)
@@ -55,7 +55,7 @@ for (const { transport, store } of RUNS) {
         await server?.close()
       })
 
-      test('seed: Unsubscribe one workbin on /me/workbins/{id} (after Subscribe)', async () => {
+      test('Unsubscribe one workbin on /me/workbins/{id} (after Subscribe)', async () => {
         const path = `/me/workbins/${WB.agent}`
         const sub = fresh('agent1', assertAccepted(await operation(a1, path, 'Subscribe')))
         assert.deepEqual(await agent1.next(), stateMessage(WB.agent, 'Subscribed', sub))
@@ -63,7 +63,7 @@ for (const { transport, store } of RUNS) {
         assert.deepEqual(await agent1.next(), stateMessage(WB.agent, 'Unsubscribed', unsub))
       })
 
-      test('seed: /workbins/{id} is the same instance as /me/workbins/{id}', async () => {
+      test('/workbins/{id} is the same instance as /me/workbins/{id}', async () => {
         const sub = fresh(
           'agent1',
           assertAccepted(await operation(a1, `/workbins/${WB.agent}`, 'Subscribe')),
@@ -82,7 +82,7 @@ for (const { transport, store } of RUNS) {
         assertRequestFailed(await agent1.next(), WB.agent, again)
       })
 
-      test('seed: several workbins on /me/workbins?workbinIds= and /workbins?workbinIds=', async () => {
+      test('several workbins on /me/workbins?workbinIds= and /workbins?workbinIds=', async () => {
         const both = [WB.agent, WB.agent2]
         for (const [subPath, unsubPath] of [
           ['/me/workbins', '/workbins'],
@@ -103,7 +103,7 @@ for (const { transport, store } of RUNS) {
         }
       })
 
-      test('seed: by user — a supervisor on /users/{userId}/workbins/{id}; workbinUserId on their own channel', async () => {
+      test('by user — a supervisor on /users/{userId}/workbins/{id}; workbinUserId on their own channel', async () => {
         const path = `/users/${U.agent1}/workbins/${WB.agent}`
         const sub = fresh('sup1', assertAccepted(await operation(s1, path, 'Subscribe')))
         assert.deepEqual(
@@ -123,9 +123,9 @@ for (const { transport, store } of RUNS) {
         assertRequestFailed(await agent1.next(), WB.agent, own)
       })
 
-      test('seed: several workbins by user on /users/{userId}/workbins?workbinIds=', async () => {
+      test('several workbins by user on /users/{userId}/workbins?workbinIds=', async () => {
         const both = [WB.agent, WB.agent2]
-        // the seed's sample repeats an id (digest §9.3): repeated ids count once
+        // repeated ids count once (docs/workbins-subscriptions.md)
         const q = `?workbinIds=${WB.agent},${WB.agent},${WB.agent2}`
         const path = `/users/${U.agent1}/workbins${q}`
         const sub = assertAcceptedMany(await operation(s1, path, 'Subscribe'), both)
@@ -163,7 +163,7 @@ for (const { transport, store } of RUNS) {
           stateMessage(WB.placeGroup, 'Subscribed', sub, { placeGroup: 'North' }),
         )
         const unsub = fresh('agent1', assertAccepted(await operation(a1, path, 'Unsubscribe')))
-        // digest §4.7: the sample omits placeGroup on Unsubscribe; the contract keeps it
+        // Unsubscribed carries placeGroup too, as Subscribed does (docs/workbins-subscriptions.md)
         assert.deepEqual(
           await agent1.next(),
           stateMessage(WB.placeGroup, 'Unsubscribed', unsub, { placeGroup: 'North' }),
@@ -227,7 +227,8 @@ for (const { transport, store } of RUNS) {
         }
         const unsub = fresh('agent1', assertAccepted(await operation(a1, path, 'Unsubscribe')))
         assert.deepEqual(await agent1.next(), stateMessage(WB.agent2, 'Unsubscribed', unsub))
-        // contract §4.1: not subscribed → HTTP 200 with a referenceId, then RequestFailed
+        // not subscribed → HTTP 200 with a referenceId, then RequestFailed
+        // (docs/workbins-subscriptions.md "Unsubscribe when not subscribed")
         const again = fresh('agent1', assertAccepted(await operation(a1, path, 'Unsubscribe')))
         assertRequestFailed(await agent1.next(), WB.agent2, again)
       })

@@ -1,4 +1,5 @@
-// The visibility rules of contract §2 and the synchronous errors of §4.1, as a table over
+// Who may act on which workbin instance and the synchronous errors of Subscribe / Unsubscribe
+// (docs/workbins-subscriptions.md "Who may do what", "Errors"), as a table over
 // src/workbins/access.ts (every role × every workbin type × /me and /users/{userId}). The same
 // rules are driven through HTTP + CometD in subscriptions-*.test.ts; this file covers the whole
 // matrix quickly and shows each decision in one line.
