@@ -4,15 +4,9 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { HANDSHAKE } from '../bayeux/helpers.ts'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
-
-const HANDSHAKE = {
-  channel: '/meta/handshake',
-  version: '1.0',
-  supportedConnectionTypes: ['long-polling'],
-  id: '1',
-}
 
 describe('REST writes: application/json only', () => {
   let srv: TestServer

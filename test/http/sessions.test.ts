@@ -7,10 +7,11 @@ import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { HANDSHAKE, connectMsg, post, until, type Msg } from '../bayeux/helpers.ts'
+import { HANDSHAKE, connectMsg, post, type Msg } from '../bayeux/helpers.ts'
 import { U, PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { ApiClient, basic } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
+import { until } from '../helpers/wait.ts'
 
 const run = promisify(execFile)
 
@@ -192,7 +193,7 @@ describe('a password change by provisioning', () => {
 
     const refused = await cookieOnly(server, a).get('/me')
     assert.equal(refused.status, 401)
-    await until(() => !cometdUsers(server).includes(U.agent1), 3000, 'agent1 CometD sessions end')
+    await until('agent1 CometD sessions end', () => !cometdUsers(server).includes(U.agent1), 3000)
     for (const s of [viaCookie, viaBasic]) {
       const reply = await connect(server, s)
       assert.equal(reply.successful, false)
