@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { HANDSHAKE } from '../bayeux/helpers.ts'
+import { assertError } from '../helpers/assert.ts'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
@@ -45,8 +46,7 @@ describe('REST writes: application/json only', () => {
         headers: { 'content-type': type },
         rawBody: body,
       })
-      assert.equal(r.status, 415)
-      assert.equal(r.body.statusCode, 1)
+      assertError(r, 415, 1)
       assert.match(String(r.body.statusMessage), /application\/json/)
       assert.equal(await place(), 'Place_7001')
     })
