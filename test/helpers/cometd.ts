@@ -1,7 +1,7 @@
 // The official CometD client (npm `cometd` + `cometd-nodejs-client`) for tests, with promise
 // wrappers and a "next message" waiter.
 //
-// Authentication (contract §5) with the official client in Node:
+// Authentication (docs/cometd.md) with the official client in Node:
 //  - long-polling: `headers` go on every request (`requestHeaders`), e.g.
 //    `{ Authorization: 'Basic ...' }` or `{ Cookie: 'JSESSIONID=...' }` (the adapter merges a
 //    `Cookie` header with its own jar, so BAYEUX_BROWSER still travels).

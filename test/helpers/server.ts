@@ -9,7 +9,7 @@ import { buildApp, type App } from '../../src/app.ts'
 import { loadConfig, type Config, type DeepPartial } from '../../src/config.ts'
 
 export interface StartOptions {
-  /** A provisioning document (contract §7) applied at start. */
+  /** A provisioning document (docs/provisioning.md) applied at start. */
   provision?: object
   /** Load the demo contact center into the empty database (default false in tests). */
   demo?: boolean

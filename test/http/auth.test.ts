@@ -2,8 +2,9 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { assertError } from '../helpers/assert.ts'
 import { ApiClient } from '../helpers/http.ts'
-import { IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { U, PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
 describe('authentication and sessions', () => {
@@ -15,9 +16,7 @@ describe('authentication and sessions', () => {
 
   test('no credentials: 401 with a Basic challenge and statusCode 20', async () => {
     const res = await new ApiClient(server.apiUrl).get('/me')
-    assert.equal(res.status, 401)
-    assert.equal(res.body.statusCode, 20)
-    assert.equal(typeof res.body.statusMessage, 'string')
+    assertError(res, 401, 20)
     assert.match(res.headers.get('www-authenticate') ?? '', /^Basic realm="/)
     assert.match(res.headers.get('content-type') ?? '', /^application\/json; charset=utf-8/)
   })
@@ -29,8 +28,7 @@ describe('authentication and sessions', () => {
     ] as const) {
       const client = new ApiClient(server.apiUrl, user, pw)
       const res = await client.get('/me')
-      assert.equal(res.status, 401)
-      assert.equal(res.body.statusCode, 20)
+      assertError(res, 401, 20)
       assert.equal(client.cookies.has('JSESSIONID'), false)
     }
   })
@@ -39,8 +37,7 @@ describe('authentication and sessions', () => {
     const res = await new ApiClient(server.apiUrl).request('GET', '/me', undefined, {
       headers: { authorization: 'Basic !!!notbase64' },
     })
-    assert.equal(res.status, 401)
-    assert.equal(res.body.statusCode, 20)
+    assertError(res, 401, 20)
   })
 
   test('Basic opens a session: JSESSIONID is HttpOnly, SameSite=Lax, and works alone', async () => {
@@ -58,7 +55,7 @@ describe('authentication and sessions', () => {
     cookieOnly.cookies.set('JSESSIONID', client.cookies.get('JSESSIONID')!)
     const second = await cookieOnly.get('/me')
     assert.equal(second.status, 200)
-    assert.equal((second.body.user as { id: string }).id, IDS.agent1)
+    assert.equal((second.body.user as { id: string }).id, U.agent1)
     assert.equal(second.headers.getSetCookie().length, 0, 'no new session for a valid cookie')
   })
 
@@ -87,7 +84,7 @@ describe('authentication and sessions', () => {
     const b = new ApiClient(server.apiUrl, 'agent2', PASSWORD, { basicAlways: true })
     b.cookies.set('JSESSIONID', a.cookies.get('JSESSIONID')!)
     const res = await b.get('/me')
-    assert.equal((res.body.user as { id: string }).id, IDS.agent2)
+    assert.equal((res.body.user as { id: string }).id, U.agent2)
     assert.notEqual(b.cookies.get('JSESSIONID'), a.cookies.get('JSESSIONID'))
   })
 
@@ -95,8 +92,7 @@ describe('authentication and sessions', () => {
     const client = new ApiClient(server.apiUrl)
     client.cookies.set('JSESSIONID', 'not-a-session')
     const res = await client.get('/me')
-    assert.equal(res.status, 401)
-    assert.equal(res.body.statusCode, 20)
+    assertError(res, 401, 20)
   })
 
   test('an idle session expires', async () => {
@@ -111,8 +107,7 @@ describe('authentication and sessions', () => {
     const cookieOnly = new ApiClient(server.apiUrl)
     cookieOnly.cookies.set('JSESSIONID', sid)
     const res = await cookieOnly.get('/me')
-    assert.equal(res.status, 401)
-    assert.equal(res.body.statusCode, 20)
+    assertError(res, 401, 20)
     assert.equal(await server.app.store.getSession(sid), undefined, 'expired session removed')
   })
 
@@ -142,8 +137,7 @@ describe('CSRF protection (WORKBINS_CSRF=1)', () => {
     assert.ok(token)
 
     const without = await client.post('/me', { operationName: 'StartContactCenterSession' })
-    assert.equal(without.status, 403)
-    assert.equal(without.body.statusCode, 3)
+    assertError(without, 403, 3)
     assert.equal(without.body.statusMessage, 'Missing or invalid Csrf token')
 
     const wrong = await client.request(
@@ -154,8 +148,7 @@ describe('CSRF protection (WORKBINS_CSRF=1)', () => {
         headers: { 'x-csrf-token': 'nope' },
       },
     )
-    assert.equal(wrong.status, 403)
-    assert.equal(wrong.body.statusCode, 3)
+    assertError(wrong, 403, 3)
     // Nothing changed by the refused request.
     assert.equal(((await client.get('/me')).body.user as { place: string }).place, 'Place_1')
 

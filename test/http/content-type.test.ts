@@ -4,15 +4,10 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { HANDSHAKE } from '../bayeux/helpers.ts'
+import { assertError } from '../helpers/assert.ts'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
-
-const HANDSHAKE = {
-  channel: '/meta/handshake',
-  version: '1.0',
-  supportedConnectionTypes: ['long-polling'],
-  id: '1',
-}
 
 describe('REST writes: application/json only', () => {
   let srv: TestServer
@@ -51,8 +46,7 @@ describe('REST writes: application/json only', () => {
         headers: { 'content-type': type },
         rawBody: body,
       })
-      assert.equal(r.status, 415)
-      assert.equal(r.body.statusCode, 1)
+      assertError(r, 415, 1)
       assert.match(String(r.body.statusMessage), /application\/json/)
       assert.equal(await place(), 'Place_7001')
     })

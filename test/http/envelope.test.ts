@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test'
 import { Wire } from '../bayeux/helpers.ts'
 import { DbSnapshot } from '../helpers/db-snapshot.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
+import { until } from '../helpers/wait.ts'
 
 const AUTH = `Basic ${Buffer.from('agent1:agent1pass').toString('base64')}`
 const WB = 'aee812a5-7396-4dd9-b180-230f1c1fb085'
@@ -235,7 +236,8 @@ describe('a request arriving while the server closes', () => {
       wire.send(`${json('POST', '/api/v2/me', body)}\r\n\r\n${body.slice(0, 5)}`)
       await arrived
       const closed = srv.close()
-      await new Promise((r) => setTimeout(r, 50)) // close has begun (no event to wait on)
+      // fastify marks itself closing before it stops listening: then new requests get 503
+      await until('the server stops listening', () => !srv.app.http.server.listening)
       wire.send(`${body.slice(5)}${req('GET', '/api/v2/me')}\r\n\r\n`)
       assert.equal((await wire.response()).status, 400)
       const res = await wire.response()

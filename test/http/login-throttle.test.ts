@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test'
 import { pino } from 'pino'
 import { WebSocket } from 'ws'
 import { HANDSHAKE } from '../bayeux/helpers.ts'
-import { PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { assertError } from '../helpers/assert.ts'
+import { PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { ApiClient, basic, requestFrom } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
@@ -43,9 +44,7 @@ describe('login throttling', () => {
     }
     for (const pw of ['guess-x', PASSWORD]) {
       const res = await me('127.0.0.2', basic('agent1', pw))
-      assert.equal(res.status, 429)
-      assert.equal(res.body.statusCode, 20)
-      assert.equal(typeof res.body.statusMessage, 'string')
+      assertError(res, 429, 20)
       const retry = Number(res.headers['retry-after'])
       assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= 60, `Retry-After ${retry}`)
       assert.equal(res.headers['www-authenticate'], undefined)

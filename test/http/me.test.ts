@@ -1,9 +1,10 @@
-// GET/POST /api/v2/me, GET /api/v2/features, and the GWS envelope for bad input (contract §3).
+// GET/POST /api/v2/me, GET /api/v2/features, and the GWS envelope for bad input (docs/api.md).
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { assertError } from '../helpers/assert.ts'
 import { ApiClient } from '../helpers/http.ts'
-import { CC1, CC2, IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { CC1, CC2, U, PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
 interface UserBody {
@@ -31,7 +32,7 @@ describe('/me and /features', () => {
     assert.equal(res.status, 200)
     assert.equal(res.body.statusCode, 0)
     const u = res.body.user
-    assert.equal(u.id, IDS.sup1)
+    assert.equal(u.id, U.sup1)
     assert.equal(u.userName, 'sup1')
     assert.equal(u.firstName, 'Sue')
     assert.equal(u.lastName, 'Visor')
@@ -97,7 +98,7 @@ describe('/me and /features', () => {
     const one = await client.get('/features/api-voice')
     assert.equal(one.status, 200)
     const missing = await client.get('/features/api-nothing')
-    assert.deepEqual([missing.status, missing.body.statusCode], [404, 6])
+    assertError(missing, 404, 6)
   })
 
   test('another contact center sees only its own features and user', async () => {
@@ -111,55 +112,54 @@ describe('/me and /features', () => {
   describe('bad input gets a GWS error and changes nothing', () => {
     let client: ApiClient
     before(() => {
-      client = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+      client = new ApiClient(server.apiUrl, 'agent1', PASSWORD, { inject: server.app.http })
     })
 
     test('malformed JSON → 400 / 1', async () => {
       const res = await client.request('POST', '/me', undefined, { rawBody: '{"operationName": ' })
-      assert.deepEqual([res.status, res.body.statusCode], [400, 1])
-      assert.equal(typeof res.body.statusMessage, 'string')
+      assertError(res, 400, 1)
     })
     test('body is not an object → 400 / 1', async () => {
       const res = await client.post('/me', ['StartContactCenterSession'])
-      assert.deepEqual([res.status, res.body.statusCode], [400, 1])
+      assertError(res, 400, 1)
     })
     test('no body → 400 / 1', async () => {
       const res = await client.request('POST', '/me')
-      assert.deepEqual([res.status, res.body.statusCode], [400, 1])
+      assertError(res, 400, 1)
     })
     test('missing operationName → 400 / 1', async () => {
       const res = await client.post('/me', { place: 'Place_2' })
-      assert.deepEqual([res.status, res.body.statusCode], [400, 1])
+      assertError(res, 400, 1)
     })
     test('operationName of the wrong type → 400 / 2', async () => {
       const res = await client.post('/me', { operationName: 42 })
-      assert.deepEqual([res.status, res.body.statusCode], [400, 2])
+      assertError(res, 400, 2)
     })
     test('unknown operationName → 400 / 2', async () => {
       const res = await client.post('/me', { operationName: 'Explode' })
-      assert.deepEqual([res.status, res.body.statusCode], [400, 2])
+      assertError(res, 400, 2)
     })
     test('wrong type for place → 400 / 2', async () => {
       const res = await client.post('/me', { operationName: 'StartContactCenterSession', place: 7 })
-      assert.deepEqual([res.status, res.body.statusCode], [400, 2])
+      assertError(res, 400, 2)
     })
     test('unsupported content type → 415 / 1', async () => {
       const res = await client.request('POST', '/me', undefined, {
         rawBody: '<xml/>',
         headers: { 'content-type': 'application/xml' },
       })
-      assert.deepEqual([res.status, res.body.statusCode], [415, 1])
+      assertError(res, 415, 1)
     })
     test('oversized body → 413 / 10', async () => {
       const res = await client.post('/me', {
         operationName: 'StartContactCenterSession',
         place: 'x'.repeat(4096),
       })
-      assert.deepEqual([res.status, res.body.statusCode], [413, 10])
+      assertError(res, 413, 10)
     })
     test('unknown route → 404 / 6 (authenticated)', async () => {
       const res = await client.get('/no/such/thing')
-      assert.deepEqual([res.status, res.body.statusCode], [404, 6])
+      assertError(res, 404, 6)
     })
     test('after all of the above the caller is unchanged', async () => {
       const me = await client.get<{ user: UserBody }>('/me')

@@ -8,11 +8,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { HANDSHAKE, connectMsg, post, until, type Msg } from '../bayeux/helpers.ts'
-import { IDS, PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { HANDSHAKE, connectMsg, post, type Msg } from '../bayeux/helpers.ts'
+import { U, PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { ApiClient, basic } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 import { e2eStores } from '../helpers/stores.ts'
+import { until } from '../helpers/wait.ts'
 
 const run = promisify(execFile)
 // The store ends sessions (cap, password change): those cases on SQLite and on PostgreSQL.
@@ -185,6 +186,7 @@ for (const backend of STORES) {
       // `workbins provision` in another process, on the running server's database.
       const doc = basicDocument()
       const agent1 = doc.contactCenters[0]!.users.find((u) => u.userName === 'agent1')!
+      delete agent1.passwordHash
       agent1.password = 'a-new-password-2'
       const dir = await mkdtemp(join(tmpdir(), 'workbins-sessions-'))
       const file = join(dir, 'new-password.json')
@@ -205,11 +207,7 @@ for (const backend of STORES) {
 
       const refused = await cookieOnly(server, a).get('/me')
       assert.equal(refused.status, 401)
-      await until(
-        () => !cometdUsers(server).includes(IDS.agent1),
-        3000,
-        'agent1 CometD sessions end',
-      )
+      await until('agent1 CometD sessions end', () => !cometdUsers(server).includes(U.agent1), 3000)
       for (const s of [viaCookie, viaBasic]) {
         const reply = await connect(server, s)
         assert.equal(reply.successful, false)

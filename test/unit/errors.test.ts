@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { GwsError, StatusCode, httpStatusFor } from '../../src/errors.ts'
 
-test('statusCode → HTTP status mapping of contract §3', () => {
+test('statusCode → HTTP status mapping (docs/api.md "Conventions")', () => {
   const expected: Record<number, number> = {
     0: 200,
     1: 400,

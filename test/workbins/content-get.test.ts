@@ -1,10 +1,11 @@
-// Workbin content GETs (contract §4; digest §4.2–§4.4) and RequestAgentStats (digest §4.10),
-// end to end. Fixture: content-fixtures.ts.
+// Workbin content GETs and RequestAgentStats (docs/workbins-content.md), end to end.
+// Fixture: test/helpers/fixtures/content.ts.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { IX, U, WB } from './content-fixtures.ts'
-import { World, assertAccepted, assertError, type Data, type Listener } from './content-world.ts'
+import { IX, U, WB } from '../helpers/fixtures/content.ts'
+import { assertAccepted, assertError, type Data } from '../helpers/assert.ts'
+import { World, type Listener } from '../helpers/world.ts'
 
 const EMPTY_ALL = {
   emails: [],
@@ -123,7 +124,7 @@ describe('content GETs', () => {
       ((r.body.workbin as Data).chats as Data[]).map((c) => c.id),
       [IX.chat1],
     )
-    // the documented path without /users/ (digest §4.3)
+    // the GWS documentation also shows this path without /users/: it is served too
     const doc = await w.api('sup1').get(`/${U.agent1}/workbins/${WB.later}/chats`)
     assert.equal(((doc.body.workbin as Data).chats as Data[]).length, 1)
     assertError(

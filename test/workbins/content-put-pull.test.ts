@@ -1,7 +1,7 @@
-// Put and pull end to end (contract §4, §4.2; digest §4.8, §4.9): each operation's HTTP reply
+// Put and pull end to end (docs/workbins-content.md): each operation's HTTP reply
 // and the WorkbinStateChangeMessage every subscriber receives through the official CometD
 // client (owner, supervisor, group members), the concurrent pull race and the error paths.
-// Fixture: content-fixtures.ts (agent1, agent2 in Sales supervised by sup1; agent3 in Support).
+// Fixture: test/helpers/fixtures/content.ts (agent1, agent2 in Sales supervised by sup1; agent3 in Support).
 // Runs on SQLite and on PostgreSQL (test/helpers/stores.ts).
 
 import assert from 'node:assert/strict'
@@ -9,8 +9,9 @@ import { describe, it } from 'node:test'
 import { GwsError } from '../../src/errors.ts'
 import { actorFor, resolveInstance } from '../../src/workbins/access.ts'
 import { contentOperations } from '../../src/workbins/content-operations.ts'
-import { CC_A, IX, U, WB } from './content-fixtures.ts'
-import { World, assertAccepted, assertError, type Data } from './content-world.ts'
+import { CC_A, IX, U, WB } from '../helpers/fixtures/content.ts'
+import { assertAccepted, assertError, type Data } from '../helpers/assert.ts'
+import { World } from '../helpers/world.ts'
 import { e2eStores } from '../helpers/stores.ts'
 
 const PROCESSING_CAPS = (caps: unknown) => Array.isArray(caps) && caps.length > 0
@@ -19,7 +20,7 @@ for (const store of await e2eStores()) {
   describe(`on ${store.name}`, { skip: store.skip }, () => {
     describe('put (Add*)', () => {
       it('agent puts their email into their Agent workbin: owner and supervisor both told', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
           const sue = await w.listen('sup1', 'websocket')
@@ -77,7 +78,7 @@ for (const store of await e2eStores()) {
       })
 
       it('requester gets its copy even when not subscribed; non-subscribers get nothing', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
           const bo = await w.listen('agent2')
@@ -102,7 +103,7 @@ for (const store of await e2eStores()) {
       })
 
       it('group put reaches every member subscribed to the group instance, not other groups', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
           const bo = await w.listen('agent2')
@@ -146,7 +147,7 @@ for (const store of await e2eStores()) {
       })
 
       it('supervisor files an agent’s interaction into the agent’s workbin (/users/{userId})', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
           const sue = await w.listen('sup1')
@@ -207,7 +208,7 @@ for (const store of await e2eStores()) {
       })
 
       it('Place and PlaceGroup instances: put by the agent at the place, told to its subscribers', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1') // place P1 (North)
           const bo = await w.listen('agent2') // place P2 (North)
@@ -252,7 +253,7 @@ for (const store of await e2eStores()) {
 
     describe('pull (Pull*)', () => {
       it('agent pulls from a group workbin: every subscribed member told, item handed over', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
           const bo = await w.listen('agent2')
@@ -314,7 +315,7 @@ for (const store of await e2eStores()) {
       })
 
       it('supervisor grabs from an agent’s workbin: the supervisor handles it', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
           const sue = await w.listen('sup1')
@@ -350,7 +351,7 @@ for (const store of await e2eStores()) {
       })
 
       it('two agents pull the same item at once: exactly one gets it, the other 400/2', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
           const bo = await w.listen('agent2')
@@ -398,7 +399,7 @@ for (const store of await e2eStores()) {
 
     describe('pull race inside one process', () => {
       it('handlers interleaved at every await: the compare-and-set leaves exactly one winner', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const { app } = w.server
           const deps = {
@@ -446,7 +447,7 @@ for (const store of await e2eStores()) {
 
     describe('put/pull errors change nothing and send nothing', () => {
       it('answers 404/6, 400/1, 400/2, 403/5 as documented', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
           await w.subscribe('agent1', ada, `/me/workbins/${WB.later}`)
@@ -530,7 +531,7 @@ for (const store of await e2eStores()) {
       })
 
       it('without api-multimedia the operations do not exist (404/6)', async () => {
-        const w = await World.start(await store.db())
+        const w = await World.start({ db: await store.db() })
         try {
           assertError(
             await w

@@ -49,7 +49,7 @@ function code(fn: () => unknown): number {
   assert.fail('expected a GwsError')
 }
 
-describe('interaction resources (digest §3, §6)', () => {
+describe('interaction resources', () => {
   it('renders a chat like the documented group-workbin sample', () => {
     const r = interactionResource(BASE, ix({}))
     assert.equal(r.id, '0001BaBFVPR20035')
@@ -194,7 +194,7 @@ describe('put/pull request parsing', () => {
   })
 })
 
-describe('WorkbinStateChangeMessage copies (contract §4.2)', () => {
+describe('WorkbinStateChangeMessage copies', () => {
   const agentWb: Workbin = {
     id: 'w1',
     contactCenterId: 'cc',

@@ -1,12 +1,13 @@
-// GET of workbin definitions over HTTP (contract §3 "Lists", §4; digest §3, §4.1, §4.2):
+// GET of workbin definitions over HTTP (docs/workbins-subscriptions.md "List workbins"):
 // the three list URLs with and without `fields`, one workbin on every URL family, group
 // parameters, absolute `uri` from the configured public URL, and the feature gate.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
+import { assertError } from '../helpers/assert.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
-import { PASSWORD, U, WB, subscriptionDocument } from './subscription-fixtures.ts'
+import { PASSWORD, U, WB, subscriptionDocument } from '../helpers/fixtures/subscriptions.ts'
 
 const PUBLIC = 'http://gws.example.test:8080/api/v2'
 const uri = (id: string) => `${PUBLIC}/workbins/${id}`
@@ -55,7 +56,8 @@ type Body = Record<string, unknown> & { statusCode: number }
 
 describe('workbin definitions over HTTP', () => {
   let server: TestServer
-  const as = (name: string) => new ApiClient(server.apiUrl, name, PASSWORD)
+  const as = (name: string) =>
+    new ApiClient(server.apiUrl, name, PASSWORD, { inject: server.app.http })
 
   before(async () => {
     server = await startServer({
@@ -64,19 +66,6 @@ describe('workbin definitions over HTTP', () => {
     })
   })
   after(() => server.close())
-
-  async function expectError(
-    res: Promise<{ status: number; body: unknown }>,
-    status: number,
-    code: number,
-  ) {
-    const r = await res
-    assert.equal(r.status, status, JSON.stringify(r.body))
-    const body = r.body as Body
-    assert.equal(body.statusCode, code)
-    assert.equal(typeof body.statusMessage, 'string')
-    assert.deepEqual(Object.keys(body).sort(), ['statusCode', 'statusMessage'])
-  }
 
   test('GET /workbins without fields: uris of every workbin of the contact center', async () => {
     const res = await as('agent1').get<Body>('/workbins')
@@ -141,10 +130,10 @@ describe('workbin definitions over HTTP', () => {
     }
     const uris = await as('sup1').get<Body>(`/users/${U.agent3}/workbins`)
     assert.deepEqual(uris.body, { statusCode: 0, uris: PER_USER.map(uri) })
-    await expectError(as('agent1').get(`/users/${U.agent3}/workbins`), 403, 5)
-    await expectError(as('sup1').get(`/users/${U.agent2}/workbins`), 403, 5)
-    await expectError(as('agent1').get(`/users/${'f'.repeat(32)}/workbins`), 404, 6)
-    await expectError(as('adminB').get(`/users/${U.agent1}/workbins`), 404, 6)
+    assertError(await as('agent1').get(`/users/${U.agent3}/workbins`), 403, 5)
+    assertError(await as('sup1').get(`/users/${U.agent2}/workbins`), 403, 5)
+    assertError(await as('agent1').get(`/users/${'f'.repeat(32)}/workbins`), 404, 6)
+    assertError(await as('adminB').get(`/users/${U.agent1}/workbins`), 404, 6)
   })
 
   test('GET one workbin: /workbins/{id} ≡ /me/workbins/{id}; /users/{userId}/...; fields', async () => {
@@ -181,18 +170,18 @@ describe('workbin definitions over HTTP', () => {
       [pg.status, pg.body],
       [200, { statusCode: 0, workbin: RESOURCES[WB.placeGroup] }],
     )
-    await expectError(as('agent1').get(`/me/workbins/${WB.agentGroup}?agentGroup=Support`), 403, 5)
-    await expectError(as('agent1').get(`/me/workbins/${WB.agentGroup}?agentGroup=Nope`), 400, 2)
-    await expectError(as('agent1').get(`/me/workbins/${WB.agent}?agentGroup=Sales`), 400, 2)
-    await expectError(as('agent1').get(`/me/workbins/${WB.placeGroup}?placeGroup=South`), 403, 5)
+    assertError(await as('agent1').get(`/me/workbins/${WB.agentGroup}?agentGroup=Support`), 403, 5)
+    assertError(await as('agent1').get(`/me/workbins/${WB.agentGroup}?agentGroup=Nope`), 400, 2)
+    assertError(await as('agent1').get(`/me/workbins/${WB.agent}?agentGroup=Sales`), 400, 2)
+    assertError(await as('agent1').get(`/me/workbins/${WB.placeGroup}?placeGroup=South`), 403, 5)
   })
 
   test('GET one: unknown workbin, another contact center, users not visible', async () => {
-    await expectError(as('agent1').get(`/workbins/${WB.unknown}`), 404, 6)
-    await expectError(as('agent1').get(`/me/workbins/${WB.otherCc}`), 404, 6)
-    await expectError(as('adminB').get(`/workbins/${WB.agent}`), 404, 6)
-    await expectError(as('agent1').get(`/users/${U.agent2}/workbins/${WB.agent}`), 403, 5)
-    await expectError(as('sup1').get(`/users/${U.agentB}/workbins/${WB.agent}`), 404, 6)
+    assertError(await as('agent1').get(`/workbins/${WB.unknown}`), 404, 6)
+    assertError(await as('agent1').get(`/me/workbins/${WB.otherCc}`), 404, 6)
+    assertError(await as('adminB').get(`/workbins/${WB.agent}`), 404, 6)
+    assertError(await as('agent1').get(`/users/${U.agent2}/workbins/${WB.agent}`), 403, 5)
+    assertError(await as('sup1').get(`/users/${U.agentB}/workbins/${WB.agent}`), 404, 6)
   })
 
   test('feature gate: without api-multimedia every workbin URL is 404/6', async () => {
@@ -205,7 +194,7 @@ describe('workbin definitions over HTTP', () => {
       `/workbins/${WB.noFeature}`,
       `/me/workbins/${WB.noFeature}`,
     ]) {
-      await expectError(c.get(path), 404, 6)
+      assertError(await c.get(path), 404, 6)
     }
     // the same user is otherwise served (the gate, not authentication, answers)
     const me = await c.get<Body>('/me')

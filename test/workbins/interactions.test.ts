@@ -1,10 +1,11 @@
-// The integration endpoint (additive; contract §4.2): apiuser/admin create interactions, read
+// The integration endpoint (an addition to GWS, docs/workbins-content.md): apiuser/admin create interactions, read
 // them and change their userData; subscribers hear ItemAdded / ItemUpdated.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { IX, U, WB } from './content-fixtures.ts'
-import { World, assertError, type Data, type Listener } from './content-world.ts'
+import { IX, U, WB } from '../helpers/fixtures/content.ts'
+import { assertError, type Data } from '../helpers/assert.ts'
+import { World, type Listener } from '../helpers/world.ts'
 
 describe('POST /interactions (Create)', () => {
   let w: World

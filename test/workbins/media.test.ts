@@ -1,11 +1,12 @@
-// The agent's own interactions under the GWS media resources (contract §4.2; digest §6):
+// The agent's own interactions under the GWS media resources (docs/workbins-content.md):
 // `/me/emails`, `/me/chats`, `/me/workitems`, `/me/openmedia/{mediaType}`, `/me/facebook`,
 // `/me/tweets`, `/me/facebooksessions`, each with `/{id}`, and the `uri` targets.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { IX, WB } from './content-fixtures.ts'
-import { World, assertError, type Data } from './content-world.ts'
+import { IX, WB } from '../helpers/fixtures/content.ts'
+import { assertError, type Data } from '../helpers/assert.ts'
+import { World } from '../helpers/world.ts'
 
 describe('media resources', () => {
   let w: World

@@ -1,5 +1,5 @@
-// Subscribe / Unsubscribe: who may do it (the permission matrix of contract §2) and every
-// synchronous error of contract §3 and §4.1, end to end. An error changes nothing and sends no
+// Subscribe / Unsubscribe: who may do it and every synchronous error
+// (docs/workbins-subscriptions.md "Who may do what", "Errors"), end to end. An error changes nothing and sends no
 // message: after the failures, the next message each caller gets is the one of a request made
 // afterwards on purpose, and Unsubscribe shows that nothing was subscribed.
 
@@ -8,17 +8,14 @@ import { after, before, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 import {
-  type Listener,
-  api,
   assertError,
   assertRequestFailed,
-  listen,
-  operation,
-  referenceIdOf,
-  referenceIdsOf,
+  assertAccepted,
+  assertAcceptedMany,
   stateMessage,
-} from './listener.ts'
-import { U, WB, subscriptionDocument } from './subscription-fixtures.ts'
+} from '../helpers/assert.ts'
+import { type Listener, api, listen, operation } from '../helpers/world.ts'
+import { U, WB, subscriptionDocument } from '../helpers/fixtures/subscriptions.ts'
 
 type Extra = { workbinUserId?: string; agentGroup?: string; placeGroup?: string }
 type Row = { who: string; path: string; workbin: string; expect: Extra | [number, number] }
@@ -33,7 +30,7 @@ function label(path: string): string {
   return out
 }
 
-// contract §2: agent on nobody else; supervisor on the members of the groups they supervise;
+// An agent on nobody else; supervisor on the members of the groups they supervise;
 // admin/apiuser on their whole contact center; never across contact centers.
 const MATRIX: Row[] = [
   // an agent
@@ -252,7 +249,7 @@ describe('Subscribe / Unsubscribe: permissions and errors', () => {
    */
   async function assertQuiet(who: string): Promise<void> {
     const probe = who === 'adminB' ? WB.otherCc : WB.agent2
-    const ref = referenceIdOf(
+    const ref = assertAccepted(
       await operation(api(server, who), `/me/workbins/${probe}`, 'Unsubscribe'),
     )
     assertRequestFailed(await on(who).next(), probe, ref)
@@ -269,12 +266,12 @@ describe('Subscribe / Unsubscribe: permissions and errors', () => {
         await assertQuiet(row.who)
         return
       }
-      const sub = referenceIdOf(await operation(client, row.path, 'Subscribe'))
+      const sub = assertAccepted(await operation(client, row.path, 'Subscribe'))
       assert.deepEqual(
         await on(row.who).next(),
         stateMessage(row.workbin, 'Subscribed', sub, row.expect),
       )
-      const unsub = referenceIdOf(await operation(client, row.path, 'Unsubscribe'))
+      const unsub = assertAccepted(await operation(client, row.path, 'Unsubscribe'))
       assert.deepEqual(
         await on(row.who).next(),
         stateMessage(row.workbin, 'Unsubscribed', unsub, row.expect),
@@ -285,13 +282,13 @@ describe('Subscribe / Unsubscribe: permissions and errors', () => {
   test('several by user: the user check applies once for the list (api1 and sup1)', async () => {
     const ids = [WB.agent, WB.agent2]
     const path = `/users/${U.agent2}/workbins?workbinIds=${ids.join(',')}`
-    const refs = referenceIdsOf(await operation(api(server, 'api1'), path, 'Subscribe'), ids)
+    const refs = assertAcceptedMany(await operation(api(server, 'api1'), path, 'Subscribe'), ids)
     const by = { workbinUserId: U.agent2 }
     assert.deepEqual(await on('api1').take(2), [
       stateMessage(WB.agent, 'Subscribed', refs[WB.agent]!, by),
       stateMessage(WB.agent2, 'Subscribed', refs[WB.agent2]!, by),
     ])
-    referenceIdsOf(await operation(api(server, 'api1'), path, 'Unsubscribe'), ids)
+    assertAcceptedMany(await operation(api(server, 'api1'), path, 'Unsubscribe'), ids)
     await on('api1').take(2)
     assertError(await operation(api(server, 'sup1'), path, 'Subscribe'), 403, 5)
     await assertQuiet('sup1')
@@ -335,12 +332,12 @@ describe('Subscribe / Unsubscribe: permissions and errors', () => {
     // 4 ids naming 3 workbins are within the limit of 3
     const three = [WB.agent, WB.agent2, WB.place]
     const q = `?workbinIds=${[...three, WB.agent].join(',')}`
-    const refs = referenceIdsOf(await operation(c, `/me/workbins${q}`, 'Subscribe'), three)
+    const refs = assertAcceptedMany(await operation(c, `/me/workbins${q}`, 'Subscribe'), three)
     assert.deepEqual(
       await on('agent1').take(3),
       three.map((id) => stateMessage(id, 'Subscribed', refs[id]!)),
     )
-    referenceIdsOf(await operation(c, `/me/workbins${q}`, 'Unsubscribe'), three)
+    assertAcceptedMany(await operation(c, `/me/workbins${q}`, 'Unsubscribe'), three)
     await on('agent1').take(3)
   })
 
@@ -359,7 +356,7 @@ describe('Subscribe / Unsubscribe: permissions and errors', () => {
     }
     // nothing was subscribed, and no message was sent: the next two are these RequestFailed
     const ids = [WB.agent, WB.agentGroup]
-    const refs = referenceIdsOf(
+    const refs = assertAcceptedMany(
       await operation(
         c,
         `/me/workbins?workbinIds=${ids.join(',')}&agentGroup=Sales`,
@@ -372,12 +369,12 @@ describe('Subscribe / Unsubscribe: permissions and errors', () => {
     assertRequestFailed(g!, WB.agentGroup, refs[WB.agentGroup]!, { agentGroup: 'Sales' })
 
     // a failing Unsubscribe list leaves an existing subscription in place
-    const sub = referenceIdOf(await operation(c, `/me/workbins/${WB.agent}`, 'Subscribe'))
+    const sub = assertAccepted(await operation(c, `/me/workbins/${WB.agent}`, 'Subscribe'))
     assert.deepEqual(await on('agent1').next(), stateMessage(WB.agent, 'Subscribed', sub))
     for (const [path, status, code] of cases) {
       assertError(await operation(c, path, 'Unsubscribe'), status, code)
     }
-    const unsub = referenceIdOf(await operation(c, `/me/workbins/${WB.agent}`, 'Unsubscribe'))
+    const unsub = assertAccepted(await operation(c, `/me/workbins/${WB.agent}`, 'Unsubscribe'))
     assert.deepEqual(await on('agent1').next(), stateMessage(WB.agent, 'Unsubscribed', unsub))
   })
 

@@ -1,25 +1,16 @@
-// Subscriptions belong to the user (contract §2): they reach every CometD session of the user,
+// Subscriptions belong to the user (docs/workbins-subscriptions.md): they reach every CometD session of the user,
 // survive a CometD reconnect and a server restart, and end with Unsubscribe or
-// EndContactCenterSession (contract §3), which answers one Unsubscribed message per subscription.
+// EndContactCenterSession, which answers one Unsubscribed message per subscription.
 // Whether a subscription is live is probed the way a client sees it: an item put into the
-// workbin reaches the subscriber (WorkbinStateChangeMessage, contract §4.2), and Unsubscribe
+// workbin reaches the subscriber (WorkbinStateChangeMessage, docs/workbins-content.md), and Unsubscribe
 // answers Unsubscribed rather than RequestFailed.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { startServer, type TestServer } from '../helpers/server.ts'
-import {
-  type Data,
-  type Listener,
-  type Transport,
-  api,
-  assertRequestFailed,
-  listen,
-  operation,
-  referenceIdOf,
-  stateMessage,
-} from './listener.ts'
-import { IX, U, WB, subscriptionDocument } from './subscription-fixtures.ts'
+import { type Data, assertRequestFailed, assertAccepted, stateMessage } from '../helpers/assert.ts'
+import { type Listener, type Transport, api, listen, operation } from '../helpers/world.ts'
+import { IX, U, WB, subscriptionDocument } from '../helpers/fixtures/subscriptions.ts'
 
 /** agent1 puts one of their interactions into their own Agent workbin. */
 async function agent1Adds(server: TestServer, interactionId: string): Promise<number> {
@@ -27,7 +18,7 @@ async function agent1Adds(server: TestServer, interactionId: string): Promise<nu
     operationName: 'AddInteraction',
     id: interactionId,
   })
-  return referenceIdOf(res as Parameters<typeof referenceIdOf>[0])
+  return assertAccepted(res as Parameters<typeof assertAccepted>[0])
 }
 
 /** The fields of an item change a supervisor watching agent1's Agent workbin must see. */
@@ -61,11 +52,11 @@ describe('subscriptions belong to the user', () => {
     const lp = await listenAs('agent3', 'long-polling')
     const ws = await listenAs('agent3', 'websocket')
     const path = `/me/workbins/${WB.agentGroup}?agentGroup=Sales`
-    const sub = referenceIdOf(await operation(api(server, 'agent3'), path, 'Subscribe'))
+    const sub = assertAccepted(await operation(api(server, 'agent3'), path, 'Subscribe'))
     const expected = stateMessage(WB.agentGroup, 'Subscribed', sub, { agentGroup: 'Sales' })
     assert.deepEqual(await lp.next(), expected)
     assert.deepEqual(await ws.next(), expected)
-    const unsub = referenceIdOf(await operation(api(server, 'agent3'), path, 'Unsubscribe'))
+    const unsub = assertAccepted(await operation(api(server, 'agent3'), path, 'Unsubscribe'))
     const gone = stateMessage(WB.agentGroup, 'Unsubscribed', unsub, { agentGroup: 'Sales' })
     assert.deepEqual(await lp.next(), gone)
     assert.deepEqual(await ws.next(), gone)
@@ -74,7 +65,7 @@ describe('subscriptions belong to the user', () => {
   test('a supervisor subscription survives a CometD reconnect; Unsubscribe ends it', async () => {
     const path = `/users/${U.agent1}/workbins/${WB.agent}`
     const first = await listenAs('sup1', 'long-polling')
-    const sub = referenceIdOf(await operation(api(server, 'sup1'), path, 'Subscribe'))
+    const sub = assertAccepted(await operation(api(server, 'sup1'), path, 'Subscribe'))
     assert.deepEqual(
       await first.next(),
       stateMessage(WB.agent, 'Subscribed', sub, { workbinUserId: U.agent1 }),
@@ -88,12 +79,12 @@ describe('subscriptions belong to the user', () => {
 
     // the agent's own subscription is a different one: theirs never existed
     const own = await listenAs('agent1')
-    const ref = referenceIdOf(
+    const ref = assertAccepted(
       await operation(api(server, 'agent1'), `/me/workbins/${WB.agent}`, 'Unsubscribe'),
     )
     assertRequestFailed(await own.next(), WB.agent, ref)
 
-    const unsub = referenceIdOf(await operation(api(server, 'sup1'), path, 'Unsubscribe'))
+    const unsub = assertAccepted(await operation(api(server, 'sup1'), path, 'Unsubscribe'))
     assert.deepEqual(
       await second.next(),
       stateMessage(WB.agent, 'Unsubscribed', unsub, { workbinUserId: U.agent1 }),
@@ -101,7 +92,7 @@ describe('subscriptions belong to the user', () => {
     // no longer subscribed: the next item does not reach sup1 — their next message is the
     // RequestFailed of an Unsubscribe made after it
     await agent1Adds(server, IX[1])
-    const again = referenceIdOf(await operation(api(server, 'sup1'), path, 'Unsubscribe'))
+    const again = assertAccepted(await operation(api(server, 'sup1'), path, 'Unsubscribe'))
     assertRequestFailed(await second.next(), WB.agent, again, { workbinUserId: U.agent1 })
   })
 
@@ -118,11 +109,11 @@ describe('subscriptions belong to the user', () => {
     ]
     let lastRef = 0
     for (const [path] of subscribed) {
-      lastRef = referenceIdOf(await operation(a1, path, 'Subscribe'))
+      lastRef = assertAccepted(await operation(a1, path, 'Subscribe'))
       assert.equal((await agent.next()).stateResource, 'Subscribed')
     }
     const supPath = `/users/${U.agent1}/workbins/${WB.agent2}`
-    const supRef = referenceIdOf(await operation(s1, supPath, 'Subscribe'))
+    const supRef = assertAccepted(await operation(s1, supPath, 'Subscribe'))
     assert.equal((await sup.next()).stateResource, 'Subscribed')
 
     const end = await a1.post('/me', { operationName: 'EndContactCenterSession' })
@@ -157,7 +148,7 @@ describe('subscriptions belong to the user', () => {
 
     // nothing is left: a new session's Unsubscribe answers RequestFailed
     const later = await listenAs('agent1')
-    const ref = referenceIdOf(await operation(a1, `/me/workbins/${WB.agent}`, 'Unsubscribe'))
+    const ref = assertAccepted(await operation(a1, `/me/workbins/${WB.agent}`, 'Unsubscribe'))
     assertRequestFailed(await later.next(), WB.agent, ref)
   })
 })
@@ -171,10 +162,10 @@ describe('subscriptions survive a server restart', () => {
       const sup = await listen(first, 'sup1')
       open.push(sup)
       const path = `/users/${U.agent1}/workbins/${WB.agent}`
-      const before = referenceIdOf(await operation(api(first, 'sup1'), path, 'Subscribe'))
+      const before = assertAccepted(await operation(api(first, 'sup1'), path, 'Subscribe'))
       assert.equal((await sup.next()).stateResource, 'Subscribed')
       const group = `/me/workbins/${WB.agentGroup}?agentGroup=Sales`
-      const agentBefore = referenceIdOf(await operation(api(first, 'agent1'), group, 'Subscribe'))
+      const agentBefore = assertAccepted(await operation(api(first, 'agent1'), group, 'Subscribe'))
       await sup.close()
       open.length = 0
       await first.close({ keepDb: true })
@@ -187,13 +178,15 @@ describe('subscriptions survive a server restart', () => {
       await agent1Adds(second, IX[2])
       assertItemAdded(await supAgain.next(), IX[2])
 
-      const unsub = referenceIdOf(await operation(api(second, 'sup1'), path, 'Unsubscribe'))
+      const unsub = assertAccepted(await operation(api(second, 'sup1'), path, 'Unsubscribe'))
       assert.ok(unsub > before, `referenceId ${unsub} after ${before}`)
       assert.deepEqual(
         await supAgain.next(),
         stateMessage(WB.agent, 'Unsubscribed', unsub, { workbinUserId: U.agent1 }),
       )
-      const agentUnsub = referenceIdOf(await operation(api(second, 'agent1'), group, 'Unsubscribe'))
+      const agentUnsub = assertAccepted(
+        await operation(api(second, 'agent1'), group, 'Unsubscribe'),
+      )
       // agent1 first got the requester copy of their own ItemAdded
       const item = await agent.next()
       assert.equal(item.messageType, 'WorkbinStateChangeMessage')

@@ -1,4 +1,4 @@
-// Subscribe and Unsubscribe, every URL variant (the seed; contract §4.1; digest §4.5–§4.7),
+// Subscribe and Unsubscribe, every URL variant (docs/workbins-subscriptions.md),
 // driven over HTTP and checked field by field on the official CometD client, once with
 // long-polling and once with websocket on SQLite, and with long-polling on PostgreSQL.
 
@@ -8,17 +8,13 @@ import type { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 import { e2eStores } from '../helpers/stores.ts'
 import {
-  TRANSPORTS,
-  api,
   assertRequestFailed,
-  type Listener,
-  operation,
-  referenceIdOf,
-  referenceIdsOf,
+  assertAccepted,
+  assertAcceptedMany,
   stateMessage,
-  listen,
-} from './listener.ts'
-import { U, WB, subscriptionDocument } from './subscription-fixtures.ts'
+} from '../helpers/assert.ts'
+import { TRANSPORTS, api, type Listener, operation, listen } from '../helpers/world.ts'
+import { U, WB, subscriptionDocument } from '../helpers/fixtures/subscriptions.ts'
 
 const [sqlite, postgresql] = await e2eStores()
 const RUNS = [
@@ -38,7 +34,7 @@ for (const { transport, store } of RUNS) {
       let sup1: Listener
       let a1: ApiClient
       let s1: ApiClient
-      /** The last reference id seen per user: each new one must be greater (contract §3). */
+      /** The last reference id seen per user: each new one must be greater (docs/api.md). */
       const last = new Map<string, number>()
       const fresh = (user: string, id: number) => {
         assert.ok(id > (last.get(user) ?? 0), `${user}: referenceId ${id} after ${last.get(user)}`)
@@ -59,47 +55,47 @@ for (const { transport, store } of RUNS) {
         await server?.close()
       })
 
-      test('seed: Unsubscribe one workbin on /me/workbins/{id} (after Subscribe)', async () => {
+      test('Unsubscribe one workbin on /me/workbins/{id} (after Subscribe)', async () => {
         const path = `/me/workbins/${WB.agent}`
-        const sub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Subscribe')))
+        const sub = fresh('agent1', assertAccepted(await operation(a1, path, 'Subscribe')))
         assert.deepEqual(await agent1.next(), stateMessage(WB.agent, 'Subscribed', sub))
-        const unsub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Unsubscribe')))
+        const unsub = fresh('agent1', assertAccepted(await operation(a1, path, 'Unsubscribe')))
         assert.deepEqual(await agent1.next(), stateMessage(WB.agent, 'Unsubscribed', unsub))
       })
 
-      test('seed: /workbins/{id} is the same instance as /me/workbins/{id}', async () => {
+      test('/workbins/{id} is the same instance as /me/workbins/{id}', async () => {
         const sub = fresh(
           'agent1',
-          referenceIdOf(await operation(a1, `/workbins/${WB.agent}`, 'Subscribe')),
+          assertAccepted(await operation(a1, `/workbins/${WB.agent}`, 'Subscribe')),
         )
         assert.deepEqual(await agent1.next(), stateMessage(WB.agent, 'Subscribed', sub))
         const unsub = fresh(
           'agent1',
-          referenceIdOf(await operation(a1, `/me/workbins/${WB.agent}`, 'Unsubscribe')),
+          assertAccepted(await operation(a1, `/me/workbins/${WB.agent}`, 'Unsubscribe')),
         )
         // Unsubscribed (not RequestFailed): the subscription made via /workbins was found
         assert.deepEqual(await agent1.next(), stateMessage(WB.agent, 'Unsubscribed', unsub))
         const again = fresh(
           'agent1',
-          referenceIdOf(await operation(a1, `/workbins/${WB.agent}`, 'Unsubscribe')),
+          assertAccepted(await operation(a1, `/workbins/${WB.agent}`, 'Unsubscribe')),
         )
         assertRequestFailed(await agent1.next(), WB.agent, again)
       })
 
-      test('seed: several workbins on /me/workbins?workbinIds= and /workbins?workbinIds=', async () => {
+      test('several workbins on /me/workbins?workbinIds= and /workbins?workbinIds=', async () => {
         const both = [WB.agent, WB.agent2]
         for (const [subPath, unsubPath] of [
           ['/me/workbins', '/workbins'],
           ['/workbins', '/me/workbins'],
         ]) {
           const q = `?workbinIds=${both.join(',')}`
-          const sub = referenceIdsOf(await operation(a1, subPath + q, 'Subscribe'), both)
+          const sub = assertAcceptedMany(await operation(a1, subPath + q, 'Subscribe'), both)
           // one message per workbin, in the order of workbinIds, each with its own referenceId
           assert.deepEqual(await agent1.take(2), [
             stateMessage(WB.agent, 'Subscribed', fresh('agent1', sub[WB.agent]!)),
             stateMessage(WB.agent2, 'Subscribed', fresh('agent1', sub[WB.agent2]!)),
           ])
-          const unsub = referenceIdsOf(await operation(a1, unsubPath + q, 'Unsubscribe'), both)
+          const unsub = assertAcceptedMany(await operation(a1, unsubPath + q, 'Unsubscribe'), both)
           assert.deepEqual(await agent1.take(2), [
             stateMessage(WB.agent, 'Unsubscribed', fresh('agent1', unsub[WB.agent]!)),
             stateMessage(WB.agent2, 'Unsubscribed', fresh('agent1', unsub[WB.agent2]!)),
@@ -107,14 +103,14 @@ for (const { transport, store } of RUNS) {
         }
       })
 
-      test('seed: by user — a supervisor on /users/{userId}/workbins/{id}; workbinUserId on their own channel', async () => {
+      test('by user — a supervisor on /users/{userId}/workbins/{id}; workbinUserId on their own channel', async () => {
         const path = `/users/${U.agent1}/workbins/${WB.agent}`
-        const sub = fresh('sup1', referenceIdOf(await operation(s1, path, 'Subscribe')))
+        const sub = fresh('sup1', assertAccepted(await operation(s1, path, 'Subscribe')))
         assert.deepEqual(
           await sup1.next(),
           stateMessage(WB.agent, 'Subscribed', sub, { workbinUserId: U.agent1 }),
         )
-        const unsub = fresh('sup1', referenceIdOf(await operation(s1, path, 'Unsubscribe')))
+        const unsub = fresh('sup1', assertAccepted(await operation(s1, path, 'Unsubscribe')))
         assert.deepEqual(
           await sup1.next(),
           stateMessage(WB.agent, 'Unsubscribed', unsub, { workbinUserId: U.agent1 }),
@@ -122,23 +118,23 @@ for (const { transport, store } of RUNS) {
         // nothing reached agent1: their next message is the one they cause now
         const own = fresh(
           'agent1',
-          referenceIdOf(await operation(a1, `/me/workbins/${WB.agent}`, 'Unsubscribe')),
+          assertAccepted(await operation(a1, `/me/workbins/${WB.agent}`, 'Unsubscribe')),
         )
         assertRequestFailed(await agent1.next(), WB.agent, own)
       })
 
-      test('seed: several workbins by user on /users/{userId}/workbins?workbinIds=', async () => {
+      test('several workbins by user on /users/{userId}/workbins?workbinIds=', async () => {
         const both = [WB.agent, WB.agent2]
-        // the seed's sample repeats an id (digest §9.3): repeated ids count once
+        // repeated ids count once (docs/workbins-subscriptions.md)
         const q = `?workbinIds=${WB.agent},${WB.agent},${WB.agent2}`
         const path = `/users/${U.agent1}/workbins${q}`
-        const sub = referenceIdsOf(await operation(s1, path, 'Subscribe'), both)
+        const sub = assertAcceptedMany(await operation(s1, path, 'Subscribe'), both)
         const by = { workbinUserId: U.agent1 }
         assert.deepEqual(await sup1.take(2), [
           stateMessage(WB.agent, 'Subscribed', fresh('sup1', sub[WB.agent]!), by),
           stateMessage(WB.agent2, 'Subscribed', fresh('sup1', sub[WB.agent2]!), by),
         ])
-        const unsub = referenceIdsOf(await operation(s1, path, 'Unsubscribe'), both)
+        const unsub = assertAcceptedMany(await operation(s1, path, 'Unsubscribe'), both)
         assert.deepEqual(await sup1.take(2), [
           stateMessage(WB.agent, 'Unsubscribed', fresh('sup1', unsub[WB.agent]!), by),
           stateMessage(WB.agent2, 'Unsubscribed', fresh('sup1', unsub[WB.agent2]!), by),
@@ -147,12 +143,12 @@ for (const { transport, store } of RUNS) {
 
       test('AgentGroup workbin: ?agentGroup= on Subscribe and Unsubscribe carries agentGroup', async () => {
         const path = `/me/workbins/${WB.agentGroup}?agentGroup=Sales`
-        const sub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Subscribe')))
+        const sub = fresh('agent1', assertAccepted(await operation(a1, path, 'Subscribe')))
         assert.deepEqual(
           await agent1.next(),
           stateMessage(WB.agentGroup, 'Subscribed', sub, { agentGroup: 'Sales' }),
         )
-        const unsub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Unsubscribe')))
+        const unsub = fresh('agent1', assertAccepted(await operation(a1, path, 'Unsubscribe')))
         assert.deepEqual(
           await agent1.next(),
           stateMessage(WB.agentGroup, 'Unsubscribed', unsub, { agentGroup: 'Sales' }),
@@ -161,13 +157,13 @@ for (const { transport, store } of RUNS) {
 
       test('PlaceGroup workbin: ?placeGroup= on Subscribe and Unsubscribe carries placeGroup', async () => {
         const path = `/me/workbins/${WB.placeGroup}?placeGroup=North`
-        const sub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Subscribe')))
+        const sub = fresh('agent1', assertAccepted(await operation(a1, path, 'Subscribe')))
         assert.deepEqual(
           await agent1.next(),
           stateMessage(WB.placeGroup, 'Subscribed', sub, { placeGroup: 'North' }),
         )
-        const unsub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Unsubscribe')))
-        // digest §4.7: the sample omits placeGroup on Unsubscribe; the contract keeps it
+        const unsub = fresh('agent1', assertAccepted(await operation(a1, path, 'Unsubscribe')))
+        // Unsubscribed carries placeGroup too, as Subscribed does (docs/workbins-subscriptions.md)
         assert.deepEqual(
           await agent1.next(),
           stateMessage(WB.placeGroup, 'Unsubscribed', unsub, { placeGroup: 'North' }),
@@ -176,14 +172,14 @@ for (const { transport, store } of RUNS) {
 
       test('group workbins via /workbins/{id}, by user, and in a mixed workbinIds list', async () => {
         const viaCollection = `/workbins/${WB.agentGroup}?agentGroup=Sales`
-        const sub = fresh('agent1', referenceIdOf(await operation(a1, viaCollection, 'Subscribe')))
+        const sub = fresh('agent1', assertAccepted(await operation(a1, viaCollection, 'Subscribe')))
         assert.deepEqual(
           await agent1.next(),
           stateMessage(WB.agentGroup, 'Subscribed', sub, { agentGroup: 'Sales' }),
         )
 
         const byUser = `/users/${U.agent1}/workbins/${WB.placeGroup}?placeGroup=North`
-        const supSub = fresh('sup1', referenceIdOf(await operation(s1, byUser, 'Subscribe')))
+        const supSub = fresh('sup1', assertAccepted(await operation(s1, byUser, 'Subscribe')))
         assert.deepEqual(
           await sup1.next(),
           stateMessage(WB.placeGroup, 'Subscribed', supSub, {
@@ -191,7 +187,7 @@ for (const { transport, store } of RUNS) {
             placeGroup: 'North',
           }),
         )
-        const supUnsub = fresh('sup1', referenceIdOf(await operation(s1, byUser, 'Unsubscribe')))
+        const supUnsub = fresh('sup1', assertAccepted(await operation(s1, byUser, 'Unsubscribe')))
         assert.deepEqual(
           await sup1.next(),
           stateMessage(WB.placeGroup, 'Unsubscribed', supUnsub, {
@@ -203,7 +199,7 @@ for (const { transport, store } of RUNS) {
         // agentGroup applies to the AgentGroup workbin of the list only
         const ids = [WB.agent, WB.agentGroup]
         const mixed = `/me/workbins?workbinIds=${ids.join(',')}&agentGroup=Sales`
-        const un = referenceIdsOf(await operation(a1, mixed, 'Unsubscribe'), ids)
+        const un = assertAcceptedMany(await operation(a1, mixed, 'Unsubscribe'), ids)
         const [first, second] = await agent1.take(2)
         // not subscribed to the Agent workbin: RequestFailed; the group one was subscribed above
         assertRequestFailed(first!, WB.agent, fresh('agent1', un[WB.agent]!))
@@ -217,36 +213,37 @@ for (const { transport, store } of RUNS) {
 
       test('Place workbin: the instance of the current place, no extra fields', async () => {
         const path = `/me/workbins/${WB.place}`
-        const sub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Subscribe')))
+        const sub = fresh('agent1', assertAccepted(await operation(a1, path, 'Subscribe')))
         assert.deepEqual(await agent1.next(), stateMessage(WB.place, 'Subscribed', sub))
-        const unsub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Unsubscribe')))
+        const unsub = fresh('agent1', assertAccepted(await operation(a1, path, 'Unsubscribe')))
         assert.deepEqual(await agent1.next(), stateMessage(WB.place, 'Unsubscribed', unsub))
       })
 
       test('double Subscribe answers Subscribed twice; one Unsubscribe ends it; the next fails', async () => {
         const path = `/me/workbins/${WB.agent2}`
         for (let i = 0; i < 2; i++) {
-          const sub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Subscribe')))
+          const sub = fresh('agent1', assertAccepted(await operation(a1, path, 'Subscribe')))
           assert.deepEqual(await agent1.next(), stateMessage(WB.agent2, 'Subscribed', sub))
         }
-        const unsub = fresh('agent1', referenceIdOf(await operation(a1, path, 'Unsubscribe')))
+        const unsub = fresh('agent1', assertAccepted(await operation(a1, path, 'Unsubscribe')))
         assert.deepEqual(await agent1.next(), stateMessage(WB.agent2, 'Unsubscribed', unsub))
-        // contract §4.1: not subscribed → HTTP 200 with a referenceId, then RequestFailed
-        const again = fresh('agent1', referenceIdOf(await operation(a1, path, 'Unsubscribe')))
+        // not subscribed → HTTP 200 with a referenceId, then RequestFailed
+        // (docs/workbins-subscriptions.md "Unsubscribe when not subscribed")
+        const again = fresh('agent1', assertAccepted(await operation(a1, path, 'Unsubscribe')))
         assertRequestFailed(await agent1.next(), WB.agent2, again)
       })
 
       test('RequestFailed keeps the instance fields (group, workbinUserId)', async () => {
         const group = fresh(
           'agent1',
-          referenceIdOf(
+          assertAccepted(
             await operation(a1, `/me/workbins/${WB.agentGroup}?agentGroup=Sales`, 'Unsubscribe'),
           ),
         )
         assertRequestFailed(await agent1.next(), WB.agentGroup, group, { agentGroup: 'Sales' })
         const byUser = fresh(
           'sup1',
-          referenceIdOf(
+          assertAccepted(
             await operation(s1, `/users/${U.agent3}/workbins/${WB.agent2}`, 'Unsubscribe'),
           ),
         )

@@ -7,8 +7,9 @@ import { afterEach, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 import { e2eStores } from '../helpers/stores.ts'
-import { CC_A, PASSWORD, WB, contentDocument } from '../workbins/content-fixtures.ts'
-import { World, assertError } from '../workbins/content-world.ts'
+import { CC_A, PASSWORD, WB, contentDocument } from '../helpers/fixtures/content.ts'
+import { assertError } from '../helpers/assert.ts'
+import { World } from '../helpers/world.ts'
 
 /** An email waiting in the Desk (Place) workbin of place P1. */
 const DESK_EMAIL = 'DESKP10000000001'

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
-import { PASSWORD, basicDocument } from '../helpers/fixtures.ts'
+import { PASSWORD, basicDocument, withClearPasswords } from '../helpers/fixtures/basic.ts'
 
 interface Running {
   child: ChildProcess
@@ -71,7 +71,7 @@ describe('the server process', () => {
 
   test('provisions at start, prints one ready line, stops on SIGTERM keeping acknowledged changes', async () => {
     const doc = join(dir, 'doc.json')
-    await writeFile(doc, JSON.stringify(basicDocument()))
+    await writeFile(doc, JSON.stringify(withClearPasswords(basicDocument())))
     const db = join(dir, 'a.db')
     const env = {
       WORKBINS_DB: db,
@@ -142,7 +142,7 @@ describe('the server process', () => {
 
   test('a bad provisioning document stops the start with the path of the bad value', async () => {
     const bad = basicDocument()
-    ;(bad.contactCenters[0]!.users[1] as Record<string, unknown>).place = 'Nowhere'
+    bad.contactCenters[0]!.users[1]!.place = 'Nowhere'
     const doc = join(dir, 'bad.json')
     await writeFile(doc, JSON.stringify(bad))
     const { code, output } = await runToExit({

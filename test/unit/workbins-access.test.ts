@@ -1,4 +1,5 @@
-// The visibility rules of contract §2 and the synchronous errors of §4.1, as a table over
+// Who may act on which workbin instance and the synchronous errors of Subscribe / Unsubscribe
+// (docs/workbins-subscriptions.md "Who may do what", "Errors"), as a table over
 // src/workbins/access.ts (every role × every workbin type × /me and /users/{userId}). The same
 // rules are driven through HTTP + CometD in subscriptions-*.test.ts; this file covers the whole
 // matrix quickly and shows each decision in one line.
@@ -16,7 +17,7 @@ import {
 import type { TargetSpec } from '../../src/workbins/operation.ts'
 import { parseWorkbinIds } from '../../src/workbins/workbin-ids.ts'
 import { subscriptionStateMessage } from '../../src/workbins/messages.ts'
-import { U, WB, type UserName, subscriptionDocument } from './subscription-fixtures.ts'
+import { U, WB, type UserName, subscriptionDocument } from '../helpers/fixtures/subscriptions.ts'
 
 type Doc = ReturnType<typeof subscriptionDocument>
 type CcDoc = Doc['contactCenters'][number]
