@@ -86,12 +86,12 @@ function describeOwner(target: ResolvedInstance): string {
   }
 }
 
-/** One workbin: `{statusCode:0, referenceId:N}` (seed, "Unsubscribe from Workbin Notifications"). */
+/** One workbin: `{statusCode:0, referenceId:N}` (GWS docs: "Unsubscribe from Workbin Notifications"). */
 export function singleReply(referenceId: number): OperationReply {
   return { statusCode: 0, referenceId }
 }
 
-/** Several workbins: `{statusCode:0, referenceIds:{"<workbinId>":N, ...}}` (seed, "Multiple"). */
+/** Several workbins: `{statusCode:0, referenceIds:{"<workbinId>":N, ...}}` (GWS docs: the same page, several workbins). */
 export function manyReply(
   targets: readonly ResolvedInstance[],
   referenceIds: readonly number[],

@@ -1,4 +1,4 @@
-// Contract §3: Basic on any request, JSESSIONID session cookie, idle expiry, CSRF, 401 shape.
+// Authentication (docs/api.md, Conventions): Basic on any request, JSESSIONID session cookie, idle expiry, CSRF, 401 shape.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
