@@ -20,6 +20,12 @@ import { workbinRoutes } from './http/routes/workbins.ts'
 import { createHttpServer } from './http/server.ts'
 import { sweepIdleSessions } from './http/session-sweep.ts'
 import { createLogger } from './log.ts'
+import { cometdMetrics } from './metrics/cometd.ts'
+import { instrumentHttp } from './metrics/http.ts'
+import { loginFailureCounter } from './metrics/login.ts'
+import { Metrics } from './metrics/registry.ts'
+import { listenMetrics, metricsRoute, type MetricsListener } from './metrics/serve.ts'
+import { timedStore } from './metrics/store.ts'
 import { provisionAtStart } from './provision/index.ts'
 import { openStore } from './store/open-store.ts'
 import type { Store } from './store/store.ts'
@@ -48,7 +54,10 @@ export interface AppOverrides {
 
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.logger ?? createLogger(config.logLevel)
-  const store = overrides.store ?? openStore(config)
+  // Off by default: then nothing is counted and nothing more is served (docs/operations/metrics.md).
+  const metrics = config.metrics ? new Metrics() : undefined
+  const opened = overrides.store ?? openStore(config)
+  const store = metrics ? timedStore(opened, metrics) : opened
   try {
     await store.migrate()
   } catch (err) {
@@ -66,7 +75,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const publicUrl = () => baseUrl
 
   const http = createHttpServer(config, log)
-  const auth = new Authenticator(store, config, log)
+  if (metrics) instrumentHttp(http, metrics)
+  const auth = new Authenticator(store, config, log, {
+    onLoginFailure: metrics ? loginFailureCounter(metrics) : undefined,
+  })
   const bayeux = new BayeuxServer({
     config: config.cometd,
     logger: log.child({ component: 'cometd' }),
@@ -97,6 +109,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
   })
 
+  if (metrics) cometdMetrics(metrics, () => bayeux.stats())
+
   const logout: RouteDeps['logout'] = async (caller, reply) => {
     await auth.logout(caller.session, reply)
     const id = caller.session.id
@@ -107,6 +121,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   // Unauthenticated liveness probe for operators and load balancers (additive).
   http.get('/health', async () => ({ statusCode: 0, status: 'ok', ...bayeux.stats() }))
+
+  if (metrics && config.metricsPort === 0) metricsRoute(http, metrics)
 
   bayeux.attach(http, [NOTIFICATIONS_PATH])
   if (config.console) consoleRoutes(http)
@@ -134,6 +150,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const sweep = sweepIdleSessions(store, log, config.sessionIdleSeconds)
   const credentialCheck = watchCredentials(store, bayeux, log, config.credentialCheckMs)
 
+  let metricsListener: MetricsListener | undefined
   let closed = false
   return {
     config,
@@ -143,7 +160,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bayeux,
     publicUrl,
     async listen() {
-      const address = await http.listen({ port: config.port, host: config.host })
+      if (metrics && config.metricsPort !== 0) {
+        metricsListener = await listenMetrics(metrics, config.host, config.metricsPort, log)
+      }
+      let address
+      try {
+        address = await http.listen({ port: config.port, host: config.host })
+      } catch (err) {
+        await metricsListener?.close()
+        throw err
+      }
       const url = new URL(address)
       const base = `${url.protocol}//${url.host}`
       if (baseUrl === '') baseUrl = `${base}${API_PREFIX}`
@@ -166,6 +192,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       } finally {
         clearTimeout(grace)
         await store.close()
+        await metricsListener?.close()
       }
     },
   }

@@ -221,6 +221,20 @@ const SERVER_SETTINGS = {
     min: 1,
     doc: 'most ids in one `workbinIds=` request',
   },
+  metrics: {
+    env: 'WORKBINS_METRICS',
+    kind: 'bool',
+    def: false,
+    doc: '`1` = count requests, store calls, logins and CometD traffic and serve them to Prometheus (docs/operations/metrics.md)',
+  },
+  metricsPort: {
+    env: 'WORKBINS_METRICS_PORT',
+    kind: 'int',
+    def: 9464,
+    min: 0,
+    max: 65535,
+    doc: 'with `WORKBINS_METRICS=1`: port of the separate `/metrics` listener on `HOST`, away from the API port; `0` = serve `/metrics` on `PORT` instead, unauthenticated',
+  },
   shutdownGraceMs: {
     env: 'WORKBINS_SHUTDOWN_GRACE_MS',
     kind: 'int',
@@ -452,6 +466,12 @@ export function loadConfig(
   if (c.maxQueueBytes < c.maxMessageSize) {
     throw new ConfigError(
       `COMETD_MAX_QUEUE_BYTES (${c.maxQueueBytes}) must be at least COMETD_MAX_MESSAGE_SIZE (${c.maxMessageSize})`,
+    )
+  }
+  // One port cannot carry both the API and the separate metrics listener.
+  if (config.metrics && config.metricsPort !== 0 && config.metricsPort === config.port) {
+    throw new ConfigError(
+      `WORKBINS_METRICS_PORT (${config.metricsPort}) must differ from PORT, or be 0 to serve /metrics on PORT`,
     )
   }
   return config

@@ -62,6 +62,14 @@ function parseBasic(header: string | undefined): BasicCredentials | undefined {
   }
 }
 
+/** Why a Basic login failed: wrong name or password, or refused by the throttle before checking. */
+export type LoginFailureReason = 'invalid_credentials' | 'throttled'
+
+export interface AuthenticatorOptions {
+  /** Told of every failed login (metrics); no user name or address is passed. */
+  onLoginFailure?: (reason: LoginFailureReason) => void
+}
+
 export class Authenticator {
   private readonly credentials = new Map<string, CachedCredential>()
   private readonly throttle: LoginThrottle
@@ -70,6 +78,7 @@ export class Authenticator {
     private readonly store: Store,
     private readonly config: Config,
     private readonly log: Logger,
+    private readonly opts: AuthenticatorOptions = {},
   ) {
     this.throttle = new LoginThrottle(
       {
@@ -117,6 +126,7 @@ export class Authenticator {
     // Before the cache: a refused address must not learn a right guess from a cache hit.
     const waitMs = this.throttle.check(userName, address)
     if (waitMs !== undefined) {
+      this.opts.onLoginFailure?.('throttled')
       throw new ThrottledError(
         'Too many failed logins; try again later',
         Math.max(1, Math.ceil(waitMs / 1000)),
@@ -134,6 +144,7 @@ export class Authenticator {
     const ok = await verifyPasswordAsync(password, user?.passwordHash ?? DUMMY_HASH)
     if (!user || !ok) {
       this.throttle.failed(userName, address)
+      this.opts.onLoginFailure?.('invalid_credentials')
       this.log.info({ userName, address }, 'authentication failed')
       throw errors.unauthenticated('Invalid user name or password')
     }

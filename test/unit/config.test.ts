@@ -106,3 +106,18 @@ test('every table entry has an env name, a default and a description', () => {
     names.add(e.env)
   }
 })
+
+test('metrics: off by default, on their own port when on, never on the API port twice', () => {
+  const c = loadConfig({})
+  assert.equal(c.metrics, false)
+  assert.equal(c.metricsPort, 9464)
+  assert.equal(loadConfig({ WORKBINS_METRICS: '1', WORKBINS_METRICS_PORT: '0' }).metricsPort, 0)
+  assert.throws(
+    () => loadConfig({ WORKBINS_METRICS: '1', PORT: '9000', WORKBINS_METRICS_PORT: '9000' }),
+    (e: unknown) =>
+      e instanceof ConfigError && /^WORKBINS_METRICS_PORT \(9000\) must differ/.test(e.message),
+  )
+  assert.throws(() => loadConfig({ WORKBINS_METRICS_PORT: '65536' }), /WORKBINS_METRICS_PORT/)
+  // The same port is harmless while metrics are off: no second listener is opened.
+  assert.equal(loadConfig({ PORT: '9464' }).port, 9464)
+})

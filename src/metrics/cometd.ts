@@ -1,0 +1,66 @@
+// CometD metrics, read at scrape time from one snapshot of the Bayeux server's counters
+// (`BayeuxServer.stats()`): nothing is counted on the delivery path for them. Gauges are the
+// current values; the *_total counters are the server's own cumulative counts since start.
+
+import { Counter, Gauge } from 'prom-client'
+import type { Metrics } from './registry.ts'
+
+type Stats = Readonly<Record<string, number>>
+
+const GAUGES = {
+  sessions: ['workbins_cometd_sessions', 'Live CometD sessions'],
+  heldConnects: ['workbins_cometd_held_connects', 'Long polls (/meta/connect) held open now'],
+  websockets: ['workbins_cometd_websockets', 'Open CometD websocket connections'],
+  queuedMessages: [
+    'workbins_cometd_queued_messages',
+    'Messages waiting in session queues for a connect or a drained socket',
+  ],
+  subscriptions: ['workbins_cometd_subscriptions', 'Channel subscriptions of live sessions'],
+} as const
+
+const COUNTERS = {
+  handshakes: ['workbins_cometd_handshakes_total', 'Successful CometD handshakes'],
+  deliveredTotal: [
+    'workbins_cometd_deliveries_total',
+    'Messages handed to a transport (long-poll reply or websocket frame) for a session',
+  ],
+  expiredTotal: [
+    'workbins_cometd_session_expiries_total',
+    'Sessions removed because no connect came within the max interval',
+  ],
+  terminatedTotal: [
+    'workbins_cometd_session_terminations_total',
+    'Sessions ended by the server (logout, changed password, queue over its limits)',
+  ],
+} as const
+
+export function cometdMetrics(metrics: Metrics, stats: () => Stats): void {
+  let snapshot: Stats = {}
+  metrics.beforeScrape(() => {
+    snapshot = stats()
+  })
+  const read = (key: string) => snapshot[key] ?? 0
+  const registers = [metrics.registry]
+  for (const [key, [name, help]] of Object.entries(GAUGES)) {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(key))
+      },
+    })
+  }
+  for (const [key, [name, help]] of Object.entries(COUNTERS)) {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        // The server keeps the running total; the counter shows it as it is.
+        this.reset()
+        this.inc(read(key))
+      },
+    })
+  }
+}
