@@ -21,6 +21,6 @@ export type {
   BayeuxServerOptions,
   ServiceCall,
   ServiceHandler,
-} from './types.ts'
-export { BROWSER_COOKIE } from './transport-http.ts'
-export { HandshakeRefused } from './errors.ts'
+} from './engine/options.ts'
+export { BROWSER_COOKIE } from './transports/long-polling.ts'
+export { HandshakeRefused } from './protocol/errors.ts'

@@ -10,7 +10,7 @@
 //  - events never travel outside a connect reply (total order), so a lost connect response
 //    (dropped long poll, closed socket) loses nothing while the session lives.
 
-import type { Outgoing } from './session.ts'
+import type { Outgoing } from '../protocol/outgoing.ts'
 
 export class AckQueue {
   #events: Outgoing[] = []

@@ -2,7 +2,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Logger } from 'pino'
-import type { CometdConfig } from '../config.ts'
+import type { CometdConfig } from '../../config.ts'
 
 export interface BayeuxPrincipal {
   userId: string

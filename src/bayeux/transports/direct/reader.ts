@@ -31,8 +31,8 @@ import http from 'node:http'
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { Server as TlsServer } from 'node:tls'
-import type { HoldRequest } from './exchange.ts'
-import type { HeldConnect } from './session.ts'
+import type { HoldRequest } from '../../engine/exchange.ts'
+import type { HeldConnect } from '../../engine/session.ts'
 import {
   INCOMPLETE,
   NOT_MINE,
@@ -42,8 +42,8 @@ import {
   parseHead,
 } from './http-head.ts'
 import type { Head } from './http-head.ts'
-import { HttpHeld, JSON_TYPE } from './transport-http.ts'
-import type { HttpTransport, LpReply } from './transport-http.ts'
+import { HttpHeld, JSON_TYPE } from '../long-polling.ts'
+import type { HttpTransport, LpReply } from '../long-polling.ts'
 
 const CONN = Symbol('bayeux.direct')
 /** On a handed-over socket: the Conn whose head timer runs until node has the head. */
@@ -313,7 +313,7 @@ class Conn implements LpReply {
       // Like node:http, a half-closed client's held poll is abandoned (its events stay queued).
       this.held = null
       this.busy = false
-      this.direct.transport.core.cancelHeld(h.session, h)
+      this.direct.transport.engine.cancelHeld(h.session, h)
     }
     if (!this.busy) this.#close()
   }
@@ -327,7 +327,7 @@ class Conn implements LpReply {
     if (h === null) return
     this.held = null
     // The session expires unless it connects again within maxInterval (test plan 16).
-    this.direct.transport.core.cancelHeld(h.session, h)
+    this.direct.transport.engine.cancelHeld(h.session, h)
   }
 
   /** Start the clock of the request being read (once per request; see onHeadTimer). */

@@ -2,9 +2,9 @@
 // add their replies here; the transport writes them in Bayeux order (digest §6): handshake
 // reply, queued events, other replies, the /meta/connect reply last.
 
-import type { ConnectionType, Reply } from './protocol.ts'
+import type { ConnectionType, Reply } from '../protocol/messages.ts'
 import type { Session, WsLink } from './session.ts'
-import type { BayeuxHttpRequest } from './types.ts'
+import type { BayeuxHttpRequest } from './options.ts'
 
 /** Where a request came from. */
 export interface Origin {

@@ -1,11 +1,11 @@
 // /meta/connect (Bayeux §1.3; checklist 6, 7, 8, 10, 18, 22).
 
-import type { Core } from './core.ts'
-import type { Exchange } from './exchange.ts'
-import type { InMessage, Reply } from './protocol.ts'
-import { LONG_POLLING, META_CONNECT, isObject, replyTo } from './protocol.ts'
-import { BayeuxError } from './errors.ts'
-import { ackOf } from './ack.ts'
+import type { EngineApi } from '../engine/api.ts'
+import type { Exchange } from '../engine/exchange.ts'
+import type { InMessage, Reply } from '../protocol/messages.ts'
+import { LONG_POLLING, META_CONNECT, isObject, replyTo } from '../protocol/messages.ts'
+import { BayeuxError } from '../protocol/errors.ts'
+import { ackOf } from '../extensions/ack.ts'
 
 /** checklist 6: unknown session → 402 and `reconnect:"handshake"`. */
 export function unknownSession(r: Reply): Reply {
@@ -21,10 +21,10 @@ function numberField(o: unknown, key: string): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined
 }
 
-export function handleConnect(core: Core, ex: Exchange, m: InMessage, alone: boolean): void {
+export function handleConnect(engine: EngineApi, ex: Exchange, m: InMessage, alone: boolean): void {
   const r = replyTo(m, META_CONNECT)
   ex.connect = r
-  const s = core.resolve(ex, m)
+  const s = engine.resolve(ex, m)
   if (!s) {
     unknownSession(r)
     return
@@ -33,14 +33,14 @@ export function handleConnect(core: Core, ex: Exchange, m: InMessage, alone: boo
   ex.session = s
   if (s.terminated) {
     // A server-side disconnect this client has not seen yet.
-    core.applyTermination(s, r)
+    engine.applyTermination(s, r)
     ex.forget.push(s)
     return
   }
 
   if (s.ack) {
     const acked = ackOf(m.ext)
-    if (acked !== undefined) s.ack.acknowledge(acked)
+    if (acked !== undefined) engine.acknowledge(s, acked)
   }
   const tsync = isObject(m.ext) ? m.ext.timesync : undefined
   if (isObject(tsync) && typeof tsync.tc === 'number') {
@@ -50,22 +50,22 @@ export function handleConnect(core: Core, ex: Exchange, m: InMessage, alone: boo
 
   const first = !s.connected
   s.connected = true
-  if (s.held) core.supersede(s) // checklist 8: one outstanding connect
+  if (s.held) engine.supersede(s) // checklist 8: one outstanding connect
   r.successful = true
-  r.advice = core.advice()
+  r.advice = engine.advice()
 
   // checklist 22: client advice on this connect (timeout 0 = answer now).
-  const timeout = numberField(m.advice, 'timeout') ?? core.config.timeout
-  let hold = !first && alone && s.pending === 0 && timeout > 0 && !core.closing // checklist 7, 10
+  const timeout = numberField(m.advice, 'timeout') ?? engine.config.timeout
+  let hold = !first && alone && s.pending === 0 && timeout > 0 && !engine.closing // checklist 7, 10
 
   let browserKey: string | null = null
   if (ex.origin.type === LONG_POLLING && s.browserId !== null) {
     browserKey = s.heldKey ??= `${s.browserId}|${s.principal.userId}` // built once per session
-    const max = core.config.maxSessionsPerBrowser
-    if (hold && max >= 0 && core.registry.heldFor(browserKey) >= max) {
+    const max = engine.config.maxSessionsPerBrowser
+    if (hold && max >= 0 && engine.heldFor(browserKey) >= max) {
       // checklist 18 / digest §1.3 "multiple-clients": not held, poll at multiSessionInterval.
       hold = false
-      const interval = core.config.multiSessionInterval
+      const interval = engine.config.multiSessionInterval
       if (interval > 0) {
         r.advice = { ...r.advice, 'multiple-clients': true, interval }
       } else {
