@@ -26,8 +26,8 @@ export class BayeuxServer {
    * Serve POST <prefix> and POST <prefix>/* (400 for other methods) and the WebSocket upgrade
    * on <prefix> and below, for each prefix, on fastify's HTTP server. Call before
    * `app.listen()`. Long-polling requests are read straight from connections that start
-   * with one (transport-direct.ts, unless `config.directHttp` is false), otherwise answered
-   * by a node:http listener in front of fastify's (transport-http.ts): fastify routes, hooks,
+   * with one (transports/direct/reader.ts, unless `config.directHttp` is false), otherwise answered
+   * by a node:http listener in front of fastify's (transports/long-polling.ts): fastify routes, hooks,
    * parsers and error handlers never see these paths. The Bayeux server authenticates the
    * handshake itself and later requests by clientId + BAYEUX_BROWSER.
    */

@@ -22,7 +22,7 @@ import type { ConnectionType, InMessage, Reply } from '../protocol/messages.ts'
 import { META_DISCONNECT, WEBSOCKET, LONG_POLLING, arrayText } from '../protocol/messages.ts'
 import { AckQueue } from '../extensions/ack.ts'
 
-/** Server-side disconnect message (Bayeux §1.3 "server-initiated disconnect"). */
+/** Server-side disconnect message (Bayeux 1.0, server-initiated disconnect). */
 const DISCONNECT_EVENT = new Outgoing(`{"channel":"${META_DISCONNECT}","successful":true}`)
 
 export class Engine implements EngineApi {
@@ -93,7 +93,7 @@ export class Engine implements EngineApi {
   /** validDeliveryChannel answers by channel (deliverToUser checks each call). */
   readonly #deliverable = new Map<string, boolean>()
 
-  /** Expiry deadline after a reply was written or a message arrived (checklist 16). */
+  /** Expiry deadline after a reply was written or a message arrived: interval + maxInterval. */
   expiryFrom(now: number): number {
     return now + this.config.interval + this.config.maxInterval
   }
@@ -195,7 +195,7 @@ export class Engine implements EngineApi {
   }
 
   /**
-   * Find the session of a message, enforcing its binding (digest §1.9): over long-polling,
+   * Find the session of a message, enforcing its binding (src/bayeux/README.md, "Session binding"): over long-polling,
    * only requests carrying the session's BAYEUX_BROWSER cookie (a websocket-born session has
    * none, so never); over websocket, frames of its socket, or of another socket whose
    * upgrade authenticated the same user (it then moves there). Anything else is an unknown
@@ -231,7 +231,7 @@ export class Engine implements EngineApi {
 
   /**
    * The response body of a processed request: handshake reply, queued events of the
-   * request's session (piggy-backed, Bayeux §1.3), other replies, connect reply last.
+   * request's session (piggy-backed), other replies, connect reply last.
    */
   body(ex: Exchange): string {
     const parts: string[] = []
@@ -266,7 +266,7 @@ export class Engine implements EngineApi {
 
   // ---------------------------------------------------------------- held connects
 
-  /** Hold a connect (checklist 8): one per session, at most `timeout` ms. */
+  /** Hold a connect: one per session, at most `timeout` ms. */
   hold(req: HoldRequest, held: HeldConnect): void {
     const s = req.session
     if (s.held) this.supersede(s)
@@ -292,7 +292,7 @@ export class Engine implements EngineApi {
     return h
   }
 
-  /** Answer the held connect now, with the queued events before it (checklist 9). */
+  /** Answer the held connect now, with the queued events before it. */
   completeHeld(s: Session, adjust?: (r: Reply) => void): void {
     const h = this.#release(s)
     if (!h) return
@@ -313,7 +313,7 @@ export class Engine implements EngineApi {
 
   /**
    * A connect reply as JSON. Its advice is left out when it is the very advice object this
-   * session was last sent (digest §1.4: CometD Java's takeAdvice sends connect advice only
+   * session was last sent (CometD Java's takeAdvice sends connect advice only
    * when it changes; clients keep the last advice they got). The shared default is one frozen
    * object and every other advice is a new one, so identity is the comparison: a session gets
    * the default on its first connect, and again after any other advice.
@@ -332,7 +332,7 @@ export class Engine implements EngineApi {
     if (s.held === held) this.#release(s)
   }
 
-  /** A newer connect arrived (checklist 8): complete the old one at once. */
+  /** A newer connect arrived: complete the old one at once. */
   supersede(s: Session): void {
     const h = this.#release(s)
     if (h && h.isOpen()) h.supersede()
@@ -403,7 +403,7 @@ export class Engine implements EngineApi {
     // A client that stops reading: events stay queued, where maxQueue(Bytes) apply.
     if (ws && ws.isOpen() && ws.backlogged(s)) return
     if (ws && !s.ack && ws.isOpen()) {
-      // Bayeux §1.5 websocket: events are pushed at once, not kept for the connect.
+      // websocket: events are pushed at once, not kept for the connect.
       const events = this.#drain(s, null)
       ws.send(
         events.length === 1 ? (events[0] as Outgoing).frame : arrayText(events.map((e) => e.json)),
@@ -444,14 +444,14 @@ export class Engine implements EngineApi {
     this.scheduleFlush(s)
   }
 
-  /** Contract §5: data on `channel` to every session of `userId` with a matching subscription. */
+  /** Data on `channel` to every session of `userId` with a matching subscription. */
   deliverToUser(userId: string, channel: string, data: Record<string, unknown>): void {
     const set = this.#registry.ofUser(userId)
     if (!set) return
     const patterns = matchingPatterns(channel)
     let out: Outgoing | undefined
     for (const s of set) {
-      // once per session, however many of its subscriptions match (checklist 11)
+      // once per session, however many of its subscriptions match
       if (!matchesAny(s.subscriptions, patterns)) continue
       out ??= outgoing(channel, data)
       this.enqueue(s, out)
@@ -483,7 +483,7 @@ export class Engine implements EngineApi {
   // ---------------------------------------------------------------- session end
 
   /**
-   * Server-side disconnect (checklist 17). `none`: the client gets a /meta/disconnect
+   * Server-side disconnect. `none`: the client gets a /meta/disconnect
    * message and stops. `handshake`: its next connect fails with `reconnect:"handshake"`.
    */
   terminate(s: Session, reconnect: 'none' | 'handshake', error?: string): void {
@@ -544,7 +544,7 @@ export class Engine implements EngineApi {
     this.events.emit('removed', { clientId: s.id, userId: s.principal.userId, reason: why })
   }
 
-  /** Checklist 16: remove sessions with no connect for interval+maxInterval. */
+  /** Remove sessions with no connect for interval+maxInterval. */
   sweep(now: number): void {
     for (const s of this.#registry.values()) {
       if (s.held === null && now > s.expireAt) {

@@ -20,7 +20,7 @@ export interface WsLink {
   backlogged(session: Session): boolean
 }
 
-/** A /meta/connect waiting for events or its timeout (Bayeux §1.3 connect hold). */
+/** A /meta/connect waiting for events or its timeout (Bayeux 1.0 long-polling hold). */
 export interface HeldConnect extends Deadline {
   /** The session whose connect is held. */
   readonly session: Session
@@ -59,7 +59,7 @@ export class Session {
   advised: Advice | undefined = undefined
   /** Epoch ms after which the sweeper removes the session when nothing is held. */
   expireAt: number
-  /** De-dup stamp of the last broadcast that reached this session, so a client broadcast reaches it once. */
+  /** Stamp of the last client broadcast that reached this session: it reaches it once. */
   stamp = 0
   /** >0 while a request of this session is processed: deliveries join its response. */
   processing = 0

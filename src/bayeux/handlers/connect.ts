@@ -1,4 +1,5 @@
-// /meta/connect (Bayeux §1.3; checklist 6, 7, 8, 10, 18, 22).
+// /meta/connect (Bayeux 1.0, connect): when it is held, for how long, and with what advice
+// (src/bayeux/README.md, "Held connects", "Connect advice", multiple-clients).
 
 import type { EngineApi } from '../engine/api.ts'
 import type { Exchange } from '../engine/exchange.ts'
@@ -7,7 +8,7 @@ import { LONG_POLLING, META_CONNECT, isObject, replyTo } from '../protocol/messa
 import { BayeuxError } from '../protocol/errors.ts'
 import { ackOf } from '../extensions/ack.ts'
 
-/** checklist 6: unknown session → 402 and `reconnect:"handshake"`. */
+/** Unknown session → 402 and `reconnect:"handshake"`. */
 export function unknownSession(r: Reply): Reply {
   r.successful = false
   r.error = BayeuxError.sessionUnknown()
@@ -44,26 +45,26 @@ export function handleConnect(engine: EngineApi, ex: Exchange, m: InMessage, alo
   }
   const tsync = isObject(m.ext) ? m.ext.timesync : undefined
   if (isObject(tsync) && typeof tsync.tc === 'number') {
-    // TimeSyncExtension (digest §1.10): tc echoed, ts = server receive time, p = hold time.
+    // TimeSyncExtension: tc echoed, ts = server receive time, p = hold time.
     r.ext = { timesync: { tc: tsync.tc, ts: Date.now(), p: 0, a: 0 } }
   }
 
   const first = !s.connected
   s.connected = true
-  if (s.held) engine.supersede(s) // checklist 8: one outstanding connect
+  if (s.held) engine.supersede(s) // one outstanding connect per session
   r.successful = true
   r.advice = engine.advice()
 
-  // checklist 22: client advice on this connect (timeout 0 = answer now).
+  // The client's advice on this connect is honoured (timeout 0 = answer now).
   const timeout = numberField(m.advice, 'timeout') ?? engine.config.timeout
-  let hold = !first && alone && s.pending === 0 && timeout > 0 && !engine.closing // checklist 7, 10
+  let hold = !first && alone && s.pending === 0 && timeout > 0 && !engine.closing // never the first, never with other messages or pending events
 
   let browserKey: string | null = null
   if (ex.origin.type === LONG_POLLING && s.browserId !== null) {
     browserKey = s.heldKey ??= `${s.browserId}|${s.principal.userId}` // built once per session
     const max = engine.config.maxSessionsPerBrowser
     if (hold && max >= 0 && engine.heldFor(browserKey) >= max) {
-      // checklist 18 / digest §1.3 "multiple-clients": not held, poll at multiSessionInterval.
+      // multiple-clients (CometD's rule): not held, poll at multiSessionInterval.
       hold = false
       const interval = engine.config.multiSessionInterval
       if (interval > 0) {

@@ -1,4 +1,4 @@
-// /meta/disconnect (Bayeux §1.3; checklist 17): remove the session, release its held connect.
+// /meta/disconnect (Bayeux 1.0, disconnect): remove the session, release its held connect.
 
 import type { EngineApi } from '../engine/api.ts'
 import type { Exchange } from '../engine/exchange.ts'

@@ -1,5 +1,5 @@
-// /meta/handshake (Bayeux §1.3; checklist 3, 4, 18; contract §5 "handshake needs an
-// authenticated caller").
+// /meta/handshake (Bayeux 1.0, handshake): an authenticated caller gets a new session with an
+// unguessable clientId; limits and refusals as in src/bayeux/README.md ("Authentication", "Limits").
 
 import type { EngineApi } from '../engine/api.ts'
 import type { Exchange } from '../engine/exchange.ts'
@@ -41,7 +41,8 @@ export async function handleHandshake(
     return fail(r, BayeuxError.connectionTypes(offered.join(',')), none)
   }
 
-  // Contract §5: the caller is the HTTP request's (cookie or Basic), or the upgrade request's.
+  // The caller is the HTTP request's (cookie or Basic), or the upgrade request's
+  // (docs/cometd.md, "Authentication").
   let principal: BayeuxPrincipal | null
   if (ex.origin.ws) {
     principal = ex.origin.ws.principal
@@ -93,7 +94,7 @@ export async function handleHandshake(
   r.successful = true
   r.advice = { ...engine.advice(), maxInterval: engine.config.maxInterval }
   if (ack) {
-    r.ext = { ack: true } // digest §1.10, the format every client version accepts
+    r.ext = { ack: true } // the format every client version accepts
   }
   engine.log.debug(
     { clientId: s.id, userId: principal.userId, transport: ex.origin.type, ack: s.ack !== null },

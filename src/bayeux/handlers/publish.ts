@@ -1,4 +1,4 @@
-// Publish to a non-meta channel (Bayeux §1.3 "Publish").
+// Publish to a non-meta channel (Bayeux 1.0, publish).
 // GWS notifications flow from server to client, so client publishes to broadcast channels
 // are refused (403, as CometD's security policy answers) unless `clientPublish` is on; then
 // they reach subscribed sessions of the publisher's contact center only. /v2/** is the
@@ -21,7 +21,7 @@ function failed(r: Reply, error: string): void {
 
 export function handlePublish(engine: EngineApi, ex: Exchange, m: InMessage): Promise<void> | void {
   const channel = m.channel as string
-  const r = replyTo(m, channel) // checklist 15: channel, id, successful — never data
+  const r = replyTo(m, channel) // channel, id, successful: a publish reply never echoes data
   ex.replies.push(r)
   const p = parseChannel(channel)
   if (!p || p.wild) return failed(r, BayeuxError.channelInvalid())
@@ -38,7 +38,7 @@ export function handlePublish(engine: EngineApi, ex: Exchange, m: InMessage): Pr
   r.successful = true
 }
 
-/** /service/**: the registered handler answers the caller only (Bayeux §1.7). */
+/** /service/**: the registered handler answers the caller only, never a broadcast. */
 async function callService(
   engine: EngineApi,
   s: Session,

@@ -1,4 +1,5 @@
-// /meta/subscribe and /meta/unsubscribe (Bayeux §1.3; checklist 13, 14; contract §5 scoping).
+// /meta/subscribe and /meta/unsubscribe (Bayeux 1.0, subscribe); which channels a client may
+// subscribe to: src/bayeux/README.md, "Channels".
 
 import type { EngineApi } from '../engine/api.ts'
 import type { Exchange } from '../engine/exchange.ts'
@@ -23,7 +24,7 @@ function namesOf(sub: unknown): string[] | null {
 
 export function handleSubscribe(engine: EngineApi, ex: Exchange, m: InMessage): void {
   const r = replyTo(m, META_SUBSCRIBE)
-  r.subscription = m.subscription // checklist 13: same shape as received
+  r.subscription = m.subscription // echoed in the shape received (string or array)
   ex.replies.push(r)
   const s = engine.resolve(ex, m)
   if (!s || s.terminated) return failed(r, BayeuxError.sessionUnknown())
@@ -37,8 +38,8 @@ export function handleSubscribe(engine: EngineApi, ex: Exchange, m: InMessage): 
   for (const name of names) {
     const p = parseChannel(name)
     if (!p) return failed(r, BayeuxError.subscriptionInvalid())
-    if (p.kind === 'meta') return failed(r, BayeuxError.subscribeDenied('meta_channel')) // checklist 14
-    if (p.kind === 'service') continue // checklist 14: successful no-op, not recorded
+    if (p.kind === 'meta') return failed(r, BayeuxError.subscribeDenied('meta_channel'))
+    if (p.kind === 'service') continue // successful no-op, not recorded
     if (!mayClientSubscribe(name)) return failed(r, BayeuxError.subscribeDenied('other_user'))
     if (!s.subscriptions.has(name) && !toAdd.includes(name)) toAdd.push(name)
   }

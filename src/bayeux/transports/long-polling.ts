@@ -1,10 +1,10 @@
-// Long-polling transport (Bayeux §1.1, §1.5): POST <prefix> and every path below it (the
+// Long-polling transport (Bayeux 1.0, long-polling): POST <prefix> and every path below it (the
 // official client posts to <base>/handshake, /connect, /disconnect and <base>/). Body: JSON
 // array (or one object), or form-encoded `message=`. Unparsable body, empty array, wrong
-// method → 400; body over maxMessageSize → 413 (checklist 1, 21).
+// method → 400; body over maxMessageSize → 413.
 //
 // `HttpTransport.body` is the Bayeux part, the same for both HTTP paths: requests read from
-// direct connections (transport-direct.ts, the usual case) and requests that come through
+// direct connections (transports/direct/reader.ts, the usual case) and requests that come through
 // node:http (connections handed to node, or `directHttp` off). The node:http path is a plain
 // request listener placed in front of fastify's (the way faye attaches itself): Bayeux paths
 // never reach fastify's router, hooks, request/reply objects or per-request promises; every
@@ -28,7 +28,7 @@ import type { InMessage, Reply } from '../protocol/messages.ts'
 
 export const BROWSER_COOKIE = 'BAYEUX_BROWSER'
 export const JSON_TYPE = 'application/json;charset=UTF-8'
-/** Java's duplicateMetaConnectHttpResponseCode default (digest §1.1). */
+/** CometD Java's duplicateMetaConnectHttpResponseCode default. */
 const SUPERSEDED_STATUS = 500
 
 const BROWSER_RE = new RegExp(`(?:^|;)\\s*${BROWSER_COOKIE}=([A-Za-z0-9]{1,128})\\s*(?:;|$)`)
@@ -63,7 +63,7 @@ type BayeuxSocket = Socket & { [HELD]?: NodeHeld | null }
 
 /**
  * Where one long-polling request's answer goes: node's ServerResponse (`Post`, below) or a
- * direct connection (transport-direct.ts).
+ * direct connection (transports/direct/reader.ts).
  */
 export interface LpReply {
   /** Answer now; ignored once answered or when the connection is gone. */
@@ -148,7 +148,7 @@ function onData(this: BayeuxRequest, chunk: Buffer): void {
   if (!p || p.done) return
   p.size += chunk.length
   if (p.size > p.transport.maxBody) {
-    // checklist 21: stop buffering; node discards the rest of the body (or we close).
+    // Too large: stop buffering; node discards the rest of the body (or we close).
     p.done = true
     p.first = p.more = null
     p.transport.tooLarge(p.res)
@@ -179,16 +179,16 @@ function onSocketClose(this: BayeuxSocket): void {
   if (!h) return
   this[HELD] = null
   // The session expires unless it connects again within maxInterval; queued events wait
-  // for that connect (test plan 16).
+  // for that connect.
   h.transport.engine.cancelHeld(h.session, h)
 }
 
-/** A /meta/connect held on an HTTP response (Bayeux §1.3). */
+/** A /meta/connect held on an HTTP response. */
 export abstract class HttpHeld implements HeldConnect {
   readonly reply: Reply
   readonly browserKey: string | null
   readonly session: Session
-  // Deadline links (deadlines.ts)
+  // Deadline links (engine/deadlines.ts)
   deadline = 0
   prev: Deadline | null = null
   next: Deadline | null = null
@@ -214,7 +214,7 @@ export abstract class HttpHeld implements HeldConnect {
   }
 
   supersede(): void {
-    // checklist 8: the older connect fails with HTTP 500 (CometD Java's default).
+    // The older connect fails with HTTP 500 (CometD Java's default).
     const r = { ...this.reply, successful: false, error: BayeuxError.connectSuperseded() }
     delete r.advice
     this.answer(SUPERSEDED_STATUS, JSON.stringify([r]))
@@ -246,7 +246,7 @@ class NodeHeld extends HttpHeld {
 export class HttpTransport {
   readonly engine: Engine
   readonly maxBody: number
-  /** The 413 answer body (checklist 21), the same on both HTTP paths. */
+  /** The 413 answer body, the same on both HTTP paths. */
   readonly tooLargeBody: string
   readonly #prefixes: string[]
   #server: Server | null = null
@@ -327,14 +327,14 @@ export class HttpTransport {
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'POST') {
-      // No callback-polling/JSONP: every other method is a bad request (checklist 1).
+      // No callback-polling/JSONP: every other method is a bad request.
       this.send(res, 400, BODY_INVALID, null)
       return
     }
     const declared = req.headers['content-length']
     const length = declared === undefined ? -1 : Number(declared)
     if (length > this.maxBody) {
-      this.tooLarge(res) // checklist 21, before reading any of it
+      this.tooLarge(res) // before reading any of it
       return
     }
     // One shared tick for every request parsed in this one (see Post.start).
@@ -391,10 +391,10 @@ export class HttpTransport {
     try {
       if (ex.violation) {
         engine.finish(ex)
-        reply.answer(400, engine.body(ex), null) // checklist 5
+        reply.answer(400, engine.body(ex), null) // a handshake batched with others
         return
       }
-      // digest §1.9 cookie options: Path=/, HttpOnly, no Max-Age.
+      // CometD's cookie options: Path=/, HttpOnly, no Max-Age.
       const cookie =
         ex.newBrowserId === null
           ? null

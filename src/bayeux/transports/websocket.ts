@@ -1,9 +1,9 @@
-// WebSocket transport (Bayeux §1.5 `websocket`; checklist 19): the upgrade at <prefix> (and
+// WebSocket transport (Bayeux 1.0 / CometD `websocket`): the upgrade at <prefix> (and
 // any path below it), text frames each holding a JSON array of messages. Same message
 // semantics as long-polling; events are pushed as soon as they are queued (unless the ack
 // extension is on); /meta/connect is still held and acts as a heartbeat.
 //
-// Authentication happens on the upgrade request (contract §5): `authenticate(req)` sees its
+// Authentication happens on the upgrade request (docs/cometd.md, "Authentication"): `authenticate(req)` sees its
 // headers, so a browser's JSESSIONID cookie or an `Authorization: Basic` header works. An
 // unauthenticated upgrade is refused with HTTP 401 before any Bayeux traffic, which makes the
 // official client fall back to long-polling (where its `requestHeaders` apply). Sessions are
@@ -88,12 +88,12 @@ class Link implements WsLink {
   }
 }
 
-/** A /meta/connect held on a socket (Bayeux §1.3); superseded → a plain reply. */
+/** A /meta/connect held on a socket; superseded → a plain reply. */
 class WsHeld implements HeldConnect {
   readonly session: Session
   readonly reply: Reply
   readonly browserKey = null
-  // Deadline links (deadlines.ts)
+  // Deadline links (engine/deadlines.ts)
   deadline = 0
   prev: Deadline | null = null
   next: Deadline | null = null
@@ -142,7 +142,7 @@ export class WsTransport {
     this.#engine = engine
     this.#wss = new WebSocketServer({
       noServer: true,
-      maxPayload: engine.config.maxMessageSize, // checklist 21: bigger frames close with 1009
+      maxPayload: engine.config.maxMessageSize, // bigger frames close with 1009
       perMessageDeflate: false,
     })
   }
@@ -197,7 +197,7 @@ export class WsTransport {
     })
     ws.on('close', () => {
       this.#links.delete(link)
-      // Test plan 30: socket close ⇒ the session expires after maxInterval unless resumed.
+      // Socket close ⇒ the session expires after maxInterval unless resumed.
       for (const s of link.sessions) if (s.ws === link) this.#engine.socketClosed(s)
       link.sessions.clear()
     })
