@@ -10,7 +10,7 @@ import {
   badHeadStart,
   chunkedBody,
   parseHead,
-} from '../../src/bayeux/http-head.ts'
+} from '../../src/bayeux/transports/direct/http-head.ts'
 
 const bayeux = (url: string): boolean => url.startsWith('/cometd')
 const head = (...lines: string[]): string => lines.join('\r\n')
