@@ -1,4 +1,4 @@
-// The request reader of the direct long-polling path (src/bayeux/http-head.ts): what it takes,
+// The request reader of the direct long-polling path (src/bayeux/transports/direct/http-head.ts): what it takes,
 // how it merges headers, and everything it leaves to node's parser (null / NOT_MINE).
 
 import { describe, it } from 'node:test'
