@@ -12,6 +12,7 @@ const EXAMPLE_BASE = 'http://127.0.0.1:8090/api/v2'
 const AGENT_WB = 'aee812a5-7396-4dd9-b180-230f1c1fb085'
 const GROUP_WB = '6c715fa9-de16-4d23-b07c-cbcb1caf3e07'
 const AGENT1 = 'e6f2ad1b26ea4e9b8dd907eabe167522'
+const SUP1 = '7d3f0e6b9a2c4d1e8f5a3b7c9d0e1f2a'
 
 const str = (description: string): Json => ({ type: 'string', description })
 
@@ -166,7 +167,7 @@ export const workbinMessages: Record<string, Json> = {
           id: AGENT_WB,
           stateResource: 'RequestFailed',
           referenceId: 3,
-          statusMessage: `Not subscribed to workbin ${AGENT_WB}`,
+          statusMessage: `Not subscribed to workbin ${AGENT_WB} (agent ${SUP1})`,
         },
       },
     ],

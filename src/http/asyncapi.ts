@@ -48,7 +48,8 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
       description:
         'The CometD (Bayeux 1.0) side of the Genesys Web Services 8.5 Workbins API: workbin ' +
         'subscription, content and statistics messages. The REST side is described at ' +
-        '/api/v2/openapi.json.',
+        '/api/v2/openapi.json. This document describes the server: `send` operations are ' +
+        'what it delivers, `receive` operations what it accepts and answers.',
       license: { name: 'MIT' },
     },
     defaultContentType: 'application/json',

@@ -214,7 +214,8 @@ describe('AsyncAPI document', () => {
       const watched = `/users/${U.agent1}/workbins/${WB.later}`
       assertAccepted(await w.api('sup1').post(watched, { operationName: 'Subscribe' }))
       assert.equal((await take(sue)).workbinUserId, U.agent1)
-      assertAccepted(await w.api('sup1').post(team, { operationName: 'Subscribe' }))
+      const watchedTeam = `/users/${U.agent1}/workbins/${WB.team}?agentGroup=Sales`
+      assertAccepted(await w.api('sup1').post(watchedTeam, { operationName: 'Subscribe' }))
       assert.equal((await take(sue)).agentGroup, 'Sales')
 
       const add = { operationName: 'AddEmail', id: IX.email1 }
@@ -248,6 +249,28 @@ describe('AsyncAPI document', () => {
         'WorkbinSubscriptionStateChangeMessage/Subscribed',
         'WorkbinSubscriptionStateChangeMessage/Unsubscribed',
       ])
+
+      // Each example has the shape of a real message: same keys, same keys of the interaction.
+      const shape = (d: Data): string =>
+        Object.keys(d)
+          .sort()
+          .map((k) => {
+            const inner = d[k]
+            if (!k.endsWith('StateResourceV2') || typeof inner !== 'object' || inner === null)
+              return k
+            return `${k}{${Object.keys(inner).sort().join(',')}}`
+          })
+          .join(',')
+      const real = new Set(seen.map(shape))
+      for (const m of doc.channels().get('workbins')?.messages().all() ?? []) {
+        for (const e of m.examples().all()) {
+          const ex = shape(e.payload() as Data)
+          assert.ok(
+            real.has(ex),
+            `example ${m.name()}/${e.name()} ${ex} not among ${[...real].join(' | ')}`,
+          )
+        }
+      }
 
       check(v, 'SubscribeReply', await subscribe(client, '/v2/me/**'))
       assert.ok(connects.length > 0)
