@@ -114,15 +114,22 @@ describe('AsyncAPI document', () => {
     assert.match(workbins?.description() ?? '', /\/v2\/me\/\*\*/)
   })
 
-  it('has every messageType the domain sends, each on /v2/me/workbins', async () => {
+  it('has every channel and messageType the domain sends', async () => {
     const dir = new URL('../../src/workbins/', import.meta.url)
     const sent = new Set<string>()
+    let deliveries = 0
     for (const f of await readdir(dir)) {
       if (!f.endsWith('.ts')) continue
       const text = await readFile(new URL(f, dir), 'utf8')
       for (const m of text.matchAll(/messageType: '(\w+)'/g)) sent.add(m[1] as string)
+      // Every delivery goes to the one documented channel.
+      for (const m of text.matchAll(/deliverToUser\(\s*[\w.]+,\s*([^,]+),/g)) {
+        assert.equal(m[1], 'WORKBINS_CHANNEL', `${f} delivers on ${m[1]}`)
+        deliveries++
+      }
     }
     assert.ok(sent.size >= 3, `found ${[...sent].join(', ')}`)
+    assert.ok(deliveries >= 3, `found ${deliveries} deliveries`)
     const workbins = doc
       .channels()
       .all()
