@@ -55,12 +55,6 @@ export default tseslint.config(
   { files: ['src/workbins/**/*.ts'], rules: restrict(ADAPTERS, DOMAIN) },
   { files: ['src/bayeux/**/*.ts'], rules: restrict(ADAPTERS, BAYEUX) },
   {
-    // server.ts still names the domain's Notifier type: a type-only import is tolerated there
-    // until the CometD server stops naming it; any other import of the domain is refused.
-    files: ['src/bayeux/server.ts'],
-    rules: restrict(ADAPTERS, { ...BAYEUX, allowTypeImports: true }),
-  },
-  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

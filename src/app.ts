@@ -8,6 +8,7 @@ import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
 import type { Config } from './config.ts'
 import { ThrottledError } from './errors.ts'
 import { consoleRoutes } from './console/serve.ts'
+import { asyncApiRoute } from './http/asyncapi.ts'
 import { Authenticator, checkCsrf } from './http/auth.ts'
 import { credentialStamp, watchCredentials } from './http/credential-watch.ts'
 import type { RouteDeps } from './http/deps.ts'
@@ -125,6 +126,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   if (metrics && config.metricsPort === 0) metricsRoute(http, metrics)
 
   bayeux.attach(http, [NOTIFICATIONS_PATH])
+  asyncApiRoute(http, publicUrl) // outside the authenticated /api/v2 plugin: readable by anyone
   if (config.console) consoleRoutes(http)
 
   await http.register(

@@ -11,8 +11,8 @@
 // paths). `authenticate(req)` is called for each long-polling handshake (the POST) and
 // each WebSocket upgrade request; null refuses (handshake `successful:false`,
 // `advice.reconnect:"none"`; upgrade HTTP 401); throwing HandshakeRefused refuses for a
-// while (`advice.reconnect:"handshake"` with that interval; upgrade HTTP 429). Details and decisions: the file headers of
-// core.ts, transport-http.ts, transport-direct.ts, transport-ws.ts, ack.ts.
+// while (`advice.reconnect:"handshake"` with that interval; upgrade HTTP 429). Details and decisions: README.md here,
+// and the file headers of engine/engine.ts, transports/*.ts, extensions/ack.ts.
 
 export { BayeuxServer } from './server.ts'
 export type {
@@ -21,6 +21,6 @@ export type {
   BayeuxServerOptions,
   ServiceCall,
   ServiceHandler,
-} from './types.ts'
-export { BROWSER_COOKIE } from './transport-http.ts'
-export { HandshakeRefused } from './errors.ts'
+} from './engine/options.ts'
+export { BROWSER_COOKIE } from './transports/long-polling.ts'
+export { HandshakeRefused } from './protocol/errors.ts'

@@ -4,31 +4,30 @@
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import type { Notifier } from '../workbins/notifier.ts'
-import type { BayeuxPrincipal, BayeuxServerOptions, ServiceHandler } from './types.ts'
-import { Core } from './core.ts'
-import { HttpTransport } from './transport-http.ts'
-import { DirectHttp } from './transport-direct.ts'
-import { WsTransport } from './transport-ws.ts'
-import { parseChannel } from './channels.ts'
+import type { BayeuxPrincipal, BayeuxServerOptions, ServiceHandler } from './engine/options.ts'
+import { Engine } from './engine/engine.ts'
+import { HttpTransport } from './transports/long-polling.ts'
+import { DirectHttp } from './transports/direct/reader.ts'
+import { WsTransport } from './transports/websocket.ts'
+import { parseChannel } from './protocol/channels.ts'
 
-export class BayeuxServer implements Notifier {
-  readonly #core: Core
+export class BayeuxServer {
+  readonly #engine: Engine
   readonly #ws: WsTransport
   #direct: DirectHttp | null = null
   #closed: Promise<void> | null = null
 
   constructor(opts: BayeuxServerOptions) {
-    this.#core = new Core(opts)
-    this.#ws = new WsTransport(this.#core)
+    this.#engine = new Engine(opts)
+    this.#ws = new WsTransport(this.#engine)
   }
 
   /**
    * Serve POST <prefix> and POST <prefix>/* (400 for other methods) and the WebSocket upgrade
    * on <prefix> and below, for each prefix, on fastify's HTTP server. Call before
    * `app.listen()`. Long-polling requests are read straight from connections that start
-   * with one (transport-direct.ts, unless `config.directHttp` is false), otherwise answered
-   * by a node:http listener in front of fastify's (transport-http.ts): fastify routes, hooks,
+   * with one (transports/direct/reader.ts, unless `config.directHttp` is false), otherwise answered
+   * by a node:http listener in front of fastify's (transports/long-polling.ts): fastify routes, hooks,
    * parsers and error handlers never see these paths. The Bayeux server authenticates the
    * handshake itself and later requests by clientId + BAYEUX_BROWSER.
    */
@@ -36,9 +35,9 @@ export class BayeuxServer implements Notifier {
     app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
     prefixes: string[],
   ): void {
-    const http = new HttpTransport(this.#core, prefixes)
+    const http = new HttpTransport(this.#engine, prefixes)
     http.attach(app.server)
-    if (this.#core.config.directHttp && DirectHttp.supports(app.server)) {
+    if (this.#engine.config.directHttp && DirectHttp.supports(app.server)) {
       this.#direct = new DirectHttp(http, app.server)
       this.#direct.attach()
     }
@@ -47,17 +46,17 @@ export class BayeuxServer implements Notifier {
 
   /** Deliver `data` on `channel` to every session of `userId` subscribed to a matching channel. */
   deliverToUser(userId: string, channel: string, data: Record<string, unknown>): void {
-    if (!this.#core.validDeliveryChannel(channel)) {
+    if (!this.#engine.validDeliveryChannel(channel)) {
       throw new TypeError(`not a deliverable Bayeux channel: ${channel}`)
     }
-    this.#core.deliverToUser(userId, channel, data)
+    this.#engine.deliverToUser(userId, channel, data)
   }
 
   /** End every session of the user: each gets /meta/disconnect and `reconnect:"none"`. */
   disconnectUser(userId: string): void {
-    const set = this.#core.registry.ofUser(userId)
+    const set = this.#engine.sessionsOf(userId)
     if (!set) return
-    for (const s of [...set]) this.#core.terminate(s, 'none')
+    for (const s of [...set]) this.#engine.terminate(s, 'none')
   }
 
   /**
@@ -69,9 +68,9 @@ export class BayeuxServer implements Notifier {
     reconnect: 'none' | 'handshake' = 'none',
   ): number {
     let n = 0
-    for (const s of [...this.#core.registry.values()]) {
+    for (const s of [...this.#engine.sessions()]) {
       if (s.terminated || !match(s.principal)) continue
-      this.#core.terminate(s, reconnect)
+      this.#engine.terminate(s, reconnect)
       n++
     }
     return n
@@ -79,7 +78,7 @@ export class BayeuxServer implements Notifier {
 
   /** The principals of the live sessions (one per session). */
   *principals(): Generator<BayeuxPrincipal> {
-    for (const s of this.#core.registry.values()) if (!s.terminated) yield s.principal
+    for (const s of this.#engine.sessions()) if (!s.terminated) yield s.principal
   }
 
   /**
@@ -87,9 +86,9 @@ export class BayeuxServer implements Notifier {
    * next connect fails with `reconnect:"handshake"` and the client starts a new session.
    */
   disconnectSession(clientId: string, reconnect: 'none' | 'handshake' = 'none'): boolean {
-    const s = this.#core.registry.get(clientId)
+    const s = this.#engine.session(clientId)
     if (!s || s.terminated) return false
-    this.#core.terminate(s, reconnect)
+    this.#engine.terminate(s, reconnect)
     return true
   }
 
@@ -102,7 +101,7 @@ export class BayeuxServer implements Notifier {
     const p = parseChannel(channel)
     if (!p || p.kind !== 'service' || p.wild)
       throw new TypeError(`not a service channel: ${channel}`)
-    this.#core.services.set(channel, handler)
+    this.#engine.setService(channel, handler)
   }
 
   /**
@@ -111,36 +110,30 @@ export class BayeuxServer implements Notifier {
    * ({url}: a long-polling request's body was read, on either HTTP path).
    */
   get events(): EventEmitter {
-    return this.#core.events
+    return this.#engine.events
   }
 
-  /** Counters for logs/metrics. */
+  /** Counters for logs/metrics; O(1): each is kept up to date where it changes. */
   stats(): Record<string, number> {
-    const core = this.#core
-    let queued = 0
-    let subscriptions = 0
-    for (const s of core.registry.values()) {
-      queued += s.pending
-      subscriptions += s.subscriptions.size
-    }
+    const c = this.#engine.stats()
     return {
-      sessions: core.registry.size,
-      heldConnects: core.counters.heldConnects,
-      queuedMessages: queued,
-      subscriptions,
+      sessions: c.sessions,
+      heldConnects: c.heldConnects,
+      queuedMessages: c.queuedMessages,
+      subscriptions: c.subscriptions,
       websockets: this.#ws.connections,
       directConnections: this.#direct?.conns.size ?? 0,
-      handshakes: core.counters.handshakes,
-      deliveredTotal: core.counters.deliveredTotal,
-      expiredTotal: core.counters.expired,
-      terminatedTotal: core.counters.terminated,
+      handshakes: c.handshakes,
+      deliveredTotal: c.deliveredTotal,
+      expiredTotal: c.expiredTotal,
+      terminatedTotal: c.terminatedTotal,
     }
   }
 
   /** Graceful: refuse handshakes, answer held connects with `reconnect:"retry"`, close sockets, stop the sweeper. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      this.#core.shutdown()
+      this.#engine.shutdown()
       await this.#ws.close()
     })()
     return this.#closed

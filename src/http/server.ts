@@ -77,7 +77,7 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
 
   // REST bodies are JSON only: a form or text/plain body (what a cross-site form can send
   // without a CORS preflight) is 415 before any route runs. Bayeux long-polling reads its own
-  // bodies (src/bayeux/transport-http.ts), `message=` forms included, and never reaches here.
+  // bodies (src/bayeux/transports/long-polling.ts), `message=` forms included, and never reaches here.
   // A write without a body and without Content-Type reaches its route, which answers 400 / 1
   // when it needs an operation body (docs/security.md).
   app.removeAllContentTypeParsers()

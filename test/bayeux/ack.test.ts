@@ -1,4 +1,4 @@
-// The ack extension (test plan 32; checklist 20; digest §1.10) and timesync (test plan 33).
+// The ack extension (the official client's AckExtension) and timesync.
 
 import { afterEach, before, after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -224,7 +224,7 @@ describe('ack extension: a dropped long poll loses nothing', () => {
   }
 })
 
-describe('timesync extension (test plan 33)', () => {
+describe('timesync extension', () => {
   it('connect replies carry ext.timesync {tc, ts, p, a}; offset ≈ 0 on localhost', async () => {
     const srv = await startServer({ timeout: 100 })
     const c = newClient(srv.url, { timesync: true, headers: { Authorization: basicOf('alice') } })

@@ -1,5 +1,5 @@
-// Subscriptions, publishes and channel rules, raw probes (test plan 17, 18, 19, 22, 24, 25,
-// 36; checklist 11–15; contract §5 scoping and limits).
+// Subscriptions, publishes and channel rules, raw probes: reply shapes, /v2 scoping, one
+// copy per session, queue and subscription limits (src/bayeux/README.md, "Channels", "Limits").
 
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -47,7 +47,7 @@ describe('bayeux channels (raw)', () => {
     return r.body.filter((m) => m.channel !== '/meta/connect')
   }
 
-  it('test plan 17 / checklist 13: replies echo subscription (string and array) and id', async () => {
+  it('replies echo subscription (string and array) and id', async () => {
     const s = await rawHandshake(srv.url)
     const r = await post(
       srv.url,
@@ -71,7 +71,7 @@ describe('bayeux channels (raw)', () => {
     assert.deepEqual(await drain(s), [])
   })
 
-  it('test plan 18: invalid subscriptions fail and record nothing', async () => {
+  it('invalid subscriptions fail and record nothing', async () => {
     const s = await rawHandshake(srv.url)
     const bad: unknown[] = [
       '/meta/foo',
@@ -105,7 +105,7 @@ describe('bayeux channels (raw)', () => {
     assert.equal(srv.bayeux.stats().subscriptions, stats.subscriptions)
   })
 
-  it('contract §5: /v2 scoping of subscriptions and publishes', async () => {
+  it('/v2 scoping of subscriptions and publishes', async () => {
     const s = await rawHandshake(srv.url)
     for (const ch of ['/v2/users/u-bob/workbins', '/v2/users/**', '/v2/other', '/v2']) {
       const r = await post(srv.url, [sub(s, ch)], s.headers)
@@ -122,7 +122,7 @@ describe('bayeux channels (raw)', () => {
     assert.deepEqual(await drain(s), [{ channel: '/v2/me/workbins', data: { once: true } }])
   })
 
-  it('test plan 19 / checklist 15: publish reply shape; bad channels', async () => {
+  it('publish reply shape; bad channels', async () => {
     const s = await rawHandshake(srv.url)
     const r = await post(srv.url, [pub(s, '/x/y', { a: 1 }, 'p1')], s.headers)
     assert.deepEqual(r.body, [{ channel: '/x/y', id: 'p1', successful: true }])
@@ -141,7 +141,7 @@ describe('bayeux channels (raw)', () => {
     }
   })
 
-  it('test plan 22 / checklist 11: overlapping subscriptions → one copy; no publisher id leaks', async () => {
+  it('overlapping subscriptions → one copy; no publisher id leaks', async () => {
     const s = await rawHandshake(srv.url)
     const p = await rawHandshake(srv.url, 'bob')
     await post(srv.url, [sub(s, ['/o/*', '/o/b', '/o/**'])], s.headers)
@@ -151,7 +151,7 @@ describe('bayeux channels (raw)', () => {
     assert.ok(!JSON.stringify(got).includes(p.clientId))
   })
 
-  it('test plan 25 / checklist 14: /meta and /service traffic is never broadcast', async () => {
+  it('/meta and /service traffic is never broadcast', async () => {
     const spy = await rawHandshake(srv.url, 'bob')
     await post(srv.url, [sub(spy, '/**')], spy.headers)
     const svc = await post(srv.url, [sub(spy, '/service/echo')], spy.headers)
@@ -177,7 +177,7 @@ describe('bayeux channels (raw)', () => {
     )
   })
 
-  it('checklist 21: invalid message ids are refused with 405, valid ones echoed', async () => {
+  it('invalid message ids are refused with 405, valid ones echoed', async () => {
     const s = await rawHandshake(srv.url)
     for (const id of [{ a: 1 }, '', 'with space', 'x'.repeat(129), ['1']]) {
       const r = await post(srv.url, [{ ...pub(s, '/x', {}), id }], s.headers)
@@ -221,7 +221,7 @@ describe('bayeux channels (raw)', () => {
   })
 })
 
-describe('bayeux queue limit (test plan 36)', () => {
+describe('bayeux queue limit', () => {
   it('a subscriber that never connects: queue capped, session ended with reconnect handshake, warning logged', async () => {
     const srv = await startServer({ maxQueue: 50, maxSessionsPerBrowser: -1 })
     try {

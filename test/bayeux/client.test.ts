@@ -1,5 +1,5 @@
 // The official CometD client (cometd + cometd-nodejs-client) over long-polling
-// (test plan 3, 9, 12, 14, 17, 19, 20, 21, 23, 24, 26, 27, 28, 29; contract §5 scoping).
+// (docs/cometd.md: authentication, channels and their scoping, server-side disconnect).
 
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -45,7 +45,7 @@ describe('official cometd client, long-polling', () => {
   })
   after(() => srv.close())
 
-  it('handshake, subscribe, deliverToUser on /v2/me/workbins (contract §5)', async () => {
+  it('handshake, subscribe, deliverToUser on /v2/me/workbins', async () => {
     const c = client()
     const hs = await handshake(c)
     assert.equal(hs.successful, true)
@@ -57,7 +57,7 @@ describe('official cometd client, long-polling', () => {
     assert.equal(m.channel, '/v2/me/workbins')
   })
 
-  it('test plan 3: denied handshake → client disconnected, no retries', async () => {
+  it('denied handshake → client disconnected, no retries', async () => {
     const c = client('nobody')
     const before = srv.authCalls
     await assert.rejects(handshake(c), (e: { reply: Message }) => {
@@ -72,7 +72,7 @@ describe('official cometd client, long-polling', () => {
     assert.equal(calls - before, 1)
   })
 
-  it('test plan 9: a subscriber is woken by a publish from another client', async () => {
+  it('a subscriber is woken by a publish from another client', async () => {
     const a = client('alice')
     const b = client('bob')
     await handshake(a)
@@ -81,14 +81,14 @@ describe('official cometd client, long-polling', () => {
     await held(srv.bayeux, b.getClientId() ?? undefined)
     const t0 = Date.now()
     const reply = await publish(a, '/chat/room', { text: 'hi' })
-    assert.equal(reply.data, undefined) // test plan 19: publish reply without data
+    assert.equal(reply.data, undefined) // publish reply without data
     const m = await box.next()
     assert.ok(Date.now() - t0 < 1000, `delivered after ${Date.now() - t0} ms`) // hold is 2000
     assert.deepEqual(m.data, { text: 'hi' })
-    assert.equal(m.clientId, undefined) // checklist 11: no publisher clientId
+    assert.equal(m.clientId, undefined) // no publisher clientId
   })
 
-  it('contract §5: per-user delivery and contact-center isolation', async () => {
+  it('per-user delivery and contact-center isolation', async () => {
     const a = client('alice')
     const b = client('bob')
     const c = client('carol')
@@ -113,17 +113,17 @@ describe('official cometd client, long-polling', () => {
     assert.equal(roomC.all.length, 1)
   })
 
-  it("contract §5: other users' channels and /v2 publishes are refused with 403", async () => {
+  it("other users' channels and /v2 publishes are refused with 403", async () => {
     const a = client('alice')
     await handshake(a)
     await assert.rejects(subscribe(a, '/v2/users/u-bob/workbins'), /403:/)
     await assert.rejects(subscribe(a, '/v2/users/**'), /403:/)
     await assert.rejects(publish(a, '/v2/me/workbins', { fake: true }), /403:/)
     await subscribe(a, '/v2/**') // allowed: deliveries are per user anyway
-    await subscribe(a, '/service/echo') // checklist 14: successful no-op
+    await subscribe(a, '/service/echo') // successful no-op
   })
 
-  it('test plan 12: server drops the session → client re-handshakes with reestablish', async () => {
+  it('server drops the session → client re-handshakes with reestablish', async () => {
     const a = client('alice')
     const rehandshake = new Inbox()
     a.addListener('/meta/handshake', (m) => {
@@ -147,7 +147,7 @@ describe('official cometd client, long-polling', () => {
     assert.deepEqual((await box.next()).data, { after: 'rehandshake' })
   })
 
-  it('test plan 12: session expired while the client was away → re-handshake', async () => {
+  it('session expired while the client was away → re-handshake', async () => {
     const a = client('alice')
     await handshake(a)
     const first = a.getClientId()!
@@ -164,7 +164,7 @@ describe('official cometd client, long-polling', () => {
     await gone.catch(() => undefined)
   })
 
-  it('test plan 20: fan-out exactly once, data intact, in order', async () => {
+  it('fan-out exactly once, data intact, in order', async () => {
     const N = 12
     const M = 40
     const subs: CometD[] = []
@@ -190,7 +190,7 @@ describe('official cometd client, long-polling', () => {
     for (const box of boxes) assert.equal(box.all.length, M) // and no duplicates later
   })
 
-  it('test plan 21 / checklist 12: wildcard matching', async () => {
+  it('wildcard matching', async () => {
     const one = client('alice')
     const many = client('alice')
     const all = client('bob')
@@ -211,7 +211,7 @@ describe('official cometd client, long-polling', () => {
     assert.deepEqual(seen(b3), ['/w', '/w/b', '/w/b/c', '/other', '/w/end'])
   })
 
-  it('test plan 22: overlapping subscriptions: both listeners, one copy on the wire', async () => {
+  it('overlapping subscriptions: both listeners, one copy on the wire', async () => {
     const a = client('alice')
     await handshake(a)
     const wire: Message[] = []
@@ -229,7 +229,7 @@ describe('official cometd client, long-polling', () => {
     assert.equal(wire.length, 1)
   })
 
-  it('test plan 23: broadcastToPublisher', async () => {
+  it('broadcastToPublisher', async () => {
     const a = client('alice')
     await handshake(a)
     const box = await inbox(a, '/self')
@@ -237,7 +237,7 @@ describe('official cometd client, long-polling', () => {
     assert.deepEqual((await box.next()).data, { mine: 1 })
   })
 
-  it('test plan 24: service channel and remote call; never broadcast', async () => {
+  it('service channel and remote call; never broadcast', async () => {
     const a = client('alice')
     const spy = client('bob')
     await handshake(a)
@@ -253,7 +253,7 @@ describe('official cometd client, long-polling', () => {
     assert.equal(m.channel, '/marker')
   })
 
-  it('test plan 26: batch(subscribe, publish) → one request, publisher gets its own message', async () => {
+  it('batch(subscribe, publish) → one request, publisher gets its own message', async () => {
     const a = client('alice')
     await handshake(a)
     const box = new Inbox()
@@ -269,7 +269,7 @@ describe('official cometd client, long-polling', () => {
     assert.equal(batchRequests.length, 1)
   })
 
-  it('test plan 27: delivery right after the handshake reaches the client', async () => {
+  it('delivery right after the handshake reaches the client', async () => {
     const a = client('alice')
     const box = new Inbox()
     a.addListener('/meta/handshake', (m) => {
@@ -284,7 +284,7 @@ describe('official cometd client, long-polling', () => {
     assert.deepEqual((await box.next()).data, { early: true })
   })
 
-  it('test plan 28: client disconnect while a connect is held', async () => {
+  it('client disconnect while a connect is held', async () => {
     const a = client('alice')
     await handshake(a)
     await subscribe(a, '/gone')
@@ -300,7 +300,7 @@ describe('official cometd client, long-polling', () => {
     assert.equal(srv.bayeux.stats().subscriptions, 0)
   })
 
-  it('test plan 29: server-side disconnectUser → /meta/disconnect, disconnected, no reconnect', async () => {
+  it('server-side disconnectUser → /meta/disconnect, disconnected, no reconnect', async () => {
     const a = client('carol')
     await handshake(a)
     await held(srv.bayeux, a.getClientId()!)
@@ -315,7 +315,7 @@ describe('official cometd client, long-polling', () => {
   })
 })
 
-describe('official cometd client, multiple clients in one process (test plan 14)', () => {
+describe('official cometd client, multiple clients in one process', () => {
   it('same user, shared cookie jar: the second client polls with multiple-clients advice', async () => {
     const srv = await startServer({ maxSessionsPerBrowser: 1, multiSessionInterval: 300 })
     const a = newClient(srv.url, { headers: { Authorization: basicOf('alice') } })

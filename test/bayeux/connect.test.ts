@@ -1,5 +1,5 @@
 // /meta/connect, held polls, expiry, disconnect — raw long-polling probes
-// (test plan 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 27, 28, 29; checklist 6–10, 16–18).
+// (src/bayeux/README.md, "Held connects", "Session binding", multiple-clients).
 
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -29,7 +29,7 @@ describe('bayeux connect (raw long-polling)', () => {
   })
   after(() => srv.close())
 
-  it('test plan 6 / checklist 7: first connect answered at once, with or without advice', async () => {
+  it('first connect answered at once, with or without advice', async () => {
     for (const advice of [{ timeout: 0 }, undefined]) {
       const s = await rawHandshake(srv.url)
       const r = await post(
@@ -40,12 +40,12 @@ describe('bayeux connect (raw long-polling)', () => {
       assert.ok(r.ms < FAST, `took ${r.ms} ms`)
       assert.equal(r.body.length, 1)
       assert.equal(r.body[0]!.successful, true)
-      assert.equal(r.body[0]!.id, '7') // checklist 2
+      assert.equal(r.body[0]!.id, '7')
       assert.equal((r.body[0]!.advice as { reconnect: string }).reconnect, 'retry')
     }
   })
 
-  it('connect advice: on the first connect and when it changes, not on every reply (digest §1.4)', async () => {
+  it('connect advice: on the first connect and when it changes, not on every reply', async () => {
     const s = await rawHandshake(srv.url)
     const first = await firstConnect(srv.url, s)
     assert.deepEqual(first.body[0]!.advice, { reconnect: 'retry', interval: 0, timeout: T })
@@ -65,7 +65,7 @@ describe('bayeux connect (raw long-polling)', () => {
     assert.deepEqual(end.body.at(-1)!.advice, { reconnect: 'none', interval: 0 })
   })
 
-  it('test plan 7 / checklist 8: a later connect is held for about advice.timeout', async () => {
+  it('a later connect is held for about advice.timeout', async () => {
     const s = await rawHandshake(srv.url)
     await firstConnect(srv.url, s)
     const r = await post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'c1' })], s.headers)
@@ -74,7 +74,7 @@ describe('bayeux connect (raw long-polling)', () => {
     assert.equal(r.body[0]!.id, 'c1')
   })
 
-  it('test plan 8 / checklist 22: client advice.timeout is honoured', async () => {
+  it('client advice.timeout is honoured', async () => {
     const s = await rawHandshake(srv.url)
     await firstConnect(srv.url, s)
     const r = await post(
@@ -91,7 +91,7 @@ describe('bayeux connect (raw long-polling)', () => {
     assert.ok(zero.ms < FAST, `took ${zero.ms} ms`)
   })
 
-  it('test plan 9 / checklist 9: a held connect wakes on delivery; event precedes the reply', async () => {
+  it('a held connect wakes on delivery; event precedes the reply', async () => {
     const s = await subscribedSession(srv.url, '/v2/me/workbins')
     const isHeld = held(srv.bayeux, s.clientId)
     const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId, { id: 'c9' })], s.headers)
@@ -108,7 +108,7 @@ describe('bayeux connect (raw long-polling)', () => {
     assert.equal(r.body[1]!.id, 'c9')
   })
 
-  it('checklist 10: queued events → connect not held', async () => {
+  it('queued events → connect not held', async () => {
     const s = await subscribedSession(srv.url, '/v2/me/*')
     srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 2 })
     // the delivery wakes nothing (no connect held); the next connect takes it at once
@@ -117,7 +117,7 @@ describe('bayeux connect (raw long-polling)', () => {
     assert.deepEqual(r.body[0], { channel: '/v2/me/workbins', data: { n: 2 } })
   })
 
-  it('test plan 10 / checklist 8: a second connect completes the held one; never two held', async () => {
+  it('a second connect completes the held one; never two held', async () => {
     const s = await rawHandshake(srv.url)
     await firstConnect(srv.url, s)
     const isHeld = held(srv.bayeux, s.clientId)
@@ -135,7 +135,7 @@ describe('bayeux connect (raw long-polling)', () => {
     assert.equal(rb.body[0]!.id, 'B')
   })
 
-  it('test plan 11 / checklist 10: connect batched with a publish is answered at once', async () => {
+  it('connect batched with a publish is answered at once', async () => {
     const s = await rawHandshake(srv.url)
     await firstConnect(srv.url, s)
     const r = await post(
@@ -156,7 +156,7 @@ describe('bayeux connect (raw long-polling)', () => {
     )
   })
 
-  it('test plan 12 / checklist 6: unknown clientId → 402, connect advises handshake', async () => {
+  it('unknown clientId → 402, connect advises handshake', async () => {
     const s = await rawHandshake(srv.url)
     const bogus = 'x'.repeat(40)
     const r = await post(
@@ -178,7 +178,7 @@ describe('bayeux connect (raw long-polling)', () => {
     assert.match(d.body[0]!.error as string, /^402:/)
   })
 
-  it('test plan 13 / checklist 18: a clientId without its BAYEUX_BROWSER cookie is unknown', async () => {
+  it('a clientId without its BAYEUX_BROWSER cookie is unknown', async () => {
     const s = await rawHandshake(srv.url)
     const other = await rawHandshake(srv.url) // a different browser cookie
     assert.notEqual(s.cookie, other.cookie)
@@ -191,7 +191,7 @@ describe('bayeux connect (raw long-polling)', () => {
     assert.equal(ok.body[0]!.successful, true)
   })
 
-  it('test plan 28 / checklist 17: /meta/disconnect releases the held connect at once', async () => {
+  it('/meta/disconnect releases the held connect at once', async () => {
     const s = await subscribedSession(srv.url, '/a')
     const isHeld = held(srv.bayeux, s.clientId)
     const poll = post(`${srv.url}/connect`, [connectMsg(s.clientId)], s.headers)
@@ -211,7 +211,7 @@ describe('bayeux connect (raw long-polling)', () => {
     assert.match(later.body[0]!.error as string, /^402:/)
   })
 
-  it('test plan 27: a delivery right after handshake arrives with the first connect', async () => {
+  it('a delivery right after handshake arrives with the first connect', async () => {
     const s = await rawHandshake(srv.url)
     await post(
       srv.url,
@@ -226,7 +226,7 @@ describe('bayeux connect (raw long-polling)', () => {
     )
   })
 
-  it('test plan 29 / checklist 17: server-side disconnect delivers /meta/disconnect, reconnect none', async () => {
+  it('server-side disconnect delivers /meta/disconnect, reconnect none', async () => {
     const s = await rawHandshake(srv.url, 'bob')
     await firstConnect(srv.url, s)
     const isHeld = held(srv.bayeux, s.clientId)
@@ -266,7 +266,7 @@ describe('bayeux session expiry (raw long-polling)', () => {
   })
   after(() => srv.close())
 
-  it('test plan 15 / checklist 16: a session that stops connecting expires; later → 402', async () => {
+  it('a session that stops connecting expires; later → 402', async () => {
     const s = await subscribedSession(srv.url, '/exp')
     const t0 = Date.now()
     const e = await removed(srv.bayeux, s.clientId)
@@ -294,7 +294,7 @@ describe('bayeux session expiry (raw long-polling)', () => {
     assert.equal(r.body[0]!.successful, true)
   })
 
-  it('test plan 16: aborted held connect → no crash; queued events wait for the next connect', async () => {
+  it('aborted held connect → no crash; queued events wait for the next connect', async () => {
     const s = await subscribedSession(srv.url, '/v2/me/workbins')
     const ac = new AbortController()
     const isHeld = held(srv.bayeux, s.clientId)
@@ -315,7 +315,7 @@ describe('bayeux session expiry (raw long-polling)', () => {
 })
 
 describe('bayeux multiple clients per browser (raw)', () => {
-  it('test plan 14: second held poll of one browser+user is not held; advice multiple-clients', async () => {
+  it('second held poll of one browser+user is not held; advice multiple-clients', async () => {
     const srv = await startServer({
       timeout: 800,
       maxSessionsPerBrowser: 1,

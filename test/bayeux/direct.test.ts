@@ -1,5 +1,5 @@
-// Direct long-polling connections (transport-direct.ts) on the wire: what is served directly,
-// what is handed to node:http (and fastify) and how, keep-alive, pipelining, limits, timeouts
+// Direct long-polling connections (src/bayeux/transports/direct/reader.ts) on the wire: what
+// is served directly, what is handed to node:http (and fastify) and how, keep-alive, pipelining, limits, timeouts
 // and graceful close. Raw sockets only, so that every byte and every connection is ours
 // (fetch would pool connections behind our back).
 

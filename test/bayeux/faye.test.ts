@@ -1,4 +1,4 @@
-// The faye client as a second, independent implementation (test plan 34).
+// The faye client as a second, independent implementation.
 
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'

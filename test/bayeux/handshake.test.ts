@@ -1,4 +1,5 @@
-// Handshake and HTTP plumbing, raw probes (test plan 1, 2, 3, 4, 5; checklist 1–5, 18, 21).
+// Handshake and HTTP plumbing, raw probes: reply shape, cookie, refusals, batching, paths,
+// methods and body limits.
 
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -14,7 +15,7 @@ describe('bayeux handshake (raw)', () => {
   })
   after(() => srv.close())
 
-  it('test plan 1: success shape, clientId, advice, BAYEUX_BROWSER cookie', async () => {
+  it('success shape, clientId, advice, BAYEUX_BROWSER cookie', async () => {
     const r = await post(`${srv.url}/handshake`, [HANDSHAKE], { authorization: basicOf('alice') })
     assert.equal(r.status, 200)
     assert.match(r.text, /^\[/)
@@ -34,7 +35,7 @@ describe('bayeux handshake (raw)', () => {
     assert.match(r.setCookie ?? '', /^BAYEUX_BROWSER=[A-Za-z0-9]+;.*HttpOnly/)
   })
 
-  it('checklist 3: clientIds are unique; a known browser cookie is reused, not reset', async () => {
+  it('clientIds are unique; a known browser cookie is reused, not reset', async () => {
     const a = await rawHandshake(srv.url)
     const r = await post(`${srv.url}/handshake`, [HANDSHAKE], {
       authorization: basicOf('alice'),
@@ -44,7 +45,7 @@ describe('bayeux handshake (raw)', () => {
     assert.notEqual(r.body[0]!.clientId, a.clientId)
   })
 
-  it('checklist 4 / contract §5: no credentials → successful:false, reconnect none, no clientId', async () => {
+  it('no credentials → successful:false, reconnect none, no clientId', async () => {
     const variants: Record<string, string>[] = [
       {},
       { authorization: basicOf('nobody') },
@@ -68,7 +69,7 @@ describe('bayeux handshake (raw)', () => {
     assert.equal(r.body[0]!.successful, true)
   })
 
-  it('test plan 2: missing version / supportedConnectionTypes / no common type', async () => {
+  it('missing version / supportedConnectionTypes / no common type', async () => {
     const auth = { authorization: basicOf('alice') }
     const cases = [
       { ...HANDSHAKE, version: undefined },
@@ -85,7 +86,7 @@ describe('bayeux handshake (raw)', () => {
     }
   })
 
-  it('test plan 4 / checklist 5: handshake batched with a publish → 400, no session, no delivery', async () => {
+  it('handshake batched with a publish → 400, no session, no delivery', async () => {
     const before = srv.bayeux.stats().sessions
     const r = await post(
       `${srv.url}/handshake`,
@@ -96,7 +97,7 @@ describe('bayeux handshake (raw)', () => {
     assert.equal(srv.bayeux.stats().sessions, before)
   })
 
-  it('test plan 5 / checklist 1: every path under the prefix; bare object; errors are 400', async () => {
+  it('every path under the prefix; bare object; errors are 400', async () => {
     const auth = { authorization: basicOf('alice') }
     for (const path of ['', '/', '/handshake', '/connect', '/any/deeper/path']) {
       const r = await post(`${srv.url}${path}`, [HANDSHAKE], auth)
@@ -150,7 +151,7 @@ describe('bayeux handshake limits', () => {
     }
   })
 
-  it('test plan 37: body over maxMessageSize → 413, server unaffected', async () => {
+  it('body over maxMessageSize → 413, server unaffected', async () => {
     const srv = await startServer({ clientPublish: true, maxMessageSize: 1024 })
     try {
       const s = await rawHandshake(srv.url)

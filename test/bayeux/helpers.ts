@@ -91,8 +91,8 @@ export async function startServer(
   const statuses: number[] = []
   let drop: { pred: (body: string) => boolean; done: () => void } | null = null
   // Observed on the wire: long-polling requests are read either by the direct transport or
-  // through node:http (transport-direct.ts), so statuses and dropped responses are seen where
-  // both write, on the socket, and requests on the Bayeux server's 'request' event.
+  // through node:http (src/bayeux/transports/), so statuses and dropped responses are seen
+  // where both write, on the socket, and requests on the Bayeux server's 'request' event.
   const observe = (sock: Socket): void => {
     const write = sock.write
     sock.write = function (this: Socket, ...args: unknown[]): boolean {

@@ -1,9 +1,9 @@
 // How the long-polling transport reads request bodies, on both HTTP paths: the direct
-// connections (transport-direct.ts, the default) and node:http (transport-http.ts, with
-// `directHttp: false`, and for connections handed to node). On node:http a body that came with
-// its headers is taken at once; a body split over TCP writes, a chunked body, an aborted body
-// and an over-long chunked body take the stream path. Raw sockets, so that the split is real
-// and not left to a client library.
+// connections (transports/direct/reader.ts, the default) and node:http
+// (transports/long-polling.ts, with `directHttp: false`, and for connections handed to node).
+// On node:http a body that came with its headers is taken at once; a body split over TCP
+// writes, a chunked body, an aborted body and an over-long chunked body take the stream path.
+// Raw sockets, so that the split is real and not left to a client library.
 
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'

@@ -1,4 +1,4 @@
-// Reconnect storm, reduced to CI size (test plan 35): every session dropped at once; all
+// Reconnect storm, reduced to CI size: every session dropped at once; all
 // clients re-handshake, re-subscribe and receive again; the server answers no 5xx.
 
 import { describe, it } from 'node:test'
@@ -7,7 +7,7 @@ import type { CometD } from 'cometd'
 import { Inbox, disconnect, handshake, newClient } from '../helpers/cometd.ts'
 import { basicOf, startServer, until } from './helpers.ts'
 
-describe('reconnect storm (test plan 35, small)', () => {
+describe('reconnect storm (small)', () => {
   it('40 clients (long-polling and websocket) re-handshake after all sessions are dropped', async () => {
     const srv = await startServer({ maxSessionsPerBrowser: -1, maxSessionsPerUser: 64 })
     const clients: { c: CometD; box: Inbox; handshakes: number }[] = []
@@ -18,7 +18,7 @@ describe('reconnect storm (test plan 35, small)', () => {
           headers: { Authorization: basicOf(i % 4 < 2 ? 'alice' : 'bob') },
         })
         const entry = { c, box: new Inbox(), handshakes: 0 }
-        // the reconnect-safe subscription pattern (digest §3.2 item 6)
+        // the reconnect-safe pattern: subscribe in the /meta/handshake listener
         c.addListener('/meta/handshake', (m) => {
           if (!m.successful) return
           entry.handshakes++

@@ -1,5 +1,5 @@
 // WebSocket transport: the official client over websocket, fallback to long-polling, and raw
-// frame probes (test plan 30, 31, 37; checklist 19, 21).
+// frame probes.
 
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -46,7 +46,7 @@ describe('official cometd client, websocket', () => {
   })
   after(() => srv.close())
 
-  it('test plan 30: handshake, per-user delivery pushed at once, publish between clients', async () => {
+  it('handshake, per-user delivery pushed at once, publish between clients', async () => {
     const a = client('alice')
     const b = client('bob')
     await handshake(a)
@@ -65,7 +65,7 @@ describe('official cometd client, websocket', () => {
     assert.equal(mine.all.length, 1)
   })
 
-  it('test plan 30: wildcards, de-dup, service remote call over websocket', async () => {
+  it('wildcards, de-dup, service remote call over websocket', async () => {
     const a = client('alice')
     const pub = client('bob')
     await handshake(a)
@@ -99,7 +99,7 @@ describe('official cometd client, websocket', () => {
     assert.deepEqual(r.data, { echo: { q: 1 } })
   })
 
-  it('test plan 29 over websocket: server-side disconnect stops the client', async () => {
+  it('server-side disconnect stops the client', async () => {
     const a = client('carol')
     await handshake(a)
     await held(srv.bayeux, a.getClientId()!)
@@ -134,7 +134,7 @@ describe('official cometd client, websocket', () => {
     }
   })
 
-  it('test plan 31: upgrade refused (no credentials on it) → the client falls back to long-polling', async () => {
+  it('upgrade refused (no credentials on it) → the client falls back to long-polling', async () => {
     // requestHeaders apply to long-polling only: the upgrade is unauthenticated → 401
     const c = newClient(srv.url, {
       transport: 'auto',
@@ -150,7 +150,7 @@ describe('official cometd client, websocket', () => {
 })
 
 describe('websocket disabled in config', () => {
-  it('test plan 31: upgrade answered 400; the official client uses long-polling', async () => {
+  it('upgrade answered 400; the official client uses long-polling', async () => {
     const srv = await startServer({ clientPublish: true, websocket: false })
     const c = newClient(srv.url, { transport: 'auto', headers: { Authorization: basicOf('bob') } })
     try {
@@ -195,7 +195,7 @@ describe('websocket raw frames', () => {
   })
   after(() => srv.close())
 
-  it('contract §5: an unauthenticated upgrade is refused with 401', async () => {
+  it('an unauthenticated upgrade is refused with 401', async () => {
     await assert.rejects(RawWs.open(srv.url), /401/)
     await assert.rejects(RawWs.open(srv.url, { authorization: basicOf('nobody') }), /401/)
     // cookie authentication on the upgrade works
@@ -204,7 +204,7 @@ describe('websocket raw frames', () => {
     await wsHandshake(ws)
   })
 
-  it('test plan 30: events are pushed without waiting for the connect; connect held as heartbeat', async () => {
+  it('events are pushed without waiting for the connect; connect held as heartbeat', async () => {
     const ws = await open()
     const id = await wsHandshake(ws)
     ws.send([
@@ -227,7 +227,7 @@ describe('websocket raw frames', () => {
     assert.equal(c1.successful, true)
   })
 
-  it('test plan 30: socket close ⇒ expiry after maxInterval; a new socket of the same user resumes', async () => {
+  it('socket close ⇒ expiry after maxInterval; a new socket of the same user resumes', async () => {
     const ws1 = await open()
     const id = await wsHandshake(ws1)
     ws1.send([connect(id, 'c0', { advice: { timeout: 0 } })])
@@ -256,7 +256,7 @@ describe('websocket raw frames', () => {
     assert.equal((await gone).reason, 'expired')
   })
 
-  it('test plan 37: a frame over maxMessageSize closes the socket with 1009', async () => {
+  it('a frame over maxMessageSize closes the socket with 1009', async () => {
     const ws = await open()
     await wsHandshake(ws)
     ws.ws.send(JSON.stringify([{ channel: '/x', data: 'x'.repeat(3000) }]))

@@ -1,4 +1,4 @@
-// The request reader of the direct long-polling path (src/bayeux/http-head.ts): what it takes,
+// The request reader of the direct long-polling path (src/bayeux/transports/direct/http-head.ts): what it takes,
 // how it merges headers, and everything it leaves to node's parser (null / NOT_MINE).
 
 import { describe, it } from 'node:test'
@@ -10,7 +10,7 @@ import {
   badHeadStart,
   chunkedBody,
   parseHead,
-} from '../../src/bayeux/http-head.ts'
+} from '../../src/bayeux/transports/direct/http-head.ts'
 
 const bayeux = (url: string): boolean => url.startsWith('/cometd')
 const head = (...lines: string[]): string => lines.join('\r\n')

@@ -1,54 +1,43 @@
 // The transport-independent Bayeux engine: sessions, deliveries, held connects, expiry.
-// Transports (transport-http.ts, transport-ws.ts) feed it parsed messages and write what
-// it returns; meta-*.ts and publish.ts implement the per-channel rules.
+// Transports (transports/) feed requests to the dispatcher (handlers/dispatch.ts), which runs
+// the per-channel handlers against this engine through the narrow EngineApi (api.ts); the
+// transports then write what the engine returns.
 
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import type { CometdConfig } from '../config.ts'
-import type { BayeuxServerOptions, ServiceHandler } from './types.ts'
-import type { HeldConnect, Session } from './session.ts'
-import { Outgoing, outgoing } from './session.ts'
-import { SessionRegistry } from './sessions.ts'
+import type { CometdConfig } from '../../config.ts'
+import type { BayeuxPrincipal, BayeuxServerOptions, ServiceHandler } from './options.ts'
+import type { EngineApi } from './api.ts'
+import type { HeldConnect, WsLink } from './session.ts'
+import { Session } from './session.ts'
+import { SessionRegistry } from './session-registry.ts'
 import { Deadlines } from './deadlines.ts'
 import type { Deadline } from './deadlines.ts'
-import { matchesAny, matchingPatterns, parseChannel } from './channels.ts'
-import { BayeuxError } from './errors.ts'
-import type { InMessage, Reply } from './protocol.ts'
-import {
-  META_CONNECT,
-  META_DISCONNECT,
-  META_HANDSHAKE,
-  META_SUBSCRIBE,
-  META_UNSUBSCRIBE,
-  WEBSOCKET,
-  LONG_POLLING,
-  arrayText,
-  replyTo,
-  validId,
-} from './protocol.ts'
 import type { Exchange, HoldRequest } from './exchange.ts'
-import { handleHandshake } from './meta-handshake.ts'
-import { handleConnect } from './meta-connect.ts'
-import { handleSubscribe, handleUnsubscribe } from './meta-subscribe.ts'
-import { handleDisconnect } from './meta-disconnect.ts'
-import { handlePublish } from './publish.ts'
+import { newId } from './random-id.ts'
+import { Outgoing, outgoing } from '../protocol/outgoing.ts'
+import { matchesAny, matchingPatterns, parseChannel } from '../protocol/channels.ts'
+import { BayeuxError } from '../protocol/errors.ts'
+import type { ConnectionType, InMessage, Reply } from '../protocol/messages.ts'
+import { META_DISCONNECT, WEBSOCKET, LONG_POLLING, arrayText } from '../protocol/messages.ts'
+import { AckQueue } from '../extensions/ack.ts'
 
-/** Server-side disconnect message (Bayeux §1.3 "server-initiated disconnect"). */
+/** Server-side disconnect message (Bayeux 1.0, server-initiated disconnect). */
 const DISCONNECT_EVENT = new Outgoing(`{"channel":"${META_DISCONNECT}","successful":true}`)
 
-export class Core {
+export class Engine implements EngineApi {
   readonly config: CometdConfig
   readonly log: Logger
   readonly authenticate: BayeuxServerOptions['authenticate']
   /** `; Secure; SameSite=...` suffix of the BAYEUX_BROWSER cookie. */
   readonly cookieAttributes: string
-  readonly registry = new SessionRegistry()
-  readonly services = new Map<string, ServiceHandler>()
-  closing = false
+  readonly #registry = new SessionRegistry()
+  readonly #services = new Map<string, ServiceHandler>()
+  #closing = false
   /** 'removed' ({clientId, userId, reason}), 'held' ({clientId}) — for tests and metrics. */
   readonly events = new EventEmitter()
 
-  readonly counters = {
+  readonly #counters = {
     handshakes: 0,
     deliveredTotal: 0,
     heldConnects: 0,
@@ -56,6 +45,8 @@ export class Core {
     terminated: 0,
   }
 
+  /** Events waiting in session queues (unacknowledged ones with the ack extension). */
+  #queued = 0
   #stampSeq = 0
   #dirty: Session[] = []
   #sweeper: NodeJS.Timeout | undefined
@@ -81,6 +72,10 @@ export class Core {
     this.#sweeper.unref()
   }
 
+  get closing(): boolean {
+    return this.#closing
+  }
+
   /** Offered connection types, in the official client's preference order. */
   get connectionTypes(): string[] {
     return this.config.websocket ? [WEBSOCKET, LONG_POLLING] : [LONG_POLLING]
@@ -98,87 +93,109 @@ export class Core {
   /** validDeliveryChannel answers by channel (deliverToUser checks each call). */
   readonly #deliverable = new Map<string, boolean>()
 
-  /** Expiry deadline after a reply was written or a message arrived (checklist 16). */
+  /** Expiry deadline after a reply was written or a message arrived: interval + maxInterval. */
   expiryFrom(now: number): number {
     return now + this.config.interval + this.config.maxInterval
   }
 
-  // ---------------------------------------------------------------- request processing
+  // ---------------------------------------------------------------- sessions
+
+  openSession(
+    principal: BayeuxPrincipal,
+    type: ConnectionType,
+    browserId: string | null,
+    ws: WsLink | null,
+    ack: boolean,
+  ): Session {
+    const s = new Session(newId(), principal, type, browserId, ws, this.expiryFrom(Date.now()))
+    if (ack) s.ack = new AckQueue()
+    this.#registry.add(s)
+    this.#counters.handshakes++
+    return s
+  }
+
+  /** A session by clientId (terminated ones included until they are forgotten). */
+  session(clientId: string): Session | undefined {
+    return this.#registry.get(clientId)
+  }
+
+  /** Every known session, terminated ones included. */
+  sessions(): IterableIterator<Session> {
+    return this.#registry.values()
+  }
+
+  /** Live sessions of a user. */
+  sessionsOf(userId: string): ReadonlySet<Session> | undefined {
+    return this.#registry.ofUser(userId)
+  }
+
+  sessionCount(userId: string): number {
+    return this.#registry.ofUser(userId)?.size ?? 0
+  }
+
+  heldFor(browserKey: string): number {
+    return this.#registry.heldFor(browserKey)
+  }
+
+  subscribe(s: Session, pattern: string): void {
+    this.#registry.subscribe(s, pattern)
+  }
+
+  unsubscribe(s: Session, pattern: string): void {
+    this.#registry.unsubscribe(s, pattern)
+  }
+
+  service(channel: string): ServiceHandler | undefined {
+    return this.#services.get(channel)
+  }
+
+  setService(channel: string, handler: ServiceHandler): void {
+    this.#services.set(channel, handler)
+  }
+
+  acknowledge(s: Session, batch: number): void {
+    const ack = s.ack
+    if (ack === null) return
+    const before = ack.size
+    ack.acknowledge(batch)
+    if (s.registered) this.#queued -= before - ack.size
+  }
+
+  /** The socket of a session closed: it expires after maxInterval unless it comes back. */
+  socketClosed(s: Session): void {
+    if (s.held) this.cancelHeld(s, s.held)
+    s.expireAt = this.expiryFrom(Date.now())
+  }
 
   /**
-   * Process every message of one request, in order (Bayeux §1.6). Synchronous unless a
-   * handler returns a promise (authenticate, service handlers): then the remaining messages
-   * run after it and the returned promise settles when all are done. The common requests
-   * (connect, publish, subscribe) thus cost no promise and no microtask.
+   * Counters for logs and metrics, all kept up to date where they change: O(1), however many
+   * sessions there are.
    */
-  process(ex: Exchange, messages: InMessage[]): Promise<void> | undefined {
-    if (messages.length > 1 && messages.some((m) => m.channel === META_HANDSHAKE)) {
-      // checklist 5: a handshake travels alone; the others are not processed.
-      ex.violation = true
-      for (const m of messages) {
-        const r = replyTo(m, typeof m.channel === 'string' ? m.channel : '')
-        r.successful = false
-        r.error = BayeuxError.handshakeNotAlone()
-        if (m.channel === META_HANDSHAKE) r.advice = { reconnect: 'none', interval: 0 }
-        ex.replies.push(r)
-      }
-      return undefined
-    }
-    const alone = messages.length === 1
-    for (let i = 0; i < messages.length; i++) {
-      const pending = this.#dispatch(ex, messages[i] as InMessage, alone)
-      if (pending) return this.#processRest(ex, messages, i + 1, alone, pending)
-    }
-    return undefined
-  }
-
-  async #processRest(
-    ex: Exchange,
-    messages: InMessage[],
-    from: number,
-    alone: boolean,
-    pending: Promise<void>,
-  ): Promise<void> {
-    await pending
-    for (let i = from; i < messages.length; i++) {
-      const next = this.#dispatch(ex, messages[i] as InMessage, alone)
-      if (next) await next
-    }
-  }
-
-  #dispatch(ex: Exchange, m: InMessage, alone: boolean): Promise<void> | void {
-    if (m.id !== undefined && !validId(m.id)) {
-      const r: Reply = { channel: typeof m.channel === 'string' ? m.channel : '' }
-      r.successful = false
-      r.error = BayeuxError.messageIdInvalid()
-      ex.replies.push(r)
-      return
-    }
-    switch (m.channel) {
-      case META_CONNECT:
-        return handleConnect(this, ex, m, alone)
-      case META_HANDSHAKE:
-        return handleHandshake(this, ex, m)
-      case META_SUBSCRIBE:
-        return handleSubscribe(this, ex, m)
-      case META_UNSUBSCRIBE:
-        return handleUnsubscribe(this, ex, m)
-      case META_DISCONNECT:
-        return handleDisconnect(this, ex, m)
-      default:
-        if (typeof m.channel !== 'string') {
-          const r = replyTo(m, '')
-          r.successful = false
-          r.error = BayeuxError.channelMissing()
-          ex.replies.push(r)
-          return
-        }
-        return handlePublish(this, ex, m)
+  stats(): {
+    sessions: number
+    heldConnects: number
+    queuedMessages: number
+    subscriptions: number
+    handshakes: number
+    deliveredTotal: number
+    expiredTotal: number
+    terminatedTotal: number
+  } {
+    const c = this.#counters
+    return {
+      sessions: this.#registry.size,
+      heldConnects: c.heldConnects,
+      queuedMessages: this.#queued,
+      subscriptions: this.#registry.subscriptionCount,
+      handshakes: c.handshakes,
+      deliveredTotal: c.deliveredTotal,
+      expiredTotal: c.expired,
+      terminatedTotal: c.terminated,
     }
   }
 
   /**
-   * Find the session of a message, enforcing its binding (digest §1.9): over long-polling,
+   * Find the session of a message, enforcing its binding (src/bayeux/README.md, "Session binding"): over long-polling,
    * only requests carrying the session's BAYEUX_BROWSER cookie (a websocket-born session has
    * none, so never); over websocket, frames of its socket, or of another socket whose
    * upgrade authenticated the same user (it then moves there). Anything else is an unknown
@@ -187,7 +204,7 @@ export class Core {
   resolve(ex: Exchange, m: InMessage): Session | null {
     const id = m.clientId
     if (typeof id !== 'string') return null
-    const s = this.registry.get(id)
+    const s = this.#registry.get(id)
     if (!s) return null
     const o = ex.origin
     if (o.type === LONG_POLLING) {
@@ -214,7 +231,7 @@ export class Core {
 
   /**
    * The response body of a processed request: handshake reply, queued events of the
-   * request's session (piggy-backed, Bayeux §1.3), other replies, connect reply last.
+   * request's session (piggy-backed), other replies, connect reply last.
    */
   body(ex: Exchange): string {
     const parts: string[] = []
@@ -223,9 +240,11 @@ export class Core {
     if (s && !ex.hold) {
       const connect = ex.connectSession === s ? ex.connect : null
       const events =
-        s.terminated?.reconnect === 'handshake' || this.#backlogged(s) ? [] : s.drain(connect)
+        s.terminated?.reconnect === 'handshake' || this.#backlogged(s)
+          ? []
+          : this.#drain(s, connect)
       for (let i = 0; i < events.length; i++) parts.push((events[i] as Outgoing).json)
-      this.counters.deliveredTotal += events.length
+      this.#counters.deliveredTotal += events.length
     }
     for (const r of ex.replies) parts.push(JSON.stringify(r))
     if (ex.connect) parts.push(this.connectJson(ex.connectSession, ex.connect))
@@ -242,20 +261,20 @@ export class Core {
       s.processing--
       if (s.pending > 0) this.scheduleFlush(s)
     }
-    for (const s of ex.forget) this.registry.delete(s)
+    for (const s of ex.forget) this.#forget(s)
   }
 
   // ---------------------------------------------------------------- held connects
 
-  /** Hold a connect (checklist 8): one per session, at most `timeout` ms. */
+  /** Hold a connect: one per session, at most `timeout` ms. */
   hold(req: HoldRequest, held: HeldConnect): void {
     const s = req.session
     if (s.held) this.supersede(s)
     s.held = held
     s.expireAt = Number.POSITIVE_INFINITY // a held connect cancels expiry
     this.#deadlines.add(held, req.timeout, Date.now())
-    if (held.browserKey !== null) this.registry.addHeld(held.browserKey, 1)
-    this.counters.heldConnects++
+    if (held.browserKey !== null) this.#registry.addHeld(held.browserKey, 1)
+    this.#counters.heldConnects++
     // No event object per held connect unless someone listens (tests, metrics).
     if (this.events.listenerCount('held') > 0) this.events.emit('held', { clientId: s.id })
     // An event may have been queued while the request was processed.
@@ -267,13 +286,13 @@ export class Core {
     if (!h) return null
     s.held = null
     this.#deadlines.remove(h)
-    if (h.browserKey !== null) this.registry.addHeld(h.browserKey, -1)
-    this.counters.heldConnects--
+    if (h.browserKey !== null) this.#registry.addHeld(h.browserKey, -1)
+    this.#counters.heldConnects--
     s.expireAt = this.expiryFrom(Date.now())
     return h
   }
 
-  /** Answer the held connect now, with the queued events before it (checklist 9). */
+  /** Answer the held connect now, with the queued events before it. */
   completeHeld(s: Session, adjust?: (r: Reply) => void): void {
     const h = this.#release(s)
     if (!h) return
@@ -284,9 +303,9 @@ export class Core {
     if (ts) ts.p = Date.now() - ts.ts
     const parts: string[] = []
     if (s.terminated?.reconnect !== 'handshake' && !this.#backlogged(s)) {
-      const events = s.drain(r)
+      const events = this.#drain(s, r)
       for (let i = 0; i < events.length; i++) parts.push((events[i] as Outgoing).json)
-      this.counters.deliveredTotal += events.length
+      this.#counters.deliveredTotal += events.length
     }
     parts.push(this.connectJson(s, r))
     h.write(arrayText(parts))
@@ -294,7 +313,7 @@ export class Core {
 
   /**
    * A connect reply as JSON. Its advice is left out when it is the very advice object this
-   * session was last sent (digest §1.4: CometD Java's takeAdvice sends connect advice only
+   * session was last sent (CometD Java's takeAdvice sends connect advice only
    * when it changes; clients keep the last advice they got). The shared default is one frozen
    * object and every other advice is a new one, so identity is the comparison: a session gets
    * the default on its first connect, and again after any other advice.
@@ -313,7 +332,7 @@ export class Core {
     if (s.held === held) this.#release(s)
   }
 
-  /** A newer connect arrived (checklist 8): complete the old one at once. */
+  /** A newer connect arrived: complete the old one at once. */
   supersede(s: Session): void {
     const h = this.#release(s)
     if (h && h.isOpen()) h.supersede()
@@ -328,6 +347,36 @@ export class Core {
   #backlogged(s: Session): boolean {
     const ws = s.ws
     return ws !== null && s.ack === null && s.pending > 0 && ws.isOpen() && ws.backlogged(s)
+  }
+
+  /** Take the events to write now (Session.drain), keeping the queued count. */
+  #drain(s: Session, connectReply: Reply | null): Outgoing[] {
+    const before = s.pending
+    const events = s.drain(connectReply)
+    if (s.registered) this.#queued -= before - s.pending
+    return events
+  }
+
+  /** Empty a session's queue and subscriptions, keeping the queued count. */
+  #clear(s: Session): void {
+    if (s.registered) this.#queued -= s.pending
+    s.clear()
+  }
+
+  /** Queue one event (Session.offer), keeping the queued count; returns the session's count. */
+  #offer(s: Session, out: Outgoing): number {
+    const n = s.offer(out)
+    if (s.registered) this.#queued++
+    return n
+  }
+
+  /**
+   * Drop a session from the registry. The queued count covers registered sessions only, so
+   * what it still holds leaves the count here.
+   */
+  #forget(s: Session): void {
+    if (s.registered) this.#queued -= s.pending
+    this.#registry.delete(s)
   }
 
   /**
@@ -354,12 +403,12 @@ export class Core {
     // A client that stops reading: events stay queued, where maxQueue(Bytes) apply.
     if (ws && ws.isOpen() && ws.backlogged(s)) return
     if (ws && !s.ack && ws.isOpen()) {
-      // Bayeux §1.5 websocket: events are pushed at once, not kept for the connect.
-      const events = s.drain(null)
+      // websocket: events are pushed at once, not kept for the connect.
+      const events = this.#drain(s, null)
       ws.send(
         events.length === 1 ? (events[0] as Outgoing).frame : arrayText(events.map((e) => e.json)),
       )
-      this.counters.deliveredTotal += events.length
+      this.#counters.deliveredTotal += events.length
     } else if (s.held) {
       this.completeHeld(s)
     }
@@ -371,7 +420,7 @@ export class Core {
    */
   enqueue(s: Session, out: Outgoing): void {
     if (s.terminated) return
-    const n = s.offer(out)
+    const n = this.#offer(s, out)
     const c = this.config
     if (n > c.maxQueue || s.pendingBytes > c.maxQueueBytes) {
       this.log.warn(
@@ -395,14 +444,14 @@ export class Core {
     this.scheduleFlush(s)
   }
 
-  /** Contract §5: data on `channel` to every session of `userId` with a matching subscription. */
+  /** Data on `channel` to every session of `userId` with a matching subscription. */
   deliverToUser(userId: string, channel: string, data: Record<string, unknown>): void {
-    const set = this.registry.ofUser(userId)
+    const set = this.#registry.ofUser(userId)
     if (!set) return
     const patterns = matchingPatterns(channel)
     let out: Outgoing | undefined
     for (const s of set) {
-      // once per session, however many of its subscriptions match (checklist 11)
+      // once per session, however many of its subscriptions match
       if (!matchesAny(s.subscriptions, patterns)) continue
       out ??= outgoing(channel, data)
       this.enqueue(s, out)
@@ -415,7 +464,7 @@ export class Core {
     const stamp = ++this.#stampSeq
     let out: Outgoing | undefined
     for (let i = 0; i < patterns.length; i++) {
-      const set = this.registry.subscribers(contactCenterId, patterns[i] as string)
+      const set = this.#registry.subscribers(contactCenterId, patterns[i] as string)
       if (!set) continue
       for (const s of set) {
         if (s.stamp === stamp) continue // already reached by another pattern
@@ -434,27 +483,27 @@ export class Core {
   // ---------------------------------------------------------------- session end
 
   /**
-   * Server-side disconnect (checklist 17). `none`: the client gets a /meta/disconnect
+   * Server-side disconnect. `none`: the client gets a /meta/disconnect
    * message and stops. `handshake`: its next connect fails with `reconnect:"handshake"`.
    */
   terminate(s: Session, reconnect: 'none' | 'handshake', error?: string): void {
     if (s.terminated) return
-    this.registry.detach(s)
-    s.clear()
+    this.#registry.detach(s)
+    this.#clear(s)
     s.terminated = { reconnect, error }
-    this.counters.terminated++
-    if (reconnect === 'none') s.offer(DISCONNECT_EVENT)
+    this.#counters.terminated++
+    if (reconnect === 'none') this.#offer(s, DISCONNECT_EVENT)
     if (s.held) {
       const open = s.held.isOpen()
       this.completeHeld(s, (r) => this.applyTermination(s, r))
       if (open) {
-        this.registry.delete(s) // told: nothing left to answer
+        this.#forget(s) // told: nothing left to answer
         return
       }
     }
     if (reconnect === 'none' && s.ws && s.ws.isOpen()) {
       s.ws.send(`[${DISCONNECT_EVENT.json}]`)
-      this.registry.delete(s)
+      this.#forget(s)
       return
     }
     // Tombstone: answered on its next connect, or swept.
@@ -483,35 +532,35 @@ export class Core {
         'bayeux session expired with undelivered messages',
       )
     }
-    this.registry.delete(s)
+    this.#forget(s)
     if (s.held) {
       this.completeHeld(s, (r) => {
         r.successful = true
         r.advice = { reconnect: 'none', interval: 0 }
       })
     }
-    s.clear()
+    this.#clear(s)
     this.log.debug({ clientId: s.id, userId: s.principal.userId, why }, 'bayeux session removed')
     this.events.emit('removed', { clientId: s.id, userId: s.principal.userId, reason: why })
   }
 
-  /** Checklist 16: remove sessions with no connect for interval+maxInterval. */
+  /** Remove sessions with no connect for interval+maxInterval. */
   sweep(now: number): void {
-    for (const s of this.registry.values()) {
+    for (const s of this.#registry.values()) {
       if (s.held === null && now > s.expireAt) {
-        if (!s.terminated) this.counters.expired++
+        if (!s.terminated) this.#counters.expired++
         this.remove(s, 'expired')
       }
     }
-    this.registry.pruneHeld()
+    this.#registry.pruneHeld()
   }
 
   /** Graceful: answer held connects with `reconnect:"retry"` and stop the sweeper. */
   shutdown(): void {
-    this.closing = true
+    this.#closing = true
     if (this.#sweeper) clearInterval(this.#sweeper)
     this.#sweeper = undefined
-    for (const s of this.registry.values()) {
+    for (const s of this.#registry.values()) {
       if (s.held) {
         this.completeHeld(s, (r) => {
           r.advice = { reconnect: 'retry', interval: Math.max(this.config.interval, 1000) }

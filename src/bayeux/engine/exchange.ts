@@ -1,10 +1,10 @@
 // One request being processed: a long-polling POST body or one WebSocket frame. Handlers
-// add their replies here; the transport writes them in Bayeux order (digest §6): handshake
+// add their replies here; the transport writes them in this order: handshake
 // reply, queued events, other replies, the /meta/connect reply last.
 
-import type { ConnectionType, Reply } from './protocol.ts'
+import type { ConnectionType, Reply } from '../protocol/messages.ts'
 import type { Session, WsLink } from './session.ts'
-import type { BayeuxHttpRequest } from './types.ts'
+import type { BayeuxHttpRequest } from './options.ts'
 
 /** Where a request came from. */
 export interface Origin {
@@ -17,7 +17,7 @@ export interface Origin {
   ws: WsLink | null
 }
 
-/** A /meta/connect the transport must hold (Bayeux §1.3). */
+/** A /meta/connect the transport must hold. */
 export interface HoldRequest {
   session: Session
   reply: Reply
@@ -37,7 +37,7 @@ export class Exchange {
   session: Session | null = null
   /** LP: a BAYEUX_BROWSER cookie to set (new browser). */
   newBrowserId: string | null = null
-  /** A handshake batched with other messages (checklist 5): LP answers HTTP 400. */
+  /** A handshake batched with other messages: LP answers HTTP 400. */
   violation = false
   /** Sessions whose deliveries are deferred until this response is written. */
   readonly touched: Session[] = []

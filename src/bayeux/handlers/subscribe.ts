@@ -1,11 +1,12 @@
-// /meta/subscribe and /meta/unsubscribe (Bayeux §1.3; checklist 13, 14; contract §5 scoping).
+// /meta/subscribe and /meta/unsubscribe (Bayeux 1.0, subscribe); which channels a client may
+// subscribe to: src/bayeux/README.md, "Channels".
 
-import type { Core } from './core.ts'
-import type { Exchange } from './exchange.ts'
-import type { InMessage, Reply } from './protocol.ts'
-import { META_SUBSCRIBE, META_UNSUBSCRIBE, replyTo } from './protocol.ts'
-import { BayeuxError } from './errors.ts'
-import { mayClientSubscribe, parseChannel } from './channels.ts'
+import type { EngineApi } from '../engine/api.ts'
+import type { Exchange } from '../engine/exchange.ts'
+import type { InMessage, Reply } from '../protocol/messages.ts'
+import { META_SUBSCRIBE, META_UNSUBSCRIBE, replyTo } from '../protocol/messages.ts'
+import { BayeuxError } from '../protocol/errors.ts'
+import { mayClientSubscribe, parseChannel } from '../protocol/channels.ts'
 
 function failed(r: Reply, error: string): void {
   r.successful = false
@@ -21,11 +22,11 @@ function namesOf(sub: unknown): string[] | null {
   return null
 }
 
-export function handleSubscribe(core: Core, ex: Exchange, m: InMessage): void {
+export function handleSubscribe(engine: EngineApi, ex: Exchange, m: InMessage): void {
   const r = replyTo(m, META_SUBSCRIBE)
-  r.subscription = m.subscription // checklist 13: same shape as received
+  r.subscription = m.subscription // echoed in the shape received (string or array)
   ex.replies.push(r)
-  const s = core.resolve(ex, m)
+  const s = engine.resolve(ex, m)
   if (!s || s.terminated) return failed(r, BayeuxError.sessionUnknown())
   ex.session ??= s
   if (m.subscription === undefined) return failed(r, BayeuxError.subscriptionMissing())
@@ -37,25 +38,28 @@ export function handleSubscribe(core: Core, ex: Exchange, m: InMessage): void {
   for (const name of names) {
     const p = parseChannel(name)
     if (!p) return failed(r, BayeuxError.subscriptionInvalid())
-    if (p.kind === 'meta') return failed(r, BayeuxError.subscribeDenied('meta_channel')) // checklist 14
-    if (p.kind === 'service') continue // checklist 14: successful no-op, not recorded
+    if (p.kind === 'meta') return failed(r, BayeuxError.subscribeDenied('meta_channel'))
+    if (p.kind === 'service') continue // successful no-op, not recorded
     if (!mayClientSubscribe(name)) return failed(r, BayeuxError.subscribeDenied('other_user'))
     if (!s.subscriptions.has(name) && !toAdd.includes(name)) toAdd.push(name)
   }
-  const max = core.config.maxSubscriptionsPerSession
+  const max = engine.config.maxSubscriptionsPerSession
   if (s.subscriptions.size + toAdd.length > max) {
-    core.log.warn({ clientId: s.id, userId: s.principal.userId, max }, 'bayeux subscription limit')
+    engine.log.warn(
+      { clientId: s.id, userId: s.principal.userId, max },
+      'bayeux subscription limit',
+    )
     return failed(r, BayeuxError.tooManySubscriptions(max))
   }
-  for (const name of toAdd) core.registry.subscribe(s, name)
+  for (const name of toAdd) engine.subscribe(s, name)
   r.successful = true
 }
 
-export function handleUnsubscribe(core: Core, ex: Exchange, m: InMessage): void {
+export function handleUnsubscribe(engine: EngineApi, ex: Exchange, m: InMessage): void {
   const r = replyTo(m, META_UNSUBSCRIBE)
   r.subscription = m.subscription
   ex.replies.push(r)
-  const s = core.resolve(ex, m)
+  const s = engine.resolve(ex, m)
   if (!s || s.terminated) return failed(r, BayeuxError.sessionUnknown())
   ex.session ??= s
   if (m.subscription === undefined) return failed(r, BayeuxError.subscriptionMissing())
@@ -63,6 +67,6 @@ export function handleUnsubscribe(core: Core, ex: Exchange, m: InMessage): void 
   if (!names || names.some((n) => parseChannel(n) === null)) {
     return failed(r, BayeuxError.subscriptionInvalid())
   }
-  for (const name of names) core.registry.unsubscribe(s, name)
+  for (const name of names) engine.unsubscribe(s, name)
   r.successful = true
 }

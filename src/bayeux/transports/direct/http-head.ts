@@ -1,9 +1,9 @@
-// Reading one HTTP/1.1 request for the direct long-polling path (transport-direct.ts).
+// Reading one HTTP/1.1 request for the direct long-polling path (transports/direct/reader.ts).
 // Deliberately narrow: it accepts only what Bayeux clients send — `POST <path> HTTP/1.1`, plain
 // header lines including Host, either one Content-Length or `Transfer-Encoding: chunked` (what node's http
 // client, hence cometd-nodejs-client, sends) with plain chunks, no Expect, no Upgrade — and
 // says "not mine" (null) for everything else, so that node's own parser (llhttp) handles it
-// with node's answers (400, 431, trailers, 100-continue, upgrades) exactly as before.
+// with node's answers (400, 431, trailers, 100-continue, upgrades) exactly as without this path.
 
 import type { IncomingHttpHeaders } from 'node:http'
 
@@ -20,7 +20,7 @@ export interface Head {
   readonly chunked: boolean
   /** `Connection: close`: answer this request, then close. */
   readonly close: boolean
-  /** The connection it came on (set by transport-direct.ts). */
+  /** The connection it came on (set by reader.ts). */
   socket?: { readonly remoteAddress?: string | undefined }
 }
 

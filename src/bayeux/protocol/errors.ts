@@ -1,5 +1,5 @@
 // The Bayeux error table: every `error` string this server sends, in the spec's
-// `code:args:message` grammar (bayeux digest §1.8). Clients act on `successful` and `advice`,
+// `code:args:message` grammar (Bayeux 1.0, error). Clients act on `successful` and `advice`,
 // never on this text, but the codes follow CometD's conventions so logs read the same.
 
 export const BayeuxError = {

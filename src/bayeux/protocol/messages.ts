@@ -1,4 +1,4 @@
-// Bayeux 1.0 wire shapes (bayeux digest §1.1–§1.4). Incoming messages are untrusted JSON, so
+// Bayeux 1.0 wire shapes. Incoming messages are untrusted JSON, so
 // their fields are `unknown` until a handler checks them; replies are built by us and typed.
 
 export const BAYEUX_VERSION = '1.0'
@@ -38,7 +38,7 @@ export interface Advice {
   'multiple-clients'?: boolean
 }
 
-/** A reply we send. Publish replies never carry `data` (digest §1.2). */
+/** A reply we send. Publish replies never carry `data`. */
 export interface Reply {
   channel: string
   id?: string | number
@@ -55,7 +55,7 @@ export interface Reply {
 }
 
 /**
- * Bayeux §1.1: a request body is a JSON array of messages; a bare object is accepted too.
+ * Bayeux 1.0: a request body is a JSON array of messages; a bare object is accepted too.
  * Returns null for anything else (not JSON, empty array, an element that is not an object).
  */
 export function parseMessages(text: string): InMessage[] | null {
@@ -86,7 +86,7 @@ export function validId(id: unknown): boolean {
   return typeof id === 'string' && id.length > 0 && id.length <= 128 && /^[\x21-\x7e]+$/.test(id)
 }
 
-/** Bayeux §1.2: replies to meta messages echo the request `id` (string or number as sent). */
+/** Bayeux 1.0: replies to meta messages echo the request `id` (string or number as sent). */
 export function replyId(m: InMessage): string | number | undefined {
   const id = m.id
   return typeof id === 'string' || typeof id === 'number' ? id : undefined

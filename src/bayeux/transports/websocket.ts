@@ -1,9 +1,9 @@
-// WebSocket transport (Bayeux §1.5 `websocket`; checklist 19): the upgrade at <prefix> (and
+// WebSocket transport (Bayeux 1.0 / CometD `websocket`): the upgrade at <prefix> (and
 // any path below it), text frames each holding a JSON array of messages. Same message
 // semantics as long-polling; events are pushed as soon as they are queued (unless the ack
 // extension is on); /meta/connect is still held and acts as a heartbeat.
 //
-// Authentication happens on the upgrade request (contract §5): `authenticate(req)` sees its
+// Authentication happens on the upgrade request (docs/cometd.md, "Authentication"): `authenticate(req)` sees its
 // headers, so a browser's JSESSIONID cookie or an `Authorization: Basic` header works. An
 // unauthenticated upgrade is refused with HTTP 401 before any Bayeux traffic, which makes the
 // official client fall back to long-polling (where its `requestHeaders` apply). Sessions are
@@ -14,15 +14,16 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket } from 'ws'
-import type { Core } from './core.ts'
-import { Exchange } from './exchange.ts'
-import type { HoldRequest } from './exchange.ts'
-import type { Deadline, DeadlineList } from './deadlines.ts'
-import type { Reply } from './protocol.ts'
-import type { HeldConnect, Session, WsLink } from './session.ts'
-import { WEBSOCKET, parseMessages } from './protocol.ts'
-import { HandshakeRefused } from './errors.ts'
-import type { BayeuxHttpRequest, BayeuxPrincipal } from './types.ts'
+import type { Engine } from '../engine/engine.ts'
+import { Exchange } from '../engine/exchange.ts'
+import type { HoldRequest } from '../engine/exchange.ts'
+import type { Deadline, DeadlineList } from '../engine/deadlines.ts'
+import type { HeldConnect, Session, WsLink } from '../engine/session.ts'
+import type { BayeuxHttpRequest, BayeuxPrincipal } from '../engine/options.ts'
+import { processMessages } from '../handlers/dispatch.ts'
+import type { Reply } from '../protocol/messages.ts'
+import { WEBSOCKET, parseMessages } from '../protocol/messages.ts'
+import { HandshakeRefused } from '../protocol/errors.ts'
 
 /**
  * The request an Exchange of a websocket frame carries: sessions on a socket are authenticated
@@ -47,7 +48,7 @@ class Link implements WsLink {
     /** The upgraded connection: its 'drain' says the client reads again. */
     readonly raw: Duplex,
     readonly principal: BayeuxPrincipal,
-    readonly core: Core,
+    readonly engine: Engine,
   ) {}
 
   isOpen(): boolean {
@@ -66,7 +67,7 @@ class Link implements WsLink {
     // Without writableNeedDrain no 'drain' will come: the bytes are below the stream's
     // highWaterMark and leave on their own, so writing on is safe.
     if (
-      this.socket.bufferedAmount <= this.core.config.wsSendBuffer ||
+      this.socket.bufferedAmount <= this.engine.config.wsSendBuffer ||
       !this.raw.writableNeedDrain
     ) {
       return false
@@ -83,16 +84,16 @@ class Link implements WsLink {
     const waiting = this.#waiting
     this.#waiting = null
     if (waiting === null || !this.isOpen()) return
-    for (const s of waiting) if (s.ws === this && s.pending > 0) this.core.scheduleFlush(s)
+    for (const s of waiting) if (s.ws === this && s.pending > 0) this.engine.scheduleFlush(s)
   }
 }
 
-/** A /meta/connect held on a socket (Bayeux §1.3); superseded → a plain reply. */
+/** A /meta/connect held on a socket; superseded → a plain reply. */
 class WsHeld implements HeldConnect {
   readonly session: Session
   readonly reply: Reply
   readonly browserKey = null
-  // Deadline links (deadlines.ts)
+  // Deadline links (engine/deadlines.ts)
   deadline = 0
   prev: Deadline | null = null
   next: Deadline | null = null
@@ -131,17 +132,17 @@ function refuse(socket: Duplex, status: number, text: string, extra = ''): void 
 }
 
 export class WsTransport {
-  readonly #core: Core
+  readonly #engine: Engine
   readonly #wss: WebSocketServer
   readonly #links = new Set<Link>()
   #server: Server | null = null
   #listener: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null
 
-  constructor(core: Core) {
-    this.#core = core
+  constructor(engine: Engine) {
+    this.#engine = engine
     this.#wss = new WebSocketServer({
       noServer: true,
-      maxPayload: core.config.maxMessageSize, // checklist 21: bigger frames close with 1009
+      maxPayload: engine.config.maxMessageSize, // bigger frames close with 1009
       perMessageDeflate: false,
     })
   }
@@ -165,74 +166,70 @@ export class WsTransport {
   }
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const core = this.#core
-    if (!core.config.websocket || core.closing) return refuse(socket, 400, 'Bad Request')
+    const engine = this.#engine
+    if (!engine.config.websocket || engine.closing) return refuse(socket, 400, 'Bad Request')
     let principal: BayeuxPrincipal | null
     try {
-      principal = await core.authenticate(req)
+      principal = await engine.authenticate(req)
     } catch (err) {
       if (err instanceof HandshakeRefused) {
         const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000))
         return refuse(socket, 429, 'Too Many Requests', `Retry-After: ${seconds}\r\n`)
       }
       // A temporary failure (e.g. the database is away), not a denial.
-      core.log.warn({ err }, 'bayeux authenticate failed')
+      engine.log.warn({ err }, 'bayeux authenticate failed')
       return refuse(socket, 503, 'Service Unavailable')
     }
     if (!principal) return refuse(socket, 401, 'Unauthorized')
-    if (socket.destroyed || core.closing) return refuse(socket, 400, 'Bad Request')
+    if (socket.destroyed || engine.closing) return refuse(socket, 400, 'Bad Request')
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, socket, principal))
   }
 
   #open(ws: WebSocket, raw: Duplex, principal: BayeuxPrincipal): void {
-    const link = new Link(ws, raw, principal, this.#core)
+    const link = new Link(ws, raw, principal, this.#engine)
     this.#links.add(link)
-    ws.on('error', (err) => this.#core.log.debug({ err }, 'bayeux websocket error'))
+    ws.on('error', (err) => this.#engine.log.debug({ err }, 'bayeux websocket error'))
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : data.toString()
       link.chain = link.chain
         .then(() => this.#frame(link, text))
-        .catch((err: unknown) => this.#core.log.error({ err }, 'bayeux websocket frame failed'))
+        .catch((err: unknown) => this.#engine.log.error({ err }, 'bayeux websocket frame failed'))
     })
     ws.on('close', () => {
       this.#links.delete(link)
-      // Test plan 30: socket close ⇒ the session expires after maxInterval unless resumed.
-      for (const s of link.sessions) {
-        if (s.ws !== link) continue
-        if (s.held) this.#core.cancelHeld(s, s.held)
-        s.expireAt = this.#core.expiryFrom(Date.now())
-      }
+      // Socket close ⇒ the session expires after maxInterval unless resumed.
+      for (const s of link.sessions) if (s.ws === link) this.#engine.socketClosed(s)
       link.sessions.clear()
     })
   }
 
   async #frame(link: Link, text: string): Promise<void> {
-    const core = this.#core
+    const engine = this.#engine
     const messages = parseMessages(text)
     if (!messages) return link.close(INVALID_PAYLOAD, 'invalid Bayeux message')
     const ex = new Exchange({ type: WEBSOCKET, req: UPGRADED, browserId: null, ws: link })
     try {
-      await core.process(ex, messages)
+      await processMessages(engine, ex, messages)
     } catch (err) {
-      core.finish(ex)
-      core.log.error({ err }, 'bayeux websocket frame failed')
+      engine.finish(ex)
+      engine.log.error({ err }, 'bayeux websocket frame failed')
       return link.close(INVALID_PAYLOAD, 'server error')
     }
     // Remember which sessions live on this socket (handshake, or resume from another socket).
     for (const s of ex.touched) if (s.ws === link) link.sessions.add(s)
     const hs = ex.handshake?.clientId
     if (hs) {
-      const s = core.registry.get(hs)
+      const s = engine.session(hs)
       if (s) link.sessions.add(s)
     }
     const hold = ex.hold
     if (hold) {
-      core.hold(hold, new WsHeld(link, hold))
-      core.finish(ex)
+      engine.hold(hold, new WsHeld(link, hold))
+      engine.finish(ex)
       return
     }
-    const body = core.body(ex)
-    core.finish(ex)
+    const body = engine.body(ex)
+    engine.finish(ex)
     link.send(body)
   }
 

@@ -1,11 +1,13 @@
-// Direct long-polling connections: the hot path of the long-polling transport.
+// Direct long-polling connections: an optional accelerator of the long-polling transport.
+// Nothing depends on it: COMETD_DIRECT_HTTP=0 (`cometd.directHttp` false) turns it off and
+// every request then takes the node:http path (../long-polling.ts) with the same answers.
 //
 // node:http's IncomingMessage/ServerResponse machinery costs more CPU per long poll than the
 // Bayeux work does (src/bayeux/README.md, "Direct connections"). So every new TCP connection
 // of the HTTP server comes here first. While its requests are Bayeux long-polling POSTs
 // (http-head.ts decides), we read them from the socket and write the answers ourselves, one
 // request at a time, keep-alive, with the same status codes, headers and bodies as the
-// node:http path (transport-http.ts does the Bayeux part for both). The first request that is
+// node:http path (long-polling.ts does the Bayeux part for both). The first request that is
 // anything else (another path or method, a WebSocket upgrade, chunk extensions or trailers,
 // Expect, an odd header, a head over node's maxHeaderSize) and the rest of that connection are handed to node's HTTP
 // server, hence to fastify, as if the connection had just been accepted: the bytes already
@@ -24,15 +26,14 @@
 // connection may live up to a second longer) and headersTimeout, counted from the first byte of
 // a request to its last, also across a handover (see onHeadTimer); server.close() and
 // closeIdleConnections()/closeAllConnections() include these connections. Pipelined requests
-// are answered in order, the next one read once the one before it is answered. `cometd.directHttp`
-// = false leaves every connection to node:http.
+// are answered in order, the next one read once the one before it is answered.
 
 import http from 'node:http'
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { Server as TlsServer } from 'node:tls'
-import type { HoldRequest } from './exchange.ts'
-import type { HeldConnect } from './session.ts'
+import type { HoldRequest } from '../../engine/exchange.ts'
+import type { HeldConnect } from '../../engine/session.ts'
 import {
   INCOMPLETE,
   NOT_MINE,
@@ -42,8 +43,8 @@ import {
   parseHead,
 } from './http-head.ts'
 import type { Head } from './http-head.ts'
-import { HttpHeld, JSON_TYPE } from './transport-http.ts'
-import type { HttpTransport, LpReply } from './transport-http.ts'
+import { HttpHeld, JSON_TYPE } from '../long-polling.ts'
+import type { HttpTransport, LpReply } from '../long-polling.ts'
 
 const CONN = Symbol('bayeux.direct')
 /** On a handed-over socket: the Conn whose head timer runs until node has the head. */
@@ -231,7 +232,7 @@ class Conn implements LpReply {
           head = parseHead(buf.toString('latin1', 0, end), d.accept)
           if (head === null) return d.handoff(this)
           head.socket = sock // the client address, for authenticate
-          if (head.length > d.maxBody) return this.#tooLarge() // checklist 21
+          if (head.length > d.maxBody) return this.#tooLarge()
           this.head = head
           this.bodyStart = end + 4
         }
@@ -245,7 +246,7 @@ class Conn implements LpReply {
             break
           }
           if (r === NOT_MINE) return d.handoff(this)
-          if (r === TOO_LARGE) return this.#tooLarge() // checklist 21
+          if (r === TOO_LARGE) return this.#tooLarge()
           stop = r.end
           text = r.body.toString('utf8')
         } else {
@@ -313,7 +314,7 @@ class Conn implements LpReply {
       // Like node:http, a half-closed client's held poll is abandoned (its events stay queued).
       this.held = null
       this.busy = false
-      this.direct.transport.core.cancelHeld(h.session, h)
+      this.direct.transport.engine.cancelHeld(h.session, h)
     }
     if (!this.busy) this.#close()
   }
@@ -326,8 +327,8 @@ class Conn implements LpReply {
     const h = this.held
     if (h === null) return
     this.held = null
-    // The session expires unless it connects again within maxInterval (test plan 16).
-    this.direct.transport.core.cancelHeld(h.session, h)
+    // The session expires unless it connects again within maxInterval.
+    this.direct.transport.engine.cancelHeld(h.session, h)
   }
 
   /** Start the clock of the request being read (once per request; see onHeadTimer). */

@@ -1,20 +1,14 @@
-// /meta/handshake (Bayeux §1.3; checklist 3, 4, 18; contract §5 "handshake needs an
-// authenticated caller").
+// /meta/handshake (Bayeux 1.0, handshake): an authenticated caller gets a new session with an
+// unguessable clientId; limits and refusals as in src/bayeux/README.md ("Authentication", "Limits").
 
-import { randomBytes } from 'node:crypto'
-import type { Core } from './core.ts'
-import type { Exchange } from './exchange.ts'
-import type { InMessage, Reply } from './protocol.ts'
-import { BAYEUX_VERSION, LONG_POLLING, META_HANDSHAKE, replyTo } from './protocol.ts'
-import { BayeuxError, HandshakeRefused } from './errors.ts'
-import { Session } from './session.ts'
-import { AckQueue, wantsAck } from './ack.ts'
-import type { BayeuxPrincipal } from './types.ts'
-
-/** 160 random bits, hex: alphanumeric and unguessable (digest §1.9). */
-export function newId(): string {
-  return randomBytes(20).toString('hex')
-}
+import type { EngineApi } from '../engine/api.ts'
+import type { Exchange } from '../engine/exchange.ts'
+import type { InMessage, Reply } from '../protocol/messages.ts'
+import { BAYEUX_VERSION, LONG_POLLING, META_HANDSHAKE, replyTo } from '../protocol/messages.ts'
+import { BayeuxError, HandshakeRefused } from '../protocol/errors.ts'
+import { newId } from '../engine/random-id.ts'
+import { wantsAck } from '../extensions/ack.ts'
+import type { BayeuxPrincipal } from '../engine/options.ts'
 
 function fail(r: Reply, error: string, advice: Reply['advice']): void {
   r.successful = false
@@ -22,14 +16,18 @@ function fail(r: Reply, error: string, advice: Reply['advice']): void {
   r.advice = advice
 }
 
-export async function handleHandshake(core: Core, ex: Exchange, m: InMessage): Promise<void> {
+export async function handleHandshake(
+  engine: EngineApi,
+  ex: Exchange,
+  m: InMessage,
+): Promise<void> {
   const r = replyTo(m, META_HANDSHAKE)
   ex.handshake = r
   const none = { reconnect: 'none' as const, interval: 0 }
-  if (core.closing) {
+  if (engine.closing) {
     fail(r, BayeuxError.serverClosing(), {
       reconnect: 'handshake',
-      interval: Math.max(1000, core.config.interval),
+      interval: Math.max(1000, engine.config.interval),
     })
     return
   }
@@ -38,18 +36,19 @@ export async function handleHandshake(core: Core, ex: Exchange, m: InMessage): P
   if (!Array.isArray(types) || types.length === 0) {
     return fail(r, BayeuxError.fieldMissing('supportedConnectionTypes'), none)
   }
-  const offered = core.connectionTypes
+  const offered = engine.connectionTypes
   if (!offered.some((t) => types.includes(t))) {
     return fail(r, BayeuxError.connectionTypes(offered.join(',')), none)
   }
 
-  // Contract §5: the caller is the HTTP request's (cookie or Basic), or the upgrade request's.
+  // The caller is the HTTP request's (cookie or Basic), or the upgrade request's
+  // (docs/cometd.md, "Authentication").
   let principal: BayeuxPrincipal | null
   if (ex.origin.ws) {
     principal = ex.origin.ws.principal
   } else {
     try {
-      principal = await core.authenticate(ex.origin.req)
+      principal = await engine.authenticate(ex.origin.req)
     } catch (err) {
       if (err instanceof HandshakeRefused) {
         return fail(r, BayeuxError.handshakeRefused(err.reason), {
@@ -58,7 +57,7 @@ export async function handleHandshake(core: Core, ex: Exchange, m: InMessage): P
         })
       }
       // Not a denial: the client is told to handshake again a little later.
-      core.log.warn({ err }, 'bayeux authenticate failed')
+      engine.log.warn({ err }, 'bayeux authenticate failed')
       return fail(r, BayeuxError.authenticationUnavailable(), {
         reconnect: 'handshake',
         interval: 1000,
@@ -66,13 +65,16 @@ export async function handleHandshake(core: Core, ex: Exchange, m: InMessage): P
     }
   }
   if (!principal) return fail(r, BayeuxError.handshakeUnauthenticated(), none)
-  if (core.closing) {
+  if (engine.closing) {
     return fail(r, BayeuxError.serverClosing(), { reconnect: 'handshake', interval: 1000 })
   }
 
-  const max = core.config.maxSessionsPerUser
-  if ((core.registry.ofUser(principal.userId)?.size ?? 0) >= max) {
-    core.log.warn({ userId: principal.userId, max }, 'bayeux handshake refused: too many sessions')
+  const max = engine.config.maxSessionsPerUser
+  if (engine.sessionCount(principal.userId) >= max) {
+    engine.log.warn(
+      { userId: principal.userId, max },
+      'bayeux handshake refused: too many sessions',
+    )
     return fail(r, BayeuxError.handshakeTooManySessions(max), none)
   }
 
@@ -82,28 +84,19 @@ export async function handleHandshake(core: Core, ex: Exchange, m: InMessage): P
     browserId = ex.origin.browserId
     if (browserId === null) browserId = ex.newBrowserId = newId()
   }
-  const s = new Session(
-    newId(),
-    principal,
-    ex.origin.type,
-    browserId,
-    ex.origin.ws,
-    core.expiryFrom(Date.now()),
-  )
-  core.registry.add(s)
-  core.counters.handshakes++
+  const ack = wantsAck(m.ext)
+  const s = engine.openSession(principal, ex.origin.type, browserId, ex.origin.ws, ack)
 
   r.version = BAYEUX_VERSION
   r.minimumVersion = BAYEUX_VERSION
   r.supportedConnectionTypes = offered
   r.clientId = s.id
   r.successful = true
-  r.advice = { ...core.advice(), maxInterval: core.config.maxInterval }
-  if (wantsAck(m.ext)) {
-    s.ack = new AckQueue()
-    r.ext = { ack: true } // digest §1.10, the format every client version accepts
+  r.advice = { ...engine.advice(), maxInterval: engine.config.maxInterval }
+  if (ack) {
+    r.ext = { ack: true } // the format every client version accepts
   }
-  core.log.debug(
+  engine.log.debug(
     { clientId: s.id, userId: principal.userId, transport: ex.origin.type, ack: s.ack !== null },
     'bayeux handshake',
   )

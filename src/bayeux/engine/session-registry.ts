@@ -10,9 +10,15 @@ export class SessionRegistry {
   /** contactCenterId → subscription pattern → sessions. */
   readonly #byPattern = new Map<string, Map<string, Set<Session>>>()
   readonly #heldPerBrowser = new Map<string, number>()
+  #subscriptions = 0
 
   get size(): number {
     return this.#byId.size
+  }
+
+  /** Subscriptions of the registered sessions, counted as they change. */
+  get subscriptionCount(): number {
+    return this.#subscriptions
   }
 
   get(clientId: string): Session | undefined {
@@ -25,6 +31,7 @@ export class SessionRegistry {
 
   add(s: Session): void {
     this.#byId.set(s.id, s)
+    s.registered = true
     let set = this.#byUser.get(s.principal.userId)
     if (!set) this.#byUser.set(s.principal.userId, (set = new Set()))
     set.add(s)
@@ -40,17 +47,22 @@ export class SessionRegistry {
     const set = this.#byUser.get(s.principal.userId)
     if (set?.delete(s) && set.size === 0) this.#byUser.delete(s.principal.userId)
     for (const p of s.subscriptions) this.#unindex(s, p)
+    this.#subscriptions -= s.subscriptions.size
     s.subscriptions.clear()
   }
 
   delete(s: Session): void {
     this.detach(s)
-    this.#byId.delete(s.id)
+    if (this.#byId.get(s.id) === s) {
+      this.#byId.delete(s.id)
+      s.registered = false
+    }
   }
 
   subscribe(s: Session, pattern: string): void {
     if (s.subscriptions.has(pattern)) return
     s.subscriptions.add(pattern)
+    this.#subscriptions++
     const cc = s.principal.contactCenterId
     let byPattern = this.#byPattern.get(cc)
     if (!byPattern) this.#byPattern.set(cc, (byPattern = new Map()))
@@ -60,7 +72,10 @@ export class SessionRegistry {
   }
 
   unsubscribe(s: Session, pattern: string): void {
-    if (s.subscriptions.delete(pattern)) this.#unindex(s, pattern)
+    if (s.subscriptions.delete(pattern)) {
+      this.#subscriptions--
+      this.#unindex(s, pattern)
+    }
   }
 
   #unindex(s: Session, pattern: string): void {

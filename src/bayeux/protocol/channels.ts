@@ -1,4 +1,4 @@
-// Channel names, wildcards and who may use which channel (bayeux digest §1.7, contract §5).
+// Channel names, wildcards and who may use which channel (src/bayeux/README.md, "Channels").
 
 /**
  * Segment characters: the spec's alpha | digit | mark ("-_!~()$@"), plus "." which real
@@ -14,7 +14,7 @@ export interface ParsedChannel {
   wild: boolean
 }
 
-/** Bayeux §1.7 grammar check. Returns null for an invalid name (`405::channel_invalid`). */
+/** Bayeux 1.0 channel grammar check. Returns null for an invalid name (`405::channel_invalid`). */
 export function parseChannel(name: unknown): ParsedChannel | null {
   if (typeof name !== 'string' || name.length < 2 || name.charCodeAt(0) !== 47 /* / */) {
     return null
@@ -24,7 +24,7 @@ export function parseChannel(name: unknown): ParsedChannel | null {
   for (let i = 1; i < segs.length; i++) {
     const s = segs[i] as string
     if (s === '*' || s === '**') {
-      if (i !== segs.length - 1) return null // checklist 12: only trailing wildcards
+      if (i !== segs.length - 1) return null // wildcards only as the last segment
       wild = true
     } else if (!SEGMENT.test(s)) {
       return null
@@ -36,7 +36,7 @@ export function parseChannel(name: unknown): ParsedChannel | null {
   return { kind, wild }
 }
 
-// Bayeux §1.7: the subscriptions that match a publish on /a/b/c are
+// Bayeux 1.0 wildcards: the subscriptions that match a publish on /a/b/c are
 // /a/b/c, /a/b/*, /a/b/**, /a/**, /** — computed once per channel name and cached.
 const MAX_CACHED = 4096
 const cache = new Map<string, readonly string[]>()
@@ -69,13 +69,13 @@ export function matchesAny(
   return false
 }
 
-/** Contract §5: the per-user API space. Clients never publish there. */
+/** The per-user API space (docs/cometd.md, "Channels"). Clients never publish there. */
 export function isUserSpace(channel: string): boolean {
   return channel === '/v2' || channel.startsWith('/v2/')
 }
 
 /**
- * Contract §5: a client may subscribe under /v2 only to patterns that cannot name another
+ * A client may subscribe under /v2 only to patterns that cannot name another
  * user's space: `/v2/me/...`, `/v2/*`, `/v2/**` (deliveries there are per user anyway).
  * `/v2/users/...` and any other second segment are refused.
  */

@@ -1,5 +1,5 @@
-// Held-connect deadlines without a timer per held connect (checklist 8: a connect is held
-// at most `timeout` ms). Entries with the same delay are appended to one intrusive doubly
+// Held-connect deadlines without a timer per held connect (a connect is held at most
+// `timeout` ms). Entries with the same delay are appended to one intrusive doubly
 // linked list, which is therefore in deadline order; each list has one node timer, set for
 // its head. Adding or removing an entry allocates nothing and is O(1); a removed head just
 // lets the list's timer fire early once and re-arm for the new head. Deadlines are exact

@@ -2,7 +2,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Logger } from 'pino'
-import type { CometdConfig } from '../config.ts'
+import type { CometdConfig } from '../../config.ts'
 
 export interface BayeuxPrincipal {
   userId: string
@@ -15,7 +15,7 @@ export interface BayeuxPrincipal {
 
 /**
  * The HTTP request of a handshake POST or WebSocket upgrade, as `authenticate` sees it: node's
- * IncomingMessage, or the head a direct long-polling connection read (transport-direct.ts).
+ * IncomingMessage, or the head a direct long-polling connection read (transports/direct/reader.ts).
  */
 export interface BayeuxHttpRequest {
   readonly method?: string | undefined

@@ -1,52 +1,52 @@
-// Publish to a non-meta channel (Bayeux §1.3 "Publish").
+// Publish to a non-meta channel (Bayeux 1.0, publish).
 // GWS notifications flow from server to client, so client publishes to broadcast channels
 // are refused (403, as CometD's security policy answers) unless `clientPublish` is on; then
 // they reach subscribed sessions of the publisher's contact center only. /v2/** is the
 // server's per-user space and always refuses them; /service/** goes to a registered handler
 // and is never broadcast.
 
-import type { Core } from './core.ts'
-import type { Exchange } from './exchange.ts'
-import type { InMessage, Reply } from './protocol.ts'
-import { replyId, replyTo } from './protocol.ts'
-import { BayeuxError } from './errors.ts'
-import { isUserSpace, parseChannel } from './channels.ts'
-import { Outgoing } from './session.ts'
-import type { Session } from './session.ts'
+import type { EngineApi } from '../engine/api.ts'
+import type { Exchange } from '../engine/exchange.ts'
+import type { InMessage, Reply } from '../protocol/messages.ts'
+import { replyId, replyTo } from '../protocol/messages.ts'
+import { BayeuxError } from '../protocol/errors.ts'
+import { isUserSpace, parseChannel } from '../protocol/channels.ts'
+import { Outgoing } from '../protocol/outgoing.ts'
+import type { Session } from '../engine/session.ts'
 
 function failed(r: Reply, error: string): void {
   r.successful = false
   r.error = error
 }
 
-export function handlePublish(core: Core, ex: Exchange, m: InMessage): Promise<void> | void {
+export function handlePublish(engine: EngineApi, ex: Exchange, m: InMessage): Promise<void> | void {
   const channel = m.channel as string
-  const r = replyTo(m, channel) // checklist 15: channel, id, successful — never data
+  const r = replyTo(m, channel) // channel, id, successful: a publish reply never echoes data
   ex.replies.push(r)
   const p = parseChannel(channel)
   if (!p || p.wild) return failed(r, BayeuxError.channelInvalid())
-  const s = core.resolve(ex, m)
+  const s = engine.resolve(ex, m)
   if (!s || s.terminated) return failed(r, BayeuxError.sessionUnknown())
   ex.session ??= s
   if (p.kind === 'meta') return failed(r, BayeuxError.publishDenied('meta_channel'))
   if (m.data === undefined) return failed(r, BayeuxError.dataMissing())
 
-  if (p.kind === 'service') return callService(core, s, r, m, channel)
+  if (p.kind === 'service') return callService(engine, s, r, m, channel)
   if (isUserSpace(channel)) return failed(r, BayeuxError.publishDenied('server_channel'))
-  if (!core.config.clientPublish) return failed(r, BayeuxError.publishDenied('broadcast_channel'))
-  core.broadcast(s.principal.contactCenterId, channel, m.data)
+  if (!engine.config.clientPublish) return failed(r, BayeuxError.publishDenied('broadcast_channel'))
+  engine.broadcast(s.principal.contactCenterId, channel, m.data)
   r.successful = true
 }
 
-/** /service/**: the registered handler answers the caller only (Bayeux §1.7). */
+/** /service/**: the registered handler answers the caller only, never a broadcast. */
 async function callService(
-  core: Core,
+  engine: EngineApi,
   s: Session,
   r: Reply,
   m: InMessage,
   channel: string,
 ): Promise<void> {
-  const handler = core.services.get(channel)
+  const handler = engine.service(channel)
   if (handler) {
     try {
       const result = await handler({
@@ -59,7 +59,7 @@ async function callService(
         // What the official client's remoteCall waits for: same channel and id, with data.
         const id = replyId(m)
         const head = id === undefined ? '' : `"id":${JSON.stringify(id)},`
-        core.deliverTo(
+        engine.deliverTo(
           s,
           new Outgoing(
             `{"channel":${JSON.stringify(channel)},${head}"successful":true,"data":${JSON.stringify(result)}}`,
@@ -67,7 +67,7 @@ async function callService(
         )
       }
     } catch (err) {
-      core.log.warn({ err, channel }, 'bayeux service handler failed')
+      engine.log.warn({ err, channel }, 'bayeux service handler failed')
       return failed(r, BayeuxError.serviceFailed())
     }
   }

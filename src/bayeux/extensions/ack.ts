@@ -1,6 +1,6 @@
 // The acknowledged-messages extension, server half, wire-compatible with the official
-// client's AckExtension (bayeux digest §1.10; same algorithm as CometD's
-// AcknowledgedMessagesExtension and cometd-nodejs-server/ack-extension.js):
+// client's AckExtension (same algorithm as CometD's AcknowledgedMessagesExtension and
+// cometd-nodejs-server's ack-extension.js):
 //  - handshake request `ext.ack:true` enables it; the reply carries `ext.ack:true`;
 //  - every event is kept, tagged with the current batch number, until acknowledged;
 //  - each /meta/connect reply closes the current batch: it carries every unacknowledged event
@@ -10,7 +10,7 @@
 //  - events never travel outside a connect reply (total order), so a lost connect response
 //    (dropped long poll, closed socket) loses nothing while the session lives.
 
-import type { Outgoing } from './session.ts'
+import type { Outgoing } from '../protocol/outgoing.ts'
 
 export class AckQueue {
   #events: Outgoing[] = []

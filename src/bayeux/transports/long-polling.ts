@@ -1,10 +1,10 @@
-// Long-polling transport (Bayeux §1.1, §1.5): POST <prefix> and every path below it (the
+// Long-polling transport (Bayeux 1.0, long-polling): POST <prefix> and every path below it (the
 // official client posts to <base>/handshake, /connect, /disconnect and <base>/). Body: JSON
 // array (or one object), or form-encoded `message=`. Unparsable body, empty array, wrong
-// method → 400; body over maxMessageSize → 413 (checklist 1, 21).
+// method → 400; body over maxMessageSize → 413.
 //
 // `HttpTransport.body` is the Bayeux part, the same for both HTTP paths: requests read from
-// direct connections (transport-direct.ts, the usual case) and requests that come through
+// direct connections (transports/direct/reader.ts, the usual case) and requests that come through
 // node:http (connections handed to node, or `directHttp` off). The node:http path is a plain
 // request listener placed in front of fastify's (the way faye attaches itself): Bayeux paths
 // never reach fastify's router, hooks, request/reply objects or per-request promises; every
@@ -15,19 +15,20 @@
 
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Core } from './core.ts'
-import { Exchange } from './exchange.ts'
-import type { HoldRequest } from './exchange.ts'
-import type { HeldConnect, Session } from './session.ts'
-import type { Deadline, DeadlineList } from './deadlines.ts'
-import { BayeuxError } from './errors.ts'
-import { LONG_POLLING, parseMessages } from './protocol.ts'
-import type { InMessage, Reply } from './protocol.ts'
-import type { BayeuxHttpRequest } from './types.ts'
+import type { Engine } from '../engine/engine.ts'
+import { Exchange } from '../engine/exchange.ts'
+import type { HoldRequest } from '../engine/exchange.ts'
+import type { HeldConnect, Session } from '../engine/session.ts'
+import type { Deadline, DeadlineList } from '../engine/deadlines.ts'
+import type { BayeuxHttpRequest } from '../engine/options.ts'
+import { processMessages } from '../handlers/dispatch.ts'
+import { BayeuxError } from '../protocol/errors.ts'
+import { LONG_POLLING, parseMessages } from '../protocol/messages.ts'
+import type { InMessage, Reply } from '../protocol/messages.ts'
 
 export const BROWSER_COOKIE = 'BAYEUX_BROWSER'
 export const JSON_TYPE = 'application/json;charset=UTF-8'
-/** Java's duplicateMetaConnectHttpResponseCode default (digest §1.1). */
+/** CometD Java's duplicateMetaConnectHttpResponseCode default. */
 const SUPERSEDED_STATUS = 500
 
 const BROWSER_RE = new RegExp(`(?:^|;)\\s*${BROWSER_COOKIE}=([A-Za-z0-9]{1,128})\\s*(?:;|$)`)
@@ -62,7 +63,7 @@ type BayeuxSocket = Socket & { [HELD]?: NodeHeld | null }
 
 /**
  * Where one long-polling request's answer goes: node's ServerResponse (`Post`, below) or a
- * direct connection (transport-direct.ts).
+ * direct connection (transports/direct/reader.ts).
  */
 export interface LpReply {
   /** Answer now; ignored once answered or when the connection is gone. */
@@ -147,7 +148,7 @@ function onData(this: BayeuxRequest, chunk: Buffer): void {
   if (!p || p.done) return
   p.size += chunk.length
   if (p.size > p.transport.maxBody) {
-    // checklist 21: stop buffering; node discards the rest of the body (or we close).
+    // Too large: stop buffering; node discards the rest of the body (or we close).
     p.done = true
     p.first = p.more = null
     p.transport.tooLarge(p.res)
@@ -178,16 +179,16 @@ function onSocketClose(this: BayeuxSocket): void {
   if (!h) return
   this[HELD] = null
   // The session expires unless it connects again within maxInterval; queued events wait
-  // for that connect (test plan 16).
-  h.transport.core.cancelHeld(h.session, h)
+  // for that connect.
+  h.transport.engine.cancelHeld(h.session, h)
 }
 
-/** A /meta/connect held on an HTTP response (Bayeux §1.3). */
+/** A /meta/connect held on an HTTP response. */
 export abstract class HttpHeld implements HeldConnect {
   readonly reply: Reply
   readonly browserKey: string | null
   readonly session: Session
-  // Deadline links (deadlines.ts)
+  // Deadline links (engine/deadlines.ts)
   deadline = 0
   prev: Deadline | null = null
   next: Deadline | null = null
@@ -213,7 +214,7 @@ export abstract class HttpHeld implements HeldConnect {
   }
 
   supersede(): void {
-    // checklist 8: the older connect fails with HTTP 500 (CometD Java's default).
+    // The older connect fails with HTTP 500 (CometD Java's default).
     const r = { ...this.reply, successful: false, error: BayeuxError.connectSuperseded() }
     delete r.advice
     this.answer(SUPERSEDED_STATUS, JSON.stringify([r]))
@@ -243,16 +244,16 @@ class NodeHeld extends HttpHeld {
 }
 
 export class HttpTransport {
-  readonly core: Core
+  readonly engine: Engine
   readonly maxBody: number
-  /** The 413 answer body (checklist 21), the same on both HTTP paths. */
+  /** The 413 answer body, the same on both HTTP paths. */
   readonly tooLargeBody: string
   readonly #prefixes: string[]
   #server: Server | null = null
 
-  constructor(core: Core, prefixes: string[]) {
-    this.core = core
-    this.maxBody = core.config.maxMessageSize
+  constructor(engine: Engine, prefixes: string[]) {
+    this.engine = engine
+    this.maxBody = engine.config.maxMessageSize
     this.tooLargeBody = errorBody(BayeuxError.messageTooLarge(this.maxBody))
     this.#prefixes = prefixes.slice()
   }
@@ -291,7 +292,7 @@ export class HttpTransport {
 
   /** Connection: close once the Bayeux server or the HTTP server is closing (graceful close). */
   closing(): boolean {
-    return this.core.closing || (this.#server !== null && !this.#server.listening)
+    return this.engine.closing || (this.#server !== null && !this.#server.listening)
   }
 
   /** One response: status, JSON body, optional cookie — a single writeHead + end. */
@@ -326,14 +327,14 @@ export class HttpTransport {
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'POST') {
-      // No callback-polling/JSONP: every other method is a bad request (checklist 1).
+      // No callback-polling/JSONP: every other method is a bad request.
       this.send(res, 400, BODY_INVALID, null)
       return
     }
     const declared = req.headers['content-length']
     const length = declared === undefined ? -1 : Number(declared)
     if (length > this.maxBody) {
-      this.tooLarge(res) // checklist 21, before reading any of it
+      this.tooLarge(res) // before reading any of it
       return
     }
     // One shared tick for every request parsed in this one (see Post.start).
@@ -342,7 +343,7 @@ export class HttpTransport {
 
   /** The whole body of a request arrived (through node:http or a direct connection). */
   body(req: BayeuxHttpRequest, reply: LpReply, text: string): void {
-    const events = this.core.events
+    const events = this.engine.events
     if (events.listenerCount('request') !== 0) events.emit('request', { url: req.url ?? '' })
     let messages: InMessage[] | null
     try {
@@ -354,7 +355,7 @@ export class HttpTransport {
       reply.answer(400, BODY_INVALID, null)
       return
     }
-    const core = this.core
+    const engine = this.engine
     const ex = new Exchange({
       type: LONG_POLLING,
       req,
@@ -363,7 +364,7 @@ export class HttpTransport {
     })
     let pending: Promise<void> | undefined
     try {
-      pending = core.process(ex, messages)
+      pending = processMessages(engine, ex, messages)
     } catch (err) {
       this.#failed(ex, reply, err)
       return
@@ -380,36 +381,36 @@ export class HttpTransport {
   }
 
   #failed(ex: Exchange, reply: LpReply, err: unknown): void {
-    this.core.finish(ex)
-    this.core.log.error({ err }, 'bayeux request failed')
+    this.engine.finish(ex)
+    this.engine.log.error({ err }, 'bayeux request failed')
     reply.answer(500, SERVICE_FAILED, null)
   }
 
   #respond(ex: Exchange, reply: LpReply): void {
-    const core = this.core
+    const engine = this.engine
     try {
       if (ex.violation) {
-        core.finish(ex)
-        reply.answer(400, core.body(ex), null) // checklist 5
+        engine.finish(ex)
+        reply.answer(400, engine.body(ex), null) // a handshake batched with others
         return
       }
-      // digest §1.9 cookie options: Path=/, HttpOnly, no Max-Age.
+      // CometD's cookie options: Path=/, HttpOnly, no Max-Age.
       const cookie =
         ex.newBrowserId === null
           ? null
-          : `${BROWSER_COOKIE}=${ex.newBrowserId}; Path=/; HttpOnly${core.cookieAttributes}`
+          : `${BROWSER_COOKIE}=${ex.newBrowserId}; Path=/; HttpOnly${engine.cookieAttributes}`
       const hold = ex.hold
       const held = hold === null ? null : reply.holdFor(hold, cookie)
       if (held !== null) {
-        core.hold(hold as HoldRequest, held)
-        core.finish(ex)
+        engine.hold(hold as HoldRequest, held)
+        engine.finish(ex)
         return
       }
-      const body = core.body(ex)
-      core.finish(ex)
+      const body = engine.body(ex)
+      engine.finish(ex)
       reply.answer(200, body, cookie)
     } catch (err) {
-      core.log.error({ err }, 'bayeux request failed')
+      engine.log.error({ err }, 'bayeux request failed')
       reply.answer(500, SERVICE_FAILED, null)
     }
   }

@@ -1,33 +1,13 @@
 // One Bayeux session (a clientId): who it is, how it is bound, what it subscribed to, what is
-// waiting for it, and its held /meta/connect (bayeux digest §6 "keep per-session").
+// waiting for it, and its held /meta/connect.
 
-import type { BayeuxPrincipal } from './types.ts'
-import type { Advice, ConnectionType, Reconnect, Reply } from './protocol.ts'
-import type { AckQueue } from './ack.ts'
+import type { BayeuxPrincipal } from './options.ts'
+import type { Advice, ConnectionType, Reconnect, Reply } from '../protocol/messages.ts'
+import type { Outgoing } from '../protocol/outgoing.ts'
+import type { AckQueue } from '../extensions/ack.ts'
 import type { Deadline } from './deadlines.ts'
 
-/** A delivered message, serialized once and shared by every recipient session. */
-export class Outgoing {
-  /** `[json]`, built on first use by a WebSocket push of this message alone. */
-  #frame: string | undefined
-  /** UTF-8 size of `json`, counted once however many sessions queue it. */
-  #size = -1
-  constructor(readonly json: string) {}
-  get frame(): string {
-    return (this.#frame ??= `[${this.json}]`)
-  }
-  get size(): number {
-    if (this.#size < 0) this.#size = Buffer.byteLength(this.json)
-    return this.#size
-  }
-}
-
-/** `{channel, data}` only: never the publisher's clientId or id (checklist 11). */
-export function outgoing(channel: string, data: unknown): Outgoing {
-  return new Outgoing(`{"channel":${JSON.stringify(channel)},"data":${JSON.stringify(data)}}`)
-}
-
-/** The WebSocket a session is bound to (transport-ws.ts). */
+/** The WebSocket a session is bound to (transports/websocket.ts). */
 export interface WsLink {
   readonly principal: BayeuxPrincipal
   isOpen(): boolean
@@ -40,7 +20,7 @@ export interface WsLink {
   backlogged(session: Session): boolean
 }
 
-/** A /meta/connect waiting for events or its timeout (Bayeux §1.3 connect hold). */
+/** A /meta/connect waiting for events or its timeout (Bayeux 1.0 long-polling hold). */
 export interface HeldConnect extends Deadline {
   /** The session whose connect is held. */
   readonly session: Session
@@ -71,19 +51,21 @@ export class Session {
   /** Set when the client enabled the ack extension at handshake. */
   ack: AckQueue | null = null
   held: HeldConnect | null = null
-  /** LP: `BAYEUX_BROWSER|userId` (multiple-clients key), cached by meta-connect. */
+  /** LP: `BAYEUX_BROWSER|userId` (multiple-clients key), cached by the connect handler. */
   heldKey: string | null = null
-  /** The first /meta/connect has been answered (it is never held: checklist 7). */
+  /** The first /meta/connect has been answered (the first one is never held). */
   connected = false
-  /** The advice last sent on a connect reply (core.connectJson). */
+  /** The advice last sent on a connect reply (Engine.connectJson). */
   advised: Advice | undefined = undefined
   /** Epoch ms after which the sweeper removes the session when nothing is held. */
   expireAt: number
-  /** De-dup stamp of the last broadcast that reached this session (checklist 11). */
+  /** Stamp of the last client broadcast that reached this session: it reaches it once. */
   stamp = 0
   /** >0 while a request of this session is processed: deliveries join its response. */
   processing = 0
   flushScheduled = false
+  /** In the engine's registry (its queue counts in the engine's queued total). */
+  registered = false
   /** Set when the server ended the session; kept as a tombstone until swept. */
   terminated: Termination | null = null
 
@@ -120,7 +102,7 @@ export class Session {
 
   /**
    * Take the events to write now. With the ack extension events only travel with a
-   * /meta/connect reply (digest §1.10), which then carries the batch number in `ext.ack`.
+   * /meta/connect reply (see extensions/ack.ts), which then carries the batch number in `ext.ack`.
    */
   drain(connectReply: Reply | null): Outgoing[] {
     if (this.ack) {
