@@ -29,6 +29,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       security: [{ basic: [] }, { session: [] }],
     },
+    // the REST API only: operator endpoints, the console and CometD (AsyncAPI) carry no tag
+    hideUntagged: true,
     // the reply envelope is a shared schema: name it after its $id in components
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`),
