@@ -55,19 +55,12 @@ const PREFIX: Record<Scope, string> = {
 type Params = { userId?: string; id?: string; mediaType?: string }
 type Query = Record<string, unknown>
 
-/** A single-valued query parameter; a repeated one is 400 / 2. */
-function queryString(query: Query, name: string): string | undefined {
-  const v = query[name]
-  if (v === undefined) return undefined
-  if (typeof v !== 'string') throw errors.invalid(`Parameter ${name} must be given once`)
-  return v
-}
-
 function targetSpec(query: Query, userId: string | undefined): TargetSpec {
   const spec: TargetSpec = {}
   if (userId !== undefined) spec.userId = userId
-  const agentGroup = queryString(query, 'agentGroup')
-  const placeGroup = queryString(query, 'placeGroup')
+  // single strings: the route's schema answers 400 / 2 to a repeated one
+  const agentGroup = query.agentGroup as string | undefined
+  const placeGroup = query.placeGroup as string | undefined
   if (agentGroup !== undefined) spec.agentGroup = agentGroup
   if (placeGroup !== undefined) spec.placeGroup = placeGroup
   return spec
