@@ -122,6 +122,8 @@ function main(argv) {
 
   const tsc = findTsc()
   if (!tsc) {
+    // npm ci --omit=dev on a copy that carries its built dist/: nothing to do.
+    if (builtHash() === hash) return 0
     if (ifStale && existsSync(join(DIST, 'main.js'))) {
       say(
         'src/ changed since dist/ was built, but typescript is not installed: running the old dist/',
