@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Runs src/cli.ts through tsx, so the TypeScript sources need no build step.
-import { register } from 'tsx/esm/api'
+// The `workbins` command: runs the compiled CLI (dist/cli.js, built by `npm ci` or
+// `npm run build`), so it needs no TypeScript loader.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
-register()
-await import('../src/cli.ts')
+const cli = import.meta.resolve('../dist/cli.js')
+if (!existsSync(fileURLToPath(cli))) {
+  process.stderr.write('workbins: dist/ is not built; run `npm run build` (npm ci does it)\n')
+  process.exit(1)
+}
+await import(cli)

@@ -18,6 +18,7 @@ import { mediaRoutes } from './http/routes/media.ts'
 import { meRoutes } from './http/routes/me.ts'
 import { teamRoutes } from './http/routes/team.ts'
 import { workbinRoutes } from './http/routes/workbins.ts'
+import { registerOpenApi } from './http/openapi.ts'
 import { createHttpServer } from './http/server.ts'
 import { sweepIdleSessions } from './http/session-sweep.ts'
 import { createLogger } from './log.ts'
@@ -77,6 +78,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const http = createHttpServer(config, log)
   if (metrics) instrumentHttp(http, metrics)
+  await registerOpenApi(http)
   const auth = new Authenticator(store, config, log, {
     onLoginFailure: metrics ? loginFailureCounter(metrics) : undefined,
   })

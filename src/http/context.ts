@@ -28,3 +28,13 @@ export function requireFeature(caller: Caller, feature: string): void {
     throw errors.notFound('Resource not found')
   }
 }
+
+/**
+ * The feature check as a preValidation hook: a disabled feature answers 404 / 6 before the
+ * route's schemas look at the request, as if the URL did not exist.
+ */
+export function featureGate(feature: string) {
+  return async (request: FastifyRequest): Promise<void> => {
+    requireFeature(callerOf(request), feature)
+  }
+}

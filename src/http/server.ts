@@ -15,6 +15,8 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { GwsError, StatusCode, ThrottledError, errors, httpStatusFor } from '../errors.ts'
 import { challenge } from './auth.ts'
+import { ErrorEnvelope } from './schemas/common.ts'
+import { validationError } from './validation-error.ts'
 
 /**
  * Node's 'clientError' (an unparsable request line or header, a head over maxHeaderSize, a
@@ -73,7 +75,21 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
       request.log.debug({ code: error.code }, 'bad url')
     },
     clientErrorHandler: clientError,
+    // Route schemas validate as written: no type coercion (a number is not a place name), no
+    // defaults; `discriminator` picks the one variant of an operation body by operationName.
+    ajv: {
+      customOptions: {
+        coerceTypes: false,
+        useDefaults: false,
+        discriminator: true,
+        keywords: ['x-examples'],
+      },
+    },
   })
+
+  // Reply schemas document the API (src/http/openapi.ts); replies are serialized as built.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
+  app.addSchema(ErrorEnvelope)
 
   // REST bodies are JSON only: a form or text/plain body (what a cross-site form can send
   // without a CORS preflight) is 415 before any route runs. Bayeux long-polling reads its own
@@ -147,11 +163,11 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
           statusCode: StatusCode.MISSING_PARAMETER,
           statusMessage: 'Invalid request body',
         })
-      case 'FST_ERR_VALIDATION':
-        return reply.code(400).send({
-          statusCode: StatusCode.INVALID_PARAMETER,
-          statusMessage: fe.message,
-        })
+      case 'FST_ERR_VALIDATION': {
+        const gws = validationError(fe, request)
+        request.log.debug({ validation: fe.validation }, 'request rejected by its schema')
+        return reply.code(gws.httpStatus).send(gws.toBody())
+      }
     }
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       const code = fe.statusCode === 404 ? StatusCode.NOT_FOUND : StatusCode.INVALID_PARAMETER

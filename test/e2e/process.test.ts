@@ -1,6 +1,6 @@
-// The server as an operator runs it (`npm start` = node --import tsx src/main.ts): the ready
-// line, provisioning at start, a refused provisioning document, graceful SIGTERM that keeps
-// what was acknowledged, and logs that never carry a password.
+// The server as an operator runs it: the ready line, provisioning at start, a refused
+// provisioning document, graceful SIGTERM that keeps what was acknowledged, and logs that never
+// carry a password. These run the sources (`npm run dev`); one runs the build `npm start` runs.
 
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { buildDist, ROOT } from '../helpers/build.ts'
 import { ApiClient } from '../helpers/http.ts'
 import { PASSWORD, basicDocument, withClearPasswords } from '../helpers/fixtures/basic.ts'
 
@@ -18,8 +19,15 @@ interface Running {
   output: () => string
 }
 
-async function startProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+const FROM_SOURCES = ['--import', 'tsx', 'src/main.ts']
+
+async function startProcess(
+  env: Record<string, string>,
+  args = FROM_SOURCES,
+  timeoutMs = 20_000,
+): Promise<Running> {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -51,7 +59,8 @@ async function startProcess(env: Record<string, string>, timeoutMs = 20_000): Pr
 async function runToExit(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, FROM_SOURCES, {
+    cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -137,6 +146,27 @@ describe('the server process', () => {
     } finally {
       empty.child.kill('SIGTERM')
       await once(empty.child, 'exit')
+    }
+  })
+
+  test('the build (`npm start` = node dist/main.js) starts with plain node, no TypeScript loader', async () => {
+    await buildDist()
+    // No --import and no NODE_OPTIONS (the environment is PATH, PORT and these only).
+    const built = await startProcess({ WORKBINS_DB: join(dir, 'built.db') }, ['dist/main.js'])
+    try {
+      // The demo document (read from dist/provision/) was loaded into the empty database.
+      const me = await new ApiClient(`${built.base}/api/v2`, 'agent1', 'agent1pass').get('/me')
+      assert.equal(me.status, 200)
+      // The console and the cometd client's modules resolve from dist/ too.
+      for (const path of ['/console/', '/console/app.js', '/console/vendor/cometd/Client.js']) {
+        const res = await fetch(`${built.base}${path}`)
+        assert.equal(res.status, 200, path)
+        await res.arrayBuffer()
+      }
+    } finally {
+      built.child.kill('SIGTERM')
+      const [code] = (await once(built.child, 'exit')) as [number | null]
+      assert.equal(code, 0)
     }
   })
 

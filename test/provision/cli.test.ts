@@ -1,4 +1,5 @@
-// The `provision` command (src/cli.ts and bin/workbins.js), run as a child process on temp files.
+// The `provision` command (src/cli.ts, and bin/workbins.js running the build in dist/), run as a
+// child process on temp files.
 
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -7,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import { createPgStore } from '../../src/store/postgres/index.ts'
 import { createSqliteStore } from '../../src/store/sqlite/index.ts'
+import { buildDist } from '../helpers/build.ts'
 import { createTestDatabase, postgresSkipReason } from '../helpers/postgres.ts'
 import { baseDoc, tempPath } from './helpers.ts'
 
@@ -106,7 +108,8 @@ describe('workbins provision', () => {
     }
   })
 
-  it('runs through bin/workbins.js too', () => {
+  it('runs through bin/workbins.js too (the build, with plain node)', async () => {
+    await buildDist()
     const r = run(['provision', docFile(), '--db', tempPath()], {}, ['bin/workbins.js'])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /created or updated/)

@@ -3,37 +3,46 @@
 // in src/workbins/interactions.ts; docs/workbins-content.md shows them with curl.
 
 import type { FastifyInstance } from 'fastify'
-import { errors } from '../../errors.ts'
 import { actorFor } from '../../workbins/access.ts'
 import { changeUserData, createInteraction, getInteraction } from '../../workbins/interactions.ts'
-import { callerOf, requireFeature } from '../context.ts'
+import { callerOf, featureGate } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
+import {
+  getInteraction as getSchema,
+  postInteraction,
+  postInteractions,
+} from '../schemas/interactions.ts'
 import { operationOf } from './operation-body.ts'
 
-const FEATURE = 'api-multimedia'
+const gate = featureGate('api-multimedia')
 
 export async function interactionRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  app.post('/interactions', async (request) => {
+  app.post('/interactions', { schema: postInteractions, preValidation: gate }, async (request) => {
     const caller = callerOf(request)
-    requireFeature(caller, FEATURE)
-    const { operationName, body } = operationOf(request.body)
-    if (operationName !== 'Create') throw errors.invalid(`Unknown operation ${operationName}`)
+    // the schema admits only Create
+    const { body } = operationOf(request.body)
     const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
     return createInteraction({ actor, body, deps })
   })
 
-  app.get<{ Params: { id: string } }>('/interactions/:id', async (request) => {
-    const caller = callerOf(request)
-    requireFeature(caller, FEATURE)
-    const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
-    return getInteraction({ actor, id: request.params.id, deps })
-  })
+  app.get<{ Params: { id: string } }>(
+    '/interactions/:id',
+    { schema: getSchema, preValidation: gate },
+    async (request) => {
+      const caller = callerOf(request)
+      const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
+      return getInteraction({ actor, id: request.params.id, deps })
+    },
+  )
 
-  app.post<{ Params: { id: string } }>('/interactions/:id', async (request) => {
-    const caller = callerOf(request)
-    requireFeature(caller, FEATURE)
-    const { operationName, body } = operationOf(request.body)
-    const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
-    return changeUserData({ actor, id: request.params.id, operationName, body, deps })
-  })
+  app.post<{ Params: { id: string } }>(
+    '/interactions/:id',
+    { schema: postInteraction, preValidation: gate },
+    async (request) => {
+      const caller = callerOf(request)
+      const { operationName, body } = operationOf(request.body)
+      const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
+      return changeUserData({ actor, id: request.params.id, operationName, body, deps })
+    },
+  )
 }

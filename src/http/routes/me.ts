@@ -10,26 +10,23 @@ import {
 import { currentUser } from '../../workbins/user-resource.ts'
 import { callerOf } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
+import { getMe, postMe } from '../schemas/account.ts'
 import { operationOf } from './operation-body.ts'
 
 export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  app.get('/me', async (request) => {
+  app.get('/me', { schema: getMe }, async (request) => {
     const { user } = callerOf(request)
     return { statusCode: 0, user: await currentUser(deps, user) }
   })
 
-  app.post('/me', async (request, reply) => {
+  app.post('/me', { schema: postMe }, async (request, reply) => {
     const caller = callerOf(request)
     const { operationName, body } = operationOf(request.body)
     switch (operationName) {
-      case 'StartContactCenterSession': {
-        const place = body.place ?? null
-        if (place !== null && (typeof place !== 'string' || place === '')) {
-          throw errors.invalid('place must be a place name')
-        }
-        await startContactCenterSession(deps, caller.user, place)
+      case 'StartContactCenterSession':
+        // the schema allows a non-empty string or null
+        await startContactCenterSession(deps, caller.user, (body.place as string | null) ?? null)
         return { statusCode: 0 }
-      }
       case 'EndContactCenterSession':
         await endContactCenterSession(deps, caller.user, caller.contactCenter)
         return { statusCode: 0 }

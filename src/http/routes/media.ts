@@ -4,18 +4,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Interaction, MediaType } from '../../model.ts'
 import { interactionAtUri, ownMediaItem, ownMediaList } from '../../workbins/media-views.ts'
-import { callerOf, requireFeature } from '../context.ts'
+import { callerOf, featureGate } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
+import {
+  OpenmediaItemParams,
+  OpenmediaParams,
+  PluralParams,
+  mediaItem,
+  mediaList,
+} from '../schemas/media.ts'
 
-const FEATURE = 'api-multimedia'
+// the feature gate runs as preValidation hook, before the schemas (404 / 6 first)
+const preValidation = featureGate('api-multimedia')
 
 type Query = Record<string, unknown>
 
-function gatedUser(request: FastifyRequest) {
-  const caller = callerOf(request)
-  requireFeature(caller, FEATURE)
-  return caller.user
-}
+const gatedUser = (request: FastifyRequest) => callerOf(request).user
 
 export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const simple: [string, MediaType][] = [
@@ -27,22 +31,31 @@ export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promis
     ['facebooksessions', 'facebooksession'],
   ]
   for (const [segment, media] of simple) {
-    app.get<{ Querystring: Query }>(`/me/${segment}`, async (request) =>
-      ownMediaList(deps, gatedUser(request), media, request.query),
+    app.get<{ Querystring: Query }>(
+      `/me/${segment}`,
+      { schema: mediaList(segment), preValidation },
+      async (request) => ownMediaList(deps, gatedUser(request), media, request.query),
     )
-    app.get<{ Params: { id: string } }>(`/me/${segment}/:id`, async (request) =>
-      ownMediaItem(deps, gatedUser(request), media, request.params.id),
+    app.get<{ Params: { id: string } }>(
+      `/me/${segment}/:id`,
+      { schema: mediaItem(`One of the ${segment} the caller is handling`), preValidation },
+      async (request) => ownMediaItem(deps, gatedUser(request), media, request.params.id),
     )
   }
 
   // Open media: `/me/openmedia/{mediaType}` lists the caller's items of that open media type.
   app.get<{ Params: { mediaType: string }; Querystring: Query }>(
     '/me/openmedia/:mediaType',
+    { schema: mediaList('openmedia/{mediaType}', OpenmediaParams), preValidation },
     async (request) =>
       ownMediaList(deps, gatedUser(request), 'openmedia', request.query, request.params.mediaType),
   )
   app.get<{ Params: { mediaType: string; id: string } }>(
     '/me/openmedia/:mediaType/:id',
+    {
+      schema: mediaItem('One open media item the caller is handling', OpenmediaItemParams),
+      preValidation,
+    },
     async (request) =>
       ownMediaItem(
         deps,
@@ -57,24 +70,35 @@ export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promis
   const atUri = (request: FastifyRequest, id: string, accept: (ix: Interaction) => boolean) =>
     interactionAtUri(deps, gatedUser(request), id, accept)
 
-  app.get<{ Params: { id: string } }>('/workitems/:id', async (request) =>
-    atUri(request, request.params.id, (ix) => ix.mediaType === 'workitem'),
+  app.get<{ Params: { id: string } }>(
+    '/workitems/:id',
+    { schema: mediaItem('A workitem (the uri of an interaction)'), preValidation },
+    async (request) => atUri(request, request.params.id, (ix) => ix.mediaType === 'workitem'),
   )
-  app.get<{ Params: { plural: string; id: string } }>('/openmedia/:plural/:id', async (request) =>
-    atUri(
-      request,
-      request.params.id,
-      (ix) => ix.mediaType === 'openmedia' && `${ix.openmediaType}s` === request.params.plural,
-    ),
+  app.get<{ Params: { plural: string; id: string } }>(
+    '/openmedia/:plural/:id',
+    {
+      schema: mediaItem('An open media item (the uri of an interaction)', PluralParams),
+      preValidation,
+    },
+    async (request) =>
+      atUri(
+        request,
+        request.params.id,
+        (ix) => ix.mediaType === 'openmedia' && `${ix.openmediaType}s` === request.params.plural,
+      ),
   )
-  app.get<{ Params: { id: string } }>('/social-medias/:id', async (request) =>
-    atUri(
-      request,
-      request.params.id,
-      (ix) =>
-        ix.mediaType === 'facebook' ||
-        ix.mediaType === 'tweet' ||
-        ix.mediaType === 'facebooksession',
-    ),
+  app.get<{ Params: { id: string } }>(
+    '/social-medias/:id',
+    { schema: mediaItem('A social media item (the uri of an interaction)'), preValidation },
+    async (request) =>
+      atUri(
+        request,
+        request.params.id,
+        (ix) =>
+          ix.mediaType === 'facebook' ||
+          ix.mediaType === 'tweet' ||
+          ix.mediaType === 'facebooksession',
+      ),
   )
 }

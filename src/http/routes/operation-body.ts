@@ -1,20 +1,12 @@
-// Operations are POSTs of {"operationName": "...", ...}. A missing or non-object
-// body, or no operationName, is 400 / statusCode 1.
-
-import { errors } from '../../errors.ts'
+// Operations are POSTs of {"operationName": "...", ...}. The route's schema
+// (src/http/schemas/operation-bodies.ts) has already checked the body: an object whose
+// operationName is one of the route's operations (src/http/validation-error.ts maps a
+// failure to 400 / 1 or 400 / 2).
 
 export function operationOf(body: unknown): {
   operationName: string
   body: Record<string, unknown>
 } {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw errors.missing('a JSON object body with operationName')
-  }
   const record = body as Record<string, unknown>
-  const operationName = record.operationName
-  if (operationName === undefined || operationName === null || operationName === '') {
-    throw errors.missing('operationName')
-  }
-  if (typeof operationName !== 'string') throw errors.invalid('operationName must be a string')
-  return { operationName, body: record }
+  return { operationName: record.operationName as string, body: record }
 }

@@ -38,8 +38,9 @@ import {
   subscriptionOperations,
 } from '../../workbins/subscriptions.ts'
 import { parseWorkbinIds } from '../../workbins/workbin-ids.ts'
-import { callerOf, requireFeature } from '../context.ts'
+import { callerOf, featureGate } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
+import { byUserMedia, workbinSchemas } from '../schemas/workbins.ts'
 import { operationOf } from './operation-body.ts'
 
 /** The three URL families of a workbin collection. */
@@ -54,19 +55,12 @@ const PREFIX: Record<Scope, string> = {
 type Params = { userId?: string; id?: string; mediaType?: string }
 type Query = Record<string, unknown>
 
-/** A single-valued query parameter; a repeated one is 400 / 2. */
-function queryString(query: Query, name: string): string | undefined {
-  const v = query[name]
-  if (v === undefined) return undefined
-  if (typeof v !== 'string') throw errors.invalid(`Parameter ${name} must be given once`)
-  return v
-}
-
 function targetSpec(query: Query, userId: string | undefined): TargetSpec {
   const spec: TargetSpec = {}
   if (userId !== undefined) spec.userId = userId
-  const agentGroup = queryString(query, 'agentGroup')
-  const placeGroup = queryString(query, 'placeGroup')
+  // single strings: the route's schema answers 400 / 2 to a repeated one
+  const agentGroup = query.agentGroup as string | undefined
+  const placeGroup = query.placeGroup as string | undefined
   if (agentGroup !== undefined) spec.agentGroup = agentGroup
   if (placeGroup !== undefined) spec.placeGroup = placeGroup
   return spec
@@ -75,10 +69,10 @@ function targetSpec(query: Query, userId: string | undefined): TargetSpec {
 export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const base = () => deps.publicUrl()
 
-  /** Feature gate first, then the Actor. */
+  // the feature gate runs as preValidation hook, before the schemas (404 / 6 first)
+  const gate = featureGate('api-multimedia')
   async function actorOf(request: FastifyRequest): Promise<Actor> {
     const caller = callerOf(request)
-    requireFeature(caller, 'api-multimedia')
     return actorFor(deps.store, caller.user, caller.contactCenter)
   }
 
@@ -185,12 +179,13 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     const actor = await actorOf(request)
     const { params, query } = parts(request)
     const { operationName, body } = operationOf(request.body)
-    let handler: OperationHandler | undefined
-    if (isSubscriptionOperation(operationName)) handler = subscriptionOperations[operationName]
-    else if (Object.hasOwn(contentOperations, operationName)) {
-      handler = contentOperations[operationName]
-    }
-    // an unknown operationName is 400 / 2, before the workbin is looked at
+    // the schema admits only these, so an unknown operationName is 400 / 2 before the
+    // workbin is looked at; the check stays for a table and schema out of step
+    const handler: OperationHandler | undefined = isSubscriptionOperation(operationName)
+      ? subscriptionOperations[operationName]
+      : Object.hasOwn(contentOperations, operationName)
+        ? contentOperations[operationName]
+        : undefined
     if (!handler) {
       throw errors.invalid(`Unknown operationName ${operationName} for ${PREFIX[scope]}/{id}`)
     }
@@ -206,17 +201,23 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
 
   for (const scope of ['collection', 'me', 'user'] as const) {
     const prefix = PREFIX[scope]
-    app.get(prefix, getList(scope))
-    app.get(`${prefix}/:id`, getOne)
-    app.get(`${prefix}/:id/:mediaType`, getMedia)
-    app.post(prefix, postList(scope))
-    app.post(`${prefix}/:id`, postOne(scope))
+    const schemas = workbinSchemas(scope)
+    const at = (schema: object) => ({ schema, preValidation: gate })
+    app.get(prefix, at(schemas.list), getList(scope))
+    app.get(`${prefix}/:id`, at(schemas.one), getOne)
+    app.get(`${prefix}/:id/:mediaType`, at(schemas.media), getMedia)
+    app.post(prefix, at(schemas.postList), postList(scope))
+    app.post(`${prefix}/:id`, at(schemas.postOne), postOne(scope))
   }
 
   // the GWS docs print the by-user media GET without `/users/`; serve it as printed.
-  app.get('/:userId/workbins/:id/:mediaType', async (request) => {
+  const userIdOnly = async (request: FastifyRequest) => {
     const { userId } = request.params as Params
     if (!/^[0-9a-f]{32}$/.test(userId ?? '')) throw errors.notFound('Resource not found')
-    return getMedia(request)
-  })
+  }
+  app.get(
+    '/:userId/workbins/:id/:mediaType',
+    { schema: byUserMedia, preValidation: [userIdOnly, gate] },
+    getMedia,
+  )
 }

@@ -1,0 +1,67 @@
+// Route schemas of /me, /me/team and /features.
+
+import { FieldsQuery, IdParams, errorReplies, okReply } from './common.ts'
+import { meOperations, operationBody } from './operation-bodies.ts'
+
+export const getMe = {
+  summary: 'The caller',
+  tags: ['me'],
+  response: {
+    200: okReply('The caller', {
+      statusCode: 0,
+      user: {
+        id: 'e6f2ad1b26ea4e9b8dd907eabe167522',
+        userName: 'agent1',
+        firstName: 'Ada',
+        lastName: 'Agent',
+        roles: ['ROLE_AGENT'],
+      },
+    }),
+    ...errorReplies,
+  },
+}
+
+export const postMe = {
+  summary: 'Contact center session operations',
+  tags: ['me'],
+  body: operationBody(meOperations),
+  response: { 200: okReply('Done', { statusCode: 0 }), ...errorReplies },
+}
+
+export const getTeam = {
+  summary: 'The groups and agents the caller may use (additive)',
+  tags: ['me'],
+  response: {
+    200: okReply('The team', {
+      statusCode: 0,
+      team: { place: 'Place_1', agentGroups: [], placeGroups: [], agents: [] },
+    }),
+    ...errorReplies,
+  },
+}
+
+export const getFeatures = {
+  summary: "The contact center's features",
+  tags: ['features'],
+  querystring: FieldsQuery,
+  response: {
+    200: okReply('uris, or objects with fields=*', {
+      statusCode: 0,
+      uris: ['http://127.0.0.1:8090/api/v2/features/api-multimedia'],
+    }),
+    ...errorReplies,
+  },
+}
+
+export const getFeature = {
+  summary: 'One feature',
+  tags: ['features'],
+  params: IdParams,
+  response: {
+    200: okReply('The feature', {
+      statusCode: 0,
+      feature: { id: 'api-multimedia', name: 'api-multimedia', uri: '…/features/api-multimedia' },
+    }),
+    ...errorReplies,
+  },
+}

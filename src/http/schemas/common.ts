@@ -1,0 +1,51 @@
+// Schemas shared by every route: the GWS envelope of errors, identifiers and the list query.
+
+import { Type, type TSchema } from '@sinclair/typebox'
+
+/** Every failure: `{"statusCode":N,"statusMessage":"..."}` (docs/api.md, Conventions). */
+export const ErrorEnvelope = Type.Object(
+  {
+    statusCode: Type.Integer({ minimum: 1, description: 'GWS status code (docs/api.md)' }),
+    statusMessage: Type.String(),
+  },
+  {
+    $id: 'ErrorEnvelope',
+    examples: [{ statusCode: 2, statusMessage: 'Unknown operationName Foo for /me' }],
+  },
+)
+
+/** A success reply; the fields besides `statusCode` depend on the operation. */
+export function okReply(description: string, example: Record<string, unknown>): TSchema {
+  return Type.Object(
+    { statusCode: Type.Literal(0) },
+    { additionalProperties: true, description, examples: [example] },
+  )
+}
+
+/** The error replies every authenticated route may give. */
+export const errorReplies = {
+  400: Type.Ref('ErrorEnvelope', { description: 'statusCode 1 (missing) or 2 (invalid)' }),
+  401: Type.Ref('ErrorEnvelope', { description: 'statusCode 20: not authenticated' }),
+  403: Type.Ref('ErrorEnvelope', { description: 'statusCode 3 or 5: forbidden' }),
+  404: Type.Ref('ErrorEnvelope', { description: 'statusCode 6: not found' }),
+  500: Type.Ref('ErrorEnvelope', { description: 'statusCode 4 or 12-17: internal' }),
+}
+
+/** A query parameter GWS lets clients repeat or comma-separate (`fields`, `subresources`). */
+export const StringList = Type.Union([Type.String(), Type.Array(Type.String())])
+
+/** `fields`: `*` for objects, or a comma-separated list of property names. */
+export const FieldsQuery = Type.Object(
+  {
+    fields: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], {
+        description: '`*` for whole objects, or a comma-separated list of property names',
+      }),
+    ),
+  },
+  { additionalProperties: true },
+)
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1 }) })
+
+export const USER_ID = Type.String({ description: '32 lower-case hex characters' })

@@ -1,0 +1,32 @@
+// Route schemas of the integration endpoint /interactions (additive).
+
+import { IdParams, errorReplies, okReply } from './common.ts'
+import { createOperation, operationBody, userDataOperations } from './operation-bodies.ts'
+
+const tags = ['interactions']
+const ITEM = { id: '03W07R2K4VAYT010', mediaType: 'email', state: 'InWorkbin' }
+
+export const postInteractions = {
+  summary: 'Create an interaction (admin, apiuser)',
+  tags,
+  body: operationBody([createOperation]),
+  response: { 200: okReply('Created', { statusCode: 0, interaction: ITEM }), ...errorReplies },
+}
+
+export const getInteraction = {
+  summary: 'One interaction',
+  tags,
+  params: IdParams,
+  response: {
+    200: okReply('The interaction', { statusCode: 0, interaction: ITEM }),
+    ...errorReplies,
+  },
+}
+
+export const postInteraction = {
+  summary: 'Change the userData of an interaction',
+  tags,
+  params: IdParams,
+  body: operationBody(userDataOperations),
+  response: { 200: okReply('Changed', { statusCode: 0, interaction: ITEM }), ...errorReplies },
+}

@@ -1,0 +1,131 @@
+// Route schemas of the workbin URLs (three families: /workbins, /me/workbins, /users/{userId}/workbins).
+
+import { Type, type TObject } from '@sinclair/typebox'
+import { StringList, USER_ID, errorReplies, okReply } from './common.ts'
+import {
+  contentOperations,
+  operationBody,
+  statsOperation,
+  subscriptionOperations,
+} from './operation-bodies.ts'
+
+export type Scope = 'collection' | 'me' | 'user'
+
+const WB = 'aee812a5-7396-4dd9-b180-230f1c1fb085'
+
+const groupQuery = {
+  agentGroup: Type.Optional(Type.String({ description: 'the AgentGroup owner of the instance' })),
+  placeGroup: Type.Optional(Type.String({ description: 'the PlaceGroup owner of the instance' })),
+}
+
+const ListQuery = Type.Object(
+  {
+    workbinIds: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], {
+        description: 'comma-separated workbin ids: several instances at once',
+      }),
+    ),
+    subresources: Type.Optional(StringList),
+    fields: Type.Optional(StringList),
+    ...groupQuery,
+  },
+  { additionalProperties: true },
+)
+
+const OneQuery = Type.Object(
+  { subresources: Type.Optional(StringList), fields: Type.Optional(StringList), ...groupQuery },
+  { additionalProperties: true },
+)
+
+/** `{ params }` when the URL has any (an absent key, not `params: undefined`, for fastify). */
+function params(scope: Scope, extra: string[]): { params?: TObject } {
+  const props: Record<string, ReturnType<typeof Type.String>> = {}
+  if (scope === 'user') props.userId = USER_ID
+  for (const name of extra) props[name] = Type.String()
+  return Object.keys(props).length === 0 ? {} : { params: Type.Object(props) }
+}
+
+const tags = ['workbins']
+
+export function workbinSchemas(scope: Scope) {
+  const listOps =
+    scope === 'collection' ? [...subscriptionOperations, statsOperation] : subscriptionOperations
+  return {
+    list: {
+      summary: 'List workbin definitions, or several instances with workbinIds',
+      tags,
+      ...params(scope, []),
+      querystring: ListQuery,
+      response: {
+        200: okReply('uris, workbins with fields=*, or instances with workbinIds', {
+          statusCode: 0,
+          uris: [`http://127.0.0.1:8090/api/v2/workbins/${WB}`],
+        }),
+        ...errorReplies,
+      },
+    },
+    one: {
+      summary: 'One workbin; subresources adds its content',
+      tags,
+      ...params(scope, ['id']),
+      querystring: OneQuery,
+      response: {
+        200: okReply('The workbin', {
+          statusCode: 0,
+          workbin: { id: WB, workbinName: 'Drafts', displayName: 'Drafts', type: 'Agent' },
+        }),
+        ...errorReplies,
+      },
+    },
+    media: {
+      summary: 'Content of one media type of a workbin instance',
+      tags,
+      ...params(scope, ['id', 'mediaType']),
+      querystring: OneQuery,
+      response: {
+        200: okReply('The content', {
+          statusCode: 0,
+          emails: [{ id: '03W07R2K4VAYT010', mediaType: 'email', state: 'InWorkbin' }],
+        }),
+        ...errorReplies,
+      },
+    },
+    postList: {
+      summary:
+        scope === 'collection'
+          ? 'Subscribe / Unsubscribe several workbins (workbinIds), or RequestAgentStats'
+          : 'Subscribe / Unsubscribe several workbins (workbinIds), all-or-nothing',
+      tags,
+      ...params(scope, []),
+      querystring: ListQuery,
+      body: operationBody(listOps),
+      response: {
+        200: okReply('Accepted; the result arrives on /v2/me/workbins', {
+          statusCode: 0,
+          referenceIds: { [WB]: 3 },
+        }),
+        ...errorReplies,
+      },
+    },
+    postOne: {
+      summary: 'Subscribe, Unsubscribe, Add* and Pull* on one workbin instance',
+      tags,
+      ...params(scope, ['id']),
+      querystring: OneQuery,
+      body: operationBody([...subscriptionOperations, ...contentOperations]),
+      response: {
+        200: okReply('Accepted; the result arrives on /v2/me/workbins', {
+          statusCode: 0,
+          referenceId: 1,
+        }),
+        ...errorReplies,
+      },
+    },
+  }
+}
+
+/** `GET /{userId}/workbins/{id}/{mediaType}`, the by-user media GET as the GWS docs print it. */
+export const byUserMedia = {
+  ...workbinSchemas('user').media,
+  summary: 'Content of one media type of an agent workbin (path as printed by GWS)',
+}
