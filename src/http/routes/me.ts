@@ -9,7 +9,7 @@ import {
 } from '../../workbins/contact-center-session.ts'
 import { currentUser } from '../../workbins/user-resource.ts'
 import { callerOf } from '../context.ts'
-import type { RouteDeps } from '../deps.ts'
+import { forRequest, type RouteDeps } from '../deps.ts'
 import { operationOf } from './operation-body.ts'
 
 export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -27,11 +27,11 @@ export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<v
         if (place !== null && (typeof place !== 'string' || place === '')) {
           throw errors.invalid('place must be a place name')
         }
-        await startContactCenterSession(deps, caller.user, place)
+        await startContactCenterSession(forRequest(deps, request), caller.user, place)
         return { statusCode: 0 }
       }
       case 'EndContactCenterSession':
-        await endContactCenterSession(deps, caller.user, caller.contactCenter)
+        await endContactCenterSession(forRequest(deps, request), caller.user, caller.contactCenter)
         return { statusCode: 0 }
       case 'Logout':
         // Ends this login only: its HTTP session and the CometD sessions opened with its
