@@ -60,15 +60,17 @@ describe('/ready during shutdown', () => {
 
     assert.equal((await get(`${s.url}/ready`)).status, 200)
     const closing = s.close()
-    await until('/ready answers 503', async () => (await get(`${s.url}/ready`)).status === 503)
-    assertError(await get(`${s.url}/ready`), 503, 4)
-    // Draining: everything but readiness still works, and the long poll is still held.
-    assert.equal((await get(`${s.url}/health`)).status, 200)
-    assert.equal((await agent.get('/me')).status, 200)
-    assert.equal(s.app.bayeux.stats().heldConnects, 1)
-    // After the delay the shutdown goes on: the held connect is answered, then all closes.
-    const answered = await pending
-    assert.equal(answered.status, 200)
-    await closing
+    try {
+      await until('/ready answers 503', async () => (await get(`${s.url}/ready`)).status === 503)
+      assertError(await get(`${s.url}/ready`), 503, 4)
+      // Draining: everything but readiness still works, and the long poll is still held.
+      assert.equal((await get(`${s.url}/health`)).status, 200)
+      assert.equal((await agent.get('/me')).status, 200)
+      assert.equal(s.app.bayeux.stats().heldConnects, 1)
+      // After the delay the shutdown goes on: the held connect is answered, then all closes.
+      assert.equal((await pending).status, 200)
+    } finally {
+      await Promise.allSettled([pending, closing])
+    }
   })
 })
