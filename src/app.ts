@@ -2,11 +2,12 @@
 // HTTP routes and the CometD server together. `buildApp` does not listen; `listen` does, so
 // every test builds its own server on port 0.
 
-import type { FastifyInstance } from 'fastify'
+import { setTimeout as delay } from 'node:timers/promises'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
 import type { Config } from './config.ts'
-import { ThrottledError } from './errors.ts'
+import { StatusCode, ThrottledError } from './errors.ts'
 import { consoleRoutes } from './console/serve.ts'
 import { asyncApiRoute } from './http/asyncapi.ts'
 import { Authenticator, checkCsrf } from './http/auth.ts'
@@ -47,6 +48,13 @@ export interface App {
   listen(): Promise<string>
   /** Graceful: held connects answered, in-flight requests finished, store closed. */
   close(): Promise<void>
+}
+
+function notReady(reply: FastifyReply, why: string) {
+  return reply
+    .code(503)
+    .header('retry-after', '1')
+    .send({ statusCode: StatusCode.INTERNAL, statusMessage: `Not ready: ${why}` })
 }
 
 export interface AppOverrides {
@@ -118,12 +126,24 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await auth.logout(caller.session, reply)
     const id = caller.session.id
     const ended = bayeux.disconnectWhere((p) => p.httpSessionId === id, 'handshake')
-    log.info({ userId: caller.user.id, cometdSessions: ended }, 'logged out')
+    reply.log.info({ userId: caller.user.id, cometdSessions: ended }, 'logged out')
   }
   const deps: RouteDeps = { config, store, notifier: bayeux, log, publicUrl, logout }
 
-  // Unauthenticated liveness probe for operators and load balancers (additive).
+  // Unauthenticated probes for operators and load balancers (docs/operations/probes.md).
+  // Liveness: the process answers. Readiness: the store answers and shutdown has not begun.
+  let draining = false
   http.get('/health', async () => ({ statusCode: 0, status: 'ok', ...bayeux.stats() }))
+  http.get('/ready', async (request, reply) => {
+    if (draining) return notReady(reply, 'Server is shutting down')
+    try {
+      await store.ping()
+    } catch (err) {
+      request.log.warn({ err }, 'readiness: the store does not answer')
+      return notReady(reply, 'The database does not answer')
+    }
+    return { statusCode: 0, status: 'ready' }
+  })
 
   if (metrics && config.metricsPort === 0) metricsRoute(http, metrics)
 
@@ -182,6 +202,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     async close() {
       if (closed) return
       closed = true
+      // Not ready first, while everything else is still served, so a balancer drains the node.
+      draining = true
+      if (config.shutdownDelayMs > 0) {
+        log.info({ delayMs: config.shutdownDelayMs }, 'draining: /ready answers 503')
+        await delay(config.shutdownDelayMs)
+      }
       sweep.stop()
       credentialCheck.stop()
       // Answer held long polls first (reconnect: retry), or http.close would wait for them.

@@ -1,27 +1,34 @@
-// Command line: `workbins provision FILE [--db PATH]` (npm run provision -- FILE).
+// Command line: `workbins provision FILE [--db PATH]` (npm run provision -- FILE) and
+// `workbins backup FILE [--db PATH]` (npm run backup -- FILE).
 // Exit codes: 0 done, 1 the document or the database was refused (message names the path),
 // 2 usage error.
 
-import { loadConfig } from './config.ts'
+import { isPostgresUrl, loadConfig } from './config.ts'
 import { applyDocument, loadDocumentFile, ProvisionError, summarize } from './provision/index.ts'
 import { openStore } from './store/open-store.ts'
+import { backupSqlite } from './store/sqlite/index.ts'
 import { redactDbUrl } from './store/store-errors.ts'
 
 const USAGE = `usage: workbins provision FILE [--db PATH]
+       workbins backup FILE [--db PATH]
 
   provision FILE   apply a provisioning document (docs/provisioning.md) to the database
+  backup FILE      copy the SQLite database to the new FILE, also while the server runs
   --db PATH        SQLite file or postgres:// URL (default: WORKBINS_DB, else ./data/workbins.db)`
+
+const COMMANDS = ['provision', 'backup'] as const
 
 class UsageError extends Error {}
 
-interface ProvisionArgs {
+interface CliArgs {
+  command: (typeof COMMANDS)[number]
   file: string
   db: string | undefined
 }
 
-function parseArgs(argv: string[]): ProvisionArgs {
+function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
-  if (command !== 'provision') {
+  if (!COMMANDS.includes(command as CliArgs['command'])) {
     throw new UsageError(
       command === undefined ? 'no command given' : `unknown command "${command}"`,
     )
@@ -41,11 +48,22 @@ function parseArgs(argv: string[]): ProvisionArgs {
       throw new UsageError(`unexpected argument "${arg}"`)
     }
   }
-  if (file === undefined) throw new UsageError('provision needs a FILE')
-  return { file, db }
+  if (file === undefined) throw new UsageError(`${command} needs a FILE`)
+  return { command: command as CliArgs['command'], file, db }
 }
 
-async function provision(args: ProvisionArgs): Promise<string> {
+async function backup(args: CliArgs): Promise<string> {
+  const config = loadConfig(process.env, args.db === undefined ? {} : { db: args.db })
+  if (isPostgresUrl(config.db)) {
+    throw new Error(
+      `backup copies SQLite files only; for PostgreSQL (${redactDbUrl(config.db)}) use pg_dump (docs/operations/backup-and-upgrades.md)`,
+    )
+  }
+  const r = await backupSqlite(config.db, args.file)
+  return `backed up ${config.db} to ${args.file} (schema version ${r.schemaVersion}, ${r.pages} pages, integrity ok)`
+}
+
+async function provision(args: CliArgs): Promise<string> {
   const config = loadConfig(process.env, args.db === undefined ? {} : { db: args.db })
   const doc = await loadDocumentFile(args.file)
   const store = openStore(config)
@@ -63,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE)
     return 0
   }
-  let args: ProvisionArgs
+  let args: CliArgs
   try {
     args = parseArgs(argv)
   } catch (err) {
@@ -71,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     return 2
   }
   try {
-    console.log(await provision(args))
+    console.log(await (args.command === 'backup' ? backup(args) : provision(args)))
     return 0
   } catch (err) {
     const message =

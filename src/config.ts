@@ -242,6 +242,13 @@ const SERVER_SETTINGS = {
     min: 0,
     doc: 'how long shutdown waits for in-flight requests',
   },
+  shutdownDelayMs: {
+    env: 'WORKBINS_SHUTDOWN_DELAY_MS',
+    kind: 'int',
+    def: 0,
+    min: 0,
+    doc: "on SIGTERM, how long `/ready` answers 503 while everything else is still served, before connections close (set it above the balancer's readiness period)",
+  },
 } as const satisfies Settings
 
 const COMETD_SETTINGS = {

@@ -121,7 +121,7 @@ export class Authenticator {
    * A Basic login: throttled per name and address, then verified (cached for a while). Throws
    * ThrottledError (429) or 401.
    */
-  private async login(basic: BasicCredentials, address: string): Promise<User> {
+  private async login(basic: BasicCredentials, address: string, log: Logger): Promise<User> {
     const { userName, password, key } = basic
     // Before the cache: a refused address must not learn a right guess from a cache hit.
     const waitMs = this.throttle.check(userName, address)
@@ -143,9 +143,9 @@ export class Authenticator {
     // An unknown user costs the same scrypt as a known one: timing does not tell which names exist.
     const ok = await verifyPasswordAsync(password, user?.passwordHash ?? DUMMY_HASH)
     if (!user || !ok) {
-      this.throttle.failed(userName, address)
+      this.throttle.failed(userName, address, Date.now(), log)
       this.opts.onLoginFailure?.('invalid_credentials')
-      this.log.info({ userName, address }, 'authentication failed')
+      log.info({ userName, address }, 'authentication failed')
       throw errors.unauthenticated('Invalid user name or password')
     }
     if (this.credentials.size >= CREDENTIAL_CACHE_MAX) {
@@ -161,7 +161,7 @@ export class Authenticator {
     return user
   }
 
-  private async newSession(userId: string): Promise<HttpSession> {
+  private async newSession(userId: string, log: Logger): Promise<HttpSession> {
     const now = Date.now()
     const session: HttpSession = {
       id: randomBytes(24).toString('base64url'),
@@ -172,7 +172,7 @@ export class Authenticator {
     }
     const ended = await this.store.createSession(session, this.config.maxHttpSessionsPerUser)
     if (ended > 0) {
-      this.log.debug({ userId, ended }, 'HTTP sessions over the per-user limit ended')
+      log.debug({ userId, ended }, 'HTTP sessions over the per-user limit ended')
     }
     return session
   }
@@ -188,8 +188,9 @@ export class Authenticator {
     let user = current?.user
     let session = current?.session
     if (basic && (!user || user.userName !== basic.userName)) {
-      user = await this.login(basic, request.ip)
-      session = await this.newSession(user.id)
+      // request.log: these lines carry the request id.
+      user = await this.login(basic, request.ip, request.log as Logger)
+      session = await this.newSession(user.id, request.log as Logger)
       reply.header('set-cookie', this.sessionCookie(session.id))
     }
     if (!user || !session) throw errors.unauthenticated()
@@ -211,7 +212,7 @@ export class Authenticator {
       const basic = parseBasic(req.headers.authorization)
       const current = await this.sessionFromCookie(req.headers.cookie)
       if (basic && (!current || current.user.userName !== basic.userName)) {
-        const user = await this.login(basic, req.socket?.remoteAddress ?? '')
+        const user = await this.login(basic, req.socket?.remoteAddress ?? '', this.log)
         return { user, httpSessionId: undefined }
       }
       return current ? { user: current.user, httpSessionId: current.session.id } : null

@@ -48,31 +48,31 @@ export class LoginThrottle {
     return undefined
   }
 
-  /** A password did not verify: count it for the name and the address. */
-  failed(userName: string, address: string, now = Date.now()): void {
+  /** A password did not verify: count it for the name and the address (logged on `log`). */
+  failed(userName: string, address: string, now = Date.now(), log: Logger = this.log): void {
     address = addressKey(address)
-    const a = this.#bump(this.#addresses, address, now)
+    const a = this.#bump(this.#addresses, address, now, log)
     if (a.failures === this.opts.maxPerAddress) {
-      this.log.warn(
+      log.warn(
         { address, failures: a.failures, windowSeconds: this.opts.windowMs / 1000 },
         'login throttled: too many failed logins from this address',
       )
     }
-    const n = this.#bump(this.#names, userName, now)
+    const n = this.#bump(this.#names, userName, now, log)
     if (n.failures === this.opts.maxPerName) {
-      this.log.warn(
+      log.warn(
         { userName, failures: n.failures, windowSeconds: this.opts.windowMs / 1000 },
         'login throttled: too many failed logins for this user name',
       )
     }
   }
 
-  #bump(map: Map<string, Window>, key: string, now: number): Window {
+  #bump(map: Map<string, Window>, key: string, now: number, log: Logger): Window {
     let w = live(map, key, now)
     if (!w) {
       const old = map.get(key)
       if (old && old.refused > 0) {
-        this.log.info({ key, refused: old.refused }, 'login throttle window ended')
+        log.info({ key, refused: old.refused }, 'login throttle window ended')
       }
       map.delete(key)
       // Oldest windows first (insertion order): expired ones, then live ones beyond the bound.

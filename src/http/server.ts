@@ -2,6 +2,7 @@
 // as {"statusCode":N,"statusMessage":"..."} with the mapped HTTP status, never a stack —
 // including URLs the router rejects and requests node cannot parse (docs/security.md).
 
+import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import Fastify, {
@@ -42,6 +43,14 @@ function clientError(this: FastifyInstance, err: Error & { code?: string }, sock
   socket.destroy()
 }
 
+export const REQUEST_ID_HEADER = 'x-request-id'
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The sent id when it is one token of at most 128 safe characters; else a random UUID. */
+export function requestId(sent: string | string[] | undefined): string {
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID()
+}
+
 export function createHttpServer(config: Config, log: Logger): FastifyInstance {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default generics.
@@ -56,15 +65,20 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     // Access logs for REST calls; none for CometD traffic (a long poll per client per timeout).
     logController: new LogController({
       disableRequestLogging: (req) =>
-        req.url.startsWith('/api/v2/notifications') || req.url === '/health',
+        req.url.startsWith('/api/v2/notifications') ||
+        req.url === '/health' ||
+        req.url === '/ready',
     }),
-    genReqId: () => Math.random().toString(36).slice(2, 10),
+    // The caller's X-Request-Id when it is a sane token, else a new one (docs/operations/logs.md).
+    requestIdHeader: false,
+    genReqId: (req) => requestId(req.headers[REQUEST_ID_HEADER]),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: config.maxParamLength },
     http: { maxHeaderSize: config.maxHeaderSize },
     // URLs the router rejects (bad percent-encoding, a parameter over maxParamLength) and
     // requests node cannot parse answer the GWS envelope too.
     frameworkErrors: (error, request, rawReply) => {
       const reply = rawReply as FastifyReply
+      reply.header(REQUEST_ID_HEADER, request.id)
       void reply.code(error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400).send({
         statusCode: StatusCode.INVALID_PARAMETER,
         statusMessage:
@@ -111,6 +125,12 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
   })
   app.addContentTypeParser('*', (request, _payload, done) => {
     done(errors.unsupportedMediaType(request.headers['content-type'] ?? ''), undefined)
+  })
+
+  // First hook: every reply names its request id, the 503s and 401s of later hooks included.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id)
+    done()
   })
 
   // Shutting down: requests still arriving on open keep-alive connections are refused with

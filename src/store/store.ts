@@ -62,6 +62,8 @@ export interface Store {
   /** Create or upgrade the schema. Safe to call on every start. */
   migrate(): Promise<void>
   close(): Promise<void>
+  /** A trivial query (readiness probe): resolves when the database answers, else throws. */
+  ping(): Promise<void>
 
   // --- provisioning -------------------------------------------------------------------------
   /** True when no contact center exists (the demo document is loaded only then). */

@@ -1,7 +1,8 @@
 // A PostgreSQL database that goes away while the server runs: requests answer 503 in the GWS
 // envelope (nothing else breaks, the process stays up), and once the database is back the
-// pool reconnects by itself. "Going away" is a TCP relay in front of the real PostgreSQL that
-// is closed (sockets cut, port refused) and then reopened on the same port.
+// pool reconnects by itself; /ready follows the database. "Going away" is a TCP relay in front
+// of the real PostgreSQL that is closed (sockets cut, port refused) and then reopened on the
+// same port.
 
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
@@ -75,8 +76,12 @@ describe('PostgreSQL outage while running', { skip }, () => {
     // Basic on every request: each one reads the user from the store.
     const api = new ApiClient(server.apiUrl, 'agent1', PASSWORD, { basicAlways: true })
     assert.equal((await api.get('/me')).status, 200)
+    const ready = async () => (await fetch(`${server.url}/ready`)).status
+    assert.equal(await ready(), 200)
 
     await relay.down()
+    // The readiness probe asks the database itself (SELECT 1): not ready while it is away.
+    assert.equal(await ready(), 503)
     const away = await api.get('/me')
     assert.equal(away.status, 503, JSON.stringify(away.body))
     assert.deepEqual(away.body, {
@@ -109,5 +114,6 @@ describe('PostgreSQL outage while running', { skip }, () => {
       50,
     )
     assert.equal((back.body.user as { userName: string }).userName, 'agent1')
+    assert.equal(await ready(), 200)
   })
 })

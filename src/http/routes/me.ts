@@ -9,7 +9,7 @@ import {
 } from '../../workbins/contact-center-session.ts'
 import { currentUser } from '../../workbins/user-resource.ts'
 import { callerOf } from '../context.ts'
-import type { RouteDeps } from '../deps.ts'
+import { forRequest, type RouteDeps } from '../deps.ts'
 import { getMe, postMe } from '../schemas/account.ts'
 import { operationOf } from './operation-body.ts'
 
@@ -25,10 +25,14 @@ export async function meRoutes(app: FastifyInstance, deps: RouteDeps): Promise<v
     switch (operationName) {
       case 'StartContactCenterSession':
         // the schema allows a non-empty string or null
-        await startContactCenterSession(deps, caller.user, (body.place as string | null) ?? null)
+        await startContactCenterSession(
+          forRequest(deps, request),
+          caller.user,
+          (body.place as string | null) ?? null,
+        )
         return { statusCode: 0 }
       case 'EndContactCenterSession':
-        await endContactCenterSession(deps, caller.user, caller.contactCenter)
+        await endContactCenterSession(forRequest(deps, request), caller.user, caller.contactCenter)
         return { statusCode: 0 }
       case 'Logout':
         // Ends this login only: its HTTP session and the CometD sessions opened with its

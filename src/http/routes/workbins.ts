@@ -39,7 +39,7 @@ import {
 } from '../../workbins/subscriptions.ts'
 import { parseWorkbinIds } from '../../workbins/workbin-ids.ts'
 import { callerOf, featureGate } from '../context.ts'
-import type { RouteDeps } from '../deps.ts'
+import { forRequest, type RouteDeps } from '../deps.ts'
 import { byUserMedia, workbinSchemas } from '../schemas/workbins.ts'
 import { operationOf } from './operation-body.ts'
 
@@ -169,7 +169,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     }
     if (scope === 'collection' && Object.hasOwn(collectionOperations, operationName)) {
       const operation = collectionOperations[operationName]
-      if (operation) return operation({ actor, body, deps })
+      if (operation) return operation({ actor, body, deps: forRequest(deps, request) })
     }
     throw errors.invalid(`Unknown operationName ${operationName} for ${PREFIX[scope]}`)
   }
@@ -195,7 +195,12 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       params.id as string,
       targetSpec(query, params.userId),
     )
-    const reply: OperationReply = await handler({ actor, target, body, deps })
+    const reply: OperationReply = await handler({
+      actor,
+      target,
+      body,
+      deps: forRequest(deps, request),
+    })
     return reply
   }
 

@@ -171,6 +171,11 @@ class PgStoreImpl implements PgStore {
     if (!this.pool.ended) await this.pool.end()
   }
 
+  async ping(): Promise<void> {
+    // Bounded by the pool's connection timeout and statement_timeout.
+    await this.rows('ping', 'SELECT 1')
+  }
+
   // --- provisioning -----------------------------------------------------------------------
 
   async isEmpty(): Promise<boolean> {

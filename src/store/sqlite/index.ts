@@ -2,3 +2,4 @@
 
 export { createSqliteStore, type SqliteStore } from './sqlite-store.ts'
 export { MIGRATIONS, runMigrations, type Migration } from './migrations.ts'
+export { backupSqlite, BackupError, type BackupResult } from './backup.ts'

@@ -100,6 +100,10 @@ class SqliteStoreImpl implements SqliteStore {
     if (this.db.open) this.db.close()
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get()
+  }
+
   // --- provisioning -----------------------------------------------------------------------
 
   async isEmpty(): Promise<boolean> {
