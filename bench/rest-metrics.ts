@@ -7,7 +7,7 @@
 // medians of each mode and their ratios are printed: requests/s, and the server's CPU time
 // per request (from /proc, Linux), which a busy machine disturbs much less than throughput. CometD deliveries are not
 // measured here: the CometD metrics are read from BayeuxServer.stats() at scrape time and add
-// nothing to the delivery path (docs/operations/metrics.md).
+// nothing to the delivery path (docs/operations.md).
 //
 // Options: --rounds N (4), --duration S (4), --warmup S (1), --concurrency C (16).
 

@@ -64,7 +64,7 @@ export interface AppOverrides {
 
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.logger ?? createLogger(config.logLevel)
-  // Off by default: then nothing is counted and nothing more is served (docs/operations/metrics.md).
+  // Off by default: then nothing is counted and nothing more is served (docs/operations.md).
   const metrics = config.metrics ? new Metrics() : undefined
   const opened = overrides.store ?? openStore(config)
   const store = metrics ? timedStore(opened, metrics) : opened
@@ -130,7 +130,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   }
   const deps: RouteDeps = { config, store, notifier: bayeux, log, publicUrl, logout }
 
-  // Unauthenticated probes for operators and load balancers (docs/operations/probes.md).
+  // Unauthenticated probes for operators and load balancers (docs/operations.md).
   // Liveness: the process answers. Readiness: the store answers and shutdown has not begun.
   let draining = false
   http.get('/health', async () => ({ statusCode: 0, status: 'ok', ...bayeux.stats() }))

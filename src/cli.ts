@@ -56,7 +56,7 @@ async function backup(args: CliArgs): Promise<string> {
   const config = loadConfig(process.env, args.db === undefined ? {} : { db: args.db })
   if (isPostgresUrl(config.db)) {
     throw new Error(
-      `backup copies SQLite files only; for PostgreSQL (${redactDbUrl(config.db)}) use pg_dump (docs/operations/backup-and-upgrades.md)`,
+      `backup copies SQLite files only; for PostgreSQL (${redactDbUrl(config.db)}) use pg_dump (docs/operations.md)`,
     )
   }
   const r = await backupSqlite(config.db, args.file)

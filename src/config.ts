@@ -225,7 +225,7 @@ const SERVER_SETTINGS = {
     env: 'WORKBINS_METRICS',
     kind: 'bool',
     def: false,
-    doc: '`1` = count requests, store calls, logins and CometD traffic and serve them to Prometheus (docs/operations/metrics.md)',
+    doc: '`1` = count requests, store calls, logins and CometD traffic and serve them to Prometheus (docs/operations.md)',
   },
   metricsPort: {
     env: 'WORKBINS_METRICS_PORT',

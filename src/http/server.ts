@@ -69,7 +69,7 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
         req.url === '/health' ||
         req.url === '/ready',
     }),
-    // The caller's X-Request-Id when it is a sane token, else a new one (docs/operations/logs.md).
+    // The caller's X-Request-Id when it is a sane token, else a new one (docs/operations.md).
     requestIdHeader: false,
     genReqId: (req) => requestId(req.headers[REQUEST_ID_HEADER]),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: config.maxParamLength },

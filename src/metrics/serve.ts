@@ -1,6 +1,6 @@
 // Where Prometheus scrapes: `/metrics` on the API's fastify instance (WORKBINS_METRICS_PORT=0),
 // or a separate plain node:http listener on its own port, which a load balancer in front of
-// the API port never forwards to (docs/operations/metrics.md). Neither asks for credentials.
+// the API port never forwards to (docs/operations.md). Neither asks for credentials.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'

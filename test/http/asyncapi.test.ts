@@ -1,4 +1,4 @@
-// The AsyncAPI document of the CometD side (src/http/asyncapi.ts, docs/operations/asyncapi.md):
+// The AsyncAPI document of the CometD side (src/http/asyncapi.ts, docs/operations.md):
 // served without credentials, valid for the official AsyncAPI parser, covering every message
 // type the domain sends, and describing what a running server really sends: messages captured
 // with the official CometD client (subscribe, put, pull, stats, failed unsubscribe, supervisor

@@ -1,4 +1,4 @@
-// Prometheus metrics (docs/operations/metrics.md): scraped after REST calls, failed logins and
+// Prometheus metrics (docs/operations.md): scraped after REST calls, failed logins and
 // CometD sessions, parsed from the text format; label values never carry an id or a name.
 // Also: the separate metrics listener, and no /metrics at all by default.
 

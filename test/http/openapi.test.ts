@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document (src/http/openapi.ts): valid for a real OpenAPI validator, one
 // entry per registered REST route, the GWS envelope on every error reply, one documented
-// variant per operationName, and a browsable page (docs/operations/api-description.md).
+// variant per operationName, and a browsable page (docs/operations.md).
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'

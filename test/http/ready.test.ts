@@ -1,5 +1,5 @@
 // The readiness probe: 200 while the store answers, 503 when it does not, and 503 from the
-// first moment of shutdown while everything else is still served (docs/operations/probes.md).
+// first moment of shutdown while everything else is still served (docs/operations.md).
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'

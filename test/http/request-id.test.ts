@@ -1,5 +1,5 @@
 // Request ids: X-Request-Id is taken when it is a safe token, else a random one is made; every
-// reply returns it, and every log line of the request carries it (docs/operations/logs.md).
+// reply returns it, and every log line of the request carries it (docs/operations.md).
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
