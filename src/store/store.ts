@@ -21,6 +21,12 @@ import type {
   Workbin,
   WorkbinInstance,
 } from '../model.ts'
+import type {
+  FeedRead,
+  LogEntry,
+  LogFor,
+  StoredCometdSession,
+} from './notification-log.ts'
 
 /** One contact center's worth of configuration to upsert (already validated and resolved). */
 export interface ProvisionPlan {
@@ -125,10 +131,17 @@ export interface Store {
   // applyProvisioning also ends the HTTP sessions of a user whose password it changes.
 
   // --- workbin subscriptions (belong to the user: docs/api.md, The model) -----------------
-  /** Idempotent. */
-  addSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<void>
+  // A change to a user's subscriptions first advances the user's feed (advanceFeed) in the
+  // same transaction: the subscriptions a feed is read through never change between two
+  // advances, so every entry is numbered for exactly the users subscribed when it was written.
+  /** Idempotent. `log` is appended in the same transaction. */
+  addSubscriptions(userId: string, instances: WorkbinInstance[], log?: LogEntry[]): Promise<void>
   /** Returns, per instance in order, whether a subscription existed (and was removed). */
-  removeSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<boolean[]>
+  removeSubscriptions(
+    userId: string,
+    instances: WorkbinInstance[],
+    log?: LogFor<boolean[]>,
+  ): Promise<boolean[]>
   /** Removes and returns all of the user's subscriptions. */
   removeAllSubscriptions(userId: string): Promise<Subscription[]>
   listSubscriptions(userId: string): Promise<Subscription[]>
@@ -163,6 +176,8 @@ export interface Store {
     expected: InteractionLocation,
     next: InteractionLocation,
     patch: { state: string; capabilities: string[]; userData: UserDataChange },
+    /** Appended in the same transaction when the move succeeds. */
+    log?: LogFor<Interaction>,
   ): Promise<MoveResult>
   /**
    * Apply a change to the stored userData of an interaction (compare-and-set on location), in
@@ -173,5 +188,31 @@ export interface Store {
     id: string,
     expected: InteractionLocation,
     change: UserDataChange,
+    /** Appended in the same transaction when the change succeeds. */
+    log?: LogFor<Interaction>,
   ): Promise<MoveResult>
+
+  // --- notification log (docs/durable-delivery.md) -----------------------------------------
+  /** Append entries that go with no store change (replies to read-only requests). */
+  appendNotifications(entries: LogEntry[]): Promise<void>
+  /**
+   * Number, in log order, at most `limit` log entries the user has not been given yet (direct
+   * ones, and those of the instances the user subscribes to). Returns the user's newest number.
+   */
+  advanceFeed(userId: string, limit: number): Promise<number>
+  /** The user's numbered messages after `afterSeq`, oldest first, at most `limit`. */
+  readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead>
+  /** Delete at most `max` log entries written before `before` (ms epoch) and their numbers. */
+  sweepNotifications(before: number, max: number): Promise<number>
+
+  // --- CometD sessions (kept so that a client continues after a restart) -----------------
+  saveCometdSession(session: StoredCometdSession): Promise<void>
+  getCometdSession(clientId: string): Promise<StoredCometdSession | undefined>
+  deleteCometdSession(clientId: string): Promise<void>
+  /** Record positions and activity of several sessions (missing ones are ignored). */
+  touchCometdSessions(
+    updates: { clientId: string; position: number; lastSeen: number }[],
+  ): Promise<void>
+  /** Delete sessions not seen since `before` (ms epoch). Returns how many. */
+  deleteCometdSessionsIdleSince(before: number): Promise<number>
 }

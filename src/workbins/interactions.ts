@@ -27,7 +27,9 @@ import type {
 import { MEDIA_TYPES, applyUserDataChange } from '../model.ts'
 import { GwsError, StatusCode, errors } from '../errors.ts'
 import { isAdmin } from './access.ts'
-import { publishItemChange } from './item-events.ts'
+import { itemChangeEntries, publishItemChange } from './item-events.ts'
+import type { LogEntry } from '../store/notification-log.ts'
+import { logWith } from './notifier.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 import { IN_WORKBIN, PROCESSING, workbinStamps } from './put-pull.ts'
 import { defaultCapabilities } from './capabilities.ts'
@@ -346,22 +348,34 @@ export async function changeUserData(ctx: {
     }
     change = { set: {}, remove: body.keys as string[] }
   }
-  const result = await deps.store.updateUserData(actor.contactCenter.id, id, ix.location, change)
+  // ItemUpdated to the instance's subscribers when the interaction is in a workbin.
+  const entriesOf = (moved: Interaction): LogEntry[] => {
+    const loc = moved.location
+    if (loc.kind !== 'workbin') return []
+    const workbin = actor.directory.workbins.find((w) => w.id === loc.workbinId)
+    if (!workbin) return []
+    return itemChangeEntries(
+      {
+        workbin,
+        instance: { workbinId: loc.workbinId, owner: loc.owner },
+        action: 'ItemUpdated',
+        interaction: moved,
+      },
+      deps.publicUrl(),
+    )
+  }
+  const logged: LogEntry[] = []
+  const result = await deps.store.updateUserData(
+    actor.contactCenter.id,
+    id,
+    ix.location,
+    change,
+    logWith(deps.notifier, logged, entriesOf),
+  )
   if (!result.ok) {
     if (result.reason === 'not_found') throw errors.notFound(`Interaction ${id} not found`)
     throw errors.invalid(`Interaction ${id} was moved by another request`)
   }
-  const loc = result.interaction.location
-  if (loc.kind === 'workbin') {
-    const workbin = actor.directory.workbins.find((w) => w.id === loc.workbinId)
-    if (workbin) {
-      await publishItemChange(deps, {
-        workbin,
-        instance: { workbinId: loc.workbinId, owner: loc.owner },
-        action: 'ItemUpdated',
-        interaction: result.interaction,
-      })
-    }
-  }
+  deps.notifier.committed(deps.notifier.durable ? logged : entriesOf(result.interaction))
   return { statusCode: 0 }
 }

@@ -1,7 +1,7 @@
 // WorkbinStateChangeMessage (docs/workbins-content.md "Notifications"): one copy per recipient of a change to
 // a workbin instance's content.
 //
-// Recipients: every user subscribed to the instance (store.listSubscribers), plus the user who
+// Recipients: every user subscribed to the instance at the time of the change, plus the user who
 // made the change (the requester), who always gets a copy carrying the `referenceId` of the
 // HTTP reply: an asynchronous operation's result arrives as a CometD message carrying the same
 // referenceId (docs/api.md "Operations and asynchronous replies"). Other copies carry no referenceId.
@@ -12,6 +12,7 @@
 // Group instances carry `agentGroup` / `placeGroup` = the group name on every copy.
 
 import type { Interaction, Workbin, WorkbinInstance } from '../model.ts'
+import type { LogEntry } from '../store/notification-log.ts'
 import { WORKBINS_CHANNEL } from './notifier.ts'
 import type { WorkbinDeps } from './operation.ts'
 import { MEDIA, interactionResource } from './resources.ts'
@@ -49,12 +50,31 @@ export function itemChangeMessage(
   return data
 }
 
-/** Send the change to every subscriber of the instance and to the requester. */
-export async function publishItemChange(deps: WorkbinDeps, change: ItemChange): Promise<void> {
-  const recipients = new Set(await deps.store.listSubscribers(change.instance))
-  if (change.requester) recipients.add(change.requester.userId)
-  const base = deps.publicUrl()
-  for (const userId of recipients) {
-    deps.notifier.deliverToUser(userId, WORKBINS_CHANNEL, itemChangeMessage(change, userId, base))
+/**
+ * The log entries of a change: one for the instance (every subscriber but the requester; an
+ * Agent instance's owner gets the copy without `workbinUserId`) and one for the requester.
+ */
+export function itemChangeEntries(change: ItemChange, base: string): LogEntry[] {
+  const { instance, requester } = change
+  // Any id that is not the owner's gives the copy for everyone else.
+  const others = itemChangeMessage(change, '', base)
+  const entry: LogEntry = { instance, channel: WORKBINS_CHANNEL, data: others }
+  if (change.workbin.type === 'Agent') {
+    entry.owner = { userId: instance.owner, data: itemChangeMessage(change, instance.owner, base) }
   }
+  if (!requester) return [entry]
+  entry.exclude = requester.userId
+  return [
+    entry,
+    {
+      userId: requester.userId,
+      channel: WORKBINS_CHANNEL,
+      data: itemChangeMessage(change, requester.userId, base),
+    },
+  ]
+}
+
+/** Send a change that was stored without its entries (they are stored now, then delivered). */
+export async function publishItemChange(deps: WorkbinDeps, change: ItemChange): Promise<void> {
+  await deps.notifier.publish(itemChangeEntries(change, deps.publicUrl()))
 }

@@ -1,8 +1,22 @@
-// What the domain needs from the notification layer. The Bayeux server implements it
-// (src/bayeux); a multi-node bus can wrap it later without the domain noticing.
+// What the domain needs from the notification layer (src/notifications implements it over
+// the Bayeux server). A message is a log entry (src/store/notification-log.ts): to one user,
+// or to every subscriber of a workbin instance.
+//
+// With the notification log on (`durable`), a change hands its entries to the store method
+// that makes it, which appends them in the same transaction (a committed change always has its
+// messages, a failed one none), then calls `committed` to have them delivered. With the log
+// off, the store gets no entries and `committed` delivers them from memory.
+
+import type { LogEntry } from '../store/notification-log.ts'
 
 export interface Notifier {
-  /** Deliver `data` on `channel` to every CometD session of user `userId` subscribed to a matching channel. */
+  /** The store must append a change's entries in its transaction. */
+  readonly durable: boolean
+  /** The change that carried these entries has committed: deliver them. */
+  committed(entries: readonly LogEntry[]): void
+  /** Entries that go with no store change: stored (when durable), then delivered. */
+  publish(entries: readonly LogEntry[]): Promise<void>
+  /** One message to one user, with no store change (publish, without waiting). */
   deliverToUser(userId: string, channel: string, data: Record<string, unknown>): void
   /** End every CometD session of the user (server-side /meta/disconnect). */
   disconnectUser(userId: string): void
@@ -10,3 +24,20 @@ export interface Notifier {
 
 /** The channel of this API's messages (docs/cometd.md). */
 export const WORKBINS_CHANNEL = '/v2/me/workbins'
+
+/**
+ * The `log` argument of a store change: builds the entries from the change's outcome when the
+ * notifier is durable (kept in `out` for `committed`), nothing otherwise.
+ */
+export function logWith<R>(
+  notifier: Notifier,
+  out: LogEntry[],
+  build: (result: R) => LogEntry[],
+): ((result: R) => LogEntry[]) | undefined {
+  if (!notifier.durable) return undefined
+  return (result) => {
+    const entries = build(result)
+    out.push(...entries)
+    return entries
+  }
+}

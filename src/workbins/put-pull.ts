@@ -28,7 +28,9 @@ import type {
 } from '../model.ts'
 import { errors } from '../errors.ts'
 import type { MoveResult } from '../store/store.ts'
-import { publishItemChange } from './item-events.ts'
+import type { LogEntry, LogFor } from '../store/notification-log.ts'
+import { itemChangeEntries } from './item-events.ts'
+import { logWith } from './notifier.ts'
 import type {
   Actor,
   OperationHandler,
@@ -148,23 +150,36 @@ async function reserveReferenceId(deps: WorkbinDeps, actor: Actor): Promise<numb
   return ref
 }
 
-/** Tell the instance's subscribers (and the requester, with its referenceId); answer HTTP. */
-async function announce(
+/**
+ * Move the interaction with `move`, its WorkbinStateChangeMessage entries going into the same
+ * transaction (notifier.ts), then have them delivered and answer HTTP.
+ */
+async function moveAndAnnounce(
   deps: WorkbinDeps,
   actor: Actor,
   target: ResolvedInstance,
   action: 'ItemAdded' | 'ItemRemoved',
-  interaction: Interaction,
   referenceId: number,
-): Promise<OperationReply> {
-  await publishItemChange(deps, {
-    workbin: target.workbin,
-    instance: target.instance,
-    action,
-    interaction,
-    requester: { userId: actor.user.id, referenceId },
-  })
-  return { statusCode: 0, referenceId }
+  move: (log: LogFor<Interaction> | undefined) => Promise<MoveResult>,
+): Promise<{ reply: OperationReply; result: MoveResult }> {
+  const base = deps.publicUrl()
+  const entriesOf = (interaction: Interaction) =>
+    itemChangeEntries(
+      {
+        workbin: target.workbin,
+        instance: target.instance,
+        action,
+        interaction,
+        requester: { userId: actor.user.id, referenceId },
+      },
+      base,
+    )
+  const logged: LogEntry[] = []
+  const result = await move(logWith(deps.notifier, logged, entriesOf))
+  if (result.ok) {
+    deps.notifier.committed(deps.notifier.durable ? logged : entriesOf(result.interaction))
+  }
+  return { reply: { statusCode: 0, referenceId }, result }
 }
 
 async function put(
@@ -183,18 +198,23 @@ async function put(
   // Reserve the reference id before moving, so that nothing can fail after the change.
   const referenceId = await reserveReferenceId(deps, actor)
   const next: InteractionLocation = { kind: 'workbin', ...target.instance }
-  const result = await deps.store.moveInteraction(actor.contactCenter.id, id, ix.location, next, {
-    state: IN_WORKBIN,
-    capabilities: [],
-    userData: workbinStamps(target),
-  })
+  const { reply, result } = await moveAndAnnounce(deps, actor, target, 'ItemAdded', referenceId, (log) =>
+    deps.store.moveInteraction(
+      actor.contactCenter.id,
+      id,
+      ix.location,
+      next,
+      { state: IN_WORKBIN, capabilities: [], userData: workbinStamps(target) },
+      log,
+    ),
+  )
   if (!result.ok) moveFailed(result, id)
   if (saveLAR) {
     // saveLAR records last-agent-routing info in the contact profile. There is no
     // contact profile in this server; accepted and logged only.
     deps.log.debug({ interactionId: id, userId: actor.user.id }, 'saveLAR requested (no-op)')
   }
-  return announce(deps, actor, target, 'ItemAdded', result.interaction, referenceId)
+  return reply
 }
 
 async function pull(
@@ -212,19 +232,22 @@ async function pull(
   if (!sameLocation(ix.location, here))
     throw errors.invalid(`Interaction ${id} is not in this workbin`)
   const referenceId = await reserveReferenceId(deps, actor)
-  const result = await deps.store.moveInteraction(
-    actor.contactCenter.id,
-    id,
-    here,
-    { kind: 'owner', userId: actor.user.id },
-    { state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType), userData: UNCHANGED },
+  const { reply, result } = await moveAndAnnounce(deps, actor, target, 'ItemRemoved', referenceId, (log) =>
+    deps.store.moveInteraction(
+      actor.contactCenter.id,
+      id,
+      here,
+      { kind: 'owner', userId: actor.user.id },
+      { state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType), userData: UNCHANGED },
+      log,
+    ),
   )
   if (!result.ok) moveFailed(result, id)
   if (nickname !== undefined) {
     // the nickname shown to the chat customer; there is no chat server here.
     deps.log.debug({ interactionId: id, nickname }, 'pull nickname (no chat server; not used)')
   }
-  return announce(deps, actor, target, 'ItemRemoved', result.interaction, referenceId)
+  return reply
 }
 
 /** The handler of one Add… / Pull… operation name, or undefined if the name is not one. */

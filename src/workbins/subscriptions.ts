@@ -3,17 +3,19 @@
 //
 // A subscription is (subscriber user, workbin instance) and belongs to the user:
 // it is kept in the store, so it survives CometD reconnects and server restarts, and every
-// CometD session of the user gets its messages (notifier.deliverToUser).
+// CometD session of the user gets its messages.
 //
 // Every request has already been validated and authorized (access.ts) for all of its workbins
 // before anything here runs (all-or-nothing). Then: one referenceId per workbin
 // (store.nextReferenceIds), the store change, one WorkbinSubscriptionStateChangeMessage per
-// workbin on the caller's `/v2/me/workbins`, and the HTTP reply with the same ids.
+// workbin on the caller's `/v2/me/workbins` (stored with the change: notifier.ts), and the HTTP
+// reply with the same ids.
 
-import type { Directory } from '../model.ts'
+import type { Directory, Workbin, WorkbinInstance } from '../model.ts'
+import type { LogEntry } from '../store/notification-log.ts'
 import type { Store } from '../store/store.ts'
 import type { Notifier } from './notifier.ts'
-import { WORKBINS_CHANNEL } from './notifier.ts'
+import { WORKBINS_CHANNEL, logWith } from './notifier.ts'
 import type { Actor, OperationHandler, OperationReply, ResolvedInstance } from './operation.ts'
 import {
   type SubscriptionState,
@@ -43,35 +45,46 @@ export async function changeSubscriptions(
   const userId = actor.user.id
   const referenceIds = await deps.store.nextReferenceIds(userId, targets.length)
   const instances = targets.map((t) => t.instance)
-  let outcomes: { state: SubscriptionState; statusMessage?: string }[]
+  const entriesOf = (outcomes: Outcome[]): LogEntry[] =>
+    targets.map((target, i) => {
+      const outcome = outcomes[i] as Outcome
+      const data = subscriptionStateMessage(
+        subjectOf(target),
+        outcome.state,
+        referenceIds[i] as number,
+        outcome.statusMessage,
+      )
+      return { userId, channel: WORKBINS_CHANNEL, data }
+    })
+  let entries: LogEntry[]
   if (operation === 'Subscribe') {
     // subscribing twice is not an error; the second answers Subscribed again
-    await deps.store.addSubscriptions(userId, instances)
-    outcomes = targets.map(() => ({ state: 'Subscribed' }))
+    entries = entriesOf(targets.map(() => ({ state: 'Subscribed' })))
+    await deps.store.addSubscriptions(userId, instances, deps.notifier.durable ? entries : undefined)
   } else {
-    const existed = await deps.store.removeSubscriptions(userId, instances)
     // unsubscribe when not subscribed → HTTP 200 + referenceId, then RequestFailed
-    outcomes = targets.map((t, i) =>
-      existed[i]
-        ? { state: 'Unsubscribed' }
-        : {
-            state: 'RequestFailed',
-            statusMessage: `Not subscribed to workbin ${t.workbin.id} (${describeOwner(t)})`,
-          },
+    const outcomesOf = (existed: boolean[]): Outcome[] =>
+      targets.map((t, i) =>
+        existed[i]
+          ? { state: 'Unsubscribed' }
+          : {
+              state: 'RequestFailed',
+              statusMessage: `Not subscribed to workbin ${t.workbin.id} (${describeOwner(t)})`,
+            },
+      )
+    const logged: LogEntry[] = []
+    const existed = await deps.store.removeSubscriptions(
+      userId,
+      instances,
+      logWith(deps.notifier, logged, (e: boolean[]) => entriesOf(outcomesOf(e))),
     )
+    entries = deps.notifier.durable ? logged : entriesOf(outcomesOf(existed))
   }
-  targets.forEach((target, i) => {
-    const outcome = outcomes[i] as { state: SubscriptionState; statusMessage?: string }
-    const data = subscriptionStateMessage(
-      subjectOf(target),
-      outcome.state,
-      referenceIds[i] as number,
-      outcome.statusMessage,
-    )
-    deps.notifier.deliverToUser(userId, WORKBINS_CHANNEL, data)
-  })
+  deps.notifier.committed(entries)
   return referenceIds
 }
+
+type Outcome = { state: SubscriptionState; statusMessage?: string }
 
 function describeOwner(target: ResolvedInstance): string {
   switch (target.workbin.type) {
@@ -129,15 +142,46 @@ export async function changeManySubscriptions(
  */
 export async function endSubscriptions(deps: Deps, actor: Actor): Promise<void> {
   const userId = actor.user.id
-  const removed = await deps.store.removeAllSubscriptions(userId)
-  if (removed.length === 0) return
-  const referenceIds = await deps.store.nextReferenceIds(userId, removed.length)
-  removed.forEach((subscription, i) => {
-    const workbin = actor.directory.workbins.find((w) => w.id === subscription.instance.workbinId)
-    const subject = subjectOfStored(userId, subscription.instance, workbin)
-    const data = subscriptionStateMessage(subject, 'Unsubscribed', referenceIds[i] as number)
-    deps.notifier.deliverToUser(userId, WORKBINS_CHANNEL, data)
-  })
+  const listed = await deps.store.listSubscriptions(userId)
+  if (listed.length === 0) return
+  const referenceIds = await deps.store.nextReferenceIds(userId, listed.length)
+  await removeWithMessages(
+    deps,
+    userId,
+    listed.map((s) => s.instance),
+    referenceIds,
+    (instance) => actor.directory.workbins.find((w) => w.id === instance.workbinId),
+  )
+}
+
+/**
+ * Remove the user's subscriptions to `instances`, each one that existed answered with an
+ * `Unsubscribed` message (reference ids by position), in the same transaction.
+ */
+async function removeWithMessages(
+  deps: Deps,
+  userId: string,
+  instances: WorkbinInstance[],
+  referenceIds: readonly number[],
+  workbinOf: (instance: WorkbinInstance) => Workbin | undefined,
+): Promise<void> {
+  const entriesOf = (existed: boolean[]): LogEntry[] => {
+    const out: LogEntry[] = []
+    instances.forEach((instance, i) => {
+      if (!existed[i]) return // ended meanwhile by another request: nothing to announce
+      const subject = subjectOfStored(userId, instance, workbinOf(instance))
+      const data = subscriptionStateMessage(subject, 'Unsubscribed', referenceIds[i] as number)
+      out.push({ userId, channel: WORKBINS_CHANNEL, data })
+    })
+    return out
+  }
+  const logged: LogEntry[] = []
+  const existed = await deps.store.removeSubscriptions(
+    userId,
+    instances,
+    logWith(deps.notifier, logged, entriesOf),
+  )
+  deps.notifier.committed(deps.notifier.durable ? logged : entriesOf(existed))
 }
 
 /**
@@ -156,12 +200,8 @@ export async function endPlaceSubscriptions(
     const instance = { workbinId: workbin.id, owner: place }
     for (const userId of await deps.store.listSubscribers(instance)) {
       if (!who(userId)) continue
-      const [removed] = await deps.store.removeSubscriptions(userId, [instance])
-      if (!removed) continue
-      const [referenceId] = await deps.store.nextReferenceIds(userId, 1)
-      const subject = subjectOfStored(userId, instance, workbin)
-      const data = subscriptionStateMessage(subject, 'Unsubscribed', referenceId as number)
-      deps.notifier.deliverToUser(userId, WORKBINS_CHANNEL, data)
+      const referenceIds = await deps.store.nextReferenceIds(userId, 1)
+      await removeWithMessages(deps, userId, [instance], referenceIds, () => workbin)
     }
   }
 }

@@ -168,6 +168,59 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE user_state SET current_place = NULL; -- no longer read
     `,
   },
+  {
+    version: 3,
+    name: 'notification log and CometD sessions',
+    // As in the SQLite schema (docs/durable-delivery.md). Log ids come from notification_head,
+    // whose row lock serializes appending transactions: ids are in commit order, so a reader
+    // that saw head H has every entry up to H.
+    sql: `
+      CREATE TABLE notification_log (
+        id           BIGINT PRIMARY KEY,
+        user_id      TEXT,
+        workbin_id   TEXT,
+        owner        TEXT,
+        channel      TEXT NOT NULL,
+        data         TEXT NOT NULL,
+        owner_user   TEXT,
+        owner_data   TEXT,
+        exclude_user TEXT,
+        created_at   BIGINT NOT NULL,
+        CHECK ((user_id IS NULL) <> (workbin_id IS NULL))
+      );
+      CREATE INDEX notification_log_by_user ON notification_log(user_id, id) WHERE user_id IS NOT NULL;
+      CREATE INDEX notification_log_by_instance ON notification_log(workbin_id, owner, id)
+        WHERE workbin_id IS NOT NULL;
+      CREATE INDEX notification_log_by_time ON notification_log(created_at);
+
+      CREATE TABLE notification_head (id BIGINT NOT NULL, floor BIGINT NOT NULL);
+      INSERT INTO notification_head (id, floor) VALUES (0, 0);
+
+      CREATE TABLE user_feeds (
+        user_id   TEXT PRIMARY KEY,
+        seq       BIGINT NOT NULL,
+        position  BIGINT NOT NULL,
+        reset_seq BIGINT NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE user_messages (
+        user_id TEXT NOT NULL,
+        seq     BIGINT NOT NULL,
+        log_id  BIGINT NOT NULL,
+        PRIMARY KEY (user_id, seq)
+      );
+      CREATE INDEX user_messages_by_log ON user_messages(log_id);
+
+      CREATE TABLE cometd_sessions (
+        client_id TEXT PRIMARY KEY,
+        user_id   TEXT NOT NULL,
+        record    TEXT NOT NULL,
+        position  BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL
+      );
+      CREATE INDEX cometd_sessions_by_last_seen ON cometd_sessions(last_seen);
+    `,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

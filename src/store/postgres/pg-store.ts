@@ -47,6 +47,16 @@ import { applyPlan, interactionParams } from './apply-plan.ts'
 import { runMigrations } from './migrations.ts'
 import { isConnectionError, mapPgError } from './pg-errors.ts'
 import { SQL } from './statements.ts'
+import { advanceFeed, appendLog, readFeed, sweepLog } from './notification-log.ts'
+import type {
+  FeedRead,
+  LogEntry,
+  LogFor,
+  StoredCometdSession,
+} from '../notification-log.ts'
+
+/** Advance without a bound (inside a subscription change). */
+const ALL = Number.MAX_SAFE_INTEGER
 
 export interface PgStoreOptions {
   /** Most connections the pool opens. */
@@ -359,28 +369,44 @@ class PgStoreImpl implements PgStore {
 
   // --- subscriptions (they belong to the user) --------------------------------------------
 
-  async addSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<void> {
-    if (instances.length === 0) return
-    await this.rows(`subscriptions of user ${userId}`, SQL.insertSubscription, [
-      userId,
-      instances.map((i) => i.workbinId),
-      instances.map((i) => i.owner),
-    ])
+  async addSubscriptions(
+    userId: string,
+    instances: WorkbinInstance[],
+    log?: LogEntry[],
+  ): Promise<void> {
+    await this.tx(`subscriptions of user ${userId}`, async (c) => {
+      await advanceFeed(c, userId, ALL)
+      if (instances.length > 0) {
+        await c.query(SQL.insertSubscription, [
+          userId,
+          instances.map((i) => i.workbinId),
+          instances.map((i) => i.owner),
+        ])
+      }
+      if (log) await appendLog(c, log, Date.now())
+    })
   }
 
-  async removeSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<boolean[]> {
+  async removeSubscriptions(
+    userId: string,
+    instances: WorkbinInstance[],
+    log?: LogFor<boolean[]>,
+  ): Promise<boolean[]> {
     return this.tx(`subscriptions of user ${userId}`, async (c) => {
+      await advanceFeed(c, userId, ALL)
       const out: boolean[] = []
       for (const i of instances) {
         const r = await c.query(SQL.deleteSubscription, [userId, i.workbinId, i.owner])
         out.push((r.rowCount ?? 0) > 0)
       }
+      if (log) await appendLog(c, log(out), Date.now())
       return out
     })
   }
 
   async removeAllSubscriptions(userId: string): Promise<Subscription[]> {
     return this.tx(`subscriptions of user ${userId}`, async (c) => {
+      await advanceFeed(c, userId, ALL)
       // Lock first so that the list returned is exactly what is deleted.
       await c.query(SQL.lockSubscriptionsOf, [userId])
       const subs = toSubscriptions(userId, (await c.query(SQL.subscriptionsOf, [userId])).rows)
@@ -464,10 +490,11 @@ class PgStoreImpl implements PgStore {
     expected: InteractionLocation,
     next: InteractionLocation,
     patch: { state: string; capabilities: string[]; userData: UserDataChange },
+    log?: LogFor<Interaction>,
   ): Promise<MoveResult> {
     const from = locationColumns(expected)
     const to = locationColumns(next)
-    return this.casUpdate(contactCenterId, id, patch.userData, (userData) => [
+    return this.casUpdate(contactCenterId, id, patch.userData, log, (userData) => [
       SQL.moveInteraction,
       [
         contactCenterId,
@@ -490,9 +517,10 @@ class PgStoreImpl implements PgStore {
     id: string,
     expected: InteractionLocation,
     change: UserDataChange,
+    log?: LogFor<Interaction>,
   ): Promise<MoveResult> {
     const from = locationColumns(expected)
-    return this.casUpdate(contactCenterId, id, change, (userData) => [
+    return this.casUpdate(contactCenterId, id, change, log, (userData) => [
       SQL.updateUserData,
       [
         contactCenterId,
@@ -513,6 +541,7 @@ class PgStoreImpl implements PgStore {
     contactCenterId: string,
     id: string,
     change: UserDataChange,
+    log: LogFor<Interaction> | undefined,
     statement: (userData: UserData) => [string, unknown[]],
   ): Promise<MoveResult> {
     return this.tx(`interaction ${id}`, async (c) => {
@@ -522,10 +551,77 @@ class PgStoreImpl implements PgStore {
       const userData = applyUserDataChange(JSON.parse(row.user_data) as UserData, change)
       const [sql, params] = statement(userData)
       const updated = (await c.query<InteractionRow>(sql, params)).rows[0]
-      return updated
-        ? { ok: true, interaction: toInteraction(updated) }
-        : { ok: false, reason: 'location_changed', current: toInteraction(row) }
+      if (!updated) return { ok: false, reason: 'location_changed', current: toInteraction(row) }
+      const interaction = toInteraction(updated)
+      if (log) await appendLog(c, log(interaction), Date.now())
+      return { ok: true, interaction }
     })
+  }
+
+  // --- notification log -------------------------------------------------------------------
+
+  async appendNotifications(entries: LogEntry[]): Promise<void> {
+    if (entries.length === 0) return
+    await this.tx('notification log', (c) => appendLog(c, entries, Date.now()))
+  }
+
+  async advanceFeed(userId: string, limit: number): Promise<number> {
+    return this.tx(`notifications of user ${userId}`, (c) => advanceFeed(c, userId, limit))
+  }
+
+  async readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
+    return this.tx(`notifications of user ${userId}`, (c) => readFeed(c, userId, afterSeq, limit))
+  }
+
+  async sweepNotifications(before: number, max: number): Promise<number> {
+    return this.tx('notification log', (c) => sweepLog(c, before, max))
+  }
+
+  async saveCometdSession(s: StoredCometdSession): Promise<void> {
+    await this.rows(
+      'CometD session',
+      `INSERT INTO cometd_sessions (client_id, user_id, record, position, last_seen)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (client_id) DO UPDATE SET record = excluded.record,
+         position = greatest(cometd_sessions.position, excluded.position),
+         last_seen = excluded.last_seen`,
+      [s.clientId, s.userId, s.record, s.position, s.lastSeen],
+    )
+  }
+
+  async getCometdSession(clientId: string): Promise<StoredCometdSession | undefined> {
+    return this.first<StoredCometdSession>(
+      'CometD session',
+      `SELECT client_id AS "clientId", user_id AS "userId", record, position, last_seen AS "lastSeen"
+       FROM cometd_sessions WHERE client_id = $1`,
+      [clientId],
+    )
+  }
+
+  async deleteCometdSession(clientId: string): Promise<void> {
+    await this.rows('CometD session', 'DELETE FROM cometd_sessions WHERE client_id = $1', [
+      clientId,
+    ])
+  }
+
+  async touchCometdSessions(
+    updates: { clientId: string; position: number; lastSeen: number }[],
+  ): Promise<void> {
+    if (updates.length === 0) return
+    await this.rows(
+      'CometD sessions',
+      `UPDATE cometd_sessions c SET position = greatest(c.position, u.position),
+         last_seen = greatest(c.last_seen, u.last_seen)
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(client_id, position, last_seen)
+       WHERE c.client_id = u.client_id`,
+      [updates.map((u) => u.clientId), updates.map((u) => u.position), updates.map((u) => u.lastSeen)],
+    )
+  }
+
+  async deleteCometdSessionsIdleSince(before: number): Promise<number> {
+    return this.count('CometD sessions', 'DELETE FROM cometd_sessions WHERE last_seen < $1', [
+      before,
+    ])
   }
 }
 

@@ -144,6 +144,59 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE user_state SET current_place = NULL; -- no longer read
     `,
   },
+  {
+    version: 3,
+    name: 'notification log and CometD sessions',
+    // docs/durable-delivery.md: one log entry per change (per user or per workbin instance),
+    // numbered per user lazily (user_messages) as each user's feed advances (user_feeds).
+    sql: `
+      CREATE TABLE notification_log (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT, -- commit order; never reused after a sweep
+        user_id      TEXT,            -- a direct entry: its one recipient
+        workbin_id   TEXT,            -- an instance entry: every subscriber of (workbin_id, owner)
+        owner        TEXT,
+        channel      TEXT NOT NULL,
+        data         TEXT NOT NULL,   -- JSON
+        owner_user   TEXT,            -- instance entries: this user gets owner_data instead
+        owner_data   TEXT,
+        exclude_user TEXT,            -- instance entries: this user is skipped
+        created_at   INTEGER NOT NULL,
+        CHECK ((user_id IS NULL) <> (workbin_id IS NULL))
+      );
+      CREATE INDEX notification_log_by_user ON notification_log(user_id, id) WHERE user_id IS NOT NULL;
+      CREATE INDEX notification_log_by_instance ON notification_log(workbin_id, owner, id)
+        WHERE workbin_id IS NOT NULL;
+      CREATE INDEX notification_log_by_time ON notification_log(created_at);
+
+      -- The highest id swept: a feed whose position is below it may have lost entries.
+      CREATE TABLE notification_floor (id INTEGER NOT NULL);
+      INSERT INTO notification_floor (id) VALUES (0);
+
+      CREATE TABLE user_feeds (
+        user_id   TEXT PRIMARY KEY,
+        seq       INTEGER NOT NULL,           -- the user's newest number
+        position  INTEGER NOT NULL,           -- log id up to which the feed is numbered
+        reset_seq INTEGER NOT NULL DEFAULT 0  -- entries were lost just before this number
+      );
+
+      CREATE TABLE user_messages (
+        user_id TEXT NOT NULL,
+        seq     INTEGER NOT NULL,
+        log_id  INTEGER NOT NULL,
+        PRIMARY KEY (user_id, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX user_messages_by_log ON user_messages(log_id);
+
+      CREATE TABLE cometd_sessions (
+        client_id TEXT PRIMARY KEY,
+        user_id   TEXT NOT NULL,
+        record    TEXT NOT NULL,   -- JSON, written and read by the CometD server only
+        position  INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+      );
+      CREATE INDEX cometd_sessions_by_last_seen ON cometd_sessions(last_seen);
+    `,
+  },
 ]
 
 /**

@@ -44,6 +44,13 @@ import {
   toWorkbin,
 } from './rows.ts'
 import { mapSqliteError } from './sqlite-errors.ts'
+import { SqliteNotificationLog } from './notification-log.ts'
+import type {
+  FeedRead,
+  LogEntry,
+  LogFor,
+  StoredCometdSession,
+} from '../notification-log.ts'
 import { prepareStatements, type Statements } from './statements.ts'
 
 const BUSY_TIMEOUT_MS = 5000
@@ -69,6 +76,7 @@ export function createSqliteStore(path: string): SqliteStore {
 class SqliteStoreImpl implements SqliteStore {
   readonly db: Database.Database
   #stmts: Statements | undefined
+  #logStmts: SqliteNotificationLog | undefined
 
   constructor(db: Database.Database) {
     this.db = db
@@ -78,6 +86,11 @@ class SqliteStoreImpl implements SqliteStore {
   private get s(): Statements {
     this.#stmts ??= prepareStatements(this.db)
     return this.#stmts
+  }
+
+  private get log(): SqliteNotificationLog {
+    this.#logStmts ??= new SqliteNotificationLog(this.db)
+    return this.#logStmts
   }
 
   private read<T>(fn: () => T): T {
@@ -253,20 +266,36 @@ class SqliteStoreImpl implements SqliteStore {
 
   // --- subscriptions (they belong to the user: docs/api.md, The model) ---------------------
 
-  async addSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<void> {
+  async addSubscriptions(
+    userId: string,
+    instances: WorkbinInstance[],
+    log?: LogEntry[],
+  ): Promise<void> {
     this.write(`subscriptions of user ${userId}`, () => {
+      this.log.advance(userId, Number.MAX_SAFE_INTEGER)
       for (const i of instances) this.s.insertSubscription.run(userId, i.workbinId, i.owner)
+      if (log) this.log.append(log, Date.now())
     })
   }
 
-  async removeSubscriptions(userId: string, instances: WorkbinInstance[]): Promise<boolean[]> {
-    return this.write(`subscriptions of user ${userId}`, () =>
-      instances.map((i) => this.s.deleteSubscription.run(userId, i.workbinId, i.owner).changes > 0),
-    )
+  async removeSubscriptions(
+    userId: string,
+    instances: WorkbinInstance[],
+    log?: LogFor<boolean[]>,
+  ): Promise<boolean[]> {
+    return this.write(`subscriptions of user ${userId}`, () => {
+      this.log.advance(userId, Number.MAX_SAFE_INTEGER)
+      const existed = instances.map(
+        (i) => this.s.deleteSubscription.run(userId, i.workbinId, i.owner).changes > 0,
+      )
+      if (log) this.log.append(log(existed), Date.now())
+      return existed
+    })
   }
 
   async removeAllSubscriptions(userId: string): Promise<Subscription[]> {
     return this.write(`subscriptions of user ${userId}`, () => {
+      this.log.advance(userId, Number.MAX_SAFE_INTEGER)
       const subs = this.subscriptionsOf(userId)
       this.s.deleteSubscriptionsOf.run(userId)
       return subs
@@ -339,6 +368,7 @@ class SqliteStoreImpl implements SqliteStore {
     expected: InteractionLocation,
     next: InteractionLocation,
     patch: { state: string; capabilities: string[]; userData: UserDataChange },
+    log?: LogFor<Interaction>,
   ): Promise<MoveResult> {
     return this.write(`interaction ${id}`, () => {
       const userData = this.changedUserData(contactCenterId, id, patch.userData)
@@ -355,7 +385,7 @@ class SqliteStoreImpl implements SqliteStore {
         capabilities: JSON.stringify(patch.capabilities),
         user_data: JSON.stringify(userData),
       })
-      return this.casResult(contactCenterId, id, changes)
+      return this.logged(this.casResult(contactCenterId, id, changes), log)
     })
   }
 
@@ -364,6 +394,7 @@ class SqliteStoreImpl implements SqliteStore {
     id: string,
     expected: InteractionLocation,
     change: UserDataChange,
+    log?: LogFor<Interaction>,
   ): Promise<MoveResult> {
     return this.write(`interaction ${id}`, () => {
       const userData = this.changedUserData(contactCenterId, id, change)
@@ -374,8 +405,58 @@ class SqliteStoreImpl implements SqliteStore {
         ...locationColumns(expected),
         user_data: JSON.stringify(userData),
       })
-      return this.casResult(contactCenterId, id, changes)
+      return this.logged(this.casResult(contactCenterId, id, changes), log)
     })
+  }
+
+  /** Append the log of a successful change (inside its transaction). */
+  private logged(result: MoveResult, log: LogFor<Interaction> | undefined): MoveResult {
+    if (result.ok && log) this.log.append(log(result.interaction), Date.now())
+    return result
+  }
+
+  // --- notification log ---------------------------------------------------------------------
+
+  async appendNotifications(entries: LogEntry[]): Promise<void> {
+    if (entries.length === 0) return
+    this.write('notification log', () => this.log.append(entries, Date.now()))
+  }
+
+  async advanceFeed(userId: string, limit: number): Promise<number> {
+    return this.write(`notifications of user ${userId}`, () => this.log.advance(userId, limit))
+  }
+
+  async readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
+    return this.read(() => this.log.read(userId, afterSeq, limit))
+  }
+
+  async sweepNotifications(before: number, max: number): Promise<number> {
+    return this.write('notification log', () => this.log.sweep(before, max))
+  }
+
+  async saveCometdSession(session: StoredCometdSession): Promise<void> {
+    this.write('CometD session', () => this.log.saveSession(session))
+  }
+
+  async getCometdSession(clientId: string): Promise<StoredCometdSession | undefined> {
+    return this.log.getSession(clientId)
+  }
+
+  async deleteCometdSession(clientId: string): Promise<void> {
+    this.write('CometD session', () => this.log.deleteSession(clientId))
+  }
+
+  async touchCometdSessions(
+    updates: { clientId: string; position: number; lastSeen: number }[],
+  ): Promise<void> {
+    if (updates.length === 0) return
+    this.write('CometD sessions', () => {
+      for (const u of updates) this.log.touchSession(u.clientId, u.position, u.lastSeen)
+    })
+  }
+
+  async deleteCometdSessionsIdleSince(before: number): Promise<number> {
+    return this.write('CometD sessions', () => this.log.deleteIdleSessions(before))
   }
 
   /**
