@@ -30,8 +30,13 @@ import { Metrics } from './metrics/registry.ts'
 import { listenMetrics, metricsRoute, type MetricsListener } from './metrics/serve.ts'
 import { timedStore } from './metrics/store.ts'
 import { provisionAtStart } from './provision/index.ts'
+import { FeedPump } from './notifications/feed-pump.ts'
+import { sweepNotificationLog } from './notifications/log-sweeper.ts'
+import { BayeuxNotifier } from './notifications/notifier.ts'
+import { StoreSessionKeeper } from './notifications/session-keeper.ts'
 import { openStore } from './store/open-store.ts'
 import type { Store } from './store/store.ts'
+import type { Notifier } from './workbins/notifier.ts'
 
 export const API_PREFIX = '/api/v2'
 export const NOTIFICATIONS_PATH = `${API_PREFIX}/notifications`
@@ -42,6 +47,8 @@ export interface App {
   store: Store
   http: FastifyInstance
   bayeux: BayeuxServer
+  /** What the domain notifies through (durable or memory: src/notifications). */
+  notifier: Notifier
   /** Public base URL ending in /api/v2 (after listen, unless configured). */
   publicUrl(): string
   /** Listen on config.host:config.port; resolves to the base URL (http://host:port). */
@@ -90,9 +97,27 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const auth = new Authenticator(store, config, log, {
     onLoginFailure: metrics ? loginFailureCounter(metrics) : undefined,
   })
-  const bayeux = new BayeuxServer({
+  // Durable delivery (docs/durable-delivery.md) unless WORKBINS_NOTIFICATION_LOG=0.
+  const pump = config.notificationLog
+    ? new FeedPump(store, () => bayeux, log.child({ component: 'notifications' }))
+    : null
+  const keeper = pump
+    ? new StoreSessionKeeper(store, pump, log.child({ component: 'notifications' }), {
+        syncMs: config.sessionSyncMs,
+        // A stored session continues only under the login it was opened with.
+        stillValid: async ({ principal }) => {
+          if (principal.httpSessionId !== undefined) {
+            if (!(await store.getSession(principal.httpSessionId))) return false
+          }
+          const user = await store.getUser(principal.userId)
+          return user !== undefined && credentialStamp(user.passwordHash) === principal.credential
+        },
+      })
+    : undefined
+  const bayeux: BayeuxServer = new BayeuxServer({
     config: config.cometd,
     logger: log.child({ component: 'cometd' }),
+    keeper,
     // Same attributes as JSESSIONID: HttpOnly (always), SameSite=Lax, Secure behind HTTPS.
     cookie: { secure: config.cookieSecure, sameSite: 'Lax' },
     authenticate: async (req) => {
@@ -128,7 +153,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     const ended = bayeux.disconnectWhere((p) => p.httpSessionId === id, 'handshake')
     reply.log.info({ userId: caller.user.id, cometdSessions: ended }, 'logged out')
   }
-  const deps: RouteDeps = { config, store, notifier: bayeux, log, publicUrl, logout }
+  const notifier = new BayeuxNotifier(bayeux, store, log, pump)
+  const deps: RouteDeps = { config, store, notifier, log, publicUrl, logout }
 
   // Unauthenticated probes for operators and load balancers (docs/operations.md).
   // Liveness: the process answers. Readiness: the store answers and shutdown has not begun.
@@ -173,6 +199,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const sweep = sweepIdleSessions(store, log, config.sessionIdleSeconds)
   const credentialCheck = watchCredentials(store, bayeux, log, config.credentialCheckMs)
+  const c = config.cometd
+  const logSweep = pump
+    ? sweepNotificationLog(store, log, {
+        retentionMs: config.logRetention * 1000,
+        // Longer than any live session can stay silent (a held connect, then maxInterval).
+        sessionStaleMs: c.timeout + c.interval + c.maxInterval + config.sessionSyncMs + 60_000,
+        periodMs: 60_000,
+      })
+    : null
 
   let metricsListener: MetricsListener | undefined
   let closed = false
@@ -182,6 +217,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     store,
     http,
     bayeux,
+    notifier,
     publicUrl,
     async listen() {
       if (metrics && config.metricsPort !== 0) {
@@ -210,6 +246,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       }
       sweep.stop()
       credentialCheck.stop()
+      logSweep?.stop()
       // Answer held long polls first (reconnect: retry), or http.close would wait for them.
       await bayeux.close()
       const grace = setTimeout(() => {
@@ -221,6 +258,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         await http.close()
       } finally {
         clearTimeout(grace)
+        await keeper?.close() // acknowledged positions, for the sessions' next server
         await store.close()
         await metricsListener?.close()
       }

@@ -249,6 +249,26 @@ const SERVER_SETTINGS = {
     min: 0,
     doc: "on SIGTERM, how long `/ready` answers 503 while everything else is still served, before connections close (set it above the balancer's readiness period)",
   },
+  notificationLog: {
+    env: 'WORKBINS_NOTIFICATION_LOG',
+    kind: 'bool',
+    def: true,
+    doc: 'keep every notification in the store with its change and keep CometD sessions across restarts (docs/durable-delivery.md); `0` = deliver from memory only',
+  },
+  logRetention: {
+    env: 'WORKBINS_LOG_RETENTION',
+    kind: 'int',
+    def: 86400,
+    min: 60,
+    doc: 'seconds a notification is kept for resumed sessions and replay',
+  },
+  sessionSyncMs: {
+    env: 'WORKBINS_SESSION_SYNC_MS',
+    kind: 'int',
+    def: 1000,
+    min: 10,
+    doc: 'how often acknowledged positions of CometD sessions are written to the store (a crash re-sends at most this much to clients without the ack extension)',
+  },
 } as const satisfies Settings
 
 const COMETD_SETTINGS = {

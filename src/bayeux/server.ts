@@ -10,6 +10,7 @@ import { HttpTransport } from './transports/long-polling.ts'
 import { DirectHttp } from './transports/direct/reader.ts'
 import { WsTransport } from './transports/websocket.ts'
 import { parseChannel } from './protocol/channels.ts'
+import type { FeedMessage } from './engine/keeper.ts'
 
 export class BayeuxServer {
   readonly #engine: Engine
@@ -50,6 +51,19 @@ export class BayeuxServer {
       throw new TypeError(`not a deliverable Bayeux channel: ${channel}`)
     }
     this.#engine.deliverToUser(userId, channel, data)
+  }
+
+  /**
+   * New numbered messages of a user's feed, in order (durable delivery, with a keeper): each
+   * session of the user takes those after its position, on the channels it subscribes to.
+   */
+  deliverFeed(userId: string, messages: readonly FeedMessage[]): void {
+    this.#engine.durable?.deliverFeed(userId, messages)
+  }
+
+  /** Users with at least one session on this server. */
+  users(): IterableIterator<string> {
+    return this.#engine.users()
   }
 
   /** End every session of the user: each gets /meta/disconnect and `reconnect:"none"`. */

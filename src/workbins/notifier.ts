@@ -7,6 +7,7 @@
 // messages, a failed one none), then calls `committed` to have them delivered. With the log
 // off, the store gets no entries and `committed` delivers them from memory.
 
+import type { WorkbinInstance } from '../model.ts'
 import type { LogEntry } from '../store/notification-log.ts'
 
 export interface Notifier {
@@ -18,6 +19,8 @@ export interface Notifier {
   publish(entries: readonly LogEntry[]): Promise<void>
   /** One message to one user, with no store change (publish, without waiting). */
   deliverToUser(userId: string, channel: string, data: Record<string, unknown>): void
+  /** The user's subscriptions to `instances` were added (`on`) or removed, and committed. */
+  subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void
   /** End every CometD session of the user (server-side /meta/disconnect). */
   disconnectUser(userId: string): void
 }

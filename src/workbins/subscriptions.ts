@@ -61,6 +61,7 @@ export async function changeSubscriptions(
     // subscribing twice is not an error; the second answers Subscribed again
     entries = entriesOf(targets.map(() => ({ state: 'Subscribed' })))
     await deps.store.addSubscriptions(userId, instances, deps.notifier.durable ? entries : undefined)
+    deps.notifier.subscribed(userId, instances, true)
   } else {
     // unsubscribe when not subscribed → HTTP 200 + referenceId, then RequestFailed
     const outcomesOf = (existed: boolean[]): Outcome[] =>
@@ -79,6 +80,7 @@ export async function changeSubscriptions(
       logWith(deps.notifier, logged, (e: boolean[]) => entriesOf(outcomesOf(e))),
     )
     entries = deps.notifier.durable ? logged : entriesOf(outcomesOf(existed))
+    deps.notifier.subscribed(userId, instances, false)
   }
   deps.notifier.committed(entries)
   return referenceIds
@@ -181,6 +183,7 @@ async function removeWithMessages(
     instances,
     logWith(deps.notifier, logged, entriesOf),
   )
+  deps.notifier.subscribed(userId, instances, false)
   deps.notifier.committed(deps.notifier.durable ? logged : entriesOf(existed))
 }
 

@@ -405,7 +405,7 @@ for (const store of await e2eStores()) {
           const deps = {
             config: app.config,
             store: app.store,
-            notifier: app.bayeux,
+            notifier: app.notifier,
             log: app.log,
             publicUrl: app.publicUrl,
           }

@@ -9,6 +9,7 @@ import type { Outgoing } from '../protocol/outgoing.ts'
 import type { Exchange } from './exchange.ts'
 import type { BayeuxPrincipal, BayeuxServerOptions, ServiceHandler } from './options.ts'
 import type { Session, WsLink } from './session.ts'
+import type { DurableDelivery } from './durable.ts'
 
 export interface EngineApi {
   readonly config: CometdConfig
@@ -23,6 +24,13 @@ export interface EngineApi {
   advice(): Reply['advice']
   /** Expiry deadline after a reply was written or a message arrived. */
   expiryFrom(now: number): number
+
+  /** Durable delivery, when the application keeps sessions (engine/durable.ts). */
+  readonly durable: DurableDelivery | null
+  /** A session by clientId, if this server holds it. */
+  session(clientId: string): Session | undefined
+  /** Forget a session that was never answered (a handshake that failed after it was opened). */
+  discard(s: Session): void
 
   /** Create and register a session (a successful handshake). */
   openSession(

@@ -20,7 +20,8 @@ import { matchesAny, matchingPatterns, parseChannel } from '../protocol/channels
 import { BayeuxError } from '../protocol/errors.ts'
 import type { ConnectionType, InMessage, Reply } from '../protocol/messages.ts'
 import { META_DISCONNECT, WEBSOCKET, LONG_POLLING, arrayText } from '../protocol/messages.ts'
-import { AckQueue } from '../extensions/ack.ts'
+import { AckQueue, positionOfBatch } from '../extensions/ack.ts'
+import { DurableDelivery } from './durable.ts'
 
 /** Server-side disconnect message (Bayeux 1.0, server-initiated disconnect). */
 const DISCONNECT_EVENT = new Outgoing(`{"channel":"${META_DISCONNECT}","successful":true}`)
@@ -31,7 +32,9 @@ export class Engine implements EngineApi {
   readonly authenticate: BayeuxServerOptions['authenticate']
   /** `; Secure; SameSite=...` suffix of the BAYEUX_BROWSER cookie. */
   readonly cookieAttributes: string
-  readonly #registry = new SessionRegistry()
+  readonly #registry: SessionRegistry
+  /** Durable delivery, when the application keeps sessions (engine/durable.ts). */
+  readonly durable: DurableDelivery | null
   readonly #services = new Map<string, ServiceHandler>()
   #closing = false
   /** 'removed' ({clientId, userId, reason}), 'held' ({clientId}) — for tests and metrics. */
@@ -60,6 +63,16 @@ export class Engine implements EngineApi {
     this.config = opts.config
     this.log = opts.logger
     this.authenticate = opts.authenticate
+    const keeper = opts.keeper
+    this.durable = keeper ? new DurableDelivery(this, keeper) : null
+    this.#registry = new SessionRegistry(
+      keeper
+        ? (userId, present) => {
+            keeper.userPresence(userId, present)
+            if (!present) this.durable?.forgetUser(userId)
+          }
+        : undefined,
+    )
     this.cookieAttributes =
       (opts.cookie?.secure ? '; Secure' : '') +
       (opts.cookie?.sameSite ? `; SameSite=${opts.cookie.sameSite}` : '')
@@ -114,6 +127,16 @@ export class Engine implements EngineApi {
     return s
   }
 
+  discard(s: Session): void {
+    this.#forget(s)
+    this.#counters.handshakes--
+  }
+
+  /** Register a session made elsewhere (a stored session resumed: engine/durable.ts). */
+  adopt(s: Session): void {
+    this.#registry.add(s)
+  }
+
   /** A session by clientId (terminated ones included until they are forgotten). */
   session(clientId: string): Session | undefined {
     return this.#registry.get(clientId)
@@ -122,6 +145,11 @@ export class Engine implements EngineApi {
   /** Every known session, terminated ones included. */
   sessions(): IterableIterator<Session> {
     return this.#registry.values()
+  }
+
+  /** Users with live sessions. */
+  users(): IterableIterator<string> {
+    return this.#registry.users()
   }
 
   /** Live sessions of a user. */
@@ -159,6 +187,7 @@ export class Engine implements EngineApi {
     const before = ack.size
     ack.acknowledge(batch)
     if (s.registered) this.#queued -= before - ack.size
+    this.durable?.keeper.acknowledged(s.id, Math.min(positionOfBatch(batch), s.position))
   }
 
   /** The socket of a session closed: it expires after maxInterval unless it comes back. */
@@ -260,6 +289,8 @@ export class Engine implements EngineApi {
     for (const s of ex.touched) {
       s.processing--
       if (s.pending > 0) this.scheduleFlush(s)
+      // A replaying session is caught up once the request with its subscriptions is answered.
+      if (s.parked && s.subscriptions.size > 0) void this.durable?.catchUp(s)
     }
     for (const s of ex.forget) this.#forget(s)
   }
@@ -352,6 +383,7 @@ export class Engine implements EngineApi {
   /** Take the events to write now (Session.drain), keeping the queued count. */
   #drain(s: Session, connectReply: Reply | null): Outgoing[] {
     const before = s.pending
+    if (connectReply) s.repliedPosition = s.position
     const events = s.drain(connectReply)
     if (s.registered) this.#queued -= before - s.pending
     return events
@@ -409,6 +441,8 @@ export class Engine implements EngineApi {
         events.length === 1 ? (events[0] as Outgoing).frame : arrayText(events.map((e) => e.json)),
       )
       this.#counters.deliveredTotal += events.length
+      // Without the ack extension a websocket has no receipts: what was sent counts as received.
+      this.durable?.keeper.acknowledged(s.id, s.position)
     } else if (s.held) {
       this.completeHeld(s)
     }
@@ -491,6 +525,7 @@ export class Engine implements EngineApi {
     this.#registry.detach(s)
     this.#clear(s)
     s.terminated = { reconnect, error }
+    this.durable?.keeper.removed(s.id)
     this.#counters.terminated++
     if (reconnect === 'none') this.#offer(s, DISCONNECT_EVENT)
     if (s.held) {
@@ -532,6 +567,7 @@ export class Engine implements EngineApi {
         'bayeux session expired with undelivered messages',
       )
     }
+    if (!s.terminated) this.durable?.keeper.removed(s.id)
     this.#forget(s)
     if (s.held) {
       this.completeHeld(s, (r) => {

@@ -3,15 +3,11 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Logger } from 'pino'
 import type { CometdConfig } from '../../config.ts'
+import type { SessionKeeper } from './keeper.ts'
+import type { BayeuxPrincipal } from './principal.ts'
 
-export interface BayeuxPrincipal {
-  userId: string
-  contactCenterId: string
-  /** The application's login this session belongs to, to end it with that login. */
-  httpSessionId?: string | undefined
-  /** An opaque stamp of the credentials it was opened with; the application ends sessions whose stamp went stale. */
-  credential?: string | undefined
-}
+export type { BayeuxPrincipal } from './principal.ts'
+
 
 /**
  * The HTTP request of a handshake POST or WebSocket upgrade, as `authenticate` sees it: node's
@@ -35,6 +31,8 @@ export interface BayeuxServerOptions {
    * for a while (e.g. too many failed logins): the client is told when to try again.
    */
   authenticate(req: BayeuxHttpRequest): Promise<BayeuxPrincipal | null>
+  /** Durable sessions and numbered deliveries (engine/keeper.ts); none = memory only. */
+  keeper?: SessionKeeper
   /** BAYEUX_BROWSER cookie attributes (default: Path=/; HttpOnly). */
   cookie?: { secure?: boolean; sameSite?: 'Strict' | 'Lax' | 'None' }
 }

@@ -12,6 +12,9 @@ export class SessionRegistry {
   readonly #heldPerBrowser = new Map<string, number>()
   #subscriptions = 0
 
+  /** `presence(userId, true)` when a user's first session is added, `false` when the last goes. */
+  constructor(private readonly presence?: (userId: string, present: boolean) => void) {}
+
   get size(): number {
     return this.#byId.size
   }
@@ -33,8 +36,15 @@ export class SessionRegistry {
     this.#byId.set(s.id, s)
     s.registered = true
     let set = this.#byUser.get(s.principal.userId)
-    if (!set) this.#byUser.set(s.principal.userId, (set = new Set()))
+    if (!set) {
+      this.#byUser.set(s.principal.userId, (set = new Set()))
+      this.presence?.(s.principal.userId, true)
+    }
     set.add(s)
+  }
+
+  users(): IterableIterator<string> {
+    return this.#byUser.keys()
   }
 
   /** Live (not terminated) sessions of a user. */
@@ -45,7 +55,10 @@ export class SessionRegistry {
   /** Take a session out of every delivery index (it stays findable by id until `delete`). */
   detach(s: Session): void {
     const set = this.#byUser.get(s.principal.userId)
-    if (set?.delete(s) && set.size === 0) this.#byUser.delete(s.principal.userId)
+    if (set?.delete(s) && set.size === 0) {
+      this.#byUser.delete(s.principal.userId)
+      this.presence?.(s.principal.userId, false)
+    }
     for (const p of s.subscriptions) this.#unindex(s, p)
     this.#subscriptions -= s.subscriptions.size
     s.subscriptions.clear()

@@ -68,6 +68,17 @@ export class Session {
   registered = false
   /** Set when the server ended the session; kept as a tombstone until swept. */
   terminated: Termination | null = null
+  /**
+   * Durable delivery (engine/durable.ts): the newest feed number this session has been offered
+   * or passed over (a message on a channel it does not subscribe to).
+   */
+  position = 0
+  /** The position when the last connect reply was written (no ack extension: what the next connect acknowledges). */
+  repliedPosition = 0
+  /** A replaying session waits for its first subscriptions before it is caught up. */
+  parked = false
+  /** Reading its feed from the store: live deliveries pass it by, the read catches up. */
+  catchingUp = false
 
   constructor(
     readonly id: string,
@@ -107,7 +118,7 @@ export class Session {
   drain(connectReply: Reply | null): Outgoing[] {
     if (this.ack) {
       if (!connectReply) return []
-      const { events, batch } = this.ack.closeBatch()
+      const { events, batch } = this.ack.closeBatch(this.position)
       connectReply.ext = { ...connectReply.ext, ack: batch }
       return events
     }

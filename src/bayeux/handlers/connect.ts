@@ -39,9 +39,14 @@ export function handleConnect(engine: EngineApi, ex: Exchange, m: InMessage, alo
     return
   }
 
-  if (s.ack) {
-    const acked = ackOf(m.ext)
-    if (acked !== undefined) engine.acknowledge(s, acked)
+  const acked = s.ack ? ackOf(m.ext) : undefined
+  if (acked !== undefined) {
+    engine.acknowledge(s, acked)
+  } else if (engine.durable) {
+    // Without the ack extension a long-polling connect is sent once the previous connect
+    // reply has arrived: what that reply carried is received (a websocket counts what was sent).
+    const position = s.ack ? 0 : ex.origin.type === LONG_POLLING ? s.repliedPosition : s.position
+    engine.durable.keeper.acknowledged(s.id, position)
   }
   const tsync = isObject(m.ext) ? m.ext.timesync : undefined
   if (isObject(tsync) && typeof tsync.tc === 'number') {

@@ -80,6 +80,20 @@ function dispatch(
     ex.replies.push(r)
     return
   }
+  const durable = engine.durable
+  if (
+    durable !== null &&
+    m.channel !== META_HANDSHAKE &&
+    typeof m.clientId === 'string' &&
+    engine.session(m.clientId) === undefined
+  ) {
+    // Not held here: a stored session (a restart, another node) may continue.
+    return durable.restore(ex, m).then(() => route(engine, ex, m, alone))
+  }
+  return route(engine, ex, m, alone)
+}
+
+function route(engine: EngineApi, ex: Exchange, m: InMessage, alone: boolean): Promise<void> | void {
   switch (m.channel) {
     case META_CONNECT:
       return handleConnect(engine, ex, m, alone)

@@ -8,6 +8,9 @@ import { BAYEUX_VERSION, LONG_POLLING, META_HANDSHAKE, replyTo } from '../protoc
 import { BayeuxError, HandshakeRefused } from '../protocol/errors.ts'
 import { newId } from '../engine/random-id.ts'
 import { wantsAck } from '../extensions/ack.ts'
+import { replayOf } from '../extensions/replay.ts'
+import { recordOf } from '../engine/durable.ts'
+import { ReplayRefused } from '../engine/keeper.ts'
 import type { BayeuxPrincipal } from '../engine/options.ts'
 
 function fail(r: Reply, error: string, advice: Reply['advice']): void {
@@ -78,6 +81,9 @@ export async function handleHandshake(
     return fail(r, BayeuxError.handshakeTooManySessions(max), none)
   }
 
+  const replay = replayOf(m.ext)
+  if (replay === 'invalid') return fail(r, BayeuxError.replayInvalid(), none)
+
   let browserId: string | null = null
   if (ex.origin.type === LONG_POLLING) {
     // Java behaviour: reuse the browser's BAYEUX_BROWSER cookie, set one if it has none.
@@ -86,6 +92,31 @@ export async function handleHandshake(
   }
   const ack = wantsAck(m.ext)
   const s = engine.openSession(principal, ex.origin.type, browserId, ex.origin.ws, ack)
+  let replayReply: Record<string, unknown> | undefined
+  const durable = engine.durable
+  if (durable) {
+    // Stored before the client learns its clientId (docs/durable-delivery.md).
+    let start
+    try {
+      start = await durable.keeper.opened(s.id, recordOf(s), replay)
+    } catch (err) {
+      engine.discard(s)
+      if (err instanceof ReplayRefused) {
+        return fail(r, BayeuxError.replayFuture(replay ?? 0), none)
+      }
+      engine.log.warn({ err }, 'bayeux session could not be stored')
+      return fail(r, BayeuxError.authenticationUnavailable(), {
+        reconnect: 'handshake',
+        interval: 1000,
+      })
+    }
+    s.position = start.position
+    s.repliedPosition = start.position
+    if (replay !== undefined) {
+      s.parked = start.recovered
+      replayReply = { from: replay, recovered: start.recovered }
+    }
+  }
 
   r.version = BAYEUX_VERSION
   r.minimumVersion = BAYEUX_VERSION
@@ -96,6 +127,7 @@ export async function handleHandshake(
   if (ack) {
     r.ext = { ack: true } // the format every client version accepts
   }
+  if (replayReply) r.ext = { ...r.ext, replay: replayReply }
   engine.log.debug(
     { clientId: s.id, userId: principal.userId, transport: ex.origin.type, ack: s.ack !== null },
     'bayeux handshake',

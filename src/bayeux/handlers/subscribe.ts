@@ -7,6 +7,8 @@ import type { InMessage, Reply } from '../protocol/messages.ts'
 import { META_SUBSCRIBE, META_UNSUBSCRIBE, replyTo } from '../protocol/messages.ts'
 import { BayeuxError } from '../protocol/errors.ts'
 import { mayClientSubscribe, parseChannel } from '../protocol/channels.ts'
+import type { Session } from '../engine/session.ts'
+import { recordOf } from '../engine/durable.ts'
 
 function failed(r: Reply, error: string): void {
   r.successful = false
@@ -22,7 +24,22 @@ function namesOf(sub: unknown): string[] | null {
   return null
 }
 
-export function handleSubscribe(engine: EngineApi, ex: Exchange, m: InMessage): void {
+/** Store the session's new subscriptions before the reply is written (durable sessions). */
+function persist(engine: EngineApi, s: Session, r: Reply): Promise<void> | void {
+  const durable = engine.durable
+  if (!durable) return
+  return durable.keeper.changed(s.id, recordOf(s), s.position).catch((err: unknown) => {
+    engine.log.warn({ err, clientId: s.id }, 'bayeux subscriptions could not be stored')
+    r.successful = false
+    r.error = BayeuxError.storeUnavailable()
+  })
+}
+
+export function handleSubscribe(
+  engine: EngineApi,
+  ex: Exchange,
+  m: InMessage,
+): Promise<void> | void {
   const r = replyTo(m, META_SUBSCRIBE)
   r.subscription = m.subscription // echoed in the shape received (string or array)
   ex.replies.push(r)
@@ -53,9 +70,14 @@ export function handleSubscribe(engine: EngineApi, ex: Exchange, m: InMessage): 
   }
   for (const name of toAdd) engine.subscribe(s, name)
   r.successful = true
+  if (toAdd.length > 0) return persist(engine, s, r)
 }
 
-export function handleUnsubscribe(engine: EngineApi, ex: Exchange, m: InMessage): void {
+export function handleUnsubscribe(
+  engine: EngineApi,
+  ex: Exchange,
+  m: InMessage,
+): Promise<void> | void {
   const r = replyTo(m, META_UNSUBSCRIBE)
   r.subscription = m.subscription
   ex.replies.push(r)
@@ -67,6 +89,8 @@ export function handleUnsubscribe(engine: EngineApi, ex: Exchange, m: InMessage)
   if (!names || names.some((n) => parseChannel(n) === null)) {
     return failed(r, BayeuxError.subscriptionInvalid())
   }
+  const before = s.subscriptions.size
   for (const name of names) engine.unsubscribe(s, name)
   r.successful = true
+  if (s.subscriptions.size !== before) return persist(engine, s, r)
 }

@@ -33,9 +33,16 @@ export const BayeuxError = {
   queueBytesFull: (max: number) => `409:max_queue_bytes=${max}:session_terminated`,
   // 413: body/frame too large (HTTP status 413 / WebSocket close 1009 carry it)
   messageTooLarge: (max: number) => `413:max_message_size=${max}:message_too_large`,
+  // 400: a handshake `ext.replay` that is not a whole number >= 0, or beyond the user's newest
+  replayInvalid: () => '400:replay:replay_invalid',
+  replayFuture: (seq: number) => `400:replay=${seq}:replay_beyond_newest`,
+  // 410: a resumed session's position is no longer (or not yet) in the user's feed
+  positionLost: (reason: string) => `410:${reason}:position_lost`,
   // 500/503: server side
   serviceFailed: () => '500::service_failed',
   serverClosing: () => '503::server_closing',
+  // the session's change could not be stored (durable sessions): try again
+  storeUnavailable: () => '503::store_unavailable',
   // authenticate threw (e.g. its database is away): a temporary failure, not a denial
   authenticationUnavailable: () => '503::authentication_unavailable',
 } as const

@@ -1,0 +1,195 @@
+// Durable delivery (docs/durable-delivery.md): numbered messages from each user's feed, sessions
+// that continue after a restart, and catching a session up from the store. Only used when the
+// application gives the server a SessionKeeper (engine/keeper.ts).
+//
+// Every session of a user walks the same numbered feed at its own `position`. Live deliveries
+// (deliverFeed) hand each session the messages right after its position; a session that is
+// behind (restored, replaying, or passed by while it was reading) reads the store instead
+// (catchUp) until it has caught up.
+
+import type { Logger } from 'pino'
+import type { FeedMessage, SessionKeeper, SessionRecord } from './keeper.ts'
+import { Session } from './session.ts'
+import type { Exchange } from './exchange.ts'
+import { Outgoing } from '../protocol/outgoing.ts'
+import { matchesAny, matchingPatterns } from '../protocol/channels.ts'
+import type { InMessage } from '../protocol/messages.ts'
+import { LONG_POLLING, META_CONNECT } from '../protocol/messages.ts'
+import { BayeuxError } from '../protocol/errors.ts'
+import { AckQueue, ackOf, positionOfBatch } from '../extensions/ack.ts'
+
+/** Messages read from the store at a time while catching up. */
+const READ_BATCH = 500
+
+/** The wire form of a numbered message: `ext.seq` carries its number, `data` is untouched. */
+function feedEvent(m: FeedMessage): Outgoing {
+  return new Outgoing(
+    `{"channel":${JSON.stringify(m.channel)},"data":${m.data},"ext":{"seq":${m.seq}}}`,
+  )
+}
+
+export function recordOf(s: Session): SessionRecord {
+  return {
+    principal: s.principal,
+    connectionType: s.connectionType,
+    browserId: s.browserId,
+    ack: s.ack !== null,
+    subscriptions: [...s.subscriptions],
+  }
+}
+
+/** What durable delivery uses of the engine (engine.ts implements it). */
+export interface DurableHost {
+  readonly log: Logger
+  readonly closing: boolean
+  session(clientId: string): Session | undefined
+  sessionsOf(userId: string): ReadonlySet<Session> | undefined
+  expiryFrom(now: number): number
+  adopt(s: Session): void
+  subscribe(s: Session, pattern: string): void
+  enqueue(s: Session, out: Outgoing): void
+  terminate(s: Session, reconnect: 'none' | 'handshake', error?: string): void
+}
+
+export class DurableDelivery {
+  readonly #restoring = new Map<string, Promise<void>>()
+  /** The newest number delivered live per user: a session that ends its catch-up below it reads on. */
+  readonly #latest = new Map<string, number>()
+
+  constructor(
+    private readonly engine: DurableHost,
+    readonly keeper: SessionKeeper,
+  ) {}
+
+  /** New messages of a user's feed, in order: every session right behind them takes them. */
+  deliverFeed(userId: string, messages: readonly FeedMessage[]): void {
+    const set = this.engine.sessionsOf(userId)
+    if (!set || messages.length === 0) return
+    const newest = (messages[messages.length - 1] as FeedMessage).seq
+    if (newest > (this.#latest.get(userId) ?? 0)) this.#latest.set(userId, newest)
+    const events = new Map<FeedMessage, Outgoing>()
+    for (const s of set) {
+      if (s.terminated || s.parked || s.catchingUp) continue
+      for (const m of messages) {
+        if (m.seq <= s.position) continue
+        if (m.seq > s.position + 1) {
+          // Behind (messages it was passed by): the store has them.
+          void this.catchUp(s)
+          break
+        }
+        this.#offer(s, m, events)
+      }
+    }
+  }
+
+  #offer(s: Session, m: FeedMessage, events?: Map<FeedMessage, Outgoing>): void {
+    s.position = m.seq
+    if (!matchesAny(s.subscriptions, matchingPatterns(m.channel))) return
+    let out = events?.get(m)
+    if (!out) {
+      out = feedEvent(m)
+      events?.set(m, out)
+    }
+    this.engine.enqueue(s, out)
+  }
+
+  /** Read the session's feed from the store after its position until it has caught up. */
+  async catchUp(s: Session): Promise<void> {
+    if (s.catchingUp) return
+    s.catchingUp = true
+    const userId = s.principal.userId
+    try {
+      for (;;) {
+        const read = await this.keeper.read(userId, s.position, READ_BATCH)
+        if (s.terminated || !s.registered) return
+        if (!read.ok) {
+          // A position the feed does not have (any more): the client must start again.
+          this.engine.log.warn(
+            { clientId: s.id, userId, position: s.position, reason: read.reason, seq: read.seq },
+            'bayeux session cannot be caught up: client must handshake again',
+          )
+          this.engine.terminate(s, 'handshake', BayeuxError.positionLost(read.reason))
+          return
+        }
+        for (const m of read.messages) this.#offer(s, m)
+        const behind = (this.#latest.get(userId) ?? 0) > s.position
+        if (read.messages.length < READ_BATCH && !behind) return
+      }
+    } catch (err) {
+      this.engine.log.warn({ err, clientId: s.id, userId }, 'bayeux catch-up failed; retried')
+      setTimeout(() => void this.catchUp(s), 1000).unref()
+    } finally {
+      s.catchingUp = false
+      s.parked = false
+    }
+  }
+
+  /** The user has no session here any more. */
+  forgetUser(userId: string): void {
+    this.#latest.delete(userId)
+  }
+
+  /**
+   * A message names a clientId this server does not hold: continue the stored session if it is
+   * bound to where the message came from (the same rules as engine.resolve). Concurrent
+   * requests of one session share one load.
+   */
+  restore(ex: Exchange, m: InMessage): Promise<void> {
+    const id = m.clientId as string
+    let p = this.#restoring.get(id)
+    if (!p) {
+      p = this.#restore(id, ex, m).finally(() => this.#restoring.delete(id))
+      this.#restoring.set(id, p)
+    }
+    return p
+  }
+
+  async #restore(id: string, ex: Exchange, m: InMessage): Promise<void> {
+    let stored
+    try {
+      stored = await this.keeper.load(id)
+    } catch (err) {
+      this.engine.log.warn({ err, clientId: id }, 'bayeux session could not be loaded')
+      return
+    }
+    if (!stored || this.engine.session(id) || this.engine.closing) return
+    const { record } = stored
+    const o = ex.origin
+    if (o.type === LONG_POLLING) {
+      if (record.browserId === null || record.browserId !== o.browserId) return
+    } else if (!o.ws || o.ws.principal.userId !== record.principal.userId) {
+      return
+    }
+    let position = stored.position
+    let ack: AckQueue | null = null
+    if (record.ack) {
+      // The batch number the client acknowledges says what it has (extensions/ack.ts).
+      const acked = m.channel === META_CONNECT ? ackOf(m.ext) : undefined
+      if (acked !== undefined && acked >= 0) {
+        position = Math.max(position, positionOfBatch(acked))
+        ack = new AckQueue(acked)
+      } else {
+        ack = new AckQueue()
+      }
+    }
+    const s = new Session(
+      id,
+      record.principal,
+      record.connectionType,
+      record.browserId,
+      null, // a websocket binds on its first frame (engine.resolve)
+      this.engine.expiryFrom(Date.now()),
+    )
+    s.ack = ack
+    s.position = position
+    s.repliedPosition = position
+    s.connected = true // its first connect here is a reconnect: it may be held
+    this.engine.adopt(s)
+    for (const sub of record.subscriptions) this.engine.subscribe(s, sub)
+    this.engine.log.info(
+      { clientId: id, userId: record.principal.userId, position, transport: o.type },
+      'bayeux session resumed from the store',
+    )
+    void this.catchUp(s)
+  }
+}

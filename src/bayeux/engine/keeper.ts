@@ -1,0 +1,58 @@
+// What the Bayeux server asks of the application to keep sessions across restarts and to number
+// what it delivers (docs/durable-delivery.md). src/notifications implements it over the store;
+// without one, sessions live in memory only, as in CometD.
+
+import type { BayeuxPrincipal } from './principal.ts'
+import type { ConnectionType } from '../protocol/messages.ts'
+
+/** One numbered message of a user's feed; `data` is JSON text, sent as is. */
+export interface FeedMessage {
+  seq: number
+  channel: string
+  data: string
+}
+
+export type FeedRead =
+  | { ok: true; messages: FeedMessage[]; seq: number }
+  | { ok: false; reason: 'gone' | 'future'; seq: number }
+
+/** What is kept of a session to continue it elsewhere or later. */
+export interface SessionRecord {
+  principal: BayeuxPrincipal
+  connectionType: ConnectionType
+  browserId: string | null
+  ack: boolean
+  subscriptions: string[]
+}
+
+export interface SessionKeeper {
+  /**
+   * A new session: store it and tell where it starts in its user's feed. `replayFrom` is the
+   * handshake's `ext.replay` (the last number the client saw): then `recovered` says whether
+   * everything after it can still be delivered. Throws ReplayRefused for a future position.
+   */
+  opened(
+    clientId: string,
+    record: SessionRecord,
+    replayFrom: number | undefined,
+  ): Promise<{ position: number; recovered: boolean }>
+  /** The session's subscriptions changed: store them before the client is answered. */
+  changed(clientId: string, record: SessionRecord, position: number): Promise<void>
+  /** A stored session that is not in memory; undefined when unknown or no longer valid. */
+  load(clientId: string): Promise<{ record: SessionRecord; position: number } | undefined>
+  /** The user's numbered messages after `afterSeq` (the feed advanced first). */
+  read(userId: string, afterSeq: number, limit: number): Promise<FeedRead>
+  /** The client has everything up to `position` (written behind, in batches). */
+  acknowledged(clientId: string, position: number): void
+  /** The session ended (disconnect, expiry, server-side end): forget it. */
+  removed(clientId: string): void
+  /** The first session of a user on this server appeared / the last one went. */
+  userPresence(userId: string, present: boolean): void
+}
+
+/** A handshake `ext.replay` the server cannot honour (docs/cometd.md, "Replay"). */
+export class ReplayRefused extends Error {
+  constructor(readonly reason: 'future') {
+    super(`replay refused: ${reason}`)
+  }
+}

@@ -1,0 +1,131 @@
+// Live delivery of the notification log on this server (docs/durable-delivery.md): after a
+// change commits, the users it concerns who have a CometD session here are woken; a single
+// pump numbers their new entries (store.advanceFeed), reads them back and hands them to the
+// Bayeux server. Users are woken in batches, one store round per user, whatever the number
+// of offline subscribers. A missed wake loses nothing: the entries stay in the log and the
+// next wake (or the session's catch-up) numbers them.
+
+import type { Logger } from 'pino'
+import type { BayeuxServer } from '../bayeux/index.ts'
+import type { WorkbinInstance } from '../model.ts'
+import type { LogEntry } from '../store/notification-log.ts'
+import type { Store } from '../store/store.ts'
+import { SubscriberIndex } from './subscriber-index.ts'
+
+/** Entries numbered and read per user per round. */
+export const FEED_BATCH = 500
+
+export class FeedPump {
+  readonly #index = new SubscriberIndex()
+  /** Users with a session here → the newest number handed to the Bayeux server. */
+  readonly #delivered = new Map<string, number>()
+  /** Index loads in progress, by user. */
+  readonly #loading = new Map<string, Promise<void>>()
+  #wake = new Set<string>()
+  #pumping = false
+
+  constructor(
+    private readonly store: Store,
+    private readonly bayeux: () => BayeuxServer,
+    private readonly log: Logger,
+  ) {}
+
+  /** Entries of a committed change: wake the users here they concern. */
+  committed(entries: readonly LogEntry[]): void {
+    for (const e of entries) {
+      if (e.userId !== undefined) {
+        this.wake(e.userId)
+      } else if (e.instance) {
+        const users = this.#index.subscribers(e.instance)
+        if (users) for (const u of users) if (u !== e.exclude) this.wake(u)
+      }
+    }
+  }
+
+  /** A user's subscriptions changed (after the commit): the index follows at once. */
+  subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void {
+    for (const i of instances) {
+      if (on) this.#index.add(userId, i)
+      else this.#index.remove(userId, i)
+    }
+  }
+
+  /** The first session of the user appeared here / the last one went. */
+  presence(userId: string, present: boolean): void {
+    if (!present) {
+      this.#delivered.delete(userId)
+      this.#index.drop(userId)
+      return
+    }
+    if (!this.#delivered.has(userId)) this.#delivered.set(userId, -1)
+    void this.ready(userId)
+  }
+
+  /** Resolves when the user's subscriptions are indexed (a handshake waits for it). */
+  ready(userId: string): Promise<void> {
+    if (this.#index.has(userId)) return Promise.resolve()
+    let p = this.#loading.get(userId)
+    if (!p) {
+      p = this.store
+        .listSubscriptions(userId)
+        .then((subs) => {
+          if (this.#delivered.has(userId)) {
+            this.#index.set(
+              userId,
+              subs.map((s) => s.instance),
+            )
+          }
+        })
+        .catch((err: unknown) => this.log.warn({ err, userId }, 'subscriptions not indexed'))
+        .finally(() => this.#loading.delete(userId))
+      this.#loading.set(userId, p)
+    }
+    return p
+  }
+
+  /** Where live delivery of the user's feed stands (a session starting at `seq`). */
+  startAt(userId: string, seq: number): void {
+    const d = this.#delivered.get(userId)
+    if (d !== undefined && d < seq) this.#delivered.set(userId, seq)
+  }
+
+  wake(userId: string): void {
+    if (!this.#delivered.has(userId)) return // no session here
+    this.#wake.add(userId)
+    if (this.#pumping) return
+    this.#pumping = true
+    setImmediate(() => void this.#pump())
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (this.#wake.size > 0) {
+        const users = this.#wake
+        this.#wake = new Set()
+        for (const userId of users) await this.#deliver(userId)
+      }
+    } finally {
+      this.#pumping = false
+    }
+  }
+
+  async #deliver(userId: string): Promise<void> {
+    try {
+      const seq = await this.store.advanceFeed(userId, FEED_BATCH)
+      let from = this.#delivered.get(userId)
+      if (from === undefined) return
+      if (from < 0 || from > seq) from = Math.max(0, seq - 1)
+      if (seq <= from) return
+      const read = await this.store.readFeed(userId, from, FEED_BATCH)
+      if (!read.ok || read.messages.length === 0) return
+      const last = read.messages[read.messages.length - 1]?.seq ?? from
+      if (this.#delivered.has(userId)) this.#delivered.set(userId, last)
+      this.bayeux().deliverFeed(userId, read.messages)
+      if (read.seq > last || read.messages.length === FEED_BATCH) this.wake(userId)
+    } catch (err) {
+      // The store is away: the entries are safe in the log; try again shortly.
+      this.log.warn({ err, userId }, 'notifications not delivered yet; retrying')
+      setTimeout(() => this.wake(userId), 1000).unref()
+    }
+  }
+}

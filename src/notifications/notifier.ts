@@ -1,0 +1,72 @@
+// The domain's Notifier (src/workbins/notifier.ts) over the Bayeux server, in one of two modes:
+// - durable (default): entries are in the store with their change; the pump delivers them
+//   numbered, and CometD sessions are kept (session-keeper.ts);
+// - memory (`WORKBINS_NOTIFICATION_LOG=0`): entries are delivered as they are, to the sessions
+//   held in this process, and lost with it (the behaviour of a plain CometD server).
+
+import type { Logger } from 'pino'
+import type { BayeuxServer } from '../bayeux/index.ts'
+import type { WorkbinInstance } from '../model.ts'
+import type { LogEntry } from '../store/notification-log.ts'
+import type { Store } from '../store/store.ts'
+import type { Notifier } from '../workbins/notifier.ts'
+import type { FeedPump } from './feed-pump.ts'
+
+export class BayeuxNotifier implements Notifier {
+  readonly durable: boolean
+
+  constructor(
+    private readonly bayeux: BayeuxServer,
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly pump: FeedPump | null,
+  ) {
+    this.durable = pump !== null
+  }
+
+  committed(entries: readonly LogEntry[]): void {
+    if (this.pump) this.pump.committed(entries)
+    else void this.#deliverFromMemory(entries)
+  }
+
+  async publish(entries: readonly LogEntry[]): Promise<void> {
+    if (this.pump) await this.store.appendNotifications([...entries])
+    this.committed(entries)
+  }
+
+  deliverToUser(userId: string, channel: string, data: Record<string, unknown>): void {
+    this.publish([{ userId, channel, data }]).catch((err: unknown) => {
+      this.log.error({ err, userId, channel }, 'notification not stored: not delivered')
+    })
+  }
+
+  subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void {
+    this.pump?.subscribed(userId, instances, on)
+  }
+
+  disconnectUser(userId: string): void {
+    this.bayeux.disconnectUser(userId)
+  }
+
+  /** Memory mode: every recipient of each entry, now. */
+  async #deliverFromMemory(entries: readonly LogEntry[]): Promise<void> {
+    for (const e of entries) {
+      if (e.userId !== undefined) {
+        this.bayeux.deliverToUser(e.userId, e.channel, e.data)
+        continue
+      }
+      if (!e.instance) continue
+      let users: string[]
+      try {
+        users = await this.store.listSubscribers(e.instance)
+      } catch (err) {
+        this.log.warn({ err, instance: e.instance }, 'subscribers not read: change not announced')
+        continue
+      }
+      for (const u of users) {
+        if (u === e.exclude) continue
+        this.bayeux.deliverToUser(u, e.channel, e.owner?.userId === u ? e.owner.data : e.data)
+      }
+    }
+  }
+}

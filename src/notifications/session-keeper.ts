@@ -1,0 +1,135 @@
+// CometD sessions kept in the store (docs/durable-delivery.md): written at handshake and at
+// each subscription change (before the client is answered), their acknowledged positions
+// written behind in batches, and loaded back when a client the server does not hold (after a
+// restart) sends its next message. A stored session is only continued while the login it was
+// opened with is valid: its HTTP session still exists and the password has not changed.
+
+import type { Logger } from 'pino'
+import type { FeedRead, SessionKeeper, SessionRecord } from '../bayeux/index.ts'
+import { ReplayRefused } from '../bayeux/index.ts'
+import type { Store } from '../store/store.ts'
+import type { FeedPump } from './feed-pump.ts'
+
+export interface KeeperOptions {
+  /** How often acknowledged positions are written. */
+  syncMs: number
+  /** Whether the login behind a stored session still holds (HTTP session, credential). */
+  stillValid(record: SessionRecord): Promise<boolean>
+}
+
+export class StoreSessionKeeper implements SessionKeeper {
+  /** clientId → newest acknowledged position and time, not yet written. */
+  #pending = new Map<string, { position: number; lastSeen: number }>()
+  readonly #timer: NodeJS.Timeout
+  #flushing: Promise<void> | null = null
+
+  constructor(
+    private readonly store: Store,
+    private readonly pump: FeedPump,
+    private readonly log: Logger,
+    private readonly opts: KeeperOptions,
+  ) {
+    this.#timer = setInterval(() => void this.flush(), opts.syncMs)
+    this.#timer.unref()
+  }
+
+  async opened(
+    clientId: string,
+    record: SessionRecord,
+    replayFrom: number | undefined,
+  ): Promise<{ position: number; recovered: boolean }> {
+    const userId = record.principal.userId
+    const seq = await this.store.advanceFeed(userId, Number.MAX_SAFE_INTEGER)
+    let position = seq
+    let recovered = true
+    if (replayFrom !== undefined) {
+      if (replayFrom > seq) throw new ReplayRefused('future')
+      const read = await this.store.readFeed(userId, replayFrom, 1)
+      recovered = read.ok
+      if (recovered) position = replayFrom
+    }
+    await this.store.saveCometdSession({
+      clientId,
+      userId,
+      record: JSON.stringify(record),
+      position,
+      lastSeen: Date.now(),
+    })
+    this.pump.startAt(userId, seq)
+    await this.pump.ready(userId)
+    return { position, recovered }
+  }
+
+  async changed(clientId: string, record: SessionRecord, _position: number): Promise<void> {
+    // The stored position only moves with acknowledgements (max() in the store).
+    await this.store.saveCometdSession({
+      clientId,
+      userId: record.principal.userId,
+      record: JSON.stringify(record),
+      position: this.#pending.get(clientId)?.position ?? 0,
+      lastSeen: Date.now(),
+    })
+  }
+
+  async load(clientId: string): Promise<{ record: SessionRecord; position: number } | undefined> {
+    const stored = await this.store.getCometdSession(clientId)
+    if (!stored) return undefined
+    const record = JSON.parse(stored.record) as SessionRecord
+    if (!(await this.opts.stillValid(record))) {
+      await this.store.deleteCometdSession(clientId)
+      this.log.info({ clientId, userId: stored.userId }, 'stored CometD session no longer valid')
+      return undefined
+    }
+    this.pump.startAt(stored.userId, stored.position)
+    return { record, position: stored.position }
+  }
+
+  async read(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
+    await this.store.advanceFeed(userId, Number.MAX_SAFE_INTEGER)
+    return this.store.readFeed(userId, afterSeq, limit)
+  }
+
+  acknowledged(clientId: string, position: number): void {
+    const now = Date.now()
+    const p = this.#pending.get(clientId)
+    if (p) {
+      if (position > p.position) p.position = position
+      p.lastSeen = now
+    } else {
+      this.#pending.set(clientId, { position, lastSeen: now })
+    }
+  }
+
+  removed(clientId: string): void {
+    this.#pending.delete(clientId)
+    this.store.deleteCometdSession(clientId).catch((err: unknown) => {
+      this.log.warn({ err, clientId }, 'stored CometD session not deleted (the sweeper will)')
+    })
+  }
+
+  userPresence(userId: string, present: boolean): void {
+    this.pump.presence(userId, present)
+  }
+
+  /** Write the acknowledged positions gathered since the last flush, in one transaction. */
+  flush(): Promise<void> {
+    if (this.#flushing || this.#pending.size === 0) return this.#flushing ?? Promise.resolve()
+    const batch = this.#pending
+    this.#pending = new Map()
+    const updates = [...batch].map(([clientId, p]) => ({ clientId, ...p }))
+    this.#flushing = this.store
+      .touchCometdSessions(updates)
+      .catch((err: unknown) => {
+        // Kept for the next round (older positions are never written over newer ones).
+        for (const [id, p] of batch) if (!this.#pending.has(id)) this.#pending.set(id, p)
+        this.log.warn({ err, sessions: updates.length }, 'CometD session positions not stored yet')
+      })
+      .finally(() => (this.#flushing = null))
+    return this.#flushing
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer)
+    await this.flush()
+  }
+}
