@@ -127,6 +127,12 @@ describe('AsyncAPI document', () => {
         assert.equal(m[1], 'WORKBINS_CHANNEL', `${f} delivers on ${m[1]}`)
         deliveries++
       }
+      // Log entries (src/store/notification-log.ts) name their channel the same way.
+      for (const m of text.matchAll(/channel: ([\w.]+)[,\s}]/g)) {
+        if (f === 'notifier.ts') continue // the interface itself
+        assert.equal(m[1], 'WORKBINS_CHANNEL', `${f} writes an entry on ${m[1]}`)
+        deliveries++
+      }
     }
     assert.ok(sent.size >= 3, `found ${[...sent].join(', ')}`)
     assert.ok(deliveries >= 3, `found ${deliveries} deliveries`)
