@@ -184,7 +184,7 @@ export const MIGRATIONS: readonly Migration[] = [
         seq     INTEGER NOT NULL,
         log_id  INTEGER NOT NULL,
         PRIMARY KEY (user_id, seq)
-      ) WITHOUT ROWID;
+      );
       CREATE INDEX user_messages_by_log ON user_messages(log_id);
 
       CREATE TABLE cometd_sessions (

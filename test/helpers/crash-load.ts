@@ -1,0 +1,271 @@
+// The crash test's parts (docs/durable-delivery.md, "Crash test"), shared by
+// test/e2e/crash.test.ts and the longer manual run `npm run crash-test`:
+// - a server process (`src/main.ts` from the sources) on a fixed port and database, that can be
+//   killed with SIGKILL and started again;
+// - agents, each with an official `cometd` client (long-polling or websocket, with or without
+//   the ack extension) and a REST client, putting and pulling their own interactions into their
+//   own and their group's workbins and subscribing and unsubscribing, until told to stop;
+// - the check: every agent's numbered messages (`ext.seq`) arrive without a gap, and every
+//   referenceId the REST API answered arrives once (with ack; at least once without).
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import type { CometD, Message } from 'cometd'
+import { ROOT } from './build.ts'
+import { ApiClient, basic } from './http.ts'
+import { disconnect, handshake, newClient, subscribe } from './cometd.ts'
+import { PASSWORD, user } from './fixtures/users.ts'
+
+export const CRASH_CC = 'c0a00000-0000-4000-8000-0000000000c5'
+export const LATER = 'c5000000-0000-4000-8000-00000000000a'
+export const TEAM = 'c5000000-0000-4000-8000-00000000000b'
+
+export type AgentKind = { transport: 'long-polling' | 'websocket'; ack: boolean }
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
+const agentName = (i: number) => `crash${i}`
+const agentId = (i: number) => `c5${hex(i, 30)}`
+const interactionId = (i: number, k: number) => `CRASH${hex(i, 8)}${k}00`.slice(0, 16)
+
+/** n agents in one group, a Later (Agent) and a Team (AgentGroup) workbin, two interactions each. */
+export function crashDocument(n: number) {
+  const hash = user('agent1', ['agent']).passwordHash
+  const agents = Array.from({ length: n }, (_, i) => ({
+    id: agentId(i),
+    userName: agentName(i),
+    passwordHash: hash,
+    firstName: agentName(i),
+    lastName: 'Crash',
+    roles: ['agent'],
+  }))
+  return {
+    contactCenters: [
+      {
+        id: CRASH_CC,
+        name: 'Crash',
+        features: ['api-multimedia'],
+        users: agents,
+        agentGroups: [{ name: 'Team', members: agents.map((a) => a.userName) }],
+        workbins: [
+          { id: LATER, workbinName: 'Later', displayName: 'Later', type: 'Agent' },
+          { id: TEAM, workbinName: 'Team', displayName: 'Team', type: 'AgentGroup' },
+        ],
+        interactions: agents.flatMap((a, i) =>
+          [0, 1].map((k) => ({
+            id: interactionId(i, k),
+            mediaType: 'workitem',
+            userData: { Case: `${i}-${k}` },
+            receivedDate: '2016-04-08 15:05:57.000+0300',
+            owner: a.userName,
+          })),
+        ),
+      },
+    ],
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const srv = createServer()
+  srv.listen(0, '127.0.0.1')
+  await once(srv, 'listening')
+  const port = (srv.address() as { port: number }).port
+  srv.close()
+  await once(srv, 'close')
+  return port
+}
+
+/** The server as a child process, on one port and one database across restarts. */
+export class ServerProcess {
+  #child: ChildProcess | null = null
+  #output = ''
+  readonly base: string
+
+  constructor(
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {
+    this.base = `http://127.0.0.1:${port}`
+  }
+
+  get output(): string {
+    return this.#output
+  }
+
+  async start(timeoutMs = 30_000): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOST: '127.0.0.1',
+        PORT: String(this.port),
+        WORKBINS_DEMO: '0',
+        WORKBINS_LOG_LEVEL: 'info',
+        ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    this.#child = child
+    let ready = false
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not ready:\n${this.#output}`)), timeoutMs)
+      const onData = (d: Buffer) => {
+        this.#output += d.toString()
+        if (!ready && this.#output.includes(`workbins ready: ${this.base}`)) {
+          ready = true
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+      child.stdout!.on('data', onData)
+      child.stderr!.on('data', onData)
+      child.once('exit', (code) => {
+        clearTimeout(timer)
+        if (!ready) reject(new Error(`exited with ${code}:\n${this.#output}`))
+      })
+    })
+  }
+
+  /** SIGKILL: no shutdown code runs. */
+  async kill9(): Promise<void> {
+    const child = this.#child
+    if (!child || child.exitCode !== null) return
+    child.kill('SIGKILL')
+    await once(child, 'exit')
+    this.#child = null
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child
+    if (!child || child.exitCode !== null) return
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+    this.#child = null
+  }
+}
+
+export interface Received {
+  seq: number
+  referenceId?: number
+  messageType: string
+}
+
+/** One agent: REST and CometD clients, its load loop and what it saw. */
+export class Agent {
+  readonly api: ApiClient
+  readonly cometd: CometD
+  readonly received: Received[] = []
+  /** referenceIds of operations the REST API answered 200. */
+  readonly answered: number[] = []
+  /** Operations that failed (connection lost, 4xx after a lost reply): counted, not checked. */
+  failures = 0
+  #stop = false
+
+  constructor(
+    readonly index: number,
+    readonly kind: AgentKind,
+    base: string,
+  ) {
+    const name = agentName(index)
+    this.api = new ApiClient(`${base}/api/v2`, name, PASSWORD, { basicAlways: true })
+    this.cometd = newClient(`${base}/api/v2/notifications`, {
+      transport: kind.transport,
+      ack: kind.ack,
+      headers: { Authorization: basic(name, PASSWORD) },
+      config: { maxBackoff: 1000, backoffIncrement: 100, maxNetworkDelay: 5000 },
+    })
+  }
+
+  async connect(): Promise<void> {
+    await handshake(this.cometd)
+    await subscribe(this.cometd, '/v2/me/workbins', (m: Message) => {
+      const data = m.data as Record<string, unknown>
+      const seq = (m.ext as { seq?: number } | undefined)?.seq
+      this.received.push({
+        seq: typeof seq === 'number' ? seq : -1,
+        referenceId: typeof data.referenceId === 'number' ? data.referenceId : undefined,
+        messageType: String(data.messageType),
+      })
+    })
+  }
+
+  async #op(path: string, body: Record<string, unknown>): Promise<void> {
+    try {
+      const r = await this.api.request('POST', path, body)
+      const ref = (r.body as { referenceId?: unknown } | undefined)?.referenceId
+      if (r.status === 200 && typeof ref === 'number') this.answered.push(ref)
+      else this.failures++
+    } catch {
+      // the server is down or died mid-request: whether it committed is unknown
+      this.failures++
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  /** Subscribe to both workbins, then put/pull and resubscribe until stop(). */
+  async run(): Promise<void> {
+    const team = `/me/workbins/${TEAM}?agentGroup=Team`
+    const later = `/me/workbins/${LATER}`
+    await this.#op(later, { operationName: 'Subscribe' })
+    await this.#op(team, { operationName: 'Subscribe' })
+    for (let round = 0; !this.#stop; round++) {
+      const a = interactionId(this.index, 0)
+      const b = interactionId(this.index, 1)
+      await this.#op(later, { operationName: 'AddWorkitem', id: a })
+      await this.#op(later, { operationName: 'PullWorkitem', id: a })
+      await this.#op(team, { operationName: 'AddWorkitem', id: b })
+      await this.#op(team, { operationName: 'PullWorkitem', id: b })
+      if (round % 3 === 2) {
+        await this.#op(team, { operationName: 'Unsubscribe' })
+        await this.#op(team, { operationName: 'Subscribe' })
+      }
+    }
+  }
+
+  stop(): void {
+    this.#stop = true
+  }
+
+  close(): Promise<void> {
+    return disconnect(this.cometd)
+  }
+
+  /** Whether every answered referenceId has arrived. */
+  complete(): boolean {
+    const got = new Set(this.received.map((r) => r.referenceId))
+    return this.answered.every((ref) => got.has(ref))
+  }
+
+  /** What is wrong with what this agent received; empty when nothing. */
+  problems(): string[] {
+    const out: string[] = []
+    const who = `${agentName(this.index)} (${this.kind.transport}${this.kind.ack ? ', ack' : ''})`
+    const seqs = this.received.map((r) => r.seq)
+    if (seqs.some((s) => s < 1)) out.push(`${who}: a message without ext.seq`)
+    const distinct = [...new Set(seqs)].sort((x, y) => x - y)
+    for (let i = 1; i < distinct.length; i++) {
+      if ((distinct[i] as number) !== (distinct[i - 1] as number) + 1) {
+        out.push(`${who}: gap after seq ${distinct[i - 1]} (next ${distinct[i]})`)
+      }
+    }
+    for (let i = 1; i < seqs.length; i++) {
+      if ((seqs[i] as number) < (seqs[i - 1] as number) && this.kind.ack) {
+        out.push(`${who}: seq ${seqs[i]} after ${seqs[i - 1]}`)
+      }
+    }
+    const counts = new Map<number, number>()
+    for (const r of this.received) {
+      if (r.referenceId !== undefined)
+        counts.set(r.referenceId, (counts.get(r.referenceId) ?? 0) + 1)
+    }
+    for (const ref of this.answered) {
+      const n = counts.get(ref) ?? 0
+      if (n === 0) out.push(`${who}: referenceId ${ref} never arrived`)
+      if (n > 1 && this.kind.ack) out.push(`${who}: referenceId ${ref} arrived ${n} times`)
+    }
+    if (this.kind.ack && seqs.length !== distinct.length) {
+      out.push(`${who}: ${seqs.length - distinct.length} messages arrived twice`)
+    }
+    return out
+  }
+}
