@@ -89,6 +89,11 @@ export class FeedPump {
     if (d !== undefined && d < seq) this.#delivered.set(userId, seq)
   }
 
+  /** Deliver the user's pending entries now (before the user's sessions are ended). */
+  async deliverNow(userId: string): Promise<void> {
+    if (this.#delivered.has(userId)) await this.#deliver(userId)
+  }
+
   wake(userId: string): void {
     if (!this.#delivered.has(userId)) return // no session here
     this.#wake.add(userId)

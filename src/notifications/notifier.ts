@@ -44,7 +44,9 @@ export class BayeuxNotifier implements Notifier {
     this.pump?.subscribed(userId, instances, on)
   }
 
-  disconnectUser(userId: string): void {
+  async disconnectUser(userId: string): Promise<void> {
+    // What was committed for the user goes out before the sessions end.
+    if (this.pump) await this.pump.deliverNow(userId)
     this.bayeux.disconnectUser(userId)
   }
 

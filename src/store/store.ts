@@ -21,12 +21,7 @@ import type {
   Workbin,
   WorkbinInstance,
 } from '../model.ts'
-import type {
-  FeedRead,
-  LogEntry,
-  LogFor,
-  StoredCometdSession,
-} from './notification-log.ts'
+import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from './notification-log.ts'
 
 /** One contact center's worth of configuration to upsert (already validated and resolved). */
 export interface ProvisionPlan {

@@ -51,7 +51,7 @@ export async function endContactCenterSession(
 ): Promise<void> {
   const actor = await actorFor(deps.store, user, contactCenter)
   await endSubscriptions(deps, actor)
-  deps.notifier.disconnectUser(user.id)
+  await deps.notifier.disconnectUser(user.id)
   await deps.store.releasePlace(user.id)
   deps.log.info({ userId: user.id }, 'contact center session ended')
 }

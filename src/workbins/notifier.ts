@@ -21,8 +21,11 @@ export interface Notifier {
   deliverToUser(userId: string, channel: string, data: Record<string, unknown>): void
   /** The user's subscriptions to `instances` were added (`on`) or removed, and committed. */
   subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void
-  /** End every CometD session of the user (server-side /meta/disconnect). */
-  disconnectUser(userId: string): void
+  /**
+   * End every CometD session of the user (server-side /meta/disconnect), after the messages
+   * committed for the user so far have been handed to them.
+   */
+  disconnectUser(userId: string): Promise<void>
 }
 
 /** The channel of this API's messages (docs/cometd.md). */

@@ -198,15 +198,21 @@ async function put(
   // Reserve the reference id before moving, so that nothing can fail after the change.
   const referenceId = await reserveReferenceId(deps, actor)
   const next: InteractionLocation = { kind: 'workbin', ...target.instance }
-  const { reply, result } = await moveAndAnnounce(deps, actor, target, 'ItemAdded', referenceId, (log) =>
-    deps.store.moveInteraction(
-      actor.contactCenter.id,
-      id,
-      ix.location,
-      next,
-      { state: IN_WORKBIN, capabilities: [], userData: workbinStamps(target) },
-      log,
-    ),
+  const { reply, result } = await moveAndAnnounce(
+    deps,
+    actor,
+    target,
+    'ItemAdded',
+    referenceId,
+    (log) =>
+      deps.store.moveInteraction(
+        actor.contactCenter.id,
+        id,
+        ix.location,
+        next,
+        { state: IN_WORKBIN, capabilities: [], userData: workbinStamps(target) },
+        log,
+      ),
   )
   if (!result.ok) moveFailed(result, id)
   if (saveLAR) {
@@ -232,15 +238,21 @@ async function pull(
   if (!sameLocation(ix.location, here))
     throw errors.invalid(`Interaction ${id} is not in this workbin`)
   const referenceId = await reserveReferenceId(deps, actor)
-  const { reply, result } = await moveAndAnnounce(deps, actor, target, 'ItemRemoved', referenceId, (log) =>
-    deps.store.moveInteraction(
-      actor.contactCenter.id,
-      id,
-      here,
-      { kind: 'owner', userId: actor.user.id },
-      { state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType), userData: UNCHANGED },
-      log,
-    ),
+  const { reply, result } = await moveAndAnnounce(
+    deps,
+    actor,
+    target,
+    'ItemRemoved',
+    referenceId,
+    (log) =>
+      deps.store.moveInteraction(
+        actor.contactCenter.id,
+        id,
+        here,
+        { kind: 'owner', userId: actor.user.id },
+        { state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType), userData: UNCHANGED },
+        log,
+      ),
   )
   if (!result.ok) moveFailed(result, id)
   if (nickname !== undefined) {

@@ -60,7 +60,11 @@ export async function changeSubscriptions(
   if (operation === 'Subscribe') {
     // subscribing twice is not an error; the second answers Subscribed again
     entries = entriesOf(targets.map(() => ({ state: 'Subscribed' })))
-    await deps.store.addSubscriptions(userId, instances, deps.notifier.durable ? entries : undefined)
+    await deps.store.addSubscriptions(
+      userId,
+      instances,
+      deps.notifier.durable ? entries : undefined,
+    )
     deps.notifier.subscribed(userId, instances, true)
   } else {
     // unsubscribe when not subscribed → HTTP 200 + referenceId, then RequestFailed

@@ -47,7 +47,7 @@ describe('kill -9 under load', () => {
           COMETD_MAX_INTERVAL: '15000',
           COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
           WORKBINS_SESSION_SYNC_MS: '200',
-        WORKBINS_NOTIFICATION_LOG: process.env.CRASH_LOG ?? '1',
+          WORKBINS_NOTIFICATION_LOG: process.env.CRASH_LOG ?? '1',
         })
         await server.start()
         const agents = Array.from(
@@ -72,7 +72,7 @@ describe('kill -9 under load', () => {
             20_000,
           ).catch(() => undefined)
           const problems = agents.flatMap((a) => a.problems())
-        console.log(agents.map((a) => [a.received.length, a.answered.length, a.failures]))
+          console.log(agents.map((a) => [a.received.length, a.answered.length, a.failures]))
           assert.deepEqual(problems, [], server.output.slice(-4000))
           agents.forEach((a, i) => {
             assert.ok(

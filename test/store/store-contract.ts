@@ -635,5 +635,134 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.equal((await store.getInteraction(CC2, 'OOOOOOOOOOOOOOO1'))?.contactCenterId, CC2)
       })
     })
+
+    describe('notification log', () => {
+      beforeEach(async () => {
+        await store.applyProvisioning(basePlan())
+      })
+      const mine = { workbinId: WB_AGENT, owner: AGENT1 }
+      const group = { workbinId: WB_GROUP, owner: 'Sales' }
+      const direct = (userId: string, n: number) => ({
+        userId,
+        channel: '/v2/me/workbins',
+        data: { n },
+      })
+      const texts = async (userId: string, after = 0) => {
+        await store.advanceFeed(userId, 1000)
+        const r = await store.readFeed(userId, after, 1000)
+        assert.ok(r.ok)
+        return r.messages.map((m) => [m.seq, JSON.parse(m.data) as unknown])
+      }
+
+      it('numbers direct entries per user, in order, from 1', async () => {
+        await store.appendNotifications([direct(AGENT1, 1), direct(AGENT2, 2), direct(AGENT1, 3)])
+        assert.deepEqual(await texts(AGENT1), [
+          [1, { n: 1 }],
+          [2, { n: 3 }],
+        ])
+        assert.deepEqual(await texts(AGENT2), [[1, { n: 2 }]])
+        assert.deepEqual(await texts(AGENT1, 1), [[2, { n: 3 }]])
+      })
+
+      it('gives an instance entry to its subscribers of the time, the owner variant, not the excluded', async () => {
+        await store.addSubscriptions(AGENT1, [mine, group])
+        await store.addSubscriptions(SUP1, [mine])
+        await store.appendNotifications([
+          {
+            instance: mine,
+            channel: '/v2/me/workbins',
+            data: { who: 'others' },
+            owner: { userId: AGENT1, data: { who: 'owner' } },
+          },
+          { instance: group, channel: '/v2/me/workbins', data: { g: 1 }, exclude: AGENT1 },
+        ])
+        // AGENT2 subscribes after the entries: they are not his.
+        await store.addSubscriptions(AGENT2, [group])
+        assert.deepEqual(await texts(AGENT1), [[1, { who: 'owner' }]])
+        assert.deepEqual(await texts(SUP1), [[1, { who: 'others' }]])
+        assert.deepEqual(await texts(AGENT2), [])
+        // Unsubscribing first numbers what was pending: SUP1 keeps the entry from before.
+        await store.appendNotifications([{ instance: mine, channel: '/c', data: { late: 1 } }])
+        await store.removeSubscriptions(SUP1, [mine])
+        await store.appendNotifications([{ instance: mine, channel: '/c', data: { after: 1 } }])
+        assert.deepEqual(await texts(SUP1, 1), [[2, { late: 1 }]])
+      })
+
+      it('appends with a change only when it commits', async () => {
+        await store.addSubscriptions(AGENT1, [mine], [direct(AGENT1, 7)])
+        await store.removeSubscriptions(AGENT1, [mine, group], (existed) => [
+          { userId: AGENT1, channel: '/c', data: { existed } },
+        ])
+        await store.createInteraction(interaction('LOGLOGLOGLOGLOG1'))
+        const ix = (await store.getInteraction(CC, 'LOGLOGLOGLOGLOG1'))!
+        const wrong = await store.moveInteraction(
+          CC,
+          ix.id,
+          ownedByAgent2,
+          inAgentWb,
+          { state: 'InWorkbin', capabilities: [], userData: { set: {}, remove: [] } },
+          () => [direct(AGENT1, 99)],
+        )
+        assert.equal(wrong.ok, false)
+        const moved = await store.moveInteraction(
+          CC,
+          ix.id,
+          ix.location,
+          inAgentWb,
+          { state: 'InWorkbin', capabilities: [], userData: { set: {}, remove: [] } },
+          (m) => [{ userId: AGENT1, channel: '/c', data: { state: m.state } }],
+        )
+        assert.equal(moved.ok, true)
+        assert.deepEqual(await texts(AGENT1), [
+          [1, { n: 7 }],
+          [2, { existed: [true, false] }],
+          [3, { state: 'InWorkbin' }],
+        ])
+      })
+
+      it('refuses a future position and a swept one; advance is bounded by its limit', async () => {
+        await store.appendNotifications([direct(AGENT1, 1), direct(AGENT1, 2), direct(AGENT1, 3)])
+        assert.equal(await store.advanceFeed(AGENT1, 2), 2)
+        assert.equal(await store.advanceFeed(AGENT1, 2), 3)
+        assert.deepEqual(await store.readFeed(AGENT1, 4, 10), {
+          ok: false,
+          reason: 'future',
+          seq: 3,
+        })
+        const swept = await store.sweepNotifications(Date.now() + 1000, 2)
+        assert.equal(swept, 2)
+        assert.deepEqual(await store.readFeed(AGENT1, 0, 10), { ok: false, reason: 'gone', seq: 3 })
+        const rest = await store.readFeed(AGENT1, 2, 10)
+        assert.ok(rest.ok && rest.messages.length === 1 && rest.messages[0]!.seq === 3)
+        // A feed first read after a sweep starts at the sweep: it never had a number to replay from.
+        await store.appendNotifications([direct(AGENT2, 1)])
+        await store.sweepNotifications(Date.now() + 1000, 100)
+        await store.appendNotifications([direct(AGENT2, 2)])
+        assert.equal(await store.advanceFeed(AGENT2, 10), 1)
+        assert.equal((await store.readFeed(AGENT2, 0, 10)).ok, true)
+      })
+
+      it('stores CometD sessions; positions only grow; idle ones are swept', async () => {
+        const s = { clientId: 'c1', userId: AGENT1, record: '{"x":1}', position: 3, lastSeen: 1000 }
+        await store.saveCometdSession(s)
+        assert.deepEqual(await store.getCometdSession('c1'), s)
+        await store.touchCometdSessions([
+          { clientId: 'c1', position: 2, lastSeen: 2000 },
+          { clientId: 'nope', position: 9, lastSeen: 2000 },
+        ])
+        assert.equal((await store.getCometdSession('c1'))?.position, 3)
+        await store.touchCometdSessions([{ clientId: 'c1', position: 5, lastSeen: 3000 }])
+        await store.saveCometdSession({ ...s, record: '{"x":2}', position: 0, lastSeen: 3500 })
+        assert.deepEqual(await store.getCometdSession('c1'), {
+          ...s,
+          record: '{"x":2}',
+          position: 5,
+          lastSeen: 3500,
+        })
+        assert.equal(await store.deleteCometdSessionsIdleSince(3000), 0)
+        assert.equal(await store.deleteCometdSessionsIdleSince(4000), 1)
+        assert.equal(await store.getCometdSession('c1'), undefined)
+      })
+    })
   })
 }

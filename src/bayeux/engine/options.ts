@@ -8,7 +8,6 @@ import type { BayeuxPrincipal } from './principal.ts'
 
 export type { BayeuxPrincipal } from './principal.ts'
 
-
 /**
  * The HTTP request of a handshake POST or WebSocket upgrade, as `authenticate` sees it: node's
  * IncomingMessage, or the head a direct long-polling connection read (transports/direct/reader.ts).

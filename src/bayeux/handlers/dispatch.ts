@@ -93,7 +93,12 @@ function dispatch(
   return route(engine, ex, m, alone)
 }
 
-function route(engine: EngineApi, ex: Exchange, m: InMessage, alone: boolean): Promise<void> | void {
+function route(
+  engine: EngineApi,
+  ex: Exchange,
+  m: InMessage,
+  alone: boolean,
+): Promise<void> | void {
   switch (m.channel) {
     case META_CONNECT:
       return handleConnect(engine, ex, m, alone)

@@ -48,12 +48,7 @@ import { runMigrations } from './migrations.ts'
 import { isConnectionError, mapPgError } from './pg-errors.ts'
 import { SQL } from './statements.ts'
 import { advanceFeed, appendLog, readFeed, sweepLog } from './notification-log.ts'
-import type {
-  FeedRead,
-  LogEntry,
-  LogFor,
-  StoredCometdSession,
-} from '../notification-log.ts'
+import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notification-log.ts'
 
 /** Advance without a bound (inside a subscription change). */
 const ALL = Number.MAX_SAFE_INTEGER
@@ -614,7 +609,11 @@ class PgStoreImpl implements PgStore {
          last_seen = greatest(c.last_seen, u.last_seen)
        FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(client_id, position, last_seen)
        WHERE c.client_id = u.client_id`,
-      [updates.map((u) => u.clientId), updates.map((u) => u.position), updates.map((u) => u.lastSeen)],
+      [
+        updates.map((u) => u.clientId),
+        updates.map((u) => u.position),
+        updates.map((u) => u.lastSeen),
+      ],
     )
   }
 

@@ -68,7 +68,8 @@ export class SqliteNotificationLog {
     this.#deleteLog = p('DELETE FROM notification_log WHERE id <= ?')
     this.#deleteNumbers = p('DELETE FROM user_messages WHERE log_id <= ?')
     this.#raiseFloor = p('UPDATE notification_floor SET id = max(id, ?)')
-    this.#saveSession = p(`INSERT INTO cometd_sessions (client_id, user_id, record, position, last_seen)
+    this.#saveSession =
+      p(`INSERT INTO cometd_sessions (client_id, user_id, record, position, last_seen)
       VALUES (@clientId, @userId, @record, @position, @lastSeen)
       ON CONFLICT (client_id) DO UPDATE SET record = excluded.record,
         position = max(position, excluded.position), last_seen = excluded.last_seen`)
@@ -119,11 +120,7 @@ export class SqliteNotificationLog {
       for (const id of ids) this.#number.run(userId, ++seq, id)
       position = ids.length === limit ? (ids[ids.length - 1] as number) : head
     }
-    if (
-      seq !== feed.seq ||
-      position !== feed.position ||
-      reset_seq !== feed.reset_seq
-    ) {
+    if (seq !== feed.seq || position !== feed.position || reset_seq !== feed.reset_seq) {
       this.#updateFeed.run({ user_id: userId, seq, position, reset_seq })
     }
     return seq

@@ -45,12 +45,7 @@ import {
 } from './rows.ts'
 import { mapSqliteError } from './sqlite-errors.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
-import type {
-  FeedRead,
-  LogEntry,
-  LogFor,
-  StoredCometdSession,
-} from '../notification-log.ts'
+import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notification-log.ts'
 import { prepareStatements, type Statements } from './statements.ts'
 
 const BUSY_TIMEOUT_MS = 5000

@@ -1,0 +1,207 @@
+// Durable delivery seen by clients (docs/durable-delivery.md): every message carries its number
+// in `ext.seq`; a handshake with `ext.replay` gets what it missed, or is told to re-list; bad
+// replay positions are refused; a stored session continues after a restart only from where it
+// was bound (its browser cookie, its user) and only while its login holds.
+
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import type { Message } from 'cometd'
+import { CHANNEL, World, api } from '../helpers/world.ts'
+import {
+  Inbox,
+  ReplyError,
+  disconnect,
+  handshake,
+  newClient,
+  subscribe,
+} from '../helpers/cometd.ts'
+import { basic } from '../helpers/http.ts'
+import { assertAccepted } from '../helpers/assert.ts'
+import { startServer } from '../helpers/server.ts'
+import { contentDocument, IX, PASSWORD, U, WB } from '../helpers/fixtures/content.ts'
+import { freePort } from '../helpers/crash-load.ts'
+
+const seqOf = (m: Message) => (m.ext as { seq?: number } | undefined)?.seq
+
+function client(w: World, user = 'agent1') {
+  return newClient(w.server.cometdUrl, { headers: { Authorization: basic(user, PASSWORD) } })
+}
+
+async function failedHandshake(c: ReturnType<typeof newClient>, ext: unknown): Promise<Message> {
+  try {
+    await handshake(c, { ext })
+  } catch (err) {
+    assert.ok(err instanceof ReplyError)
+    c.disconnect()
+    return err.reply
+  }
+  throw new Error('handshake succeeded')
+}
+
+describe('numbered messages and replay', () => {
+  const worlds: World[] = []
+  after(() => Promise.all(worlds.map((w) => w.close())))
+  const start = async () => {
+    const w = await World.start({ document: contentDocument() })
+    worlds.push(w)
+    return w
+  }
+
+  it('every message carries ext.seq, one more than the last, data untouched', async () => {
+    const w = await start()
+    const c = client(w)
+    await handshake(c)
+    const box = new Inbox()
+    await subscribe(c, CHANNEL, box.push)
+    const agent = w.api('agent1')
+    assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Subscribe' }))
+    assertAccepted(
+      await agent.post(`/me/workbins/${WB.later}`, { operationName: 'AddEmail', id: IX.email1 }),
+    )
+    const a = await box.next()
+    const b = await box.next()
+    assert.equal(typeof seqOf(a), 'number')
+    assert.equal(seqOf(b), (seqOf(a) as number) + 1)
+    assert.equal((a.data as Record<string, unknown>).seq, undefined)
+    assert.equal((b.data as Record<string, unknown>).messageType, 'WorkbinStateChangeMessage')
+    await disconnect(c)
+  })
+
+  it('a handshake naming the last number it saw gets everything after it, in order', async () => {
+    const w = await start()
+    const first = client(w)
+    await handshake(first)
+    const box = new Inbox()
+    await subscribe(first, CHANNEL, box.push)
+    const agent = w.api('agent1')
+    assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Subscribe' }))
+    const seen = seqOf(await box.next()) as number
+    await disconnect(first)
+
+    // Missed while no session was open: ItemAdded, ItemRemoved and the stats reply.
+    const put = assertAccepted(
+      await agent.post(`/me/workbins/${WB.later}`, { operationName: 'AddEmail', id: IX.email1 }),
+    )
+    const pull = assertAccepted(
+      await agent.post(`/me/workbins/${WB.later}`, { operationName: 'PullEmail', id: IX.email1 }),
+    )
+
+    const again = client(w)
+    const reply = await handshake(again, { ext: { replay: seen } })
+    assert.deepEqual((reply.ext as Record<string, unknown>).replay, {
+      from: seen,
+      recovered: true,
+    })
+    const box2 = new Inbox()
+    await subscribe(again, CHANNEL, box2.push)
+    const [m1, m2] = [await box2.next(), await box2.next()]
+    assert.deepEqual([seqOf(m1), seqOf(m2)], [seen + 1, seen + 2])
+    assert.equal((m1.data as Record<string, unknown>).referenceId, put)
+    assert.equal((m2.data as Record<string, unknown>).referenceId, pull)
+    // And live messages after it, numbered on.
+    assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Unsubscribe' }))
+    assert.equal(seqOf(await box2.next()), seen + 3)
+    await disconnect(again)
+  })
+
+  it('a replay position older than the retention: the handshake says recovered:false', async () => {
+    const w = await start()
+    const agent = w.api('agent1')
+    assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Subscribe' }))
+    assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Unsubscribe' }))
+    await w.server.app.store.advanceFeed(U.agent1, 100)
+    await w.server.app.store.sweepNotifications(Date.now() + 1000, 100)
+    const c = client(w)
+    const reply = await handshake(c, { ext: { replay: 0 } })
+    assert.deepEqual((reply.ext as Record<string, unknown>).replay, {
+      from: 0,
+      recovered: false,
+    })
+    await disconnect(c)
+  })
+
+  it('a malformed or future replay position is refused and opens no session', async () => {
+    const w = await start()
+    const before = w.server.app.bayeux.stats().sessions
+    for (const bad of ['7', -1, 1.5, null, { seq: 1 }]) {
+      const r = await failedHandshake(client(w), { replay: bad })
+      assert.equal(r.error, '400:replay:replay_invalid', JSON.stringify(bad))
+      assert.equal((r.advice as Record<string, unknown>).reconnect, 'none')
+    }
+    const r = await failedHandshake(client(w), { replay: 1000 })
+    assert.equal(r.error, '400:replay=1000:replay_beyond_newest')
+    assert.equal(w.server.app.bayeux.stats().sessions, before)
+  })
+})
+
+describe('stored sessions after a restart', () => {
+  /** A raw long-polling request, as the client's next connect after a restart. */
+  async function connect(url: string, clientId: string, cookie: string, ext?: object) {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify([
+        {
+          channel: '/meta/connect',
+          clientId,
+          connectionType: 'long-polling',
+          advice: { timeout: 0 },
+          ext,
+        },
+      ]),
+    })
+    return (await res.json()) as Message[]
+  }
+
+  async function handshaken(url: string, user: string, login?: string) {
+    const auth: Record<string, string> = login
+      ? { cookie: login }
+      : { authorization: basic(user, PASSWORD) }
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify([
+        { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+      ]),
+    })
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string
+    const [reply] = (await res.json()) as Message[]
+    return { clientId: reply!.clientId as string, cookie }
+  }
+
+  it('continue only with their own browser cookie, and not after a logout', async () => {
+    const port = await freePort()
+    const first = await startServer({ provision: contentDocument(), config: { port } })
+    const a = await handshaken(first.cometdUrl, 'agent1')
+    const b = await handshaken(first.cometdUrl, 'agent2')
+    // agent3 handshakes with the JSESSIONID of a REST login, as a desktop does.
+    const rest = api(first, 'agent3')
+    assert.equal((await rest.get('/me')).status, 200)
+    const c = await handshaken(
+      first.cometdUrl,
+      'agent3',
+      `JSESSIONID=${rest.cookies.get('JSESSIONID')}`,
+    )
+    await first.close({ keepDb: true })
+
+    const second = await startServer({ dbPath: first.dbPath, config: { port } })
+    try {
+      // agent2's clientId with agent1's cookie: unknown, and nothing changes.
+      const stolen = await connect(second.cometdUrl, b.clientId, a.cookie)
+      assert.equal(stolen.at(-1)?.error, '402::session_unknown')
+      assert.equal(second.app.bayeux.stats().sessions, 0)
+      // agent1's own: continues, same clientId.
+      const mine = await connect(second.cometdUrl, a.clientId, a.cookie)
+      assert.equal(mine.at(-1)?.successful, true)
+      assert.equal(second.app.bayeux.stats().sessions, 1)
+      // agent3's login (the HTTP session its handshake opened) ended meanwhile: so does the
+      // stored CometD session.
+      assert.equal(await second.app.store.deleteSessionsOfUser(U.agent3), 1)
+      const ended = await connect(second.cometdUrl, c.clientId, c.cookie)
+      assert.equal(ended.at(-1)?.error, '402::session_unknown')
+      assert.equal(await second.app.store.getCometdSession(c.clientId), undefined)
+    } finally {
+      await second.close()
+    }
+  })
+})
