@@ -36,7 +36,7 @@ describe('kill -9 under load', () => {
     test(
       `${store.name}: every message arrives after a restart, in order, none lost`,
       { skip: store.skip, timeout: 120_000 },
-      async () => {
+      async (t) => {
         const doc = join(dir, `${store.name}.json`)
         await writeFile(doc, JSON.stringify(crashDocument(AGENTS)))
         const db = (await store.db()) ?? join(dir, `${store.name}.db`)
@@ -47,7 +47,7 @@ describe('kill -9 under load', () => {
           COMETD_MAX_INTERVAL: '15000',
           COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
           WORKBINS_SESSION_SYNC_MS: '200',
-          WORKBINS_NOTIFICATION_LOG: process.env.CRASH_LOG ?? '1',
+          WORKBINS_NOTIFICATION_LOG: process.env.CRASH_TEST_NOTIFICATION_LOG ?? '1',
         })
         await server.start()
         const agents = Array.from(
@@ -72,7 +72,8 @@ describe('kill -9 under load', () => {
             20_000,
           ).catch(() => undefined)
           const problems = agents.flatMap((a) => a.problems())
-          console.log(agents.map((a) => [a.received.length, a.answered.length, a.failures]))
+          const load = agents.map((a) => `${a.received.length}/${a.answered.length}/${a.failures}`)
+          t.diagnostic(`messages/answered/failed per agent: ${load.join(' ')}`)
           assert.deepEqual(problems, [], server.output.slice(-4000))
           agents.forEach((a, i) => {
             assert.ok(
