@@ -116,13 +116,23 @@ export class FeedPump {
 
   async #deliver(userId: string): Promise<void> {
     try {
-      const seq = await this.store.advanceFeed(userId, FEED_BATCH)
       let from = this.#delivered.get(userId)
       if (from === undefined) return
-      if (from < 0 || from > seq) from = Math.max(0, seq - 1)
-      if (seq <= from) return
-      const read = await this.store.readFeed(userId, from, FEED_BATCH)
-      if (!read.ok || read.messages.length === 0) return
+      let read
+      if (from < 0) {
+        // Where this server stands is not known yet: from the newest number on.
+        const seq = await this.store.advanceFeed(userId, FEED_BATCH)
+        from = Math.max(0, seq - 1)
+        read = await this.store.readFeed(userId, from, FEED_BATCH)
+      } else {
+        read = await this.store.advanceAndReadFeed(userId, from, FEED_BATCH)
+      }
+      if (!read.ok) {
+        // Behind the retention (a long stall): sessions catch up or are told to start again.
+        if (read.reason === 'gone') this.#delivered.set(userId, read.seq)
+        return
+      }
+      if (read.messages.length === 0) return
       const last = read.messages[read.messages.length - 1]?.seq ?? from
       if (this.#delivered.has(userId)) this.#delivered.set(userId, last)
       this.bayeux().deliverFeed(userId, read.messages)

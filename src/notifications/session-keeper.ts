@@ -85,8 +85,7 @@ export class StoreSessionKeeper implements SessionKeeper {
   }
 
   async read(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
-    await this.store.advanceFeed(userId, Number.MAX_SAFE_INTEGER)
-    return this.store.readFeed(userId, afterSeq, limit)
+    return this.store.advanceAndReadFeed(userId, afterSeq, limit)
   }
 
   acknowledged(clientId: string, position: number): void {

@@ -195,6 +195,8 @@ export interface Store {
    * ones, and those of the instances the user subscribes to). Returns the user's newest number.
    */
   advanceFeed(userId: string, limit: number): Promise<number>
+  /** advanceFeed(userId, limit) then readFeed(userId, afterSeq, limit), in one transaction. */
+  advanceAndReadFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead>
   /** The user's numbered messages after `afterSeq`, oldest first, at most `limit`. */
   readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead>
   /** Delete at most `max` log entries written before `before` (ms epoch) and their numbers. */

@@ -84,8 +84,14 @@ export class ServerProcess {
   constructor(
     readonly port: number,
     private readonly env: Record<string, string>,
+    /** Extra node flags (e.g. --cpu-prof for a benchmark's profile). */
+    private readonly nodeArgs: string[] = [],
   ) {
     this.base = `http://127.0.0.1:${port}`
+  }
+
+  get pid(): number {
+    return this.#child?.pid ?? 0
   }
 
   get output(): string {
@@ -93,7 +99,7 @@ export class ServerProcess {
   }
 
   async start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -145,6 +151,8 @@ export class ServerProcess {
 }
 
 export interface Received {
+  /** performance.now() on arrival */
+  at: number
   seq: number
   referenceId?: number
   messageType: string
@@ -182,12 +190,24 @@ export class Agent {
       const data = m.data as Record<string, unknown>
       const seq = (m.ext as { seq?: number } | undefined)?.seq
       this.received.push({
+        at: performance.now(),
         seq: typeof seq === 'number' ? seq : -1,
         referenceId: typeof data.referenceId === 'number' ? data.referenceId : undefined,
         messageType: String(data.messageType),
       })
+      this.onMessage?.(this.received[this.received.length - 1] as Received)
     })
   }
+
+  /** One REST operation; its referenceId when answered 200. */
+  async op(path: string, body: Record<string, unknown>): Promise<number | undefined> {
+    const r = await this.api.request('POST', path, body)
+    const ref = (r.body as { referenceId?: unknown } | undefined)?.referenceId
+    return r.status === 200 && typeof ref === 'number' ? ref : undefined
+  }
+
+  /** Called with each message as it arrives (benchmarks). */
+  onMessage: ((r: Received) => void) | undefined
 
   async #op(path: string, body: Record<string, unknown>): Promise<void> {
     try {

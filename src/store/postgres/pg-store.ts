@@ -564,6 +564,13 @@ class PgStoreImpl implements PgStore {
     return this.tx(`notifications of user ${userId}`, (c) => advanceFeed(c, userId, limit))
   }
 
+  async advanceAndReadFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
+    return this.tx(`notifications of user ${userId}`, async (c) => {
+      await advanceFeed(c, userId, limit)
+      return readFeed(c, userId, afterSeq, limit)
+    })
+  }
+
   async readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
     return this.tx(`notifications of user ${userId}`, (c) => readFeed(c, userId, afterSeq, limit))
   }

@@ -18,7 +18,9 @@ export class SqliteNotificationLog {
   readonly #feed: Database.Statement
   readonly #insertFeed: Database.Statement
   readonly #updateFeed: Database.Statement
-  readonly #pending: Database.Statement
+  readonly #pendingDirect: Database.Statement
+  readonly #pendingInstances: Database.Statement
+  readonly #hasSubscriptions: Database.Statement
   readonly #number: Database.Statement
   readonly #read: Database.Statement
   readonly #hasSeq: Database.Statement
@@ -37,7 +39,8 @@ export class SqliteNotificationLog {
     this.#append = p(`INSERT INTO notification_log
       (user_id, workbin_id, owner, channel, data, owner_user, owner_data, exclude_user, created_at)
       VALUES (@user_id, @workbin_id, @owner, @channel, @data, @owner_user, @owner_data, @exclude_user, @created_at)`)
-    this.#head = p('SELECT coalesce(max(id), 0) FROM notification_log').pluck()
+    // Plain max(id): SQLite answers it from the end of the rowid b-tree (wrapped, it scans).
+    this.#head = p('SELECT max(id) FROM notification_log').pluck()
     this.#floor = p('SELECT id FROM notification_floor').pluck()
     this.#feed = p('SELECT seq, position, reset_seq FROM user_feeds WHERE user_id = ?')
     this.#insertFeed = p(
@@ -47,15 +50,16 @@ export class SqliteNotificationLog {
       'UPDATE user_feeds SET seq = @seq, position = @position, reset_seq = @reset_seq WHERE user_id = @user_id',
     )
     // Direct entries of the user, and entries of the instances the user subscribes to (minus
-    // those the user is excluded from), in log order.
-    this.#pending = p(`SELECT id FROM (
-        SELECT id FROM notification_log
-        WHERE user_id = @u AND id > @from AND id <= @to
-        UNION ALL
-        SELECT l.id FROM subscriptions s JOIN notification_log l
-          ON l.workbin_id = s.workbin_id AND l.owner = s.owner AND l.id > @from AND l.id <= @to
-        WHERE s.user_id = @u AND (l.exclude_user IS NULL OR l.exclude_user <> @u)
-      ) ORDER BY id LIMIT @limit`).pluck()
+    // those the user is excluded from), each in log order; merged in advance() (two plain
+    // index searches cost a tenth of one UNION ... ORDER BY).
+    this.#pendingDirect = p(
+      'SELECT id FROM notification_log WHERE user_id = @u AND id > @from AND id <= @to ORDER BY id LIMIT @limit',
+    ).pluck()
+    this.#pendingInstances = p(`SELECT l.id FROM subscriptions s JOIN notification_log l
+        ON l.workbin_id = s.workbin_id AND l.owner = s.owner AND l.id > @from AND l.id <= @to
+      WHERE s.user_id = @u AND (l.exclude_user IS NULL OR l.exclude_user <> @u)
+      ORDER BY l.id LIMIT @limit`).pluck()
+    this.#hasSubscriptions = p('SELECT 1 FROM subscriptions WHERE user_id = ? LIMIT 1').pluck()
     this.#number = p('INSERT INTO user_messages (user_id, seq, log_id) VALUES (?, ?, ?)')
     this.#read = p(`SELECT m.seq AS seq, l.channel AS channel,
         CASE WHEN l.owner_user = m.user_id THEN l.owner_data ELSE l.data END AS data
@@ -114,9 +118,9 @@ export class SqliteNotificationLog {
       reset_seq = seq + 1
       position = floor
     }
-    const head = this.#head.get() as number
+    const head = (this.#head.get() as number | null) ?? 0
     if (head > position) {
-      const ids = this.#pending.all({ u: userId, from: position, to: head, limit }) as number[]
+      const ids = this.#pendingIds(userId, position, head, limit)
       for (const id of ids) this.#number.run(userId, ++seq, id)
       position = ids.length === limit ? (ids[ids.length - 1] as number) : head
     }
@@ -124,6 +128,29 @@ export class SqliteNotificationLog {
       this.#updateFeed.run({ user_id: userId, seq, position, reset_seq })
     }
     return seq
+  }
+
+  #pendingIds(userId: string, from: number, to: number, limit: number): number[] {
+    const q = { u: userId, from, to, limit }
+    const direct = this.#pendingDirect.all(q) as number[]
+    if (this.#hasSubscriptions.get(userId) === undefined) return direct
+    const shared = this.#pendingInstances.all(q) as number[]
+    if (shared.length === 0) return direct
+    const out: number[] = []
+    let i = 0
+    let j = 0
+    while (out.length < limit && (i < direct.length || j < shared.length)) {
+      const a = direct[i]
+      const b = shared[j]
+      if (b === undefined || (a !== undefined && a < b)) {
+        out.push(a as number)
+        i++
+      } else {
+        out.push(b)
+        j++
+      }
+    }
+    return out
   }
 
   read(userId: string, afterSeq: number, limit: number): FeedRead {

@@ -421,6 +421,13 @@ class SqliteStoreImpl implements SqliteStore {
     return this.write(`notifications of user ${userId}`, () => this.log.advance(userId, limit))
   }
 
+  async advanceAndReadFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
+    return this.write(`notifications of user ${userId}`, () => {
+      this.log.advance(userId, limit)
+      return this.log.read(userId, afterSeq, limit)
+    })
+  }
+
   async readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
     return this.read(() => this.log.read(userId, afterSeq, limit))
   }
