@@ -23,4 +23,5 @@ export type {
   ServiceHandler,
 } from './engine/options.ts'
 export { BROWSER_COOKIE } from './transports/long-polling.ts'
+export type { HttpOptions, OriginHeaders } from './transports/long-polling.ts'
 export { HandshakeRefused } from './protocol/errors.ts'

@@ -12,7 +12,7 @@
 // oldest receivedDate first (store order).
 
 import { errors } from '../errors.ts'
-import { workbinResource } from './definitions.ts'
+import { workbinResource, type WorkbinResource } from './definitions.ts'
 import type { OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { parseFields } from '../fields.ts'
 import { collections, mediaTypeOf, parseSubresources } from './resources.ts'
@@ -56,7 +56,7 @@ async function instanceContent(
   deps: WorkbinDeps,
   target: ResolvedInstance,
   query: ContentQuery,
-): Promise<{ header: Record<string, unknown>; content: Record<string, unknown> }> {
+): Promise<{ header: WorkbinResource; content: Record<string, unknown> }> {
   const base = deps.publicUrl()
   const header = workbinResource(base, target.workbin)
   let itemFields: string[] | undefined
