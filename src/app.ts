@@ -14,6 +14,7 @@ import { Authenticator, checkCsrf } from './http/auth.ts'
 import { cometdOriginHeaders, registerCors } from './http/cors.ts'
 import { credentialStamp, watchCredentials } from './http/credential-watch.ts'
 import type { RouteDeps } from './http/deps.ts'
+import { channelRoutes } from './http/routes/channels.ts'
 import { featureRoutes } from './http/routes/features.ts'
 import { interactionRoutes } from './http/routes/interactions.ts'
 import { mediaRoutes } from './http/routes/media.ts'
@@ -170,6 +171,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         if (config.csrf) checkCsrf(request, reply, caller)
       })
       await meRoutes(api, deps)
+      await channelRoutes(api, deps)
       await teamRoutes(api, deps)
       await featureRoutes(api, deps)
       await workbinRoutes(api, deps)

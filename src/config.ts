@@ -249,6 +249,14 @@ const SERVER_SETTINGS = {
     min: 1,
     doc: 'most ids in one `workbinIds=` request',
   },
+  maxChannelsPerUser: {
+    env: 'WORKBINS_MAX_CHANNELS_PER_USER',
+    kind: 'int',
+    def: 16,
+    min: 1,
+    max: 1000,
+    doc: 'most media channels in one `StartContactCenterSession`',
+  },
   metrics: {
     env: 'WORKBINS_METRICS',
     kind: 'bool',
