@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import { WORKBINS_CHANNEL } from '../workbins/notifier.ts'
 import { bayeuxMeta } from './asyncapi-bayeux.ts'
+import { channelStatesPart } from './asyncapi-channels.ts'
 import { workbinMessages, workbinSchemas } from './asyncapi-messages.ts'
 
 type Json = Record<string, unknown>
@@ -36,6 +37,7 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
   ]
   const servers = [{ $ref: '#/servers/longPolling' }, { $ref: '#/servers/websocket' }]
   const meta = bayeuxMeta(servers)
+  const states = channelStatesPart(servers)
   const messageRefs = Object.fromEntries(
     Object.keys(workbinMessages).map((k) => [k, { $ref: `#/components/messages/${k}` }]),
   )
@@ -84,6 +86,7 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
         servers,
         messages: messageRefs,
       },
+      mediaChannels: states.channel,
       ...meta.channels,
     },
     operations: {
@@ -96,11 +99,12 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
           $ref: `#/channels/workbins/messages/${k}`,
         })),
       },
+      sendChannelStates: states.operation,
       ...meta.operations,
     },
     components: {
-      schemas: { ...workbinSchemas, ...meta.schemas },
-      messages: { ...workbinMessages, ...meta.messages },
+      schemas: { ...workbinSchemas, ...states.schemas, ...meta.schemas },
+      messages: { ...workbinMessages, ...states.messages, ...meta.messages },
       securitySchemes: {
         sessionCookie: {
           type: 'httpApiKey',

@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { Ajv } from 'ajv'
 import type { CometD } from 'cometd'
 import { isReadyOn } from '../../src/workbins/channels.ts'
 import { assertError, type Data } from '../helpers/assert.ts'
@@ -158,6 +159,14 @@ describe('media channels and agent states', () => {
     })
     // Only the owner hears of it: agent2's desk got nothing.
     assert.equal(bob.box.all.length, 0)
+    // What arrived is what the AsyncAPI document describes.
+    const doc = (await (await fetch(`${w.server.apiUrl}/asyncapi.json`)).json()) as {
+      components: { schemas: Record<string, object> }
+    }
+    const validate = new Ajv({ strict: false }).compile(
+      doc.components.schemas.ChannelStateChangeMessage!,
+    )
+    for (const msg of ada.box.all) assert.ok(validate(msg.data), JSON.stringify(validate.errors))
   })
 
   it('refuses what is not a channel, a state or a reason, and changes nothing', async () => {
