@@ -12,6 +12,8 @@ import { isReadyOn } from '../../src/workbins/channels.ts'
 import { assertError, type Data } from '../helpers/assert.ts'
 import { basic, disconnect, handshake, inbox, newClient, type Inbox } from '../helpers/cometd.ts'
 import { contentDocument, PASSWORD, U, WB } from '../helpers/fixtures/content.ts'
+import { ApiClient } from '../helpers/http.ts'
+import { startServer } from '../helpers/server.ts'
 import { World } from '../helpers/world.ts'
 
 const CHANNELS = '/v2/me/channels'
@@ -167,6 +169,17 @@ describe('media channels and agent states', () => {
       doc.components.schemas.ChannelStateChangeMessage!,
     )
     for (const msg of ada.box.all) assert.ok(validate(msg.data), JSON.stringify(validate.errors))
+  })
+
+  it('another node on the same database sees the same states', async () => {
+    const other = await startServer({ dbPath: w.server.dbPath })
+    try {
+      const there = await new ApiClient(other.apiUrl, 'agent1', PASSWORD).get('/me/channels')
+      assert.deepEqual(there.body, (await w.api('agent1').get('/me/channels')).body)
+      assert.equal(await isReadyOn(other.app.store, U.agent1, 'chat'), true)
+    } finally {
+      await other.close({ keepDb: true })
+    }
   })
 
   it('refuses what is not a channel, a state or a reason, and changes nothing', async () => {
