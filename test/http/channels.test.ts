@@ -34,8 +34,14 @@ interface Desk {
 }
 
 /** A desktop's CometD session at `path`, subscribed to /v2/me/channels. */
-async function desk(w: World, user: string, path: string): Promise<Desk> {
+async function desk(
+  w: World,
+  user: string,
+  path: string,
+  transport: 'long-polling' | 'websocket' = 'long-polling',
+): Promise<Desk> {
   const client = newClient(`${w.server.url}${path}`, {
+    transport,
     headers: { Authorization: basic(user, PASSWORD) },
   })
   await handshake(client)
@@ -169,6 +175,22 @@ describe('media channels and agent states', () => {
       doc.components.schemas.ChannelStateChangeMessage!,
     )
     for (const msg of ada.box.all) assert.ok(validate(msg.data), JSON.stringify(validate.errors))
+  })
+
+  it('serves the websocket transport at /genesys/cometd too', async () => {
+    const sue = await desk(w, 'agent3', '/genesys/cometd', 'websocket')
+    try {
+      await w.api('agent3').post('/me', {
+        operationName: 'StartContactCenterSession',
+        channels: ['workitem'],
+      })
+      await w.api('agent3').post('/me/channels/workitem', { operationName: 'Ready' })
+      const m = await sue.box.next(3000)
+      assert.equal((m.data as Data).messageType, 'ChannelStateChangeMessage')
+      assert.equal(w.server.app.bayeux.stats().websockets, 1)
+    } finally {
+      await disconnect(sue.client)
+    }
   })
 
   it('another node on the same database sees the same states', async () => {
