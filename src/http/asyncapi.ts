@@ -63,7 +63,8 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
         title: 'Bayeux 1.0 long-polling',
         description:
           'Bayeux 1.0 over HTTP long-polling: POST JSON arrays of Bayeux messages to the endpoint (the official client appends ' +
-          '/handshake, /connect, ...). Events travel in /meta/connect responses. ' +
+          '/handshake, /connect, ...). Events travel in /meta/connect responses. The same ' +
+          'server answers at /genesys/cometd, where packaged GWS builds serve CometD. ' +
           AUTH,
         security,
       },
