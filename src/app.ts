@@ -6,13 +6,15 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
-import type { Config } from './config.ts'
+import { corsOriginList, type Config } from './config.ts'
 import { StatusCode, ThrottledError } from './errors.ts'
 import { consoleRoutes } from './console/serve.ts'
 import { asyncApiRoute } from './http/asyncapi.ts'
 import { Authenticator, checkCsrf } from './http/auth.ts'
+import { cometdOriginHeaders, registerCors } from './http/cors.ts'
 import { credentialStamp, watchCredentials } from './http/credential-watch.ts'
 import type { RouteDeps } from './http/deps.ts'
+import { channelRoutes } from './http/routes/channels.ts'
 import { featureRoutes } from './http/routes/features.ts'
 import { interactionRoutes } from './http/routes/interactions.ts'
 import { mediaRoutes } from './http/routes/media.ts'
@@ -40,6 +42,8 @@ import type { Notifier } from './workbins/notifier.ts'
 
 export const API_PREFIX = '/api/v2'
 export const NOTIFICATIONS_PATH = `${API_PREFIX}/notifications`
+/** Where packaged GWS builds serve CometD; served too, for desktops configured with it. */
+export const GENESYS_COMETD_PATH = '/genesys/cometd'
 
 export interface App {
   config: Config
@@ -173,7 +177,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   if (metrics && config.metricsPort === 0) metricsRoute(http, metrics)
 
-  bayeux.attach(http, [NOTIFICATIONS_PATH])
+  const corsOrigins = corsOriginList(config.corsOrigins)
+  if (corsOrigins.length > 0) await registerCors(http, corsOrigins)
+  bayeux.attach(http, [NOTIFICATIONS_PATH, GENESYS_COMETD_PATH], {
+    originHeaders: corsOrigins.length > 0 ? cometdOriginHeaders(corsOrigins) : undefined,
+    preflightElsewhere: corsOrigins.length > 0,
+  })
   asyncApiRoute(http, publicUrl) // outside the authenticated /api/v2 plugin: readable by anyone
   if (config.console) consoleRoutes(http)
 
@@ -188,6 +197,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         if (config.csrf) checkCsrf(request, reply, caller)
       })
       await meRoutes(api, deps)
+      await channelRoutes(api, deps)
       await teamRoutes(api, deps)
       await featureRoutes(api, deps)
       await workbinRoutes(api, deps)

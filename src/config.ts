@@ -49,6 +49,26 @@ export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db)
 }
 
+/** The origins of WORKBINS_CORS_ORIGINS: `scheme://host[:port]` each, as browsers send them. */
+export function corsOriginList(value: string | undefined): string[] {
+  if (value === undefined) return []
+  return value
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
+}
+
+function corsOriginsProblem(value: string): string | undefined {
+  for (const o of corsOriginList(value)) {
+    // No wildcard: credentialed CORS must name each origin (Fetch standard).
+    const url = URL.canParse(o) ? new URL(o) : undefined
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o) {
+      return `has "${o}", which is not an origin like https://desk.example.com (no path, no trailing slash, no *)`
+    }
+  }
+  return undefined
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 const SERVER_SETTINGS = {
@@ -145,6 +165,14 @@ const SERVER_SETTINGS = {
     def: false,
     doc: '`1` = mark cookies `Secure` (behind HTTPS)',
   },
+  corsOrigins: {
+    env: 'WORKBINS_CORS_ORIGINS',
+    kind: 'string',
+    def: '',
+    optional: true,
+    doc: 'origins (`https://desk.example`, comma-separated) whose pages may call the API and CometD with credentials; empty = none',
+    check: (v) => corsOriginsProblem(v),
+  },
   maxHttpSessionsPerUser: {
     env: 'WORKBINS_MAX_HTTP_SESSIONS_PER_USER',
     kind: 'int',
@@ -220,6 +248,14 @@ const SERVER_SETTINGS = {
     def: 100,
     min: 1,
     doc: 'most ids in one `workbinIds=` request',
+  },
+  maxChannelsPerUser: {
+    env: 'WORKBINS_MAX_CHANNELS_PER_USER',
+    kind: 'int',
+    def: 16,
+    min: 1,
+    max: 1000,
+    doc: 'most media channels in one `StartContactCenterSession`',
   },
   metrics: {
     env: 'WORKBINS_METRICS',

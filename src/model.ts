@@ -22,6 +22,29 @@ export interface ContactCenter {
   id: string
   name: string
   features: string[]
+  /** Provisioned agent states besides the built-in Ready and NotReady (absent: none). */
+  agentStates?: AgentStateDefinition[]
+}
+
+/** Agent states a user's media channel can be in (docs/api.md "Channels and agent states"). */
+export type AgentStateName = 'Ready' | 'NotReady'
+export const AGENT_STATE_NAMES: readonly AgentStateName[] = ['Ready', 'NotReady']
+
+/** One entry of a contact center's agent state menu: a state, optionally with a reason. */
+export interface AgentStateDefinition {
+  state: AgentStateName
+  displayName: string
+  /** Only for NotReady: the reason code sent with the NotReady operation. */
+  reasonCode?: string
+}
+
+/** The state of one of a user's media channels (`channels` of StartContactCenterSession). */
+export interface ChannelState {
+  channel: string
+  state: AgentStateName
+  reasonCode: string | null
+  /** ms epoch of the last change. */
+  since: number
 }
 
 export interface User {

@@ -25,4 +25,5 @@ export type {
 export type { FeedMessage, FeedRead, SessionKeeper, SessionRecord } from './engine/keeper.ts'
 export { ReplayRefused } from './engine/keeper.ts'
 export { BROWSER_COOKIE } from './transports/long-polling.ts'
+export type { HttpOptions, OriginHeaders } from './transports/long-polling.ts'
 export { HandshakeRefused } from './protocol/errors.ts'

@@ -6,7 +6,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { BayeuxPrincipal, BayeuxServerOptions, ServiceHandler } from './engine/options.ts'
 import { Engine } from './engine/engine.ts'
-import { HttpTransport } from './transports/long-polling.ts'
+import { HttpTransport, type HttpOptions } from './transports/long-polling.ts'
 import { DirectHttp } from './transports/direct/reader.ts'
 import { WsTransport } from './transports/websocket.ts'
 import { parseChannel } from './protocol/channels.ts'
@@ -30,13 +30,15 @@ export class BayeuxServer {
    * with one (transports/direct/reader.ts, unless `config.directHttp` is false), otherwise answered
    * by a node:http listener in front of fastify's (transports/long-polling.ts): fastify routes, hooks,
    * parsers and error handlers never see these paths. The Bayeux server authenticates the
-   * handshake itself and later requests by clientId + BAYEUX_BROWSER.
+   * handshake itself and later requests by clientId + BAYEUX_BROWSER. `options`: CORS headers
+   * for requests with an Origin, and whether OPTIONS preflights go to fastify.
    */
   attach<L extends FastifyBaseLogger>(
     app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
     prefixes: string[],
+    options: HttpOptions = {},
   ): void {
-    const http = new HttpTransport(this.#engine, prefixes)
+    const http = new HttpTransport(this.#engine, prefixes, options)
     http.attach(app.server)
     if (this.#engine.config.directHttp && DirectHttp.supports(app.server)) {
       this.#direct = new DirectHttp(http, app.server)

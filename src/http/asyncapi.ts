@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import { WORKBINS_CHANNEL } from '../workbins/notifier.ts'
 import { bayeuxMeta } from './asyncapi-bayeux.ts'
+import { channelStatesPart } from './asyncapi-channels.ts'
 import { workbinMessages, workbinSchemas } from './asyncapi-messages.ts'
 
 type Json = Record<string, unknown>
@@ -36,6 +37,7 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
   ]
   const servers = [{ $ref: '#/servers/longPolling' }, { $ref: '#/servers/websocket' }]
   const meta = bayeuxMeta(servers)
+  const states = channelStatesPart(servers)
   const messageRefs = Object.fromEntries(
     Object.keys(workbinMessages).map((k) => [k, { $ref: `#/components/messages/${k}` }]),
   )
@@ -61,7 +63,8 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
         title: 'Bayeux 1.0 long-polling',
         description:
           'Bayeux 1.0 over HTTP long-polling: POST JSON arrays of Bayeux messages to the endpoint (the official client appends ' +
-          '/handshake, /connect, ...). Events travel in /meta/connect responses. ' +
+          '/handshake, /connect, ...). Events travel in /meta/connect responses. The same ' +
+          'server answers at /genesys/cometd, where packaged GWS builds serve CometD. ' +
           AUTH,
         security,
       },
@@ -84,6 +87,7 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
         servers,
         messages: messageRefs,
       },
+      mediaChannels: states.channel,
       ...meta.channels,
     },
     operations: {
@@ -96,11 +100,12 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
           $ref: `#/channels/workbins/messages/${k}`,
         })),
       },
+      sendChannelStates: states.operation,
       ...meta.operations,
     },
     components: {
-      schemas: { ...workbinSchemas, ...meta.schemas },
-      messages: { ...workbinMessages, ...meta.messages },
+      schemas: { ...workbinSchemas, ...states.schemas, ...meta.schemas },
+      messages: { ...workbinMessages, ...states.messages, ...meta.messages },
       securitySchemes: {
         sessionCookie: {
           type: 'httpApiKey',

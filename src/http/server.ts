@@ -66,6 +66,7 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     logController: new LogController({
       disableRequestLogging: (req) =>
         req.url.startsWith('/api/v2/notifications') ||
+        req.url.startsWith('/genesys/cometd') ||
         req.url === '/health' ||
         req.url === '/ready',
     }),

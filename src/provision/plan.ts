@@ -1,7 +1,15 @@
 // Turn a validated provisioning document into a ProvisionPlan for Store.applyProvisioning:
 // names resolved to ids, passwords hashed, defaults filled in, interactions stamped.
 
-import type { Directory, Interaction, InteractionLocation, User, UserData } from '../model.ts'
+import type {
+  AgentStateDefinition,
+  ContactCenter,
+  Directory,
+  Interaction,
+  InteractionLocation,
+  User,
+  UserData,
+} from '../model.ts'
 import { hashPassword, verifyPassword } from '../store/password.ts'
 import type { ProvisionPlan } from '../store/store.ts'
 import { defaultCapabilities } from '../workbins/capabilities.ts'
@@ -89,6 +97,8 @@ function buildContactCenter(
       name: cc.name,
       // Absent features keep what the store has (so a partial document cannot switch them off).
       features: cc.features ?? dir?.contactCenter.features ?? [],
+      // Absent agentStates keep what the store has too; [] removes them.
+      ...agentStatesOf(cc.agentStates ?? dir?.contactCenter.agentStates),
     },
     placeGroups: (cc.placeGroups ?? []).map((g) => ({ contactCenterId: ccId, name: g.name })),
     places: (cc.places ?? []).map((p) => ({
@@ -134,4 +144,18 @@ function passwordHashFor(u: UserDocument, stored: User | undefined): string {
   if (u.password === undefined) return stored!.passwordHash
   if (stored && verifyPassword(u.password, stored.passwordHash)) return stored.passwordHash
   return hashPassword(u.password)
+}
+
+/** The `agentStates` key of a ContactCenter: absent when there are none. */
+function agentStatesOf(
+  states: readonly AgentStateDefinition[] | undefined,
+): Pick<ContactCenter, 'agentStates'> {
+  if (!states || states.length === 0) return {}
+  return {
+    agentStates: states.map((a) => ({
+      state: a.state,
+      displayName: a.displayName,
+      ...(a.reasonCode === undefined ? {} : { reasonCode: a.reasonCode }),
+    })),
+  }
 }

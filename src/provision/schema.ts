@@ -3,7 +3,7 @@
 // docs/provisioning.md documents each key; keep the two in step.
 
 import { type Static, Type } from '@sinclair/typebox'
-import { MEDIA_TYPES, ROLES, WORKBIN_TYPES } from '../model.ts'
+import { AGENT_STATE_NAMES, MEDIA_TYPES, ROLES, WORKBIN_TYPES } from '../model.ts'
 
 const closed = { additionalProperties: false } as const
 
@@ -93,11 +93,23 @@ export const InteractionDoc = Type.Object(
   closed,
 )
 
+export const REASON_CODE_PATTERN = '^[A-Za-z0-9_.-]{1,64}$'
+
+export const AgentStateDoc = Type.Object(
+  {
+    state: oneOf(AGENT_STATE_NAMES),
+    displayName: Type.String({ minLength: 1, maxLength: 255 }),
+    reasonCode: Type.Optional(str(REASON_CODE_PATTERN, '1 to 64 characters [A-Za-z0-9_.-]')),
+  },
+  closed,
+)
+
 export const ContactCenterDoc = Type.Object(
   {
     id: Uuid,
     name: Name,
     features: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+    agentStates: Type.Optional(Type.Array(AgentStateDoc, { maxItems: 100 })),
     placeGroups: Type.Optional(Type.Array(PlaceGroupDoc)),
     places: Type.Optional(Type.Array(PlaceDoc)),
     users: Type.Optional(Type.Array(UserDoc)),

@@ -166,6 +166,24 @@ function checkContactCenter(
     'workbinName',
   )
 
+  const stateKeys = new Set<string>()
+  cc.agentStates?.forEach((a, i) => {
+    const path = `${base}.agentStates[${i}]`
+    if (a.state !== 'NotReady' && a.reasonCode !== undefined) {
+      report(`${path}.reasonCode`, 'is allowed only when state is NotReady')
+    }
+    const key = `${a.state}/${a.reasonCode ?? ''}`
+    if (stateKeys.has(key)) {
+      report(
+        path,
+        a.reasonCode === undefined
+          ? `duplicate agent state "${a.state}"`
+          : `duplicate reasonCode "${a.reasonCode}"`,
+      )
+    }
+    stateKeys.add(key)
+  })
+
   cc.placeGroups?.forEach((g) => placeGroups.add(g.name))
   cc.places?.forEach((p) => places.add(p.name))
   cc.agentGroups?.forEach((g) => agentGroups.add(g.name))

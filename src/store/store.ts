@@ -7,6 +7,8 @@
 
 import type {
   AgentGroup,
+  AgentStateName,
+  ChannelState,
   ContactCenter,
   Directory,
   HttpSession,
@@ -212,4 +214,23 @@ export interface Store {
   ): Promise<void>
   /** Delete sessions not seen since `before` (ms epoch). Returns how many. */
   deleteCometdSessionsIdleSince(before: number): Promise<number>
+  // --- media channels: agent state per channel (docs/api.md "Channels and agent states") ------
+  // A user's channels go when their last HTTP session ends, like their place.
+  /**
+   * Make `channels` (in that order) the user's channels: those kept keep their state, new ones
+   * start NotReady at `at`, the others are dropped. Returns the channels now.
+   */
+  setChannels(userId: string, channels: readonly string[], at: number): Promise<ChannelState[]>
+  /** The user's channels, in the order StartContactCenterSession gave them. */
+  listChannels(userId: string): Promise<ChannelState[]>
+  /** Set one channel's state; undefined when the user has no such channel (nothing changes). */
+  setChannelState(
+    userId: string,
+    channel: string,
+    state: AgentStateName,
+    reasonCode: string | null,
+    at: number,
+  ): Promise<ChannelState | undefined>
+  /** Drop all of the user's channels (EndContactCenterSession). Returns how many. */
+  clearChannels(userId: string): Promise<number>
 }

@@ -166,10 +166,20 @@ export function canSeeInteraction(user: User, ix: Interaction): boolean {
 
 // --- instances ------------------------------------------------------------------------------
 
-/** The workbin definition `workbinId` of the actor's contact center; 404 / 6 when there is none. */
+/**
+ * The workbin definition `workbinId` of the actor's contact center; 404 / 6 when there is none.
+ * A workbin's `workbinName` is accepted too (desktops are configured with names): an id wins,
+ * and a name counts only when exactly one workbin of the contact center has it (docs/api.md).
+ */
 export function findWorkbin(actor: Actor, workbinId: string): Workbin {
-  const workbin = actor.directory.workbins.find((w) => w.id === workbinId)
-  if (!workbin || workbin.contactCenterId !== actor.contactCenter.id) {
+  const ccId = actor.contactCenter.id
+  const all = actor.directory.workbins
+  let workbin = all.find((w) => w.id === workbinId && w.contactCenterId === ccId)
+  if (!workbin) {
+    const named = all.filter((w) => w.workbinName === workbinId && w.contactCenterId === ccId)
+    if (named.length === 1) workbin = named[0]
+  }
+  if (!workbin) {
     throw errors.notFound(`Workbin ${workbinId} not found`)
   }
   return workbin

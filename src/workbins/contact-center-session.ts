@@ -42,7 +42,7 @@ export async function startContactCenterSession(
 
 /**
  * End the session: drop every workbin subscription (one Unsubscribed message each), then end
- * the user's CometD sessions and free their place.
+ * the user's CometD sessions, free their place and drop their media channels.
  */
 export async function endContactCenterSession(
   deps: WorkbinDeps,
@@ -53,5 +53,6 @@ export async function endContactCenterSession(
   await endSubscriptions(deps, actor)
   await deps.notifier.disconnectUser(user.id)
   await deps.store.releasePlace(user.id)
+  await deps.store.clearChannels(user.id)
   deps.log.info({ userId: user.id }, 'contact center session ended')
 }

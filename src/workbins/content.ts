@@ -2,7 +2,8 @@
 // reply holds the content (the "CometD response" wording on a GWS docs page is a copy-paste slip).
 //
 //   GET .../workbins/{id}?subresources=*|email,chat,...   → {statusCode:0, workbin:{..., emails:[...], chats:[...]}}
-//   GET .../workbins/{id}/{mediaType}[?fields=a,b]        → {statusCode:0, workbin:{..., <collection>:[...]}}
+//   GET .../workbins/{id}/{mediaType}[?fields=a,b]        → {statusCode:0, <collection>:[...]}
+//     (a collection URL: the list at the top level, as GWS collection URLs answer and desktops read)
 //   GET .../workbins?workbinIds=a,b[&subresources=...]     → {statusCode:0, workbins:[{...}, ...]}
 //
 // The route resolves and authorizes the instance(s) with access.ts and calls content-view.ts,
@@ -11,7 +12,7 @@
 // oldest receivedDate first (store order).
 
 import { errors } from '../errors.ts'
-import { workbinResource } from './definitions.ts'
+import { workbinResource, type WorkbinResource } from './definitions.ts'
 import type { OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { parseFields } from '../fields.ts'
 import { collections, mediaTypeOf, parseSubresources } from './resources.ts'
@@ -31,7 +32,9 @@ export async function contentReply(
   target: ResolvedInstance,
   query: ContentQuery,
 ): Promise<OperationReply> {
-  return { statusCode: 0, workbin: await instanceWithContent(deps, target, query) }
+  const { header, content } = await instanceContent(deps, target, query)
+  if (query.mediaSegment !== undefined) return { statusCode: 0, ...content }
+  return { statusCode: 0, workbin: { ...header, ...content } }
 }
 
 /** Several instances (`workbinIds=`), each with its content, in the order given. */
@@ -41,15 +44,19 @@ export async function contentReplyMany(
   query: Omit<ContentQuery, 'mediaSegment'>,
 ): Promise<OperationReply> {
   const workbins: Record<string, unknown>[] = []
-  for (const t of targets) workbins.push(await instanceWithContent(deps, t, query))
+  for (const t of targets) {
+    const { header, content } = await instanceContent(deps, t, query)
+    workbins.push({ ...header, ...content })
+  }
   return { statusCode: 0, workbins }
 }
 
-async function instanceWithContent(
+/** The instance's resource and the collections asked for (none without subresources). */
+async function instanceContent(
   deps: WorkbinDeps,
   target: ResolvedInstance,
   query: ContentQuery,
-): Promise<Record<string, unknown>> {
+): Promise<{ header: WorkbinResource; content: Record<string, unknown> }> {
   const base = deps.publicUrl()
   const header = workbinResource(base, target.workbin)
   let itemFields: string[] | undefined
@@ -64,12 +71,12 @@ async function instanceWithContent(
     itemFields = f === '*' ? undefined : f
   } else {
     media = parseSubresources(query.subresources)
-    if (media === undefined) return { ...header }
+    if (media === undefined) return { header, content: {} }
   }
   const items = await deps.store.listWorkbinContent(
     target.workbin.contactCenterId,
     target.instance,
     media,
   )
-  return { ...header, ...collections(base, media, items, itemFields) }
+  return { header, content: collections(base, media, items, itemFields) }
 }

@@ -51,6 +51,8 @@ const OPERATIONS = [
   'Subscribe',
   'Unsubscribe',
   'RequestAgentStats',
+  'Ready',
+  'NotReady',
   'Create',
   'UpdateUserData',
   'DeleteUserData',
@@ -105,13 +107,18 @@ const lit = <T>(v: T): fc.Arbitrary<T> => fc.constant(v)
 
 /** The Bayeux long-polling endpoint and paths below it. */
 const bayeuxPathArb = tpl([
-  lit('/api/v2/notifications'),
+  seg(['/api/v2/notifications', '/genesys/cometd']),
   seg(['', '/', '/handshake', '/connect', '/disconnect', '/x/y']),
 ])
 
 /** Paths of the route table (src/http/routes/), the Bayeux endpoint, and some outside both. */
 export const pathArb: fc.Arbitrary<string> = fc.oneof(
   lit('/api/v2/me'),
+  lit('/api/v2/me?subresources=*'),
+  lit('/api/v2/me/channels'),
+  tpl([lit('/api/v2/me/channels/'), seg(['chat', 'email', 'voice', 'x.y', '%20'])]),
+  lit('/api/v2/settings/agent-states'),
+  tpl([lit('/api/v2/me/workbins/'), seg(['testWorkbin', 'agent-group-wb', 'Nowhere'])]),
   lit('/api/v2/features'),
   tpl([lit('/api/v2/features/'), idOf(['api-multimedia', 'api-voice', 'nope'])]),
   ...['/api/v2/workbins', '/api/v2/me/workbins'].flatMap((p) => [
@@ -284,6 +291,8 @@ const operationArb = fc
       receivedDate: fc.oneof(lit('2024-01-02 03:04:05.000+0000'), field),
       extra: field,
       saveLAR: field,
+      channels: fc.oneof(fc.array(seg(['chat', 'email', 'a b', '']), { maxLength: 4 }), field),
+      reasonCode: fc.oneof(seg(['Lunch', 'Nap', '']), field),
     },
     { requiredKeys: ['operationName'] },
   )

@@ -21,7 +21,7 @@ import { startServer, type TestServer } from '../helpers/server.ts'
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500)
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)
 
-const BAYEUX = '/api/v2/notifications'
+const BAYEUX = ['/api/v2/notifications', '/genesys/cometd']
 
 function pathOf(target: string): string {
   return target.split('?')[0] ?? ''
@@ -73,7 +73,7 @@ async function fuzz(srv: TestServer, arb: fc.Arbitrary<FuzzRequest>, runs: numbe
         const where = `${r.method} ${r.target.slice(0, 200)} → ${a.status} ${a.body.slice(0, 300)}`
         assert.ok(a.status >= 200 && a.status < 500, `5xx or no status: ${where}`)
         const path = pathOf(r.target)
-        if (path === BAYEUX || path.startsWith(`${BAYEUX}/`)) checkBayeux(r, a)
+        if (BAYEUX.some((b) => path === b || path.startsWith(`${b}/`))) checkBayeux(r, a)
         else if (path === '/api/v2' || path.startsWith('/api/v2/')) checkEnvelope(r, a)
         if (a.status >= 400) assert.equal(db.take(), before, `an error changed the store: ${where}`)
       }),

@@ -266,6 +266,41 @@ const CASES: [string, (d: Doc) => void, string][] = [
     },
     `${c0}.users[0].passwordHash`,
   ],
+  [
+    'unknown agent state',
+    (d) => (d.contactCenters[0].agentStates = [{ state: 'AfterCallWork', displayName: 'ACW' }]),
+    `${c0}.agentStates[0].state`,
+  ],
+  [
+    'agent state without displayName',
+    (d) => (d.contactCenters[0].agentStates = [{ state: 'Ready' }]),
+    `${c0}.agentStates[0].displayName`,
+  ],
+  [
+    'bad reasonCode',
+    (d) =>
+      (d.contactCenters[0].agentStates = [
+        { state: 'NotReady', displayName: 'Lunch', reasonCode: 'out to lunch' },
+      ]),
+    `${c0}.agentStates[0].reasonCode`,
+  ],
+  [
+    'reasonCode on Ready',
+    (d) =>
+      (d.contactCenters[0].agentStates = [
+        { state: 'Ready', displayName: 'Ready', reasonCode: 'Lunch' },
+      ]),
+    `${c0}.agentStates[0].reasonCode`,
+  ],
+  [
+    'duplicate reasonCode',
+    (d) =>
+      (d.contactCenters[0].agentStates = [
+        { state: 'NotReady', displayName: 'Lunch', reasonCode: 'Lunch' },
+        { state: 'NotReady', displayName: 'Lunch 2', reasonCode: 'Lunch' },
+      ]),
+    `${c0}.agentStates[1]`,
+  ],
 ]
 
 describe('validateDocument', () => {

@@ -764,5 +764,60 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.equal(await store.getCometdSession('c1'), undefined)
       })
     })
+
+    describe('agent states and media channels', () => {
+      beforeEach(async () => {
+        await store.applyProvisioning(basePlan())
+        await store.createSession({
+          id: 's-ch',
+          userId: AGENT1,
+          csrfToken: 'x',
+          createdAt: 0,
+          lastSeenAt: 0,
+        })
+      })
+
+      it('provisions agent states with the contact center; the same plan again changes nothing', async () => {
+        const plan = basePlan()
+        const agentStates = [
+          { state: 'NotReady' as const, displayName: 'Lunch', reasonCode: 'Lunch' },
+          { state: 'Ready' as const, displayName: 'Available' },
+        ]
+        plan.contactCenters[0]!.contactCenter.agentStates = agentStates
+        assert.equal((await store.applyProvisioning(plan)).changed.contactCenters, 1)
+        assert.deepEqual((await store.getContactCenter(CC))?.agentStates, agentStates)
+        assert.equal((await store.applyProvisioning(plan)).changed.contactCenters, 0)
+        assert.equal((await store.getContactCenter(CC2))?.agentStates, undefined)
+      })
+
+      it('sets, keeps and drops channels; new ones start NotReady', async () => {
+        const first = await store.setChannels(AGENT1, ['chat', 'email'], 1000)
+        assert.deepEqual(first, [
+          { channel: 'chat', state: 'NotReady', reasonCode: null, since: 1000 },
+          { channel: 'email', state: 'NotReady', reasonCode: null, since: 1000 },
+        ])
+        const ready = await store.setChannelState(AGENT1, 'email', 'Ready', null, 2000)
+        assert.deepEqual(ready, { channel: 'email', state: 'Ready', reasonCode: null, since: 2000 })
+        const away = await store.setChannelState(AGENT1, 'chat', 'NotReady', 'Lunch', 2500)
+        assert.equal(away?.reasonCode, 'Lunch')
+        // email keeps its state, chat goes, workitem is new
+        assert.deepEqual(await store.setChannels(AGENT1, ['workitem', 'email'], 3000), [
+          { channel: 'workitem', state: 'NotReady', reasonCode: null, since: 3000 },
+          { channel: 'email', state: 'Ready', reasonCode: null, since: 2000 },
+        ])
+        assert.deepEqual(await store.listChannels(AGENT1), await store.listChannels(AGENT1))
+        assert.equal(await store.setChannelState(AGENT1, 'chat', 'Ready', null, 4000), undefined)
+        assert.deepEqual(await store.listChannels(AGENT2), [])
+        assert.equal(await store.clearChannels(AGENT1), 2)
+        assert.deepEqual(await store.listChannels(AGENT1), [])
+      })
+
+      it('a user’s channels go with their last HTTP session', async () => {
+        await store.setChannels(AGENT1, ['chat'], 1000)
+        await store.setChannelState(AGENT1, 'chat', 'Ready', null, 1000)
+        await store.deleteSession('s-ch')
+        assert.deepEqual(await store.listChannels(AGENT1), [])
+      })
+    })
   })
 }

@@ -54,6 +54,20 @@ const HEADERS: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'content-lengt
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void
 
+/**
+ * Extra response headers for a request's `Origin` (CORS, chosen by the application), or null
+ * for none. Called only for requests that carry an Origin header.
+ */
+export type OriginHeaders = (origin: string) => Readonly<Record<string, string>> | null
+
+/** HTTP options of the long-polling transport. */
+export interface HttpOptions {
+  /** CORS: headers added to answers to requests with an Origin header. */
+  originHeaders?: OriginHeaders | undefined
+  /** OPTIONS requests on Bayeux paths go to the other listeners (fastify answers preflights). */
+  preflightElsewhere?: boolean | undefined
+}
+
 /** Where a request's state and a held connect live while node's streams call us back. */
 const POST = Symbol('bayeux.post')
 const HELD = Symbol('bayeux.held')
@@ -249,13 +263,23 @@ export class HttpTransport {
   /** The 413 answer body, the same on both HTTP paths. */
   readonly tooLargeBody: string
   readonly #prefixes: string[]
+  readonly #originHeaders: OriginHeaders | null
+  readonly #preflightElsewhere: boolean
   #server: Server | null = null
 
-  constructor(engine: Engine, prefixes: string[]) {
+  constructor(engine: Engine, prefixes: string[], options: HttpOptions = {}) {
     this.engine = engine
     this.maxBody = engine.config.maxMessageSize
     this.tooLargeBody = errorBody(BayeuxError.messageTooLarge(this.maxBody))
     this.#prefixes = prefixes.slice()
+    this.#originHeaders = options.originHeaders ?? null
+    this.#preflightElsewhere = options.preflightElsewhere ?? false
+  }
+
+  /** Headers for a request's Origin (undefined: no Origin, or none to add). */
+  headersFor(origin: string | undefined): Readonly<Record<string, string>> | null {
+    if (origin === undefined || this.#originHeaders === null) return null
+    return this.#originHeaders(origin)
   }
 
   /** POST <prefix>, <prefix>/anything, with or without a query string. */
@@ -281,7 +305,7 @@ export class HttpTransport {
     const others = server.listeners('request') as Listener[]
     for (const l of others) server.off('request', l)
     const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
-      if (this.matches(req.url)) {
+      if (this.matches(req.url) && !(this.#preflightElsewhere && req.method === 'OPTIONS')) {
         this.handle(req, res)
         return
       }
@@ -301,11 +325,12 @@ export class HttpTransport {
     const length = Buffer.byteLength(body)
     let headers: OutgoingHttpHeaders
     const closing = this.closing()
-    if (cookie === null && !closing) {
+    const extra = this.headersFor(res.req.headers.origin)
+    if (cookie === null && !closing && extra === null) {
       headers = HEADERS
       headers['content-length'] = length
     } else {
-      headers = { 'content-type': JSON_TYPE, 'content-length': length }
+      headers = { 'content-type': JSON_TYPE, 'content-length': length, ...extra }
       if (cookie !== null) headers['set-cookie'] = cookie
       if (closing) headers.connection = 'close'
     }

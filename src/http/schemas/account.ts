@@ -1,11 +1,19 @@
 // Route schemas of /me, /me/team and /features.
 
 import { FieldsQuery, IdParams, errorReplies, okReply } from './common.ts'
-import { meOperations, operationBody } from './operation-bodies.ts'
+import { Type } from '@sinclair/typebox'
+import { channelOperations, meOperations, operationBody } from './operation-bodies.ts'
 
 export const getMe = {
   summary: 'The caller',
   tags: ['me'],
+  querystring: Type.Object({
+    subresources: Type.Optional(
+      Type.String({
+        description: '`*` or a comma-separated list of features, devices, channels, settings',
+      }),
+    ),
+  }),
   response: {
     200: okReply('The caller', {
       statusCode: 0,
@@ -61,6 +69,54 @@ export const getFeature = {
     200: okReply('The feature', {
       statusCode: 0,
       feature: { id: 'api-multimedia', name: 'api-multimedia', uri: '…/features/api-multimedia' },
+    }),
+    ...errorReplies,
+  },
+}
+
+const channelExample = {
+  channel: 'chat',
+  userState: {
+    id: 'NotReady.Lunch',
+    state: 'NotReady',
+    displayName: 'Lunch',
+    reasonCode: 'Lunch',
+  },
+}
+
+export const getChannels = {
+  summary: "The media channels of the caller's contact center session and their agent state",
+  tags: ['me'],
+  response: {
+    200: okReply('The channels', { statusCode: 0, channels: [channelExample] }),
+    ...errorReplies,
+  },
+}
+
+export const postChannel = {
+  summary: 'Sets the agent state of one media channel (Ready, NotReady)',
+  tags: ['me'],
+  params: Type.Object({ channel: Type.String({ minLength: 1 }) }),
+  body: operationBody(channelOperations),
+  response: { 200: okReply('Done', { statusCode: 0 }), ...errorReplies },
+}
+
+export const getAgentStates = {
+  summary: "The contact center's agent states: what a desktop's state menu offers",
+  tags: ['settings'],
+  response: {
+    200: okReply('The agent states', {
+      statusCode: 0,
+      settings: [
+        { id: 'Ready', state: 'Ready', displayName: 'Ready', operationName: 'Ready' },
+        {
+          id: 'NotReady.Lunch',
+          state: 'NotReady',
+          displayName: 'Lunch',
+          operationName: 'NotReady',
+          reasonCode: 'Lunch',
+        },
+      ],
     }),
     ...errorReplies,
   },

@@ -44,8 +44,15 @@ export const meOperations = [
   operation(
     'StartContactCenterSession',
     'Opens the contact center session, optionally at a place (one agent per place).',
-    { place: 'Place_1' },
-    { place: Type.Optional(Type.Union([NonEmpty, Type.Null()], { description: 'a place name' })) },
+    { place: 'Place_1', channels: ['chat', 'email', 'workitem'] },
+    {
+      place: Type.Optional(Type.Union([NonEmpty, Type.Null()], { description: 'a place name' })),
+      channels: Type.Optional(
+        Type.Array(Type.String(), {
+          description: 'the media channels to work on; each starts NotReady (GET /me/channels)',
+        }),
+      ),
+    },
   ),
   operation('EndContactCenterSession', 'Frees the place and drops every workbin subscription.', {}),
   operation('Logout', 'Ends this HTTP session and its CometD sessions.', {}),
@@ -137,5 +144,21 @@ export const userDataOperations = [
     'Removes keys from the interaction userData.',
     { keys: ['Priority'] },
     { keys: Type.Optional(Type.Array(Type.String())) },
+  ),
+]
+
+export const channelOperations = [
+  operation('Ready', 'Puts the channel in the Ready state: offers on it may come.', {}),
+  operation(
+    'NotReady',
+    'Puts the channel in the NotReady state, optionally with a provisioned reason.',
+    { reasonCode: 'Lunch' },
+    {
+      reasonCode: Type.Optional(
+        Type.Union([Type.String(), Type.Null()], {
+          description: 'a NotReady reasonCode of GET /settings/agent-states',
+        }),
+      ),
+    },
   ),
 ]

@@ -47,13 +47,18 @@ export async function applyPlan(c: PoolClient, plan: ProvisionPlan): Promise<Pro
     }
 
     const features = JSON.stringify(cc.features)
+    const agentStates = JSON.stringify(cc.agentStates ?? [])
     const ccRow = await one<ContactCenterRow>(SQL.contactCenterForUpdate, [ccId])
     const created = ccRow === undefined
     if (created) {
-      await run(SQL.insertContactCenter, [ccId, cc.name, features])
+      await run(SQL.insertContactCenter, [ccId, cc.name, features, agentStates])
       changed.contactCenters++
-    } else if (ccRow.name !== cc.name || ccRow.features !== features) {
-      await run(SQL.updateContactCenter, [ccId, cc.name, features])
+    } else if (
+      ccRow.name !== cc.name ||
+      ccRow.features !== features ||
+      ccRow.agent_states !== agentStates
+    ) {
+      await run(SQL.updateContactCenter, [ccId, cc.name, features, agentStates])
       bump('contactCenters')
     }
 

@@ -221,6 +221,36 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cometd_sessions_by_last_seen ON cometd_sessions(last_seen);
     `,
   },
+  {
+    version: 4,
+    name: 'agent states and media channels',
+    sql: `
+      ALTER TABLE contact_centers ADD COLUMN agent_states TEXT NOT NULL DEFAULT '[]'; -- JSON array
+
+      -- The media channels of StartContactCenterSession and each one's agent state.
+      CREATE TABLE user_channels (
+        user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        channel     TEXT NOT NULL,
+        position    INTEGER NOT NULL,  -- order given by StartContactCenterSession
+        state       TEXT NOT NULL CHECK (state IN ('Ready', 'NotReady')),
+        reason_code TEXT,
+        since       BIGINT NOT NULL,   -- ms epoch of the last change
+        PRIMARY KEY (user_id, channel)
+      );
+
+      -- A user without any HTTP session is on no channel (never Ready for offers).
+      CREATE FUNCTION http_sessions_clear_channels() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        DELETE FROM user_channels c WHERE c.user_id IN (SELECT user_id FROM gone)
+          AND NOT EXISTS (SELECT 1 FROM http_sessions h WHERE h.user_id = c.user_id);
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER http_sessions_clear_channels AFTER DELETE ON http_sessions
+        REFERENCING OLD TABLE AS gone
+        FOR EACH STATEMENT EXECUTE FUNCTION http_sessions_clear_channels();
+    `,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

@@ -8,6 +8,8 @@ import pg from 'pg'
 import type { PoolClient, QueryResultRow } from 'pg'
 import { errors } from '../../errors.ts'
 import type {
+  AgentStateName,
+  ChannelState,
   ContactCenter,
   Directory,
   HttpSession,
@@ -23,6 +25,7 @@ import type {
 import { applyUserDataChange } from '../../model.ts'
 import type {
   AgentGroupRow,
+  ChannelRow,
   ContactCenterRow,
   InteractionRow,
   PlaceRow,
@@ -33,6 +36,7 @@ import type {
 import {
   fromInteraction,
   locationColumns,
+  toChannelState,
   toAgentGroup,
   toContactCenter,
   toInteraction,
@@ -526,6 +530,44 @@ class PgStoreImpl implements PgStore {
         JSON.stringify(userData),
       ],
     ])
+  }
+
+  // --- media channels ---------------------------------------------------------------------
+
+  async setChannels(userId: string, channels: readonly string[], at: number) {
+    return this.tx(`user ${userId}`, async (c) => {
+      // One writer per user: two concurrent StartContactCenterSession do not interleave.
+      await c.query(SQL.lockUserForChannels, [userId])
+      await c.query(SQL.deleteChannelsNotIn, [userId, channels])
+      if (channels.length > 0) await c.query(SQL.upsertChannels, [userId, channels, at])
+      return (await c.query<ChannelRow>(SQL.channelsOf, [userId])).rows.map(toChannelState)
+    })
+  }
+
+  async listChannels(userId: string): Promise<ChannelState[]> {
+    const rows = await this.rows<ChannelRow>(`user ${userId}`, SQL.channelsOf, [userId])
+    return rows.map(toChannelState)
+  }
+
+  async setChannelState(
+    userId: string,
+    channel: string,
+    state: AgentStateName,
+    reasonCode: string | null,
+    at: number,
+  ): Promise<ChannelState | undefined> {
+    const row = await this.first<ChannelRow>(`user ${userId}`, SQL.setChannelState, [
+      userId,
+      channel,
+      state,
+      reasonCode,
+      at,
+    ])
+    return row && toChannelState(row)
+  }
+
+  async clearChannels(userId: string): Promise<number> {
+    return this.count(`user ${userId}`, SQL.clearChannels, [userId])
   }
 
   /**

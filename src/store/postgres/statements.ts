@@ -11,8 +11,9 @@ export const SQL = {
   contactCenter: 'SELECT * FROM contact_centers WHERE id = $1',
   contactCenterForUpdate: 'SELECT * FROM contact_centers WHERE id = $1 FOR UPDATE',
   insertContactCenter:
-    'INSERT INTO contact_centers (id, name, features, version) VALUES ($1, $2, $3, 1)',
-  updateContactCenter: 'UPDATE contact_centers SET name = $2, features = $3 WHERE id = $1',
+    'INSERT INTO contact_centers (id, name, features, agent_states, version) VALUES ($1, $2, $3, $4, 1)',
+  updateContactCenter:
+    'UPDATE contact_centers SET name = $2, features = $3, agent_states = $4 WHERE id = $1',
   bumpVersion: 'UPDATE contact_centers SET version = version + 1 WHERE id = $1',
   directoryVersion: 'SELECT version FROM contact_centers WHERE id = $1',
 
@@ -132,4 +133,16 @@ export const SQL = {
       AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4
       AND workbin_owner IS NOT DISTINCT FROM $5
     RETURNING *`,
+
+  // media channels
+  channelsOf: 'SELECT * FROM user_channels WHERE user_id = $1 ORDER BY position',
+  lockUserForChannels: 'SELECT 1 FROM users WHERE id = $1 FOR UPDATE',
+  deleteChannelsNotIn: 'DELETE FROM user_channels WHERE user_id = $1 AND NOT (channel = ANY($2))',
+  upsertChannels: `INSERT INTO user_channels (user_id, channel, position, state, reason_code, since)
+    SELECT $1, t.channel, t.n - 1, 'NotReady', NULL, $3
+    FROM unnest($2::text[]) WITH ORDINALITY AS t(channel, n)
+    ON CONFLICT (user_id, channel) DO UPDATE SET position = excluded.position`,
+  setChannelState: `UPDATE user_channels SET state = $3, reason_code = $4, since = $5
+    WHERE user_id = $1 AND channel = $2 RETURNING *`,
+  clearChannels: 'DELETE FROM user_channels WHERE user_id = $1',
 } as const

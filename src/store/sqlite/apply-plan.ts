@@ -41,12 +41,21 @@ export function applyPlan(s: Statements, plan: ProvisionPlan): ProvisionResult {
     }
 
     const ccRow = s.contactCenter.get(ccId) as ContactCenterRow | undefined
-    const ccValues = { id: ccId, name: cc.name, features: JSON.stringify(cc.features) }
+    const ccValues = {
+      id: ccId,
+      name: cc.name,
+      features: JSON.stringify(cc.features),
+      agent_states: JSON.stringify(cc.agentStates ?? []),
+    }
     const created = ccRow === undefined
     if (created) {
       s.insertContactCenter.run(ccValues)
       changed.contactCenters++
-    } else if (ccRow.name !== ccValues.name || ccRow.features !== ccValues.features) {
+    } else if (
+      ccRow.name !== ccValues.name ||
+      ccRow.features !== ccValues.features ||
+      ccRow.agent_states !== ccValues.agent_states
+    ) {
       s.updateContactCenter.run(ccValues)
       bump('contactCenters')
     }

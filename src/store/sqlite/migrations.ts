@@ -197,6 +197,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cometd_sessions_by_last_seen ON cometd_sessions(last_seen);
     `,
   },
+  {
+    version: 4,
+    name: 'agent states and media channels',
+    sql: `
+      ALTER TABLE contact_centers ADD COLUMN agent_states TEXT NOT NULL DEFAULT '[]'; -- JSON array
+
+      -- The media channels of StartContactCenterSession and each one's agent state.
+      CREATE TABLE user_channels (
+        user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        channel     TEXT NOT NULL,
+        position    INTEGER NOT NULL,  -- order given by StartContactCenterSession
+        state       TEXT NOT NULL CHECK (state IN ('Ready', 'NotReady')),
+        reason_code TEXT,
+        since       INTEGER NOT NULL,  -- ms epoch of the last change
+        PRIMARY KEY (user_id, channel)
+      );
+
+      -- A user without any HTTP session is on no channel (never Ready for offers).
+      CREATE TRIGGER http_sessions_clear_channels AFTER DELETE ON http_sessions
+      WHEN NOT EXISTS (SELECT 1 FROM http_sessions WHERE user_id = OLD.user_id)
+      BEGIN
+        DELETE FROM user_channels WHERE user_id = OLD.user_id;
+      END;
+    `,
+  },
 ]
 
 /**

@@ -2,6 +2,9 @@
 
 import type {
   AgentGroup,
+  AgentStateDefinition,
+  AgentStateName,
+  ChannelState,
   ContactCenter,
   HttpSession,
   Interaction,
@@ -19,7 +22,26 @@ export interface ContactCenterRow {
   id: string
   name: string
   features: string
+  agent_states: string
   version: number
+}
+
+export interface ChannelRow {
+  user_id: string
+  channel: string
+  position: number
+  state: string
+  reason_code: string | null
+  since: number
+}
+
+export function toChannelState(r: ChannelRow): ChannelState {
+  return {
+    channel: r.channel,
+    state: r.state as AgentStateName,
+    reasonCode: r.reason_code,
+    since: r.since,
+  }
 }
 
 export interface UserRow {
@@ -79,7 +101,10 @@ export interface InteractionRow {
 }
 
 export function toContactCenter(r: ContactCenterRow): ContactCenter {
-  return { id: r.id, name: r.name, features: JSON.parse(r.features) as string[] }
+  const cc: ContactCenter = { id: r.id, name: r.name, features: JSON.parse(r.features) as string[] }
+  const states = JSON.parse(r.agent_states) as AgentStateDefinition[]
+  if (states.length > 0) cc.agentStates = states
+  return cc
 }
 
 export function toUser(r: UserRow): User {

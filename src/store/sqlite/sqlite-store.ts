@@ -7,6 +7,8 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { errors } from '../../errors.ts'
 import type {
+  AgentStateName,
+  ChannelState,
   ContactCenter,
   Directory,
   HttpSession,
@@ -25,6 +27,7 @@ import { applyPlan } from './apply-plan.ts'
 import { runMigrations } from './migrations.ts'
 import type {
   AgentGroupRow,
+  ChannelRow,
   ContactCenterRow,
   InteractionRow,
   PlaceRow,
@@ -35,6 +38,7 @@ import type {
 import {
   fromInteraction,
   locationColumns,
+  toChannelState,
   toAgentGroup,
   toContactCenter,
   toInteraction,
@@ -473,6 +477,42 @@ class SqliteStoreImpl implements SqliteStore {
     const row = this.s.interaction.get(contactCenterId, id) as InteractionRow | undefined
     if (!row) return null
     return applyUserDataChange(JSON.parse(row.user_data) as UserData, change)
+  }
+
+  async setChannels(userId: string, channels: readonly string[], at: number) {
+    return this.write(`user ${userId}`, () => {
+      const keep = new Set(channels)
+      for (const r of this.s.channelsOf.all(userId) as ChannelRow[]) {
+        if (!keep.has(r.channel)) this.s.deleteChannel.run(userId, r.channel)
+      }
+      channels.forEach((channel, position) =>
+        this.s.upsertChannel.run({ user_id: userId, channel, position, since: at }),
+      )
+      return (this.s.channelsOf.all(userId) as ChannelRow[]).map(toChannelState)
+    })
+  }
+
+  async listChannels(userId: string): Promise<ChannelState[]> {
+    return (this.s.channelsOf.all(userId) as ChannelRow[]).map(toChannelState)
+  }
+
+  async setChannelState(
+    userId: string,
+    channel: string,
+    state: AgentStateName,
+    reasonCode: string | null,
+    at: number,
+  ): Promise<ChannelState | undefined> {
+    return this.write(`user ${userId}`, () => {
+      const values = { user_id: userId, channel, state, reason_code: reasonCode, since: at }
+      if (this.s.setChannelState.run(values).changes === 0) return undefined
+      const row = this.s.channel.get(userId, channel) as ChannelRow
+      return toChannelState(row)
+    })
+  }
+
+  async clearChannels(userId: string): Promise<number> {
+    return this.write(`user ${userId}`, () => this.s.clearChannels.run(userId).changes)
   }
 
   private casResult(contactCenterId: string, id: string, changes: number): MoveResult {

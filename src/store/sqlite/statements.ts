@@ -10,10 +10,11 @@ export function prepareStatements(db: Database.Database) {
     allContactCenters: p('SELECT * FROM contact_centers ORDER BY rowid'),
     contactCenter: p('SELECT * FROM contact_centers WHERE id = ?'),
     insertContactCenter: p(
-      'INSERT INTO contact_centers (id, name, features, version) VALUES (@id, @name, @features, 1)',
+      `INSERT INTO contact_centers (id, name, features, agent_states, version)
+       VALUES (@id, @name, @features, @agent_states, 1)`,
     ),
     updateContactCenter: p(
-      'UPDATE contact_centers SET name = @name, features = @features WHERE id = @id',
+      'UPDATE contact_centers SET name = @name, features = @features, agent_states = @agent_states WHERE id = @id',
     ),
     bumpVersion: p('UPDATE contact_centers SET version = version + 1 WHERE id = ?'),
     directoryVersion: p('SELECT version FROM contact_centers WHERE id = ?').pluck(),
@@ -156,6 +157,21 @@ export function prepareStatements(db: Database.Database) {
          AND owner_user_id IS @owner_user_id AND workbin_id IS @workbin_id
          AND workbin_owner IS @workbin_owner`,
     ),
+
+    // media channels
+    channelsOf: p('SELECT * FROM user_channels WHERE user_id = ? ORDER BY position'),
+    channel: p('SELECT * FROM user_channels WHERE user_id = ? AND channel = ?'),
+    upsertChannel: p(
+      `INSERT INTO user_channels (user_id, channel, position, state, reason_code, since)
+       VALUES (@user_id, @channel, @position, 'NotReady', NULL, @since)
+       ON CONFLICT (user_id, channel) DO UPDATE SET position = excluded.position`,
+    ),
+    deleteChannel: p('DELETE FROM user_channels WHERE user_id = ? AND channel = ?'),
+    setChannelState: p(
+      `UPDATE user_channels SET state = @state, reason_code = @reason_code, since = @since
+       WHERE user_id = @user_id AND channel = @channel`,
+    ),
+    clearChannels: p('DELETE FROM user_channels WHERE user_id = ?'),
   }
 }
 

@@ -175,6 +175,8 @@ class Conn implements LpReply {
   timer: NodeJS.Timeout | null = null
   /** Handed to node:http (then `gone` too). */
   handed = false
+  /** The Origin header of the request being answered (CORS), if any. */
+  origin: string | undefined = undefined
 
   constructor(
     readonly direct: DirectHttp,
@@ -265,6 +267,7 @@ class Conn implements LpReply {
         this.busy = true
         this.seq++
         if (head.close) this.closeAfter = true
+        this.origin = head.headers.origin
         d.transport.body(head, this, text)
       }
     } finally {
@@ -297,6 +300,10 @@ class Conn implements LpReply {
     const close = this.closeAfter || d.transport.closing()
     let text = `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${httpDate()}\r\n`
     if (cookie !== null) text += `Set-Cookie: ${cookie}\r\n`
+    if (this.origin !== undefined) {
+      const extra = d.transport.headersFor(this.origin)
+      if (extra !== null) for (const k in extra) text += `${k}: ${extra[k] as string}\r\n`
+    }
     sock.write(text + (close ? 'Connection: close\r\n\r\n' : d.keepAlive) + body)
     if (close) {
       this.#close()

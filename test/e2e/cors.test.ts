@@ -1,0 +1,135 @@
+// A desktop page on another origin, in Chromium: it logs in with credentials, reads the CSRF
+// headers, starts its session, opens CometD at /genesys/cometd with the official client loaded
+// from the server (a cross-origin module) and hears its own ChannelStateChangeMessage; a page
+// of an origin that is not allowed can read nothing. The raw-HTTP view of the same rules is
+// test/http/cors.test.ts.
+
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { chromium, type Browser } from 'playwright-core'
+import { startServer, type TestServer } from '../helpers/server.ts'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+// Without Chromium a developer gets a skip; CI installs it (.ci/run), so there it must run.
+const skip =
+  !existsSync(CHROMIUM) && process.env.CI !== 'true'
+    ? `${CHROMIUM} is missing: apt-get install -y chromium`
+    : false
+
+/** A plain page server: the desktop's own origin. */
+async function pageServer(): Promise<{ server: Server; origin: string }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    res.end('<!doctype html><title>desk</title><p>desk</p>')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+// The page scripts are plain JavaScript strings: tsx would rewrite a TypeScript function
+// (helper calls the page does not have).
+const DESK_SCRIPT = `async (base) => {
+  const api = base + '/api/v2'
+  const me = await fetch(api + '/me', {
+    credentials: 'include',
+    headers: { Authorization: 'Basic ' + btoa('agent1:agent1pass') },
+  })
+  const header = me.headers.get('X-CSRF-HEADER') || ''
+  const token = me.headers.get('X-CSRF-TOKEN') || ''
+  const user = (await me.json()).user.userName
+  // From here on the JSESSIONID cookie (credentials) and the CSRF token authenticate.
+  const post = async (path, body) => {
+    const r = await fetch(api + path, {
+      method: 'POST',
+      credentials: 'include',
+      headers: { 'Content-Type': 'application/json', [header]: token },
+      body: JSON.stringify(body),
+    })
+    return { status: r.status, body: await r.json() }
+  }
+  const start = await post('/me', { operationName: 'StartContactCenterSession', channels: ['chat'] })
+  const { CometD } = await import(base + '/console/vendor/cometd/cometd.js')
+  const cometd = new CometD()
+  cometd.unregisterTransport('websocket') // XHR long-polling: the CORS path
+  cometd.configure({ url: base + '/genesys/cometd', logLevel: 'warn' })
+  const handshake = await new Promise((resolve) => cometd.handshake((m) => resolve(m.successful)))
+  const data = await new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('no ChannelStateChangeMessage')), 5000)
+    cometd.subscribe('/v2/me/channels', (m) => resolve(m.data), () => {
+      post('/me/channels/chat', { operationName: 'Ready' })
+    })
+  })
+  cometd.disconnect()
+  return { header, tokenLength: token.length, user, start, handshake, data }
+}`
+
+const STRANGER_SCRIPT = `async (base) => {
+  try {
+    await fetch(base + '/api/v2/me', {
+      credentials: 'include',
+      headers: { Authorization: 'Basic ' + btoa('agent1:agent1pass') },
+    })
+    return 'read'
+  } catch (err) {
+    return err.name
+  }
+}`
+
+describe('a desktop on another origin, in Chromium', { skip, timeout: 60_000 }, () => {
+  let api: TestServer
+  let browser: Browser
+  let desk: { server: Server; origin: string }
+  let stranger: { server: Server; origin: string }
+  before(async () => {
+    desk = await pageServer()
+    stranger = await pageServer()
+    api = await startServer({ demo: true, config: { corsOrigins: desk.origin, csrf: true } })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    })
+  })
+  after(async () => {
+    await browser?.close()
+    await api?.close()
+    desk?.server.close()
+    stranger?.server.close()
+  })
+
+  it('logs in, reads the CSRF token, drives its channel and hears it on CometD', async () => {
+    const page = await browser.newPage()
+    await page.goto(desk.origin)
+    const result = (await page.evaluate(`(${DESK_SCRIPT})(${JSON.stringify(api.url)})`)) as {
+      header: string
+      tokenLength: number
+      user: string
+      start: unknown
+      handshake: boolean
+      data: unknown
+    }
+    assert.equal(result.header, 'X-CSRF-TOKEN')
+    assert.ok(result.tokenLength > 0)
+    assert.equal(result.user, 'agent1')
+    assert.deepEqual(result.start, { status: 200, body: { statusCode: 0 } })
+    assert.equal(result.handshake, true)
+    assert.deepEqual(result.data, {
+      messageType: 'ChannelStateChangeMessage',
+      notificationType: 'StateChange',
+      channels: [
+        { channel: 'chat', userState: { id: 'Ready', state: 'Ready', displayName: 'Ready' } },
+      ],
+    })
+    await page.close()
+  })
+
+  it('gives a page of another origin nothing to read', async () => {
+    const page = await browser.newPage()
+    await page.goto(stranger.origin)
+    const outcome = await page.evaluate(`(${STRANGER_SCRIPT})(${JSON.stringify(api.url)})`)
+    assert.equal(outcome, 'TypeError')
+    await page.close()
+  })
+})
