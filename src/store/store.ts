@@ -15,6 +15,7 @@ import type {
   MediaType,
   Place,
   PlaceGroup,
+  Queue,
   Subscription,
   User,
   UserDataChange,
@@ -31,6 +32,8 @@ export interface ProvisionPlan {
     users: User[]
     agentGroups: AgentGroup[]
     workbins: Workbin[]
+    /** Interaction queues (absent: none to upsert). */
+    queues?: Queue[]
     /** Created only when no interaction with the same id exists (an existing one is left where it is). */
     interactions: Interaction[]
   }[]
@@ -45,6 +48,7 @@ export interface ProvisionResult {
     | 'users'
     | 'agentGroups'
     | 'workbins'
+    | 'queues'
     | 'interactions',
     number
   >
@@ -139,6 +143,7 @@ export interface Store {
   /** Fails with a GwsError ALREADY_EXISTS (18) when the id is taken. */
   createInteraction(interaction: Interaction): Promise<void>
   getInteraction(contactCenterId: string, id: string): Promise<Interaction | undefined>
+  /** The interactions the user handles or is offered (Invited), oldest receivedDate first. */
   listOwnedInteractions(
     contactCenterId: string,
     userId: string,

@@ -294,8 +294,12 @@ async function loadForIntegration(
 
 /** Where an interaction is, in the create body's terms. */
 function locationJson(actor: Actor, ix: Interaction): Record<string, unknown> {
-  if (ix.location.kind === 'owner') return { owner: ix.location.userId }
-  const { workbinId, owner } = ix.location
+  const l = ix.location
+  if (l.kind === 'owner') return { owner: l.userId }
+  if (l.kind === 'invited') return { invited: l.userId, queue: l.queue }
+  if (l.kind === 'queue') return { queue: l.queue }
+  if (l.kind === 'completed') return {}
+  const { workbinId, owner } = l
   const workbin = actor.directory.workbins.find((w) => w.id === workbinId)
   const key = workbin ? OWNER_KEY[workbin.type] : 'owner'
   return { workbin: { id: workbinId, [key]: owner } }

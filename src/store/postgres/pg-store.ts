@@ -29,6 +29,7 @@ import type {
   SessionRow,
   UserRow,
   WorkbinRow,
+  QueueRow,
 } from '../sqlite/rows.ts'
 import {
   fromInteraction,
@@ -40,6 +41,7 @@ import {
   toSession,
   toUser,
   toWorkbin,
+  toQueue,
 } from '../sqlite/rows.ts'
 import type { MoveResult, OccupyResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
 import { redactDbUrl, StoreOpenError, StoreUnavailableError } from '../store-errors.ts'
@@ -238,6 +240,7 @@ class PgStoreImpl implements PgStore {
         })),
         agentGroups: (await all<AgentGroupRow>(SQL.agentGroupsOf)).map(toAgentGroup),
         workbins: (await all<WorkbinRow>(SQL.workbinsOf)).map(toWorkbin),
+        queues: (await all<QueueRow>(SQL.queuesOf)).map(toQueue),
       }
     })
   }
@@ -481,6 +484,10 @@ class PgStoreImpl implements PgStore {
         patch.state,
         JSON.stringify(patch.capabilities),
         JSON.stringify(userData),
+        from.invited_user_id,
+        from.queue_name,
+        to.invited_user_id,
+        to.queue_name,
       ],
     ])
   }
@@ -501,6 +508,8 @@ class PgStoreImpl implements PgStore {
         from.workbin_id,
         from.workbin_owner,
         JSON.stringify(userData),
+        from.invited_user_id,
+        from.queue_name,
       ],
     ])
   }
