@@ -14,6 +14,7 @@ import { Authenticator, checkCsrf } from './http/auth.ts'
 import { credentialStamp, watchCredentials } from './http/credential-watch.ts'
 import type { RouteDeps } from './http/deps.ts'
 import { featureRoutes } from './http/routes/features.ts'
+import { interactionOperationRoutes } from './http/routes/interaction-operations.ts'
 import { interactionRoutes } from './http/routes/interactions.ts'
 import { mediaRoutes } from './http/routes/media.ts'
 import { meRoutes } from './http/routes/me.ts'
@@ -167,6 +168,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await workbinRoutes(api, deps)
       await mediaRoutes(api, deps)
       await interactionRoutes(api, deps)
+      await interactionOperationRoutes(api, deps)
     },
     { prefix: API_PREFIX },
   )
