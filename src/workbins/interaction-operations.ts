@@ -19,6 +19,7 @@ import type { InteractionLocation, MediaType, Queue, User } from '../model.ts'
 import { errors } from '../errors.ts'
 import type { MoveResult } from '../store/store.ts'
 import { ownsInteraction } from './access.ts'
+import { findQueue, lastSegment } from './queues.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import {
   interactionMoved,
@@ -49,38 +50,11 @@ export interface InteractionTarget {
   openmediaType?: string
 }
 
-/** The last path segment of a URI (`…/queues/{id}` → id). */
-function lastSegment(uri: string): string {
-  const path = uri.split(/[?#]/)[0] as string
-  const last = path.replace(/\/+$/, '').split('/').pop() ?? ''
-  try {
-    return decodeURIComponent(last)
-  } catch {
-    return ''
-  }
-}
-
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const v = body[key]
   if (v === undefined || v === null) return undefined
   if (typeof v !== 'string' || v === '') throw errors.invalid(`Parameter ${key} must be a string`)
   return v
-}
-
-/** A provisioned queue by name, or by the id at the end of a queue URI. */
-export function findQueue(actor: Actor, ref: { name?: string; uri?: string }): Queue {
-  const queues = actor.directory.queues
-  if (ref.name !== undefined) {
-    const q = queues.find((x) => x.name === ref.name)
-    if (!q) throw errors.invalid(`Queue ${ref.name} not found`)
-    return q
-  }
-  const id = lastSegment(ref.uri ?? '')
-  const q = queues.find((x) => x.id === id)
-  if (!q || !/\/queues\/[^/]+\/?$/.test((ref.uri ?? '').split(/[?#]/)[0] as string)) {
-    throw errors.invalid(`Queue ${ref.uri} not found`)
-  }
-  return q
 }
 
 /** `queueName` or `queueUri` (one of them). */

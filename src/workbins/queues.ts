@@ -28,3 +28,30 @@ export function queueItem(actor: Actor, base: string, id: string): OperationRepl
   if (!q) throw errors.notFound(`Queue ${id} not found`)
   return { statusCode: 0, queue: queueResource(base, q) }
 }
+
+/** The last path segment of a URI (`…/queues/{id}` → id). */
+export function lastSegment(uri: string): string {
+  const path = uri.split(/[?#]/)[0] as string
+  const last = path.replace(/\/+$/, '').split('/').pop() ?? ''
+  try {
+    return decodeURIComponent(last)
+  } catch {
+    return ''
+  }
+}
+
+/** A provisioned queue by name, or by the id at the end of a queue URI. */
+export function findQueue(actor: Actor, ref: { name?: string; uri?: string }): Queue {
+  const queues = actor.directory.queues
+  if (ref.name !== undefined) {
+    const q = queues.find((x) => x.name === ref.name)
+    if (!q) throw errors.invalid(`Queue ${ref.name} not found`)
+    return q
+  }
+  const id = lastSegment(ref.uri ?? '')
+  const q = queues.find((x) => x.id === id)
+  if (!q || !/\/queues\/[^/]+\/?$/.test((ref.uri ?? '').split(/[?#]/)[0] as string)) {
+    throw errors.invalid(`Queue ${ref.uri} not found`)
+  }
+  return q
+}
