@@ -64,7 +64,7 @@ describe('a day of an agent', () => {
     for (const [name, place] of [
       ['agent1', 'P1'],
       ['agent2', 'P2'],
-    ]) {
+    ] as const) {
       const r = await world
         .api(name)
         .post('/me', { operationName: 'StartContactCenterSession', place })
