@@ -1,11 +1,12 @@
 // The AsyncAPI 3.0 description of the CometD side (docs/cometd.md): the endpoint on both
-// transports, the /v2/me/workbins channel with every message this API sends, and the Bayeux
-// meta channels. Served without authentication at /api/v2/asyncapi.json, like the OpenAPI one:
+// transports, the /v2/me/workbins channel with every message this API sends, the interaction
+// messages of the media channels (asyncapi-media.ts), and the Bayeux meta channels. Served without authentication at /api/v2/asyncapi.json, like the OpenAPI one:
 // it describes the API, holds no data.
 
 import type { FastifyInstance } from 'fastify'
 import { WORKBINS_CHANNEL } from '../workbins/notifier.ts'
 import { bayeuxMeta } from './asyncapi-bayeux.ts'
+import { mediaChannels } from './asyncapi-media.ts'
 import { workbinMessages, workbinSchemas } from './asyncapi-messages.ts'
 
 type Json = Record<string, unknown>
@@ -36,6 +37,7 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
   ]
   const servers = [{ $ref: '#/servers/longPolling' }, { $ref: '#/servers/websocket' }]
   const meta = bayeuxMeta(servers)
+  const media = mediaChannels(servers)
   const messageRefs = Object.fromEntries(
     Object.keys(workbinMessages).map((k) => [k, { $ref: `#/components/messages/${k}` }]),
   )
@@ -84,6 +86,7 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
         servers,
         messages: messageRefs,
       },
+      ...media.channels,
       ...meta.channels,
     },
     operations: {
@@ -96,11 +99,12 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
           $ref: `#/channels/workbins/messages/${k}`,
         })),
       },
+      ...media.operations,
       ...meta.operations,
     },
     components: {
-      schemas: { ...workbinSchemas, ...meta.schemas },
-      messages: { ...workbinMessages, ...meta.messages },
+      schemas: { ...workbinSchemas, ...media.schemas, ...meta.schemas },
+      messages: { ...workbinMessages, ...media.messages, ...meta.messages },
       securitySchemes: {
         sessionCookie: {
           type: 'httpApiKey',

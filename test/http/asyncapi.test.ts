@@ -9,6 +9,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { after, before, describe, it } from 'node:test'
 import { Parser, type AsyncAPIDocumentInterface } from '@asyncapi/parser'
 import { Ajv, type ValidateFunction } from 'ajv'
+import { MEDIA_CHANNELS } from '../../src/workbins/interaction-events.ts'
 import { WORKBINS_CHANNEL } from '../../src/workbins/notifier.ts'
 import { assertAccepted } from '../helpers/assert.ts'
 import { basic, handshake, inbox, newClient, subscribe, type Message } from '../helpers/cometd.ts'
@@ -121,10 +122,12 @@ describe('AsyncAPI document', () => {
     for (const f of await readdir(dir)) {
       if (!f.endsWith('.ts')) continue
       const text = await readFile(new URL(f, dir), 'utf8')
-      for (const m of text.matchAll(/messageType: '(\w+)'/g)) sent.add(m[1] as string)
-      // Every delivery goes to the one documented channel.
+      // interaction-events.ts delivers on the media channels, checked below
+      const media = f === 'interaction-events.ts'
+      if (!media) for (const m of text.matchAll(/messageType: '(\w+)'/g)) sent.add(m[1] as string)
+      // Every other delivery goes to /v2/me/workbins.
       for (const m of text.matchAll(/deliverToUser\(\s*[\w.]+,\s*([^,]+),/g)) {
-        assert.equal(m[1], 'WORKBINS_CHANNEL', `${f} delivers on ${m[1]}`)
+        assert.equal(m[1], media ? 'channel' : 'WORKBINS_CHANNEL', `${f} delivers on ${m[1]}`)
         deliveries++
       }
     }
@@ -136,6 +139,14 @@ describe('AsyncAPI document', () => {
       .find((c) => c.address() === WORKBINS_CHANNEL)
     const onChannel = (workbins?.messages().all() ?? []).map((m) => m.name())
     for (const t of sent) assert.ok(onChannel.includes(t), `${t} documented on the channel`)
+    for (const { channel, messageType } of Object.values(MEDIA_CHANNELS)) {
+      const c = doc
+        .channels()
+        .all()
+        .find((x) => x.address() === channel)
+      const names = (c?.messages().all() ?? []).map((m) => m.name())
+      assert.ok(names.includes(messageType), `${messageType} documented on ${channel}`)
+    }
   })
 
   it('every message has an example that matches its payload schema', () => {
