@@ -308,7 +308,10 @@ class SqliteStoreImpl implements SqliteStore {
     userId: string,
     mediaTypes?: MediaType[],
   ): Promise<Interaction[]> {
-    const rows = this.s.ownedInteractions.all({ cc: contactCenterId, user: userId }) as InteractionRow[]
+    const rows = this.s.ownedInteractions.all({
+      cc: contactCenterId,
+      user: userId,
+    }) as InteractionRow[]
     return filterMedia(rows, mediaTypes).map(toInteraction)
   }
 
