@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { assertAccepted, type Data } from '../helpers/assert.ts'
+import { assertAccepted, assertError, type Data } from '../helpers/assert.ts'
 import { openDesk, queuesDocument, QUEUE, type Desk } from '../helpers/desk.ts'
 import { WB } from '../helpers/fixtures/content.ts'
 import { World } from '../helpers/world.ts'
@@ -193,6 +193,13 @@ describe('a day of an agent', () => {
       items.find((w) => w.id === id),
       inWorkbin,
     )
+
+    // Its uri is readable by everyone who can see the item, and by nobody else.
+    for (const name of ['agent1', 'agent2', 'sup1']) {
+      const r = await world.api(name).get(`/workitems/${id}`)
+      assert.deepEqual(r.body, { statusCode: 0, workitem: inWorkbin }, name)
+    }
+    assertError(await world.api('agent3').get(`/workitems/${id}`), 404, 6)
 
     // agent2 pulls it: theirs now, with capabilities; the others see it leave the workbin.
     const pullRef = assertAccepted(
