@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { assertAccepted, assertError, type Data } from '../helpers/assert.ts'
 import { openDesk, queuesDocument, QUEUE, type Desk } from '../helpers/desk.ts'
-import { IX, U } from '../helpers/fixtures/content.ts'
+import { IX, U, WB } from '../helpers/fixtures/content.ts'
 import { World } from '../helpers/world.ts'
 
 const WORKITEMS = '/v2/me/workitems'
@@ -221,6 +221,44 @@ describe('interaction operations', () => {
       else assertError(r, 400, 2)
     }
     await nextWorkitem(desk1)
+    assert.equal(desk1.box.unread, 0)
+  })
+
+  it('an email and a chat tell their own channels', async () => {
+    const attach = await world
+      .api('agent1')
+      .post(`/me/emails/${IX.email1}`, {
+        operationName: 'AttachUserData',
+        userData: { Tag: 'vip' },
+      })
+    const ref = assertAccepted(attach)
+    const m = await desk1.next()
+    assert.equal(m.channel, '/v2/me/emails')
+    assert.equal(m.data.messageType, 'EmailStateChangeMessage')
+    assert.equal(m.data.notificationType, 'PropertiesUpdated')
+    assert.equal(m.data.referenceId, ref)
+    assert.equal(((m.data.email as Data).userData as Data).Tag, 'vip')
+
+    const pull = assertAccepted(
+      await world
+        .api('agent1')
+        .post(`/me/workbins/${WB.later}`, { operationName: 'PullChat', id: IX.chat1 }),
+    )
+    const chat = await desk1.next()
+    assert.equal(chat.channel, '/v2/me/chats')
+    assert.equal(chat.data.messageType, 'ChatStateChangeMessage')
+    assert.equal(chat.data.referenceId, pull)
+    assert.equal((chat.data.chat as Data).state, 'Processing')
+    const removed = await desk1.next()
+    assert.equal(removed.channel, '/v2/me/workbins')
+    assert.equal(removed.data.action, 'ItemRemoved')
+    const done = assertAccepted(
+      await world.api('agent1').post(`/me/chats/${IX.chat1}`, { operationName: 'Complete' }),
+    )
+    const completed = await desk1.next()
+    assert.equal(completed.channel, '/v2/me/chats')
+    assert.equal(completed.data.referenceId, done)
+    assert.equal((completed.data.chat as Data).state, 'Completed')
     assert.equal(desk1.box.unread, 0)
   })
 
