@@ -225,12 +225,10 @@ describe('interaction operations', () => {
   })
 
   it('an email and a chat tell their own channels', async () => {
-    const attach = await world
-      .api('agent1')
-      .post(`/me/emails/${IX.email1}`, {
-        operationName: 'AttachUserData',
-        userData: { Tag: 'vip' },
-      })
+    const attach = await world.api('agent1').post(`/me/emails/${IX.email1}`, {
+      operationName: 'AttachUserData',
+      userData: { Tag: 'vip' },
+    })
     const ref = assertAccepted(attach)
     const m = await desk1.next()
     assert.equal(m.channel, '/v2/me/emails')
