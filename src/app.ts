@@ -16,6 +16,7 @@ import { credentialStamp, watchCredentials } from './http/credential-watch.ts'
 import type { RouteDeps } from './http/deps.ts'
 import { channelRoutes } from './http/routes/channels.ts'
 import { featureRoutes } from './http/routes/features.ts'
+import { interactionOperationRoutes } from './http/routes/interaction-operations.ts'
 import { interactionRoutes } from './http/routes/interactions.ts'
 import { mediaRoutes } from './http/routes/media.ts'
 import { meRoutes } from './http/routes/me.ts'
@@ -203,6 +204,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await workbinRoutes(api, deps)
       await mediaRoutes(api, deps)
       await interactionRoutes(api, deps)
+      await interactionOperationRoutes(api, deps)
     },
     { prefix: API_PREFIX },
   )

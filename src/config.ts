@@ -257,6 +257,14 @@ const SERVER_SETTINGS = {
     max: 1000,
     doc: 'most media channels in one `StartContactCenterSession`',
   },
+  offerTimeoutSeconds: {
+    env: 'WORKBINS_OFFER_TIMEOUT_SECONDS',
+    kind: 'int',
+    def: 30,
+    min: 1,
+    max: 86400,
+    doc: 'an interaction offered to an agent (`Invited`) and neither accepted nor rejected this long is `Revoked` and returns to its queue',
+  },
   metrics: {
     env: 'WORKBINS_METRICS',
     kind: 'bool',

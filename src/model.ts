@@ -90,6 +90,17 @@ export interface Workbin {
   type: WorkbinType
 }
 
+/** A provisioned interaction queue (GWS "Queues API": id, name, description, channel). */
+export interface Queue {
+  /** UUID */
+  id: string
+  contactCenterId: string
+  name: string
+  description: string
+  /** The channel (media) it serves, e.g. `workitem`; free text as in GWS. */
+  channel: string
+}
+
 /** Everything configured in one contact center, as one snapshot (for visibility checks). */
 export interface Directory {
   contactCenter: ContactCenter
@@ -100,6 +111,7 @@ export interface Directory {
   placeGroups: PlaceGroup[]
   agentGroups: AgentGroup[]
   workbins: Workbin[]
+  queues: Queue[]
 }
 
 /**
@@ -112,8 +124,17 @@ export interface WorkbinInstance {
   owner: string
 }
 
+/**
+ * Where an interaction is (docs/interactions.md "Interaction life"): handled by an agent
+ * (`Processing`), offered to one (`Invited`, remembering the queue it came from), in a workbin
+ * instance (`InWorkbin`), waiting in a queue, or completed (kept, read-only).
+ */
 export type InteractionLocation =
-  { kind: 'owner'; userId: string } | { kind: 'workbin'; workbinId: string; owner: string }
+  | { kind: 'owner'; userId: string }
+  | { kind: 'workbin'; workbinId: string; owner: string }
+  | { kind: 'invited'; userId: string; queue: string }
+  | { kind: 'queue'; queue: string }
+  | { kind: 'completed' }
 
 export type UserDataValue = string | number | null
 export type UserData = Record<string, UserDataValue>

@@ -1,12 +1,13 @@
 // The AsyncAPI 3.0 description of the CometD side (docs/cometd.md): the endpoint on both
-// transports, the /v2/me/workbins channel with every message this API sends, and the Bayeux
-// meta channels. Served without authentication at /api/v2/asyncapi.json, like the OpenAPI one:
+// transports, the /v2/me/workbins channel with every message this API sends, the interaction
+// messages of the media channels (asyncapi-media.ts), and the Bayeux meta channels. Served without authentication at /api/v2/asyncapi.json, like the OpenAPI one:
 // it describes the API, holds no data.
 
 import type { FastifyInstance } from 'fastify'
 import { WORKBINS_CHANNEL } from '../workbins/notifier.ts'
 import { bayeuxMeta } from './asyncapi-bayeux.ts'
 import { channelStatesPart } from './asyncapi-channels.ts'
+import { mediaChannels } from './asyncapi-media.ts'
 import { workbinMessages, workbinSchemas } from './asyncapi-messages.ts'
 
 type Json = Record<string, unknown>
@@ -38,6 +39,7 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
   const servers = [{ $ref: '#/servers/longPolling' }, { $ref: '#/servers/websocket' }]
   const meta = bayeuxMeta(servers)
   const states = channelStatesPart(servers)
+  const media = mediaChannels(servers)
   const messageRefs = Object.fromEntries(
     Object.keys(workbinMessages).map((k) => [k, { $ref: `#/components/messages/${k}` }]),
   )
@@ -88,6 +90,7 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
         messages: messageRefs,
       },
       mediaChannels: states.channel,
+      ...media.channels,
       ...meta.channels,
     },
     operations: {
@@ -101,11 +104,12 @@ export function asyncApiDocument(publicBaseUrl: string): Json {
         })),
       },
       sendChannelStates: states.operation,
+      ...media.operations,
       ...meta.operations,
     },
     components: {
-      schemas: { ...workbinSchemas, ...states.schemas, ...meta.schemas },
-      messages: { ...workbinMessages, ...states.messages, ...meta.messages },
+      schemas: { ...workbinSchemas, ...states.schemas, ...media.schemas, ...meta.schemas },
+      messages: { ...workbinMessages, ...states.messages, ...media.messages, ...meta.messages },
       securitySchemes: {
         sessionCookie: {
           type: 'httpApiKey',

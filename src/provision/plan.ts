@@ -59,6 +59,13 @@ function buildContactCenter(
     displayName: w.displayName ?? w.workbinName,
     type: w.type,
   }))
+  const queues = (cc.queues ?? []).map((q) => ({
+    id: q.id,
+    contactCenterId: ccId,
+    name: q.name,
+    description: q.description ?? '',
+    channel: q.channel ?? '',
+  }))
   const workbinById = new Map(dir?.workbins.map((w) => [w.id, w]))
   for (const w of workbins) workbinById.set(w.id, w)
 
@@ -114,6 +121,7 @@ function buildContactCenter(
       supervisors: (g.supervisors ?? []).map(idOf),
     })),
     workbins,
+    queues,
     interactions,
   }
 }

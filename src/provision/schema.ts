@@ -62,6 +62,16 @@ export const WorkbinDoc = Type.Object(
   closed,
 )
 
+export const QueueDoc = Type.Object(
+  {
+    id: Uuid,
+    name: Name,
+    description: Type.Optional(Type.String()),
+    channel: Type.Optional(Type.String()),
+  },
+  closed,
+)
+
 export const InteractionWorkbinDoc = Type.Object(
   {
     id: Uuid,
@@ -115,6 +125,7 @@ export const ContactCenterDoc = Type.Object(
     users: Type.Optional(Type.Array(UserDoc)),
     agentGroups: Type.Optional(Type.Array(AgentGroupDoc)),
     workbins: Type.Optional(Type.Array(WorkbinDoc)),
+    queues: Type.Optional(Type.Array(QueueDoc)),
     interactions: Type.Optional(Type.Array(InteractionDoc)),
   },
   closed,

@@ -100,6 +100,7 @@ function checkDocument(
   const userNames = new Map<string, string>()
   const workbinIds = new Map<string, string>()
   const interactionIds = new Map<string, string>()
+  const queueIds = new Map<string, string>()
   const once = (seen: Map<string, string>, key: string, path: string, what: string) => {
     const first = seen.get(key)
     if (first !== undefined) report(path, `duplicate ${what} "${key}" (first at ${first})`)
@@ -117,6 +118,7 @@ function checkDocument(
     cc.workbins?.forEach((w, i) =>
       once(workbinIds, w.id, `${base}.workbins[${i}].id`, 'workbin id'),
     )
+    cc.queues?.forEach((q, i) => once(queueIds, q.id, `${base}.queues[${i}].id`, 'queue id'))
     cc.interactions?.forEach((x, i) =>
       once(interactionIds, x.id, `${base}.interactions[${i}].id`, 'interaction id'),
     )
@@ -164,6 +166,11 @@ function checkContactCenter(
     (cc.workbins ?? []).map((w) => w.workbinName),
     (i) => `${base}.workbins[${i}].workbinName`,
     'workbinName',
+  )
+  unique(
+    (cc.queues ?? []).map((q) => q.name),
+    (i) => `${base}.queues[${i}].name`,
+    'queue name',
   )
 
   const stateKeys = new Set<string>()

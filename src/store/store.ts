@@ -17,6 +17,7 @@ import type {
   MediaType,
   Place,
   PlaceGroup,
+  Queue,
   Subscription,
   User,
   UserDataChange,
@@ -34,6 +35,8 @@ export interface ProvisionPlan {
     users: User[]
     agentGroups: AgentGroup[]
     workbins: Workbin[]
+    /** Interaction queues (absent: none to upsert). */
+    queues?: Queue[]
     /** Created only when no interaction with the same id exists (an existing one is left where it is). */
     interactions: Interaction[]
   }[]
@@ -48,6 +51,7 @@ export interface ProvisionResult {
     | 'users'
     | 'agentGroups'
     | 'workbins'
+    | 'queues'
     | 'interactions',
     number
   >
@@ -149,6 +153,7 @@ export interface Store {
   /** Fails with a GwsError ALREADY_EXISTS (18) when the id is taken. */
   createInteraction(interaction: Interaction): Promise<void>
   getInteraction(contactCenterId: string, id: string): Promise<Interaction | undefined>
+  /** The interactions the user handles or is offered (Invited), oldest receivedDate first. */
   listOwnedInteractions(
     contactCenterId: string,
     userId: string,

@@ -150,9 +150,10 @@ function mayUsePlaceGroup(
 
 // --- interactions an agent handles ---------------------------------------------------------
 
-/** The interaction is handled by `user` (state Processing, owned by them). */
+/** The interaction is handled by `user` (Processing) or offered to them (Invited). */
 export function ownsInteraction(user: User, ix: Interaction): boolean {
-  return ix.location.kind === 'owner' && ix.location.userId === user.id
+  const l = ix.location
+  return (l.kind === 'owner' || l.kind === 'invited') && l.userId === user.id
 }
 
 /**

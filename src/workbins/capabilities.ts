@@ -1,30 +1,28 @@
-// Capabilities given to an interaction an agent owns (state `Processing`), per media type, as
-// the GWS media resources list them (Web Services API → Media: WorkitemResource, EmailResource,
-// ...). An interaction sitting in a workbin has none (docs/workbins-content.md). Used by Pull
-// and by provisioning.
+// Capabilities of an interaction, per state and media type, as the GWS media resources list
+// them (Web Services API → Workitem API, E-mail API, Chat API, ...). An interaction an agent
+// handles (`Processing`) lists what its handler may do next; one offered (`Invited`) may only
+// be accepted or rejected; one in a workbin, a queue or completed has none
+// (docs/interactions.md "Capabilities"). Used by the operations, by Pull and by provisioning.
 
 import type { MediaType } from '../model.ts'
 
 const USER_DATA = ['AttachUserData', 'UpdateUserData', 'DeleteUserData'] as const
+const HANDLING = ['Transfer', 'PlaceInQueue', ...USER_DATA, 'SetInFocus', 'Complete'] as const
 
 export const DEFAULT_CAPABILITIES: Readonly<Record<MediaType, readonly string[]>> = {
-  workitem: ['Accept', 'Reject', 'Transfer', ...USER_DATA, 'SetInFocus', 'Complete'],
-  openmedia: ['Accept', 'Reject', 'Transfer', ...USER_DATA, 'SetInFocus', 'Complete'],
-  email: ['Reply', 'ReplyAll', 'Transfer', ...USER_DATA, 'SetInFocus', 'Complete'],
-  chat: [
-    'SendMessage',
-    'SendTypingStarted',
-    'SendTypingStopped',
-    'Transfer',
-    ...USER_DATA,
-    'SetInFocus',
-    'Complete',
-  ],
-  facebook: ['Reply', 'Transfer', ...USER_DATA, 'SetInFocus', 'Complete'],
-  tweet: ['Reply', 'Retweet', 'Transfer', ...USER_DATA, 'SetInFocus', 'Complete'],
-  facebooksession: ['SendMessage', 'Transfer', ...USER_DATA, 'SetInFocus', 'Complete'],
+  workitem: [...HANDLING],
+  openmedia: [...HANDLING],
+  email: ['Reply', 'ReplyAll', ...HANDLING],
+  chat: ['SendMessage', 'SendTypingStarted', 'SendTypingStopped', ...HANDLING],
+  facebook: ['Reply', ...HANDLING],
+  tweet: ['Reply', 'Retweet', ...HANDLING],
+  facebooksession: ['SendMessage', ...HANDLING],
 }
 
+/** What the handler of a `Processing` interaction may do. */
 export function defaultCapabilities(mediaType: MediaType): string[] {
   return [...DEFAULT_CAPABILITIES[mediaType]]
 }
+
+/** What the agent an interaction is offered to (`Invited`) may do. */
+export const INVITED_CAPABILITIES: readonly string[] = ['Accept', 'Reject']

@@ -5,11 +5,12 @@
 //   POST /interactions       {"operationName":"Create","mediaType":"email","userData":{...},
 //                             "id"?, "receivedDate"?, "openmediaType"? (openmedia), "extra"?,
 //                             "owner":"<userName|userId>"  |  "workbin":{"id":..., one of
-//                             "user"|"place"|"agentGroup"|"placeGroup"}}
+//                             "user"|"place"|"agentGroup"|"placeGroup"}  |  "queue":"<name>"}
 //                            → {statusCode:0, id, uri}; ItemAdded to the instance's subscribers
 //   GET  /interactions/{id}  → {statusCode:0, interaction:{...GWS resource, mediaType, owner | workbin}}
 //   POST /interactions/{id}  {"operationName":"UpdateUserData","userData":{...}} (merge) or
-//                            {"operationName":"DeleteUserData","keys":[...]}
+//                            {"operationName":"DeleteUserData","keys":[...]}, or
+//                            {"operationName":"Offer","agent":...} (offers.ts)
 //                            → {statusCode:0}; ItemUpdated to subscribers when in a workbin
 //
 // The shape mirrors the provisioning document's interactions (docs/provisioning.md).
@@ -34,6 +35,9 @@ import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 import { IN_WORKBIN, PROCESSING, workbinStamps } from './put-pull.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import { formatReceivedDate, receivedAtMs } from './dates.ts'
+import { publishInteractionEvent } from './interaction-events.ts'
+import { findQueue } from './queues.ts'
+import { QUEUED } from './interaction-states.ts'
 import { CORE_FIELDS, INTERACTION_ID_RE, interactionResource, interactionUri } from './resources.ts'
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
@@ -152,6 +156,7 @@ const CREATE_KEYS = new Set([
   'extra',
   'owner',
   'workbin',
+  'queue',
 ])
 
 /** `POST /interactions {"operationName":"Create", ...}` */
@@ -213,18 +218,23 @@ export async function createInteraction(ctx: {
     extra = body.extra
   }
 
-  if (body.owner !== undefined && body.workbin !== undefined) {
-    throw errors.invalid('Give either owner or workbin, not both')
-  }
-  if (body.owner === undefined && body.workbin === undefined)
-    throw errors.missing('owner or workbin')
+  const places = [body.owner, body.workbin, body.queue].filter((p) => p !== undefined).length
+  if (places > 1) throw errors.invalid('Give one of owner, workbin or queue')
+  if (places === 0) throw errors.missing('owner, workbin or queue')
 
   let location: InteractionLocation
   let state: string
   let capabilities: string[]
   let data = userData
   let placement: { workbin: Workbin; owner: string } | undefined
-  if (body.owner !== undefined) {
+  if (body.queue !== undefined) {
+    if (typeof body.queue !== 'string' || body.queue === '') {
+      throw errors.invalid('Parameter queue must be a queue name')
+    }
+    location = { kind: 'queue', queue: findQueue(actor, { name: body.queue }).name }
+    state = QUEUED
+    capabilities = []
+  } else if (body.owner !== undefined) {
     location = { kind: 'owner', userId: findUser(actor, body.owner, 'owner').id }
     state = PROCESSING
     capabilities = defaultCapabilities(mediaType)
@@ -272,6 +282,7 @@ export async function createInteraction(ctx: {
     }
   }
 
+  await publishInteractionEvent(deps, { after: interaction, notificationType: 'StatusChange' })
   if (placement) {
     await publishItemChange(deps, {
       workbin: placement.workbin,
@@ -296,8 +307,12 @@ async function loadForIntegration(
 
 /** Where an interaction is, in the create body's terms. */
 function locationJson(actor: Actor, ix: Interaction): Record<string, unknown> {
-  if (ix.location.kind === 'owner') return { owner: ix.location.userId }
-  const { workbinId, owner } = ix.location
+  const l = ix.location
+  if (l.kind === 'owner') return { owner: l.userId }
+  if (l.kind === 'invited') return { invited: l.userId, queue: l.queue }
+  if (l.kind === 'queue') return { queue: l.queue }
+  if (l.kind === 'completed') return {}
+  const { workbinId, owner } = l
   const workbin = actor.directory.workbins.find((w) => w.id === workbinId)
   const key = workbin ? OWNER_KEY[workbin.type] : 'owner'
   return { workbin: { id: workbinId, [key]: owner } }
@@ -377,5 +392,10 @@ export async function changeUserData(ctx: {
     throw errors.invalid(`Interaction ${id} was moved by another request`)
   }
   deps.notifier.committed(deps.notifier.durable ? logged : entriesOf(result.interaction))
+  await publishInteractionEvent(deps, {
+    before: ix,
+    after: result.interaction,
+    notificationType: 'PropertiesUpdated',
+  })
   return { statusCode: 0 }
 }

@@ -14,6 +14,7 @@ import { errors } from '../errors.ts'
 import { listReply, parseFields } from '../fields.ts'
 import type { Interaction, MediaType, User } from '../model.ts'
 import { canSeeInteraction, ownsInteraction } from './access.ts'
+import { maySeeWorkbinItem } from './item-visibility.ts'
 import type { OperationReply, WorkbinDeps } from './operation.ts'
 import { MEDIA, interactionResource } from './resources.ts'
 
@@ -89,9 +90,11 @@ export async function interactionAtUri(
   accept: (ix: Interaction) => boolean,
 ): Promise<OperationReply> {
   const ix = await deps.store.getInteraction(user.contactCenterId, id)
-  if (!ix || !accept(ix) || !canSeeInteraction(user, ix)) {
-    throw errors.notFound(`Interaction ${id} not found`)
-  }
+  const visible =
+    ix &&
+    accept(ix) &&
+    (canSeeInteraction(user, ix) || (await maySeeWorkbinItem(deps.store, user, ix)))
+  if (!ix || !visible) throw errors.notFound(`Interaction ${id} not found`)
   return {
     statusCode: 0,
     [MEDIA[ix.mediaType].single]: interactionResource(deps.publicUrl(), ix),

@@ -40,6 +40,7 @@ import type {
 } from './operation.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import { mediaOfOperationWord } from './resources.ts'
+import { interactionMoved, notHandledMessage } from './interaction-events.ts'
 
 export const IN_WORKBIN = 'InWorkbin'
 export const PROCESSING = 'Processing'
@@ -190,8 +191,7 @@ async function put(
   const id = interactionIdOf(body)
   const saveLAR = parseSaveLar(body.saveLAR)
   const ix = await loadInteraction(deps, actor, id, media, operationName)
-  if (ix.location.kind === 'workbin')
-    throw errors.invalid(`Interaction ${id} is already in a workbin`)
+  if (ix.location.kind !== 'owner') throw errors.invalid(notHandledMessage(ix))
   if (!mayPut(actor, target, ix.location.userId)) {
     throw errors.noPermission(`Interaction ${id} is not handled by you`)
   }
@@ -220,6 +220,7 @@ async function put(
     // contact profile in this server; accepted and logged only.
     deps.log.debug({ interactionId: id, userId: actor.user.id }, 'saveLAR requested (no-op)')
   }
+  await interactionMoved(deps, ix, result.interaction, actor.user.id, referenceId)
   return reply
 }
 
@@ -259,6 +260,7 @@ async function pull(
     // the nickname shown to the chat customer; there is no chat server here.
     deps.log.debug({ interactionId: id, nickname }, 'pull nickname (no chat server; not used)')
   }
+  await interactionMoved(deps, ix, result.interaction, actor.user.id, referenceId)
   return reply
 }
 

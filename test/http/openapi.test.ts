@@ -121,7 +121,22 @@ describe('OpenAPI document', () => {
     }
     assert.equal(one.length, 2 + 2 * 8)
     assert.deepEqual(variants('/api/v2/interactions'), ['Create'])
-    assert.deepEqual(variants('/api/v2/interactions/{id}'), ['UpdateUserData', 'DeleteUserData'])
+    assert.deepEqual(variants('/api/v2/interactions/{id}'), [
+      'UpdateUserData',
+      'DeleteUserData',
+      'Offer',
+    ])
+    assert.deepEqual(variants('/api/v2/me/workitems/{id}'), [
+      'Accept',
+      'Reject',
+      'Complete',
+      'PlaceInQueue',
+      'Transfer',
+      'AttachUserData',
+      'UpdateUserData',
+      'DeleteUserData',
+    ])
+    assert.deepEqual(variants('/api/v2/me/openmedia/{mediaType}'), ['Create'])
   })
 
   test('the browsable page lists the operations, without scripts', async () => {

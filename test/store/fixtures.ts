@@ -13,6 +13,7 @@ export const OTHER = 'b0000000000000000000000000000001'
 export const WB_AGENT = 'aee812a5-7396-4dd9-b180-230f1c1fb085'
 export const WB_GROUP = '6c715fa9-de16-4d23-b07c-cbcb1caf3e07'
 export const WB_OTHER = '99999999-9999-4999-8999-999999999999'
+export const QUEUE_ID = '995655ec-81a5-46b0-82d0-3f2c5eca263d'
 
 export function user(id: string, userName: string, cc = CC, extra: Partial<User> = {}): User {
   return {
@@ -74,6 +75,9 @@ export function basePlan(): ProvisionPlan {
             displayName: 'Group',
             type: 'AgentGroup',
           },
+        ],
+        queues: [
+          { id: QUEUE_ID, contactCenterId: CC, name: 'Inbound', description: '', channel: 'chat' },
         ],
         interactions: [interaction('0001BaBFVPR20035', { mediaType: 'chat' })],
       },

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { GwsError, StatusCode } from '../../src/errors.ts'
-import type { InteractionLocation } from '../../src/model.ts'
+import type { Interaction, InteractionLocation } from '../../src/model.ts'
 import type { Store } from '../../src/store/store.ts'
 import {
   AGENT1,
@@ -15,6 +15,7 @@ import {
   CC2,
   interaction,
   OTHER,
+  QUEUE_ID,
   SUP1,
   user,
   WB_AGENT,
@@ -64,6 +65,7 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
           users: 4,
           agentGroups: 1,
           workbins: 3,
+          queues: 1,
           interactions: 1,
         })
         assert.equal(await store.isEmpty(), false)
@@ -558,6 +560,61 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
           (await store.getInteraction(CC, id))?.location,
           winner?.ok && winner.interaction.location,
         )
+      })
+
+      it('offers, queues and completes with compare-and-set, and lists offers as owned', async () => {
+        const id = '0001BaBFVPR20035'
+        const none = { set: {}, remove: [] }
+        const queued: InteractionLocation = { kind: 'queue', queue: 'Inbound' }
+        const offered: InteractionLocation = { kind: 'invited', userId: AGENT2, queue: 'Inbound' }
+        const patch = (state: string) => ({ state, capabilities: [], userData: none })
+        assert.ok((await store.moveInteraction(CC, id, inAgentWb, queued, patch('Queued'))).ok)
+        assert.deepEqual((await store.getInteraction(CC, id))?.location, queued)
+        assert.deepEqual(
+          await store.listWorkbinContent(CC, { workbinId: WB_AGENT, owner: AGENT1 }),
+          [],
+        )
+        const o = await store.moveInteraction(CC, id, queued, offered, patch('Invited'))
+        assert.ok(o.ok)
+        assert.deepEqual(o.interaction.location, offered)
+        assert.deepEqual(
+          (await store.listOwnedInteractions(CC, AGENT2)).map((i) => i.id),
+          [id],
+        )
+        // an answer and the withdrawal race: exactly one wins
+        const results = await Promise.all([
+          store.moveInteraction(CC, id, offered, ownedByAgent2, patch('Processing')),
+          store.moveInteraction(CC, id, offered, queued, patch('Queued')),
+        ])
+        assert.equal(results.filter((r) => r.ok).length, 1)
+        const now = (await store.getInteraction(CC, id)) as Interaction
+        const done = await store.moveInteraction(
+          CC,
+          id,
+          now.location,
+          { kind: 'completed' },
+          patch('Completed'),
+        )
+        assert.ok(done.ok)
+        assert.deepEqual((await store.getInteraction(CC, id))?.location, { kind: 'completed' })
+        assert.equal((await store.getInteraction(CC, id))?.state, 'Completed')
+        const twice = await store.moveInteraction(
+          CC,
+          id,
+          now.location,
+          { kind: 'completed' },
+          patch('Completed'),
+        )
+        assert.ok(!twice.ok && twice.reason === 'location_changed')
+        assert.deepEqual(await store.listOwnedInteractions(CC, AGENT2), [])
+      })
+
+      it('keeps provisioned queues in the directory', async () => {
+        const dir = await store.getDirectory(CC)
+        assert.deepEqual(dir?.queues, [
+          { id: QUEUE_ID, contactCenterId: CC, name: 'Inbound', description: '', channel: 'chat' },
+        ])
+        assert.deepEqual((await store.getDirectory(CC2))?.queues, [])
       })
 
       it('moves between workbin instances and counts follow', async () => {

@@ -55,6 +55,7 @@ function directoryOf(cc: CcDoc): Directory {
       members: g.members.map(idOf),
       supervisors: g.supervisors.map(idOf),
     })),
+    queues: [],
     workbins: cc.workbins.map((w) => ({
       ...w,
       contactCenterId: cc.id,

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { actorFor } from '../../workbins/access.ts'
 import { changeUserData, createInteraction, getInteraction } from '../../workbins/interactions.ts'
+import { offerInteraction } from '../../workbins/offers.ts'
 import { callerOf, featureGate } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
 import {
@@ -42,6 +43,8 @@ export async function interactionRoutes(app: FastifyInstance, deps: RouteDeps): 
       const caller = callerOf(request)
       const { operationName, body } = operationOf(request.body)
       const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
+      if (operationName === 'Offer')
+        return offerInteraction({ actor, id: request.params.id, body, deps })
       return changeUserData({ actor, id: request.params.id, operationName, body, deps })
     },
   )

@@ -1,6 +1,7 @@
 // Route schemas of the integration endpoint /interactions (additive).
 
 import { IdParams, errorReplies, okReply } from './common.ts'
+import { offerOperation } from './interaction-operations.ts'
 import { createOperation, operationBody, userDataOperations } from './operation-bodies.ts'
 
 const tags = ['interactions']
@@ -24,9 +25,9 @@ export const getInteraction = {
 }
 
 export const postInteraction = {
-  summary: 'Change the userData of an interaction',
+  summary: 'Change the userData of an interaction, or offer it to an agent',
   tags,
   params: IdParams,
-  body: operationBody(userDataOperations),
+  body: operationBody([...userDataOperations, offerOperation]),
   response: { 200: okReply('Changed', { statusCode: 0, interaction: ITEM }), ...errorReplies },
 }

@@ -114,7 +114,7 @@ const UserData = Type.Record(Type.String(), Type.Union([Type.String(), Type.Numb
 
 export const createOperation = operation(
   'Create',
-  'Creates an interaction owned by an agent or placed in a workbin instance (admin, apiuser).',
+  'Creates an interaction owned by an agent, placed in a workbin instance or queued (admin, apiuser).',
   {
     mediaType: 'email',
     userData: { Subject: 'Refund' },
@@ -129,6 +129,7 @@ export const createOperation = operation(
     extra: Type.Optional(Type.Object({}, { additionalProperties: true })),
     owner: Type.Optional(Type.Unknown({ description: 'the agent who handles it' })),
     workbin: Type.Optional(Type.Unknown({ description: 'the workbin instance it goes to' })),
+    queue: Type.Optional(Type.String({ description: 'the queue it waits in (a queue name)' })),
   },
 )
 

@@ -12,6 +12,7 @@ import type {
   PlaceRow,
   UserRow,
   WorkbinRow,
+  QueueRow,
 } from '../sqlite/rows.ts'
 import { fromInteraction, fromUser } from '../sqlite/rows.ts'
 import { SQL } from './statements.ts'
@@ -35,6 +36,7 @@ export async function applyPlan(c: PoolClient, plan: ProvisionPlan): Promise<Pro
     users: 0,
     agentGroups: 0,
     workbins: 0,
+    queues: 0,
     interactions: 0,
   }
   for (const entry of plan.contactCenters) {
@@ -146,6 +148,27 @@ export async function applyPlan(c: PoolClient, plan: ProvisionPlan): Promise<Pro
       }
     }
 
+    for (const q of entry.queues ?? []) {
+      const row: QueueRow = {
+        id: q.id,
+        contact_center_id: ccId,
+        name: q.name,
+        description: q.description,
+        channel: q.channel,
+      }
+      const params = [q.id, ccId, q.name, q.description, q.channel]
+      const old = await one<QueueRow>(SQL.queue, [q.id])
+      if (old === undefined) {
+        await run(SQL.insertQueue, params)
+        bump('queues')
+      } else if (old.contact_center_id !== ccId) {
+        throw conflict(`queue ${q.id} belongs to another contact center`)
+      } else if (!sameRow(old, row)) {
+        await run(SQL.updateQueue, params)
+        bump('queues')
+      }
+    }
+
     for (const ixn of entry.interactions) {
       const old = await one<InteractionRow>(SQL.interactionAnyContactCenter, [ixn.id])
       if (old === undefined) {
@@ -182,6 +205,8 @@ export function interactionParams(r: InteractionRow): unknown[] {
     r.workbin_id,
     r.workbin_owner,
     r.extra,
+    r.invited_user_id,
+    r.queue_name,
   ]
 }
 

@@ -251,6 +251,37 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION http_sessions_clear_channels();
     `,
   },
+  {
+    version: 5,
+    name: 'queues, offers and completed interactions',
+    // An interaction may now also be offered to an agent (invited_user_id, with the queue it came
+    // from), wait in a queue (queue_name) or be completed (no location column set).
+    sql: `
+      CREATE TABLE queues (
+        seq               BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id                TEXT PRIMARY KEY,
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        name              TEXT NOT NULL,
+        description       TEXT NOT NULL,
+        channel           TEXT NOT NULL,
+        UNIQUE (contact_center_id, name)
+      );
+
+      ALTER TABLE interactions
+        ADD COLUMN invited_user_id TEXT REFERENCES users(id),
+        ADD COLUMN queue_name TEXT,
+        DROP CONSTRAINT interactions_check,
+        ADD CONSTRAINT interactions_one_location CHECK (
+          (owner_user_id IS NOT NULL)::int + (workbin_id IS NOT NULL)::int
+          + (queue_name IS NOT NULL)::int <= 1),
+        ADD CONSTRAINT interactions_invited_from_queue CHECK (
+          invited_user_id IS NULL OR queue_name IS NOT NULL);
+      CREATE INDEX interactions_by_invitee ON interactions(invited_user_id)
+        WHERE invited_user_id IS NOT NULL;
+      CREATE INDEX interactions_by_queue ON interactions(contact_center_id, queue_name, received_at)
+        WHERE queue_name IS NOT NULL;
+    `,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

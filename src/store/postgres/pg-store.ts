@@ -32,6 +32,7 @@ import type {
   SessionRow,
   UserRow,
   WorkbinRow,
+  QueueRow,
 } from '../sqlite/rows.ts'
 import {
   fromInteraction,
@@ -44,6 +45,7 @@ import {
   toSession,
   toUser,
   toWorkbin,
+  toQueue,
 } from '../sqlite/rows.ts'
 import type { MoveResult, OccupyResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
 import { redactDbUrl, StoreOpenError, StoreUnavailableError } from '../store-errors.ts'
@@ -247,6 +249,7 @@ class PgStoreImpl implements PgStore {
         })),
         agentGroups: (await all<AgentGroupRow>(SQL.agentGroupsOf)).map(toAgentGroup),
         workbins: (await all<WorkbinRow>(SQL.workbinsOf)).map(toWorkbin),
+        queues: (await all<QueueRow>(SQL.queuesOf)).map(toQueue),
       }
     })
   }
@@ -507,6 +510,10 @@ class PgStoreImpl implements PgStore {
         patch.state,
         JSON.stringify(patch.capabilities),
         JSON.stringify(userData),
+        from.invited_user_id,
+        from.queue_name,
+        to.invited_user_id,
+        to.queue_name,
       ],
     ])
   }
@@ -528,6 +535,8 @@ class PgStoreImpl implements PgStore {
         from.workbin_id,
         from.workbin_owner,
         JSON.stringify(userData),
+        from.invited_user_id,
+        from.queue_name,
       ],
     ])
   }

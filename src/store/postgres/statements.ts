@@ -2,7 +2,8 @@
 // location comparisons use IS NOT DISTINCT FROM (SQLite's `IS`).
 
 const INTERACTION_COLUMNS = `id, contact_center_id, media_type, openmedia_type, state, user_data,
-  received_date, received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra`
+  received_date, received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra,
+  invited_user_id, queue_name`
 
 export const SQL = {
   // contact centers
@@ -44,6 +45,12 @@ export const SQL = {
   // workbins
   workbinsOf: 'SELECT * FROM workbins WHERE contact_center_id = $1 ORDER BY seq',
   workbin: 'SELECT * FROM workbins WHERE id = $1',
+  queuesOf: 'SELECT * FROM queues WHERE contact_center_id = $1 ORDER BY seq',
+  queue: 'SELECT * FROM queues WHERE id = $1',
+  insertQueue: `INSERT INTO queues (id, contact_center_id, name, description, channel)
+    VALUES ($1, $2, $3, $4, $5)`,
+  updateQueue: `UPDATE queues SET name = $3, description = $4, channel = $5
+    WHERE id = $1 AND contact_center_id = $2`,
   insertWorkbin: `INSERT INTO workbins (id, contact_center_id, workbin_name, display_name, type)
     VALUES ($1, $2, $3, $4, $5)`,
   updateWorkbin: `UPDATE workbins SET workbin_name = $3, display_name = $4, type = $5
@@ -104,14 +111,15 @@ export const SQL = {
 
   // interactions
   insertInteraction: `INSERT INTO interactions (${INTERACTION_COLUMNS})
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
   interactionAnyContactCenter: 'SELECT * FROM interactions WHERE id = $1',
   interaction: 'SELECT * FROM interactions WHERE contact_center_id = $1 AND id = $2',
   // Row lock for the compare-and-set: a concurrent move of the same row waits here, then reads
   // the committed location (READ COMMITTED re-reads a locked row once it is released).
   interactionForUpdate:
     'SELECT * FROM interactions WHERE contact_center_id = $1 AND id = $2 FOR UPDATE',
-  ownedInteractions: `SELECT * FROM interactions WHERE contact_center_id = $1 AND owner_user_id = $2
+  ownedInteractions: `SELECT * FROM interactions WHERE contact_center_id = $1
+      AND (owner_user_id = $2 OR invited_user_id = $2)
     ORDER BY received_at, id`,
   workbinContent: `SELECT * FROM interactions
     WHERE contact_center_id = $1 AND workbin_id = $2 AND workbin_owner = $3
@@ -121,17 +129,19 @@ export const SQL = {
     LEFT JOIN interactions i
       ON i.contact_center_id = $1 AND i.workbin_id = t.w AND i.workbin_owner = t.o
     GROUP BY t.n ORDER BY t.n`,
-  // Compare-and-set on the location: $3..$5 are the "expected" location.
+  // Compare-and-set on the location: $3..$5, $12, $13 are the "expected" location.
   moveInteraction: `UPDATE interactions SET owner_user_id = $6, workbin_id = $7, workbin_owner = $8,
-      state = $9, capabilities = $10, user_data = $11
+      state = $9, capabilities = $10, user_data = $11, invited_user_id = $14, queue_name = $15
     WHERE contact_center_id = $1 AND id = $2
       AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4
-      AND workbin_owner IS NOT DISTINCT FROM $5
+      AND workbin_owner IS NOT DISTINCT FROM $5 AND invited_user_id IS NOT DISTINCT FROM $12
+      AND queue_name IS NOT DISTINCT FROM $13
     RETURNING *`,
   updateUserData: `UPDATE interactions SET user_data = $6
     WHERE contact_center_id = $1 AND id = $2
       AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4
-      AND workbin_owner IS NOT DISTINCT FROM $5
+      AND workbin_owner IS NOT DISTINCT FROM $5 AND invited_user_id IS NOT DISTINCT FROM $7
+      AND queue_name IS NOT DISTINCT FROM $8
     RETURNING *`,
 
   // media channels

@@ -11,6 +11,7 @@ import type {
   PlaceRow,
   UserRow,
   WorkbinRow,
+  QueueRow,
 } from './rows.ts'
 import { fromInteraction, fromUser } from './rows.ts'
 import type { Statements } from './statements.ts'
@@ -29,6 +30,7 @@ export function applyPlan(s: Statements, plan: ProvisionPlan): ProvisionResult {
     users: 0,
     agentGroups: 0,
     workbins: 0,
+    queues: 0,
     interactions: 0,
   }
   for (const entry of plan.contactCenters) {
@@ -133,6 +135,26 @@ export function applyPlan(s: Statements, plan: ProvisionPlan): ProvisionResult {
       } else if (!sameRow(old, row)) {
         s.updateWorkbin.run(row)
         bump('workbins')
+      }
+    }
+
+    for (const q of entry.queues ?? []) {
+      const row: QueueRow = {
+        id: q.id,
+        contact_center_id: ccId,
+        name: q.name,
+        description: q.description,
+        channel: q.channel,
+      }
+      const old = s.queue.get(q.id) as QueueRow | undefined
+      if (old === undefined) {
+        s.insertQueue.run(row)
+        bump('queues')
+      } else if (old.contact_center_id !== ccId) {
+        throw conflict(`queue ${q.id} belongs to another contact center`)
+      } else if (!sameRow(old, row)) {
+        s.updateQueue.run(row)
+        bump('queues')
       }
     }
 

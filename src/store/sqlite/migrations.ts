@@ -222,6 +222,61 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 5,
+    name: 'queues, offers and completed interactions',
+    // An interaction may now also be offered to an agent (invited_user_id, with the queue it came
+    // from), wait in a queue (queue_name) or be completed (no location column set). SQLite
+    // cannot change a CHECK constraint in place: the table is rebuilt (nothing references it).
+    sql: `
+      CREATE TABLE queues (
+        id                TEXT PRIMARY KEY,
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        name              TEXT NOT NULL,
+        description       TEXT NOT NULL,
+        channel           TEXT NOT NULL,
+        UNIQUE (contact_center_id, name)
+      );
+
+      CREATE TABLE interactions_v3 (
+        id                TEXT PRIMARY KEY CHECK (length(id) = 16),
+        contact_center_id TEXT NOT NULL REFERENCES contact_centers(id),
+        media_type        TEXT NOT NULL,
+        openmedia_type    TEXT,
+        state             TEXT NOT NULL,
+        user_data         TEXT NOT NULL,
+        received_date     TEXT NOT NULL,
+        received_at       INTEGER NOT NULL,
+        capabilities      TEXT NOT NULL,
+        owner_user_id     TEXT REFERENCES users(id),
+        workbin_id        TEXT REFERENCES workbins(id),
+        workbin_owner     TEXT,
+        extra             TEXT NOT NULL,
+        invited_user_id   TEXT REFERENCES users(id),
+        queue_name        TEXT,
+        -- at most one place: an owner, a workbin instance, an invitation (with its queue) or a queue
+        CHECK ((owner_user_id IS NOT NULL) + (workbin_id IS NOT NULL)
+               + (queue_name IS NOT NULL) <= 1),
+        CHECK ((workbin_id IS NULL) = (workbin_owner IS NULL)),
+        CHECK (invited_user_id IS NULL OR queue_name IS NOT NULL)
+      );
+      INSERT INTO interactions_v3 (id, contact_center_id, media_type, openmedia_type, state,
+          user_data, received_date, received_at, capabilities, owner_user_id, workbin_id,
+          workbin_owner, extra)
+        SELECT id, contact_center_id, media_type, openmedia_type, state, user_data, received_date,
+          received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra
+        FROM interactions;
+      DROP TABLE interactions;
+      ALTER TABLE interactions_v3 RENAME TO interactions;
+      CREATE INDEX interactions_by_owner ON interactions(owner_user_id) WHERE owner_user_id IS NOT NULL;
+      CREATE INDEX interactions_by_instance ON interactions(workbin_id, workbin_owner, received_at)
+        WHERE workbin_id IS NOT NULL;
+      CREATE INDEX interactions_by_invitee ON interactions(invited_user_id)
+        WHERE invited_user_id IS NOT NULL;
+      CREATE INDEX interactions_by_queue ON interactions(contact_center_id, queue_name, received_at)
+        WHERE queue_name IS NOT NULL;
+    `,
+  },
 ]
 
 /**

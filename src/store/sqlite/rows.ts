@@ -11,6 +11,7 @@ import type {
   InteractionLocation,
   MediaType,
   Place,
+  Queue,
   Role,
   User,
   UserData,
@@ -98,6 +99,26 @@ export interface InteractionRow {
   workbin_id: string | null
   workbin_owner: string | null
   extra: string
+  invited_user_id: string | null
+  queue_name: string | null
+}
+
+export interface QueueRow {
+  id: string
+  contact_center_id: string
+  name: string
+  description: string
+  channel: string
+}
+
+export function toQueue(r: QueueRow): Queue {
+  return {
+    id: r.id,
+    contactCenterId: r.contact_center_id,
+    name: r.name,
+    description: r.description,
+    channel: r.channel,
+  }
 }
 
 export function toContactCenter(r: ContactCenterRow): ContactCenter {
@@ -170,24 +191,52 @@ export function toSession(r: SessionRow): HttpSession {
   }
 }
 
-/** The three location columns; NULLs compare with `IS` in compare-and-set statements. */
+/** The location columns; NULLs compare with `IS` in compare-and-set statements. */
 export interface LocationColumns {
   owner_user_id: string | null
   workbin_id: string | null
   workbin_owner: string | null
+  invited_user_id: string | null
+  queue_name: string | null
+}
+
+const NO_LOCATION: LocationColumns = {
+  owner_user_id: null,
+  workbin_id: null,
+  workbin_owner: null,
+  invited_user_id: null,
+  queue_name: null,
 }
 
 export function locationColumns(l: InteractionLocation): LocationColumns {
-  return l.kind === 'owner'
-    ? { owner_user_id: l.userId, workbin_id: null, workbin_owner: null }
-    : { owner_user_id: null, workbin_id: l.workbinId, workbin_owner: l.owner }
+  switch (l.kind) {
+    case 'owner':
+      return { ...NO_LOCATION, owner_user_id: l.userId }
+    case 'workbin':
+      return { ...NO_LOCATION, workbin_id: l.workbinId, workbin_owner: l.owner }
+    case 'invited':
+      return { ...NO_LOCATION, invited_user_id: l.userId, queue_name: l.queue }
+    case 'queue':
+      return { ...NO_LOCATION, queue_name: l.queue }
+    case 'completed':
+      return { ...NO_LOCATION }
+  }
+}
+
+/** The location the columns describe (the inverse of locationColumns). */
+export function toLocation(r: LocationColumns): InteractionLocation {
+  if (r.owner_user_id !== null) return { kind: 'owner', userId: r.owner_user_id }
+  if (r.workbin_id !== null) {
+    return { kind: 'workbin', workbinId: r.workbin_id, owner: r.workbin_owner as string }
+  }
+  if (r.invited_user_id !== null) {
+    return { kind: 'invited', userId: r.invited_user_id, queue: r.queue_name as string }
+  }
+  if (r.queue_name !== null) return { kind: 'queue', queue: r.queue_name }
+  return { kind: 'completed' }
 }
 
 export function toInteraction(r: InteractionRow): Interaction {
-  const location: InteractionLocation =
-    r.owner_user_id !== null
-      ? { kind: 'owner', userId: r.owner_user_id }
-      : { kind: 'workbin', workbinId: r.workbin_id as string, owner: r.workbin_owner as string }
   return {
     id: r.id,
     contactCenterId: r.contact_center_id,
@@ -197,7 +246,7 @@ export function toInteraction(r: InteractionRow): Interaction {
     userData: JSON.parse(r.user_data) as UserData,
     receivedDate: r.received_date,
     capabilities: JSON.parse(r.capabilities) as string[],
-    location,
+    location: toLocation(r),
     extra: JSON.parse(r.extra) as Record<string, unknown>,
   }
 }

@@ -34,6 +34,7 @@ import type {
   SessionRow,
   UserRow,
   WorkbinRow,
+  QueueRow,
 } from './rows.ts'
 import {
   fromInteraction,
@@ -46,6 +47,7 @@ import {
   toSession,
   toUser,
   toWorkbin,
+  toQueue,
 } from './rows.ts'
 import { mapSqliteError } from './sqlite-errors.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
@@ -167,6 +169,7 @@ class SqliteStoreImpl implements SqliteStore {
         })),
         agentGroups: (this.s.agentGroupsOf.all(cc.id) as AgentGroupRow[]).map(toAgentGroup),
         workbins: (this.s.workbinsOf.all(cc.id) as WorkbinRow[]).map(toWorkbin),
+        queues: (this.s.queuesOf.all(cc.id) as QueueRow[]).map(toQueue),
       }
     })
   }
@@ -333,7 +336,10 @@ class SqliteStoreImpl implements SqliteStore {
     userId: string,
     mediaTypes?: MediaType[],
   ): Promise<Interaction[]> {
-    const rows = this.s.ownedInteractions.all(contactCenterId, userId) as InteractionRow[]
+    const rows = this.s.ownedInteractions.all({
+      cc: contactCenterId,
+      user: userId,
+    }) as InteractionRow[]
     return filterMedia(rows, mediaTypes).map(toInteraction)
   }
 
@@ -380,6 +386,8 @@ class SqliteStoreImpl implements SqliteStore {
         next_owner_user_id: nextCols.owner_user_id,
         next_workbin_id: nextCols.workbin_id,
         next_workbin_owner: nextCols.workbin_owner,
+        next_invited_user_id: nextCols.invited_user_id,
+        next_queue_name: nextCols.queue_name,
         state: patch.state,
         capabilities: JSON.stringify(patch.capabilities),
         user_data: JSON.stringify(userData),

@@ -55,6 +55,16 @@ export function prepareStatements(db: Database.Database) {
        last_name = @last_name, roles = @roles, place = @place WHERE id = @id`,
     ),
 
+    // queues
+    queuesOf: p('SELECT * FROM queues WHERE contact_center_id = ? ORDER BY rowid'),
+    queue: p('SELECT * FROM queues WHERE id = ?'),
+    insertQueue: p(
+      `INSERT INTO queues (id, contact_center_id, name, description, channel)
+       VALUES (@id, @contact_center_id, @name, @description, @channel)`,
+    ),
+    updateQueue: p(
+      'UPDATE queues SET name = @name, description = @description, channel = @channel WHERE id = @id',
+    ),
     // workbins
     workbinsOf: p('SELECT * FROM workbins WHERE contact_center_id = ? ORDER BY rowid'),
     workbin: p('SELECT * FROM workbins WHERE id = ?'),
@@ -124,14 +134,17 @@ export function prepareStatements(db: Database.Database) {
     // interactions
     insertInteraction: p(
       `INSERT INTO interactions (id, contact_center_id, media_type, openmedia_type, state, user_data,
-         received_date, received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra)
+         received_date, received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra,
+         invited_user_id, queue_name)
        VALUES (@id, @contact_center_id, @media_type, @openmedia_type, @state, @user_data,
-         @received_date, @received_at, @capabilities, @owner_user_id, @workbin_id, @workbin_owner, @extra)`,
+         @received_date, @received_at, @capabilities, @owner_user_id, @workbin_id, @workbin_owner, @extra,
+         @invited_user_id, @queue_name)`,
     ),
     interactionAnyContactCenter: p('SELECT * FROM interactions WHERE id = ?'),
     interaction: p('SELECT * FROM interactions WHERE contact_center_id = ? AND id = ?'),
     ownedInteractions: p(
-      `SELECT * FROM interactions WHERE contact_center_id = ? AND owner_user_id = ?
+      `SELECT * FROM interactions WHERE contact_center_id = @cc
+         AND (owner_user_id = @user OR invited_user_id = @user)
        ORDER BY received_at, id`,
     ),
     workbinContent: p(
@@ -145,17 +158,20 @@ export function prepareStatements(db: Database.Database) {
     // Compare-and-set on the location: the WHERE clause is the "expected" location.
     moveInteraction: p(
       `UPDATE interactions SET owner_user_id = @next_owner_user_id, workbin_id = @next_workbin_id,
-         workbin_owner = @next_workbin_owner, state = @state, capabilities = @capabilities,
+         workbin_owner = @next_workbin_owner, invited_user_id = @next_invited_user_id,
+         queue_name = @next_queue_name, state = @state, capabilities = @capabilities,
          user_data = @user_data
        WHERE contact_center_id = @contact_center_id AND id = @id
          AND owner_user_id IS @owner_user_id AND workbin_id IS @workbin_id
-         AND workbin_owner IS @workbin_owner`,
+         AND workbin_owner IS @workbin_owner AND invited_user_id IS @invited_user_id
+         AND queue_name IS @queue_name`,
     ),
     updateUserData: p(
       `UPDATE interactions SET user_data = @user_data
        WHERE contact_center_id = @contact_center_id AND id = @id
          AND owner_user_id IS @owner_user_id AND workbin_id IS @workbin_id
-         AND workbin_owner IS @workbin_owner`,
+         AND workbin_owner IS @workbin_owner AND invited_user_id IS @invited_user_id
+         AND queue_name IS @queue_name`,
     ),
 
     // media channels

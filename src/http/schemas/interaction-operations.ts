@@ -1,0 +1,111 @@
+// Route schemas of the interaction operations (`POST /me/workitems/{id}`, ...), open media and
+// workitem Create, the queues and the integration endpoint's Offer.
+
+import { Type, type TObject } from '@sinclair/typebox'
+import { FieldsQuery, IdParams, errorReplies, okReply } from './common.ts'
+import { operation, operationBody } from './operation-bodies.ts'
+
+const UserData = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Null()]))
+const Text = Type.Optional(Type.String({ minLength: 1 }))
+const accepted = okReply('Accepted; the result arrives on the media channel', {
+  statusCode: 0,
+  referenceId: 7,
+})
+
+export const interactionOperationVariants = [
+  operation('Accept', 'Accepts an offered (Invited) interaction.', {}),
+  operation('Reject', 'Rejects an offered interaction: it returns to its queue.', {}),
+  operation(
+    'Complete',
+    'Completes the interaction; with queueName it goes to that queue.',
+    { queueName: 'PostProcessingQueue' },
+    { queueName: Text, queueUri: Text },
+  ),
+  operation(
+    'PlaceInQueue',
+    'Puts the interaction into a queue.',
+    { queueName: 'PostProcessingQueue' },
+    { queueName: Text, queueUri: Text },
+  ),
+  operation(
+    'Transfer',
+    'Hands the interaction to another agent (…/users/{id}) or a queue (…/queues/{id}).',
+    { targetUri: 'http://127.0.0.1:8090/api/v2/users/0f5b1c1e0a0b4c8f9d6e2a3b4c5d6e7f' },
+    { targetUri: Text, targetPath: Text },
+  ),
+  operation(
+    'AttachUserData',
+    'Adds keys to the userData.',
+    { userData: { Priority: 2 } },
+    { userData: Type.Optional(UserData) },
+  ),
+  operation(
+    'UpdateUserData',
+    'Overwrites keys of the userData.',
+    { userData: { Priority: 3 } },
+    { userData: Type.Optional(UserData) },
+  ),
+  operation(
+    'DeleteUserData',
+    'Removes keys from the userData.',
+    { keys: ['Priority'] },
+    { keys: Type.Optional(Type.Array(Type.String())) },
+  ),
+]
+
+export function postInteractionOperation(params: TObject = IdParams) {
+  return {
+    summary: 'An operation on an interaction the caller handles or is offered',
+    tags: ['media'],
+    params,
+    body: operationBody(interactionOperationVariants),
+    response: { 200: accepted, ...errorReplies },
+  }
+}
+
+export function postCreate(params?: TObject) {
+  return {
+    summary: 'Creates an interaction the caller handles (Processing)',
+    tags: ['media'],
+    ...(params ? { params } : {}),
+    body: operationBody([
+      operation(
+        'Create',
+        'Creates an interaction handled by the caller.',
+        { queueUri: 'http://127.0.0.1:8090/api/v2/queues/995655ec-81a5-46b0-82d0-3f2c5eca263d' },
+        { queueUri: Text, parentId: Text, userData: Type.Optional(UserData) },
+      ),
+    ]),
+    response: { 200: accepted, ...errorReplies },
+  }
+}
+
+export const offerOperation = operation(
+  'Offer',
+  'Offers a queued interaction to an agent (apiuser, admin): it arrives Invited.',
+  { agent: 'agent1' },
+  { agent: Type.Optional(Type.String()) },
+)
+
+export const getQueues = {
+  summary: 'The queues of the contact center',
+  tags: ['queues'],
+  querystring: FieldsQuery,
+  response: {
+    200: okReply('uris, or objects with fields=*', {
+      statusCode: 0,
+      queues: [{ id: '995655ec-81a5-46b0-82d0-3f2c5eca263d', name: 'Sales', channel: 'workitem' }],
+    }),
+    ...errorReplies,
+  },
+}
+
+export const getQueue = {
+  summary: 'One queue',
+  tags: ['queues'],
+  params: IdParams,
+  response: {
+    200: okReply('The queue', { statusCode: 0, queue: { id: '995655ec-…', name: 'Sales' } }),
+    ...errorReplies,
+  },
+}

@@ -1,0 +1,144 @@
+// The interaction's own notification (docs/interactions.md "Notifications"): after every change
+// to an interaction, its message (`WorkitemStateChangeMessage` on `/v2/me/workitems`,
+// `EmailStateChangeMessage` on `/v2/me/emails`, ...) goes to
+//   - the agent who handled it or was offered it before the change, and the one after it;
+//   - every subscriber of the workbin instance it left or entered (a desktop refreshing its
+//     workbin view on a StateChange with state InWorkbin or Processing sees every put and pull);
+//   - the requester, whose copy carries the referenceId of the HTTP reply.
+// Each recipient gets the whole resource as it is now, with the capabilities that recipient
+// has: the handler's own, none for anybody else. An agent the interaction left for a queue,
+// another agent or completion sees it `Completed` (as the Workitem Complete and Workitem Reject
+// pages show); an offer withdrawn after the offer timeout is `Revoked`.
+// Sent with deps.notifier.deliverToUser after the store change, besides the
+// WorkbinStateChangeMessage (item-events.ts).
+
+import type { Interaction, InteractionLocation, MediaType } from '../model.ts'
+import type { WorkbinDeps } from './operation.ts'
+import { interactionResource } from './resources.ts'
+
+export type NotificationType = 'StatusChange' | 'PropertiesUpdated' | 'Error'
+
+interface MediaChannel {
+  channel: string
+  messageType: string
+  /** The key of the resource inside the message (`"workitem": {...}`). */
+  key: string
+}
+
+/** The channel, message type and resource key of each media (docs/interactions.md). */
+export const MEDIA_CHANNELS: Readonly<Record<MediaType, MediaChannel>> = {
+  workitem: {
+    channel: '/v2/me/workitems',
+    messageType: 'WorkitemStateChangeMessage',
+    key: 'workitem',
+  },
+  email: { channel: '/v2/me/emails', messageType: 'EmailStateChangeMessage', key: 'email' },
+  chat: { channel: '/v2/me/chats', messageType: 'ChatStateChangeMessage', key: 'chat' },
+  openmedia: {
+    channel: '/v2/me/openmedia',
+    messageType: 'OpenmediaStateChangeMessage',
+    key: 'openmedia',
+  },
+  facebook: {
+    channel: '/v2/me/facebook',
+    messageType: 'FacebookStateChangeMessage',
+    key: 'facebook',
+  },
+  tweet: { channel: '/v2/me/twitter', messageType: 'TwitterStateChangeMessage', key: 'twitter' },
+  facebooksession: {
+    channel: '/v2/me/facebook',
+    messageType: 'FacebooksessionStateChangeMessage',
+    key: 'facebooksession',
+  },
+}
+
+export interface InteractionEvent {
+  /** The interaction before the change (undefined: it was just created). */
+  before?: Interaction
+  /** The interaction as stored after the change. */
+  after: Interaction
+  notificationType: NotificationType
+  /** Who asked for the change and the referenceId they were answered. */
+  requester?: { userId: string; referenceId: number }
+  /** The state shown to an agent the interaction left (default `Completed`). */
+  leftAs?: 'Completed' | 'Revoked'
+}
+
+/** The agent handling the interaction there, or offered it (null: nobody). */
+export function handlerAt(l: InteractionLocation | undefined): string | null {
+  return l && (l.kind === 'owner' || l.kind === 'invited') ? l.userId : null
+}
+
+/** The 400 / 2 message of an operation that needs the interaction handled by an agent. */
+export function notHandledMessage(ix: Interaction): string {
+  return `Interaction ${ix.id} is ${ix.state}, not handled by an agent`
+}
+
+/** The message `data` one recipient gets. Exported for tests and docs. */
+export function interactionMessage(
+  event: InteractionEvent,
+  recipientId: string,
+  base: string,
+): Record<string, unknown> {
+  const { before, after, requester } = event
+  const media = MEDIA_CHANNELS[after.mediaType]
+  const resource = interactionResource(base, after)
+  const handlerNow = handlerAt(after.location)
+  if (recipientId !== handlerNow) {
+    resource.capabilities = []
+    // It left this agent: for a queue, another agent or completion (a put shows InWorkbin).
+    if (handlerAt(before?.location) === recipientId && after.location.kind !== 'workbin') {
+      resource.state = event.leftAs ?? 'Completed'
+    }
+  }
+  const data: Record<string, unknown> = {
+    messageType: media.messageType,
+    notificationType: event.notificationType,
+    [media.key]: resource,
+  }
+  if (requester && requester.userId === recipientId) data.referenceId = requester.referenceId
+  return data
+}
+
+/** Everyone told about the change (see the header comment). */
+async function recipients(deps: WorkbinDeps, event: InteractionEvent): Promise<Set<string>> {
+  const out = new Set<string>()
+  for (const l of [event.before?.location, event.after.location]) {
+    const handler = handlerAt(l)
+    if (handler !== null) out.add(handler)
+    if (l?.kind === 'workbin') {
+      for (const u of await deps.store.listSubscribers({ workbinId: l.workbinId, owner: l.owner }))
+        out.add(u)
+    }
+  }
+  if (event.requester) out.add(event.requester.userId)
+  return out
+}
+
+/** Send the interaction's message to everyone concerned. Call after the store change. */
+export async function publishInteractionEvent(
+  deps: WorkbinDeps,
+  event: InteractionEvent,
+): Promise<void> {
+  const channel = MEDIA_CHANNELS[event.after.mediaType].channel
+  const base = deps.publicUrl()
+  for (const userId of await recipients(deps, event)) {
+    deps.notifier.deliverToUser(userId, channel, interactionMessage(event, userId, base))
+  }
+}
+
+/** A StatusChange requested by `userId` (answered `referenceId`): put, pull, accept, ... */
+export function interactionMoved(
+  deps: WorkbinDeps,
+  before: Interaction | undefined,
+  after: Interaction,
+  userId: string,
+  referenceId: number,
+): Promise<void> {
+  return publishInteractionEvent(deps, {
+    ...(before ? { before } : {}),
+    after,
+    notificationType: 'StatusChange',
+    requester: { userId, referenceId },
+  })
+}

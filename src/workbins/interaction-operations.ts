@@ -1,0 +1,237 @@
+// Operations on an interaction the caller handles or is offered (docs/interactions.md), on
+// `/me/workitems/{id}`, `/me/emails/{id}`, `/me/chats/{id}`, `/me/openmedia/{type}/{id}`, ...:
+//
+//   Accept          Invited → Processing (the offer becomes the caller's)
+//   Reject          Invited → back to the queue it was offered from
+//   Complete        Processing → Completed (kept, read-only); with `queueName` into that queue
+//   PlaceInQueue    Processing → the queue `queueName` (or `queueUri`)
+//   Transfer        Processing → handled by the agent `targetUri` (…/users/{id}), or into the
+//                   queue `targetUri` (…/queues/{id})
+//   AttachUserData / UpdateUserData {userData}, DeleteUserData {keys}: PropertiesUpdated
+//
+// Each validates first (nothing changes on error), then moves the interaction with the store's
+// compare-and-set from where it was read, so of concurrent Accept / Pull / Complete exactly one
+// wins and the others get 400 / 2. Then it answers {statusCode:0, referenceId} and sends the
+// interaction's message (interaction-events.ts). An interaction the caller does not handle is
+// not found (404 / 6), as for GET on the same URL; the wrong state for the operation is 400 / 2.
+
+import type { InteractionLocation, MediaType, Queue, User } from '../model.ts'
+import { errors } from '../errors.ts'
+import type { MoveResult } from '../store/store.ts'
+import { ownsInteraction } from './access.ts'
+import { findQueue, lastSegment } from './queues.ts'
+import { defaultCapabilities } from './capabilities.ts'
+import {
+  interactionMoved,
+  notHandledMessage,
+  publishInteractionEvent,
+} from './interaction-events.ts'
+import { parseUserData } from './interactions.ts'
+import { cancelOfferTimer, mayOffer } from './offers.ts'
+import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
+import { COMPLETED, PROCESSING, QUEUED } from './interaction-states.ts'
+
+export const INTERACTION_OPERATIONS = [
+  'Accept',
+  'Reject',
+  'Complete',
+  'PlaceInQueue',
+  'Transfer',
+  'AttachUserData',
+  'UpdateUserData',
+  'DeleteUserData',
+] as const
+export type InteractionOperationName = (typeof INTERACTION_OPERATIONS)[number]
+
+export interface InteractionTarget {
+  media: MediaType
+  id: string
+  /** `/me/openmedia/{type}/{id}`: the open media type named in the URL. */
+  openmediaType?: string
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key]
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'string' || v === '') throw errors.invalid(`Parameter ${key} must be a string`)
+  return v
+}
+
+/** `queueName` or `queueUri` (one of them). */
+function queueParameter(actor: Actor, body: Record<string, unknown>, required: boolean) {
+  const name = optionalString(body, 'queueName')
+  const uri = optionalString(body, 'queueUri')
+  if (name !== undefined && uri !== undefined)
+    throw errors.invalid('Give queueName or queueUri, not both')
+  if (name === undefined && uri === undefined) {
+    if (required) throw errors.missing('queueName')
+    return undefined
+  }
+  return findQueue(actor, name !== undefined ? { name } : { uri: uri as string })
+}
+
+/** `targetUri`: `…/users/{id}` (an agent) or `…/queues/{id}`. */
+function transferTarget(
+  actor: Actor,
+  body: Record<string, unknown>,
+): { user: User } | { queue: Queue } {
+  const uri = optionalString(body, 'targetUri') ?? optionalString(body, 'targetPath')
+  if (uri === undefined) throw errors.missing('targetUri')
+  const path = uri.split(/[?#]/)[0] as string
+  if (/\/queues\/[^/]+\/?$/.test(path)) return { queue: findQueue(actor, { uri }) }
+  if (/(^|\/)users\/[^/]+\/?$/.test(path)) {
+    const id = lastSegment(uri)
+    const user = actor.directory.users.find((u) => u.id === id || u.userName === id)
+    if (!user) throw errors.invalid(`User ${id} not found`)
+    if (user.id === actor.user.id) throw errors.invalid('Cannot transfer to yourself')
+    return { user }
+  }
+  throw errors.invalid('Parameter targetUri must name a user (…/users/{id}) or a queue')
+}
+
+function moveFailed(result: Exclude<MoveResult, { ok: true }>, id: string): never {
+  if (result.reason === 'not_found') throw errors.notFound(`Interaction ${id} not found`)
+  throw errors.invalid(`Interaction ${id} was changed by another request`)
+}
+
+async function reserveReferenceId(deps: WorkbinDeps, actor: Actor): Promise<number> {
+  const [ref] = await deps.store.nextReferenceIds(actor.user.id, 1)
+  if (ref === undefined) throw errors.internal('No reference id')
+  return ref
+}
+
+/** The caller's interaction at the URL, else 404 / 6 (someone else's is not found either). */
+async function loadOwn(deps: WorkbinDeps, actor: Actor, t: InteractionTarget) {
+  const ix = await deps.store.getInteraction(actor.contactCenter.id, t.id)
+  const mine =
+    ix &&
+    ix.mediaType === t.media &&
+    (t.openmediaType === undefined || ix.openmediaType === t.openmediaType) &&
+    ownsInteraction(actor.user, ix)
+  if (!mine) throw errors.notFound(`Interaction ${t.id} not found`)
+  return ix
+}
+
+const NO_CHANGE = { set: {}, remove: [] }
+
+interface Move {
+  next: InteractionLocation
+  state: string
+  capabilities: string[]
+}
+
+/** Run an operation on the interaction (see the header comment). */
+export async function interactionOperation(ctx: {
+  deps: WorkbinDeps
+  actor: Actor
+  target: InteractionTarget
+  operationName: string
+  body: Record<string, unknown>
+}): Promise<OperationReply> {
+  const { deps, actor, target, operationName, body } = ctx
+  const ix = await loadOwn(deps, actor, target)
+  const loc = ix.location
+  const me = actor.user.id
+
+  const needs = (kind: 'owner' | 'invited') => {
+    if (loc.kind !== kind) {
+      throw errors.invalid(
+        kind === 'invited'
+          ? `Interaction ${ix.id} is ${ix.state}: ${operationName} needs an offered (Invited) interaction`
+          : notHandledMessage(ix),
+      )
+    }
+  }
+
+  let move: Move | undefined
+  let userData: { set: Record<string, string | number | null>; remove: string[] } | undefined
+  switch (operationName as InteractionOperationName) {
+    case 'Accept':
+      needs('invited')
+      move = {
+        next: { kind: 'owner', userId: me },
+        state: PROCESSING,
+        capabilities: defaultCapabilities(ix.mediaType),
+      }
+      break
+    case 'Reject': {
+      needs('invited')
+      const queue = (loc as { queue: string }).queue
+      move = { next: { kind: 'queue', queue }, state: QUEUED, capabilities: [] }
+      break
+    }
+    case 'Complete': {
+      const queue = queueParameter(actor, body, false)
+      needs('owner')
+      move = queue
+        ? { next: { kind: 'queue', queue: queue.name }, state: QUEUED, capabilities: [] }
+        : { next: { kind: 'completed' }, state: COMPLETED, capabilities: [] }
+      break
+    }
+    case 'PlaceInQueue': {
+      const queue = queueParameter(actor, body, true) as Queue
+      needs('owner')
+      move = { next: { kind: 'queue', queue: queue.name }, state: QUEUED, capabilities: [] }
+      break
+    }
+    case 'Transfer': {
+      const to = transferTarget(actor, body)
+      needs('owner')
+      if ('queue' in to) {
+        move = { next: { kind: 'queue', queue: to.queue.name }, state: QUEUED, capabilities: [] }
+      } else {
+        if (!(await mayOffer(deps, actor, to.user))) {
+          throw errors.invalid(`User ${to.user.userName} cannot take interactions now`)
+        }
+        move = {
+          next: { kind: 'owner', userId: to.user.id },
+          state: PROCESSING,
+          capabilities: defaultCapabilities(ix.mediaType),
+        }
+      }
+      break
+    }
+    case 'AttachUserData':
+    case 'UpdateUserData':
+      if (body.userData === undefined) throw errors.missing('userData')
+      userData = { set: parseUserData(body.userData), remove: [] }
+      needs('owner')
+      break
+    case 'DeleteUserData': {
+      const keys = body.keys
+      if (keys === undefined) throw errors.missing('keys')
+      if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string' && k !== '')) {
+        throw errors.invalid('Parameter keys must be an array of key names')
+      }
+      userData = { set: {}, remove: keys as string[] }
+      needs('owner')
+      break
+    }
+    default:
+      throw errors.invalid(`Unknown operationName ${operationName}`)
+  }
+
+  const referenceId = await reserveReferenceId(deps, actor)
+  const cc = actor.contactCenter.id
+  if (userData) {
+    const result = await deps.store.updateUserData(cc, ix.id, loc, userData)
+    if (!result.ok) moveFailed(result, ix.id)
+    await publishInteractionEvent(deps, {
+      before: ix,
+      after: result.interaction,
+      notificationType: 'PropertiesUpdated',
+      requester: { userId: me, referenceId },
+    })
+    return { statusCode: 0, referenceId }
+  }
+  const m = move as Move
+  const result = await deps.store.moveInteraction(cc, ix.id, loc, m.next, {
+    state: m.state,
+    capabilities: m.capabilities,
+    userData: NO_CHANGE,
+  })
+  if (!result.ok) moveFailed(result, ix.id)
+  if (loc.kind === 'invited') cancelOfferTimer(cc, ix.id)
+  await interactionMoved(deps, ix, result.interaction, me, referenceId)
+  return { statusCode: 0, referenceId }
+}

@@ -1,0 +1,117 @@
+// Offers (docs/interactions.md "Offers"): an `apiuser` / `admin` offers an interaction waiting
+// in a queue to an agent: `POST /interactions/{id} {"operationName":"Offer","agent":"<userName|id>"}`.
+// It arrives `Invited` on the agent's media channel; Accept makes it the agent's (Processing),
+// Reject returns it to its queue, and an offer neither accepted nor rejected within
+// WORKBINS_OFFER_TIMEOUT_SECONDS is withdrawn: back to the queue, shown to the agent `Revoked`.
+//
+// The timers live in this process: an offer pending while the server stops stays Invited until
+// the agent answers it (see docs/interactions.md).
+
+import type { Interaction, InteractionLocation, User } from '../model.ts'
+import { errors } from '../errors.ts'
+import { isAdmin } from './access.ts'
+import { INVITED_CAPABILITIES } from './capabilities.ts'
+import { interactionMoved, publishInteractionEvent } from './interaction-events.ts'
+import { INVITED, QUEUED, REVOKED } from './interaction-states.ts'
+import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
+
+/**
+ * May `agent` be offered interactions now? The one place that decides it: today any agent of
+ * the contact center with a place taken by StartContactCenterSession.
+ * TODO(channels): also require the agent to be Ready on the interaction's media channel once
+ * agent states per channel exist.
+ */
+export async function mayOffer(deps: WorkbinDeps, actor: Actor, agent: User): Promise<boolean> {
+  if (agent.contactCenterId !== actor.contactCenter.id || !agent.roles.includes('agent')) {
+    return false
+  }
+  return (await deps.store.getCurrentPlace(agent.id)) !== null
+}
+
+const timers = new Map<string, NodeJS.Timeout>()
+const key = (contactCenterId: string, id: string) => `${contactCenterId}/${id}`
+
+/** Forget the withdrawal timer of an offer that was answered. */
+export function cancelOfferTimer(contactCenterId: string, id: string): void {
+  const k = key(contactCenterId, id)
+  clearTimeout(timers.get(k))
+  timers.delete(k)
+}
+
+/** Withdraw the offer unless it was answered meanwhile (compare-and-set on the invitation). */
+async function revoke(deps: WorkbinDeps, offered: Interaction): Promise<void> {
+  const loc = offered.location as Extract<InteractionLocation, { kind: 'invited' }>
+  const result = await deps.store.moveInteraction(
+    offered.contactCenterId,
+    offered.id,
+    loc,
+    { kind: 'queue', queue: loc.queue },
+    { state: QUEUED, capabilities: [], userData: { set: {}, remove: [] } },
+  )
+  if (!result.ok) return // accepted or rejected in time
+  await publishInteractionEvent(deps, {
+    before: offered,
+    after: result.interaction,
+    notificationType: 'StatusChange',
+    leftAs: REVOKED,
+  })
+}
+
+function startTimer(deps: WorkbinDeps, offered: Interaction): void {
+  const k = key(offered.contactCenterId, offered.id)
+  clearTimeout(timers.get(k))
+  const t = setTimeout(() => {
+    timers.delete(k)
+    revoke(deps, offered).catch((err: unknown) =>
+      deps.log.warn({ err, interactionId: offered.id }, 'withdrawing an offer failed'),
+    )
+  }, deps.config.offerTimeoutSeconds * 1000)
+  t.unref() // a pending offer does not keep the process alive
+  timers.set(k, t)
+}
+
+/** `POST /interactions/{id} {"operationName":"Offer","agent":...}` (apiuser, admin). */
+export async function offerInteraction(ctx: {
+  actor: Actor
+  id: string
+  body: Record<string, unknown>
+  deps: WorkbinDeps
+}): Promise<OperationReply> {
+  const { actor, id, body, deps } = ctx
+  if (!isAdmin(actor.user)) {
+    throw errors.noPermission('Only apiuser and admin accounts may offer interactions')
+  }
+  const who = body.agent
+  if (who === undefined) throw errors.missing('agent')
+  if (typeof who !== 'string' || who === '') {
+    throw errors.invalid('Parameter agent must be a user name or id')
+  }
+  const agent = actor.directory.users.find((u) => u.userName === who || u.id === who)
+  if (!agent) throw errors.notFound(`User ${who} not found`)
+  const ix = await deps.store.getInteraction(actor.contactCenter.id, id)
+  if (!ix) throw errors.notFound(`Interaction ${id} not found`)
+  if (ix.location.kind !== 'queue') {
+    throw errors.invalid(
+      `Interaction ${id} is ${ix.state}: only a queued interaction can be offered`,
+    )
+  }
+  if (!(await mayOffer(deps, actor, agent))) {
+    throw errors.invalid(`User ${agent.userName} cannot take interactions now`)
+  }
+  const [referenceId] = await deps.store.nextReferenceIds(actor.user.id, 1)
+  if (referenceId === undefined) throw errors.internal('No reference id')
+  const result = await deps.store.moveInteraction(
+    actor.contactCenter.id,
+    id,
+    ix.location,
+    { kind: 'invited', userId: agent.id, queue: ix.location.queue },
+    { state: INVITED, capabilities: [...INVITED_CAPABILITIES], userData: { set: {}, remove: [] } },
+  )
+  if (!result.ok) {
+    if (result.reason === 'not_found') throw errors.notFound(`Interaction ${id} not found`)
+    throw errors.invalid(`Interaction ${id} was changed by another request`)
+  }
+  startTimer(deps, result.interaction)
+  await interactionMoved(deps, ix, result.interaction, actor.user.id, referenceId)
+  return { statusCode: 0, referenceId }
+}
