@@ -13,6 +13,7 @@
 // WorkbinStateChangeMessage (item-events.ts).
 
 import type { Interaction, InteractionLocation, MediaType } from '../model.ts'
+import type { LogEntry } from '../store/notification-log.ts'
 import type { WorkbinDeps } from './operation.ts'
 import { interactionResource } from './resources.ts'
 
@@ -102,8 +103,20 @@ export function interactionMessage(
 
 /** Everyone told about the change (see the header comment). */
 async function recipients(deps: WorkbinDeps, event: InteractionEvent): Promise<Set<string>> {
+  return recipientsOf(deps, [event.before?.location, event.after.location], event.requester)
+}
+
+/**
+ * Everyone told about a change between these locations: readable before the change, so that
+ * the messages can be written in the change's own transaction (interactionEntries).
+ */
+export async function recipientsOf(
+  deps: WorkbinDeps,
+  locations: readonly (InteractionLocation | undefined)[],
+  requester?: { userId: string },
+): Promise<Set<string>> {
   const out = new Set<string>()
-  for (const l of [event.before?.location, event.after.location]) {
+  for (const l of locations) {
     const handler = handlerAt(l)
     if (handler !== null) out.add(handler)
     if (l?.kind === 'workbin') {
@@ -111,8 +124,22 @@ async function recipients(deps: WorkbinDeps, event: InteractionEvent): Promise<S
         out.add(u)
     }
   }
-  if (event.requester) out.add(event.requester.userId)
+  if (requester) out.add(requester.userId)
   return out
+}
+
+/** The interaction's message for each recipient, as log entries (src/store/notification-log.ts). */
+export function interactionEntries(
+  event: InteractionEvent,
+  to: ReadonlySet<string>,
+  base: string,
+): LogEntry[] {
+  const channel = MEDIA_CHANNELS[event.after.mediaType].channel
+  return [...to].map((userId) => ({
+    userId,
+    channel,
+    data: interactionMessage(event, userId, base),
+  }))
 }
 
 /** Send the interaction's message to everyone concerned. Call after the store change. */

@@ -40,7 +40,7 @@ import type {
 } from './operation.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import { mediaOfOperationWord } from './resources.ts'
-import { interactionMoved, notHandledMessage } from './interaction-events.ts'
+import { interactionEntries, notHandledMessage, recipientsOf } from './interaction-events.ts'
 
 export const IN_WORKBIN = 'InWorkbin'
 export const PROCESSING = 'Processing'
@@ -161,20 +161,31 @@ async function moveAndAnnounce(
   target: ResolvedInstance,
   action: 'ItemAdded' | 'ItemRemoved',
   referenceId: number,
+  before: Interaction,
+  next: InteractionLocation,
   move: (log: LogFor<Interaction> | undefined) => Promise<MoveResult>,
 ): Promise<{ reply: OperationReply; result: MoveResult }> {
   const base = deps.publicUrl()
-  const entriesOf = (interaction: Interaction) =>
-    itemChangeEntries(
+  const requester = { userId: actor.user.id, referenceId }
+  // The interaction's own message first, then the workbin's (docs/interactions.md).
+  const told = await recipientsOf(deps, [before.location, next], requester)
+  const entriesOf = (interaction: Interaction) => [
+    ...interactionEntries(
+      { before, after: interaction, notificationType: 'StatusChange', requester },
+      told,
+      base,
+    ),
+    ...itemChangeEntries(
       {
         workbin: target.workbin,
         instance: target.instance,
         action,
         interaction,
-        requester: { userId: actor.user.id, referenceId },
+        requester,
       },
       base,
-    )
+    ),
+  ]
   const logged: LogEntry[] = []
   const result = await move(logWith(deps.notifier, logged, entriesOf))
   if (result.ok) {
@@ -204,6 +215,8 @@ async function put(
     target,
     'ItemAdded',
     referenceId,
+    ix,
+    next,
     (log) =>
       deps.store.moveInteraction(
         actor.contactCenter.id,
@@ -220,7 +233,6 @@ async function put(
     // contact profile in this server; accepted and logged only.
     deps.log.debug({ interactionId: id, userId: actor.user.id }, 'saveLAR requested (no-op)')
   }
-  await interactionMoved(deps, ix, result.interaction, actor.user.id, referenceId)
   return reply
 }
 
@@ -239,18 +251,21 @@ async function pull(
   if (!sameLocation(ix.location, here))
     throw errors.invalid(`Interaction ${id} is not in this workbin`)
   const referenceId = await reserveReferenceId(deps, actor)
+  const mine: InteractionLocation = { kind: 'owner', userId: actor.user.id }
   const { reply, result } = await moveAndAnnounce(
     deps,
     actor,
     target,
     'ItemRemoved',
     referenceId,
+    ix,
+    mine,
     (log) =>
       deps.store.moveInteraction(
         actor.contactCenter.id,
         id,
         here,
-        { kind: 'owner', userId: actor.user.id },
+        mine,
         { state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType), userData: UNCHANGED },
         log,
       ),
@@ -260,7 +275,6 @@ async function pull(
     // the nickname shown to the chat customer; there is no chat server here.
     deps.log.debug({ interactionId: id, nickname }, 'pull nickname (no chat server; not used)')
   }
-  await interactionMoved(deps, ix, result.interaction, actor.user.id, referenceId)
   return reply
 }
 

@@ -154,6 +154,7 @@ export interface Received {
   /** performance.now() on arrival */
   at: number
   seq: number
+  channel: string
   referenceId?: number
   messageType: string
 }
@@ -186,12 +187,14 @@ export class Agent {
 
   async connect(): Promise<void> {
     await handshake(this.cometd)
-    await subscribe(this.cometd, '/v2/me/workbins', (m: Message) => {
+    // Every channel of the user: its numbers run across all of them.
+    await subscribe(this.cometd, '/v2/me/*', (m: Message) => {
       const data = m.data as Record<string, unknown>
       const seq = (m.ext as { seq?: number } | undefined)?.seq
       this.received.push({
         at: performance.now(),
         seq: typeof seq === 'number' ? seq : -1,
+        channel: m.channel,
         referenceId: typeof data.referenceId === 'number' ? data.referenceId : undefined,
         messageType: String(data.messageType),
       })
@@ -273,15 +276,20 @@ export class Agent {
         out.push(`${who}: seq ${seqs[i]} after ${seqs[i - 1]}`)
       }
     }
-    const counts = new Map<number, number>()
+    // A put or pull is told on /v2/me/workbins and on the media channel: count per channel.
+    const counts = new Map<string, number>()
+    const any = new Set<number>()
     for (const r of this.received) {
-      if (r.referenceId !== undefined)
-        counts.set(r.referenceId, (counts.get(r.referenceId) ?? 0) + 1)
+      if (r.referenceId === undefined) continue
+      any.add(r.referenceId)
+      const key = `${r.channel} ${r.referenceId}`
+      counts.set(key, (counts.get(key) ?? 0) + 1)
     }
     for (const ref of this.answered) {
-      const n = counts.get(ref) ?? 0
-      if (n === 0) out.push(`${who}: referenceId ${ref} never arrived`)
-      if (n > 1 && this.kind.ack) out.push(`${who}: referenceId ${ref} arrived ${n} times`)
+      if (!any.has(ref)) out.push(`${who}: referenceId ${ref} never arrived`)
+    }
+    for (const [key, n] of counts) {
+      if (n > 1 && this.kind.ack) out.push(`${who}: referenceId ${key} arrived ${n} times`)
     }
     if (this.kind.ack && seqs.length !== distinct.length) {
       out.push(`${who}: ${seqs.length - distinct.length} messages arrived twice`)
