@@ -63,8 +63,7 @@ async function statsInstances(
     case 'Place': {
       const place = owner ?? actor.currentPlace
       if (place === null) throw errors.missing('workbinOwner (no current place is set)')
-      if (!index.placeByName.has(place))
-        throw errors.notFound(`Place ${place} not found`)
+      if (!index.placeByName.has(place)) throw errors.notFound(`Place ${place} not found`)
       if (!placeVisible(actor, place)) {
         throw errors.noPermission(`You do not have permission to use place ${place}`)
       }
@@ -77,9 +76,7 @@ async function statsInstances(
     case 'PlaceGroup': {
       if (owner === undefined) throw errors.missing('workbinOwner')
       const exists =
-        type === 'AgentGroup'
-          ? index.agentGroupByName.has(owner)
-          : index.placeGroupNames.has(owner)
+        type === 'AgentGroup' ? index.agentGroupByName.has(owner) : index.placeGroupNames.has(owner)
       if (!exists)
         throw errors.notFound(
           `${type === 'AgentGroup' ? 'Agent' : 'Place'} group ${owner} not found`,

@@ -21,6 +21,7 @@ import {
   WB_GROUP,
   WB_OTHER,
 } from './fixtures.ts'
+import { contentPageContract } from './content-page-contract.ts'
 
 function isGws(code: number) {
   return (err: unknown) => err instanceof GwsError && err.statusCode === code
@@ -635,5 +636,7 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.equal((await store.getInteraction(CC2, 'OOOOOOOOOOOOOOO1'))?.contactCenterId, CC2)
       })
     })
+
+    contentPageContract(() => store)
   })
 }
