@@ -221,6 +221,22 @@ const SERVER_SETTINGS = {
     min: 1,
     doc: 'most ids in one `workbinIds=` request',
   },
+  contentPageMax: {
+    env: 'WORKBINS_CONTENT_PAGE_MAX',
+    kind: 'int',
+    def: 500,
+    min: 1,
+    max: 10000,
+    doc: 'largest `limit` of a paged workbin content GET (docs/workbins-content.md "Paging")',
+  },
+  contentChunkItems: {
+    env: 'WORKBINS_CONTENT_CHUNK_ITEMS',
+    kind: 'int',
+    def: 250,
+    min: 1,
+    max: 10000,
+    doc: 'items an unpaged content GET reads and serializes per turn of the event loop',
+  },
   metrics: {
     env: 'WORKBINS_METRICS',
     kind: 'bool',

@@ -27,7 +27,7 @@ export function positionOf(row: SortKeyColumns): ContentPosition {
  * is refused here (the domain only passes keys of a restricted alphabet).
  */
 export function checkedUserDataKey(key: string): string {
-  if (key === '' || /["\\\u0000-\u001f]/.test(key)) {
+  if (key === '' || [...key].some((c) => c === '"' || c === '\\' || c < ' ')) {
     throw new Error(`userData key not usable for sorting: ${JSON.stringify(key)}`)
   }
   return key

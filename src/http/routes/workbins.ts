@@ -14,7 +14,7 @@
 //   GET `/…/workbins/{id}` without `subresources` and the lists are answered here
 //   (src/workbins/definitions.ts).
 
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../../errors.ts'
 import {
   actorFor,
@@ -55,6 +55,12 @@ const PREFIX: Record<Scope, string> = {
 type Params = { userId?: string; id?: string; mediaType?: string }
 type Query = Record<string, unknown>
 
+/** Content read in chunks arrives as JSON text (src/workbins/content-chunks.ts): send it as is. */
+function sendContent(reply: FastifyReply, content: OperationReply | string) {
+  if (typeof content === 'string') reply.type('application/json')
+  return content
+}
+
 function targetSpec(query: Query, userId: string | undefined): TargetSpec {
   const spec: TargetSpec = {}
   if (userId !== undefined) spec.userId = userId
@@ -82,7 +88,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
   })
 
   /** GET /workbins, /me/workbins, /users/{userId}/workbins — lists. */
-  const getList = (scope: Scope) => async (request: FastifyRequest) => {
+  const getList = (scope: Scope) => async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
     if (query.workbinIds !== undefined) {
@@ -94,7 +100,15 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
         ids,
         targetSpec(query, params.userId),
       )
-      return contentView({ actor, targets, many: true, mediaType: undefined, query, deps })
+      const content = await contentView({
+        actor,
+        targets,
+        many: true,
+        mediaType: undefined,
+        query,
+        deps,
+      })
+      return sendContent(reply, content)
     }
     if (scope === 'user') resolveTargetUser(actor, params.userId)
     const workbins = listedWorkbins(actor, scope === 'collection' ? 'contactCenter' : 'user')
@@ -102,14 +116,14 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
   }
 
   /** GET /…/workbins/{id} — one workbin, with content when `subresources` is given. */
-  const getOne = async (request: FastifyRequest) => {
+  const getOne = async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
     const id = params.id as string
     const spec = targetSpec(query, params.userId)
     if (query.subresources !== undefined) {
       const target = await resolveInstance(deps.store, actor, id, spec)
-      return contentView({
+      const content = await contentView({
         actor,
         targets: [target],
         many: false,
@@ -117,6 +131,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
         query,
         deps,
       })
+      return sendContent(reply, content)
     }
     if (spec.agentGroup !== undefined || spec.placeGroup !== undefined) {
       // a group named: validate it as for any operation on the instance
@@ -129,7 +144,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
   }
 
   /** GET /…/workbins/{id}/{mediaType} — content of one media type. */
-  const getMedia = async (request: FastifyRequest) => {
+  const getMedia = async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
     const target = await resolveInstance(
@@ -138,7 +153,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       params.id as string,
       targetSpec(query, params.userId),
     )
-    return contentView({
+    const content = await contentView({
       actor,
       targets: [target],
       many: false,
@@ -146,6 +161,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       query,
       deps,
     })
+    return sendContent(reply, content)
   }
 
   /** POST /workbins, /me/workbins, /users/{userId}/workbins (Subscribe, Unsubscribe, content operations, RequestAgentStats). */
