@@ -232,7 +232,7 @@ const SERVER_SETTINGS = {
   contentChunkItems: {
     env: 'WORKBINS_CONTENT_CHUNK_ITEMS',
     kind: 'int',
-    def: 250,
+    def: 100,
     min: 1,
     max: 10000,
     doc: 'items an unpaged content GET reads and serializes per turn of the event loop',

@@ -3,10 +3,13 @@
 // for hundreds of milliseconds. The whole-content GET (the GWS form) therefore reads the
 // content in keyset pages of WORKBINS_CONTENT_CHUNK_ITEMS, turns each page into JSON text at
 // once, and lets the event loop run between pages. The reply keeps its usual shape: each
-// collection is a RawJson whose text is spliced in when the reply is serialized
-// (serializeReply), so the envelope around it is built as for any other reply.
+// collection is a RawJson whose pieces are spliced in when the reply is serialized
+// (serializeReply), so the envelope around it is built as for any other reply; the pieces are
+// then written one after the other as a stream (3 MB written in one piece would again hold
+// the loop).
 
 import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { Fields } from '../fields.ts'
 import type { MediaType } from '../model.ts'
 import { MEDIA_TYPES } from '../model.ts'
@@ -14,11 +17,12 @@ import type { ContentOrder, ContentPage, ContentPosition } from '../store/store.
 import type { ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { collections } from './resources.ts'
 
-/** JSON text that serializeReply splices into a reply in place of this object. */
+/** A JSON array, as pieces of text, that serializeReply splices into a reply in its place. */
 export class RawJson {
   /** What JSON.stringify writes in its place: a string no other value of the reply can hold. */
   readonly marker: string
-  constructor(readonly text: string) {
+  /** `pieces` are runs of array elements (JSON text without the brackets), none empty. */
+  constructor(readonly pieces: readonly string[]) {
     this.marker = `${MARK}${++counter}`
   }
   toJSON(): string {
@@ -70,23 +74,34 @@ export async function chunkedCollections(
     await yieldToLoop()
   }
   const out: Record<string, RawJson> = {}
-  for (const [key, list] of Object.entries(parts)) out[key] = new RawJson(`[${list.join(',')}]`)
+  for (const [key, list] of Object.entries(parts)) out[key] = new RawJson(list)
   return out
 }
 
-/** The reply as JSON text when it holds RawJson parts, else the reply itself (fastify serializes it). */
-export function serializeReply<T extends object>(reply: T): T | string {
-  let raw: Map<string, string> | undefined
+/**
+ * The reply as a stream of JSON text when it holds RawJson arrays, else the reply itself
+ * (fastify serializes it).
+ */
+export function serializeReply<T extends object>(reply: T): T | Readable {
+  let raw: Map<string, readonly string[]> | undefined
   // the replacer sees toJSON's marker; the holder still has the RawJson itself
   const json = JSON.stringify(reply, function (this: Record<string, unknown>, key, value: unknown) {
     const original = this[key]
     if (original instanceof RawJson) {
       raw ??= new Map()
-      raw.set(original.marker.slice(MARK.length), original.text)
+      raw.set(original.marker.slice(MARK.length), original.pieces)
     }
     return value
   })
   if (raw === undefined) return reply
-  const texts = raw
-  return json.replace(MARKER_RE, (_m, n: string) => texts.get(n) ?? 'null')
+  const out: string[] = []
+  let from = 0
+  for (const m of json.matchAll(MARKER_RE)) {
+    out.push(json.slice(from, m.index), '[')
+    ;(raw.get(m[1] ?? '') ?? []).forEach((piece, i) => out.push(i === 0 ? piece : `,${piece}`))
+    out.push(']')
+    from = m.index + m[0].length
+  }
+  out.push(json.slice(from))
+  return Readable.from(out, { objectMode: false })
 }

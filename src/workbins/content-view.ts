@@ -7,6 +7,7 @@
 // GET `/…/workbins/{id}` without `subresources` is answered by the route itself
 // (definitions.ts workbinReply). The content itself is built by content.ts.
 
+import type { Readable } from 'node:stream'
 import { contentReply, contentReplyMany } from './content.ts'
 import { serializeReply } from './content-chunks.ts'
 import { parsePaging } from './content-paging.ts'
@@ -27,10 +28,10 @@ export interface ContentViewRequest {
 }
 
 /**
- * The reply, or its JSON text when the content was read in chunks (content-chunks.ts): the
- * route sends a string as `application/json` as it is.
+ * The reply, or a stream of its JSON text when the content was read in chunks
+ * (content-chunks.ts): the route sends that as `application/json` as it is.
  */
-export async function contentView(request: ContentViewRequest): Promise<OperationReply | string> {
+export async function contentView(request: ContentViewRequest): Promise<OperationReply | Readable> {
   const { targets, many, mediaType, query, deps } = request
   const subresources = joined(query.subresources)
   const fields = joined(query.fields)

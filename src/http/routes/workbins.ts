@@ -14,6 +14,7 @@
 //   GET `/…/workbins/{id}` without `subresources` and the lists are answered here
 //   (src/workbins/definitions.ts).
 
+import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../../errors.ts'
 import {
@@ -55,9 +56,9 @@ const PREFIX: Record<Scope, string> = {
 type Params = { userId?: string; id?: string; mediaType?: string }
 type Query = Record<string, unknown>
 
-/** Content read in chunks arrives as JSON text (src/workbins/content-chunks.ts): send it as is. */
-function sendContent(reply: FastifyReply, content: OperationReply | string) {
-  if (typeof content === 'string') reply.type('application/json')
+/** Content read in chunks arrives as a stream of JSON text (src/workbins/content-chunks.ts). */
+function sendContent(reply: FastifyReply, content: OperationReply | Readable) {
+  if (content instanceof Readable) reply.type('application/json')
   return content
 }
 
