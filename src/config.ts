@@ -227,7 +227,7 @@ const SERVER_SETTINGS = {
     def: 500,
     min: 1,
     max: 10000,
-    doc: 'largest `limit` of a paged workbin content GET (docs/workbins-content.md "Paging")',
+    doc: 'largest `limit=` of a content GET (docs/workbins-content.md)',
   },
   contentChunkItems: {
     env: 'WORKBINS_CONTENT_CHUNK_ITEMS',
@@ -235,7 +235,7 @@ const SERVER_SETTINGS = {
     def: 100,
     min: 1,
     max: 10000,
-    doc: 'items an unpaged content GET reads and serializes per turn of the event loop',
+    doc: 'items a whole-content GET reads per event-loop turn',
   },
   metrics: {
     env: 'WORKBINS_METRICS',
