@@ -21,8 +21,14 @@ import { collections } from './resources.ts'
 export class RawJson {
   /** What JSON.stringify writes in its place: a string no other value of the reply can hold. */
   readonly marker: string
-  /** `pieces` are runs of array elements (JSON text without the brackets), none empty. */
-  constructor(readonly pieces: readonly string[]) {
+  /**
+   * `pieces` are runs of array elements (JSON text without the brackets), none empty;
+   * `bytes` their total UTF-8 length.
+   */
+  constructor(
+    readonly pieces: readonly string[],
+    readonly bytes: number,
+  ) {
     this.marker = `${MARK}${++counter}`
   }
   toJSON(): string {
@@ -55,7 +61,11 @@ export async function chunkedCollections(
 ): Promise<Record<string, RawJson>> {
   const base = deps.publicUrl()
   const parts: Record<string, string[]> = {}
-  for (const key of Object.keys(collections(base, media, []))) parts[key] = []
+  const bytes: Record<string, number> = {}
+  for (const key of Object.keys(collections(base, media, []))) {
+    parts[key] = []
+    bytes[key] = 0
+  }
   const mediaTypes = mediaFilter(media)
   const limit = deps.config.contentChunkItems
   let after: ContentPosition | undefined
@@ -67,41 +77,60 @@ export async function chunkedCollections(
     )
     const chunk = collections(base, media, page.items, fields)
     for (const [key, items] of Object.entries(chunk)) {
-      if (items.length > 0) parts[key]?.push(JSON.stringify(items).slice(1, -1))
+      if (items.length === 0) continue
+      const piece = JSON.stringify(items).slice(1, -1)
+      parts[key]?.push(piece)
+      bytes[key] = (bytes[key] ?? 0) + Buffer.byteLength(piece)
     }
     if (page.next === null) break
     after = page.next
     await yieldToLoop()
   }
   const out: Record<string, RawJson> = {}
-  for (const [key, list] of Object.entries(parts)) out[key] = new RawJson(list)
+  for (const [key, list] of Object.entries(parts)) out[key] = new RawJson(list, bytes[key] ?? 0)
   return out
+}
+
+/** A reply written as a stream of pieces, with its length known in advance. */
+export class StreamedJson {
+  constructor(
+    readonly body: Readable,
+    readonly bytes: number,
+  ) {}
 }
 
 /**
  * The reply as a stream of JSON text when it holds RawJson arrays, else the reply itself
  * (fastify serializes it).
  */
-export function serializeReply<T extends object>(reply: T): T | Readable {
-  let raw: Map<string, readonly string[]> | undefined
+export function serializeReply<T extends object>(reply: T): T | StreamedJson {
+  let raw: Map<string, RawJson> | undefined
   // the replacer sees toJSON's marker; the holder still has the RawJson itself
   const json = JSON.stringify(reply, function (this: Record<string, unknown>, key, value: unknown) {
     const original = this[key]
     if (original instanceof RawJson) {
       raw ??= new Map()
-      raw.set(original.marker.slice(MARK.length), original.pieces)
+      raw.set(original.marker.slice(MARK.length), original)
     }
     return value
   })
   if (raw === undefined) return reply
   const out: string[] = []
+  let bytes = 0
   let from = 0
+  const text = (t: string) => {
+    out.push(t)
+    bytes += Buffer.byteLength(t)
+  }
   for (const m of json.matchAll(MARKER_RE)) {
-    out.push(json.slice(from, m.index), '[')
-    ;(raw.get(m[1] ?? '') ?? []).forEach((piece, i) => out.push(i === 0 ? piece : `,${piece}`))
-    out.push(']')
+    text(`${json.slice(from, m.index)}[`)
+    const array = raw.get(m[1] ?? '')
+    array?.pieces.forEach((piece, i) => out.push(i === 0 ? piece : `,${piece}`))
+    // the pieces' own lengths were counted as they were built; plus one comma between two
+    bytes += (array?.bytes ?? 0) + Math.max(0, (array?.pieces.length ?? 0) - 1)
+    text(']')
     from = m.index + m[0].length
   }
-  out.push(json.slice(from))
-  return Readable.from(out, { objectMode: false })
+  text(json.slice(from))
+  return new StreamedJson(Readable.from(out, { objectMode: false }), bytes)
 }

@@ -7,9 +7,8 @@
 // GET `/…/workbins/{id}` without `subresources` is answered by the route itself
 // (definitions.ts workbinReply). The content itself is built by content.ts.
 
-import type { Readable } from 'node:stream'
 import { contentReply, contentReplyMany } from './content.ts'
-import { serializeReply } from './content-chunks.ts'
+import { serializeReply, type StreamedJson } from './content-chunks.ts'
 import { parsePaging } from './content-paging.ts'
 import type { Actor, OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { errors } from '../errors.ts'
@@ -31,7 +30,9 @@ export interface ContentViewRequest {
  * The reply, or a stream of its JSON text when the content was read in chunks
  * (content-chunks.ts): the route sends that as `application/json` as it is.
  */
-export async function contentView(request: ContentViewRequest): Promise<OperationReply | Readable> {
+export async function contentView(
+  request: ContentViewRequest,
+): Promise<OperationReply | StreamedJson> {
   const { targets, many, mediaType, query, deps } = request
   const subresources = joined(query.subresources)
   const fields = joined(query.fields)

@@ -49,7 +49,8 @@ describe('content paging', () => {
       cc.interactions.push({
         id: it.id,
         mediaType: it.mediaType,
-        userData: it.priority === null ? {} : { Priority: it.priority },
+        // multi-byte text: the announced Content-Length counts bytes, not characters
+        userData: { Note: 'Grüße ✓ 𝄞', ...(it.priority === null ? {} : { Priority: it.priority }) },
         receivedDate: it.receivedDate,
         workbin: { id: WB.later, user: 'agent1' },
       })
@@ -89,6 +90,7 @@ describe('content paging', () => {
     const r = await w.api('agent1').get(`${LATER}?subresources=*`)
     assert.equal(r.status, 200)
     assert.match(String(r.headers.get('content-type')), /^application\/json/)
+    assert.equal(Number(r.headers.get('content-length')), Buffer.byteLength(JSON.stringify(r.body)))
     assert.equal(r.body.nextCursor, undefined)
     const wb = r.body.workbin as Record<string, { id: string; receivedDate: string }[]>
     const all = [...items, { id: IX.chat1, mediaType: 'chat', receivedDate: '2016' }]

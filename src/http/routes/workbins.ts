@@ -14,7 +14,6 @@
 //   GET `/…/workbins/{id}` without `subresources` and the lists are answered here
 //   (src/workbins/definitions.ts).
 
-import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../../errors.ts'
 import {
@@ -25,6 +24,7 @@ import {
   resolveTargetUser,
 } from '../../workbins/access.ts'
 import { collectionOperations, contentOperations } from '../../workbins/content-operations.ts'
+import { StreamedJson } from '../../workbins/content-chunks.ts'
 import { contentView } from '../../workbins/content-view.ts'
 import { listedWorkbins, workbinListReply, workbinReply } from '../../workbins/definitions.ts'
 import type {
@@ -57,9 +57,10 @@ type Params = { userId?: string; id?: string; mediaType?: string }
 type Query = Record<string, unknown>
 
 /** Content read in chunks arrives as a stream of JSON text (src/workbins/content-chunks.ts). */
-function sendContent(reply: FastifyReply, content: OperationReply | Readable) {
-  if (content instanceof Readable) reply.type('application/json')
-  return content
+function sendContent(reply: FastifyReply, content: OperationReply | StreamedJson) {
+  if (!(content instanceof StreamedJson)) return content
+  reply.type('application/json').header('content-length', content.bytes)
+  return content.body
 }
 
 function targetSpec(query: Query, userId: string | undefined): TargetSpec {
