@@ -11,7 +11,7 @@
 //
 //   node --import tsx bench/scale.ts [--base DIR] [--rounds 2] [--duration 5] [--out FILE]
 
-import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -30,6 +30,7 @@ import {
 const { values: args } = parseArgs({
   options: {
     base: { type: 'string' },
+    'base-label': { type: 'string', default: 'base' },
     rounds: { type: 'string', default: '2' },
     duration: { type: 'string', default: '5' },
     out: { type: 'string' },
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
   const servers: Server[] = []
   try {
     const specs: [string, string, boolean][] = [['ours', HERE, true]]
-    if (args.base) specs.push(['base', resolve(args.base), false])
+    if (args.base) specs.push([args['base-label'] ?? 'base', resolve(args.base), false])
     let port = 18_190
     for (const [name, dir, paging] of specs) {
       const t0 = Date.now()
@@ -222,8 +223,13 @@ async function main(): Promise<void> {
 }
 
 function render(results: RoundResult[]): string {
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: HERE })
+    .toString()
+    .trim()
   const lines = [
-    `# Scale suite (${new Date().toISOString().slice(0, 16)}Z)`,
+    `# Scale suite (${new Date().toISOString().slice(0, 16)}Z, commit ${commit})`,
+    '',
+    `\`node --import tsx bench/scale.ts ${process.argv.slice(2).join(' ')}\``,
     '',
     `Contact center: ${FULL_SIZE.users} users, ${FULL_SIZE.groups} agent groups (one of ${FULL_SIZE.bigGroup}), ` +
       `${FULL_SIZE.interactions} interactions (${FULL_SIZE.bigWorkbin} in one Agent workbin). ` +
