@@ -48,10 +48,41 @@ interface Server {
   port: number
   proc: ChildProcess
   paging: boolean
+  /** The server's event-loop delay since the last call (bench/scale/loop-delay.ts). */
+  loopDelay: () => Promise<LoopDelay>
+}
+
+interface LoopDelay {
+  p50: number
+  p99: number
+  max: number
+}
+
+function loopDelayReader(proc: ChildProcess): () => Promise<LoopDelay> {
+  let waiting: ((d: LoopDelay) => void) | undefined
+  let buffer = ''
+  proc.stdout?.on('data', (c: Buffer) => {
+    buffer += c.toString()
+    let nl
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl)
+      buffer = buffer.slice(nl + 1)
+      if (line.startsWith('loop-delay ') && waiting) {
+        waiting(JSON.parse(line.slice(11)) as LoopDelay)
+        waiting = undefined
+      }
+    }
+  })
+  return () =>
+    new Promise((ok) => {
+      waiting = ok
+      proc.kill('SIGUSR2')
+    })
 }
 
 async function startServer(name: string, dir: string, port: number, doc: string, db: string) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const probe = join(HERE, 'bench/scale/loop-delay.ts')
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--import', probe, 'src/main.ts'], {
     cwd: dir,
     env: {
       ...process.env,
@@ -119,6 +150,8 @@ interface RoundResult {
   wholeBytes: number
   alone: { rps: number; p50: number; p99: number }
   loaded: { rps: number; p50: number; p99: number }
+  aloneDelay: LoopDelay
+  loadedDelay: LoopDelay
   loops: number[]
 }
 
@@ -156,7 +189,9 @@ async function measure(s: Server, round: number): Promise<RoundResult> {
     whole.push(r.ms)
     wholeBytes = r.bytes
   }
+  await s.loopDelay()
   const alone = await others(clients)
+  const aloneDelay = await s.loopDelay()
   const loop = fork(join(HERE, 'bench/scale/looper.ts'), {
     execArgv: ['--import', 'tsx'],
     stdio: 'inherit',
@@ -168,7 +203,9 @@ async function measure(s: Server, round: number): Promise<RoundResult> {
     path: `/me/workbins/${WB.later}?subresources=*`,
   })
   await new Promise((r) => setTimeout(r, 300))
+  await s.loopDelay()
   const loaded = await others(clients)
+  const loadedDelay = await s.loopDelay()
   const result = new Promise<{ ms: number[] }>((ok) =>
     loop.once('message', (m) => ok(m as { ms: number[] })),
   )
@@ -185,6 +222,8 @@ async function measure(s: Server, round: number): Promise<RoundResult> {
     wholeBytes,
     alone,
     loaded,
+    aloneDelay,
+    loadedDelay,
     loops,
   }
 }
@@ -202,7 +241,7 @@ async function main(): Promise<void> {
       const t0 = Date.now()
       const proc = await startServer(name, dir, port, doc, join(tmp, `${name}.db`))
       console.error(`${name}: provisioned and ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
-      servers.push({ name, dir, port, proc, paging })
+      servers.push({ name, dir, port, proc, paging, loopDelay: loopDelayReader(proc) })
       port++
     }
     const results: RoundResult[] = []
@@ -236,8 +275,8 @@ function render(results: RoundResult[]): string {
       `${OTHERS} other clients, ${DURATION_MS / 1000} s per load phase. Node ${process.version}. ` +
       'Times in ms, measured by the client (keep-alive, 127.0.0.1).',
     '',
-    '| server | round | stats Place p50 / p99 | stats PlaceGroup p50 / p99 | first page of 100 p50 / p99 | whole GET p50 (MB) | others alone req/s, p50 / p99 | others while whole GET loops req/s, p50 / p99 | p99 × alone | whole GETs in loop, p50 |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | round | stats Place p50 / p99 | stats PlaceGroup p50 / p99 | first page of 100 p50 / p99 | whole GET p50 (MB) | others alone req/s, p50 / p99 | others while whole GET loops req/s, p50 / p99 | p99 × alone | whole GETs in loop, p50 | server loop delay alone p99 / max | loop delay while looping p99 / max |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const r of results) {
     lines.push(
@@ -247,7 +286,8 @@ function render(results: RoundResult[]): string {
         `${f(median(r.whole), 0)} (${(r.wholeBytes / 1e6).toFixed(2)}) | ` +
         `${f(r.alone.rps, 0)}, ${f(r.alone.p50)} / ${f(r.alone.p99)} | ` +
         `${f(r.loaded.rps, 0)}, ${f(r.loaded.p50)} / ${f(r.loaded.p99)} | ` +
-        `${f(r.loaded.p99 / r.alone.p99)}× | ${r.loops.length}, ${f(median(r.loops), 0)} |`,
+        `${f(r.loaded.p99 / r.alone.p99)}× | ${r.loops.length}, ${f(median(r.loops), 0)} | ` +
+        `${f(r.aloneDelay.p99)} / ${f(r.aloneDelay.max)} | ${f(r.loadedDelay.p99)} / ${f(r.loadedDelay.max)} |`,
     )
   }
   return lines.join('\n') + '\n'
