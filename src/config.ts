@@ -265,6 +265,22 @@ const SERVER_SETTINGS = {
     max: 86400,
     doc: 'an interaction offered to an agent (`Invited`) and neither accepted nor rejected this long is `Revoked` and returns to its queue',
   },
+  contentPageMax: {
+    env: 'WORKBINS_CONTENT_PAGE_MAX',
+    kind: 'int',
+    def: 500,
+    min: 1,
+    max: 10000,
+    doc: 'largest `limit=` of a content GET (docs/workbins-content.md)',
+  },
+  contentChunkItems: {
+    env: 'WORKBINS_CONTENT_CHUNK_ITEMS',
+    kind: 'int',
+    def: 100,
+    min: 1,
+    max: 10000,
+    doc: 'items a whole-content GET reads per event-loop turn',
+  },
   metrics: {
     env: 'WORKBINS_METRICS',
     kind: 'bool',

@@ -238,4 +238,52 @@ export interface Store {
   ): Promise<ChannelState | undefined>
   /** Drop all of the user's channels (EndContactCenterSession). Returns how many. */
   clearChannels(userId: string): Promise<number>
+  /**
+   * One page of an instance's content, in the order asked. Keyset pagination: a page starts
+   * after the last item of the page before, so items added or removed meanwhile never make
+   * another item appear twice or be skipped.
+   */
+  pageWorkbinContent(
+    contactCenterId: string,
+    instance: WorkbinInstance,
+    query: ContentPageQuery,
+  ): Promise<ContentPage>
+}
+
+// --- paged workbin content (docs/workbins-content.md "Paging") ---------------------------------
+
+/** Order of a content page. */
+export interface ContentOrder {
+  /** Sort by this userData key (then receivedDate, then id); undefined: by receivedDate, then id. */
+  userDataKey?: string
+  descending: boolean
+}
+
+/**
+ * Where a page starts: the sort key of the last item of the page before. With a userData key,
+ * `rank` orders missing/null values (0) before numbers (1, by `num`) before strings (2, by
+ * `str`, compared by code point); otherwise rank, num and str are 0, 0 and ''.
+ */
+export interface ContentPosition {
+  rank: number
+  num: number
+  str: string
+  receivedAt: number
+  id: string
+}
+
+export interface ContentPageQuery {
+  /** Only these media (default: all). */
+  mediaTypes?: MediaType[]
+  order: ContentOrder
+  /** Start after this position (default: at the beginning). */
+  after?: ContentPosition
+  /** Most items in the page (>= 1). */
+  limit: number
+}
+
+export interface ContentPage {
+  items: Interaction[]
+  /** The position of the page's last item when more items follow, else null. */
+  next: ContentPosition | null
 }

@@ -33,6 +33,7 @@ import type { AgentGroup, ContactCenter, Directory, Interaction, User, Workbin }
 import type { Store } from '../store/store.ts'
 import { errors } from '../errors.ts'
 import type { Actor, ResolvedInstance, TargetSpec } from './operation.ts'
+import { indexOf, type SupervisedReach } from './directory-index.ts'
 import { placeOf, type PlaceReader } from './place.ts'
 
 // --- Actor ----------------------------------------------------------------------------------
@@ -66,7 +67,7 @@ export async function actorFor(
 ): Promise<Actor> {
   const directory = await loadDirectory(store, contactCenter.id)
   // the directory's copy carries the roles and place of the latest provisioning
-  const current = directory.users.find((u) => u.id === user.id) ?? user
+  const current = indexOf(directory).userById.get(user.id) ?? user
   return { user: current, contactCenter, directory, currentPlace: await placeOf(store, current) }
 }
 
@@ -83,8 +84,12 @@ export function isSupervisor(user: User): boolean {
 
 /** Agent groups the user supervises (empty unless they have the supervisor role). */
 export function supervisedGroups(directory: Directory, user: User): AgentGroup[] {
-  if (!isSupervisor(user)) return []
-  return directory.agentGroups.filter((g) => g.supervisors.includes(user.id))
+  return supervisedReach(directory, user).groups
+}
+
+/** The members, places and place groups the user supervises (empty without the role). */
+export function supervisedReach(directory: Directory, user: User): SupervisedReach {
+  return indexOf(directory).reachOf(isSupervisor(user) ? user.id : '')
 }
 
 /** May `actor` act on `/users/{target.id}`? */
@@ -92,7 +97,7 @@ export function canActOnUser(actor: Actor, target: User): boolean {
   if (target.contactCenterId !== actor.contactCenter.id) return false
   if (target.id === actor.user.id) return true
   if (isAdmin(actor.user)) return true
-  return supervisedGroups(actor.directory, actor.user).some((g) => g.members.includes(target.id))
+  return supervisedReach(actor.directory, actor.user).members.has(target.id)
 }
 
 /**
@@ -102,7 +107,7 @@ export function canActOnUser(actor: Actor, target: User): boolean {
  */
 export function resolveTargetUser(actor: Actor, userId: string | undefined): User {
   if (userId === undefined || userId === actor.user.id) return actor.user
-  const target = actor.directory.users.find((u) => u.id === userId)
+  const target = indexOf(actor.directory).userById.get(userId)
   // nothing is visible across contact centers: "not found", not "forbidden"
   if (!target || target.contactCenterId !== actor.contactCenter.id) {
     throw errors.notFound(`User ${userId} not found`)
@@ -115,7 +120,7 @@ export function resolveTargetUser(actor: Actor, userId: string | undefined): Use
 
 /** May `user` (the caller or the named user) use the AgentGroup workbins of `group`? */
 function mayUseAgentGroup(actor: Actor, user: User, group: AgentGroup): boolean {
-  if (group.members.includes(user.id)) return true
+  if (indexOf(actor.directory).membersOf.get(group.name)?.has(user.id) === true) return true
   if (user.roles.includes('supervisor') && group.supervisors.includes(user.id)) return true
   // admin/apiuser callers use every group of their contact center through /me
   return user.id === actor.user.id && isAdmin(actor.user)
@@ -124,7 +129,7 @@ function mayUseAgentGroup(actor: Actor, user: User, group: AgentGroup): boolean 
 /** Place groups of a place (by name), in this directory. */
 function placeGroupsOf(directory: Directory, place: string | null): string[] {
   if (place === null) return []
-  return directory.places.find((p) => p.name === place)?.placeGroups ?? []
+  return indexOf(directory).placeByName.get(place)?.placeGroups ?? []
 }
 
 /** May `user` (whose current place is `place`) use the PlaceGroup workbins of `placeGroup`? */
@@ -139,13 +144,7 @@ function mayUsePlaceGroup(
   if (isAdmin(actor.user)) return true
   // a supervisor watches the place groups of the places of the agents they supervise
   // (their default places: the directory does not hold other users' current places)
-  for (const g of supervisedGroups(actor.directory, actor.user)) {
-    for (const memberId of g.members) {
-      const member = actor.directory.users.find((u) => u.id === memberId)
-      if (member && placeGroupsOf(actor.directory, member.place).includes(placeGroup)) return true
-    }
-  }
-  return false
+  return supervisedReach(actor.directory, actor.user).placeGroups.has(placeGroup)
 }
 
 // --- interactions an agent handles ---------------------------------------------------------
@@ -174,10 +173,12 @@ export function canSeeInteraction(user: User, ix: Interaction): boolean {
  */
 export function findWorkbin(actor: Actor, workbinId: string): Workbin {
   const ccId = actor.contactCenter.id
-  const all = actor.directory.workbins
-  let workbin = all.find((w) => w.id === workbinId && w.contactCenterId === ccId)
+  let workbin = indexOf(actor.directory).workbinById.get(workbinId)
+  if (workbin && workbin.contactCenterId !== ccId) workbin = undefined
   if (!workbin) {
-    const named = all.filter((w) => w.workbinName === workbinId && w.contactCenterId === ccId)
+    const named = actor.directory.workbins.filter(
+      (w) => w.workbinName === workbinId && w.contactCenterId === ccId,
+    )
     if (named.length === 1) workbin = named[0]
   }
   if (!workbin) {
@@ -237,7 +238,7 @@ function resolveFor(
       if (name === undefined || name === '') {
         throw errors.invalid(`AgentGroup workbin ${workbin.id} needs the agentGroup parameter`)
       }
-      const group = actor.directory.agentGroups.find((g) => g.name === name)
+      const group = indexOf(actor.directory).agentGroupByName.get(name)
       if (!group) throw errors.invalid(`Agent group ${name} not found`)
       if (!mayUseAgentGroup(actor, target, group)) {
         throw errors.noPermission(`You do not have permission to use agent group ${name}`)
@@ -259,7 +260,7 @@ function resolveFor(
       if (name === undefined || name === '') {
         throw errors.invalid(`PlaceGroup workbin ${workbin.id} needs the placeGroup parameter`)
       }
-      if (!actor.directory.placeGroups.some((g) => g.name === name)) {
+      if (!indexOf(actor.directory).placeGroupNames.has(name)) {
         throw errors.invalid(`Place group ${name} not found`)
       }
       return targetPlace().then((place) => {

@@ -8,6 +8,8 @@
 // (definitions.ts workbinReply). The content itself is built by content.ts.
 
 import { contentReply, contentReplyMany } from './content.ts'
+import { serializeReply, type StreamedJson } from './content-chunks.ts'
+import { parsePaging } from './content-paging.ts'
 import type { Actor, OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { errors } from '../errors.ts'
 
@@ -24,14 +26,27 @@ export interface ContentViewRequest {
   deps: WorkbinDeps
 }
 
-export async function contentView(request: ContentViewRequest): Promise<OperationReply> {
+/**
+ * The reply, or a stream of its JSON text when the content was read in chunks
+ * (content-chunks.ts): the route sends that as `application/json` as it is.
+ */
+export async function contentView(
+  request: ContentViewRequest,
+): Promise<OperationReply | StreamedJson> {
   const { targets, many, mediaType, query, deps } = request
   const subresources = joined(query.subresources)
   const fields = joined(query.fields)
-  if (many) return contentReplyMany(deps, targets, { subresources, fields })
+  const paging = parsePaging(query, deps.config.contentPageMax)
+  if (many) {
+    if (paging.page !== undefined) {
+      throw errors.invalid('Parameters limit and cursor apply to one workbin, not to workbinIds')
+    }
+    return serializeReply(await contentReplyMany(deps, targets, { subresources, fields, paging }))
+  }
   const [target] = targets
   if (target === undefined) throw errors.missing('workbin id')
-  return contentReply(deps, target, { subresources, fields, mediaSegment: mediaType })
+  const query1 = { subresources, fields, mediaSegment: mediaType, paging }
+  return serializeReply(await contentReply(deps, target, query1))
 }
 
 /** A repeated query parameter (`?subresources=email&subresources=chat`) counts as a comma list. */

@@ -9,13 +9,17 @@
 // The route resolves and authorizes the instance(s) with access.ts and calls content-view.ts,
 // which calls these functions.
 // Every requested media gets an array, empty when the instance holds none of it. Items are
-// oldest receivedDate first (store order).
+// oldest receivedDate first unless `sort` / `order` say otherwise; `limit` / `cursor` answer one
+// page and a `nextCursor` (the paging extension, content-paging.ts). Without them the whole
+// content is read in chunks (content-chunks.ts).
 
 import { errors } from '../errors.ts'
 import { workbinResource, type WorkbinResource } from './definitions.ts'
 import type { OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { parseFields } from '../fields.ts'
 import { collections, mediaTypeOf, parseSubresources } from './resources.ts'
+import { chunkedCollections, mediaFilter } from './content-chunks.ts'
+import { encodeCursor, type ContentPaging } from './content-paging.ts'
 
 export interface ContentQuery {
   /** `subresources=` as received (string or undefined). */
@@ -24,7 +28,11 @@ export interface ContentQuery {
   mediaSegment?: string
   /** `fields=` as received: applies to the items of a `/{mediaType}` request. */
   fields?: unknown
+  /** Order and page (content-paging.ts); default: the whole content by receivedDate. */
+  paging?: ContentPaging
 }
+
+const BY_RECEIVED_DATE: ContentPaging = { order: { descending: false }, sort: 'receivedDate' }
 
 /** One workbin instance with its content. */
 export async function contentReply(
@@ -32,9 +40,11 @@ export async function contentReply(
   target: ResolvedInstance,
   query: ContentQuery,
 ): Promise<OperationReply> {
-  const { header, content } = await instanceContent(deps, target, query)
-  if (query.mediaSegment !== undefined) return { statusCode: 0, ...content }
-  return { statusCode: 0, workbin: { ...header, ...content } }
+  const next: { cursor?: string } = {}
+  const { header, content } = await instanceContent(deps, target, query, next)
+  const more = next.cursor === undefined ? {} : { nextCursor: next.cursor }
+  if (query.mediaSegment !== undefined) return { statusCode: 0, ...content, ...more }
+  return { statusCode: 0, workbin: { ...header, ...content }, ...more }
 }
 
 /** Several instances (`workbinIds=`), each with its content, in the order given. */
@@ -56,6 +66,7 @@ async function instanceContent(
   deps: WorkbinDeps,
   target: ResolvedInstance,
   query: ContentQuery,
+  next: { cursor?: string } = {},
 ): Promise<{ header: WorkbinResource; content: Record<string, unknown> }> {
   const base = deps.publicUrl()
   const header = workbinResource(base, target.workbin)
@@ -73,10 +84,21 @@ async function instanceContent(
     media = parseSubresources(query.subresources)
     if (media === undefined) return { header, content: {} }
   }
-  const items = await deps.store.listWorkbinContent(
+  const paging = query.paging ?? BY_RECEIVED_DATE
+  if (paging.page === undefined) {
+    const whole = await chunkedCollections(deps, target, media, itemFields, paging.order)
+    return { header, content: whole }
+  }
+  const page = await deps.store.pageWorkbinContent(
     target.workbin.contactCenterId,
     target.instance,
-    media,
+    {
+      mediaTypes: mediaFilter(media),
+      order: paging.order,
+      limit: paging.page.limit,
+      after: paging.page.after,
+    },
   )
-  return { header, content: collections(base, media, items, itemFields) }
+  if (page.next !== null) next.cursor = encodeCursor(paging, page.next)
+  return { header, content: collections(base, media, page.items, itemFields) }
 }

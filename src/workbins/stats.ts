@@ -20,7 +20,8 @@
 import type { Workbin, WorkbinInstance, WorkbinType } from '../model.ts'
 import { WORKBIN_TYPES } from '../model.ts'
 import { errors } from '../errors.ts'
-import { isAdmin, resolveInstance, resolveTargetUser, supervisedGroups } from './access.ts'
+import { isAdmin, resolveInstance, resolveTargetUser, supervisedReach } from './access.ts'
+import { indexOf } from './directory-index.ts'
 import { WORKBINS_CHANNEL } from './notifier.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 
@@ -33,10 +34,8 @@ function optionalString(body: Record<string, unknown>, key: string): string | un
 
 function placeVisible(actor: Actor, place: string): boolean {
   if (isAdmin(actor.user) || actor.currentPlace === place) return true
-  const users = actor.directory.users
-  return supervisedGroups(actor.directory, actor.user).some((g) =>
-    g.members.some((id) => users.find((u) => u.id === id)?.place === place),
-  )
+  // a supervisor sees the default places of the agents they supervise
+  return supervisedReach(actor.directory, actor.user).places.has(place)
 }
 
 /** The instances whose counts are asked for (validated and authorized). */
@@ -46,15 +45,13 @@ async function statsInstances(
   type: WorkbinType,
   owner: string | undefined,
 ): Promise<{ workbin: Workbin; instance: WorkbinInstance }[]> {
-  const dir = actor.directory
-  const ofType = dir.workbins.filter(
-    (w) => w.type === type && w.contactCenterId === actor.contactCenter.id,
-  )
+  const index = indexOf(actor.directory)
+  const ofType = index.workbinsOfType.get(type) ?? []
   switch (type) {
     case 'Agent': {
       let userId = actor.user.id
       if (owner !== undefined) {
-        const named = dir.users.find((u) => u.id === owner || u.userName === owner)
+        const named = index.userById.get(owner) ?? index.userByName.get(owner)
         if (!named) throw errors.notFound(`User ${owner} not found`)
         userId = resolveTargetUser(actor, named.id).id
       }
@@ -66,8 +63,7 @@ async function statsInstances(
     case 'Place': {
       const place = owner ?? actor.currentPlace
       if (place === null) throw errors.missing('workbinOwner (no current place is set)')
-      if (!dir.places.some((p) => p.name === place))
-        throw errors.notFound(`Place ${place} not found`)
+      if (!index.placeByName.has(place)) throw errors.notFound(`Place ${place} not found`)
       if (!placeVisible(actor, place)) {
         throw errors.noPermission(`You do not have permission to use place ${place}`)
       }
@@ -80,9 +76,7 @@ async function statsInstances(
     case 'PlaceGroup': {
       if (owner === undefined) throw errors.missing('workbinOwner')
       const exists =
-        type === 'AgentGroup'
-          ? dir.agentGroups.some((g) => g.name === owner)
-          : dir.placeGroups.some((g) => g.name === owner)
+        type === 'AgentGroup' ? index.agentGroupByName.has(owner) : index.placeGroupNames.has(owner)
       if (!exists)
         throw errors.notFound(
           `${type === 'AgentGroup' ? 'Agent' : 'Place'} group ${owner} not found`,

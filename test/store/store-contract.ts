@@ -22,6 +22,7 @@ import {
   WB_GROUP,
   WB_OTHER,
 } from './fixtures.ts'
+import { contentPageContract } from './content-page-contract.ts'
 
 function isGws(code: number) {
   return (err: unknown) => err instanceof GwsError && err.statusCode === code
@@ -876,5 +877,6 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.deepEqual(await store.listChannels(AGENT1), [])
       })
     })
+    contentPageContract(() => store)
   })
 }

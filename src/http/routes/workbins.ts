@@ -14,7 +14,7 @@
 //   GET `/…/workbins/{id}` without `subresources` and the lists are answered here
 //   (src/workbins/definitions.ts).
 
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../../errors.ts'
 import {
   actorFor,
@@ -24,6 +24,7 @@ import {
   resolveTargetUser,
 } from '../../workbins/access.ts'
 import { collectionOperations, contentOperations } from '../../workbins/content-operations.ts'
+import { StreamedJson } from '../../workbins/content-chunks.ts'
 import { contentView } from '../../workbins/content-view.ts'
 import { listedWorkbins, workbinListReply, workbinReply } from '../../workbins/definitions.ts'
 import type {
@@ -55,6 +56,13 @@ const PREFIX: Record<Scope, string> = {
 type Params = { userId?: string; id?: string; mediaType?: string }
 type Query = Record<string, unknown>
 
+/** Content read in chunks arrives as a stream of JSON text (src/workbins/content-chunks.ts). */
+function sendContent(reply: FastifyReply, content: OperationReply | StreamedJson) {
+  if (!(content instanceof StreamedJson)) return content
+  reply.type('application/json').header('content-length', content.bytes)
+  return content.body
+}
+
 function targetSpec(query: Query, userId: string | undefined): TargetSpec {
   const spec: TargetSpec = {}
   if (userId !== undefined) spec.userId = userId
@@ -82,7 +90,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
   })
 
   /** GET /workbins, /me/workbins, /users/{userId}/workbins — lists. */
-  const getList = (scope: Scope) => async (request: FastifyRequest) => {
+  const getList = (scope: Scope) => async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
     if (query.workbinIds !== undefined) {
@@ -94,7 +102,15 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
         ids,
         targetSpec(query, params.userId),
       )
-      return contentView({ actor, targets, many: true, mediaType: undefined, query, deps })
+      const content = await contentView({
+        actor,
+        targets,
+        many: true,
+        mediaType: undefined,
+        query,
+        deps,
+      })
+      return sendContent(reply, content)
     }
     if (scope === 'user') resolveTargetUser(actor, params.userId)
     const workbins = listedWorkbins(actor, scope === 'collection' ? 'contactCenter' : 'user')
@@ -102,14 +118,14 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
   }
 
   /** GET /…/workbins/{id} — one workbin, with content when `subresources` is given. */
-  const getOne = async (request: FastifyRequest) => {
+  const getOne = async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
     const id = params.id as string
     const spec = targetSpec(query, params.userId)
     if (query.subresources !== undefined) {
       const target = await resolveInstance(deps.store, actor, id, spec)
-      return contentView({
+      const content = await contentView({
         actor,
         targets: [target],
         many: false,
@@ -117,6 +133,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
         query,
         deps,
       })
+      return sendContent(reply, content)
     }
     if (spec.agentGroup !== undefined || spec.placeGroup !== undefined) {
       // a group named: validate it as for any operation on the instance
@@ -129,7 +146,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
   }
 
   /** GET /…/workbins/{id}/{mediaType} — content of one media type. */
-  const getMedia = async (request: FastifyRequest) => {
+  const getMedia = async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = await actorOf(request)
     const { params, query } = parts(request)
     const target = await resolveInstance(
@@ -138,7 +155,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       params.id as string,
       targetSpec(query, params.userId),
     )
-    return contentView({
+    const content = await contentView({
       actor,
       targets: [target],
       many: false,
@@ -146,6 +163,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       query,
       deps,
     })
+    return sendContent(reply, content)
   }
 
   /** POST /workbins, /me/workbins, /users/{userId}/workbins (Subscribe, Unsubscribe, content operations, RequestAgentStats). */

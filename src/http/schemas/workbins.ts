@@ -18,6 +18,21 @@ const groupQuery = {
   placeGroup: Type.Optional(Type.String({ description: 'the PlaceGroup owner of the instance' })),
 }
 
+// The paging extension of content GETs (docs/workbins-content.md "Paging"); checked by
+// src/workbins/content-paging.ts.
+const pagingQuery = {
+  limit: Type.Optional(
+    Type.String({ description: 'extension: a page of at most this many items' }),
+  ),
+  cursor: Type.Optional(
+    Type.String({ description: 'extension: the page after the one that answered this nextCursor' }),
+  ),
+  sort: Type.Optional(
+    Type.String({ description: 'extension: receivedDate (default) or userData.<key>' }),
+  ),
+  order: Type.Optional(Type.String({ description: 'extension: asc (default) or desc' })),
+}
+
 const ListQuery = Type.Object(
   {
     workbinIds: Type.Optional(
@@ -28,12 +43,19 @@ const ListQuery = Type.Object(
     subresources: Type.Optional(StringList),
     fields: Type.Optional(StringList),
     ...groupQuery,
+    sort: pagingQuery.sort,
+    order: pagingQuery.order,
   },
   { additionalProperties: true },
 )
 
 const OneQuery = Type.Object(
-  { subresources: Type.Optional(StringList), fields: Type.Optional(StringList), ...groupQuery },
+  {
+    subresources: Type.Optional(StringList),
+    fields: Type.Optional(StringList),
+    ...groupQuery,
+    ...pagingQuery,
+  },
   { additionalProperties: true },
 )
 

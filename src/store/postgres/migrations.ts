@@ -282,6 +282,19 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE queue_name IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'paged workbin content',
+    // Keyset pages by receivedDate (store.ts pageWorkbinContent) read only the page from this
+    // index (ids compare by code point, as on SQLite); it also serves the whole-content read
+    // and the counts, so it replaces the old one.
+    sql: `
+      CREATE INDEX interactions_by_instance_page
+        ON interactions(contact_center_id, workbin_id, workbin_owner, received_at, id COLLATE "C")
+        WHERE workbin_id IS NOT NULL;
+      DROP INDEX interactions_by_instance;
+    `,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

@@ -47,9 +47,19 @@ import {
   toWorkbin,
   toQueue,
 } from '../sqlite/rows.ts'
-import type { MoveResult, OccupyResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
+import { positionOf } from '../content-page.ts'
+import type {
+  ContentPage,
+  ContentPageQuery,
+  MoveResult,
+  OccupyResult,
+  ProvisionPlan,
+  ProvisionResult,
+  Store,
+} from '../store.ts'
 import { redactDbUrl, StoreOpenError, StoreUnavailableError } from '../store-errors.ts'
 import { applyPlan, interactionParams } from './apply-plan.ts'
+import { pageQuery, type PageRow } from './content-page.ts'
 import { runMigrations } from './migrations.ts'
 import { isConnectionError, mapPgError } from './pg-errors.ts'
 import { SQL } from './statements.ts'
@@ -679,6 +689,19 @@ class PgStoreImpl implements PgStore {
     return this.count('CometD sessions', 'DELETE FROM cometd_sessions WHERE last_seen < $1', [
       before,
     ])
+  }
+
+  async pageWorkbinContent(
+    contactCenterId: string,
+    instance: WorkbinInstance,
+    query: ContentPageQuery,
+  ): Promise<ContentPage> {
+    const [sql, params] = pageQuery(contactCenterId, instance, query)
+    const rows = await this.rows<PageRow>('interactions', sql, params)
+    const more = rows.length > query.limit
+    if (more) rows.length = query.limit
+    const last = rows[rows.length - 1]
+    return { items: rows.map(toInteraction), next: more && last ? positionOf(last) : null }
   }
 }
 

@@ -277,6 +277,18 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE queue_name IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'paged workbin content',
+    // Keyset pages by receivedDate (store.ts pageWorkbinContent) read only the page from this
+    // index; it also serves the whole-content read and the counts, so it replaces the old one.
+    sql: `
+      CREATE INDEX interactions_by_instance_page
+        ON interactions(contact_center_id, workbin_id, workbin_owner, received_at, id)
+        WHERE workbin_id IS NOT NULL;
+      DROP INDEX interactions_by_instance;
+    `,
+  },
 ]
 
 /**

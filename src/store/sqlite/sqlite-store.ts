@@ -22,7 +22,17 @@ import type {
   WorkbinInstance,
 } from '../../model.ts'
 import { applyUserDataChange } from '../../model.ts'
-import type { MoveResult, OccupyResult, ProvisionPlan, ProvisionResult, Store } from '../store.ts'
+import { positionOf } from '../content-page.ts'
+import type {
+  ContentPage,
+  ContentPageQuery,
+  MoveResult,
+  OccupyResult,
+  ProvisionPlan,
+  ProvisionResult,
+  Store,
+} from '../store.ts'
+import { pageRows } from './content-page.ts'
 import { applyPlan } from './apply-plan.ts'
 import { runMigrations } from './migrations.ts'
 import type {
@@ -530,6 +540,18 @@ class SqliteStoreImpl implements SqliteStore {
     return changes === 1
       ? { ok: true, interaction: current }
       : { ok: false, reason: 'location_changed', current }
+  }
+
+  async pageWorkbinContent(
+    contactCenterId: string,
+    instance: WorkbinInstance,
+    query: ContentPageQuery,
+  ): Promise<ContentPage> {
+    const rows = pageRows(this.db, contactCenterId, instance, query)
+    const more = rows.length > query.limit
+    if (more) rows.length = query.limit
+    const last = rows[rows.length - 1]
+    return { items: rows.map(toInteraction), next: more && last ? positionOf(last) : null }
   }
 }
 

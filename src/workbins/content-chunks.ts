@@ -1,0 +1,136 @@
+// Reading workbin content without holding the event loop (docs/workbins-content.md "Paging"):
+// a 10,000-item workbin is 3 MB of JSON, which built in one go would stall every other request
+// for hundreds of milliseconds. The whole-content GET (the GWS form) therefore reads the
+// content in keyset pages of WORKBINS_CONTENT_CHUNK_ITEMS, turns each page into JSON text at
+// once, and lets the event loop run between pages. The reply keeps its usual shape: each
+// collection is a RawJson whose pieces are spliced in when the reply is serialized
+// (serializeReply), so the envelope around it is built as for any other reply; the pieces are
+// then written one after the other as a stream (3 MB written in one piece would again hold
+// the loop).
+
+import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
+import type { Fields } from '../fields.ts'
+import type { MediaType } from '../model.ts'
+import { MEDIA_TYPES } from '../model.ts'
+import type { ContentOrder, ContentPage, ContentPosition } from '../store/store.ts'
+import type { ResolvedInstance, WorkbinDeps } from './operation.ts'
+import { collections } from './resources.ts'
+
+/** A JSON array, as pieces of text, that serializeReply splices into a reply in its place. */
+export class RawJson {
+  /** What JSON.stringify writes in its place: a string no other value of the reply can hold. */
+  readonly marker: string
+  /**
+   * `pieces` are runs of array elements (JSON text without the brackets), none empty;
+   * `bytes` their total UTF-8 length.
+   */
+  constructor(
+    readonly pieces: readonly string[],
+    readonly bytes: number,
+  ) {
+    this.marker = `${MARK}${++counter}`
+  }
+  toJSON(): string {
+    return this.marker
+  }
+}
+
+// a per-process random prefix: provisioned names in the envelope cannot forge a marker
+const MARK = `\u0001raw-json:${randomBytes(8).toString('hex')}:`
+let counter = 0
+const MARKER_RE = new RegExp(`"\\\\u0001raw-json:${MARK.slice(10)}(\\d+)"`, 'g')
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** Only these media, or undefined when all are asked (no filter in the query). */
+export function mediaFilter(media: readonly MediaType[]): MediaType[] | undefined {
+  return MEDIA_TYPES.every((m) => media.includes(m)) ? undefined : [...media]
+}
+
+/**
+ * The instance's whole content as collections of JSON text (the same collections and items
+ * `collections()` builds), read in chunks with the event loop free between them.
+ */
+export async function chunkedCollections(
+  deps: WorkbinDeps,
+  target: ResolvedInstance,
+  media: readonly MediaType[],
+  fields: Fields,
+  order: ContentOrder,
+): Promise<Record<string, RawJson>> {
+  const base = deps.publicUrl()
+  const parts: Record<string, string[]> = {}
+  const bytes: Record<string, number> = {}
+  for (const key of Object.keys(collections(base, media, []))) {
+    parts[key] = []
+    bytes[key] = 0
+  }
+  const mediaTypes = mediaFilter(media)
+  const limit = deps.config.contentChunkItems
+  let after: ContentPosition | undefined
+  for (;;) {
+    const page: ContentPage = await deps.store.pageWorkbinContent(
+      target.workbin.contactCenterId,
+      target.instance,
+      { mediaTypes, order, limit, after },
+    )
+    const chunk = collections(base, media, page.items, fields)
+    for (const [key, items] of Object.entries(chunk)) {
+      if (items.length === 0) continue
+      const piece = JSON.stringify(items).slice(1, -1)
+      parts[key]?.push(piece)
+      bytes[key] = (bytes[key] ?? 0) + Buffer.byteLength(piece)
+    }
+    if (page.next === null) break
+    after = page.next
+    await yieldToLoop()
+  }
+  const out: Record<string, RawJson> = {}
+  for (const [key, list] of Object.entries(parts)) out[key] = new RawJson(list, bytes[key] ?? 0)
+  return out
+}
+
+/** A reply written as a stream of pieces, with its length known in advance. */
+export class StreamedJson {
+  constructor(
+    readonly body: Readable,
+    readonly bytes: number,
+  ) {}
+}
+
+/**
+ * The reply as a stream of JSON text when it holds RawJson arrays, else the reply itself
+ * (fastify serializes it).
+ */
+export function serializeReply<T extends object>(reply: T): T | StreamedJson {
+  let raw: Map<string, RawJson> | undefined
+  // the replacer sees toJSON's marker; the holder still has the RawJson itself
+  const json = JSON.stringify(reply, function (this: Record<string, unknown>, key, value: unknown) {
+    const original = this[key]
+    if (original instanceof RawJson) {
+      raw ??= new Map()
+      raw.set(original.marker.slice(MARK.length), original)
+    }
+    return value
+  })
+  if (raw === undefined) return reply
+  const out: string[] = []
+  let bytes = 0
+  let from = 0
+  const text = (t: string) => {
+    out.push(t)
+    bytes += Buffer.byteLength(t)
+  }
+  for (const m of json.matchAll(MARKER_RE)) {
+    text(`${json.slice(from, m.index)}[`)
+    const array = raw.get(m[1] ?? '')
+    array?.pieces.forEach((piece, i) => out.push(i === 0 ? piece : `,${piece}`))
+    // the pieces' own lengths were counted as they were built; plus one comma between two
+    bytes += (array?.bytes ?? 0) + Math.max(0, (array?.pieces.length ?? 0) - 1)
+    text(']')
+    from = m.index + m[0].length
+  }
+  text(json.slice(from))
+  return new StreamedJson(Readable.from(out, { objectMode: false }), bytes)
+}
