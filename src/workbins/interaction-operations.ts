@@ -180,7 +180,7 @@ export async function interactionOperation(ctx: {
       if ('queue' in to) {
         move = { next: { kind: 'queue', queue: to.queue.name }, state: QUEUED, capabilities: [] }
       } else {
-        if (!(await mayOffer(deps, actor, to.user))) {
+        if (!(await mayOffer(deps, actor, to.user, ix))) {
           throw errors.invalid(`User ${to.user.userName} cannot take interactions now`)
         }
         move = {

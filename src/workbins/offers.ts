@@ -10,22 +10,32 @@
 import type { Interaction, InteractionLocation, User } from '../model.ts'
 import { errors } from '../errors.ts'
 import { isAdmin } from './access.ts'
+import { isReadyOn } from './channels.ts'
 import { INVITED_CAPABILITIES } from './capabilities.ts'
 import { interactionMoved, publishInteractionEvent } from './interaction-events.ts'
 import { INVITED, QUEUED, REVOKED } from './interaction-states.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 
 /**
- * May `agent` be offered interactions now? The one place that decides it: today any agent of
- * the contact center with a place taken by StartContactCenterSession.
- * TODO(channels): also require the agent to be Ready on the interaction's media channel once
- * agent states per channel exist.
+ * May `agent` be offered (or transferred) this interaction now? The one place that decides it:
+ * an agent of the contact center with a place taken by StartContactCenterSession, Ready on the
+ * interaction's media channel.
  */
-export async function mayOffer(deps: WorkbinDeps, actor: Actor, agent: User): Promise<boolean> {
+export async function mayOffer(
+  deps: WorkbinDeps,
+  actor: Actor,
+  agent: User,
+  ix: Interaction,
+): Promise<boolean> {
   if (agent.contactCenterId !== actor.contactCenter.id || !agent.roles.includes('agent')) {
     return false
   }
-  return (await deps.store.getCurrentPlace(agent.id)) !== null
+  if ((await deps.store.getCurrentPlace(agent.id)) === null) return false
+  // Ready on the interaction's media channel (`workitem`, `email`, `chat`; open media also by
+  // its type), as set with POST /me/channels/{channel} (docs/api.md "Channels and agent states").
+  const channels = [ix.mediaType, ...(ix.openmediaType ? [ix.openmediaType] : [])]
+  for (const c of channels) if (await isReadyOn(deps.store, agent.id, c)) return true
+  return false
 }
 
 const timers = new Map<string, NodeJS.Timeout>()
@@ -95,8 +105,10 @@ export async function offerInteraction(ctx: {
       `Interaction ${id} is ${ix.state}: only a queued interaction can be offered`,
     )
   }
-  if (!(await mayOffer(deps, actor, agent))) {
-    throw errors.invalid(`User ${agent.userName} cannot take interactions now`)
+  if (!(await mayOffer(deps, actor, agent, ix))) {
+    throw errors.invalid(
+      `User ${agent.userName} cannot take ${ix.mediaType} interactions now (no place, or not Ready on that channel)`,
+    )
   }
   const [referenceId] = await deps.store.nextReferenceIds(actor.user.id, 1)
   if (referenceId === undefined) throw errors.internal('No reference id')

@@ -63,14 +63,30 @@ for (const backend of await e2eStores()) {
     it('offer, accept, attach, put, pull by a colleague, complete into a queue', async () => {
       const base = world.server.apiUrl
       // Start of the day: both agents take their places, everybody watches the team workbin.
-      for (const [name, place] of [
-        ['agent1', 'P1'],
-        ['agent2', 'P2'],
+      for (const [name, place, desk] of [
+        ['agent1', 'P1', owner],
+        ['agent2', 'P2', colleague],
       ] as const) {
-        const r = await world
-          .api(name)
-          .post('/me', { operationName: 'StartContactCenterSession', place })
+        const r = await world.api(name).post('/me', {
+          operationName: 'StartContactCenterSession',
+          place,
+          channels: ['workitem', 'email', 'chat', 'openmedia'],
+        })
         assert.deepEqual(r.body, { statusCode: 0 })
+        // Offers reach agents Ready on the interaction's media channel.
+        for (const channel of ['workitem', 'email', 'chat', 'openmedia']) {
+          const ready = await world.api(name).post(`/me/channels/${channel}`, {
+            operationName: 'Ready',
+          })
+          assert.equal(ready.status, 200, JSON.stringify(ready.body))
+          await expectMessage(desk, '/v2/me/channels', {
+            messageType: 'ChannelStateChangeMessage',
+            notificationType: 'StateChange',
+            channels: [
+              { channel, userState: { id: 'Ready', state: 'Ready', displayName: 'Ready' } },
+            ],
+          })
+        }
       }
       for (const [name, desk] of [
         ['agent1', owner],

@@ -23,10 +23,19 @@ describe('interaction operations', () => {
       ['agent1', 'P1'],
       ['agent2', 'P2'],
     ] as const) {
-      const r = await world
-        .api(name)
-        .post('/me', { operationName: 'StartContactCenterSession', place })
+      const r = await world.api(name).post('/me', {
+        operationName: 'StartContactCenterSession',
+        place,
+        channels: ['workitem', 'email', 'chat', 'openmedia'],
+      })
       assert.deepEqual(r.body, { statusCode: 0 })
+      // Offers reach agents Ready on the interaction's media channel.
+      for (const channel of ['workitem', 'email', 'chat', 'openmedia']) {
+        const ready = await world.api(name).post(`/me/channels/${channel}`, {
+          operationName: 'Ready',
+        })
+        assert.equal(ready.status, 200, JSON.stringify(ready.body))
+      }
     }
     desk1 = await openDesk(world.server, 'agent1')
     desk2 = await openDesk(world.server, 'agent2')
@@ -127,6 +136,18 @@ describe('interaction operations', () => {
       5,
     )
     assertError(await offer(q, 'agent3'), 400, 2) // agent3 has not started a session
+    // Not Ready on the workitem channel: not offered; Ready again: offered.
+    const notReady = await world
+      .api('agent2')
+      .post('/me/channels/workitem', { operationName: 'NotReady' })
+    assert.equal(notReady.status, 200)
+    assert.equal((await desk2.next()).data.messageType, 'ChannelStateChangeMessage')
+    assertError(await offer(q, 'agent2'), 400, 2)
+    assert.equal(
+      (await world.api('agent2').post('/me/channels/workitem', { operationName: 'Ready' })).status,
+      200,
+    )
+    assert.equal((await desk2.next()).data.messageType, 'ChannelStateChangeMessage')
     assertError(await offer(q, 'nobody'), 404, 6)
     assert.deepEqual(await world.where(id), before)
     assert.equal((await world.where(q)).state, 'Queued')
