@@ -102,6 +102,27 @@ const SERVER_SETTINGS = {
     optional: true,
     doc: 'provisioning document (JSON file) applied at start',
   },
+  provisionConcurrency: {
+    env: 'WORKBINS_PROVISION_CONCURRENCY',
+    kind: 'int',
+    def: 4,
+    min: 1,
+    max: 64,
+    doc: 'provisioning: passwords hashed or checked at once, off the main thread (scrypt in the libuv pool of `UV_THREADPOOL_SIZE` threads, 4 by default; 16 MiB each)',
+  },
+  provisionFingerprints: {
+    env: 'WORKBINS_PROVISION_FINGERPRINTS',
+    kind: 'string',
+    def: '',
+    doc: 'provisioning: file remembering which plain passwords the stored hashes were made from, so an unchanged one is not hashed again (docs/security.md); empty = `FILE.fingerprints` beside the document, `off` = none',
+  },
+  provisionProgressMs: {
+    env: 'WORKBINS_PROVISION_PROGRESS_MS',
+    kind: 'int',
+    def: 5000,
+    min: 100,
+    doc: 'how often the server logs the progress of the provisioning document it applies at start, ms',
+  },
   demo: {
     env: 'WORKBINS_DEMO',
     kind: 'bool',
