@@ -101,7 +101,8 @@ function provision(label: string, file: string, db: string, env: Record<string, 
 function syncScryptPerUser(sample: number): number {
   const hashes = Array.from({ length: Math.min(sample, 20) }, (_, i) => hashPassword(`p${i}`))
   const started = performance.now()
-  for (let i = 0; i < sample; i++) verifyPassword(`p${i % hashes.length}`, hashes[i % hashes.length]!)
+  for (let i = 0; i < sample; i++)
+    verifyPassword(`p${i % hashes.length}`, hashes[i % hashes.length]!)
   return (performance.now() - started) / sample
 }
 

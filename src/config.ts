@@ -108,20 +108,20 @@ const SERVER_SETTINGS = {
     def: 4,
     min: 1,
     max: 64,
-    doc: 'provisioning: passwords hashed or checked at once, off the main thread (scrypt in the libuv pool of `UV_THREADPOOL_SIZE` threads, 4 by default; 16 MiB each)',
+    doc: 'provisioning: scrypt runs at once (libuv pool, `UV_THREADPOOL_SIZE`)',
   },
   provisionFingerprints: {
     env: 'WORKBINS_PROVISION_FINGERPRINTS',
     kind: 'string',
     def: '',
-    doc: 'provisioning: file remembering which plain passwords the stored hashes were made from, so an unchanged one is not hashed again (docs/security.md); empty = `FILE.fingerprints` beside the document, `off` = none',
+    doc: 'provisioning: password fingerprints file; empty = beside the document, `off` = none',
   },
   provisionProgressMs: {
     env: 'WORKBINS_PROVISION_PROGRESS_MS',
     kind: 'int',
     def: 5000,
     min: 100,
-    doc: 'how often the server logs the progress of the provisioning document it applies at start, ms',
+    doc: 'provisioning at start: progress log interval, ms',
   },
   demo: {
     env: 'WORKBINS_DEMO',
