@@ -45,8 +45,10 @@ function buildContactCenter(
   )
 
   const userIdByName = new Map(dir?.users.map((u) => [u.userName, u.id]))
+  // A renamed user no longer answers to the stored name (looked up by id: linear).
   for (const u of users) {
-    for (const [name, id] of userIdByName) if (id === u.id) userIdByName.delete(name)
+    const old = storedUsers.get(u.id)?.userName
+    if (old !== undefined && userIdByName.get(old) === u.id) userIdByName.delete(old)
   }
   for (const u of users) userIdByName.set(u.userName, u.id)
   const idOf = (userName: string) => userIdByName.get(userName) as string
