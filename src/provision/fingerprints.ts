@@ -3,21 +3,37 @@
 // The file lives beside the document by default; docs/security.md ("Provisioning passwords")
 // gives the reasoning. A missing, unreadable or stale file only makes provisioning slower.
 
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 
 const VERSION = 1
 
+/** What a recorded fingerprint says of a password against the stored hash. */
+export type Recognition =
+  /** The password the stored hash was made from: keep the hash, no scrypt. */
+  | 'unchanged'
+  /** Recorded against this very hash, for another password: hash anew, no verify needed. */
+  | 'changed'
+  /** Nothing recorded against this hash: verify with scrypt. */
+  | 'unknown'
+
 /**
- * HMAC-SHA256 keyed with the stored hash (random salt + scrypt output) over the user id and the
- * plain password: useless without the database row, and stale as soon as the row's hash changes.
+ * `TAG:MAC`. MAC is HMAC-SHA256 keyed with the stored hash (random salt + scrypt output) over
+ * the user id and the plain password: useless without the database row, and stale as soon as
+ * the row's hash changes. TAG (a digest of the stored hash, nothing of the password) tells
+ * which hash the entry was made against.
  */
 export function fingerprint(userId: string, password: string, storedHash: string): string {
-  return createHmac('sha256', storedHash)
+  const mac = createHmac('sha256', storedHash)
     .update(userId)
     .update('\0')
     .update(password)
     .digest('base64')
+  return `${hashTag(storedHash)}:${mac}`
+}
+
+function hashTag(storedHash: string): string {
+  return createHash('sha256').update(storedHash).digest('base64').slice(0, 12)
 }
 
 export class Fingerprints {
@@ -49,13 +65,13 @@ export class Fingerprints {
     return new Fingerprints(byUser)
   }
 
-  /** True when `password` is the one `storedHash` was made from (as recorded). */
-  matches(userId: string, password: string, storedHash: string): boolean {
+  /** Whether `password` is the one `storedHash` was made from, as far as the record tells. */
+  recognize(userId: string, password: string, storedHash: string): Recognition {
     const recorded = this.#byUser.get(userId)
-    if (recorded === undefined) return false
-    const a = Buffer.from(recorded, 'base64')
-    const b = Buffer.from(fingerprint(userId, password, storedHash), 'base64')
-    return a.length === b.length && timingSafeEqual(a, b)
+    if (recorded === undefined || !recorded.startsWith(`${hashTag(storedHash)}:`)) return 'unknown'
+    const a = Buffer.from(recorded)
+    const b = Buffer.from(fingerprint(userId, password, storedHash))
+    return a.length === b.length && timingSafeEqual(a, b) ? 'unchanged' : 'changed'
   }
 
   /** Replace the whole set (users no longer given a plain password are dropped). */

@@ -16,7 +16,10 @@ export interface PasswordStats {
   unchanged: number
   /** Unchanged, known by verifying the stored hash (one scrypt each). */
   verified: number
-  /** New or changed: hashed anew (one scrypt each, plus one when a stored hash was tried first). */
+  /**
+   * New or changed: hashed anew (one scrypt each, plus one when the stored hash had to be
+   * verified first because no fingerprint was recorded against it).
+   */
   hashed: number
 }
 
@@ -39,6 +42,7 @@ export interface ResolveOptions {
 interface Pending {
   userId: string
   password: string
+  /** The stored hash to verify first, if any. */
   stored: string | undefined
 }
 
@@ -59,11 +63,15 @@ export async function resolvePasswords(
       if (u.password === undefined) continue
       out.stats.given++
       const hash = stored.get(u.id)
-      if (hash !== undefined && opts.fingerprints.matches(u.id, u.password, hash)) {
-        settle(out, u.id, u.password, hash)
+      const known =
+        hash === undefined ? 'unknown' : opts.fingerprints.recognize(u.id, u.password, hash)
+      if (known === 'unchanged') {
+        settle(out, u.id, u.password, hash as string)
         out.stats.unchanged++
       } else {
-        pending.push({ userId: u.id, password: u.password, stored: hash })
+        // A known change is hashed straight away; only an unknown one is worth verifying.
+        const verify = known === 'unknown' ? hash : undefined
+        pending.push({ userId: u.id, password: u.password, stored: verify })
       }
     }
   }

@@ -64,7 +64,10 @@ describe('provisioning passwords', () => {
 
       const changed = baseDoc()
       changed.contactCenters[0].users[0].password = 'pw1-new'
+      const runs = scryptRuns()
       const r = await applyDocument(server.app.store, changed, { fingerprintFile })
+      // Recorded against the stored hash, for another password: hashed without verifying first.
+      assert.equal(scryptRuns() - runs, 1)
       assert.deepEqual(r.passwords, { given: 5, unchanged: 4, verified: 0, hashed: 1 })
       assert.equal(r.changed.users, 1)
       assert.equal((await me('pw1')).status, 401)
@@ -91,7 +94,10 @@ describe('provisioning passwords', () => {
       other.contactCenters[0].users[0].passwordHash = hashPassword('elsewhere')
       await applyDocument(store, other)
 
+      const runs = scryptRuns()
       const r = await applyDocument(store, baseDoc(), { fingerprintFile })
+      // Its entry was made against the old hash: verified against the new one (fails), hashed.
+      assert.equal(scryptRuns() - runs, 2)
       assert.deepEqual(r.passwords, { given: 5, unchanged: 4, verified: 0, hashed: 1 })
       assert.equal(r.changed.users, 1)
     } finally {
