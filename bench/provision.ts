@@ -8,7 +8,10 @@
 //   2. unchanged re-apply: the fingerprints file spares every scrypt;
 //   3. re-apply with C passwords changed (default 100);
 //   4. unchanged re-apply without fingerprints (WORKBINS_PROVISION_FINGERPRINTS=off), only
-//      with --no-fp-users N2 > 0: every stored hash verified with scrypt (the fallback path).
+//      with --no-fp-users N2 > 0: every stored hash verified with scrypt (the fallback path);
+//   5. with --base DIR (a checkout of an earlier commit, e.g. `git archive main src
+//      package.json tsconfig.json | tar -x -C DIR` and a node_modules link): the same
+//      unchanged re-apply of --base-users users (default 1,000) by that build's CLI.
 // The synchronous scrypt the earlier code paid per user on every apply is timed on S users
 // (default 200) and extrapolated to N. Results: a markdown report on stdout and in --out.
 
@@ -30,6 +33,8 @@ const { values } = parseArgs({
     'sync-sample': { type: 'string', default: '200' },
     'no-fp-users': { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '' },
+    base: { type: 'string', default: '' },
+    'base-users': { type: 'string', default: '1000' },
     out: { type: 'string', default: '' },
   },
 })
@@ -75,13 +80,19 @@ interface Run {
   summary: string
 }
 
-function provision(label: string, file: string, db: string, env: Record<string, string> = {}) {
+function provision(
+  label: string,
+  file: string,
+  db: string,
+  env: Record<string, string> = {},
+  cwd = root,
+) {
   const started = performance.now()
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', 'src/cli.ts', 'provision', file, '--db', db],
     {
-      cwd: root,
+      cwd,
       env: {
         ...process.env,
         ...(values.concurrency ? { WORKBINS_PROVISION_CONCURRENCY: values.concurrency } : {}),
@@ -132,6 +143,24 @@ try {
         WORKBINS_PROVISION_FINGERPRINTS: 'off',
       }),
     )
+  }
+  if (values.base) {
+    const n = Number(values['base-users'])
+    const doc = join(dir, 'base.json')
+    const baseDb = join(dir, 'base.db')
+    writeFileSync(doc, JSON.stringify(document(n, Math.min(GROUPS, n), base)))
+    provision(`first apply (${n} users, base)`, doc, baseDb, {}, values.base)
+    runs.push(
+      provision(
+        `unchanged re-apply of ${n} users, base build (before)`,
+        doc,
+        baseDb,
+        {},
+        values.base,
+      ),
+    )
+    runs.push(provision(`unchanged re-apply of ${n} users, this build`, doc, baseDb))
+    runs.push(provision(`again, this build (fingerprints kept)`, doc, baseDb))
   }
   const perUserMs = syncScryptPerUser(SYNC_SAMPLE)
 
