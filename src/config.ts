@@ -105,10 +105,10 @@ const SERVER_SETTINGS = {
   provisionConcurrency: {
     env: 'WORKBINS_PROVISION_CONCURRENCY',
     kind: 'int',
-    def: 4,
-    min: 1,
+    def: 0,
+    min: 0,
     max: 64,
-    doc: 'provisioning: scrypt runs at once (libuv pool, `UV_THREADPOOL_SIZE`)',
+    doc: 'provisioning: scrypt runs at once; 0 = one per core, at most `UV_THREADPOOL_SIZE` (4)',
   },
   provisionFingerprints: {
     env: 'WORKBINS_PROVISION_FINGERPRINTS',

@@ -1,6 +1,7 @@
 // applyDocument: validate a provisioning document against the store, build the plan and apply
 // it in one store transaction (all-or-nothing, idempotent: docs/provisioning.md, Rules).
 
+import { availableParallelism } from 'node:os'
 import type { Directory } from '../model.ts'
 import type { ProvisionResult, Store } from '../store/store.ts'
 import { Fingerprints } from './fingerprints.ts'
@@ -18,7 +19,7 @@ export interface ProvisionLog {
 
 export interface ApplyOptions {
   log?: ProvisionLog | undefined
-  /** scrypt computations in flight at once (WORKBINS_PROVISION_CONCURRENCY). */
+  /** scrypt computations in flight at once (WORKBINS_PROVISION_CONCURRENCY); 0 = automatic. */
   concurrency?: number | undefined
   /** Where password fingerprints are kept (docs/security.md); none when undefined. */
   fingerprintFile?: string | undefined
@@ -49,7 +50,7 @@ export async function applyDocument(
   const fingerprints = file === undefined ? Fingerprints.empty() : await Fingerprints.load(file)
   const passwords = await resolvePasswords(doc, existing, {
     fingerprints,
-    concurrency: opts.concurrency ?? 4,
+    concurrency: opts.concurrency || defaultConcurrency(),
     onProgress: opts.onProgress,
   })
   const stored = await store.applyProvisioning(
@@ -72,6 +73,15 @@ export async function applyDocument(
     summarize(result),
   )
   return result
+}
+
+/**
+ * One scrypt per core, but no more than the libuv pool has threads (more would only queue
+ * there, holding 16 MiB each, in front of the server's own file and DNS work).
+ */
+function defaultConcurrency(): number {
+  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4
+  return Math.max(1, Math.min(availableParallelism(), pool))
 }
 
 /**
