@@ -108,13 +108,13 @@ const SERVER_SETTINGS = {
     def: 0,
     min: 0,
     max: 64,
-    doc: 'provisioning: scrypt runs at once; 0 = one per core, at most `UV_THREADPOOL_SIZE` (4)',
+    doc: 'provisioning: scrypt runs at once (0 = one per core, at most `UV_THREADPOOL_SIZE`, 4)',
   },
   provisionFingerprints: {
     env: 'WORKBINS_PROVISION_FINGERPRINTS',
     kind: 'string',
     def: '',
-    doc: 'provisioning: password fingerprints file; empty = beside the document, `off` = none',
+    doc: 'provisioning: password fingerprints file (empty = beside the document; `off`)',
   },
   provisionProgressMs: {
     env: 'WORKBINS_PROVISION_PROGRESS_MS',
