@@ -87,7 +87,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     throw err
   }
   try {
-    await provisionAtStart(store, { provisionFile: config.provision, demo: config.demo }, log)
+    await provisionAtStart(
+      store,
+      {
+        provisionFile: config.provision,
+        demo: config.demo,
+        concurrency: config.provisionConcurrency,
+        fingerprints: config.provisionFingerprints,
+        progressMs: config.provisionProgressMs,
+      },
+      log,
+    )
   } catch (err) {
     await store.close()
     throw err

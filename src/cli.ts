@@ -4,7 +4,15 @@
 // 2 usage error.
 
 import { isPostgresUrl, loadConfig } from './config.ts'
-import { applyDocument, loadDocumentFile, ProvisionError, summarize } from './provision/index.ts'
+import {
+  applyDocument,
+  fingerprintFileFor,
+  formatProgress,
+  loadDocumentFile,
+  progressReporter,
+  ProvisionError,
+  summarize,
+} from './provision/index.ts'
 import { openStore } from './store/open-store.ts'
 import { backupSqlite } from './store/sqlite/index.ts'
 import { redactDbUrl } from './store/store-errors.ts'
@@ -17,6 +25,8 @@ const USAGE = `usage: workbins provision FILE [--db PATH]
   --db PATH        SQLite file or postgres:// URL (default: WORKBINS_DB, else ./data/workbins.db)`
 
 const COMMANDS = ['provision', 'backup'] as const
+/** How often the progress line is redrawn on a terminal, ms. */
+const TTY_REDRAW_MS = 200
 
 class UsageError extends Error {}
 
@@ -67,9 +77,19 @@ async function provision(args: CliArgs): Promise<string> {
   const config = loadConfig(process.env, args.db === undefined ? {} : { db: args.db })
   const doc = await loadDocumentFile(args.file)
   const store = openStore(config)
+  // Progress on a terminal only (redrawn in place on stderr); logs and pipes get the summary line.
+  const tty = process.stderr.isTTY === true
+  const progress = progressReporter(TTY_REDRAW_MS, (s, final) => {
+    if (tty && s.total > 0) process.stderr.write(`\r\x1b[K${formatProgress(s)}${final ? '\n' : ''}`)
+  })
   try {
     await store.migrate()
-    const result = await applyDocument(store, doc)
+    const result = await applyDocument(store, doc, {
+      concurrency: config.provisionConcurrency,
+      fingerprintFile: fingerprintFileFor(args.file, config.provisionFingerprints),
+      onProgress: (done, total) => progress.update(done, total),
+    })
+    progress.finish()
     return `provisioned ${args.file} into ${redactDbUrl(config.db)}: ${summarize(result)}`
   } finally {
     await store.close()

@@ -122,6 +122,27 @@ const SERVER_SETTINGS = {
     optional: true,
     doc: 'provisioning document (JSON file) applied at start',
   },
+  provisionConcurrency: {
+    env: 'WORKBINS_PROVISION_CONCURRENCY',
+    kind: 'int',
+    def: 0,
+    min: 0,
+    max: 64,
+    doc: 'provisioning: scrypt runs at once (0 = one per core, at most `UV_THREADPOOL_SIZE`, 4)',
+  },
+  provisionFingerprints: {
+    env: 'WORKBINS_PROVISION_FINGERPRINTS',
+    kind: 'string',
+    def: '',
+    doc: 'provisioning: password fingerprints file (empty = beside the document; `off`)',
+  },
+  provisionProgressMs: {
+    env: 'WORKBINS_PROVISION_PROGRESS_MS',
+    kind: 'int',
+    def: 5000,
+    min: 100,
+    doc: 'provisioning at start: progress log interval, ms',
+  },
   demo: {
     env: 'WORKBINS_DEMO',
     kind: 'bool',

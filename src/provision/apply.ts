@@ -1,8 +1,11 @@
 // applyDocument: validate a provisioning document against the store, build the plan and apply
 // it in one store transaction (all-or-nothing, idempotent: docs/provisioning.md, Rules).
 
+import { availableParallelism } from 'node:os'
 import type { Directory } from '../model.ts'
 import type { ProvisionResult, Store } from '../store/store.ts'
+import { Fingerprints } from './fingerprints.ts'
+import { type PasswordStats, resolvePasswords, summarizePasswords } from './passwords.ts'
 import { buildPlan } from './plan.ts'
 import { type ProvisionIssue, ProvisionError } from './provision-error.ts'
 import type { ProvisionDocument } from './schema.ts'
@@ -11,13 +14,29 @@ import { validateDocument, validateShape } from './validate.ts'
 /** The part of a pino logger provisioning uses. */
 export interface ProvisionLog {
   info(obj: object, msg?: string): void
+  warn?(obj: object, msg?: string): void
+}
+
+export interface ApplyOptions {
+  log?: ProvisionLog | undefined
+  /** scrypt computations in flight at once (WORKBINS_PROVISION_CONCURRENCY); 0 = automatic. */
+  concurrency?: number | undefined
+  /** Where password fingerprints are kept (docs/security.md); none when undefined. */
+  fingerprintFile?: string | undefined
+  /** After each plain password is settled (the slow step). */
+  onProgress?: ((done: number, total: number) => void) | undefined
+}
+
+export interface ApplyResult extends ProvisionResult {
+  passwords: PasswordStats
 }
 
 export async function applyDocument(
   store: Store,
   doc: ProvisionDocument,
-  log?: ProvisionLog,
-): Promise<ProvisionResult> {
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const { log } = opts
   validateShape(doc) // callers may hand over anything typed as a document
   const existing = new Map<string, Directory>()
   for (const cc of doc.contactCenters) {
@@ -27,12 +46,42 @@ export async function applyDocument(
   // Re-validated here with the store's objects, so names may refer to what is already stored.
   validateDocument(doc, existing)
   await checkAgainstStore(store, doc)
-  const result = await store.applyProvisioning(buildPlan(doc, existing))
+  const file = opts.fingerprintFile
+  const fingerprints = file === undefined ? Fingerprints.empty() : await Fingerprints.load(file)
+  const passwords = await resolvePasswords(doc, existing, {
+    fingerprints,
+    concurrency: opts.concurrency || defaultConcurrency(),
+    onProgress: opts.onProgress,
+  })
+  const stored = await store.applyProvisioning(
+    buildPlan(doc, existing, new Date(), passwords.hashes),
+  )
+  const result: ApplyResult = { ...stored, passwords: passwords.stats }
+  fingerprints.replaceWith(passwords.fingerprints)
+  if (file !== undefined && fingerprints.changed) {
+    // Only a cache: failing to keep it makes the next apply slower, nothing else.
+    await fingerprints.save(file).catch((err: unknown) => {
+      log?.warn?.({ err, file }, 'cannot write the password fingerprints file')
+    })
+  }
   log?.info(
-    { changed: result.changed, contactCenters: doc.contactCenters.map((c) => c.id) },
+    {
+      changed: result.changed,
+      passwords: result.passwords,
+      contactCenters: doc.contactCenters.map((c) => c.id),
+    },
     summarize(result),
   )
   return result
+}
+
+/**
+ * One scrypt per core, but no more than the libuv pool has threads (more would only queue
+ * there, holding 16 MiB each, in front of the server's own file and DNS work).
+ */
+function defaultConcurrency(): number {
+  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4
+  return Math.max(1, Math.min(availableParallelism(), pool))
 }
 
 /**
@@ -111,12 +160,17 @@ export async function checkAgainstStore(store: Store, doc: ProvisionDocument): P
   if (issues.length > 0) throw new ProvisionError(issues)
 }
 
-/** One line: what changed, e.g. `changed: 1 contact center, 5 users` or `nothing changed`. */
-export function summarize(result: ProvisionResult): string {
+/**
+ * One line: what changed, e.g. `created or updated: 1 contactCenter, 5 users` or `nothing
+ * changed`, then what became of the plain passwords when the document gave some.
+ */
+export function summarize(result: ProvisionResult | ApplyResult): string {
   const parts = Object.entries(result.changed)
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${n} ${n === 1 ? singular(kind) : kind}`)
-  return parts.length === 0 ? 'nothing changed' : `created or updated: ${parts.join(', ')}`
+  const changed = parts.length === 0 ? 'nothing changed' : `created or updated: ${parts.join(', ')}`
+  const passwords = 'passwords' in result ? summarizePasswords(result.passwords) : ''
+  return passwords === '' ? changed : `${changed}; ${passwords}`
 }
 
 function singular(kind: string): string {

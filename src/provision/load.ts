@@ -2,8 +2,9 @@
 
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import type { ProvisionResult, Store } from '../store/store.ts'
-import { applyDocument, type ProvisionLog } from './apply.ts'
+import type { Store } from '../store/store.ts'
+import { type ApplyResult, applyDocument, type ProvisionLog } from './apply.ts'
+import { formatProgress, progressReporter } from './progress.ts'
 import { ProvisionError } from './provision-error.ts'
 import type { ProvisionDocument } from './schema.ts'
 import { validateDocument } from './validate.ts'
@@ -39,11 +40,23 @@ export interface ProvisionAtStartOptions {
   provisionFile?: string | undefined
   /** Load the demo contact center into an empty store (WORKBINS_DEMO). */
   demo: boolean
+  /** WORKBINS_PROVISION_CONCURRENCY. */
+  concurrency?: number | undefined
+  /** WORKBINS_PROVISION_FINGERPRINTS: '' = beside the document, 'off' = none. */
+  fingerprints?: string | undefined
+  /** WORKBINS_PROVISION_PROGRESS_MS: how often the password step's progress is logged. */
+  progressMs?: number | undefined
 }
 
 export interface ProvisionAtStartResult {
-  demo?: ProvisionResult
-  file?: ProvisionResult
+  demo?: ApplyResult
+  file?: ApplyResult
+}
+
+/** Where the fingerprints of `document`'s passwords are kept, per WORKBINS_PROVISION_FINGERPRINTS. */
+export function fingerprintFileFor(document: string, setting = ''): string | undefined {
+  if (setting === 'off') return undefined
+  return setting === '' ? `${document}.fingerprints` : setting
 }
 
 /**
@@ -57,11 +70,23 @@ export async function provisionAtStart(
   log?: ProvisionLog,
 ): Promise<ProvisionAtStartResult> {
   const out: ProvisionAtStartResult = {}
+  const concurrency = options.concurrency
   if (options.demo && (await store.isEmpty())) {
-    out.demo = await applyDocument(store, await loadDemoDocument(), log)
+    out.demo = await applyDocument(store, await loadDemoDocument(), { log, concurrency })
   }
-  if (options.provisionFile) {
-    out.file = await applyDocument(store, await loadDocumentFile(options.provisionFile), log)
+  const file = options.provisionFile
+  if (file) {
+    const doc = await loadDocumentFile(file)
+    // Progress in the log at a steady pace; the summary line follows at the end.
+    const progress = progressReporter(options.progressMs ?? 5000, (s, final) => {
+      if (!final) log?.info({ progress: s }, `provisioning ${file}: ${formatProgress(s)}`)
+    })
+    out.file = await applyDocument(store, doc, {
+      log,
+      concurrency,
+      fingerprintFile: fingerprintFileFor(file, options.fingerprints),
+      onProgress: (done, total) => progress.update(done, total),
+    })
   }
   return out
 }

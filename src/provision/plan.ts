@@ -22,16 +22,20 @@ import type {
 } from './schema.ts'
 import type { ExistingDirectories } from './validate.ts'
 
-/** `doc` must have passed validateDocument(doc, existing). */
+/**
+ * `doc` must have passed validateDocument(doc, existing). `hashes` (user id → hash, from
+ * resolvePasswords) spares the synchronous scrypt for the users it names.
+ */
 export function buildPlan(
   doc: ProvisionDocument,
   existing: ExistingDirectories,
   now: Date = new Date(),
+  hashes: ReadonlyMap<string, string> = new Map(),
 ): ProvisionPlan {
   const receivedDate = formatReceivedDate(now)
   return {
     contactCenters: doc.contactCenters.map((cc) =>
-      buildContactCenter(cc, existing.get(cc.id), receivedDate),
+      buildContactCenter(cc, existing.get(cc.id), receivedDate, hashes),
     ),
   }
 }
@@ -40,14 +44,19 @@ function buildContactCenter(
   cc: ContactCenterDocument,
   dir: Directory | undefined,
   receivedDate: string,
+  hashes: ReadonlyMap<string, string>,
 ): ProvisionPlan['contactCenters'][number] {
   const ccId = cc.id
   const storedUsers = new Map(dir?.users.map((u) => [u.id, u]))
-  const users = (cc.users ?? []).map((u) => buildUser(ccId, u, storedUsers.get(u.id)))
+  const users = (cc.users ?? []).map((u) =>
+    buildUser(ccId, u, storedUsers.get(u.id), hashes.get(u.id)),
+  )
 
   const userIdByName = new Map(dir?.users.map((u) => [u.userName, u.id]))
+  // A renamed user no longer answers to the stored name (looked up by id: linear).
   for (const u of users) {
-    for (const [name, id] of userIdByName) if (id === u.id) userIdByName.delete(name)
+    const old = storedUsers.get(u.id)?.userName
+    if (old !== undefined && userIdByName.get(old) === u.id) userIdByName.delete(old)
   }
   for (const u of users) userIdByName.set(u.userName, u.id)
   const idOf = (userName: string) => userIdByName.get(userName) as string
@@ -130,12 +139,17 @@ function ownerName(wb: NonNullable<InteractionDocument['workbin']>): string {
   return (wb.place ?? wb.agentGroup ?? wb.placeGroup) as string
 }
 
-function buildUser(ccId: string, u: UserDocument, stored: User | undefined): User {
+function buildUser(
+  ccId: string,
+  u: UserDocument,
+  stored: User | undefined,
+  resolved: string | undefined,
+): User {
   return {
     id: u.id,
     contactCenterId: ccId,
     userName: u.userName,
-    passwordHash: passwordHashFor(u, stored),
+    passwordHash: resolved ?? passwordHashFor(u, stored),
     firstName: u.firstName ?? '',
     lastName: u.lastName ?? '',
     roles: u.roles ?? ['agent'],
@@ -144,8 +158,10 @@ function buildUser(ccId: string, u: UserDocument, stored: User | undefined): Use
 }
 
 /**
- * Idempotence (docs/provisioning.md, Rules): keep the stored hash when it already verifies the given password,
- * so applying a document twice changes nothing. No password given: keep the stored hash.
+ * Idempotence (docs/provisioning.md, Rules): keep the stored hash when it already verifies the
+ * given password, so applying a document twice changes nothing. No password given: keep the
+ * stored hash. applyDocument resolves plain passwords beforehand (passwords.ts); this is the
+ * synchronous fallback for a plan built alone.
  */
 function passwordHashFor(u: UserDocument, stored: User | undefined): string {
   if (u.passwordHash !== undefined) return u.passwordHash

@@ -194,9 +194,11 @@ function checkContactCenter(
   cc.placeGroups?.forEach((g) => placeGroups.add(g.name))
   cc.places?.forEach((p) => places.add(p.name))
   cc.agentGroups?.forEach((g) => agentGroups.add(g.name))
+  // A user renamed by the document no longer answers to the stored name (by id: linear).
+  const storedNameById = new Map(dir?.users.map((u) => [u.id, u.userName]))
   for (const u of cc.users ?? []) {
-    // A user renamed by the document no longer answers to the stored name.
-    for (const [name, id] of users) if (id === u.id) users.delete(name)
+    const old = storedNameById.get(u.id)
+    if (old !== undefined && users.get(old) === u.id) users.delete(old)
   }
   cc.users?.forEach((u) => users.set(u.userName, u.id))
   cc.workbins?.forEach((w) => workbins.set(w.id, w.type))

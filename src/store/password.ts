@@ -1,5 +1,7 @@
 // Password hashing for stored users: only a hash is ever stored (docs/api.md, The model).
 // Format: `scrypt$N$r$p$saltB64$hashB64`. Nothing is cached: every check recomputes.
+// scryptRuns() counts every scrypt computed here, so tests and the provisioning summary can tell
+// a password that was skipped from one that was hashed or verified.
 
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
 
@@ -9,10 +11,32 @@ const P = 1
 const KEY_LENGTH = 32
 const SALT_LENGTH = 16
 
+let runs = 0
+
+/** How many scrypt computations (hash or verify, sync or async) this process has made. */
+export function scryptRuns(): number {
+  return runs
+}
+
+function format(salt: Buffer, hash: Buffer): string {
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`
+}
+
 export function hashPassword(password: string): string {
   const salt = randomBytes(SALT_LENGTH)
-  const hash = scryptSync(password, salt, KEY_LENGTH, { N, r: R, p: P })
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`
+  runs++
+  return format(salt, scryptSync(password, salt, KEY_LENGTH, { N, r: R, p: P }))
+}
+
+/** hashPassword off the event loop (libuv thread pool), for hashing many at once. */
+export function hashPasswordAsync(password: string): Promise<string> {
+  const salt = randomBytes(SALT_LENGTH)
+  runs++
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, KEY_LENGTH, { N, r: R, p: P }, (err, hash) =>
+      err ? reject(err) : resolve(format(salt, hash)),
+    )
+  })
 }
 
 interface ParsedHash {
@@ -42,6 +66,7 @@ export function verifyPassword(password: string, stored: string): boolean {
   const h = parseHash(stored)
   if (!h) return false
   let actual: Buffer
+  runs++
   try {
     actual = scryptSync(password, h.salt, h.expected.length, {
       N: h.n,
@@ -62,6 +87,7 @@ export function verifyPassword(password: string, stored: string): boolean {
 export function verifyPasswordAsync(password: string, stored: string): Promise<boolean> {
   const h = parseHash(stored)
   if (!h) return Promise.resolve(false)
+  runs++
   return new Promise((resolve) => {
     scrypt(
       password,

@@ -123,6 +123,11 @@ describe('the server process', () => {
       const again = new ApiClient(`${second.base}/api/v2`, 'agent2', PASSWORD)
       const me = await again.get<{ user: { place: string } }>('/me')
       assert.equal(me.body.user.place, 'Place_2')
+      // The passwords were known by the fingerprints kept beside the document: no scrypt.
+      assert.match(
+        second.output(),
+        /nothing changed; passwords: \d+ unchanged, 0 verified, 0 hashed/,
+      )
     } finally {
       second.child.kill('SIGINT')
       const [code2] = (await once(second.child, 'exit')) as [number | null]

@@ -108,6 +108,50 @@ describe('workbins provision', () => {
     }
   })
 
+  it(
+    'shows progress (count, rate, ETA) on a terminal, and only the summary line otherwise',
+    {
+      skip: spawnSync('script', ['--version']).status === 0 ? false : 'needs util-linux `script`',
+    },
+    () => {
+      const file = docFile()
+      // Not a terminal: stdout is one summary line, stderr stays empty.
+      const piped = run(['provision', file, '--db', tempPath()])
+      assert.equal(piped.code, 0, piped.stderr)
+      assert.equal(piped.stderr, '')
+      assert.equal(piped.stdout.trim().split('\n').length, 1, piped.stdout)
+      assert.match(piped.stdout, /passwords: 0 unchanged, 0 verified, 5 hashed$/m)
+
+      // A pseudo-terminal (util-linux `script`): the progress line is drawn on stderr too.
+      const cmd = [process.execPath, '--import', 'tsx', 'src/cli.ts', 'provision', file]
+      const tty = spawnSync(
+        'script',
+        ['-qec', `${cmd.join(' ')} --db ${tempPath()}`, '/dev/null'],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      )
+      assert.equal(tty.status, 0, tty.stdout + tty.stderr)
+      // Redrawn in place: carriage return, erase line, then count, rate and ETA.
+      assert.ok(tty.stdout.includes('\r\u001b[Kpasswords 5/5 (100%)'), JSON.stringify(tty.stdout))
+      assert.match(tty.stdout, /passwords 5\/5 \(100%\) {2}\d+\/s {2}ETA 0s\r?\n/)
+      assert.match(tty.stdout, /provisioned .*passwords: 0 unchanged, 0 verified, 5 hashed/)
+    },
+  )
+
+  it('re-applies an unchanged document by fingerprint, kept beside the document', () => {
+    const db = tempPath('fp.sqlite')
+    const file = docFile()
+    assert.equal(run(['provision', file, '--db', db]).code, 0)
+    assert.ok(existsSync(`${file}.fingerprints`))
+    const again = run(['provision', file, '--db', db])
+    assert.match(again.stdout, /nothing changed; passwords: 5 unchanged, 0 verified, 0 hashed/)
+    const off = run(['provision', file, '--db', db], { WORKBINS_PROVISION_FINGERPRINTS: 'off' })
+    assert.match(off.stdout, /nothing changed; passwords: 0 unchanged, 5 verified, 0 hashed/)
+  })
+
   it('runs through bin/workbins.js too (the build, with plain node)', async () => {
     await buildDist()
     const r = run(['provision', docFile(), '--db', tempPath()], {}, ['bin/workbins.js'])

@@ -11,7 +11,7 @@ import {
   validateDocument,
 } from '../../src/provision/index.ts'
 import { verifyPassword } from '../../src/store/password.ts'
-import { freshStore } from './helpers.ts'
+import { freshStore, tempPath } from './helpers.ts'
 
 const doc = readFileSync(new URL('../../docs/provisioning.md', import.meta.url), 'utf8')
 
@@ -23,8 +23,10 @@ describe('docs/provisioning.md', () => {
     const parsed = validateDocument(JSON.parse(json))
     const store = await freshStore()
     try {
-      const first = summarize(await applyDocument(store, parsed))
-      const second = summarize(await applyDocument(store, parsed))
+      // As the CLI does: with the fingerprints file beside the document.
+      const fingerprintFile = tempPath('doc.json.fingerprints')
+      const first = summarize(await applyDocument(store, parsed, { fingerprintFile }))
+      const second = summarize(await applyDocument(store, parsed, { fingerprintFile }))
       assert.ok(example.includes(`: ${first}\n`), first)
       assert.ok(example.includes(`: ${second}\n`), second)
     } finally {
