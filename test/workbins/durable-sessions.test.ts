@@ -47,61 +47,91 @@ describe('numbered messages and replay', () => {
     return w
   }
 
+  // A put or pull is told twice: the interaction's message on its media channel
+  // (/v2/me/emails), then the workbin's on /v2/me/workbins; numbers run across channels.
+  const ALL = '/v2/me/*'
+
   it('every message carries ext.seq, one more than the last, data untouched', async () => {
     const w = await start()
     const c = client(w)
-    await handshake(c)
-    const box = new Inbox()
-    await subscribe(c, CHANNEL, box.push)
-    const agent = w.api('agent1')
-    assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Subscribe' }))
-    assertAccepted(
-      await agent.post(`/me/workbins/${WB.later}`, { operationName: 'AddEmail', id: IX.email1 }),
-    )
-    const a = await box.next()
-    const b = await box.next()
-    assert.equal(typeof seqOf(a), 'number')
-    assert.equal(seqOf(b), (seqOf(a) as number) + 1)
-    assert.equal((a.data as Record<string, unknown>).seq, undefined)
-    assert.equal((b.data as Record<string, unknown>).messageType, 'WorkbinStateChangeMessage')
-    await disconnect(c)
+    try {
+      await handshake(c)
+      const box = new Inbox()
+      await subscribe(c, ALL, box.push)
+      const agent = w.api('agent1')
+      assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Subscribe' }))
+      assertAccepted(
+        await agent.post(`/me/workbins/${WB.later}`, { operationName: 'AddEmail', id: IX.email1 }),
+      )
+      const [a, b, c2] = [await box.next(), await box.next(), await box.next()]
+      assert.equal(typeof seqOf(a), 'number')
+      assert.deepEqual([seqOf(b), seqOf(c2)], [(seqOf(a) as number) + 1, (seqOf(a) as number) + 2])
+      assert.deepEqual(
+        [a, b, c2].map((m) => [m.channel, (m.data as Record<string, unknown>).messageType]),
+        [
+          [CHANNEL, 'WorkbinSubscriptionStateChangeMessage'],
+          ['/v2/me/emails', 'EmailStateChangeMessage'],
+          [CHANNEL, 'WorkbinStateChangeMessage'],
+        ],
+      )
+      assert.equal((a.data as Record<string, unknown>).seq, undefined)
+    } finally {
+      await disconnect(c)
+    }
   })
 
   it('a handshake naming the last number it saw gets everything after it, in order', async () => {
     const w = await start()
     const first = client(w)
-    await handshake(first)
-    const box = new Inbox()
-    await subscribe(first, CHANNEL, box.push)
-    const agent = w.api('agent1')
-    assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Subscribe' }))
-    const seen = seqOf(await box.next()) as number
-    await disconnect(first)
-
-    // Missed while no session was open: ItemAdded, ItemRemoved and the stats reply.
-    const put = assertAccepted(
-      await agent.post(`/me/workbins/${WB.later}`, { operationName: 'AddEmail', id: IX.email1 }),
-    )
-    const pull = assertAccepted(
-      await agent.post(`/me/workbins/${WB.later}`, { operationName: 'PullEmail', id: IX.email1 }),
-    )
-
     const again = client(w)
-    const reply = await handshake(again, { ext: { replay: seen } })
-    assert.deepEqual((reply.ext as Record<string, unknown>).replay, {
-      from: seen,
-      recovered: true,
-    })
-    const box2 = new Inbox()
-    await subscribe(again, CHANNEL, box2.push)
-    const [m1, m2] = [await box2.next(), await box2.next()]
-    assert.deepEqual([seqOf(m1), seqOf(m2)], [seen + 1, seen + 2])
-    assert.equal((m1.data as Record<string, unknown>).referenceId, put)
-    assert.equal((m2.data as Record<string, unknown>).referenceId, pull)
-    // And live messages after it, numbered on.
-    assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Unsubscribe' }))
-    assert.equal(seqOf(await box2.next()), seen + 3)
-    await disconnect(again)
+    try {
+      await handshake(first)
+      const box = new Inbox()
+      await subscribe(first, ALL, box.push)
+      const agent = w.api('agent1')
+      assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Subscribe' }))
+      const seen = seqOf(await box.next()) as number
+      await disconnect(first)
+
+      // Missed while no session was open: the put and the pull, two messages each.
+      const put = assertAccepted(
+        await agent.post(`/me/workbins/${WB.later}`, { operationName: 'AddEmail', id: IX.email1 }),
+      )
+      const pull = assertAccepted(
+        await agent.post(`/me/workbins/${WB.later}`, {
+          operationName: 'PullEmail',
+          id: IX.email1,
+        }),
+      )
+
+      const reply = await handshake(again, { ext: { replay: seen } })
+      assert.deepEqual((reply.ext as Record<string, unknown>).replay, {
+        from: seen,
+        recovered: true,
+      })
+      const box2 = new Inbox()
+      await subscribe(again, ALL, box2.push)
+      const missed = [await box2.next(), await box2.next(), await box2.next(), await box2.next()]
+      assert.deepEqual(
+        missed.map(seqOf),
+        [1, 2, 3, 4].map((k) => seen + k),
+      )
+      assert.deepEqual(
+        missed.map((m) => [m.channel, (m.data as Record<string, unknown>).referenceId]),
+        [
+          ['/v2/me/emails', put],
+          [CHANNEL, put],
+          ['/v2/me/emails', pull],
+          [CHANNEL, pull],
+        ],
+      )
+      // And live messages after it, numbered on.
+      assertAccepted(await agent.post(`/me/workbins/${WB.later}`, { operationName: 'Unsubscribe' }))
+      assert.equal(seqOf(await box2.next()), seen + 5)
+    } finally {
+      await disconnect(first)
+      await disconnect(again)
+    }
   })
 
   it('a replay position older than the retention: the handshake says recovered:false', async () => {
