@@ -15,6 +15,9 @@ import { SubscriberIndex } from './subscriber-index.ts'
 /** Entries numbered and read per user per round. */
 export const FEED_BATCH = 500
 
+/** Users delivered at once (store round trips in flight). */
+const PUMP_PARALLEL = 8
+
 export class FeedPump {
   readonly #index = new SubscriberIndex()
   /** Users with a session here → the newest number handed to the Bayeux server. */
@@ -37,7 +40,7 @@ export class FeedPump {
         this.wake(e.userId)
       } else if (e.instance) {
         const users = this.#index.subscribers(e.instance)
-        if (users) for (const u of users) if (u !== e.exclude) this.wake(u)
+        if (users) for (const u of users) if (!e.exclude?.includes(u)) this.wake(u)
       }
     }
   }
@@ -105,9 +108,13 @@ export class FeedPump {
   async #pump(): Promise<void> {
     try {
       while (this.#wake.size > 0) {
-        const users = this.#wake
+        const users = [...this.#wake]
         this.#wake = new Set()
-        for (const userId of users) await this.#deliver(userId)
+        // A few users at a time: on PostgreSQL each is a round trip (one user is never in two
+        // deliveries at once: a batch ends before the next begins).
+        for (let i = 0; i < users.length; i += PUMP_PARALLEL) {
+          await Promise.all(users.slice(i, i + PUMP_PARALLEL).map((u) => this.#deliver(u)))
+        }
       }
     } finally {
       this.#pumping = false

@@ -66,7 +66,7 @@ export class BayeuxNotifier implements Notifier {
         continue
       }
       for (const u of users) {
-        if (u === e.exclude) continue
+        if (e.exclude?.includes(u)) continue
         this.bayeux.deliverToUser(u, e.channel, e.owner?.userId === u ? e.owner.data : e.data)
       }
     }

@@ -17,8 +17,8 @@ export interface LogEntry {
   data: Record<string, unknown>
   /** Instance entries: this user gets `ownerData` instead of `data`. */
   owner?: { userId: string; data: Record<string, unknown> }
-  /** Instance entries: this user is skipped (the requester, who has a direct copy). */
-  exclude?: string
+  /** Instance entries: these users are skipped (they have direct copies). */
+  exclude?: readonly string[]
 }
 
 /** One numbered message of a user's feed. `data` is the stored JSON text, sent as is. */
@@ -44,6 +44,11 @@ export interface StoredCometdSession {
   position: number
   /** ms epoch of the last message from the client (expiry). */
   lastSeen: number
+}
+
+/** How `exclude` is stored: `|a|b|`, so that `|user|` is found in it or not. */
+export function excludeColumn(exclude: readonly string[] | undefined): string | null {
+  return exclude && exclude.length > 0 ? `|${exclude.join('|')}|` : null
 }
 
 /** A log write that depends on the outcome of the change it goes with. */

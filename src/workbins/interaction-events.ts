@@ -12,7 +12,7 @@
 // Sent with deps.notifier.deliverToUser after the store change, besides the
 // WorkbinStateChangeMessage (item-events.ts).
 
-import type { Interaction, InteractionLocation, MediaType } from '../model.ts'
+import type { Interaction, InteractionLocation, MediaType, WorkbinInstance } from '../model.ts'
 import type { LogEntry } from '../store/notification-log.ts'
 import type { WorkbinDeps } from './operation.ts'
 import { interactionResource } from './resources.ts'
@@ -101,45 +101,50 @@ export function interactionMessage(
   return data
 }
 
-/** Everyone told about the change (see the header comment). */
-async function recipients(deps: WorkbinDeps, event: InteractionEvent): Promise<Set<string>> {
-  return recipientsOf(deps, [event.before?.location, event.after.location], event.requester)
+/**
+ * Who is told about a change between these locations (see the header comment): the agents
+ * handling it before and after, and the requester, each by name; the subscribers of a workbin
+ * it left or entered through that workbin instance (one log entry, whatever their number).
+ */
+export interface Audience {
+  users: Set<string>
+  instances: WorkbinInstance[]
 }
 
-/**
- * Everyone told about a change between these locations: readable before the change, so that
- * the messages can be written in the change's own transaction (interactionEntries).
- */
-export async function recipientsOf(
-  deps: WorkbinDeps,
+export function audienceOf(
   locations: readonly (InteractionLocation | undefined)[],
   requester?: { userId: string },
-): Promise<Set<string>> {
-  const out = new Set<string>()
+): Audience {
+  const users = new Set<string>()
+  const instances: WorkbinInstance[] = []
   for (const l of locations) {
     const handler = handlerAt(l)
-    if (handler !== null) out.add(handler)
-    if (l?.kind === 'workbin') {
-      for (const u of await deps.store.listSubscribers({ workbinId: l.workbinId, owner: l.owner }))
-        out.add(u)
-    }
+    if (handler !== null) users.add(handler)
+    if (l?.kind === 'workbin') instances.push({ workbinId: l.workbinId, owner: l.owner })
   }
-  if (requester) out.add(requester.userId)
-  return out
+  if (requester) users.add(requester.userId)
+  return { users, instances }
 }
 
-/** The interaction's message for each recipient, as log entries (src/store/notification-log.ts). */
+/** The interaction's messages as log entries (src/store/notification-log.ts). */
 export function interactionEntries(
   event: InteractionEvent,
-  to: ReadonlySet<string>,
+  audience: Audience,
   base: string,
 ): LogEntry[] {
   const channel = MEDIA_CHANNELS[event.after.mediaType].channel
-  return [...to].map((userId) => ({
+  const out: LogEntry[] = [...audience.users].map((userId) => ({
     userId,
     channel,
     data: interactionMessage(event, userId, base),
   }))
+  // Subscribers who are neither handler nor requester: no capabilities, no referenceId.
+  const others = interactionMessage(event, '', base)
+  const exclude = [...audience.users]
+  for (const instance of audience.instances) {
+    out.push({ instance, channel, data: others, exclude })
+  }
+  return out
 }
 
 /** Send the interaction's message to everyone concerned. Call after the store change. */
@@ -147,11 +152,8 @@ export async function publishInteractionEvent(
   deps: WorkbinDeps,
   event: InteractionEvent,
 ): Promise<void> {
-  const channel = MEDIA_CHANNELS[event.after.mediaType].channel
-  const base = deps.publicUrl()
-  for (const userId of await recipients(deps, event)) {
-    deps.notifier.deliverToUser(userId, channel, interactionMessage(event, userId, base))
-  }
+  const audience = audienceOf([event.before?.location, event.after.location], event.requester)
+  await deps.notifier.publish(interactionEntries(event, audience, deps.publicUrl()))
 }
 
 /** A StatusChange requested by `userId` (answered `referenceId`): put, pull, accept, ... */

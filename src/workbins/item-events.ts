@@ -63,7 +63,7 @@ export function itemChangeEntries(change: ItemChange, base: string): LogEntry[] 
     entry.owner = { userId: instance.owner, data: itemChangeMessage(change, instance.owner, base) }
   }
   if (!requester) return [entry]
-  entry.exclude = requester.userId
+  entry.exclude = [requester.userId]
   return [
     entry,
     {

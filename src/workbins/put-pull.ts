@@ -40,7 +40,7 @@ import type {
 } from './operation.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import { mediaOfOperationWord } from './resources.ts'
-import { interactionEntries, notHandledMessage, recipientsOf } from './interaction-events.ts'
+import { audienceOf, interactionEntries, notHandledMessage } from './interaction-events.ts'
 
 export const IN_WORKBIN = 'InWorkbin'
 export const PROCESSING = 'Processing'
@@ -168,7 +168,7 @@ async function moveAndAnnounce(
   const base = deps.publicUrl()
   const requester = { userId: actor.user.id, referenceId }
   // The interaction's own message first, then the workbin's (docs/interactions.md).
-  const told = await recipientsOf(deps, [before.location, next], requester)
+  const told = audienceOf([before.location, next], requester)
   const entriesOf = (interaction: Interaction) => [
     ...interactionEntries(
       { before, after: interaction, notificationType: 'StatusChange', requester },

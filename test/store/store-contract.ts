@@ -732,7 +732,7 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
             data: { who: 'others' },
             owner: { userId: AGENT1, data: { who: 'owner' } },
           },
-          { instance: group, channel: '/v2/me/workbins', data: { g: 1 }, exclude: AGENT1 },
+          { instance: group, channel: '/v2/me/workbins', data: { g: 1 }, exclude: [SUP1, AGENT1] },
         ])
         // AGENT2 subscribes after the entries: they are not his.
         await store.addSubscriptions(AGENT2, [group])

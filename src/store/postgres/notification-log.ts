@@ -4,6 +4,7 @@
 
 import type { PoolClient } from 'pg'
 import type { FeedMessage, FeedRead, LogEntry } from '../notification-log.ts'
+import { excludeColumn } from '../notification-log.ts'
 
 const APPEND = `INSERT INTO notification_log
   (id, user_id, workbin_id, owner, channel, data, owner_user, owner_data, exclude_user, created_at)
@@ -32,7 +33,7 @@ export async function appendLog(
     entries.map((e) => JSON.stringify(e.data)),
     entries.map((e) => e.owner?.userId ?? null),
     entries.map((e) => (e.owner ? JSON.stringify(e.owner.data) : null)),
-    entries.map((e) => e.exclude ?? null),
+    entries.map((e) => excludeColumn(e.exclude)),
     entries.map(() => now),
   ])
 }
@@ -48,7 +49,7 @@ const PENDING = `SELECT id FROM (
     UNION ALL
     SELECT l.id FROM subscriptions s JOIN notification_log l
       ON l.workbin_id = s.workbin_id AND l.owner = s.owner AND l.id > $2 AND l.id <= $3
-    WHERE s.user_id = $1 AND (l.exclude_user IS NULL OR l.exclude_user <> $1)
+    WHERE s.user_id = $1 AND (l.exclude_user IS NULL OR strpos(l.exclude_user, '|' || $1 || '|') = 0)
   ) p ORDER BY id LIMIT $4`
 
 /** Number the user's pending entries (at most `limit`); returns the newest number. */

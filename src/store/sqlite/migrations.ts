@@ -159,7 +159,7 @@ export const MIGRATIONS: readonly Migration[] = [
         data         TEXT NOT NULL,   -- JSON
         owner_user   TEXT,            -- instance entries: this user gets owner_data instead
         owner_data   TEXT,
-        exclude_user TEXT,            -- instance entries: this user is skipped
+        exclude_user TEXT,            -- instance entries: users skipped, as |a|b|
         created_at   INTEGER NOT NULL,
         CHECK ((user_id IS NULL) <> (workbin_id IS NULL))
       );

@@ -4,6 +4,7 @@
 
 import type Database from 'better-sqlite3'
 import type { FeedMessage, FeedRead, LogEntry, StoredCometdSession } from '../notification-log.ts'
+import { excludeColumn } from '../notification-log.ts'
 
 interface FeedRow {
   seq: number
@@ -57,7 +58,7 @@ export class SqliteNotificationLog {
     ).pluck()
     this.#pendingInstances = p(`SELECT l.id FROM subscriptions s JOIN notification_log l
         ON l.workbin_id = s.workbin_id AND l.owner = s.owner AND l.id > @from AND l.id <= @to
-      WHERE s.user_id = @u AND (l.exclude_user IS NULL OR l.exclude_user <> @u)
+      WHERE s.user_id = @u AND (l.exclude_user IS NULL OR instr(l.exclude_user, '|' || @u || '|') = 0)
       ORDER BY l.id LIMIT @limit`).pluck()
     this.#hasSubscriptions = p('SELECT 1 FROM subscriptions WHERE user_id = ? LIMIT 1').pluck()
     this.#number = p('INSERT INTO user_messages (user_id, seq, log_id) VALUES (?, ?, ?)')
@@ -97,7 +98,7 @@ export class SqliteNotificationLog {
         data: JSON.stringify(e.data),
         owner_user: e.owner?.userId ?? null,
         owner_data: e.owner ? JSON.stringify(e.owner.data) : null,
-        exclude_user: e.exclude ?? null,
+        exclude_user: excludeColumn(e.exclude),
         created_at: now,
       })
     }
