@@ -7,6 +7,7 @@
 //
 //   npm run bench:durable -- [--agents 200] [--senders 16] [--duration 8] [--rounds 2]
 //                            [--offline 3000] [--pg postgres://...] [--out FILE]
+//                            [--sync full|normal] [--group-commit 256] (SQLite settings)
 
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
     offline: { type: 'string', default: '3000' },
+    sync: { type: 'string', default: 'full' },
+    'group-commit': { type: 'string', default: '256' },
     pg: { type: 'string' },
     out: { type: 'string' },
   },
@@ -36,6 +39,11 @@ const { values } = parseArgs({
 const AGENTS = Number(values.agents)
 const SENDERS = Number(values.senders)
 const DURATION = Number(values.duration) * 1000
+/** The SQLite durability settings every server of the run gets (docs/operations.md). */
+const STORE_ENV = {
+  WORKBINS_SQLITE_SYNCHRONOUS: values.sync,
+  WORKBINS_SQLITE_GROUP_COMMIT_MAX: values['group-commit'],
+}
 /** BENCH_PROF=DIR: a CPU profile of each round-trip server into DIR. */
 const PROF = process.env.BENCH_PROF
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -76,6 +84,7 @@ async function roundTrip(
       WORKBINS_PROVISION: doc,
       WORKBINS_NOTIFICATION_LOG: log ? '1' : '0',
       WORKBINS_LOG_LEVEL: 'warn',
+      ...STORE_ENV,
       COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
       WORKBINS_LOGIN_MAX_FAILURES: '1000000',
     },
@@ -170,6 +179,7 @@ async function offlineCost(dbPath: string, log: boolean, offline: number, dir: s
     WORKBINS_PROVISION: doc,
     WORKBINS_NOTIFICATION_LOG: log ? '1' : '0',
     WORKBINS_LOG_LEVEL: 'warn',
+    ...STORE_ENV,
   })
   await server.start()
   await server.stop()
@@ -233,7 +243,7 @@ const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-')
 say(`# Durable delivery: cost (npm run bench:durable)`)
 say('')
 say(
-  `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run, ${values.rounds} rounds, interleaved (log on, off, off, on, ...).`,
+  `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run, ${values.rounds} rounds, interleaved (log on, off, off, on, ...); SQLite synchronous=${values.sync}, group commit ${values['group-commit']}.`,
 )
 say('')
 say('| store | transport | log | round | ops/s | p50 ms | p99 ms | lost | server CPU µs/op |')

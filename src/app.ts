@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
-import { corsOriginList, type Config } from './config.ts'
+import { corsOriginList, isPostgresUrl, type Config } from './config.ts'
 import { StatusCode, ThrottledError } from './errors.ts'
 import { consoleRoutes } from './console/serve.ts'
 import { asyncApiRoute } from './http/asyncapi.ts'
@@ -33,7 +33,7 @@ import { Metrics } from './metrics/registry.ts'
 import { listenMetrics, metricsRoute, type MetricsListener } from './metrics/serve.ts'
 import { timedStore } from './metrics/store.ts'
 import { provisionAtStart } from './provision/index.ts'
-import { FeedPump } from './notifications/feed-pump.ts'
+import { FeedPump, PUMP_PARALLEL } from './notifications/feed-pump.ts'
 import { sweepNotificationLog } from './notifications/log-sweeper.ts'
 import { BayeuxNotifier } from './notifications/notifier.ts'
 import { StoreSessionKeeper } from './notifications/session-keeper.ts'
@@ -114,7 +114,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   })
   // Durable delivery (docs/durable-delivery.md) unless WORKBINS_NOTIFICATION_LOG=0.
   const pump = config.notificationLog
-    ? new FeedPump(store, () => bayeux, log.child({ component: 'notifications' }))
+    ? new FeedPump(
+        store,
+        () => bayeux,
+        log.child({ component: 'notifications' }),
+        // SQLite commits a round's users together (group commit); PostgreSQL pays a round trip each.
+        isPostgresUrl(config.db) ? PUMP_PARALLEL : 128,
+      )
     : null
   const keeper = pump
     ? new StoreSessionKeeper(store, pump, log.child({ component: 'notifications' }), {

@@ -91,6 +91,21 @@ const SERVER_SETTINGS = {
         ? 'looks like a PostgreSQL URL but does not parse as one'
         : undefined,
   },
+  sqliteSynchronous: {
+    env: 'WORKBINS_SQLITE_SYNCHRONOUS',
+    kind: 'string',
+    def: 'full',
+    doc: 'SQLite only: `full` fsyncs every commit, so an answered change survives a power loss; `normal` may lose the last commits on power loss (never on a process crash) (docs/operations.md)',
+    check: (v) => (v === 'full' || v === 'normal' ? undefined : 'must be `full` or `normal`'),
+  },
+  sqliteGroupCommitMax: {
+    env: 'WORKBINS_SQLITE_GROUP_COMMIT_MAX',
+    kind: 'int',
+    def: 256,
+    min: 0,
+    max: 100000,
+    doc: 'SQLite only: most writes committed together in one transaction (the writes of one event-loop turn share a commit and its fsync); 0 = one transaction per write',
+  },
   pgPoolSize: {
     env: 'WORKBINS_PG_POOL_SIZE',
     kind: 'int',

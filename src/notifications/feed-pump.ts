@@ -15,8 +15,11 @@ import { SubscriberIndex } from './subscriber-index.ts'
 /** Entries numbered and read per user per round. */
 export const FEED_BATCH = 500
 
-/** Users delivered at once (store round trips in flight). */
-const PUMP_PARALLEL = 8
+/**
+ * Users delivered at once by default: on PostgreSQL each is a round trip in flight; SQLite's
+ * group commit puts every user of one round in one transaction, so the app gives it more.
+ */
+export const PUMP_PARALLEL = 8
 
 export class FeedPump {
   readonly #index = new SubscriberIndex()
@@ -24,20 +27,24 @@ export class FeedPump {
   readonly #delivered = new Map<string, number>()
   /** Index loads in progress, by user. */
   readonly #loading = new Map<string, Promise<void>>()
-  #wake = new Set<string>()
+  /** Users to deliver → whether their feed must be advanced first (see committed()). */
+  #wake = new Map<string, boolean>()
   #pumping = false
 
   constructor(
     private readonly store: Store,
     private readonly bayeux: () => BayeuxServer,
     private readonly log: Logger,
+    private readonly parallel = PUMP_PARALLEL,
   ) {}
 
   /** Entries of a committed change: wake the users here they concern. */
   committed(entries: readonly LogEntry[]): void {
+    // A direct entry the store numbered with its append needs only a read (no transaction).
+    const advance = !this.store.numbersDirectEntries
     for (const e of entries) {
       if (e.userId !== undefined) {
-        this.wake(e.userId)
+        this.wake(e.userId, advance)
       } else if (e.instance) {
         const users = this.#index.subscribers(e.instance)
         if (users) for (const u of users) if (!e.exclude?.includes(u)) this.wake(u)
@@ -94,12 +101,13 @@ export class FeedPump {
 
   /** Deliver the user's pending entries now (before the user's sessions are ended). */
   async deliverNow(userId: string): Promise<void> {
-    if (this.#delivered.has(userId)) await this.#deliver(userId)
+    if (this.#delivered.has(userId)) await this.#deliver(userId, true)
   }
 
-  wake(userId: string): void {
+  /** Deliver the user's new entries soon; `advance`: number unnumbered ones first. */
+  wake(userId: string, advance = true): void {
     if (!this.#delivered.has(userId)) return // no session here
-    this.#wake.add(userId)
+    if (advance || !this.#wake.has(userId)) this.#wake.set(userId, advance)
     if (this.#pumping) return
     this.#pumping = true
     setImmediate(() => void this.#pump())
@@ -109,11 +117,13 @@ export class FeedPump {
     try {
       while (this.#wake.size > 0) {
         const users = [...this.#wake]
-        this.#wake = new Set()
+        this.#wake = new Map()
         // A few users at a time: on PostgreSQL each is a round trip (one user is never in two
         // deliveries at once: a batch ends before the next begins).
-        for (let i = 0; i < users.length; i += PUMP_PARALLEL) {
-          await Promise.all(users.slice(i, i + PUMP_PARALLEL).map((u) => this.#deliver(u)))
+        for (let i = 0; i < users.length; i += this.parallel) {
+          await Promise.all(
+            users.slice(i, i + this.parallel).map(([u, advance]) => this.#deliver(u, advance)),
+          )
         }
       }
     } finally {
@@ -121,7 +131,7 @@ export class FeedPump {
     }
   }
 
-  async #deliver(userId: string): Promise<void> {
+  async #deliver(userId: string, advance: boolean): Promise<void> {
     try {
       let from = this.#delivered.get(userId)
       if (from === undefined) return
@@ -131,8 +141,10 @@ export class FeedPump {
         const seq = await this.store.advanceFeed(userId, FEED_BATCH)
         from = Math.max(0, seq - 1)
         read = await this.store.readFeed(userId, from, FEED_BATCH)
-      } else {
+      } else if (advance) {
         read = await this.store.advanceAndReadFeed(userId, from, FEED_BATCH)
+      } else {
+        read = await this.store.readFeed(userId, from, FEED_BATCH)
       }
       if (!read.ok) {
         // Behind the retention (a long stall): sessions catch up or are told to start again.

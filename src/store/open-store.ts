@@ -6,7 +6,8 @@ import { createPgStore } from './postgres/index.ts'
 import { createSqliteStore } from './sqlite/index.ts'
 import type { Store } from './store.ts'
 
-export type StoreSettings = Pick<Config, 'db' | 'pgPoolSize' | 'pgStatementTimeoutMs'>
+export type StoreSettings = Pick<Config, 'db' | 'pgPoolSize' | 'pgStatementTimeoutMs'> &
+  Partial<Pick<Config, 'sqliteSynchronous' | 'sqliteGroupCommitMax'>>
 
 export function openStore(settings: StoreSettings): Store {
   if (isPostgresUrl(settings.db)) {
@@ -15,5 +16,8 @@ export function openStore(settings: StoreSettings): Store {
       statementTimeoutMs: settings.pgStatementTimeoutMs,
     })
   }
-  return createSqliteStore(settings.db)
+  return createSqliteStore(settings.db, {
+    synchronous: settings.sqliteSynchronous === 'normal' ? 'normal' : 'full',
+    groupCommitMax: settings.sqliteGroupCommitMax,
+  })
 }

@@ -19,6 +19,9 @@ const freshPath = () => join(dir, `db-${++n}.sqlite`)
 
 storeContract('sqlite file', () => createSqliteStore(freshPath()))
 storeContract('sqlite :memory:', () => createSqliteStore(':memory:'))
+storeContract('sqlite file, one transaction per write', () =>
+  createSqliteStore(freshPath(), { groupCommitMax: 0, synchronous: 'normal' }),
+)
 
 describe('SQLite adapter', () => {
   it('creates the parent directory and uses WAL, busy_timeout and foreign keys', async () => {

@@ -113,6 +113,7 @@ export function createPgStore(url: string, opts: PgStoreOptions): PgStore {
 }
 
 class PgStoreImpl implements PgStore {
+  readonly numbersDirectEntries = false
   constructor(
     readonly pool: pg.Pool,
     private readonly url: string,

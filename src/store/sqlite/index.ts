@@ -1,5 +1,5 @@
 // The SQLite adapter of the Store port.
 
-export { createSqliteStore, type SqliteStore } from './sqlite-store.ts'
+export { createSqliteStore, type SqliteOptions, type SqliteStore } from './sqlite-store.ts'
 export { MIGRATIONS, runMigrations, type Migration } from './migrations.ts'
 export { backupSqlite, BackupError, type BackupResult } from './backup.ts'

@@ -6,6 +6,9 @@ import type Database from 'better-sqlite3'
 import type { FeedMessage, FeedRead, LogEntry, StoredCometdSession } from '../notification-log.ts'
 import { excludeColumn } from '../notification-log.ts'
 
+/** Entries numbered for a user by the append that gives it a direct entry. */
+const DIRECT_NUMBER_LIMIT = 500
+
 interface FeedRow {
   seq: number
   position: number
@@ -88,8 +91,15 @@ export class SqliteNotificationLog {
     this.#deleteIdle = p('DELETE FROM cometd_sessions WHERE last_seen < ?')
   }
 
+  /**
+   * Append, then number the direct entries for their users at once (Store.numbersDirectEntries):
+   * the feed pump then only reads. At most DIRECT_NUMBER_LIMIT per user here; the pump numbers
+   * the rest.
+   */
   append(entries: readonly LogEntry[], now: number): void {
+    let direct: Set<string> | undefined
     for (const e of entries) {
+      if (e.userId !== undefined) (direct ??= new Set()).add(e.userId)
       this.#append.run({
         user_id: e.userId ?? null,
         workbin_id: e.instance?.workbinId ?? null,
@@ -102,6 +112,7 @@ export class SqliteNotificationLog {
         created_at: now,
       })
     }
+    if (direct) for (const u of direct) this.advance(u, DIRECT_NUMBER_LIMIT)
   }
 
   /** advanceFeed inside a write transaction; returns the user's newest number. */

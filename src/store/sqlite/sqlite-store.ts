@@ -1,6 +1,7 @@
 // The SQLite adapter of the Store port (src/store/store.ts), on better-sqlite3.
-// better-sqlite3 is synchronous: each method runs its work in one transaction and returns a
-// settled promise, so the domain never holds a transaction across awaits.
+// better-sqlite3 is synchronous: each method runs its work in one transaction, so the domain
+// never holds a transaction across awaits. Writes go through group commit (group-commit.ts):
+// the writes of one event-loop turn share one fsync'd transaction, each in its own savepoint.
 
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -61,6 +62,7 @@ import {
 } from './rows.ts'
 import { mapSqliteError } from './sqlite-errors.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
+import { GroupCommit, type GroupCommitStats } from './group-commit.ts'
 import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notification-log.ts'
 import { prepareStatements, type Statements } from './statements.ts'
 
@@ -69,10 +71,19 @@ const BUSY_TIMEOUT_MS = 5000
 export interface SqliteStore extends Store {
   /** The underlying connection (tests and maintenance only). */
   readonly db: Database.Database
+  /** Commits and the writes they held (group commit; metrics and benchmarks). */
+  readonly commitStats: GroupCommitStats
+}
+
+export interface SqliteOptions {
+  /** `full` (default): every commit is fsync'd; `normal`: WAL without fsync at commit. */
+  synchronous?: 'full' | 'normal'
+  /** Most writes per transaction (default 256); 0 = one transaction per write. */
+  groupCommitMax?: number
 }
 
 /** Open (creating if needed) the SQLite database at `path` (`:memory:` for a private one). */
-export function createSqliteStore(path: string): SqliteStore {
+export function createSqliteStore(path: string, options: SqliteOptions = {}): SqliteStore {
   if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) {
     mkdirSync(dirname(path), { recursive: true })
   }
@@ -80,17 +91,26 @@ export function createSqliteStore(path: string): SqliteStore {
   db.pragma('journal_mode = WAL')
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   db.pragma('foreign_keys = ON')
-  db.pragma('synchronous = NORMAL')
-  return new SqliteStoreImpl(db)
+  // FULL in WAL mode: the WAL is fsync'd at each commit (https://sqlite.org/pragma.html#pragma_synchronous).
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+  return new SqliteStoreImpl(db, options.groupCommitMax ?? 256)
 }
 
 class SqliteStoreImpl implements SqliteStore {
   readonly db: Database.Database
+  readonly numbersDirectEntries = true
   #stmts: Statements | undefined
   #logStmts: SqliteNotificationLog | undefined
+  readonly #group: GroupCommit | null
+  readonly #soloStats: GroupCommitStats = { commits: 0, writes: 0 }
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, groupCommitMax: number) {
     this.db = db
+    this.#group = groupCommitMax > 0 ? new GroupCommit(db, groupCommitMax, mapSqliteError) : null
+  }
+
+  get commitStats(): GroupCommitStats {
+    return this.#group?.stats ?? this.#soloStats
   }
 
   /** Statements are prepared once, on first use (after migrate() has created the tables). */
@@ -108,11 +128,15 @@ class SqliteStoreImpl implements SqliteStore {
     return this.db.transaction(fn).deferred()
   }
 
-  private write<T>(what: string, fn: () => T): T {
+  private write<T>(what: string, fn: () => T): Promise<T> {
+    if (this.#group) return this.#group.run(what, fn)
     try {
-      return this.db.transaction(fn).immediate()
+      const value = this.db.transaction(fn).immediate()
+      this.#soloStats.commits++
+      this.#soloStats.writes++
+      return Promise.resolve(value)
     } catch (err) {
-      throw mapSqliteError(err, what)
+      return Promise.reject(mapSqliteError(err, what))
     }
   }
 
@@ -121,6 +145,8 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async close(): Promise<void> {
+    // Writes already asked for are committed, not dropped.
+    if (this.db.open) this.#group?.flush()
     if (this.db.open) this.db.close()
   }
 
@@ -227,9 +253,9 @@ class SqliteStoreImpl implements SqliteStore {
     if (!Number.isInteger(count) || count < 0) throw errors.invalid(`invalid count ${count}`)
     if (count === 0) return []
     // One UPSERT reserves the whole range; the counter is persisted, so ids survive restarts.
-    const last = this.write(`user ${userId}`, () =>
+    const last = (await this.write(`user ${userId}`, () =>
       this.s.reserveReferenceIds.get({ userId, count }),
-    ) as number
+    )) as number
     return Array.from({ length: count }, (_, i) => last - count + 1 + i)
   }
 
@@ -255,11 +281,11 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async touchSession(id: string, at: number): Promise<void> {
-    this.write('session', () => this.s.touchSession.run(at, id))
+    await this.write('session', () => this.s.touchSession.run(at, id))
   }
 
   async deleteSession(id: string): Promise<void> {
-    this.write('session', () => this.s.deleteSession.run(id))
+    await this.write('session', () => this.s.deleteSession.run(id))
   }
 
   async deleteSessionsIdleSince(before: number): Promise<number> {
@@ -283,7 +309,7 @@ class SqliteStoreImpl implements SqliteStore {
     instances: WorkbinInstance[],
     log?: LogEntry[],
   ): Promise<void> {
-    this.write(`subscriptions of user ${userId}`, () => {
+    await this.write(`subscriptions of user ${userId}`, () => {
       this.log.advance(userId, Number.MAX_SAFE_INTEGER)
       for (const i of instances) this.s.insertSubscription.run(userId, i.workbinId, i.owner)
       if (log) this.log.append(log, Date.now())
@@ -331,7 +357,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   async createInteraction(interaction: Interaction): Promise<void> {
     // A duplicate id fails with SQLITE_CONSTRAINT_PRIMARYKEY → ALREADY_EXISTS (18).
-    this.write(`interaction ${interaction.id}`, () =>
+    await this.write(`interaction ${interaction.id}`, () =>
       this.s.insertInteraction.run(fromInteraction(interaction)),
     )
   }
@@ -436,7 +462,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   async appendNotifications(entries: LogEntry[]): Promise<void> {
     if (entries.length === 0) return
-    this.write('notification log', () => this.log.append(entries, Date.now()))
+    await this.write('notification log', () => this.log.append(entries, Date.now()))
   }
 
   async advanceFeed(userId: string, limit: number): Promise<number> {
@@ -459,7 +485,7 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async saveCometdSession(session: StoredCometdSession): Promise<void> {
-    this.write('CometD session', () => this.log.saveSession(session))
+    await this.write('CometD session', () => this.log.saveSession(session))
   }
 
   async getCometdSession(clientId: string): Promise<StoredCometdSession | undefined> {
@@ -467,14 +493,14 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async deleteCometdSession(clientId: string): Promise<void> {
-    this.write('CometD session', () => this.log.deleteSession(clientId))
+    await this.write('CometD session', () => this.log.deleteSession(clientId))
   }
 
   async touchCometdSessions(
     updates: { clientId: string; position: number; lastSeen: number }[],
   ): Promise<void> {
     if (updates.length === 0) return
-    this.write('CometD sessions', () => {
+    await this.write('CometD sessions', () => {
       for (const u of updates) this.log.touchSession(u.clientId, u.position, u.lastSeen)
     })
   }

@@ -1,0 +1,83 @@
+// Group commit for SQLite (docs/operations.md, "Durability and group commit"). Every write the
+// store is asked for within one turn of the event loop runs in ONE immediate transaction, each
+// inside its own savepoint, and is answered only after that transaction committed. With
+// `synchronous = FULL` the commit is fsync'd, so a change a client was told about survives a
+// power loss, and the fsync (and the WAL frames of pages several writes share) is paid once per
+// batch instead of once per request. A write that fails rolls back to its savepoint alone; the
+// others commit. `maxBatch` bounds how long one batch holds the event loop.
+
+import type Database from 'better-sqlite3'
+
+interface Job {
+  what: string
+  fn: () => unknown
+  resolve(value: unknown): void
+  reject(err: unknown): void
+}
+
+export interface GroupCommitStats {
+  /** Transactions committed, and writes they held. */
+  commits: number
+  writes: number
+}
+
+export class GroupCommit {
+  #queue: Job[] = []
+  #scheduled = false
+  readonly stats: GroupCommitStats = { commits: 0, writes: 0 }
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly maxBatch: number,
+    private readonly mapError: (err: unknown, what: string) => unknown,
+  ) {}
+
+  /** Run `fn` in the next batch; resolves with its result once the batch committed. */
+  run<T>(what: string, fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ what, fn, resolve: resolve as (v: unknown) => void, reject })
+      if (!this.#scheduled) {
+        this.#scheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  /** Commit everything queued now (also called before the database closes). */
+  flush(): void {
+    this.#scheduled = false
+    while (this.#queue.length > 0) {
+      const jobs = this.#queue.splice(0, this.maxBatch)
+      this.#commit(jobs)
+    }
+  }
+
+  #commit(jobs: Job[]): void {
+    const outcomes: { ok: boolean; value: unknown }[] = []
+    try {
+      this.db
+        .transaction(() => {
+          for (const job of jobs) {
+            try {
+              // Nested: better-sqlite3 runs it in a savepoint, rolled back alone if it throws.
+              outcomes.push({ ok: true, value: this.db.transaction(job.fn)() })
+            } catch (err) {
+              outcomes.push({ ok: false, value: err })
+            }
+          }
+        })
+        .immediate()
+    } catch (err) {
+      // BEGIN or COMMIT failed (busy, disk full, I/O): nothing of the batch is stored.
+      for (const job of jobs) job.reject(this.mapError(err, job.what))
+      return
+    }
+    this.stats.commits++
+    this.stats.writes += jobs.length
+    jobs.forEach((job, i) => {
+      const o = outcomes[i] as { ok: boolean; value: unknown }
+      if (o.ok) job.resolve(o.value)
+      else job.reject(this.mapError(o.value, job.what))
+    })
+  }
+}
