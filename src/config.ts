@@ -106,6 +106,14 @@ const SERVER_SETTINGS = {
     max: 100000,
     doc: 'SQLite only: most writes committed together in one transaction (the writes of one event-loop turn share a commit and its fsync); 0 = one transaction per write',
   },
+  referenceIdBlock: {
+    env: 'WORKBINS_REFERENCE_ID_BLOCK',
+    kind: 'int',
+    def: 32,
+    min: 1,
+    max: 1_000_000,
+    doc: 'reference ids reserved per user per store write (one commit per operation instead of two; the unused rest is skipped after a restart); 1 = reserve at every operation',
+  },
   pgPoolSize: {
     env: 'WORKBINS_PG_POOL_SIZE',
     kind: 'int',

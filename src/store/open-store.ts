@@ -7,17 +7,19 @@ import { createSqliteStore } from './sqlite/index.ts'
 import type { Store } from './store.ts'
 
 export type StoreSettings = Pick<Config, 'db' | 'pgPoolSize' | 'pgStatementTimeoutMs'> &
-  Partial<Pick<Config, 'sqliteSynchronous' | 'sqliteGroupCommitMax'>>
+  Partial<Pick<Config, 'sqliteSynchronous' | 'sqliteGroupCommitMax' | 'referenceIdBlock'>>
 
 export function openStore(settings: StoreSettings): Store {
   if (isPostgresUrl(settings.db)) {
     return createPgStore(settings.db, {
       poolSize: settings.pgPoolSize,
       statementTimeoutMs: settings.pgStatementTimeoutMs,
+      referenceIdBlock: settings.referenceIdBlock,
     })
   }
   return createSqliteStore(settings.db, {
     synchronous: settings.sqliteSynchronous === 'normal' ? 'normal' : 'full',
     groupCommitMax: settings.sqliteGroupCommitMax,
+    referenceIdBlock: settings.referenceIdBlock,
   })
 }

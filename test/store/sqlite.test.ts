@@ -87,6 +87,26 @@ describe('SQLite adapter', () => {
     }
   })
 
+  it('keeps reference ids increasing across reopen with reserved blocks (the rest is skipped)', async () => {
+    const path = freshPath()
+    const a = createSqliteStore(path, { referenceIdBlock: 32 })
+    await a.migrate()
+    await a.applyProvisioning(basePlan())
+    const first = [
+      ...(await a.nextReferenceIds(AGENT1, 1)),
+      ...(await a.nextReferenceIds(AGENT1, 2)),
+    ]
+    assert.deepEqual(first, [1, 2, 3])
+    await a.close()
+    const b = createSqliteStore(path, { referenceIdBlock: 32 })
+    try {
+      await b.migrate()
+      assert.deepEqual(await b.nextReferenceIds(AGENT1, 1), [33])
+    } finally {
+      await b.close()
+    }
+  })
+
   it('applies a later migration without re-running earlier ones', async () => {
     const path = freshPath()
     const a = createSqliteStore(path)

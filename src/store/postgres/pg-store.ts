@@ -64,6 +64,7 @@ import { runMigrations } from './migrations.ts'
 import { isConnectionError, mapPgError } from './pg-errors.ts'
 import { SQL } from './statements.ts'
 import { advanceFeed, appendLog, readFeed, sweepLog } from './notification-log.ts'
+import { ReferenceIdBlocks } from '../reference-id-blocks.ts'
 import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notification-log.ts'
 
 /** Advance without a bound (inside a subscription change). */
@@ -74,6 +75,8 @@ export interface PgStoreOptions {
   poolSize: number
   /** Per-statement limit, ms; also the limit for getting a connection. */
   statementTimeoutMs: number
+  /** Reference ids reserved per write (ReferenceIdBlocks); default 1. */
+  referenceIdBlock?: number
 }
 
 export interface PgStore extends Store {
@@ -109,15 +112,20 @@ export function createPgStore(url: string, opts: PgStoreOptions): PgStore {
   // An idle connection that breaks (database restarted) is dropped by the pool; without a
   // listener the 'error' event would end the process. The next query opens a new connection.
   pool.on('error', () => undefined)
-  return new PgStoreImpl(pool, url)
+  return new PgStoreImpl(pool, url, opts.referenceIdBlock ?? 1)
 }
 
 class PgStoreImpl implements PgStore {
   readonly numbersDirectEntries = false
+  readonly #refs: ReferenceIdBlocks
+
   constructor(
     readonly pool: pg.Pool,
     private readonly url: string,
-  ) {}
+    referenceIdBlock: number,
+  ) {
+    this.#refs = new ReferenceIdBlocks((u, n) => this.#reserveIds(u, n), referenceIdBlock)
+  }
 
   private async rows<T extends QueryResultRow>(
     what: string,
@@ -326,13 +334,16 @@ class PgStoreImpl implements PgStore {
   async nextReferenceIds(userId: string, count: number): Promise<number[]> {
     if (!Number.isInteger(count) || count < 0) throw errors.invalid(`invalid count ${count}`)
     if (count === 0) return []
+    return this.#refs.take(userId, count)
+  }
+
+  async #reserveIds(userId: string, count: number): Promise<number> {
     const row = await this.first<{ last_reference_id: number }>(
       `user ${userId}`,
       SQL.reserveReferenceIds,
       [userId, count],
     )
-    const last = row!.last_reference_id
-    return Array.from({ length: count }, (_, i) => last - count + 1 + i)
+    return row!.last_reference_id
   }
 
   // --- HTTP sessions ----------------------------------------------------------------------

@@ -63,6 +63,7 @@ import {
 import { mapSqliteError } from './sqlite-errors.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
 import { GroupCommit, type GroupCommitStats } from './group-commit.ts'
+import { ReferenceIdBlocks } from '../reference-id-blocks.ts'
 import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notification-log.ts'
 import { prepareStatements, type Statements } from './statements.ts'
 
@@ -80,6 +81,8 @@ export interface SqliteOptions {
   synchronous?: 'full' | 'normal'
   /** Most writes per transaction (default 256); 0 = one transaction per write. */
   groupCommitMax?: number
+  /** Reference ids reserved per write (ReferenceIdBlocks); default 1. */
+  referenceIdBlock?: number
 }
 
 /** Open (creating if needed) the SQLite database at `path` (`:memory:` for a private one). */
@@ -93,7 +96,7 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
   db.pragma('foreign_keys = ON')
   // FULL in WAL mode: the WAL is fsync'd at each commit (https://sqlite.org/pragma.html#pragma_synchronous).
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
-  return new SqliteStoreImpl(db, options.groupCommitMax ?? 256)
+  return new SqliteStoreImpl(db, options.groupCommitMax ?? 256, options.referenceIdBlock ?? 1)
 }
 
 class SqliteStoreImpl implements SqliteStore {
@@ -104,9 +107,19 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #group: GroupCommit | null
   readonly #soloStats: GroupCommitStats = { commits: 0, writes: 0 }
 
-  constructor(db: Database.Database, groupCommitMax: number) {
+  readonly #refs: ReferenceIdBlocks
+
+  constructor(db: Database.Database, groupCommitMax: number, referenceIdBlock: number) {
     this.db = db
     this.#group = groupCommitMax > 0 ? new GroupCommit(db, groupCommitMax, mapSqliteError) : null
+    this.#refs = new ReferenceIdBlocks(
+      (userId, n) =>
+        this.write(
+          `user ${userId}`,
+          () => this.s.reserveReferenceIds.get({ userId, count: n }) as number,
+        ),
+      referenceIdBlock,
+    )
   }
 
   get commitStats(): GroupCommitStats {
@@ -253,10 +266,7 @@ class SqliteStoreImpl implements SqliteStore {
     if (!Number.isInteger(count) || count < 0) throw errors.invalid(`invalid count ${count}`)
     if (count === 0) return []
     // One UPSERT reserves the whole range; the counter is persisted, so ids survive restarts.
-    const last = (await this.write(`user ${userId}`, () =>
-      this.s.reserveReferenceIds.get({ userId, count }),
-    )) as number
-    return Array.from({ length: count }, (_, i) => last - count + 1 + i)
+    return this.#refs.take(userId, count)
   }
 
   // --- HTTP sessions ----------------------------------------------------------------------
