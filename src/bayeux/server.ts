@@ -31,7 +31,8 @@ export class BayeuxServer {
    * by a node:http listener in front of fastify's (transports/long-polling.ts): fastify routes, hooks,
    * parsers and error handlers never see these paths. The Bayeux server authenticates the
    * handshake itself and later requests by clientId + BAYEUX_BROWSER. `options`: CORS headers
-   * for requests with an Origin, and whether OPTIONS preflights go to fastify.
+   * for requests with an Origin, whether OPTIONS preflights go to fastify, and the other origins
+   * whose pages may open a websocket.
    */
   attach<L extends FastifyBaseLogger>(
     app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
@@ -44,7 +45,7 @@ export class BayeuxServer {
       this.#direct = new DirectHttp(http, app.server)
       this.#direct.attach()
     }
-    this.#ws.attach(app.server, prefixes)
+    this.#ws.attach(app.server, prefixes, options.upgradeOrigins ?? [])
   }
 
   /** Deliver `data` on `channel` to every session of `userId` subscribed to a matching channel. */

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import WebSocket from 'ws'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
 const DESK = 'https://desk.example.com'
@@ -178,5 +179,43 @@ describe('CORS by default (no origin allowed)', () => {
       /WORKBINS_CORS_ORIGINS/,
     )
     await assert.rejects(startServer({ config: { corsOrigins: '*' } }), /WORKBINS_CORS_ORIGINS/)
+  })
+})
+
+describe('websocket upgrades and Origin', () => {
+  let srv: TestServer
+  before(async () => {
+    srv = await startServer({ demo: true, config: { corsOrigins: DESK } })
+  })
+  after(() => srv.close())
+
+  /** The HTTP status of an upgrade with this Origin (101: opened), credentials included. */
+  const upgrade = (origin: string | undefined) =>
+    new Promise<number>((resolve, reject) => {
+      const url = `${srv.url.replace('http', 'ws')}/api/v2/notifications`
+      const ws = new WebSocket(url, {
+        headers: { Authorization: AGENT1 },
+        ...(origin === undefined ? {} : { origin }),
+      })
+      ws.on('open', () => {
+        ws.close()
+        resolve(101)
+      })
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0)
+        ws.terminate()
+      })
+      ws.on('error', reject)
+    })
+
+  it('refuses a page of another origin: it would read the user notifications', async () => {
+    assert.equal(await upgrade('https://evil.example'), 403)
+    assert.equal(await upgrade('null'), 403)
+  })
+
+  it('opens for the server own origin, a listed origin, and a client without Origin', async () => {
+    assert.equal(await upgrade(new URL(srv.url).origin), 101)
+    assert.equal(await upgrade(DESK), 101)
+    assert.equal(await upgrade(undefined), 101)
   })
 })

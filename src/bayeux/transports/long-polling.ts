@@ -66,6 +66,11 @@ export interface HttpOptions {
   originHeaders?: OriginHeaders | undefined
   /** OPTIONS requests on Bayeux paths go to the other listeners (fastify answers preflights). */
   preflightElsewhere?: boolean | undefined
+  /**
+   * Origins other than the server's own whose pages may open a websocket (their cookies ride on
+   * the upgrade). Default: none. An upgrade without Origin (not a browser) is not checked.
+   */
+  upgradeOrigins?: readonly string[] | undefined
 }
 
 /** Where a request's state and a held connect live while node's streams call us back. */
