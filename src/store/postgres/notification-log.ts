@@ -3,7 +3,10 @@
 // caller's transaction connection.
 
 import type { PoolClient } from 'pg'
-import type { FeedMessage, FeedRead, LogEntry } from '../notification-log.ts'
+
+/** A connection in a transaction, or the pool (one statement, its own transaction). */
+export type Queryable = Pick<PoolClient, 'query'>
+import type { FeedRead, LogEntry } from '../notification-log.ts'
 import { excludeColumn } from '../notification-log.ts'
 
 const APPEND = `INSERT INTO notification_log
@@ -38,87 +41,53 @@ export async function appendLog(
   ])
 }
 
-interface FeedRow {
-  seq: number
-  position: number
-  reset_seq: number
+/**
+ * Number the user's pending entries (at most `limit`); returns the newest number. The work is
+ * the database function workbins_advance_feed (migration 7): one round trip.
+ */
+export async function advanceFeed(c: Queryable, userId: string, limit: number): Promise<number> {
+  const { rows } = await c.query<{ seq: number }>('SELECT workbins_advance_feed($1, $2) AS seq', [
+    userId,
+    limit,
+  ])
+  return (rows[0] as { seq: number }).seq
 }
 
-const PENDING = `SELECT id FROM (
-    SELECT id FROM notification_log WHERE user_id = $1 AND id > $2 AND id <= $3
-    UNION ALL
-    SELECT l.id FROM subscriptions s JOIN notification_log l
-      ON l.workbin_id = s.workbin_id AND l.owner = s.owner AND l.id > $2 AND l.id <= $3
-    WHERE s.user_id = $1 AND (l.exclude_user IS NULL OR strpos(l.exclude_user, '|' || $1 || '|') = 0)
-  ) p ORDER BY id LIMIT $4`
+const READ = `SELECT f.seq AS feed_seq, f.reset_seq, m.seq, m.channel, m.data
+  FROM user_feeds f LEFT JOIN LATERAL (
+    SELECT um.seq, l.channel,
+      CASE WHEN l.owner_user = um.user_id THEN l.owner_data ELSE l.data END AS data
+    FROM user_messages um JOIN notification_log l ON l.id = um.log_id
+    WHERE um.user_id = f.user_id AND um.seq > $2 ORDER BY um.seq LIMIT $3
+  ) m ON true
+  WHERE f.user_id = $1 ORDER BY m.seq`
 
-/** Number the user's pending entries (at most `limit`); returns the newest number. */
-export async function advanceFeed(c: PoolClient, userId: string, limit: number): Promise<number> {
-  const head = (
-    await c.query<{ id: number; floor: number }>('SELECT id, floor FROM notification_head')
-  ).rows[0] as { id: number; floor: number }
-  await c.query(
-    'INSERT INTO user_feeds (user_id, seq, position) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING',
-    [userId, head.floor],
-  )
-  // The row lock makes concurrent advances of one user (two nodes) take turns.
-  const feed = (
-    await c.query<FeedRow>(
-      'SELECT seq, position, reset_seq FROM user_feeds WHERE user_id = $1 FOR UPDATE',
-      [userId],
-    )
-  ).rows[0] as FeedRow
-  let { seq, position, reset_seq } = feed
-  if (position < head.floor) {
-    reset_seq = seq + 1
-    position = head.floor
-  }
-  if (head.id > position) {
-    const ids = (
-      await c.query<{ id: number }>(PENDING, [userId, position, head.id, limit])
-    ).rows.map((r) => r.id)
-    if (ids.length > 0) {
-      await c.query(
-        'INSERT INTO user_messages (user_id, seq, log_id) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[])',
-        [userId, ids.map((_, i) => seq + 1 + i), ids],
-      )
-      seq += ids.length
-    }
-    position = ids.length === limit ? (ids[ids.length - 1] as number) : head.id
-  }
-  if (seq !== feed.seq || position !== feed.position || reset_seq !== feed.reset_seq) {
-    await c.query(
-      'UPDATE user_feeds SET seq = $2, position = $3, reset_seq = $4 WHERE user_id = $1',
-      [userId, seq, position, reset_seq],
-    )
-  }
-  return seq
-}
-
+/** The user's numbered messages after `afterSeq`: one statement, so one snapshot. */
 export async function readFeed(
-  c: PoolClient,
+  c: Queryable,
   userId: string,
   afterSeq: number,
   limit: number,
 ): Promise<FeedRead> {
-  const feed = (
-    await c.query<FeedRow>('SELECT seq, position, reset_seq FROM user_feeds WHERE user_id = $1', [
-      userId,
-    ])
-  ).rows[0]
-  const seq = feed?.seq ?? 0
+  const { rows } = await c.query<{
+    feed_seq: number
+    reset_seq: number
+    seq: number | null
+    channel: string | null
+    data: string | null
+  }>(READ, [userId, afterSeq, limit])
+  const feed = rows[0]
+  const seq = feed?.feed_seq ?? 0
   if (afterSeq > seq) return { ok: false, reason: 'future', seq }
   if (feed && afterSeq < feed.reset_seq) return { ok: false, reason: 'gone', seq }
   if (afterSeq === seq) return { ok: true, messages: [], seq }
-  const { rows } = await c.query<FeedMessage>(
-    `SELECT m.seq AS seq, l.channel AS channel,
-        CASE WHEN l.owner_user = m.user_id THEN l.owner_data ELSE l.data END AS data
-      FROM user_messages m JOIN notification_log l ON l.id = m.log_id
-      WHERE m.user_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`,
-    [userId, afterSeq, limit],
-  )
   if (rows[0]?.seq !== afterSeq + 1) return { ok: false, reason: 'gone', seq }
-  return { ok: true, messages: rows, seq }
+  const messages = rows.map((r) => ({
+    seq: r.seq as number,
+    channel: r.channel as string,
+    data: r.data as string,
+  }))
+  return { ok: true, messages, seq }
 }
 
 export async function sweepLog(c: PoolClient, before: number, max: number): Promise<number> {

@@ -633,19 +633,32 @@ class PgStoreImpl implements PgStore {
     await this.tx('notification log', (c) => appendLog(c, entries, Date.now()))
   }
 
+  // One statement each, outside an explicit transaction: two round trips for the pump, not ten.
   async advanceFeed(userId: string, limit: number): Promise<number> {
-    return this.tx(`notifications of user ${userId}`, (c) => advanceFeed(c, userId, limit))
+    return this.#onPool(`notifications of user ${userId}`, () =>
+      advanceFeed(this.pool, userId, limit),
+    )
   }
 
   async advanceAndReadFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
-    return this.tx(`notifications of user ${userId}`, async (c) => {
-      await advanceFeed(c, userId, limit)
-      return readFeed(c, userId, afterSeq, limit)
+    return this.#onPool(`notifications of user ${userId}`, async () => {
+      await advanceFeed(this.pool, userId, limit)
+      return readFeed(this.pool, userId, afterSeq, limit)
     })
   }
 
   async readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
-    return this.tx(`notifications of user ${userId}`, (c) => readFeed(c, userId, afterSeq, limit))
+    return this.#onPool(`notifications of user ${userId}`, () =>
+      readFeed(this.pool, userId, afterSeq, limit),
+    )
+  }
+
+  async #onPool<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw mapPgError(err, what)
+    }
   }
 
   async sweepNotifications(before: number, max: number): Promise<number> {
