@@ -105,16 +105,6 @@ const SERVER_SETTINGS = {
     min: 1,
     doc: 'PostgreSQL only: longest a statement, or the wait for a connection, may take; beyond it the request answers 503',
   },
-  bus: {
-    env: 'WORKBINS_BUS',
-    kind: 'string',
-    def: '',
-    doc: 'notification fan-out between server processes: only the in-process one exists, so leave it empty (or `local`)',
-    check: (v) =>
-      v === '' || v === 'local'
-        ? undefined
-        : `must be empty or "local" (only the in-process notification fan-out exists), got "${v}"`,
-  },
   provision: {
     env: 'WORKBINS_PROVISION',
     kind: 'string',
@@ -355,9 +345,9 @@ const SERVER_SETTINGS = {
     kind: 'string',
     def: '',
     optional: true,
-    doc: 'a `redis://host:port` URL: run as one node of a cluster sharing the PostgreSQL database (docs/cluster.md); unset = a single server',
+    doc: 'a `redis://host:port` URL: run as one node of a cluster sharing the PostgreSQL database (docs/cluster.md); unset (or `local`) = a single server',
     check: (v) =>
-      /^rediss?:\/\//i.test(v) && URL.canParse(v)
+      v === 'local' || (/^rediss?:\/\//i.test(v) && URL.canParse(v))
         ? undefined
         : 'must be a redis:// or rediss:// URL',
   },
@@ -600,6 +590,7 @@ export function loadConfig(
       `WORKBINS_METRICS_PORT (${config.metricsPort}) must differ from PORT, or be 0 to serve /metrics on PORT`,
     )
   }
+  if (config.bus === 'local') config.bus = undefined // the earlier name of "no bus"
   // A cluster shares its log and sessions through one database (docs/cluster.md).
   if (config.bus !== undefined && !isPostgresUrl(config.db)) {
     throw new ConfigError(
