@@ -121,8 +121,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const cluster =
     pump && config.bus !== undefined
       ? new ClusterNode(
-          config.bus,
-          config.nodeId,
+          { url: config.bus, channel: config.busChannel, nodeId: config.nodeId },
           pump,
           () => bayeux,
           log.child({ component: 'cluster' }),

@@ -351,6 +351,13 @@ const SERVER_SETTINGS = {
         ? undefined
         : 'must be a redis:// or rediss:// URL',
   },
+  busChannel: {
+    env: 'WORKBINS_BUS_CHANNEL',
+    kind: 'string',
+    def: 'workbins:cluster',
+    doc: 'the Redis pub/sub channel of the cluster: one per cluster sharing a Redis server',
+    check: (v) => (v.trim() === '' ? 'must not be empty' : undefined),
+  },
   nodeId: {
     env: 'WORKBINS_NODE_ID',
     kind: 'string',

@@ -15,14 +15,13 @@ export class ClusterNode implements ClusterLink {
   readonly bus: RedisBus
 
   constructor(
-    url: string,
-    nodeId: string | undefined,
+    bus: { url: string; channel: string; nodeId: string | undefined },
     private readonly pump: FeedPump,
     private readonly bayeux: () => BayeuxServer,
     private readonly log: Logger,
   ) {
-    const id = nodeId ?? randomBytes(6).toString('hex')
-    this.bus = new RedisBus(url, id, log, {
+    const id = bus.nodeId ?? randomBytes(6).toString('hex')
+    this.bus = new RedisBus(bus.url, bus.channel, id, log, {
       message: (m) => this.#handle(m),
       subscribed: () => pump.wakeAll(),
     })

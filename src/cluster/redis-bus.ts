@@ -10,8 +10,6 @@ import { instanceKey } from '../notifications/subscriber-index.ts'
 import type { BusEnvelope, BusMessage } from './messages.ts'
 import { parseEnvelope } from './messages.ts'
 
-export const BUS_CHANNEL = 'workbins:cluster'
-
 export interface BusHandlers {
   message(m: BusMessage, from: string): void
   /** Subscribed, first or again after an outage: hints may have been missed meanwhile. */
@@ -32,6 +30,7 @@ export class RedisBus {
 
   constructor(
     url: string,
+    private readonly channel: string,
     readonly nodeId: string,
     private readonly log: Logger,
     private readonly handlers: BusHandlers,
@@ -44,8 +43,13 @@ export class RedisBus {
       retryStrategy: (n: number) => Math.min(n * 200, 2000),
       lazyConnect: true,
     }
-    this.#pub = new Redis(url, opts)
-    this.#sub = new Redis(url, { ...opts, enableOfflineQueue: true })
+    // Named, so an operator (or a test) can tell the connections apart in CLIENT LIST.
+    this.#pub = new Redis(url, { ...opts, connectionName: `workbins:${nodeId}:pub` })
+    this.#sub = new Redis(url, {
+      ...opts,
+      enableOfflineQueue: true,
+      connectionName: `workbins:${nodeId}:sub`,
+    })
     for (const [name, r] of [
       ['publisher', this.#pub],
       ['subscriber', this.#sub],
@@ -68,7 +72,7 @@ export class RedisBus {
   async start(): Promise<void> {
     await this.#pub.connect()
     await this.#sub.connect()
-    await this.#sub.subscribe(BUS_CHANNEL)
+    await this.#sub.subscribe(this.channel)
   }
 
   #outage(name: string, err: Error): void {
@@ -130,7 +134,7 @@ export class RedisBus {
     if (m.length === 0) return
     const env: BusEnvelope = { from: this.nodeId, m }
     // Lost while Redis is away: the receivers catch up when they subscribe again.
-    this.#pub.publish(BUS_CHANNEL, JSON.stringify(env)).then(
+    this.#pub.publish(this.channel, JSON.stringify(env)).then(
       () => {
         if (m.some((x) => x.t === 'resync')) this.#resync = false
       },
