@@ -70,6 +70,12 @@ function notReady(reply: FastifyReply, why: string) {
     .send({ statusCode: StatusCode.INTERNAL, statusMessage: `Not ready: ${why}` })
 }
 
+/** Longer than any live CometD session can stay silent (a held connect, then maxInterval). */
+function sessionStaleMs(config: Config): number {
+  const c = config.cometd
+  return c.timeout + c.interval + c.maxInterval + config.sessionSyncMs + 60_000
+}
+
 export interface AppOverrides {
   logger?: Logger
   store?: Store
@@ -131,6 +137,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ? new StoreSessionKeeper(store, pump, log.child({ component: 'notifications' }), {
         syncMs: config.sessionSyncMs,
         cluster: cluster ?? undefined,
+        clusterLimit: cluster
+          ? {
+              maxPerUser: config.cometd.maxSessionsPerUser,
+              staleMs: sessionStaleMs(config),
+            }
+          : undefined,
         // A stored session continues only under the login it was opened with.
         stillValid: async ({ principal }) => {
           if (principal.httpSessionId !== undefined) {
@@ -247,12 +259,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const sweep = sweepIdleSessions(store, log, config.sessionIdleSeconds)
   const credentialCheck = watchCredentials(store, bayeux, log, config.credentialCheckMs)
-  const c = config.cometd
   const logSweep = pump
     ? sweepNotificationLog(store, log, {
         retentionMs: config.logRetention * 1000,
         // Longer than any live session can stay silent (a held connect, then maxInterval).
-        sessionStaleMs: c.timeout + c.interval + c.maxInterval + config.sessionSyncMs + 60_000,
+        sessionStaleMs: sessionStaleMs(config),
         periodMs: 60_000,
       })
     : null

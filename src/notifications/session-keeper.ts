@@ -6,7 +6,7 @@
 
 import type { Logger } from 'pino'
 import type { FeedRead, SessionKeeper, SessionRecord } from '../bayeux/index.ts'
-import { ReplayRefused } from '../bayeux/index.ts'
+import { ReplayRefused, SessionLimitReached } from '../bayeux/index.ts'
 import type { Store } from '../store/store.ts'
 import type { FeedPump } from './feed-pump.ts'
 
@@ -20,6 +20,11 @@ export interface KeeperOptions {
    * it, and an expiry deletes the stored session only if no other node was active on it since.
    */
   cluster?: { taken(clientId: string): void; changed(clientId: string): void }
+  /**
+   * In a cluster: COMETD_MAX_SESSIONS_PER_USER over every node, counting the stored sessions
+   * seen within `staleMs` (a dead node's sessions stop counting when the sweeper would delete them).
+   */
+  clusterLimit?: { maxPerUser: number; staleMs: number }
 }
 
 export class StoreSessionKeeper implements SessionKeeper {
@@ -46,6 +51,12 @@ export class StoreSessionKeeper implements SessionKeeper {
     replayFrom: number | undefined,
   ): Promise<{ position: number; recovered: boolean }> {
     const userId = record.principal.userId
+    const limit = this.opts.clusterLimit
+    if (limit && this.store.countCometdSessions) {
+      // Counted before this one is stored; two handshakes at the same moment may both pass.
+      const n = await this.store.countCometdSessions(userId, Date.now() - limit.staleMs)
+      if (n >= limit.maxPerUser) throw new SessionLimitReached(limit.maxPerUser)
+    }
     const seq = await this.store.advanceFeed(userId, Number.MAX_SAFE_INTEGER)
     let position = seq
     let recovered = true

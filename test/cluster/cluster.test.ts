@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Message } from 'cometd'
 import { Agent, type AgentKind, TEAM, crashDocument } from '../helpers/crash-load.ts'
+import { handshake } from '../helpers/cometd.ts'
 import { Cluster, RoundRobin, redisSkipReason } from '../helpers/cluster.ts'
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../helpers/postgres.ts'
 import { until } from '../helpers/wait.ts'
@@ -41,6 +42,7 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
       COMETD_TIMEOUT: '2000',
       COMETD_MAX_INTERVAL: '15000',
       COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
+      COMETD_MAX_SESSIONS_PER_USER: '2',
       WORKBINS_SESSION_SYNC_MS: '200',
       WORKBINS_LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'info',
     })
@@ -173,5 +175,27 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
       }
     }
     assert.equal(wins, 10)
+  })
+
+  test('COMETD_MAX_SESSIONS_PER_USER holds over the cluster, not per node', async () => {
+    const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]]
+    const kind: AgentKind = { transport: 'websocket', ack: true }
+    const first = new Agent(5, kind, a.base)
+    const second = new Agent(5, kind, b.base)
+    const third = new Agent(5, kind, a.base)
+    const fourth = new Agent(5, kind, b.base)
+    try {
+      await handshake(first.cometd)
+      await handshake(second.cometd)
+      // Node A holds one session of the user, node B one: the limit of 2 is reached.
+      await assert.rejects(handshake(third.cometd), (m: unknown) =>
+        /max_sessions_per_user=2/.test(JSON.stringify(m)),
+      )
+      // A session ended on one node frees its place for a handshake on any node.
+      await first.close()
+      await handshake(fourth.cometd)
+    } finally {
+      await Promise.all([first, second, third, fourth].map((x) => x.close()))
+    }
   })
 })

@@ -55,6 +55,13 @@ export interface SessionKeeper {
   userPresence(userId: string, present: boolean): void
 }
 
+/** A cluster's per-user session limit is reached (counted over every node). */
+export class SessionLimitReached extends Error {
+  constructor(readonly max: number) {
+    super(`session limit reached: ${max}`)
+  }
+}
+
 /** A handshake `ext.replay` the server cannot honour (docs/cometd.md, "Replay"). */
 export class ReplayRefused extends Error {
   constructor(readonly reason: 'future') {

@@ -295,6 +295,12 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX interactions_by_instance;
     `,
   },
+  {
+    version: 7,
+    name: 'CometD sessions by user',
+    // A cluster counts a user's stored sessions at each handshake (docs/cluster.md).
+    sql: `CREATE INDEX cometd_sessions_by_user ON cometd_sessions(user_id);`,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */
