@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Message } from 'cometd'
-import { Agent, type AgentKind, TEAM, crashDocument } from '../helpers/crash-load.ts'
+import { Agent, type AgentKind, LATER, TEAM, crashDocument } from '../helpers/crash-load.ts'
 import { handshake } from '../helpers/cometd.ts'
 import { Cluster, RoundRobin, redisSkipReason } from '../helpers/cluster.ts'
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../helpers/postgres.ts'
@@ -196,6 +196,42 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
       await handshake(fourth.cometd)
     } finally {
       await Promise.all([first, second, third, fourth].map((x) => x.close()))
+    }
+  })
+
+  test('a change made on one node reaches a session on the other (latency, measured)', async (t) => {
+    const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]]
+    const listener = new Agent(4, { transport: 'long-polling', ack: true }, a.base)
+    const actor = new Agent(4, { transport: 'long-polling', ack: true }, b.base)
+    const later = `/me/workbins/${LATER}`
+    const id = 'CRASH00000004000' // agent 4's first interaction (crashDocument)
+    try {
+      await listener.connect()
+      await actor.op(later, { operationName: 'Subscribe' })
+      const ms: number[] = []
+      const rest: number[] = []
+      for (let i = 0; i < 20; i++) {
+        const op = i % 2 === 0 ? 'AddWorkitem' : 'PullWorkitem'
+        const start = performance.now()
+        const ref = await actor.op(later, { operationName: op, id })
+        rest.push(performance.now() - start)
+        assert.ok(ref !== undefined, `${op} answered`)
+        await until(
+          `referenceId ${ref} on node A`,
+          () => listener.received.some((r) => r.referenceId === ref),
+          5000,
+          2,
+        )
+        const got = listener.received.find((r) => r.referenceId === ref)
+        ms.push((got?.at ?? start) - start)
+      }
+      ms.sort((x, y) => x - y)
+      rest.sort((x, y) => x - y)
+      t.diagnostic(
+        `REST on node B -> message on node A: median ${ms[10]?.toFixed(1)} ms, max ${ms[19]?.toFixed(1)} ms, of which the REST answer: median ${rest[10]?.toFixed(1)} ms (20 ops, long-polling with ack)`,
+      )
+    } finally {
+      await listener.close()
     }
   })
 })
