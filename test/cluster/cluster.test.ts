@@ -11,7 +11,9 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Message } from 'cometd'
 import { Agent, type AgentKind, LATER, TEAM, crashDocument } from '../helpers/crash-load.ts'
-import { handshake } from '../helpers/cometd.ts'
+import { handshake, newClient } from '../helpers/cometd.ts'
+import { ApiClient } from '../helpers/http.ts'
+import { PASSWORD } from '../helpers/fixtures/users.ts'
 import { Cluster, RoundRobin, redisSkipReason } from '../helpers/cluster.ts'
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../helpers/postgres.ts'
 import { until } from '../helpers/wait.ts'
@@ -136,6 +138,30 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
       assert.equal(onB.cometd.isDisconnected(), true)
     } finally {
       await onB.close()
+    }
+  })
+
+  test('a logout on one node ends the sessions of that login held by the other', async () => {
+    const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]]
+    const rest = new ApiClient(`${a.base}/api/v2`, 'crash1', PASSWORD)
+    assert.equal((await rest.request('GET', '/me')).status, 200)
+    const c = newClient(`${b.base}/api/v2/notifications`, {
+      transport: 'websocket',
+      ack: true,
+      headers: { Cookie: `JSESSIONID=${rest.cookies.get('JSESSIONID')}` },
+    })
+    try {
+      await handshake(c)
+      let refused = false
+      c.addListener('/meta/connect', (m: Message) => {
+        if (!m.successful) refused = true
+      })
+      await new Promise((r) => setTimeout(r, 300)) // a connect is held on node B
+      const r = await rest.request('POST', '/me', { operationName: 'Logout' })
+      assert.equal(r.status, 200, JSON.stringify(r.body))
+      await until('the session on node B is refused', () => refused, 10_000)
+    } finally {
+      c.disconnect()
     }
   })
 
