@@ -33,6 +33,7 @@ import { Metrics } from './metrics/registry.ts'
 import { listenMetrics, metricsRoute, type MetricsListener } from './metrics/serve.ts'
 import { timedStore } from './metrics/store.ts'
 import { provisionAtStart } from './provision/index.ts'
+import { ClusterNode } from './cluster/cluster-node.ts'
 import { FeedPump, PUMP_PARALLEL } from './notifications/feed-pump.ts'
 import { sweepNotificationLog } from './notifications/log-sweeper.ts'
 import { BayeuxNotifier } from './notifications/notifier.ts'
@@ -67,6 +68,12 @@ function notReady(reply: FastifyReply, why: string) {
     .code(503)
     .header('retry-after', '1')
     .send({ statusCode: StatusCode.INTERNAL, statusMessage: `Not ready: ${why}` })
+}
+
+/** Longer than any live CometD session can stay silent (a held connect, then maxInterval). */
+function sessionStaleMs(config: Config): number {
+  const c = config.cometd
+  return c.timeout + c.interval + c.maxInterval + config.sessionSyncMs + 60_000
 }
 
 export interface AppOverrides {
@@ -122,9 +129,26 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         isPostgresUrl(config.db) ? PUMP_PARALLEL : 128,
       )
     : null
+  // A node of a cluster (docs/cluster.md): WORKBINS_BUS, checked in config to go with PostgreSQL.
+  const cluster =
+    pump && config.bus !== undefined
+      ? new ClusterNode(
+          { url: config.bus, channel: config.busChannel, nodeId: config.nodeId },
+          pump,
+          () => bayeux,
+          log.child({ component: 'cluster' }),
+        )
+      : null
   const keeper = pump
     ? new StoreSessionKeeper(store, pump, log.child({ component: 'notifications' }), {
         syncMs: config.sessionSyncMs,
+        cluster: cluster ?? undefined,
+        clusterLimit: cluster
+          ? {
+              maxPerUser: config.cometd.maxSessionsPerUser,
+              staleMs: sessionStaleMs(config),
+            }
+          : undefined,
         // A stored session continues only under the login it was opened with.
         stillValid: async ({ principal }) => {
           if (principal.httpSessionId !== undefined) {
@@ -172,9 +196,23 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await auth.logout(caller.session, reply)
     const id = caller.session.id
     const ended = bayeux.disconnectWhere((p) => p.httpSessionId === id, 'handshake')
+    cluster?.logout(id)
     reply.log.info({ userId: caller.user.id, cometdSessions: ended }, 'logged out')
   }
   const notifier = new BayeuxNotifier(bayeux, store, log, pump)
+  notifier.cluster = cluster
+  if (cluster) {
+    try {
+      await cluster.start()
+    } catch (err) {
+      await cluster.close()
+      await store.close()
+      throw new Error(`WORKBINS_BUS: Redis not reachable (${(err as Error).message})`, {
+        cause: err,
+      })
+    }
+    log.info({ nodeId: cluster.nodeId }, 'cluster node: bus connected')
+  }
   const deps: RouteDeps = { config, store, notifier, log, publicUrl, logout }
 
   // Unauthenticated probes for operators and load balancers (docs/operations.md).
@@ -228,12 +266,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const sweep = sweepIdleSessions(store, log, config.sessionIdleSeconds)
   const credentialCheck = watchCredentials(store, bayeux, log, config.credentialCheckMs)
-  const c = config.cometd
   const logSweep = pump
     ? sweepNotificationLog(store, log, {
         retentionMs: config.logRetention * 1000,
         // Longer than any live session can stay silent (a held connect, then maxInterval).
-        sessionStaleMs: c.timeout + c.interval + c.maxInterval + config.sessionSyncMs + 60_000,
+        sessionStaleMs: sessionStaleMs(config),
         periodMs: 60_000,
       })
     : null
@@ -288,6 +325,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       } finally {
         clearTimeout(grace)
         await keeper?.close() // acknowledged positions, for the sessions' next server
+        await cluster?.close()
         await store.close()
         await metricsListener?.close()
       }

@@ -128,16 +128,6 @@ const SERVER_SETTINGS = {
     min: 1,
     doc: 'PostgreSQL only: longest a statement, or the wait for a connection, may take; beyond it the request answers 503',
   },
-  bus: {
-    env: 'WORKBINS_BUS',
-    kind: 'string',
-    def: '',
-    doc: 'notification fan-out between server processes: only the in-process one exists, so leave it empty (or `local`)',
-    check: (v) =>
-      v === '' || v === 'local'
-        ? undefined
-        : `must be empty or "local" (only the in-process notification fan-out exists), got "${v}"`,
-  },
   provision: {
     env: 'WORKBINS_PROVISION',
     kind: 'string',
@@ -373,6 +363,31 @@ const SERVER_SETTINGS = {
     min: 10,
     doc: 'how often acknowledged positions of CometD sessions are written to the store (a crash re-sends at most this much to clients without the ack extension)',
   },
+  bus: {
+    env: 'WORKBINS_BUS',
+    kind: 'string',
+    def: '',
+    optional: true,
+    doc: 'a `redis://host:port` URL: run as one node of a cluster sharing the PostgreSQL database (docs/cluster.md); unset (or `local`) = a single server',
+    check: (v) =>
+      v === 'local' || (/^rediss?:\/\//i.test(v) && URL.canParse(v))
+        ? undefined
+        : 'must be a redis:// or rediss:// URL',
+  },
+  busChannel: {
+    env: 'WORKBINS_BUS_CHANNEL',
+    kind: 'string',
+    def: 'workbins:cluster',
+    doc: 'the Redis pub/sub channel of the cluster: one per cluster sharing a Redis server',
+    check: (v) => (v.trim() === '' ? 'must not be empty' : undefined),
+  },
+  nodeId: {
+    env: 'WORKBINS_NODE_ID',
+    kind: 'string',
+    def: '',
+    optional: true,
+    doc: 'name of this node in a cluster (logs, bus messages); unset = a random one at each start',
+  },
 } as const satisfies Settings
 
 const COMETD_SETTINGS = {
@@ -603,6 +618,18 @@ export function loadConfig(
   if (config.metrics && config.metricsPort !== 0 && config.metricsPort === config.port) {
     throw new ConfigError(
       `WORKBINS_METRICS_PORT (${config.metricsPort}) must differ from PORT, or be 0 to serve /metrics on PORT`,
+    )
+  }
+  if (config.bus === 'local') config.bus = undefined // the earlier name of "no bus"
+  // A cluster shares its log and sessions through one database (docs/cluster.md).
+  if (config.bus !== undefined && !isPostgresUrl(config.db)) {
+    throw new ConfigError(
+      'WORKBINS_BUS needs WORKBINS_DB to be a postgres:// URL: a cluster shares one PostgreSQL database',
+    )
+  }
+  if (config.bus !== undefined && !config.notificationLog) {
+    throw new ConfigError(
+      'WORKBINS_BUS needs WORKBINS_NOTIFICATION_LOG=1: nodes deliver from the shared log',
     )
   }
   return config

@@ -23,7 +23,7 @@ export type {
   ServiceHandler,
 } from './engine/options.ts'
 export type { FeedMessage, FeedRead, SessionKeeper, SessionRecord } from './engine/keeper.ts'
-export { ReplayRefused } from './engine/keeper.ts'
+export { ReplayRefused, SessionLimitReached } from './engine/keeper.ts'
 export { BROWSER_COOKIE } from './transports/long-polling.ts'
 export type { HttpOptions, OriginHeaders } from './transports/long-polling.ts'
 export { HandshakeRefused } from './protocol/errors.ts'

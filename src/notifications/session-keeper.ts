@@ -6,7 +6,7 @@
 
 import type { Logger } from 'pino'
 import type { FeedRead, SessionKeeper, SessionRecord } from '../bayeux/index.ts'
-import { ReplayRefused } from '../bayeux/index.ts'
+import { ReplayRefused, SessionLimitReached } from '../bayeux/index.ts'
 import type { Store } from '../store/store.ts'
 import type { FeedPump } from './feed-pump.ts'
 
@@ -15,6 +15,16 @@ export interface KeeperOptions {
   syncMs: number
   /** Whether the login behind a stored session still holds (HTTP session, credential). */
   stillValid(record: SessionRecord): Promise<boolean>
+  /**
+   * In a cluster (docs/cluster.md): a session resumed here is taken from whichever node held
+   * it, and an expiry deletes the stored session only if no other node was active on it since.
+   */
+  cluster?: { taken(clientId: string): void; changed(clientId: string): void }
+  /**
+   * In a cluster: COMETD_MAX_SESSIONS_PER_USER over every node, counting the stored sessions
+   * seen within `staleMs` (a dead node's sessions stop counting when the sweeper would delete them).
+   */
+  clusterLimit?: { maxPerUser: number; staleMs: number }
 }
 
 export class StoreSessionKeeper implements SessionKeeper {
@@ -22,6 +32,8 @@ export class StoreSessionKeeper implements SessionKeeper {
   #pending = new Map<string, { position: number; lastSeen: number }>()
   readonly #timer: NodeJS.Timeout
   #flushing: Promise<void> | null = null
+  /** Record changes being written, by clientId (load waits for them). */
+  readonly #saving = new Map<string, Promise<void>>()
 
   constructor(
     private readonly store: Store,
@@ -39,6 +51,12 @@ export class StoreSessionKeeper implements SessionKeeper {
     replayFrom: number | undefined,
   ): Promise<{ position: number; recovered: boolean }> {
     const userId = record.principal.userId
+    const limit = this.opts.clusterLimit
+    if (limit && this.store.countCometdSessions) {
+      // Counted before this one is stored; two handshakes at the same moment may both pass.
+      const n = await this.store.countCometdSessions(userId, Date.now() - limit.staleMs)
+      if (n >= limit.maxPerUser) throw new SessionLimitReached(limit.maxPerUser)
+    }
     const seq = await this.store.advanceFeed(userId, Number.MAX_SAFE_INTEGER)
     let position = seq
     let recovered = true
@@ -61,6 +79,17 @@ export class StoreSessionKeeper implements SessionKeeper {
   }
 
   async changed(clientId: string, record: SessionRecord, _position: number): Promise<void> {
+    const saving = this.#save(clientId, record)
+    this.#saving.set(clientId, saving)
+    try {
+      await saving
+    } finally {
+      if (this.#saving.get(clientId) === saving) this.#saving.delete(clientId)
+    }
+    this.opts.cluster?.changed(clientId)
+  }
+
+  async #save(clientId: string, record: SessionRecord): Promise<void> {
     // The stored position only moves with acknowledgements (max() in the store).
     await this.store.saveCometdSession({
       clientId,
@@ -72,6 +101,8 @@ export class StoreSessionKeeper implements SessionKeeper {
   }
 
   async load(clientId: string): Promise<{ record: SessionRecord; position: number } | undefined> {
+    // A change of this session stored here a moment ago (it was held here) is read back whole.
+    await this.#saving.get(clientId)?.catch(() => undefined)
     const stored = await this.store.getCometdSession(clientId)
     if (!stored) return undefined
     const record = JSON.parse(stored.record) as SessionRecord
@@ -99,11 +130,26 @@ export class StoreSessionKeeper implements SessionKeeper {
     }
   }
 
-  removed(clientId: string): void {
+  removed(clientId: string, expiredSince?: number): void {
     this.#pending.delete(clientId)
-    this.store.deleteCometdSession(clientId).catch((err: unknown) => {
+    const del =
+      expiredSince !== undefined && this.opts.cluster
+        ? this.#deleteUnlessActiveElsewhere(clientId, expiredSince)
+        : this.store.deleteCometdSession(clientId)
+    del.catch((err: unknown) => {
       this.log.warn({ err, clientId }, 'stored CometD session not deleted (the sweeper will)')
     })
+  }
+
+  async #deleteUnlessActiveElsewhere(clientId: string, since: number): Promise<void> {
+    const stored = await this.store.getCometdSession(clientId)
+    // Written after this node's last activity (+ one sync period of slack): another node holds it.
+    if (!stored || stored.lastSeen > since + this.opts.syncMs) return
+    await this.store.deleteCometdSession(clientId)
+  }
+
+  resumed(clientId: string): void {
+    this.opts.cluster?.taken(clientId)
   }
 
   userPresence(userId: string, present: boolean): void {

@@ -226,6 +226,11 @@ export interface Store {
   ): Promise<void>
   /** Delete sessions not seen since `before` (ms epoch). Returns how many. */
   deleteCometdSessionsIdleSince(before: number): Promise<number>
+  /**
+   * The user's stored sessions seen since `since` (ms epoch): a cluster's per-user session
+   * limit (docs/cluster.md). PostgreSQL only, as a cluster is.
+   */
+  countCometdSessions?(userId: string, since: number): Promise<number>
   // --- media channels: agent state per channel (docs/api.md "Channels and agent states") ------
   // A user's channels go when their last HTTP session ends, like their place.
   /**

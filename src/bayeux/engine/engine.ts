@@ -567,7 +567,12 @@ export class Engine implements EngineApi {
         'bayeux session expired with undelivered messages',
       )
     }
-    if (!s.terminated) this.durable?.keeper.removed(s.id)
+    if (!s.terminated) {
+      // An expired session was last active interval + maxInterval before its deadline.
+      const since =
+        why === 'expired' ? s.expireAt - this.config.interval - this.config.maxInterval : undefined
+      this.durable?.keeper.removed(s.id, since)
+    }
     this.#forget(s)
     if (s.held) {
       this.completeHeld(s, (r) => {
@@ -578,6 +583,43 @@ export class Engine implements EngineApi {
     this.#clear(s)
     this.log.debug({ clientId: s.id, userId: s.principal.userId, why }, 'bayeux session removed')
     this.events.emit('removed', { clientId: s.id, userId: s.principal.userId, reason: why })
+  }
+
+  /**
+   * Another node holds the session now (docs/cluster.md): forget it here without ending it
+   * (its stored record stays). A held connect is answered at once, without events: the new
+   * holder delivers from what the client acknowledged.
+   */
+  release(clientId: string, why: 'taken' | 'stale' = 'taken'): boolean {
+    const s = this.#registry.get(clientId)
+    if (!s || s.terminated) return false
+    this.log.debug(
+      { clientId, userId: s.principal.userId, why, position: s.position, held: s.held !== null },
+      'bayeux session taken by another node',
+    )
+    this.#forget(s)
+    s.clear()
+    // No batch number in that reply: it would tell the next node the client has what was
+    // just dropped here. The client acknowledges its previous batch again instead.
+    s.ack = null
+    if (s.held) this.completeHeld(s)
+    return true
+  }
+
+  /**
+   * The session's subscriptions changed on another node (cluster): take them, and go back to
+   * where its last connect reply stood, since messages passed over meanwhile may match them
+   * now (the caller catches it up from there).
+   */
+  resubscribe(s: Session, subscriptions: readonly string[]): void {
+    for (const p of [...s.subscriptions]) {
+      if (!subscriptions.includes(p)) this.#registry.unsubscribe(s, p)
+    }
+    for (const p of subscriptions) this.#registry.subscribe(s, p)
+    const before = s.pending
+    s.dropUnsent()
+    if (s.registered) this.#queued -= before - s.pending
+    s.position = s.repliedPosition
   }
 
   /** Remove sessions with no connect for interval+maxInterval. */

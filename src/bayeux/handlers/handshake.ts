@@ -10,7 +10,7 @@ import { newId } from '../engine/random-id.ts'
 import { wantsAck } from '../extensions/ack.ts'
 import { replayOf } from '../extensions/replay.ts'
 import { recordOf } from '../engine/durable.ts'
-import { ReplayRefused } from '../engine/keeper.ts'
+import { ReplayRefused, SessionLimitReached } from '../engine/keeper.ts'
 import type { BayeuxPrincipal } from '../engine/options.ts'
 
 function fail(r: Reply, error: string, advice: Reply['advice']): void {
@@ -103,6 +103,13 @@ export async function handleHandshake(
       engine.discard(s)
       if (err instanceof ReplayRefused) {
         return fail(r, BayeuxError.replayFuture(replay ?? 0), none)
+      }
+      if (err instanceof SessionLimitReached) {
+        engine.log.warn(
+          { userId: principal.userId, max: err.max },
+          'bayeux handshake refused: too many sessions in the cluster',
+        )
+        return fail(r, BayeuxError.handshakeTooManySessions(err.max), none)
       }
       engine.log.warn({ err }, 'bayeux session could not be stored')
       return fail(r, BayeuxError.authenticationUnavailable(), {

@@ -297,6 +297,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
+    name: 'CometD sessions by user',
+    // A cluster counts a user's stored sessions at each handshake (docs/cluster.md).
+    sql: `CREATE INDEX cometd_sessions_by_user ON cometd_sessions(user_id);`,
+  },
+  {
+    version: 8,
     name: 'feed advance in one round trip',
     // notification-log.ts advanceFeed, run by the server (docs/durable-delivery.md): one round
     // trip instead of six, which is most of the delivery pump's time on PostgreSQL.

@@ -43,7 +43,7 @@ export async function appendLog(
 
 /**
  * Number the user's pending entries (at most `limit`); returns the newest number. The work is
- * the database function workbins_advance_feed (migration 7): one round trip.
+ * the database function workbins_advance_feed (migration 8): one round trip.
  */
 export async function advanceFeed(c: Queryable, userId: string, limit: number): Promise<number> {
   const { rows } = await c.query<{ seq: number }>('SELECT workbins_advance_feed($1, $2) AS seq', [

@@ -710,6 +710,15 @@ class PgStoreImpl implements PgStore {
     )
   }
 
+  async countCometdSessions(userId: string, since: number): Promise<number> {
+    const rows = await this.rows<{ n: string }>(
+      'CometD sessions',
+      'SELECT count(*) AS n FROM cometd_sessions WHERE user_id = $1 AND last_seen >= $2',
+      [userId, since],
+    )
+    return Number(rows[0]?.n ?? 0)
+  }
+
   async deleteCometdSessionsIdleSince(before: number): Promise<number> {
     return this.count('CometD sessions', 'DELETE FROM cometd_sessions WHERE last_seen < $1', [
       before,
