@@ -371,6 +371,24 @@ const SERVER_SETTINGS = {
     min: 10,
     doc: 'how often acknowledged positions of CometD sessions are written to the store (a crash re-sends at most this much to clients without the ack extension)',
   },
+  bus: {
+    env: 'WORKBINS_BUS',
+    kind: 'string',
+    def: '',
+    optional: true,
+    doc: 'a `redis://host:port` URL: run as one node of a cluster sharing the PostgreSQL database (docs/cluster.md); unset = a single server',
+    check: (v) =>
+      /^rediss?:\/\//i.test(v) && URL.canParse(v)
+        ? undefined
+        : 'must be a redis:// or rediss:// URL',
+  },
+  nodeId: {
+    env: 'WORKBINS_NODE_ID',
+    kind: 'string',
+    def: '',
+    optional: true,
+    doc: 'name of this node in a cluster (logs, bus messages); unset = a random one at each start',
+  },
 } as const satisfies Settings
 
 const COMETD_SETTINGS = {
@@ -601,6 +619,17 @@ export function loadConfig(
   if (config.metrics && config.metricsPort !== 0 && config.metricsPort === config.port) {
     throw new ConfigError(
       `WORKBINS_METRICS_PORT (${config.metricsPort}) must differ from PORT, or be 0 to serve /metrics on PORT`,
+    )
+  }
+  // A cluster shares its log and sessions through one database (docs/cluster.md).
+  if (config.bus !== undefined && !isPostgresUrl(config.db)) {
+    throw new ConfigError(
+      'WORKBINS_BUS needs WORKBINS_DB to be a postgres:// URL: a cluster shares one PostgreSQL database',
+    )
+  }
+  if (config.bus !== undefined && !config.notificationLog) {
+    throw new ConfigError(
+      'WORKBINS_BUS needs WORKBINS_NOTIFICATION_LOG=1: nodes deliver from the shared log',
     )
   }
   return config
