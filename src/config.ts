@@ -107,16 +107,6 @@ const SERVER_SETTINGS = {
     min: 1,
     doc: 'PostgreSQL only: longest a statement, or the wait for a connection, may take; beyond it the request answers 503',
   },
-  bus: {
-    env: 'WORKBINS_BUS',
-    kind: 'string',
-    def: '',
-    doc: 'notification fan-out between server processes: only the in-process one exists, so leave it empty (or `local`)',
-    check: (v) =>
-      v === '' || v === 'local'
-        ? undefined
-        : `must be empty or "local" (only the in-process notification fan-out exists), got "${v}"`,
-  },
   trustProxy: {
     env: 'WORKBINS_TRUST_PROXY',
     kind: 'string',
