@@ -93,6 +93,7 @@ function startNode(i: number, port: number, publicPort: number, extra: Record<st
       PORT: String(port),
       WORKBINS_DB: values.db,
       WORKBINS_BUS: values.bus,
+      WORKBINS_NODE_ID: `node${i}`,
       WORKBINS_PUBLIC_URL: `http://127.0.0.1:${publicPort}/api/v2`,
       // nginx on this host is the only proxy: its X-Forwarded-For names the client.
       WORKBINS_TRUST_PROXY: '127.0.0.1',
