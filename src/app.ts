@@ -33,6 +33,7 @@ import { Metrics } from './metrics/registry.ts'
 import { listenMetrics, metricsRoute, type MetricsListener } from './metrics/serve.ts'
 import { timedStore } from './metrics/store.ts'
 import { provisionAtStart } from './provision/index.ts'
+import { ClusterNode } from './cluster/cluster-node.ts'
 import { FeedPump } from './notifications/feed-pump.ts'
 import { sweepNotificationLog } from './notifications/log-sweeper.ts'
 import { BayeuxNotifier } from './notifications/notifier.ts'
@@ -116,9 +117,20 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const pump = config.notificationLog
     ? new FeedPump(store, () => bayeux, log.child({ component: 'notifications' }))
     : null
+  // A node of a cluster (docs/cluster.md): WORKBINS_BUS, checked in config to go with PostgreSQL.
+  const cluster =
+    pump && config.bus !== undefined
+      ? new ClusterNode(
+          { url: config.bus, channel: config.busChannel, nodeId: config.nodeId },
+          pump,
+          () => bayeux,
+          log.child({ component: 'cluster' }),
+        )
+      : null
   const keeper = pump
     ? new StoreSessionKeeper(store, pump, log.child({ component: 'notifications' }), {
         syncMs: config.sessionSyncMs,
+        cluster: cluster ?? undefined,
         // A stored session continues only under the login it was opened with.
         stillValid: async ({ principal }) => {
           if (principal.httpSessionId !== undefined) {
@@ -166,9 +178,23 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await auth.logout(caller.session, reply)
     const id = caller.session.id
     const ended = bayeux.disconnectWhere((p) => p.httpSessionId === id, 'handshake')
+    cluster?.logout(id)
     reply.log.info({ userId: caller.user.id, cometdSessions: ended }, 'logged out')
   }
   const notifier = new BayeuxNotifier(bayeux, store, log, pump)
+  notifier.cluster = cluster
+  if (cluster) {
+    try {
+      await cluster.start()
+    } catch (err) {
+      await cluster.close()
+      await store.close()
+      throw new Error(`WORKBINS_BUS: Redis not reachable (${(err as Error).message})`, {
+        cause: err,
+      })
+    }
+    log.info({ nodeId: cluster.nodeId }, 'cluster node: bus connected')
+  }
   const deps: RouteDeps = { config, store, notifier, log, publicUrl, logout }
 
   // Unauthenticated probes for operators and load balancers (docs/operations.md).
@@ -281,6 +307,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       } finally {
         clearTimeout(grace)
         await keeper?.close() // acknowledged positions, for the sessions' next server
+        await cluster?.close()
         await store.close()
         await metricsListener?.close()
       }

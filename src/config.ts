@@ -366,11 +366,18 @@ const SERVER_SETTINGS = {
     kind: 'string',
     def: '',
     optional: true,
-    doc: 'a `redis://host:port` URL: run as one node of a cluster sharing the PostgreSQL database (docs/cluster.md); unset = a single server',
+    doc: 'a `redis://host:port` URL: run as one node of a cluster sharing the PostgreSQL database (docs/cluster.md); unset (or `local`) = a single server',
     check: (v) =>
-      /^rediss?:\/\//i.test(v) && URL.canParse(v)
+      v === 'local' || (/^rediss?:\/\//i.test(v) && URL.canParse(v))
         ? undefined
         : 'must be a redis:// or rediss:// URL',
+  },
+  busChannel: {
+    env: 'WORKBINS_BUS_CHANNEL',
+    kind: 'string',
+    def: 'workbins:cluster',
+    doc: 'the Redis pub/sub channel of the cluster: one per cluster sharing a Redis server',
+    check: (v) => (v.trim() === '' ? 'must not be empty' : undefined),
   },
   nodeId: {
     env: 'WORKBINS_NODE_ID',
@@ -611,6 +618,7 @@ export function loadConfig(
       `WORKBINS_METRICS_PORT (${config.metricsPort}) must differ from PORT, or be 0 to serve /metrics on PORT`,
     )
   }
+  if (config.bus === 'local') config.bus = undefined // the earlier name of "no bus"
   // A cluster shares its log and sessions through one database (docs/cluster.md).
   if (config.bus !== undefined && !isPostgresUrl(config.db)) {
     throw new ConfigError(

@@ -97,6 +97,11 @@ export class BayeuxServer {
     for (const s of this.#engine.sessions()) if (!s.terminated) yield s.principal
   }
 
+  /** Another node took the session (cluster): forget it here, keep its stored record. */
+  releaseSession(clientId: string): boolean {
+    return this.#engine.release(clientId)
+  }
+
   /**
    * End one session. `none` (default): /meta/disconnect, the client stops. `handshake`: its
    * next connect fails with `reconnect:"handshake"` and the client starts a new session.

@@ -45,6 +45,27 @@ export class FeedPump {
     }
   }
 
+  /** Another node committed entries for these users and instances (cluster bus hint). */
+  hinted(users: readonly string[], instances: readonly WorkbinInstance[]): void {
+    for (const u of users) this.wake(u)
+    for (const i of instances) {
+      const subs = this.#index.subscribers(i)
+      if (subs) for (const u of subs) this.wake(u)
+    }
+  }
+
+  /** Hints may have been missed (bus outage): every user here catches up from the log. */
+  wakeAll(): void {
+    for (const u of this.#delivered.keys()) this.wake(u)
+  }
+
+  /** The user's subscriptions changed on another node: read them again, then catch up. */
+  reindex(userId: string): void {
+    if (!this.#delivered.has(userId)) return
+    this.#index.drop(userId)
+    void this.ready(userId).then(() => this.wake(userId))
+  }
+
   /** A user's subscriptions changed (after the commit): the index follows at once. */
   subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void {
     for (const i of instances) {

@@ -12,8 +12,17 @@ import type { Store } from '../store/store.ts'
 import type { Notifier } from '../workbins/notifier.ts'
 import type { FeedPump } from './feed-pump.ts'
 
+/** The other nodes of a cluster (src/cluster): told after each commit and session event. */
+export interface ClusterLink {
+  committed(entries: readonly LogEntry[]): void
+  subscribed(userId: string): void
+  disconnectUser(userId: string): void
+}
+
 export class BayeuxNotifier implements Notifier {
   readonly durable: boolean
+  /** Set when this server is a node of a cluster (docs/cluster.md). */
+  cluster: ClusterLink | null = null
 
   constructor(
     private readonly bayeux: BayeuxServer,
@@ -25,6 +34,7 @@ export class BayeuxNotifier implements Notifier {
   }
 
   committed(entries: readonly LogEntry[]): void {
+    this.cluster?.committed(entries)
     if (this.pump) this.pump.committed(entries)
     else void this.#deliverFromMemory(entries)
   }
@@ -42,12 +52,14 @@ export class BayeuxNotifier implements Notifier {
 
   subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void {
     this.pump?.subscribed(userId, instances, on)
+    this.cluster?.subscribed(userId)
   }
 
   async disconnectUser(userId: string): Promise<void> {
     // What was committed for the user goes out before the sessions end.
     if (this.pump) await this.pump.deliverNow(userId)
     this.bayeux.disconnectUser(userId)
+    this.cluster?.disconnectUser(userId)
   }
 
   /** Memory mode: every recipient of each entry, now. */

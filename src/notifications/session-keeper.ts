@@ -15,6 +15,11 @@ export interface KeeperOptions {
   syncMs: number
   /** Whether the login behind a stored session still holds (HTTP session, credential). */
   stillValid(record: SessionRecord): Promise<boolean>
+  /**
+   * In a cluster (docs/cluster.md): a session resumed here is taken from whichever node held
+   * it, and an expiry deletes the stored session only if no other node was active on it since.
+   */
+  cluster?: { taken(clientId: string): void }
 }
 
 export class StoreSessionKeeper implements SessionKeeper {
@@ -99,11 +104,26 @@ export class StoreSessionKeeper implements SessionKeeper {
     }
   }
 
-  removed(clientId: string): void {
+  removed(clientId: string, expiredSince?: number): void {
     this.#pending.delete(clientId)
-    this.store.deleteCometdSession(clientId).catch((err: unknown) => {
+    const del =
+      expiredSince !== undefined && this.opts.cluster
+        ? this.#deleteUnlessActiveElsewhere(clientId, expiredSince)
+        : this.store.deleteCometdSession(clientId)
+    del.catch((err: unknown) => {
       this.log.warn({ err, clientId }, 'stored CometD session not deleted (the sweeper will)')
     })
+  }
+
+  async #deleteUnlessActiveElsewhere(clientId: string, since: number): Promise<void> {
+    const stored = await this.store.getCometdSession(clientId)
+    // Written after this node's last activity (+ one sync period of slack): another node holds it.
+    if (!stored || stored.lastSeen > since + this.opts.syncMs) return
+    await this.store.deleteCometdSession(clientId)
+  }
+
+  resumed(clientId: string): void {
+    this.opts.cluster?.taken(clientId)
   }
 
   userPresence(userId: string, present: boolean): void {

@@ -81,14 +81,31 @@ test('every bound is checked, from the environment and from overrides alike', ()
   assert.equal(loadConfig({}, { cometd: { timeout: 0 } }).cometd.timeout, 0)
 })
 
-test('WORKBINS_BUS accepts only the in-process fan-out, and says so', () => {
-  assert.equal(loadConfig({ WORKBINS_BUS: 'local' }).bus, 'local')
+test('WORKBINS_BUS: a redis:// URL with a PostgreSQL database, or nothing (`local`)', () => {
+  assert.equal(loadConfig({ WORKBINS_BUS: 'local' }).bus, undefined)
+  const pg = 'postgres://u@127.0.0.1:5432/db'
+  assert.equal(
+    loadConfig({ WORKBINS_BUS: 'redis://127.0.0.1:6379', WORKBINS_DB: pg }).bus,
+    'redis://127.0.0.1:6379',
+  )
   assert.throws(
     () => loadConfig({ WORKBINS_BUS: 'redis://127.0.0.1:6379' }),
     (e: unknown) =>
       e instanceof ConfigError &&
-      /^WORKBINS_BUS must be empty or "local"/.test(e.message) &&
-      !/yet/.test(e.message),
+      /^WORKBINS_BUS needs WORKBINS_DB to be a postgres/.test(e.message),
+  )
+  assert.throws(
+    () => loadConfig({ WORKBINS_BUS: 'nats://x', WORKBINS_DB: pg }),
+    (e: unknown) => e instanceof ConfigError && /^WORKBINS_BUS must be a redis/.test(e.message),
+  )
+  assert.throws(
+    () =>
+      loadConfig({
+        WORKBINS_BUS: 'redis://127.0.0.1:6379',
+        WORKBINS_DB: pg,
+        WORKBINS_NOTIFICATION_LOG: '0',
+      }),
+    (e: unknown) => e instanceof ConfigError && /NOTIFICATION_LOG/.test(e.message),
   )
 })
 

@@ -567,7 +567,12 @@ export class Engine implements EngineApi {
         'bayeux session expired with undelivered messages',
       )
     }
-    if (!s.terminated) this.durable?.keeper.removed(s.id)
+    if (!s.terminated) {
+      // An expired session was last active interval + maxInterval before its deadline.
+      const since =
+        why === 'expired' ? s.expireAt - this.config.interval - this.config.maxInterval : undefined
+      this.durable?.keeper.removed(s.id, since)
+    }
     this.#forget(s)
     if (s.held) {
       this.completeHeld(s, (r) => {
@@ -578,6 +583,21 @@ export class Engine implements EngineApi {
     this.#clear(s)
     this.log.debug({ clientId: s.id, userId: s.principal.userId, why }, 'bayeux session removed')
     this.events.emit('removed', { clientId: s.id, userId: s.principal.userId, reason: why })
+  }
+
+  /**
+   * Another node holds the session now (docs/cluster.md): forget it here without ending it
+   * (its stored record stays). A held connect is answered at once, without events: the new
+   * holder delivers from what the client acknowledged.
+   */
+  release(clientId: string): boolean {
+    const s = this.#registry.get(clientId)
+    if (!s || s.terminated) return false
+    this.#forget(s)
+    s.clear()
+    if (s.held) this.completeHeld(s)
+    this.log.debug({ clientId, userId: s.principal.userId }, 'bayeux session taken by another node')
+    return true
   }
 
   /** Remove sessions with no connect for interval+maxInterval. */

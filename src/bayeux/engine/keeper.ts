@@ -44,8 +44,13 @@ export interface SessionKeeper {
   read(userId: string, afterSeq: number, limit: number): Promise<FeedRead>
   /** The client has everything up to `position` (written behind, in batches). */
   acknowledged(clientId: string, position: number): void
-  /** The session ended (disconnect, expiry, server-side end): forget it. */
-  removed(clientId: string): void
+  /**
+   * The session ended (disconnect, expiry, server-side end): forget it. An expiry gives the
+   * time of the session's last activity here: in a cluster another node may hold it since.
+   */
+  removed(clientId: string, expiredSince?: number): void
+  /** A stored session was resumed here (in a cluster: this node now holds it). */
+  resumed?(clientId: string): void
   /** The first session of a user on this server appeared / the last one went. */
   userPresence(userId: string, present: boolean): void
 }

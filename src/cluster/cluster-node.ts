@@ -1,0 +1,99 @@
+// This server as one node of a cluster (docs/cluster.md): what it tells the others after a
+// commit or a session event, and what it does when they tell it something. Only memory is
+// touched here; everything shared is already in PostgreSQL.
+
+import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { BayeuxServer } from '../bayeux/index.ts'
+import type { FeedPump } from '../notifications/feed-pump.ts'
+import type { ClusterLink } from '../notifications/notifier.ts'
+import type { LogEntry } from '../store/notification-log.ts'
+import type { BusMessage } from './messages.ts'
+import { RedisBus } from './redis-bus.ts'
+
+export class ClusterNode implements ClusterLink {
+  readonly bus: RedisBus
+
+  constructor(
+    bus: { url: string; channel: string; nodeId: string | undefined },
+    private readonly pump: FeedPump,
+    private readonly bayeux: () => BayeuxServer,
+    private readonly log: Logger,
+  ) {
+    const id = bus.nodeId ?? randomBytes(6).toString('hex')
+    this.bus = new RedisBus(bus.url, bus.channel, id, log, {
+      message: (m) => this.#handle(m),
+      subscribed: () => pump.wakeAll(),
+    })
+  }
+
+  get nodeId(): string {
+    return this.bus.nodeId
+  }
+
+  start(): Promise<void> {
+    return this.bus.start()
+  }
+
+  close(): Promise<void> {
+    return this.bus.close()
+  }
+
+  committed(entries: readonly LogEntry[]): void {
+    const users: string[] = []
+    const instances = []
+    for (const e of entries) {
+      if (e.userId !== undefined) users.push(e.userId)
+      else if (e.instance) instances.push(e.instance)
+    }
+    if (users.length > 0 || instances.length > 0) this.bus.wake(users, instances)
+  }
+
+  subscribed(userId: string): void {
+    this.bus.send({ t: 'subs', userId })
+  }
+
+  disconnectUser(userId: string): void {
+    this.bus.send({ t: 'end', userId })
+  }
+
+  logout(httpSessionId: string): void {
+    this.bus.send({ t: 'logout', httpSessionId })
+  }
+
+  /** A stored session resumed here: the node that held it drops its copy. */
+  taken(clientId: string): void {
+    this.bus.send({ t: 'taken', clientId })
+  }
+
+  #handle(m: BusMessage): void {
+    switch (m.t) {
+      case 'wake':
+        this.pump.hinted(m.users, m.instances)
+        return
+      case 'taken':
+        this.bayeux().releaseSession(m.clientId)
+        return
+      case 'subs':
+        this.pump.reindex(m.userId)
+        return
+      case 'end': {
+        const userId = m.userId
+        // What was committed for the user goes out before the sessions end (as on one node).
+        void this.pump
+          .deliverNow(userId)
+          .catch((err: unknown) => this.log.warn({ err, userId }, 'not delivered before the end'))
+          .finally(() => this.bayeux().disconnectUser(userId))
+        return
+      }
+      case 'logout': {
+        const id = m.httpSessionId
+        this.bayeux().disconnectWhere((p) => p.httpSessionId === id, 'handshake')
+        return
+      }
+      case 'resync':
+        this.pump.wakeAll()
+        return
+    }
+  }
+}

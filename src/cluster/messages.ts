@@ -1,0 +1,69 @@
+// What the nodes of a cluster tell each other over the bus (docs/cluster.md). Every message is
+// a hint or a command about memory only: the truth (log, sessions, subscriptions) is in
+// PostgreSQL, so a lost message costs a delay, never data.
+
+import type { WorkbinInstance } from '../model.ts'
+
+export type BusMessage =
+  /** Entries were committed for these users and workbin instances: wake the ones here. */
+  | { t: 'wake'; users: string[]; instances: WorkbinInstance[] }
+  /** The node `from` resumed this CometD session: others drop their copy. */
+  | { t: 'taken'; clientId: string }
+  /** The user's subscriptions changed: nodes where the user is present read them again. */
+  | { t: 'subs'; userId: string }
+  /** End every CometD session of the user (EndContactCenterSession, disconnectUser). */
+  | { t: 'end'; userId: string }
+  /** End the CometD sessions opened with this HTTP session (logout). */
+  | { t: 'logout'; httpSessionId: string }
+  /** The sender could not publish for a while: every node catches its users up from the log. */
+  | { t: 'resync' }
+
+/** What travels: the sender's node id with one or more messages. */
+export interface BusEnvelope {
+  from: string
+  m: BusMessage[]
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string')
+}
+
+function isInstance(v: unknown): v is WorkbinInstance {
+  if (typeof v !== 'object' || v === null) return false
+  const o = v as Record<string, unknown>
+  return typeof o.workbinId === 'string' && typeof o.owner === 'string'
+}
+
+function valid(m: unknown): m is BusMessage {
+  if (typeof m !== 'object' || m === null) return false
+  const o = m as Record<string, unknown>
+  switch (o.t) {
+    case 'wake':
+      return isStringArray(o.users) && Array.isArray(o.instances) && o.instances.every(isInstance)
+    case 'taken':
+      return typeof o.clientId === 'string'
+    case 'subs':
+    case 'end':
+      return typeof o.userId === 'string'
+    case 'logout':
+      return typeof o.httpSessionId === 'string'
+    case 'resync':
+      return true
+    default:
+      return false
+  }
+}
+
+/** The envelope in a bus message, or undefined when it is not one (ignored, never thrown). */
+export function parseEnvelope(text: string): BusEnvelope | undefined {
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof v !== 'object' || v === null) return undefined
+  const o = v as Record<string, unknown>
+  if (typeof o.from !== 'string' || !Array.isArray(o.m) || !o.m.every(valid)) return undefined
+  return { from: o.from, m: o.m }
+}
