@@ -156,6 +156,18 @@ async function measure(agents: Agent[], rest: ApiClient[], pids: () => number[])
   const end = performance.now() + 15_000
   while (pending.size > 0 && performance.now() < end) await sleep(100)
   for (const a of agents) a.onMessage = undefined
+  if (process.env.BENCH_DEBUG) {
+    for (const key of pending.keys()) {
+      const [i, ref] = key.split(':').map(Number) as [number, number]
+      const a = agents[i] as Agent
+      const seen = a.received.some((r) => r.referenceId === ref)
+      console.log(`lost ${key} clientId ${a.cometd.getClientId()} in received: ${seen}`)
+    }
+    for (const a of agents) {
+      const p = a.problems()
+      if (p.length) console.log(p.slice(0, 5).join('\n'))
+    }
+  }
   return {
     ops: measured,
     opsPerS: (measured * 1000) / elapsed,
