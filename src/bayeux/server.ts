@@ -97,6 +97,11 @@ export class BayeuxServer {
     for (const s of this.#engine.sessions()) if (!s.terminated) yield s.principal
   }
 
+  /** The session's stored subscriptions changed on another node (cluster): reload them. */
+  reloadSession(clientId: string): Promise<void> {
+    return this.#engine.durable?.reload(clientId) ?? Promise.resolve()
+  }
+
   /** Another node took the session (cluster): forget it here, keep its stored record. */
   releaseSession(clientId: string): boolean {
     return this.#engine.release(clientId)

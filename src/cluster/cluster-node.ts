@@ -66,6 +66,11 @@ export class ClusterNode implements ClusterLink {
     this.bus.send({ t: 'taken', clientId })
   }
 
+  /** The session's subscriptions were stored here: whichever node holds it reloads them. */
+  changed(clientId: string): void {
+    this.bus.send({ t: 'changed', clientId })
+  }
+
   #handle(m: BusMessage): void {
     switch (m.t) {
       case 'wake':
@@ -73,6 +78,9 @@ export class ClusterNode implements ClusterLink {
         return
       case 'taken':
         this.bayeux().releaseSession(m.clientId)
+        return
+      case 'changed':
+        void this.bayeux().reloadSession(m.clientId)
         return
       case 'subs':
         this.pump.reindex(m.userId)

@@ -9,6 +9,8 @@ export type BusMessage =
   | { t: 'wake'; users: string[]; instances: WorkbinInstance[] }
   /** The node `from` resumed this CometD session: others drop their copy. */
   | { t: 'taken'; clientId: string }
+  /** The session's Bayeux subscriptions changed here: its holder reloads them. */
+  | { t: 'changed'; clientId: string }
   /** The user's subscriptions changed: nodes where the user is present read them again. */
   | { t: 'subs'; userId: string }
   /** End every CometD session of the user (EndContactCenterSession, disconnectUser). */
@@ -41,6 +43,7 @@ function valid(m: unknown): m is BusMessage {
     case 'wake':
       return isStringArray(o.users) && Array.isArray(o.instances) && o.instances.every(isInstance)
     case 'taken':
+    case 'changed':
       return typeof o.clientId === 'string'
     case 'subs':
     case 'end':

@@ -55,7 +55,7 @@ export class RedisBus {
       ['subscriber', this.#sub],
     ] as const) {
       r.on('error', (err: Error) => this.#outage(name, err))
-      r.on('end', () => this.#outage(name, new Error('connection ended')))
+      r.on('close', () => this.#outage(name, new Error('connection closed')))
     }
     this.#sub.on('ready', () => {
       // ioredis subscribes again by itself on reconnect (autoResubscribe).

@@ -19,7 +19,7 @@ export interface KeeperOptions {
    * In a cluster (docs/cluster.md): a session resumed here is taken from whichever node held
    * it, and an expiry deletes the stored session only if no other node was active on it since.
    */
-  cluster?: { taken(clientId: string): void }
+  cluster?: { taken(clientId: string): void; changed(clientId: string): void }
 }
 
 export class StoreSessionKeeper implements SessionKeeper {
@@ -74,6 +74,7 @@ export class StoreSessionKeeper implements SessionKeeper {
       position: this.#pending.get(clientId)?.position ?? 0,
       lastSeen: Date.now(),
     })
+    this.opts.cluster?.changed(clientId)
   }
 
   async load(clientId: string): Promise<{ record: SessionRecord; position: number } | undefined> {

@@ -42,6 +42,7 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
       COMETD_MAX_INTERVAL: '15000',
       COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
       WORKBINS_SESSION_SYNC_MS: '200',
+      WORKBINS_LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'info',
     })
     await cluster.start()
     front = new RoundRobin(cluster.nodes.map((n) => n.port))
@@ -77,6 +78,16 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
         20_000,
       ).catch(() => undefined)
       const output = cluster.nodes.map((n) => n.output.slice(-3000)).join('\n----\n')
+      const logDir = process.env.CLUSTER_TEST_LOG_DIR
+      if (logDir) {
+        for (const [i, n] of cluster.nodes.entries()) {
+          await writeFile(join(logDir, `node${i}.log`), n.output)
+        }
+        await writeFile(
+          join(logDir, 'agents.json'),
+          JSON.stringify(agents.map((a) => ({ id: a.cometd.getClientId(), received: a.received, answered: a.answered }))),
+        )
+      }
       const problems = agents.flatMap((a) => a.problems())
       t.diagnostic(
         `messages/answered/failed per agent: ${agents.map((a) => `${a.received.length}/${a.answered.length}/${a.failures}`).join(' ')}; requests per node: ${front.counts.join('/')}`,

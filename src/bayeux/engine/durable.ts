@@ -47,6 +47,7 @@ export interface DurableHost {
   expiryFrom(now: number): number
   adopt(s: Session): void
   subscribe(s: Session, pattern: string): void
+  resubscribe(s: Session, subscriptions: readonly string[]): void
   enqueue(s: Session, out: Outgoing): void
   terminate(s: Session, reconnect: 'none' | 'handshake', error?: string): void
 }
@@ -111,9 +112,17 @@ export class DurableDelivery {
           this.engine.terminate(s, 'handshake', BayeuxError.positionLost(read.reason))
           return
         }
-        for (const m of read.messages) this.#offer(s, m)
+        let stale = false
+        for (const m of read.messages) {
+          if (m.seq <= s.position) continue
+          if (m.seq > s.position + 1) {
+            stale = true // read from before a rewind (reload): read again from the position
+            break
+          }
+          this.#offer(s, m)
+        }
         const behind = (this.#latest.get(userId) ?? 0) > s.position
-        if (read.messages.length < READ_BATCH && !behind) return
+        if (!stale && read.messages.length < READ_BATCH && !behind) return
       }
     } catch (err) {
       this.engine.log.warn({ err, clientId: s.id, userId }, 'bayeux catch-up failed; retried')
@@ -124,9 +133,45 @@ export class DurableDelivery {
     }
   }
 
+  /**
+   * The stored record of a session held here changed on another node (its subscriptions,
+   * docs/cluster.md): take them and deliver again from its last connect reply.
+   */
+  async reload(clientId: string): Promise<void> {
+    // Being restored here: its record may have been read before the change.
+    const restoring = this.#restoring.get(clientId)
+    if (restoring) await restoring
+    const s = this.engine.session(clientId)
+    if (!s || s.terminated || !s.registered) return
+    let stored
+    try {
+      stored = await this.keeper.load(clientId)
+    } catch (err) {
+      this.engine.log.warn({ err, clientId }, 'bayeux session not reloaded')
+      return
+    }
+    if (!stored || this.engine.session(clientId) !== s || s.terminated) return
+    this.engine.resubscribe(s, stored.record.subscriptions)
+    void this.catchUp(s)
+  }
+
   /** The user has no session here any more. */
   forgetUser(userId: string): void {
     this.#latest.delete(userId)
+  }
+
+  /**
+   * Whether the copy of a session held here is stale (docs/cluster.md): a connect of its client
+   * acknowledges a batch this server never numbered, so another node served it since. Only
+   * from where the session is bound (as resolve/restore), so no one else can make it stale.
+   */
+  movedAway(ex: Exchange, m: InMessage, s: Session): boolean {
+    if (m.channel !== META_CONNECT || s.ack === null || s.terminated) return false
+    const acked = ackOf(m.ext)
+    if (acked === undefined || acked <= s.ack.last) return false
+    const o = ex.origin
+    if (o.type === LONG_POLLING) return s.browserId !== null && s.browserId === o.browserId
+    return o.ws !== null && o.ws.principal.userId === s.principal.userId
   }
 
   /**

@@ -595,9 +595,28 @@ export class Engine implements EngineApi {
     if (!s || s.terminated) return false
     this.#forget(s)
     s.clear()
+    // No batch number in that reply: it would tell the next node the client has what was
+    // just dropped here. The client acknowledges its previous batch again instead.
+    s.ack = null
     if (s.held) this.completeHeld(s)
     this.log.debug({ clientId, userId: s.principal.userId }, 'bayeux session taken by another node')
     return true
+  }
+
+  /**
+   * The session's subscriptions changed on another node (cluster): take them, and go back to
+   * where its last connect reply stood, since messages passed over meanwhile may match them
+   * now (the caller catches it up from there).
+   */
+  resubscribe(s: Session, subscriptions: readonly string[]): void {
+    for (const p of [...s.subscriptions]) {
+      if (!subscriptions.includes(p)) this.#registry.unsubscribe(s, p)
+    }
+    for (const p of subscriptions) this.#registry.subscribe(s, p)
+    const before = s.pending
+    s.dropUnsent()
+    if (s.registered) this.#queued -= before - s.pending
+    s.position = s.repliedPosition
   }
 
   /** Remove sessions with no connect for interval+maxInterval. */

@@ -129,6 +129,16 @@ export class Session {
     return q
   }
 
+  /** Drop the events not written yet (ack: those of the open batch). */
+  dropUnsent(): void {
+    if (this.ack) {
+      this.ack.dropOpen()
+      return
+    }
+    this.queue = []
+    this.queueBytes = 0
+  }
+
   clear(): void {
     this.queue = []
     this.queueBytes = 0

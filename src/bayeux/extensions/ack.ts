@@ -45,6 +45,11 @@ export class AckQueue {
     return this.#events.length
   }
 
+  /** The last batch number given out. */
+  get last(): number {
+    return this.#last
+  }
+
   /** UTF-8 bytes of the unacknowledged events (maxQueueBytes). */
   get bytes(): number {
     return this.#bytes
@@ -82,6 +87,20 @@ export class AckQueue {
     this.#last = batch
     this.#closed.push([this.#ordinal++, batch])
     return { events: this.#events.slice(), batch }
+  }
+
+  /** Drop the events of the batch being filled (not sent yet); returns how many. */
+  dropOpen(): number {
+    let n = 0
+    while (
+      this.#ordinals.length > 0 &&
+      this.#ordinals[this.#ordinals.length - 1] === this.#ordinal
+    ) {
+      this.#ordinals.pop()
+      this.#bytes -= (this.#events.pop() as Outgoing).size
+      n++
+    }
+    return n
   }
 
   clear(): void {

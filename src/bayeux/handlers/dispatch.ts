@@ -81,14 +81,13 @@ function dispatch(
     return
   }
   const durable = engine.durable
-  if (
-    durable !== null &&
-    m.channel !== META_HANDSHAKE &&
-    typeof m.clientId === 'string' &&
-    engine.session(m.clientId) === undefined
-  ) {
-    // Not held here: a stored session (a restart, another node) may continue.
-    return durable.restore(ex, m).then(() => route(engine, ex, m, alone))
+  if (durable !== null && m.channel !== META_HANDSHAKE && typeof m.clientId === 'string') {
+    const held = engine.session(m.clientId)
+    // Served by another node since (cluster): the copy here is stale, the store has it.
+    if (held === undefined || (durable.movedAway(ex, m, held) && engine.release(m.clientId))) {
+      // Not held here: a stored session (a restart, another node) may continue.
+      return durable.restore(ex, m).then(() => route(engine, ex, m, alone))
+    }
   }
   return route(engine, ex, m, alone)
 }
