@@ -74,10 +74,11 @@ async function waitReady(log: string, port: number, pid: number, timeoutMs = 60_
   while (Date.now() < end) {
     const text = await readFile(log, 'utf8').catch(() => '')
     if (text.includes(`workbins ready: http://127.0.0.1:${port}`)) return
-    if (!alive(pid)) fail(`node on port ${port} exited; its log (${log}):\n${text.slice(-3000)}`)
+    if (!alive(pid))
+      throw new Error(`node on port ${port} exited; its log (${log}):\n${text.slice(-3000)}`)
     await sleep(200)
   }
-  fail(`node on port ${port} not ready after ${timeoutMs / 1000} s; see ${log}`)
+  throw new Error(`node on port ${port} not ready after ${timeoutMs / 1000} s; see ${log}`)
 }
 
 function startNode(i: number, port: number, publicPort: number, extra: Record<string, string>) {
@@ -126,21 +127,22 @@ async function start(): Promise<void> {
   if (build.status !== 0) fail('build failed')
   await ensureDatabase(values.db)
   const ports = Array.from({ length: n }, (_, i) => port + 1 + i)
+  const nginx = new Nginx(nginxBin, { runDir, listenPort: port, upstreamPorts: ports })
   // Node 1 alone first: it provisions (demo data into an empty database, or --provision).
   const first: Record<string, string> = values.provision
     ? { WORKBINS_PROVISION: resolve(values.provision), WORKBINS_DEMO: '0' }
     : {}
-  const nodes = [startNode(1, ports[0] as number, port, first)]
-  await writeFile(join(runDir, 'node1.pid'), String(nodes[0]!.pid))
-  await waitReady(nodes[0]!.log, ports[0] as number, nodes[0]!.pid)
-  for (let i = 2; i <= n; i++) {
-    const node = startNode(i, ports[i - 1] as number, port, { WORKBINS_DEMO: '0' })
-    nodes.push(node)
-    await writeFile(join(runDir, `node${i}.pid`), String(node.pid))
-  }
-  for (let i = 1; i < n; i++) await waitReady(nodes[i]!.log, ports[i] as number, nodes[i]!.pid)
-  const nginx = new Nginx(nginxBin, { runDir, listenPort: port, upstreamPorts: ports })
+  // Whatever started is stopped again when a step fails.
   try {
+    const nodes = [startNode(1, ports[0] as number, port, first)]
+    await writeFile(join(runDir, 'node1.pid'), String(nodes[0]!.pid))
+    await waitReady(nodes[0]!.log, ports[0] as number, nodes[0]!.pid)
+    for (let i = 2; i <= n; i++) {
+      const node = startNode(i, ports[i - 1] as number, port, { WORKBINS_DEMO: '0' })
+      nodes.push(node)
+      await writeFile(join(runDir, `node${i}.pid`), String(node.pid))
+    }
+    for (let i = 1; i < n; i++) await waitReady(nodes[i]!.log, ports[i] as number, nodes[i]!.pid)
     await nginx.start()
   } catch (err) {
     await stop()
