@@ -26,6 +26,8 @@ import {
 const REDIS_URL = process.env.WORKBINS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const NODES = 3
 const AGENTS = 6
+/** Agents that first connect while the node is down (long-polling, through nginx). */
+const LATE = 2
 const KINDS: AgentKind[] = [
   { transport: 'long-polling', ack: true },
   { transport: 'websocket', ack: true },
@@ -73,7 +75,7 @@ test(
       await rm(dir, { recursive: true, force: true })
     })
     const doc = join(dir, 'doc.json')
-    await writeFile(doc, JSON.stringify(crashDocument(AGENTS)))
+    await writeFile(doc, JSON.stringify(crashDocument(AGENTS + LATE)))
     const listen = await freePort()
     const ports: number[] = []
     for (let i = 0; i < NODES; i++) ports.push(await freePort())
@@ -124,6 +126,23 @@ test(
       await sleep(1500 + Math.random() * 1500)
       const atKill = agents.map((a) => a.received.length)
       await victim.kill9()
+      // New sessions opened while a node is down must work as well as the old ones.
+      const late = Array.from(
+        { length: LATE },
+        (_, k) => new Agent(AGENTS + k, KINDS[0] as AgentKind, nginx.base),
+      )
+      for (const a of late) await a.connect()
+      const lateIds = late.map((a) => a.cometd.getClientId())
+      const lateLoops = late.map((a) => a.run())
+      agents.push(...late)
+      loops.push(...lateLoops)
+      ids.push(...lateIds)
+      handshakes.push(...late.map(() => 0))
+      late.forEach((a, k) =>
+        a.cometd.addListener('/meta/handshake', () => {
+          handshakes[AGENTS + k] = (handshakes[AGENTS + k] ?? 0) + 1
+        }),
+      )
       await sleep(3000)
       const atRestart = agents.map((a) => a.received.length)
       await victim.start(60_000)
@@ -143,7 +162,7 @@ test(
       assert.deepEqual(problems, [], output())
       agents.forEach((a, i) => {
         assert.ok(
-          (atRestart[i] as number) > (atKill[i] as number),
+          (atRestart[i] ?? 0) > (atKill[i] ?? 0),
           `agent ${i} (${a.kind.transport}) got messages while a node was down`,
         )
         if (a.kind.transport === 'long-polling') {
