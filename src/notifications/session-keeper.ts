@@ -27,6 +27,8 @@ export class StoreSessionKeeper implements SessionKeeper {
   #pending = new Map<string, { position: number; lastSeen: number }>()
   readonly #timer: NodeJS.Timeout
   #flushing: Promise<void> | null = null
+  /** Record changes being written, by clientId (load waits for them). */
+  readonly #saving = new Map<string, Promise<void>>()
 
   constructor(
     private readonly store: Store,
@@ -66,6 +68,17 @@ export class StoreSessionKeeper implements SessionKeeper {
   }
 
   async changed(clientId: string, record: SessionRecord, _position: number): Promise<void> {
+    const saving = this.#save(clientId, record)
+    this.#saving.set(clientId, saving)
+    try {
+      await saving
+    } finally {
+      if (this.#saving.get(clientId) === saving) this.#saving.delete(clientId)
+    }
+    this.opts.cluster?.changed(clientId)
+  }
+
+  async #save(clientId: string, record: SessionRecord): Promise<void> {
     // The stored position only moves with acknowledgements (max() in the store).
     await this.store.saveCometdSession({
       clientId,
@@ -74,10 +87,11 @@ export class StoreSessionKeeper implements SessionKeeper {
       position: this.#pending.get(clientId)?.position ?? 0,
       lastSeen: Date.now(),
     })
-    this.opts.cluster?.changed(clientId)
   }
 
   async load(clientId: string): Promise<{ record: SessionRecord; position: number } | undefined> {
+    // A change of this session stored here a moment ago (it was held here) is read back whole.
+    await this.#saving.get(clientId)?.catch(() => undefined)
     const stored = await this.store.getCometdSession(clientId)
     if (!stored) return undefined
     const record = JSON.parse(stored.record) as SessionRecord

@@ -85,7 +85,13 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
         }
         await writeFile(
           join(logDir, 'agents.json'),
-          JSON.stringify(agents.map((a) => ({ id: a.cometd.getClientId(), received: a.received, answered: a.answered }))),
+          JSON.stringify(
+            agents.map((a) => ({
+              id: a.cometd.getClientId(),
+              received: a.received,
+              answered: a.answered,
+            })),
+          ),
         )
       }
       const problems = agents.flatMap((a) => a.problems())

@@ -30,7 +30,7 @@ export interface EngineApi {
   /** A session by clientId, if this server holds it. */
   session(clientId: string): Session | undefined
   /** Forget a session another node holds now, keeping its stored record (engine.release). */
-  release(clientId: string): boolean
+  release(clientId: string, why?: 'taken' | 'stale'): boolean
   /** Forget a session that was never answered (a handshake that failed after it was opened). */
   discard(s: Session): void
 

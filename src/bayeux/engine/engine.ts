@@ -590,16 +590,19 @@ export class Engine implements EngineApi {
    * (its stored record stays). A held connect is answered at once, without events: the new
    * holder delivers from what the client acknowledged.
    */
-  release(clientId: string): boolean {
+  release(clientId: string, why: 'taken' | 'stale' = 'taken'): boolean {
     const s = this.#registry.get(clientId)
     if (!s || s.terminated) return false
+    this.log.debug(
+      { clientId, userId: s.principal.userId, why, position: s.position, held: s.held !== null },
+      'bayeux session taken by another node',
+    )
     this.#forget(s)
     s.clear()
     // No batch number in that reply: it would tell the next node the client has what was
     // just dropped here. The client acknowledges its previous batch again instead.
     s.ack = null
     if (s.held) this.completeHeld(s)
-    this.log.debug({ clientId, userId: s.principal.userId }, 'bayeux session taken by another node')
     return true
   }
 

@@ -84,7 +84,10 @@ function dispatch(
   if (durable !== null && m.channel !== META_HANDSHAKE && typeof m.clientId === 'string') {
     const held = engine.session(m.clientId)
     // Served by another node since (cluster): the copy here is stale, the store has it.
-    if (held === undefined || (durable.movedAway(ex, m, held) && engine.release(m.clientId))) {
+    if (
+      held === undefined ||
+      (durable.movedAway(ex, m, held) && engine.release(m.clientId, 'stale'))
+    ) {
       // Not held here: a stored session (a restart, another node) may continue.
       return durable.restore(ex, m).then(() => route(engine, ex, m, alone))
     }

@@ -1,0 +1,35 @@
+// Bus envelopes (src/cluster/messages.ts): anything that is not one is ignored, never thrown.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { parseEnvelope } from '../../src/cluster/messages.ts'
+
+test('a bus envelope is read back as sent', () => {
+  const env = {
+    from: 'n1',
+    m: [
+      { t: 'wake', users: ['u1'], instances: [{ workbinId: 'w', owner: 'g' }] },
+      { t: 'taken', clientId: 'c1' },
+      { t: 'changed', clientId: 'c1' },
+      { t: 'subs', userId: 'u1' },
+      { t: 'end', userId: 'u1' },
+      { t: 'logout', httpSessionId: 'h1' },
+      { t: 'resync' },
+    ],
+  }
+  assert.deepEqual(parseEnvelope(JSON.stringify(env)), env)
+})
+
+test('what is not an envelope is undefined', () => {
+  for (const text of [
+    'not json',
+    'null',
+    '{"m":[]}',
+    '{"from":"n","m":[{"t":"nope"}]}',
+    '{"from":"n","m":[{"t":"wake","users":[1],"instances":[]}]}',
+    '{"from":"n","m":[{"t":"wake","users":[],"instances":[{"workbinId":"w"}]}]}',
+    '{"from":"n","m":[{"t":"taken"}]}',
+  ]) {
+    assert.equal(parseEnvelope(text), undefined, text)
+  }
+})
