@@ -3,6 +3,8 @@
 // table (src/config-doc.ts) are all derived from these tables, so a setting cannot be
 // half-added. Every limit has a safe default.
 
+import proxyAddr from '@fastify/proxy-addr'
+
 interface IntSetting {
   readonly kind: 'int'
   readonly env: string
@@ -127,6 +129,25 @@ const SERVER_SETTINGS = {
     def: 5000,
     min: 1,
     doc: 'PostgreSQL only: longest a statement, or the wait for a connection, may take; beyond it the request answers 503',
+  },
+  trustProxy: {
+    env: 'WORKBINS_TRUST_PROXY',
+    kind: 'string',
+    def: '',
+    doc: 'reverse proxies whose `X-Forwarded-For` names the client (comma-separated addresses or CIDRs, or `loopback`); empty = the socket peer is the client (docs/scaling.md)',
+    check: (v) => {
+      try {
+        proxyAddr.compile(
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== ''),
+        )
+        return undefined
+      } catch (err) {
+        return `not a list of addresses or CIDRs: ${(err as Error).message}`
+      }
+    },
   },
   provision: {
     env: 'WORKBINS_PROVISION',

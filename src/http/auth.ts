@@ -13,6 +13,7 @@ import { GwsError, StatusCode, ThrottledError, errors } from '../errors.ts'
 import type { HttpSession, User } from '../model.ts'
 import { hashPassword, verifyPasswordAsync } from '../store/password.ts'
 import type { Store } from '../store/store.ts'
+import { clientAddress, type RawRequest } from './client-address.ts'
 import type { Caller } from './context.ts'
 import { LoginThrottle } from './login-throttle.ts'
 
@@ -73,6 +74,7 @@ export interface AuthenticatorOptions {
 export class Authenticator {
   private readonly credentials = new Map<string, CachedCredential>()
   private readonly throttle: LoginThrottle
+  private readonly addressOf: (req: RawRequest) => string
 
   constructor(
     private readonly store: Store,
@@ -80,6 +82,7 @@ export class Authenticator {
     private readonly log: Logger,
     private readonly opts: AuthenticatorOptions = {},
   ) {
+    this.addressOf = clientAddress(config.trustProxy)
     this.throttle = new LoginThrottle(
       {
         windowMs: config.loginWindowSeconds * 1000,
@@ -212,7 +215,7 @@ export class Authenticator {
       const basic = parseBasic(req.headers.authorization)
       const current = await this.sessionFromCookie(req.headers.cookie)
       if (basic && (!current || current.user.userName !== basic.userName)) {
-        const user = await this.login(basic, req.socket?.remoteAddress ?? '', this.log)
+        const user = await this.login(basic, this.addressOf(req), this.log)
         return { user, httpSessionId: undefined }
       }
       return current ? { user: current.user, httpSessionId: current.session.id } : null

@@ -16,6 +16,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { GwsError, StatusCode, ThrottledError, errors, httpStatusFor } from '../errors.ts'
 import { challenge } from './auth.ts'
+import { trustedProxies } from './client-address.ts'
 import { ErrorEnvelope } from './schemas/common.ts'
 import { validationError } from './validation-error.ts'
 
@@ -56,6 +57,10 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default generics.
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
+    // request.ip from X-Forwarded-For only when it comes from a trusted proxy (docs/scaling.md).
+    trustProxy: trustedProxies(config.trustProxy).length
+      ? trustedProxies(config.trustProxy)
+      : false,
     // Long polls are held for cometd.timeout; Node must not cut them first.
     requestTimeout: 0,
     connectionTimeout: 0,
