@@ -63,7 +63,14 @@ describe('kill -9 under load', () => {
           await server.kill9()
           await new Promise((r) => setTimeout(r, 300))
           await server.start()
-          await new Promise((r) => setTimeout(r, 2500))
+          // Load goes on until every agent has had messages from the restarted server (a
+          // loaded machine may take seconds to start it), then a little longer.
+          await until(
+            'every agent got messages after the restart',
+            () => agents.every((a, i) => a.received.length > (beforeKill[i] as number)),
+            30_000,
+          ).catch(() => undefined)
+          await new Promise((r) => setTimeout(r, 1000))
           for (const a of agents) a.stop()
           await Promise.all(loops)
           await until(
