@@ -31,7 +31,7 @@ import { instrumentHttp } from './metrics/http.ts'
 import { loginFailureCounter } from './metrics/login.ts'
 import { Metrics } from './metrics/registry.ts'
 import { listenMetrics, metricsRoute, type MetricsListener } from './metrics/serve.ts'
-import { timedStore } from './metrics/store.ts'
+import { commitMetrics, timedStore } from './metrics/store.ts'
 import { provisionAtStart } from './provision/index.ts'
 import { ClusterNode } from './cluster/cluster-node.ts'
 import { FeedPump, PUMP_PARALLEL } from './notifications/feed-pump.ts'
@@ -87,6 +87,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const metrics = config.metrics ? new Metrics() : undefined
   const opened = overrides.store ?? openStore(config)
   const store = metrics ? timedStore(opened, metrics) : opened
+  if (metrics && 'commitStats' in opened) {
+    const counts = (opened as { commitStats: { commits: number; writes: number } }).commitStats
+    commitMetrics(metrics, () => counts)
+  }
   try {
     await store.migrate()
   } catch (err) {

@@ -2,6 +2,7 @@
 // name (the port's method names are a fixed set) and outcome. It works the same for every
 // adapter, and the adapters stay unaware of metrics.
 
+import { Counter } from 'prom-client'
 import type { Store } from '../store/store.ts'
 import { FastHistogram, type Series } from './histogram.ts'
 import type { Metrics } from './registry.ts'
@@ -47,4 +48,34 @@ export function timedStore(store: Store, metrics: Metrics): Store {
       return fn
     },
   })
+}
+
+/** What SQLite's group commit counts (src/store/sqlite/group-commit.ts). */
+interface CommitCounts {
+  commits: number
+  writes: number
+}
+
+/**
+ * SQLite only: commits and the writes they held (docs/operations.md, "Durability and group
+ * commit"): writes ÷ commits is how many requests share an fsync.
+ */
+export function commitMetrics(metrics: Metrics, counts: () => CommitCounts): void {
+  const registers = [metrics.registry]
+  const series: [string, string, keyof CommitCounts][] = [
+    ['workbins_store_commits_total', 'SQLite transactions committed (group commit)', 'commits'],
+    ['workbins_store_committed_writes_total', 'Store writes those transactions held', 'writes'],
+  ]
+  for (const [name, help, key] of series) {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        // The store keeps the running total; the counter shows it as it is.
+        this.reset()
+        this.inc(counts()[key])
+      },
+    })
+  }
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { assertError } from '../helpers/assert.ts'
+import { assertAccepted, assertError } from '../helpers/assert.ts'
 import { IX, U, WB, contentDocument } from '../helpers/fixtures/content.ts'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
@@ -172,6 +172,29 @@ describe('metrics on the API port (WORKBINS_METRICS_PORT=0)', () => {
         }
       }
     }
+  })
+
+  test('a Subscribe or Unsubscribe round trip is one commit (SQLite group commit counters)', async () => {
+    const listener = await w.listen('agent2')
+    const url = `/me/workbins/${WB.later}`
+    // Warm up: the user's reference id block, the HTTP session, the stored CometD session.
+    await w.subscribe('agent2', listener, url)
+    const before = await scrape(`${w.server.url}/metrics`)
+    const ROUNDS = 20
+    for (let i = 0; i < ROUNDS; i++) {
+      const op = i % 2 === 0 ? 'Unsubscribe' : 'Subscribe'
+      assertAccepted(await w.api('agent2').post(url, { operationName: op }))
+      const m = await listener.next()
+      assert.equal(m.messageType, 'WorkbinSubscriptionStateChangeMessage')
+    }
+    const after = await scrape(`${w.server.url}/metrics`)
+    const delta = (name: string) => (value(after, name) ?? NaN) - (value(before, name) ?? NaN)
+    const commits = delta('workbins_store_commits_total')
+    const writes = delta('workbins_store_committed_writes_total')
+    // One write per operation (its change, the message numbered in it); the pump only reads.
+    // A few more come from timers: acknowledged positions written behind every second.
+    assert.ok(writes >= ROUNDS && writes <= ROUNDS + 6, `${writes} writes for ${ROUNDS} operations`)
+    assert.ok(commits <= writes, `${commits} commits, ${writes} writes`)
   })
 
   test('a session that ends shows in the counters', async () => {
