@@ -137,7 +137,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const cluster =
     pump && config.bus !== undefined
       ? new ClusterNode(
-          { url: config.bus, channel: config.busChannel, nodeId: config.nodeId },
+          {
+            url: config.bus,
+            channel: config.busChannel,
+            nodeId: config.nodeId,
+            // A polling session re-announces once per hold time; a dead node's polls lapse.
+            holdTtlMs: Math.max(3 * config.cometd.timeout, 10_000),
+          },
           pump,
           () => bayeux,
           log.child({ component: 'cluster' }),
@@ -206,6 +212,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const notifier = new BayeuxNotifier(bayeux, store, log, pump)
   notifier.cluster = cluster
   if (cluster) {
+    bayeux.setBrowserHolds(cluster.browserHolds)
     try {
       await cluster.start()
     } catch (err) {

@@ -15,6 +15,7 @@
 // and the file headers of engine/engine.ts, transports/*.ts, extensions/ack.ts.
 
 export { BayeuxServer } from './server.ts'
+export type { BrowserHolds } from './engine/browser-holds.ts'
 export type {
   BayeuxHttpRequest,
   BayeuxPrincipal,

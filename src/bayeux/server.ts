@@ -1,6 +1,7 @@
 // The public face of the notification server: mount it on fastify, deliver to users, end
 // sessions, read counters, close. See index.ts for the API summary.
 
+import type { BrowserHolds } from './engine/browser-holds.ts'
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
@@ -101,6 +102,11 @@ export class BayeuxServer {
   /** The session's stored subscriptions changed on another node (cluster): reload them. */
   reloadSession(clientId: string): Promise<void> {
     return this.#engine.durable?.reload(clientId) ?? Promise.resolve()
+  }
+
+  /** A cluster counts each browser's long polls over every node (engine/browser-holds.ts). */
+  setBrowserHolds(holds: BrowserHolds): void {
+    this.#engine.browserHolds = holds
   }
 
   /** Another node took the session (cluster): forget it here, keep its stored record. */

@@ -10,21 +10,25 @@ import type { ClusterLink } from '../notifications/notifier.ts'
 import type { LogEntry } from '../store/notification-log.ts'
 import type { BusMessage } from './messages.ts'
 import { RedisBus } from './redis-bus.ts'
+import { ClusterBrowserHolds } from './browser-holds.ts'
 
 export class ClusterNode implements ClusterLink {
   readonly bus: RedisBus
+  /** Long polls per browser over the cluster (set on the Bayeux server by the app). */
+  readonly browserHolds: ClusterBrowserHolds
 
   constructor(
-    bus: { url: string; channel: string; nodeId: string | undefined },
+    bus: { url: string; channel: string; nodeId: string | undefined; holdTtlMs: number },
     private readonly pump: FeedPump,
     private readonly bayeux: () => BayeuxServer,
     private readonly log: Logger,
   ) {
     const id = bus.nodeId ?? randomBytes(6).toString('hex')
     this.bus = new RedisBus(bus.url, bus.channel, id, log, {
-      message: (m) => this.#handle(m),
+      message: (m, from) => this.#handle(m, from),
       subscribed: () => pump.wakeAll(),
     })
+    this.browserHolds = new ClusterBrowserHolds((m) => this.bus.send(m), bus.holdTtlMs)
   }
 
   get nodeId(): string {
@@ -36,6 +40,7 @@ export class ClusterNode implements ClusterLink {
   }
 
   close(): Promise<void> {
+    this.browserHolds.close()
     return this.bus.close()
   }
 
@@ -71,8 +76,12 @@ export class ClusterNode implements ClusterLink {
     this.bus.send({ t: 'changed', clientId })
   }
 
-  #handle(m: BusMessage): void {
+  #handle(m: BusMessage, from: string): void {
     switch (m.t) {
+      case 'held':
+      case 'unheld':
+        this.browserHolds.heard(m, from)
+        return
       case 'wake':
         this.pump.hinted(m.users, m.instances)
         return

@@ -19,6 +19,10 @@ export type BusMessage =
   | { t: 'logout'; httpSessionId: string }
   /** The sender could not publish for a while: every node catches its users up from the log. */
   | { t: 'resync' }
+  /** A session of browser `key` long-polls on the sender (for `ttl` ms unless said again). */
+  | { t: 'held'; key: string; clientId: string; ttl: number }
+  /** That session ended on the sender. */
+  | { t: 'unheld'; key: string; clientId: string }
 
 /** What travels: the sender's node id with one or more messages. */
 export interface BusEnvelope {
@@ -52,6 +56,16 @@ function valid(m: unknown): m is BusMessage {
       return typeof o.httpSessionId === 'string'
     case 'resync':
       return true
+    case 'held':
+      return (
+        typeof o.key === 'string' &&
+        typeof o.clientId === 'string' &&
+        typeof o.ttl === 'number' &&
+        Number.isFinite(o.ttl) &&
+        o.ttl > 0
+      )
+    case 'unheld':
+      return typeof o.key === 'string' && typeof o.clientId === 'string'
     default:
       return false
   }

@@ -49,6 +49,8 @@ export interface EngineApi {
 
   /** Held long polls of one browser and user (the multiple-clients rule). */
   heldFor(browserKey: string): number
+  /** Polls of other sessions of that browser on other servers of a cluster (0 without one). */
+  heldElsewhere(browserKey: string, clientId: string): number
   /** A newer connect arrived: complete the older held one at once. */
   supersede(s: Session): void
   /** A connect acknowledged every ack-extension batch up to `batch`. */

@@ -3,6 +3,7 @@
 // the per-channel handlers against this engine through the narrow EngineApi (api.ts); the
 // transports then write what the engine returns.
 
+import type { BrowserHolds } from './browser-holds.ts'
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { CometdConfig } from '../../config.ts'
@@ -165,6 +166,13 @@ export class Engine implements EngineApi {
     return this.#registry.heldFor(browserKey)
   }
 
+  /** Set by a cluster (BayeuxServer.setBrowserHolds); null on a single server. */
+  browserHolds: BrowserHolds | null = null
+
+  heldElsewhere(browserKey: string, clientId: string): number {
+    return this.browserHolds?.elsewhere(browserKey, clientId) ?? 0
+  }
+
   subscribe(s: Session, pattern: string): void {
     this.#registry.subscribe(s, pattern)
   }
@@ -304,7 +312,10 @@ export class Engine implements EngineApi {
     s.held = held
     s.expireAt = Number.POSITIVE_INFINITY // a held connect cancels expiry
     this.#deadlines.add(held, req.timeout, Date.now())
-    if (held.browserKey !== null) this.#registry.addHeld(held.browserKey, 1)
+    if (held.browserKey !== null) {
+      this.#registry.addHeld(held.browserKey, 1)
+      this.browserHolds?.held(held.browserKey, s.id)
+    }
     this.#counters.heldConnects++
     // No event object per held connect unless someone listens (tests, metrics).
     if (this.events.listenerCount('held') > 0) this.events.emit('held', { clientId: s.id })
@@ -406,7 +417,9 @@ export class Engine implements EngineApi {
    * Drop a session from the registry. The queued count covers registered sessions only, so
    * what it still holds leaves the count here.
    */
-  #forget(s: Session): void {
+  #forget(s: Session, ended = true): void {
+    // Taken by another node (release), the session goes on polling there: not an end.
+    if (ended && s.heldKey !== null) this.browserHolds?.ended(s.heldKey, s.id)
     if (s.registered) this.#queued -= s.pending
     this.#registry.delete(s)
   }
@@ -597,7 +610,7 @@ export class Engine implements EngineApi {
       { clientId, userId: s.principal.userId, why, position: s.position, held: s.held !== null },
       'bayeux session taken by another node',
     )
-    this.#forget(s)
+    this.#forget(s, false)
     s.clear()
     // No batch number in that reply: it would tell the next node the client has what was
     // just dropped here. The client acknowledges its previous batch again instead.

@@ -68,7 +68,11 @@ export function handleConnect(engine: EngineApi, ex: Exchange, m: InMessage, alo
   if (ex.origin.type === LONG_POLLING && s.browserId !== null) {
     browserKey = s.heldKey ??= `${s.browserId}|${s.principal.userId}` // built once per session
     const max = engine.config.maxSessionsPerBrowser
-    if (hold && max >= 0 && engine.heldFor(browserKey) >= max) {
+    if (
+      hold &&
+      max >= 0 &&
+      engine.heldFor(browserKey) + engine.heldElsewhere(browserKey, s.id) >= max
+    ) {
       // multiple-clients (CometD's rule): not held, poll at multiSessionInterval.
       hold = false
       const interval = engine.config.multiSessionInterval
