@@ -60,6 +60,13 @@ export class BayeuxNotifier implements Notifier {
     if (this.pump) await this.pump.deliverNow(userId)
     this.bayeux.disconnectUser(userId)
     this.cluster?.disconnectUser(userId)
+    // Stored sessions held nowhere (their node died, or this server restarted) must not be
+    // resumed by their next request either.
+    if (this.pump) {
+      await this.store.deleteCometdSessionsOfUser(userId).catch((err: unknown) => {
+        this.log.warn({ err, userId }, 'stored CometD sessions of the user not deleted')
+      })
+    }
   }
 
   /** Memory mode: every recipient of each entry, now. */

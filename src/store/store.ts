@@ -220,6 +220,8 @@ export interface Store {
   saveCometdSession(session: StoredCometdSession): Promise<void>
   getCometdSession(clientId: string): Promise<StoredCometdSession | undefined>
   deleteCometdSession(clientId: string): Promise<void>
+  /** Forget every stored session of the user (their sessions were ended); returns how many. */
+  deleteCometdSessionsOfUser(userId: string): Promise<number>
   /** Record positions and activity of several sessions (missing ones are ignored). */
   touchCometdSessions(
     updates: { clientId: string; position: number; lastSeen: number }[],

@@ -834,6 +834,11 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
           position: 5,
           lastSeen: 3500,
         })
+        await store.saveCometdSession({ ...s, clientId: 'c2', userId: AGENT2 })
+        await store.saveCometdSession({ ...s, clientId: 'c3', userId: AGENT2 })
+        assert.equal(await store.deleteCometdSessionsOfUser(AGENT2), 2)
+        assert.equal(await store.getCometdSession('c2'), undefined)
+        assert.ok(await store.getCometdSession('c1'), 'other users keep theirs')
         assert.equal(await store.deleteCometdSessionsIdleSince(3000), 0)
         assert.equal(await store.deleteCometdSessionsIdleSince(4000), 1)
         assert.equal(await store.getCometdSession('c1'), undefined)

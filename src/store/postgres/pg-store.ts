@@ -692,6 +692,10 @@ class PgStoreImpl implements PgStore {
     ])
   }
 
+  async deleteCometdSessionsOfUser(userId: string): Promise<number> {
+    return this.count('CometD sessions', 'DELETE FROM cometd_sessions WHERE user_id = $1', [userId])
+  }
+
   async touchCometdSessions(
     updates: { clientId: string; position: number; lastSeen: number }[],
   ): Promise<void> {

@@ -37,6 +37,7 @@ export class SqliteNotificationLog {
   readonly #deleteSession: Database.Statement
   readonly #touchSession: Database.Statement
   readonly #deleteIdle: Database.Statement
+  readonly #deleteOfUser: Database.Statement
 
   constructor(db: Database.Database) {
     const p = (sql: string) => db.prepare(sql)
@@ -89,6 +90,8 @@ export class SqliteNotificationLog {
       'UPDATE cometd_sessions SET position = max(position, ?), last_seen = max(last_seen, ?) WHERE client_id = ?',
     )
     this.#deleteIdle = p('DELETE FROM cometd_sessions WHERE last_seen < ?')
+    // A scan: the table holds live sessions only, and this runs when a user's sessions end.
+    this.#deleteOfUser = p('DELETE FROM cometd_sessions WHERE user_id = ?')
   }
 
   /**
@@ -201,6 +204,10 @@ export class SqliteNotificationLog {
 
   touchSession(clientId: string, position: number, lastSeen: number): void {
     this.#touchSession.run(position, lastSeen, clientId)
+  }
+
+  deleteSessionsOfUser(userId: string): number {
+    return this.#deleteOfUser.run(userId).changes
   }
 
   deleteIdleSessions(before: number): number {

@@ -506,6 +506,10 @@ class SqliteStoreImpl implements SqliteStore {
     await this.write('CometD session', () => this.log.deleteSession(clientId))
   }
 
+  async deleteCometdSessionsOfUser(userId: string): Promise<number> {
+    return this.write('CometD sessions', () => this.log.deleteSessionsOfUser(userId))
+  }
+
   async touchCometdSessions(
     updates: { clientId: string; position: number; lastSeen: number }[],
   ): Promise<void> {
