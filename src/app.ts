@@ -36,6 +36,7 @@ import { provisionAtStart } from './provision/index.ts'
 import { ClusterNode } from './cluster/cluster-node.ts'
 import { FeedPump, PUMP_PARALLEL } from './notifications/feed-pump.ts'
 import { sweepNotificationLog } from './notifications/log-sweeper.ts'
+import { startOfferSweep } from './workbins/offer-sweep.ts'
 import { BayeuxNotifier } from './notifications/notifier.ts'
 import { StoreSessionKeeper } from './notifications/session-keeper.ts'
 import { openStore } from './store/open-store.ts'
@@ -266,6 +267,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const sweep = sweepIdleSessions(store, log, config.sessionIdleSeconds)
   const credentialCheck = watchCredentials(store, bayeux, log, config.credentialCheckMs)
+  const offerSweep = startOfferSweep(deps)
   const logSweep = pump
     ? sweepNotificationLog(store, log, {
         retentionMs: config.logRetention * 1000,
@@ -313,6 +315,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       sweep.stop()
       credentialCheck.stop()
       logSweep?.stop()
+      await offerSweep.stop()
       // Answer held long polls first (reconnect: retry), or http.close would wait for them.
       await bayeux.close()
       const grace = setTimeout(() => {
