@@ -36,6 +36,7 @@ import { provisionAtStart } from './provision/index.ts'
 import { ClusterNode } from './cluster/cluster-node.ts'
 import { FeedPump, PUMP_PARALLEL } from './notifications/feed-pump.ts'
 import { sweepNotificationLog } from './notifications/log-sweeper.ts'
+import { startOfferSweep, type OfferSweep } from './workbins/offer-sweep.ts'
 import { BayeuxNotifier } from './notifications/notifier.ts'
 import { StoreSessionKeeper } from './notifications/session-keeper.ts'
 import { openStore } from './store/open-store.ts'
@@ -277,6 +278,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const sweep = sweepIdleSessions(store, log, config.sessionIdleSeconds)
   const credentialCheck = watchCredentials(store, bayeux, log, config.credentialCheckMs)
+  // Started by listen: its Revoked messages carry URLs from publicUrl, known once listening.
+  let offerSweep: OfferSweep | undefined
   const logSweep = pump
     ? sweepNotificationLog(store, log, {
         retentionMs: config.logRetention * 1000,
@@ -310,6 +313,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       const url = new URL(address)
       const base = `${url.protocol}//${url.host}`
       if (baseUrl === '') baseUrl = `${base}${API_PREFIX}`
+      if (!closed) offerSweep ??= startOfferSweep(deps)
       return base
     },
     async close() {
@@ -324,6 +328,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       sweep.stop()
       credentialCheck.stop()
       logSweep?.stop()
+      await offerSweep?.stop()
       // Answer held long polls first (reconnect: retry), or http.close would wait for them.
       await bayeux.close()
       const grace = setTimeout(() => {

@@ -320,6 +320,22 @@ const SERVER_SETTINGS = {
     max: 86400,
     doc: 'an interaction offered to an agent (`Invited`) and neither accepted nor rejected this long is `Revoked` and returns to its queue',
   },
+  offerSweepSeconds: {
+    env: 'WORKBINS_OFFER_SWEEP_SECONDS',
+    kind: 'int',
+    def: 5,
+    min: 1,
+    max: 3600,
+    doc: 'how often every server withdraws offers older than WORKBINS_OFFER_TIMEOUT_SECONDS from the store (also once at start): offers whose server stopped before its timer fired (docs/interactions.md "Offers")',
+  },
+  offerSweepBatch: {
+    env: 'WORKBINS_OFFER_SWEEP_BATCH',
+    kind: 'int',
+    def: 100,
+    min: 1,
+    max: 10000,
+    doc: 'most expired offers one sweep read takes from the store at a time (it reads again while it finds full batches)',
+  },
   contentPageMax: {
     env: 'WORKBINS_CONTENT_PAGE_MAX',
     kind: 'int',

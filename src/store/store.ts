@@ -182,6 +182,12 @@ export interface Store {
     log?: LogFor<Interaction>,
   ): Promise<MoveResult>
   /**
+   * Interactions offered (location `invited`) before `before` (ms epoch), oldest offer first, at
+   * most `limit`, over every contact center. The store stamps the offer time when
+   * moveInteraction moves an interaction to `invited` and clears it when it leaves.
+   */
+  listExpiredInvitations(before: number, limit: number): Promise<Interaction[]>
+  /**
    * Apply a change to the stored userData of an interaction (compare-and-set on location), in
    * one transaction: concurrent changes of different keys all land.
    */

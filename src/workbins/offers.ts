@@ -4,8 +4,9 @@
 // Reject returns it to its queue, and an offer neither accepted nor rejected within
 // WORKBINS_OFFER_TIMEOUT_SECONDS is withdrawn: back to the queue, shown to the agent `Revoked`.
 //
-// The timers live in this process: an offer pending while the server stops stays Invited until
-// the agent answers it (see docs/interactions.md).
+// The timers live in this process and are precise; the store also keeps when the offer was made,
+// and every server's periodic sweep (offer-sweep.ts) withdraws expired offers the same way, so an
+// offer outlives the server that made it (docs/interactions.md "Offers").
 
 import type { Interaction, InteractionLocation, User } from '../model.ts'
 import { errors } from '../errors.ts'
@@ -48,8 +49,12 @@ export function cancelOfferTimer(contactCenterId: string, id: string): void {
   timers.delete(k)
 }
 
-/** Withdraw the offer unless it was answered meanwhile (compare-and-set on the invitation). */
-async function revoke(deps: WorkbinDeps, offered: Interaction): Promise<void> {
+/**
+ * Withdraw the offer unless it was answered (or withdrawn) meanwhile: a compare-and-set on the
+ * invitation, so a timer and sweeps on several servers withdraw it once and the agent sees one
+ * Revoked. True when this call withdrew it.
+ */
+export async function withdrawOffer(deps: WorkbinDeps, offered: Interaction): Promise<boolean> {
   const loc = offered.location as Extract<InteractionLocation, { kind: 'invited' }>
   const result = await deps.store.moveInteraction(
     offered.contactCenterId,
@@ -58,13 +63,14 @@ async function revoke(deps: WorkbinDeps, offered: Interaction): Promise<void> {
     { kind: 'queue', queue: loc.queue },
     { state: QUEUED, capabilities: [], userData: { set: {}, remove: [] } },
   )
-  if (!result.ok) return // accepted or rejected in time
+  if (!result.ok) return false // accepted, rejected or withdrawn elsewhere
   await publishInteractionEvent(deps, {
     before: offered,
     after: result.interaction,
     notificationType: 'StatusChange',
     leftAs: REVOKED,
   })
+  return true
 }
 
 function startTimer(deps: WorkbinDeps, offered: Interaction): void {
@@ -72,7 +78,7 @@ function startTimer(deps: WorkbinDeps, offered: Interaction): void {
   clearTimeout(timers.get(k))
   const t = setTimeout(() => {
     timers.delete(k)
-    revoke(deps, offered).catch((err: unknown) =>
+    withdrawOffer(deps, offered).catch((err: unknown) =>
       deps.log.warn({ err, interactionId: offered.id }, 'withdrawing an offer failed'),
     )
   }, deps.config.offerTimeoutSeconds * 1000)

@@ -610,6 +610,42 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.deepEqual(await store.listOwnedInteractions(CC, AGENT2), [])
       })
 
+      it('stamps the offer time and lists offers older than a time, oldest first', async () => {
+        const none = { set: {}, remove: [] }
+        const queued: InteractionLocation = { kind: 'queue', queue: 'Inbound' }
+        const offered: InteractionLocation = { kind: 'invited', userId: AGENT2, queue: 'Inbound' }
+        const patch = (state: string) => ({ state, capabilities: [], userData: none })
+        const [a, b] = ['AAAAAAAAAAAAAAA1', 'AAAAAAAAAAAAAAA2']
+        for (const id of [a, b]) {
+          await store.createInteraction(interaction(id))
+          assert.ok((await store.moveInteraction(CC, id, inAgentWb, queued, patch('Queued'))).ok)
+        }
+        const ids = async (before: number, limit = 10) =>
+          (await store.listExpiredInvitations(before, limit)).map((i) => i.id)
+        assert.deepEqual(await ids(Date.now() + 60_000), [], 'nothing offered yet')
+        const beforeA = Date.now() - 1
+        assert.ok((await store.moveInteraction(CC, a, queued, offered, patch('Invited'))).ok)
+        const afterA = Date.now()
+        await new Promise((r) => setTimeout(r, 5))
+        assert.ok((await store.moveInteraction(CC, b, queued, offered, patch('Invited'))).ok)
+        assert.deepEqual(await ids(beforeA), [])
+        assert.deepEqual(await ids(afterA + 1), [a])
+        assert.deepEqual(await ids(Date.now() + 1), [a, b])
+        assert.deepEqual(await ids(Date.now() + 1, 1), [a], 'bounded, oldest first')
+        const listed = (await store.listExpiredInvitations(Date.now() + 1, 1))[0]
+        assert.deepEqual(listed, await store.getInteraction(CC, a))
+        // leaving `invited` clears the time: withdrawn (back to the queue), accepted
+        assert.ok((await store.moveInteraction(CC, a, offered, queued, patch('Queued'))).ok)
+        assert.ok((await store.moveInteraction(CC, b, offered, ownedByAgent2, patch('P'))).ok)
+        assert.deepEqual(await ids(Date.now() + 60_000), [])
+        // offered again: a new time
+        await new Promise((r) => setTimeout(r, 2))
+        const beforeAgain = Date.now()
+        assert.ok((await store.moveInteraction(CC, a, queued, offered, patch('Invited'))).ok)
+        assert.deepEqual(await ids(beforeAgain), [])
+        assert.deepEqual(await ids(Date.now() + 1), [a])
+      })
+
       it('keeps provisioned queues in the directory', async () => {
         const dir = await store.getDirectory(CC)
         assert.deepEqual(dir?.queues, [

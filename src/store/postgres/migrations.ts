@@ -355,6 +355,18 @@ export const MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 9,
+    name: 'offer time',
+    // When an interaction was offered (ms epoch; set while invited_user_id is): every node's
+    // periodic sweep withdraws offers older than WORKBINS_OFFER_TIMEOUT_SECONDS, also those whose
+    // node stopped before its timer fired (docs/interactions.md "Offers").
+    sql: `
+      ALTER TABLE interactions ADD COLUMN invited_at BIGINT;
+      CREATE INDEX interactions_by_invited_at ON interactions(invited_at)
+        WHERE invited_at IS NOT NULL;
+    `,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

@@ -536,8 +536,17 @@ class PgStoreImpl implements PgStore {
         from.queue_name,
         to.invited_user_id,
         to.queue_name,
+        Date.now(),
       ],
     ])
+  }
+
+  async listExpiredInvitations(before: number, limit: number): Promise<Interaction[]> {
+    const rows = await this.rows<InteractionRow>('interactions', SQL.expiredInvitations, [
+      before,
+      limit,
+    ])
+    return rows.map(toInteraction)
   }
 
   async updateUserData(

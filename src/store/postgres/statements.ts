@@ -131,12 +131,16 @@ export const SQL = {
     GROUP BY t.n ORDER BY t.n`,
   // Compare-and-set on the location: $3..$5, $12, $13 are the "expected" location.
   moveInteraction: `UPDATE interactions SET owner_user_id = $6, workbin_id = $7, workbin_owner = $8,
-      state = $9, capabilities = $10, user_data = $11, invited_user_id = $14, queue_name = $15
+      state = $9, capabilities = $10, user_data = $11, invited_user_id = $14, queue_name = $15,
+      invited_at = CASE WHEN $14::text IS NULL THEN NULL ELSE $16::bigint END
     WHERE contact_center_id = $1 AND id = $2
       AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4
       AND workbin_owner IS NOT DISTINCT FROM $5 AND invited_user_id IS NOT DISTINCT FROM $12
       AND queue_name IS NOT DISTINCT FROM $13
     RETURNING *`,
+  // Offers older than $1 (ms epoch), oldest first, over every contact center.
+  expiredInvitations: `SELECT * FROM interactions WHERE invited_at < $1
+    ORDER BY invited_at LIMIT $2`,
   updateUserData: `UPDATE interactions SET user_data = $6
     WHERE contact_center_id = $1 AND id = $2
       AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4

@@ -289,6 +289,18 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX interactions_by_instance;
     `,
   },
+  {
+    version: 7,
+    name: 'offer time',
+    // When an interaction was offered (ms epoch; set while invited_user_id is): every server's
+    // periodic sweep withdraws offers older than WORKBINS_OFFER_TIMEOUT_SECONDS, also those whose
+    // node stopped before its timer fired (docs/interactions.md "Offers").
+    sql: `
+      ALTER TABLE interactions ADD COLUMN invited_at INTEGER;
+      CREATE INDEX interactions_by_invited_at ON interactions(invited_at)
+        WHERE invited_at IS NOT NULL;
+    `,
+  },
 ]
 
 /**

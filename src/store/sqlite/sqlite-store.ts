@@ -437,9 +437,16 @@ class SqliteStoreImpl implements SqliteStore {
         state: patch.state,
         capabilities: JSON.stringify(patch.capabilities),
         user_data: JSON.stringify(userData),
+        now: Date.now(),
       })
       return this.logged(this.casResult(contactCenterId, id, changes), log)
     })
+  }
+
+  async listExpiredInvitations(before: number, limit: number): Promise<Interaction[]> {
+    return this.read(() =>
+      (this.s.expiredInvitations.all(before, limit) as InteractionRow[]).map(toInteraction),
+    )
   }
 
   async updateUserData(

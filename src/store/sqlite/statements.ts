@@ -160,11 +160,16 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE interactions SET owner_user_id = @next_owner_user_id, workbin_id = @next_workbin_id,
          workbin_owner = @next_workbin_owner, invited_user_id = @next_invited_user_id,
          queue_name = @next_queue_name, state = @state, capabilities = @capabilities,
-         user_data = @user_data
+         user_data = @user_data,
+         invited_at = CASE WHEN @next_invited_user_id IS NULL THEN NULL ELSE @now END
        WHERE contact_center_id = @contact_center_id AND id = @id
          AND owner_user_id IS @owner_user_id AND workbin_id IS @workbin_id
          AND workbin_owner IS @workbin_owner AND invited_user_id IS @invited_user_id
          AND queue_name IS @queue_name`,
+    ),
+    // Offers older than the given ms epoch, oldest first, over every contact center.
+    expiredInvitations: p(
+      'SELECT * FROM interactions WHERE invited_at < ? ORDER BY invited_at LIMIT ?',
     ),
     updateUserData: p(
       `UPDATE interactions SET user_data = @user_data
