@@ -9,6 +9,9 @@
 //                                     [--servers ours,faye] [--rounds 1] [--gen-procs 1]
 //                                     [--out FILE] [--quick]
 //
+// BENCH_PROF=DIR: CPU profiles of each server in DIR/fanout-<server>-<N>/ (the largest file is
+// the main thread's; bench/profile-summary.ts summarises it).
+//
 // `ours` is the real application (bench/app.ts: SQLite defaults, notification log on); the
 // subscribers are agents of group Team who logged in and POSTed Subscribe on its AgentGroup
 // workbin, then subscribed their session to /v2/me/workbins (docs/workbins-subscriptions.md).
@@ -149,8 +152,17 @@ async function requester(kind: 'ours' | 'faye', port: number, t0: number, end: n
 }
 
 async function measure(kind: 'ours' | 'faye', n: number): Promise<Result> {
+  const prof = process.env.BENCH_PROF
   const server = fork(path.join(here, 'server.ts'), [kind === 'ours' ? 'app' : 'faye'], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      ...(prof
+        ? // One profile per thread (tsx's loader runs in a worker): the main one is the largest.
+          ['--cpu-prof', `--cpu-prof-dir=${path.join(prof, `fanout-${kind}-${n}`)}`]
+        : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_APP_USERS: String(n + 1) },
   })
