@@ -7,7 +7,12 @@
 //
 //   node --import tsx bench/fanout.ts [--subscribers 1000,3000] [--duration 8] [--warmup 1]
 //                                     [--servers ours,faye] [--rounds 1] [--gen-procs 1]
-//                                     [--out FILE] [--quick]
+//                                     [--interval MS] [--out FILE] [--quick]
+//
+// --interval MS: start a request at most every MS ms (default 0: the closed loop). The closed
+// loop does not wait for the fan-out, so a server that answers faster than it fans out queues
+// operations, and the last-subscriber time includes that queue; a paced run shows the fan-out
+// of one operation alone.
 //
 // BENCH_PROF=DIR: CPU profiles of each server in DIR/fanout-<server>-<N>/ (the largest file is
 // the main thread's; bench/profile-summary.ts summarises it).
@@ -43,6 +48,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     'gen-procs': { type: 'string', default: '1' },
     out: { type: 'string' },
+    interval: { type: 'string', default: '0' },
     quick: { type: 'boolean', default: false },
   },
 })
@@ -53,6 +59,8 @@ const WARMUP_MS = Number(values.warmup) * 1000
 const SERVERS = (values.servers ?? '').split(',') as ('ours' | 'faye')[]
 const ROUNDS = Number(values.rounds)
 const GEN_PROCS = Number(values['gen-procs'])
+const INTERVAL_MS = Number(values.interval)
+if (!Number.isFinite(INTERVAL_MS) || INTERVAL_MS < 0) throw new Error('--interval: ms >= 0')
 for (const s of SERVERS) if (s !== 'ours' && s !== 'faye') throw new Error(`--servers: ${s}?`)
 for (const n of [...SIZES, DURATION_MS, ROUNDS, GEN_PROCS]) {
   if (!Number.isInteger(n) || n <= 0) throw new Error('sizes, duration, rounds: positive integers')
@@ -130,6 +138,9 @@ async function requester(kind: 'ours' | 'faye', port: number, t0: number, end: n
   await sleep(Math.max(0, t0 - nowAbs()))
   try {
     for (let k = 0; k < MAX_OPS; k++) {
+      if (k > 0 && INTERVAL_MS > 0) {
+        await sleep(Math.max(0, (sentAt[k - 1] as number) + INTERVAL_MS - nowAbs()))
+      }
       const t = nowAbs()
       if (t >= end) break
       const res =
@@ -285,7 +296,11 @@ async function main(): Promise<void> {
   say(`## Fan-out of one reply (bench/fanout.ts)`)
   say('')
   say(
-    `${new Date().toISOString()}, Node ${process.version}. One requester in a closed loop, ` +
+    `${new Date().toISOString()}, Node ${process.version}. One requester ` +
+      (INTERVAL_MS > 0
+        ? `starting a request every ${INTERVAL_MS} ms at most`
+        : 'in a closed loop') +
+      ', ' +
       `${WARMUP_MS / 1000} s warm-up then ${DURATION_MS / 1000} s measured; every subscriber a ` +
       `long-polling session (${GEN_PROCS} generator process(es)); ${ROUNDS} round(s), ` +
       'servers in reverse order on even rounds. ours: put/pull of one interaction on an ' +

@@ -1,7 +1,8 @@
 // `npm run bench:scale`: the whole scale suite in one command, one results file
 // (bench/README.md "Scale"). Runs, one after the other, each as its own process:
 //   1. bench/scale.ts    RequestAgentStats, first page, whole content and its loop;
-//   2. bench/fanout.ts   one reply fanned out to 1,000 and 3,000 live subscribers, beside faye;
+//   2. bench/fanout.ts   one reply fanned out to 1,000 and 3,000 live subscribers, beside faye,
+//                        in a closed loop, then paced (--interval 250);
 //   3. bench/durable.ts  --offline-only: put + pull with 0 and N offline subscribers.
 //
 //   npm run bench:scale [-- --quick] [--out FILE]
@@ -34,6 +35,12 @@ interface Part {
 const parts: Part[] = [
   { name: 'stats, paging, whole content', script: 'scale.ts', args: QUICK ? ['--quick'] : [] },
   { name: 'fan-out', script: 'fanout.ts', args: QUICK ? ['--quick'] : [] },
+  // Paced: one operation's fan-out without the closed loop's queue (bench/fanout.ts --interval).
+  {
+    name: 'fan-out, paced',
+    script: 'fanout.ts',
+    args: QUICK ? ['--quick', '--interval', '200'] : ['--interval', '250'],
+  },
   {
     name: 'offline subscribers',
     script: 'durable.ts',
