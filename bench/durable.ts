@@ -8,6 +8,7 @@
 //   npm run bench:durable -- [--agents 200] [--senders 16] [--duration 8] [--rounds 2]
 //                            [--offline 3000] [--pg postgres://...] [--out FILE]
 //                            [--sync full|normal] [--group-commit 256] (SQLite settings)
+//                            [--offline-only] (only the offline subscribers; bench:scale)
 
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -34,8 +35,10 @@ const { values } = parseArgs({
     'group-commit': { type: 'string', default: '256' },
     pg: { type: 'string' },
     out: { type: 'string' },
+    'offline-only': { type: 'boolean', default: false },
   },
 })
+const OFFLINE_ONLY = values['offline-only'] === true
 const AGENTS = Number(values.agents)
 const SENDERS = Number(values.senders)
 const DURATION = Number(values.duration) * 1000
@@ -242,52 +245,56 @@ const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-')
 
 say(`# Durable delivery: cost (npm run bench:durable)`)
 say('')
-say(
-  `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run, ${values.rounds} rounds, interleaved (log on, off, off, on, ...); SQLite synchronous=${values.sync}, group commit ${values['group-commit']}.`,
-)
-say('')
-say('| store | transport | log | round | ops/s | p50 ms | p99 ms | lost | server CPU µs/op |')
-say('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
-const stores: [string, () => Promise<string>][] = [['sqlite', async () => '']]
-if (values.pg) stores.push(['postgresql', async () => values.pg as string])
-const summary: string[] = []
-for (const [storeName, dbOf] of stores) {
-  for (const transport of ['long-polling', 'websocket'] as const) {
-    const on: Result[] = []
-    const off: Result[] = []
-    for (let round = 1; round <= Number(values.rounds); round++) {
-      const order = round % 2 === 1 ? [true, false] : [false, true]
-      for (const log of order) {
-        const dir = await mkdtemp(join(tmpdir(), 'bench-durable-'))
-        try {
-          let db = await dbOf()
-          if (db === '') db = join(dir, 'bench.db')
-          else db = await freshPgDatabase(db)
-          const r = await roundTrip(db, log, transport, dir)
-          ;(log ? on : off).push(r)
-          say(
-            `| ${storeName} | ${transport} | ${log ? 'on' : 'off'} | ${round} | ${f(r.opsPerS)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${r.lost} | ${f(r.cpuUsPerOp)} |`,
-          )
-        } finally {
-          await rm(dir, { recursive: true, force: true })
+if (!OFFLINE_ONLY) await roundTrips()
+
+async function roundTrips(): Promise<void> {
+  say(
+    `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run, ${values.rounds} rounds, interleaved (log on, off, off, on, ...); SQLite synchronous=${values.sync}, group commit ${values['group-commit']}.`,
+  )
+  say('')
+  say('| store | transport | log | round | ops/s | p50 ms | p99 ms | lost | server CPU µs/op |')
+  say('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+  const stores: [string, () => Promise<string>][] = [['sqlite', async () => '']]
+  if (values.pg) stores.push(['postgresql', async () => values.pg as string])
+  const summary: string[] = []
+  for (const [storeName, dbOf] of stores) {
+    for (const transport of ['long-polling', 'websocket'] as const) {
+      const on: Result[] = []
+      const off: Result[] = []
+      for (let round = 1; round <= Number(values.rounds); round++) {
+        const order = round % 2 === 1 ? [true, false] : [false, true]
+        for (const log of order) {
+          const dir = await mkdtemp(join(tmpdir(), 'bench-durable-'))
+          try {
+            let db = await dbOf()
+            if (db === '') db = join(dir, 'bench.db')
+            else db = await freshPgDatabase(db)
+            const r = await roundTrip(db, log, transport, dir)
+            ;(log ? on : off).push(r)
+            say(
+              `| ${storeName} | ${transport} | ${log ? 'on' : 'off'} | ${round} | ${f(r.opsPerS)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${r.lost} | ${f(r.cpuUsPerOp)} |`,
+            )
+          } finally {
+            await rm(dir, { recursive: true, force: true })
+          }
         }
       }
+      const best = (rs: Result[]) => Math.max(...rs.map((r) => r.opsPerS))
+      const cpu = (rs: Result[]) => Math.min(...rs.map((r) => r.cpuUsPerOp))
+      summary.push(
+        `| ${storeName} | ${transport} | ${f(best(on))} | ${f(best(off))} | ${(best(on) / best(off)).toFixed(2)}× | ${f(cpu(on))} | ${f(cpu(off))} | ${f(cpu(on) - cpu(off))} |`,
+      )
     }
-    const best = (rs: Result[]) => Math.max(...rs.map((r) => r.opsPerS))
-    const cpu = (rs: Result[]) => Math.min(...rs.map((r) => r.cpuUsPerOp))
-    summary.push(
-      `| ${storeName} | ${transport} | ${f(best(on))} | ${f(best(off))} | ${(best(on) / best(off)).toFixed(2)}× | ${f(cpu(on))} | ${f(cpu(off))} | ${f(cpu(on) - cpu(off))} |`,
-    )
   }
+  say('')
+  say('Best round of each (on ÷ off):')
+  say('')
+  say(
+    '| store | transport | ops/s log on | ops/s log off | on ÷ off | CPU µs/op on | off | log cost µs/op |',
+  )
+  say('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const l of summary) say(l)
 }
-say('')
-say('Best round of each (on ÷ off):')
-say('')
-say(
-  '| store | transport | ops/s log on | ops/s log off | on ÷ off | CPU µs/op on | off | log cost µs/op |',
-)
-say('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
-for (const l of summary) say(l)
 
 const offline = Number(values.offline)
 if (offline > 0) {

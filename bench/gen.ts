@@ -4,6 +4,11 @@
 // user's channel and keeps its /meta/connect loop going. On `go`, its senders POST
 // /deliver for random users in closed loops; every payload carries a sequence number and an
 // absolute send time, and the receiving session records the send-to-receive latency.
+// Scenario `roundtrip` (the `app` server): each session logs in first (GET /api/v2/me, Basic,
+// then its JSESSIONID), and the senders POST Subscribe / Unsubscribe on a random user's own
+// workbin with that user's cookie; the latency is from the POST to the message carrying the
+// referenceId it was answered. Scenario `fanout` (bench/fanout.ts): no senders; every session
+// records when it receives its k-th message, the parent's requester knows when op k was sent.
 
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
@@ -27,7 +32,7 @@ interface BayeuxMessage {
   successful?: boolean
   error?: string
   advice?: { reconnect?: string; interval?: number; timeout?: number }
-  data?: { seq?: unknown; t?: unknown }
+  data?: { seq?: unknown; t?: unknown; referenceId?: unknown; messageType?: unknown }
   [k: string]: unknown
 }
 
@@ -53,6 +58,55 @@ class Recorder {
   constructor(maxSeq: number) {
     this.seen = new Uint8Array(maxSeq)
     this.latencies = new Float64Array(maxSeq)
+  }
+
+  // Round trip: the send time of each answered op by `user:referenceId`, and arrivals whose
+  // HTTP reply has not been read yet (the message can overtake it).
+  private readonly answered = new Map<string, number>()
+  private readonly early = new Map<string, number>()
+
+  onAnswered(key: string, sentAt: number): void {
+    const at = this.early.get(key)
+    if (at === undefined) this.answered.set(key, sentAt)
+    else {
+      this.early.delete(key)
+      this.matched(sentAt, at)
+    }
+  }
+
+  onArrived(key: string, now: number): void {
+    this.lastReceiveAt = now
+    const sentAt = this.answered.get(key)
+    if (sentAt === undefined) this.early.set(key, now)
+    else {
+      this.answered.delete(key)
+      this.matched(sentAt, now)
+    }
+  }
+
+  private matched(sentAt: number, at: number): void {
+    this.received++
+    if (at >= this.windowStart && at < this.windowEnd) this.receivedInWindow++
+    if (sentAt >= this.windowStart && sentAt < this.windowEnd && this.nLat < this.latencies.length)
+      this.latencies[this.nLat++] = at - sentAt
+  }
+
+  // Fan-out: per op index k, the latest arrival and the number of sessions that received it.
+  fanoutLast: Float64Array | undefined
+  fanoutCount: Uint32Array | undefined
+  fanoutMax = 0
+  private readonly nth = new Map<string, number>()
+
+  onFanout(user: string, now: number): void {
+    this.fanoutLast ??= new Float64Array(this.latencies.length)
+    this.fanoutCount ??= new Uint32Array(this.latencies.length)
+    const k = this.nth.get(user) ?? 0
+    this.nth.set(user, k + 1)
+    this.lastReceiveAt = now
+    if (k >= this.fanoutLast.length) return
+    if (now > (this.fanoutLast[k] as number)) this.fanoutLast[k] = now
+    this.fanoutCount[k] = (this.fanoutCount[k] as number) + 1
+    if (k + 1 > this.fanoutMax) this.fanoutMax = k + 1
   }
 
   onEvent(data: BayeuxMessage['data']): void {
@@ -87,6 +141,7 @@ interface Counters {
 // ---- sessions -------------------------------------------------------------------------------
 
 interface Session {
+  readonly user: string
   /** Handshake and subscribe; resolves once the subscription is confirmed. */
   start(): Promise<void>
   /** Ms the current /meta/connect has been outstanding (0 if none). */
@@ -100,9 +155,73 @@ interface SessionEnv {
   init: GenInit
   base: string
   channel: (user: string) => string
-  rec: Recorder
+  /** A non-meta message's data arrived at `user`'s session. */
+  onEvent: (user: string, data: BayeuxMessage['data']) => void
   counters: Counters
   deadline: number
+  /** Cookies of each user's session (logins), shared with the round-trip senders. */
+  jars: Map<string, CookieJar>
+}
+
+/** name=value cookies of one user; a later Set-Cookie of the same name replaces the value. */
+class CookieJar {
+  private readonly values = new Map<string, string>()
+  header = ''
+
+  add(cookies: string[]): void {
+    if (cookies.length === 0) return
+    for (const c of cookies) {
+      const eq = c.indexOf('=')
+      this.values.set(c.slice(0, eq), c.slice(eq + 1))
+    }
+    this.header = [...this.values].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+}
+
+const basicHeader = (user: string, password: string): string =>
+  `Authorization: Basic ${Buffer.from(`${user}:${password}`).toString('base64')}\r\n`
+
+/**
+ * A real login (`app`): GET /api/v2/me with Basic, keeping the JSESSIONID the server sets, as
+ * a desktop does before it opens CometD. Without init.password: nothing.
+ */
+async function logIn(env: SessionEnv, user: string, jar: CookieJar): Promise<void> {
+  const password = env.init.password
+  if (password === undefined) return
+  const conn = new RawConnection(HOST, env.init.port)
+  try {
+    const res = await conn.send('GET', '/api/v2/me', '', basicHeader(user, password))
+    if (res.status !== 200) throw new Error(`login of ${user}: HTTP ${res.status} ${res.body}`)
+    jar.add(res.cookies)
+  } finally {
+    conn.close()
+  }
+}
+
+/** POST Subscribe on init.restSubscribe as `user` (fan-out subscribers), if set. */
+async function restSubscribe(env: SessionEnv, user: string, jar: CookieJar): Promise<void> {
+  const path = env.init.restSubscribe
+  if (path === undefined) return
+  const conn = new RawConnection(HOST, env.init.port)
+  try {
+    const res = await conn.post(
+      `/api/v2${path}`,
+      '{"operationName":"Subscribe"}',
+      `Cookie: ${jar.header}\r\n`,
+    )
+    if (res.status !== 200) throw new Error(`Subscribe of ${user}: HTTP ${res.status} ${res.body}`)
+  } finally {
+    conn.close()
+  }
+}
+
+function jarOf(env: SessionEnv, user: string): CookieJar {
+  let jar = env.jars.get(user)
+  if (!jar) {
+    jar = new CookieJar()
+    env.jars.set(user, jar)
+  }
+  return jar
 }
 
 function checkOk(reply: BayeuxMessage | undefined, what: string): BayeuxMessage {
@@ -115,25 +234,28 @@ function checkOk(reply: BayeuxMessage | undefined, what: string): BayeuxMessage 
 class LongPollingSession implements Session {
   private readonly conn: RawConnection
   private clientId = ''
-  private cookie = ''
+  private readonly jar: CookieJar
   private nextId = 0
   private connectSince = 0
   private stopped = false
 
   constructor(
     private readonly env: SessionEnv,
-    private readonly user: string,
+    readonly user: string,
   ) {
     this.conn = new RawConnection(HOST, env.init.port)
+    this.jar = jarOf(env, user)
   }
 
   private headers(): string {
-    return `${USER_HEADER}: ${this.user}\r\n` + (this.cookie ? `Cookie: ${this.cookie}\r\n` : '')
+    return (
+      `${USER_HEADER}: ${this.user}\r\n` + (this.jar.header ? `Cookie: ${this.jar.header}\r\n` : '')
+    )
   }
 
   private async request(path: string, msgs: BayeuxMessage[]): Promise<BayeuxMessage[]> {
     const res = await this.conn.post(this.env.base + path, JSON.stringify(msgs), this.headers())
-    if (res.cookie) this.cookie = res.cookie
+    this.jar.add(res.cookies)
     if (res.status !== 200)
       throw new Error(`HTTP ${res.status} on ${path}: ${res.body.slice(0, 200)}`)
     const out = JSON.parse(res.body) as BayeuxMessage[]
@@ -142,7 +264,8 @@ class LongPollingSession implements Session {
 
   private deliverEvents(msgs: BayeuxMessage[]): void {
     for (const m of msgs) {
-      if (!m.channel.startsWith('/meta/') && m.data !== undefined) this.env.rec.onEvent(m.data)
+      if (!m.channel.startsWith('/meta/') && m.data !== undefined)
+        this.env.onEvent(this.user, m.data)
     }
   }
 
@@ -176,7 +299,9 @@ class LongPollingSession implements Session {
   }
 
   async start(): Promise<void> {
+    await logIn(this.env, this.user, this.jar)
     await this.handshakeAndSubscribe()
+    await restSubscribe(this.env, this.user, this.jar)
     void this.loop()
   }
 
@@ -270,7 +395,7 @@ class WebSocketSession implements Session {
 
   constructor(
     private readonly env: SessionEnv,
-    private readonly user: string,
+    readonly user: string,
   ) {}
 
   private call(msg: BayeuxMessage): Promise<BayeuxMessage> {
@@ -305,7 +430,7 @@ class WebSocketSession implements Session {
           this.waiting.delete(m.id as string)
           w(m)
         }
-      } else if (m.data !== undefined) this.env.rec.onEvent(m.data)
+      } else if (m.data !== undefined) this.env.onEvent(this.user, m.data)
     }
   }
 
@@ -336,8 +461,12 @@ class WebSocketSession implements Session {
 
   async start(): Promise<void> {
     const url = `ws://${HOST}:${this.env.init.port}${this.env.base}`
+    const jar = jarOf(this.env, this.user)
+    await logIn(this.env, this.user, jar)
+    const headers: Record<string, string> = { [USER_HEADER]: this.user }
+    if (jar.header) headers.cookie = jar.header
     const ws = new WebSocket(url, {
-      headers: { [USER_HEADER]: this.user },
+      headers,
       perMessageDeflate: false,
     })
     this.ws = ws
@@ -371,6 +500,7 @@ class WebSocketSession implements Session {
       }),
       'subscribe',
     )
+    await restSubscribe(this.env, this.user, jar)
     this.sendConnect(true)
   }
 
@@ -441,6 +571,52 @@ async function senderLoop(
   }
 }
 
+/**
+ * The seed's operation (`roundtrip`): Subscribe / Unsubscribe alternately on a random user's own
+ * workbin, with that user's JSESSIONID; the answered referenceId is matched with the message.
+ */
+async function roundtripSender(
+  init: GenInit,
+  go: GenGo,
+  rec: Recorder,
+  users: string[],
+  jars: Map<string, CookieJar>,
+  stats: SendStats,
+): Promise<void> {
+  const conn = new RawConnection(HOST, init.port)
+  const end = go.t0 + go.warmupMs + go.durationMs
+  const wait = go.t0 - nowAbs()
+  if (wait > 0) await sleep(wait)
+  const path = `/api/v2${init.roundtripPath ?? ''}`
+  let subscribe = true
+  try {
+    for (let n = 0; n < init.maxSends && users.length > 0; n++) {
+      const t = nowAbs()
+      if (t >= end) break
+      const user = users[Math.floor(Math.random() * users.length)] as string
+      const body = `{"operationName":"${subscribe ? 'Subscribe' : 'Unsubscribe'}"}`
+      subscribe = !subscribe
+      try {
+        const res = await conn.post(path, body, `Cookie: ${jars.get(user)?.header ?? ''}\r\n`)
+        const ref =
+          res.status === 200
+            ? (JSON.parse(res.body) as { referenceId?: unknown }).referenceId
+            : undefined
+        if (typeof ref === 'number') {
+          stats.sent++
+          if (t >= rec.windowStart && t < rec.windowEnd) stats.sentInWindow++
+          rec.onAnswered(`${user}:${ref}`, t)
+        } else stats.sendErrors++
+      } catch {
+        stats.sendErrors++
+        await sleep(10)
+      }
+    }
+  } finally {
+    conn.close()
+  }
+}
+
 // ---- the process ----------------------------------------------------------------------------
 
 async function setup(init: GenInit, env: SessionEnv): Promise<Session[]> {
@@ -478,7 +654,14 @@ async function setup(init: GenInit, env: SessionEnv): Promise<Session[]> {
   return sessions
 }
 
-async function run(init: GenInit, go: GenGo, rec: Recorder, counters: Counters): Promise<void> {
+async function run(
+  init: GenInit,
+  go: GenGo,
+  rec: Recorder,
+  counters: Counters,
+  sessions: Session[],
+  jars: Map<string, CookieJar>,
+): Promise<void> {
   rec.windowStart = go.t0 + go.warmupMs
   rec.windowEnd = rec.windowStart + go.durationMs
   const stats: SendStats = { sent: 0, sentInWindow: 0, sendErrors: 0 }
@@ -497,9 +680,16 @@ async function run(init: GenInit, go: GenGo, rec: Recorder, counters: Counters):
       cpuBusy = (b.user - a.user + b.system - a.system) / 1000 / (nowAbs() - at)
     }, go.durationMs)
   }, rec.windowStart - nowAbs())
+  const scenario = init.scenario ?? 'deliver'
+  const users = sessions.map((s) => s.user)
   await Promise.all(
-    Array.from({ length: init.senders }, () => senderLoop(init, go, rec, nextSeq, stats)),
+    Array.from({ length: scenario === 'fanout' ? 0 : init.senders }, () =>
+      scenario === 'roundtrip'
+        ? roundtripSender(init, go, rec, users, jars, stats)
+        : senderLoop(init, go, rec, nextSeq, stats),
+    ),
   )
+  if (scenario === 'fanout') await sleep(Math.max(0, rec.windowEnd - nowAbs()))
   // Drain: wait until the window's CPU sample is taken and no delivery arrived for 1 s.
   const drainUntil = nowAbs() + go.drainMs
   for (;;) {
@@ -518,6 +708,10 @@ async function run(init: GenInit, go: GenGo, rec: Recorder, counters: Counters):
     cpuBusy,
     ...counters,
   }
+  if (rec.fanoutLast && rec.fanoutCount) {
+    result.fanoutLast = rec.fanoutLast.slice(0, rec.fanoutMax)
+    result.fanoutCount = rec.fanoutCount.slice(0, rec.fanoutMax)
+  }
   send({ type: 'result', result })
 }
 
@@ -532,17 +726,36 @@ function main(): void {
   let init: GenInit | undefined
   let rec: Recorder | undefined
   let sessions: Session[] = []
+  const jars = new Map<string, CookieJar>()
   const counters: Counters = { rehandshakes: 0, connectErrors: 0, wsClosed: 0 }
   process.on('message', (raw) => {
     const msg = raw as ParentToGen
     if (msg.type === 'init') {
       init = msg
-      rec = new Recorder(msg.maxSends * msg.genCount)
+      const r = new Recorder(msg.maxSends * msg.genCount)
+      rec = r
+      const scenario = msg.scenario ?? 'deliver'
+      const fixed = msg.channel
+      const onEvent: SessionEnv['onEvent'] =
+        scenario === 'roundtrip'
+          ? (user, data) => {
+              if (typeof data?.referenceId === 'number')
+                r.onArrived(`${user}:${data.referenceId}`, nowAbs())
+            }
+          : scenario === 'fanout'
+            ? (user, data) => {
+                // Our subscribers also get their own Subscribe's state change: not an op.
+                if (data?.messageType !== 'WorkbinSubscriptionStateChangeMessage')
+                  r.onFanout(user, nowAbs())
+              }
+            : (_user, data) => r.onEvent(data)
       const env: SessionEnv = {
         init: msg,
         base: isOurs(msg.kind) ? OUR_PREFIX : '/cometd',
-        channel: isOurs(msg.kind) ? () => OUR_CHANNEL : peerChannel,
-        rec,
+        channel:
+          fixed !== undefined ? () => fixed : isOurs(msg.kind) ? () => OUR_CHANNEL : peerChannel,
+        onEvent,
+        jars,
         counters,
         deadline: performance.now() + MAX_PROCESS_LIFETIME_MS - 30_000,
       }
@@ -550,7 +763,7 @@ function main(): void {
         sessions = s
       })
     } else if (msg.type === 'go' && init && rec) {
-      void run(init, msg, rec, counters)
+      void run(init, msg, rec, counters, sessions, jars)
     } else if (msg.type === 'disconnect') {
       void Promise.allSettled(sessions.map((s) => s.disconnect())).then((r) =>
         send({ type: 'disconnected', failed: r.filter((x) => x.status === 'rejected').length }),

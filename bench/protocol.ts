@@ -6,9 +6,11 @@ import { performance } from 'node:perf_hooks'
 /**
  * `floor` is a diagnostic (server.ts), never counted as a peer and not run by default. `base`
  * is this server built from another checkout (BENCH_BASE_DIR), for before/after comparisons
- * in one run; not a peer either.
+ * in one run; not a peer either. `app` is this server as the real application (src/app.ts, a
+ * provisioned contact center on SQLite with the default durability settings), measured on the
+ * seed's full round trip: an authenticated REST Subscribe/Unsubscribe to the CometD message.
  */
-export type ServerKind = 'ours' | 'faye' | 'cometd' | 'floor' | 'base'
+export type ServerKind = 'ours' | 'faye' | 'cometd' | 'floor' | 'base' | 'app'
 export type Transport = 'long-polling' | 'websocket'
 
 /** All traffic stays on loopback. */
@@ -29,7 +31,13 @@ export const USER_HEADER = 'X-Bench-User'
 
 export const isPeer = (kind: ServerKind): boolean => kind === 'faye' || kind === 'cometd'
 /** Servers that speak this project's protocol (mount point, per-user channel, auth header). */
-export const isOurs = (kind: ServerKind): boolean => kind === 'ours' || kind === 'base'
+export const isOurs = (kind: ServerKind): boolean =>
+  kind === 'ours' || kind === 'base' || kind === 'app'
+
+/** The `app` server's contact center: users `crash0`.. with this password (crash-load.ts). */
+export const APP_USER_PREFIX = 'crash'
+/** What the generator does: POST /deliver, the REST round trip (`app`), or a fan-out. */
+export type Scenario = 'deliver' | 'roundtrip' | 'fanout'
 
 export const transportsOf = (kind: ServerKind): Transport[] =>
   kind === 'cometd' || kind === 'floor' ? ['long-polling'] : ['long-polling', 'websocket']
@@ -48,7 +56,8 @@ export type ParentToServer =
 export type ServerToParent =
   | { type: 'ready'; port: number }
   | { type: 'mem'; id: number; mem: NodeJS.MemoryUsage }
-  | { type: 'cpu'; id: number; busy: number }
+  /** commits: store transactions committed in the window (`app` on SQLite; else undefined). */
+  | { type: 'cpu'; id: number; busy: number; commits?: number }
   | { type: 'snapshot'; id: number }
 
 // ---- parent <-> generator ------------------------------------------------------------------
@@ -70,6 +79,19 @@ export interface GenInit {
   maxSends: number
   /** Sessions opened concurrently during setup. */
   setupConcurrency: number
+  /** Default `deliver`; `roundtrip` for `app`; `fanout` for bench/fanout.ts (no senders). */
+  scenario?: Scenario
+  /**
+   * Real logins (`app`): each session first GETs /api/v2/me with Basic user:password, then
+   * uses the JSESSIONID cookie for CometD and REST, like a desktop.
+   */
+  password?: string
+  /** REST path each session POSTs `{"operationName":"Subscribe"}` to after logging in. */
+  restSubscribe?: string
+  /** REST path the roundtrip senders Subscribe / Unsubscribe on (alternately per sender). */
+  roundtripPath?: string
+  /** Channel every session subscribes to instead of its own (peers in the fan-out). */
+  channel?: string
 }
 
 export interface GenGo {
@@ -100,6 +122,12 @@ export interface GenResult {
   rehandshakes: number
   connectErrors: number
   wsClosed: number
+  /**
+   * Fan-out only: for the k-th message (op k, in the order sessions receive them), the latest
+   * arrival over this process's sessions (absolute ms) and how many sessions received it.
+   */
+  fanoutLast?: Float64Array
+  fanoutCount?: Uint32Array
 }
 
 export type GenToParent =

@@ -10,6 +10,8 @@ export interface RawResponse {
   body: string
   /** Value of the first Set-Cookie header, if any (name=value part only). */
   cookie: string | undefined
+  /** name=value of every Set-Cookie header. */
+  cookies: string[]
 }
 
 interface Pending {
@@ -32,13 +34,18 @@ export class RawConnection {
 
   /** POST `body` to `path`; `extraHeaders` is pre-formatted (each line ends with \r\n). */
   post(path: string, body: string, extraHeaders = ''): Promise<RawResponse> {
+    return this.send('POST', path, body, extraHeaders)
+  }
+
+  /** Any method; `body` may be empty. */
+  send(method: string, path: string, body: string, extraHeaders = ''): Promise<RawResponse> {
     if (this.closed) return Promise.reject(new Error('connection closed by the generator'))
     if (this.pending) return Promise.reject(new Error('request already in flight'))
     const sock = this.socket ?? this.open()
     return new Promise<RawResponse>((resolve, reject) => {
       this.pending = { resolve, reject }
       sock.write(
-        `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n` +
+        `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n` +
           `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
           `${extraHeaders}\r\n${body}`,
       )
@@ -85,6 +92,7 @@ export class RawConnection {
     let length = -1
     let chunked = false
     let cookie: string | undefined
+    const cookies: string[] = []
     let close = false
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i] as string
@@ -93,8 +101,11 @@ export class RawConnection {
       const value = line.slice(c + 1).trim()
       if (name === 'content-length') length = Number(value)
       else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked')
-      else if (name === 'set-cookie' && cookie === undefined) cookie = value.split(';')[0]
-      else if (name === 'connection') close = value.toLowerCase() === 'close'
+      else if (name === 'set-cookie') {
+        const c = value.split(';')[0] as string
+        cookie ??= c
+        cookies.push(c)
+      } else if (name === 'connection') close = value.toLowerCase() === 'close'
     }
     const start = end + 4
     let body: string
@@ -128,6 +139,6 @@ export class RawConnection {
       this.socket?.destroy()
       this.socket = null
     }
-    p?.resolve({ status, body, cookie })
+    p?.resolve({ status, body, cookie, cookies })
   }
 }

@@ -42,6 +42,8 @@ export interface Row {
   /** Ours only: deliveries/s and server CPU per delivery over those of `base` in the same round. */
   pairedBaseRatios?: number[]
   pairedBaseCpuRatios?: number[]
+  /** `app`: store commits in the window per operation answered in it (SQLite group commit). */
+  commitsPerOp?: number
 }
 
 export interface ReportMeta {
@@ -66,6 +68,7 @@ const NAMES: Record<ServerKind, string> = {
   cometd: 'cometd-nodejs-server 1.2.1',
   floor: 'floor (diagnostic: minimal node:http long-polling, not a peer)',
   base: 'this server at the base checkout (BENCH_BASE_DIR, not a peer)',
+  app: 'this server, full round trip (REST → store → CometD)',
 }
 
 const median = (xs: number[]): number => {
@@ -162,6 +165,13 @@ export function renderReport(rows: Row[], meta: ReportMeta): string {
             `${list(r.pairedDeliveryRatios)}×, p99 ${list(r.pairedP99Ratios)}×.`,
         )
       }
+      if (r.commitsPerOp !== undefined) {
+        out.push('')
+        out.push(
+          `${NAMES[r.kind]}: ${f(r.commitsPerOp, 3)} store commits (fsync'd SQLite transactions) ` +
+            'per operation in the reported window.',
+        )
+      }
       if (r.pairedBaseRatios?.length) {
         out.push('')
         out.push(
@@ -235,5 +245,19 @@ export function renderReport(rows: Row[], meta: ReportMeta): string {
       'the parent just before the run: the host (a VM) changes speed over minutes, so compare ' +
       'rows of similar calibration, or the paired ratios.',
   )
+  if (rows.some((r) => r.kind === 'app')) {
+    out.push('')
+    out.push(
+      'Full round trip row: this server as the real application (bench/app.ts: src/app.ts, ' +
+        `${o.sessions} provisioned agents, SQLite with synchronous=FULL, group commit and the ` +
+        'notification log on). Each sender POSTs Subscribe or Unsubscribe (alternately) on a ' +
+        "random agent's own workbin with that agent's JSESSIONID (the agents logged in with " +
+        'Basic first); a delivery is the WorkbinSubscriptionStateChangeMessage carrying the ' +
+        "answered referenceId at that agent's session, latency from just before the POST to " +
+        'its arrival, lost = answered operations whose message never arrived. The peers in the ' +
+        'same table do the CometD-only delivery (POST /deliver, in memory, no auth): the ratio ' +
+        'shows what the whole application costs against a bare CometD server.',
+    )
+  }
   return out.join('\n') + '\n'
 }

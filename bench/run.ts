@@ -12,12 +12,17 @@
 //   --senders N      BENCH_SENDERS    concurrent sender loops, default 32
 //   --duration S     BENCH_DURATION   measured window, seconds, default 10 (quick: 3)
 //   --warmup S       BENCH_WARMUP     load before the window, seconds, default 2 (quick: 1)
-//   --servers LIST   BENCH_SERVERS    comma list of ours,faye,cometd (default: all three), and
+//   --servers LIST   BENCH_SERVERS    comma list of ours,app,faye,cometd (default: all four), and
 //                                     `floor`: a diagnostic minimal node:http long-polling
 //                                     server (server.ts), never counted as a peer; `base`:
 //                                     this server from the checkout in BENCH_BASE_DIR (an
 //                                     earlier commit, `git worktree add DIR COMMIT` + npm ci),
-//                                     for a before/after comparison in the same run
+//                                     for a before/after comparison in the same run.
+//                                     `app` is this server as the real application on the
+//                                     seed's round trip (REST Subscribe/Unsubscribe → CometD
+//                                     message; bench/app.ts), beside the same peers
+//   --scenario S     BENCH_SCENARIO   `deliver` (= --servers ours,faye,cometd) or `roundtrip`
+//                                     (= --servers app,faye,cometd); default both
 //   --transports L   BENCH_TRANSPORTS comma list of long-polling,websocket (default: both)
 //   --gen-procs N    BENCH_GEN_PROCS  load-generator processes, default 1
 //   --out FILE       BENCH_OUT        markdown output (default bench/results/latest.md;
@@ -44,6 +49,7 @@ import { performance } from 'node:perf_hooks'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type {
+  GenInit,
   GenResult,
   GenToParent,
   ParentToGen,
@@ -52,7 +58,9 @@ import type {
   ServerToParent,
   Transport,
 } from './protocol.ts'
-import { isPeer, nowAbs, transportsOf } from './protocol.ts'
+import { APP_USER_PREFIX, isPeer, nowAbs, transportsOf } from './protocol.ts'
+import { PASSWORD as APP_PASSWORD } from '../test/helpers/fixtures/users.ts'
+import { LATER as APP_WORKBIN } from '../test/helpers/crash-load.ts'
 import { renderReport, type Row } from './report.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -114,8 +122,8 @@ function parseArgs(argv: string[]): Options {
     servers: list<ServerKind>(
       'servers',
       'BENCH_SERVERS',
-      ['ours', 'faye', 'cometd'],
-      ['floor', 'base'],
+      scenarioServers(get('scenario', 'BENCH_SCENARIO')),
+      ['floor', 'base', 'ours', 'app'],
     ),
     transports: list<Transport>('transports', 'BENCH_TRANSPORTS', ['long-polling', 'websocket']),
     genProcs: int('gen-procs', 'BENCH_GEN_PROCS', 1),
@@ -125,6 +133,24 @@ function parseArgs(argv: string[]): Options {
     prof: flags.has('prof'),
     heap: flags.has('heap'),
     quick,
+  }
+}
+
+/** The default servers of a scenario (both scenarios when none is named). */
+function scenarioServers(scenario: string | undefined): ServerKind[] {
+  if (scenario === undefined) return ['ours', 'app', 'faye', 'cometd']
+  if (scenario === 'deliver') return ['ours', 'faye', 'cometd']
+  if (scenario === 'roundtrip') return ['app', 'faye', 'cometd']
+  throw new Error(`--scenario: expected deliver or roundtrip, got ${scenario}`)
+}
+
+/** What a generator does against `kind`: the round trip with real logins for `app`. */
+function scenarioInit(kind: ServerKind): Partial<GenInit> {
+  if (kind !== 'app') return {}
+  return {
+    scenario: 'roundtrip',
+    password: APP_PASSWORD,
+    roundtripPath: `/me/workbins/${APP_WORKBIN}`,
   }
 }
 
@@ -310,14 +336,16 @@ async function warmUp(
   try {
     const users = Math.min(200, opts.sessions)
     const ready = nextMessage<GenToParent>(gen, (m) => m.type === 'ready', 60_000, 'warm-up setup')
+    const prefix = kind === 'app' ? APP_USER_PREFIX : 'w'
     gen.send({
+      ...scenarioInit(kind),
       type: 'init',
       port,
       kind,
       transport,
-      users: Array.from({ length: users }, (_, i) => `w${i}`),
+      users: Array.from({ length: users }, (_, i) => `${prefix}${i}`),
       allUsers: users,
-      userPrefix: 'w',
+      userPrefix: prefix,
       senders: Math.min(8, opts.senders),
       genIndex: 0,
       genCount: 1,
@@ -366,6 +394,7 @@ async function measure(
     kind === 'base' ? path.join(baseDir(), 'bench', 'server.ts') : path.join(here, 'server.ts')
   const server = fork(serverScript, [kind === 'base' ? 'ours' : kind], {
     execArgv,
+    env: { ...process.env, BENCH_APP_USERS: String(Math.max(200, opts.sessions)) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   pinTo(server, opts.pin?.[0])
@@ -406,16 +435,18 @@ async function measure(
     )
     gens.forEach((gen, g) => {
       const users: string[] = []
-      for (let i = g; i < opts.sessions; i += P) users.push(`u${i}`)
+      const prefix = kind === 'app' ? APP_USER_PREFIX : 'u'
+      for (let i = g; i < opts.sessions; i += P) users.push(`${prefix}${i}`)
       const senders = Math.floor(opts.senders / P) + (g < opts.senders % P ? 1 : 0)
       gen.send({
+        ...scenarioInit(kind),
         type: 'init',
         port,
         kind,
         transport,
         users,
         allUsers: opts.sessions,
-        userPrefix: 'u',
+        userPrefix: prefix,
         senders,
         genIndex: g,
         genCount: P,
@@ -464,6 +495,7 @@ async function measure(
     for (const r of await Promise.all(results)) if (r.type === 'result') res.push(r.result)
     const cpu = await cpuP
     const serverBusy = cpu.type === 'cpu' ? cpu.busy : NaN
+    const commits = cpu.type === 'cpu' ? cpu.commits : undefined
     const otherCpu = (await machineBusy) - serverBusy - res.reduce((a, r) => a + r.cpuBusy, 0)
 
     const sum = (f: (r: GenResult) => number): number => res.reduce((a, r) => a + f(r), 0)
@@ -512,6 +544,14 @@ async function measure(
           sum((r) => r.receivedInWindow),
         ),
       attempts: 1,
+      commitsPerOp:
+        commits === undefined
+          ? undefined
+          : commits /
+            Math.max(
+              1,
+              sum((r) => r.sentInWindow),
+            ),
     }
   } finally {
     await Promise.all(gens.map((g) => stopChild(g, { type: 'stop' })))
@@ -592,7 +632,7 @@ async function main(): Promise<void> {
     const sorted = [...list].sort((a, b) => a.deliveriesPerS - b.deliveriesPerS)
     const median = sorted[Math.floor((sorted.length - 1) / 2)] as Row
     const row: Row = { ...median, roundsDeliveriesPerS: list.map((r) => r.deliveriesPerS) }
-    if (row.kind === 'ours') {
+    if (row.kind === 'ours' || row.kind === 'app') {
       row.pairedDeliveryRatios = []
       row.pairedP99Ratios = []
       for (const mine of list) {
@@ -647,9 +687,9 @@ async function main(): Promise<void> {
 }
 
 const hardStop = setTimeout(() => {
-  console.error('bench: overall time limit (30 min) reached, exiting')
+  console.error('bench: overall time limit (60 min) reached, exiting')
   process.exit(2)
-}, 30 * 60_000)
+}, 60 * 60_000)
 hardStop.unref()
 
 await main()

@@ -10,6 +10,8 @@
 // Rounds are interleaved ABBA. On a shared machine the numbers are noisy: compare within a run.
 //
 //   node --import tsx bench/scale.ts [--base DIR] [--rounds 2] [--duration 5] [--out FILE]
+//                                    [--quick] (a contact center a tenth of the size, 1 round,
+//                                    2 s per load phase: a smoke run)
 
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -25,6 +27,7 @@ import {
   placeName,
   scaleDocument,
   WB,
+  type ScaleSize,
 } from './scale/contact-center.ts'
 
 const { values: args } = parseArgs({
@@ -35,10 +38,15 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     out: { type: 'string' },
     others: { type: 'string', default: '8' },
+    quick: { type: 'boolean', default: false },
   },
 })
-const ROUNDS = Number(args.rounds)
-const DURATION_MS = Number(args.duration) * 1000
+const QUICK = args.quick === true
+const SIZE: ScaleSize = QUICK
+  ? { users: 1_000, groups: 100, bigGroup: 300, interactions: 5_000, bigWorkbin: 1_000 }
+  : FULL_SIZE
+const ROUNDS = QUICK ? 1 : Number(args.rounds)
+const DURATION_MS = (QUICK ? 2 : Number(args.duration)) * 1000
 const OTHERS = Number(args.others)
 const HERE = resolve(import.meta.dirname, '..')
 
@@ -162,25 +170,25 @@ async function measure(s: Server, round: number): Promise<RoundResult> {
   const owner = new ScaleClient(s.port, agentName(0), PASSWORD)
   const clients = Array.from(
     { length: OTHERS },
-    (_, i) => new ScaleClient(s.port, agentName(5000 + i), PASSWORD),
+    (_, i) => new ScaleClient(s.port, agentName(Math.floor(SIZE.users / 2) + i), PASSWORD),
   )
   for (const c of [sup, owner, ...clients]) await c.get('/me') // log in
-  const lastMember = FULL_SIZE.bigGroup - 1
+  const lastMember = SIZE.bigGroup - 1
   const stats = (type: string, workbinOwner: string) => () =>
     sup.request('POST', '/workbins', {
       operationName: 'RequestAgentStats',
       workbinType: type,
       workbinOwner,
     })
-  const n = s.paging ? 300 : 60
+  const n = QUICK ? 30 : s.paging ? 300 : 60
   await sequential(10, stats('Place', placeName(lastMember)))
   const statsPlace = await sequential(n, stats('Place', placeName(lastMember)))
   const statsPlaceGroup = await sequential(
     n,
-    stats('PlaceGroup', placeGroupName(lastMember % FULL_SIZE.groups)),
+    stats('PlaceGroup', placeGroupName(lastMember % SIZE.groups)),
   )
   const firstPage = s.paging
-    ? await sequential(200, () => owner.get(`${BIG}?subresources=*&limit=100`))
+    ? await sequential(QUICK ? 20 : 200, () => owner.get(`${BIG}?subresources=*&limit=100`))
     : []
   const whole: number[] = []
   let wholeBytes = 0
@@ -231,7 +239,7 @@ async function measure(s: Server, round: number): Promise<RoundResult> {
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'workbins-scale-'))
   const doc = join(tmp, 'scale.json')
-  writeFileSync(doc, JSON.stringify(scaleDocument()))
+  writeFileSync(doc, JSON.stringify(scaleDocument(SIZE)))
   const servers: Server[] = []
   try {
     const specs: [string, string, boolean][] = [['ours', HERE, true]]
@@ -270,8 +278,8 @@ function render(results: RoundResult[]): string {
     '',
     `\`node --import tsx bench/scale.ts ${process.argv.slice(2).join(' ')}\``,
     '',
-    `Contact center: ${FULL_SIZE.users} users, ${FULL_SIZE.groups} agent groups (one of ${FULL_SIZE.bigGroup}), ` +
-      `${FULL_SIZE.interactions} interactions (${FULL_SIZE.bigWorkbin} in one Agent workbin). ` +
+    `Contact center: ${SIZE.users} users, ${SIZE.groups} agent groups (one of ${SIZE.bigGroup}), ` +
+      `${SIZE.interactions} interactions (${SIZE.bigWorkbin} in one Agent workbin). ` +
       `${OTHERS} other clients, ${DURATION_MS / 1000} s per load phase. Node ${process.version}. ` +
       'Times in ms, measured by the client (keep-alive, 127.0.0.1).',
     '',

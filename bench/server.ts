@@ -13,6 +13,8 @@ import { HOLD_TIMEOUT_MS, HOST, MAX_PROCESS_LIFETIME_MS, peerChannel } from './p
 
 interface Running {
   port: number
+  /** Store commits so far (`app`); undefined for the others. */
+  commits?: () => number | undefined
   close(): Promise<void>
 }
 
@@ -243,7 +245,9 @@ async function main(): Promise<void> {
         ? await startCometd()
         : kind === 'floor'
           ? await startFloor()
-          : await startOurs()
+          : kind === 'app'
+            ? await (await import('./app.ts')).startApp()
+            : await startOurs()
 
   process.on('message', (raw) => {
     const msg = raw as ParentToServer
@@ -264,10 +268,13 @@ async function main(): Promise<void> {
         void (async () => {
           await wait(msg.start)
           const a = sample()
+          const c0 = running.commits?.()
           await wait(msg.end)
           const b = sample()
+          const c1 = running.commits?.()
           const usedMs = (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1000
-          send({ type: 'cpu', id: msg.id, busy: usedMs / (b.at - a.at) })
+          const commits = c0 !== undefined && c1 !== undefined ? c1 - c0 : undefined
+          send({ type: 'cpu', id: msg.id, busy: usedMs / (b.at - a.at), commits })
         })()
         break
       }
