@@ -223,7 +223,10 @@ async function offlineCost(dbPath: string, log: boolean, offline: number, dir: s
   }
 }
 
-/** A new database on the server of `url` for one run (dropped at exit is left to the operator). */
+/** Databases this run created on the server of `--pg`, dropped at the end. */
+const created: string[] = []
+
+/** A new database on the server of `url` for one run. */
 async function freshPgDatabase(url: string): Promise<string> {
   const pg = (await import('pg')).default
   const name = `bench_durable_${Date.now()}`
@@ -231,6 +234,7 @@ async function freshPgDatabase(url: string): Promise<string> {
   await c.connect()
   await c.query(`CREATE DATABASE ${name}`)
   await c.end()
+  created.push(name)
   const u = new URL(url)
   u.pathname = `/${name}`
   return u.toString()
@@ -318,3 +322,10 @@ if (offline > 0) {
   }
 }
 if (values.out) await writeFile(values.out, lines.join('\n') + '\n')
+if (created.length > 0 && values.pg) {
+  const pg = (await import('pg')).default
+  const c = new pg.Client({ connectionString: values.pg })
+  await c.connect()
+  for (const name of created) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  await c.end()
+}
