@@ -1,5 +1,5 @@
-// Prints the README's configuration table from src/config.ts (`npm run docs:config`).
-// test/unit/readme.test.ts checks that the README carries exactly this table.
+// Prints the configuration table of docs/configuration.md from src/config.ts (`npm run docs:config`).
+// test/unit/readme.test.ts checks that docs/configuration.md carries exactly this table.
 
 import { configTableMarkdown } from '../src/config-doc.ts'
 

@@ -1,5 +1,5 @@
 // Every setting is written once, here: environment variable, default, meaning and bounds. The
-// `Config` type, the reading of the environment, the checks and the README's configuration
+// `Config` type, the reading of the environment, the checks and the configuration
 // table (src/config-doc.ts) are all derived from these tables, so a setting cannot be
 // half-added. Every limit has a safe default.
 
@@ -534,7 +534,7 @@ export interface Config extends Values<typeof SERVER_SETTINGS> {
   cometd: CometdConfig
 }
 
-/** One row of the README's configuration table. */
+/** One row of the configuration table (docs/configuration.md). */
 export interface ConfigRow {
   env: string
   /** Where the value sits in Config, e.g. `cometd.timeout`. */
