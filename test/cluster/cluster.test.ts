@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Message } from 'cometd'
-import { Agent, type AgentKind, LATER, TEAM, crashDocument } from '../helpers/crash-load.ts'
+import {
+  Agent,
+  type AgentKind,
+  LATER,
+  TEAM,
+  crashDocument,
+  endLoad,
+} from '../helpers/crash-load.ts'
 import { handshake, newClient } from '../helpers/cometd.ts'
 import { ApiClient } from '../helpers/http.ts'
 import { PASSWORD } from '../helpers/fixtures/users.ts'
@@ -74,13 +81,7 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
       assert.equal(killed, 2, 'one bus subscription per node killed')
       const afterKill = agents.map((a) => a.received.length)
       await new Promise((r) => setTimeout(r, 2500))
-      for (const a of agents) a.stop()
-      await Promise.all(loops)
-      await until(
-        'every answered referenceId delivered',
-        () => agents.every((a) => a.complete()),
-        20_000,
-      ).catch(() => undefined)
+      const { problems, load } = await endLoad(agents, loops)
       const output = cluster.nodes.map((n) => n.output.slice(-3000)).join('\n----\n')
       const logDir = process.env.CLUSTER_TEST_LOG_DIR
       if (logDir) {
@@ -98,9 +99,8 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
           ),
         )
       }
-      const problems = agents.flatMap((a) => a.problems())
       t.diagnostic(
-        `messages/answered/failed per agent: ${agents.map((a) => `${a.received.length}/${a.answered.length}/${a.failures}`).join(' ')}; requests per node: ${front.counts.join('/')}`,
+        `messages/answered/failed per agent: ${load}; requests per node: ${front.counts.join('/')}`,
       )
       assert.deepEqual(problems, [], output)
       agents.forEach((a, i) => {

@@ -18,6 +18,7 @@ import {
   ServerProcess,
   crashDocument,
   freePort,
+  endLoad,
 } from '../helpers/crash-load.ts'
 
 const KINDS: AgentKind[] = [
@@ -71,16 +72,8 @@ describe('kill -9 under load', () => {
             30_000,
           ).catch(() => undefined)
           await new Promise((r) => setTimeout(r, 1000))
-          for (const a of agents) a.stop()
-          await Promise.all(loops)
-          await until(
-            'every answered referenceId delivered',
-            () => agents.every((a) => a.complete()),
-            20_000,
-          ).catch(() => undefined)
-          const problems = agents.flatMap((a) => a.problems())
-          const load = agents.map((a) => `${a.received.length}/${a.answered.length}/${a.failures}`)
-          t.diagnostic(`messages/answered/failed per agent: ${load.join(' ')}`)
+          const { problems, load } = await endLoad(agents, loops)
+          t.diagnostic(`messages/answered/failed per agent: ${load}`)
           assert.deepEqual(problems, [], server.output.slice(-4000))
           agents.forEach((a, i) => {
             assert.ok(

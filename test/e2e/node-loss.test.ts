@@ -14,13 +14,13 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { NGINX_INSTALL, Nginx, findNginx } from '../../scripts/cluster/nginx.ts'
 import { createTestDatabase, postgresSkipReason } from '../helpers/postgres.ts'
-import { until } from '../helpers/wait.ts'
 import {
   Agent,
   type AgentKind,
   ServerProcess,
   crashDocument,
   freePort,
+  endLoad,
 } from '../helpers/crash-load.ts'
 
 const REDIS_URL = process.env.WORKBINS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -147,18 +147,9 @@ test(
       const atRestart = agents.map((a) => a.received.length)
       await victim.start(60_000)
       await sleep(2500)
-      for (const a of agents) a.stop()
-      await Promise.all(loops)
-      await until(
-        'every answered referenceId delivered',
-        () => agents.every((a) => a.complete()),
-        20_000,
-      ).catch(() => undefined)
-
-      const load = agents.map((a) => `${a.received.length}/${a.answered.length}/${a.failures}`)
-      t.diagnostic(`messages/answered/failed per agent: ${load.join(' ')}`)
+      const { problems, load } = await endLoad(agents, loops)
+      t.diagnostic(`messages/answered/failed per agent: ${load}`)
       t.diagnostic(`handshakes again per agent: ${handshakes.join(' ')}`)
-      const problems = agents.flatMap((a) => a.problems())
       assert.deepEqual(problems, [], output())
       agents.forEach((a, i) => {
         assert.ok(

@@ -297,3 +297,21 @@ export class Agent {
     return out
   }
 }
+
+/**
+ * Stop the agents' load, wait (up to 20 s) until every answered referenceId arrived, and return
+ * the problems found (gaps, repeats, missing replies) with a line of load per agent.
+ */
+export async function endLoad(
+  agents: readonly Agent[],
+  loops: readonly Promise<void>[],
+): Promise<{ problems: string[]; load: string }> {
+  for (const a of agents) a.stop()
+  await Promise.all(loops)
+  const deadline = Date.now() + 20_000
+  while (!agents.every((a) => a.complete()) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  const load = agents.map((a) => `${a.received.length}/${a.answered.length}/${a.failures}`)
+  return { problems: agents.flatMap((a) => a.problems()), load: load.join(' ') }
+}
