@@ -8,7 +8,7 @@
 import type { Logger } from 'pino'
 import type { BayeuxServer } from '../bayeux/index.ts'
 import type { WorkbinInstance } from '../model.ts'
-import type { LogEntry } from '../store/notification-log.ts'
+import type { FeedMessage, LogEntry } from '../store/notification-log.ts'
 import type { Store } from '../store/store.ts'
 import { SubscriberIndex } from './subscriber-index.ts'
 
@@ -21,14 +21,23 @@ export const FEED_BATCH = 500
  */
 export const PUMP_PARALLEL = 8
 
+/**
+ * How a user is to be delivered: `advance`, number unnumbered entries first; `messages`, the
+ * new messages in order when all are known (null: read them).
+ */
+interface Wake {
+  advance: boolean
+  messages: FeedMessage[] | null
+}
+
 export class FeedPump {
   readonly #index = new SubscriberIndex()
   /** Users with a session here → the newest number handed to the Bayeux server. */
   readonly #delivered = new Map<string, number>()
   /** Index loads in progress, by user. */
   readonly #loading = new Map<string, Promise<void>>()
-  /** Users to deliver → whether their feed must be advanced first (see committed()). */
-  #wake = new Map<string, boolean>()
+  /** Users to deliver → how (see Wake). */
+  #wake = new Map<string, Wake>()
   #pumping = false
 
   constructor(
@@ -40,11 +49,12 @@ export class FeedPump {
 
   /** Entries of a committed change: wake the users here they concern. */
   committed(entries: readonly LogEntry[]): void {
-    // A direct entry the store numbered with its append needs only a read (no transaction).
+    // A direct entry the store numbered with its append needs no transaction, and usually no
+    // read either: the entry came back with its number.
     const advance = !this.store.numbersDirectEntries
     for (const e of entries) {
       if (e.userId !== undefined) {
-        this.wake(e.userId, advance)
+        this.wake(e.userId, advance, e.numbered)
       } else if (e.instance) {
         const users = this.#index.subscribers(e.instance)
         if (users) for (const u of users) if (!e.exclude?.includes(u)) this.wake(u)
@@ -125,10 +135,22 @@ export class FeedPump {
     if (this.#delivered.has(userId)) await this.#deliver(userId, true)
   }
 
-  /** Deliver the user's new entries soon; `advance`: number unnumbered ones first. */
-  wake(userId: string, advance = true): void {
+  /**
+   * Deliver the user's new entries soon; `advance`: number unnumbered ones first; `message`:
+   * the one new numbered message, if known (it is then delivered without a read when it
+   * follows what was delivered).
+   */
+  wake(userId: string, advance = true, message?: FeedMessage): void {
     if (!this.#delivered.has(userId)) return // no session here
-    if (advance || !this.#wake.has(userId)) this.#wake.set(userId, advance)
+    const w = this.#wake.get(userId)
+    if (!w) {
+      this.#wake.set(userId, { advance, messages: message && !advance ? [message] : null })
+    } else {
+      w.advance ||= advance
+      const last = w.messages?.[w.messages.length - 1]
+      if (w.advance || !message || !last || message.seq !== last.seq + 1) w.messages = null
+      else w.messages?.push(message)
+    }
     if (this.#pumping) return
     this.#pumping = true
     setImmediate(() => void this.#pump())
@@ -143,7 +165,9 @@ export class FeedPump {
         // deliveries at once: a batch ends before the next begins).
         for (let i = 0; i < users.length; i += this.parallel) {
           await Promise.all(
-            users.slice(i, i + this.parallel).map(([u, advance]) => this.#deliver(u, advance)),
+            users
+              .slice(i, i + this.parallel)
+              .map(([u, w]) => this.#deliver(u, w.advance, w.messages)),
           )
         }
       }
@@ -152,11 +176,21 @@ export class FeedPump {
     }
   }
 
-  async #deliver(userId: string, advance: boolean): Promise<void> {
+  async #deliver(
+    userId: string,
+    advance: boolean,
+    known: FeedMessage[] | null = null,
+  ): Promise<void> {
     try {
       let from = this.#delivered.get(userId)
       if (from === undefined) return
       let read
+      if (!advance && known && from >= 0 && known[0]?.seq === from + 1) {
+        // Exactly what follows: no read. Anything numbered later comes with its own wake.
+        this.#delivered.set(userId, (known[known.length - 1] as FeedMessage).seq)
+        this.bayeux().deliverFeed(userId, known)
+        return
+      }
       if (from < 0) {
         // Where this server stands is not known yet: from the newest number on.
         const seq = await this.store.advanceFeed(userId, FEED_BATCH)

@@ -21,6 +21,12 @@ export interface GroupCommitStats {
   writes: number
 }
 
+/** Told of each transaction's start, and of any write in it being undone. */
+export interface TransactionHooks {
+  begin(): void
+  rolledBack(): void
+}
+
 export class GroupCommit {
   #queue: Job[] = []
   #scheduled = false
@@ -30,6 +36,7 @@ export class GroupCommit {
     private readonly db: Database.Database,
     private readonly maxBatch: number,
     private readonly mapError: (err: unknown, what: string) => unknown,
+    private readonly hooks?: TransactionHooks,
   ) {}
 
   /** Run `fn` in the next batch; resolves with its result once the batch committed. */
@@ -57,11 +64,13 @@ export class GroupCommit {
     try {
       this.db
         .transaction(() => {
+          this.hooks?.begin()
           for (const job of jobs) {
             try {
               // Nested: better-sqlite3 runs it in a savepoint, rolled back alone if it throws.
               outcomes.push({ ok: true, value: this.db.transaction(job.fn)() })
             } catch (err) {
+              this.hooks?.rolledBack()
               outcomes.push({ ok: false, value: err })
             }
           }
@@ -69,6 +78,7 @@ export class GroupCommit {
         .immediate()
     } catch (err) {
       // BEGIN or COMMIT failed (busy, disk full, I/O): nothing of the batch is stored.
+      this.hooks?.rolledBack()
       for (const job of jobs) job.reject(this.mapError(err, job.what))
       return
     }

@@ -1,6 +1,10 @@
 // The notification log and stored CometD sessions on SQLite (docs/durable-delivery.md). Every
 // method runs inside the caller's transaction (better-sqlite3 is synchronous, and the store's
 // write transactions are IMMEDIATE), so appends are numbered in commit order.
+//
+// Writes also keep what they learn in memory (WriteKnowledge below), so that advancing a feed
+// usually runs no query at all: the store calls begin() at the start of each write transaction
+// and rolledBack() when any part of one is undone, and both drop what may no longer be true.
 
 import type Database from 'better-sqlite3'
 import type { FeedMessage, FeedRead, LogEntry, StoredCometdSession } from '../notification-log.ts'
@@ -15,10 +19,17 @@ interface FeedRow {
   reset_seq: number
 }
 
+/** Direct entries this append wrote for one user (known without reading them back). */
+interface Appended {
+  /** The user's newest direct entry before this append (0: none known). */
+  before: number
+  ids: number[]
+}
+
 export class SqliteNotificationLog {
   readonly #append: Database.Statement
-  readonly #head: Database.Statement
-  readonly #floor: Database.Statement
+  readonly #headStmt: Database.Statement
+  readonly #floorStmt: Database.Statement
   readonly #feed: Database.Statement
   readonly #insertFeed: Database.Statement
   readonly #updateFeed: Database.Statement
@@ -38,6 +49,21 @@ export class SqliteNotificationLog {
   readonly #touchSession: Database.Statement
   readonly #deleteIdle: Database.Statement
   readonly #deleteOfUser: Database.Statement
+  readonly #dataVersion: Database.Statement
+
+  // --- WriteKnowledge: true of the database as this connection last wrote it --------------
+  // Every entry with an id above #trustFrom was appended through this object, so #lastDirect
+  // and #lastInstance tell whether a feed has anything between its position and the head
+  // without querying. Another connection's commit (PRAGMA data_version) or a rollback resets it.
+  #trustFrom = Number.POSITIVE_INFINITY
+  #seenVersion: unknown = undefined
+  #floorNow: number | undefined
+  #headNow: number | undefined
+  readonly #feeds = new Map<string, FeedRow>()
+  /** Per user, the id of its newest direct entry above #trustFrom. */
+  readonly #lastDirect = new Map<string, number>()
+  /** The id of the newest instance entry above #trustFrom (0: none). */
+  #lastInstance = 0
 
   constructor(db: Database.Database) {
     const p = (sql: string) => db.prepare(sql)
@@ -45,8 +71,8 @@ export class SqliteNotificationLog {
       (user_id, workbin_id, owner, channel, data, owner_user, owner_data, exclude_user, created_at)
       VALUES (@user_id, @workbin_id, @owner, @channel, @data, @owner_user, @owner_data, @exclude_user, @created_at)`)
     // Plain max(id): SQLite answers it from the end of the rowid b-tree (wrapped, it scans).
-    this.#head = p('SELECT max(id) FROM notification_log').pluck()
-    this.#floor = p('SELECT id FROM notification_floor').pluck()
+    this.#headStmt = p('SELECT max(id) FROM notification_log').pluck()
+    this.#floorStmt = p('SELECT id FROM notification_floor').pluck()
     this.#feed = p('SELECT seq, position, reset_seq FROM user_feeds WHERE user_id = ?')
     this.#insertFeed = p(
       'INSERT INTO user_feeds (user_id, seq, position, reset_seq) VALUES (?, 0, ?, 0)',
@@ -92,40 +118,118 @@ export class SqliteNotificationLog {
     this.#deleteIdle = p('DELETE FROM cometd_sessions WHERE last_seen < ?')
     // A scan: the table holds live sessions only, and this runs when a user's sessions end.
     this.#deleteOfUser = p('DELETE FROM cometd_sessions WHERE user_id = ?')
+    this.#dataVersion = p('PRAGMA data_version').pluck()
+  }
+
+  /** At the start of each write transaction of this connection. */
+  begin(): void {
+    const version = this.#dataVersion.get()
+    if (version !== this.#seenVersion) {
+      // First use, or another connection (a provisioning run, a second process) committed.
+      this.rolledBack()
+      this.#seenVersion = version
+    }
+    if (this.#trustFrom === Number.POSITIVE_INFINITY) this.#trustFrom = this.#head()
+  }
+
+  /** Part or all of a write transaction was undone: forget what it may have taught. */
+  rolledBack(): void {
+    this.#trustFrom = Number.POSITIVE_INFINITY
+    this.#floorNow = undefined
+    this.#headNow = undefined
+    this.#feeds.clear()
+    this.#lastDirect.clear()
+    this.#lastInstance = 0
+  }
+
+  #head(): number {
+    this.#headNow ??= (this.#headStmt.get() as number | null) ?? 0
+    return this.#headNow
+  }
+
+  #floor(): number {
+    this.#floorNow ??= this.#floorStmt.get() as number
+    return this.#floorNow
+  }
+
+  #feedOf(userId: string): FeedRow | undefined {
+    let feed = this.#feeds.get(userId)
+    if (!feed) {
+      feed = this.#feed.get(userId) as FeedRow | undefined
+      if (feed) this.#feeds.set(userId, feed)
+    }
+    return feed
   }
 
   /**
    * Append, then number the direct entries for their users at once (Store.numbersDirectEntries):
    * the feed pump then only reads. At most DIRECT_NUMBER_LIMIT per user here; the pump numbers
-   * the rest.
+   * the rest. A direct entry numbered here gets `numbered` (its number and stored text), which
+   * lets the server deliver it without reading it back.
    */
   append(entries: readonly LogEntry[], now: number): void {
-    let direct: Set<string> | undefined
+    let direct: Map<string, { entries: LogEntry[]; texts: string[]; ids: number[] }> | undefined
     for (const e of entries) {
-      if (e.userId !== undefined) (direct ??= new Set()).add(e.userId)
-      this.#append.run({
-        user_id: e.userId ?? null,
-        workbin_id: e.instance?.workbinId ?? null,
-        owner: e.instance?.owner ?? null,
-        channel: e.channel,
-        data: JSON.stringify(e.data),
-        owner_user: e.owner?.userId ?? null,
-        owner_data: e.owner ? JSON.stringify(e.owner.data) : null,
-        exclude_user: excludeColumn(e.exclude),
-        created_at: now,
+      e.numbered = undefined // from an attempt that did not commit
+      const data = JSON.stringify(e.data)
+      const id = Number(
+        this.#append.run({
+          user_id: e.userId ?? null,
+          workbin_id: e.instance?.workbinId ?? null,
+          owner: e.instance?.owner ?? null,
+          channel: e.channel,
+          data,
+          owner_user: e.owner?.userId ?? null,
+          owner_data: e.owner ? JSON.stringify(e.owner.data) : null,
+          exclude_user: excludeColumn(e.exclude),
+          created_at: now,
+        }).lastInsertRowid,
+      )
+      if (this.#headNow !== undefined && id > this.#headNow) this.#headNow = id
+      if (e.userId === undefined) {
+        this.#lastInstance = id
+        continue
+      }
+      direct ??= new Map()
+      let mine = direct.get(e.userId)
+      if (!mine) direct.set(e.userId, (mine = { entries: [], texts: [], ids: [] }))
+      mine.entries.push(e)
+      mine.texts.push(data)
+      mine.ids.push(id)
+    }
+    if (!direct) return
+    for (const [userId, mine] of direct) {
+      const before = this.#lastDirect.get(userId) ?? 0
+      this.#lastDirect.set(userId, mine.ids[mine.ids.length - 1] as number)
+      const numbered = this.#advance(userId, DIRECT_NUMBER_LIMIT, { before, ids: mine.ids })
+      // Only when these entries are all the append numbered for the user (no instance entry
+      // among them): the server may then deliver them as they are.
+      if (numbered.ids.length !== mine.ids.length) continue
+      if (numbered.ids.some((id, k) => id !== mine.ids[k])) continue
+      mine.entries.forEach((e, k) => {
+        e.numbered = { seq: numbered.first + k, channel: e.channel, data: mine.texts[k] as string }
       })
     }
-    if (direct) for (const u of direct) this.advance(u, DIRECT_NUMBER_LIMIT)
   }
 
   /** advanceFeed inside a write transaction; returns the user's newest number. */
   advance(userId: string, limit: number): number {
-    const floor = this.#floor.get() as number
-    let feed = this.#feed.get(userId) as FeedRow | undefined
+    return this.#advance(userId, limit).seq
+  }
+
+  /** Number the user's pending entries: the newest number, and the ids numbered from `first`. */
+  #advance(
+    userId: string,
+    limit: number,
+    appended?: Appended,
+  ): { seq: number; first: number; ids: number[] } {
+    const floor = this.#floor()
+    let feed = this.#feedOf(userId)
     if (!feed) {
       // A new feed starts below every retained entry: its direct entries are all still there.
       this.#insertFeed.run(userId, floor)
       feed = { seq: 0, position: floor, reset_seq: 0 }
+      this.#feeds.set(userId, feed)
     }
     let { seq, position, reset_seq } = feed
     if (position < floor) {
@@ -133,21 +237,40 @@ export class SqliteNotificationLog {
       reset_seq = seq + 1
       position = floor
     }
-    const head = (this.#head.get() as number | null) ?? 0
+    const first = seq + 1
+    let ids: number[] = []
+    const head = this.#head()
     if (head > position) {
-      const ids = this.#pendingIds(userId, position, head, limit)
+      ids = this.#pendingIds(userId, position, head, limit, appended)
       for (const id of ids) this.#number.run(userId, ++seq, id)
       position = ids.length === limit ? (ids[ids.length - 1] as number) : head
     }
     if (seq !== feed.seq || position !== feed.position || reset_seq !== feed.reset_seq) {
       this.#updateFeed.run({ user_id: userId, seq, position, reset_seq })
+      this.#feeds.set(userId, { seq, position, reset_seq })
     }
-    return seq
+    return { seq, first, ids }
   }
 
-  #pendingIds(userId: string, from: number, to: number, limit: number): number[] {
+  #pendingIds(
+    userId: string,
+    from: number,
+    to: number,
+    limit: number,
+    appended: Appended | undefined,
+  ): number[] {
     const q = { u: userId, from, to, limit }
-    const direct = this.#pendingDirect.all(q) as number[]
+    // What this connection appended since it began to keep count needs no query.
+    const known = from >= this.#trustFrom
+    let direct: number[]
+    if (known && appended && appended.before <= from) {
+      direct = appended.ids.filter((id) => id > from && id <= to).slice(0, limit)
+    } else if (known && !appended && (this.#lastDirect.get(userId) ?? 0) <= from) {
+      direct = []
+    } else {
+      direct = this.#pendingDirect.all(q) as number[]
+    }
+    if (known && this.#lastInstance <= from) return direct
     if (this.#hasSubscriptions.get(userId) === undefined) return direct
     const shared = this.#pendingInstances.all(q) as number[]
     if (shared.length === 0) return direct
@@ -187,6 +310,7 @@ export class SqliteNotificationLog {
     const { changes } = this.#deleteLog.run(upTo)
     this.#deleteNumbers.run(upTo)
     this.#raiseFloor.run(upTo)
+    this.#floorNow = undefined
     return changes
   }
 

@@ -62,7 +62,7 @@ import {
 } from './rows.ts'
 import { mapSqliteError } from './sqlite-errors.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
-import { GroupCommit, type GroupCommitStats } from './group-commit.ts'
+import { GroupCommit, type GroupCommitStats, type TransactionHooks } from './group-commit.ts'
 import { ReferenceIdBlocks } from '../reference-id-blocks.ts'
 import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notification-log.ts'
 import { prepareStatements, type Statements } from './statements.ts'
@@ -108,10 +108,16 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #soloStats: GroupCommitStats = { commits: 0, writes: 0 }
 
   readonly #refs: ReferenceIdBlocks
+  /** The log keeps what writes taught it (notification-log.ts); these keep it true. */
+  readonly #hooks: TransactionHooks = {
+    begin: () => this.#logStmts?.begin(),
+    rolledBack: () => this.#logStmts?.rolledBack(),
+  }
 
   constructor(db: Database.Database, groupCommitMax: number, referenceIdBlock: number) {
     this.db = db
-    this.#group = groupCommitMax > 0 ? new GroupCommit(db, groupCommitMax, mapSqliteError) : null
+    this.#group =
+      groupCommitMax > 0 ? new GroupCommit(db, groupCommitMax, mapSqliteError, this.#hooks) : null
     this.#refs = new ReferenceIdBlocks(
       (userId, n) =>
         this.write(
@@ -144,11 +150,17 @@ class SqliteStoreImpl implements SqliteStore {
   private write<T>(what: string, fn: () => T): Promise<T> {
     if (this.#group) return this.#group.run(what, fn)
     try {
-      const value = this.db.transaction(fn).immediate()
+      const value = this.db
+        .transaction(() => {
+          this.#hooks.begin()
+          return fn()
+        })
+        .immediate()
       this.#soloStats.commits++
       this.#soloStats.writes++
       return Promise.resolve(value)
     } catch (err) {
+      this.#hooks.rolledBack()
       return Promise.reject(mapSqliteError(err, what))
     }
   }

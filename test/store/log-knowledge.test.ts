@@ -1,0 +1,141 @@
+// The SQLite notification log keeps what its own writes taught it (the newest direct and
+// instance entries, each feed's position) so that advancing a feed usually needs no query.
+// These tests break each assumption that knowledge rests on: another connection appends to
+// the log, a write is rolled back, and a feed is numbered by both.
+
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import Database from 'better-sqlite3'
+import type { LogEntry } from '../../src/store/notification-log.ts'
+import { runMigrations } from '../../src/store/sqlite/migrations.ts'
+import { SqliteNotificationLog } from '../../src/store/sqlite/notification-log.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'workbins-log-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+let n = 0
+
+function fresh() {
+  const path = join(dir, `k-${++n}.sqlite`)
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  runMigrations(db)
+  const log = new SqliteNotificationLog(db)
+  /** One write transaction as the store runs it. */
+  const write = <T>(fn: () => T): T =>
+    db
+      .transaction(() => {
+        log.begin()
+        return fn()
+      })
+      .immediate()
+  return { path, db, log, write }
+}
+
+const direct = (userId: string, n: number): LogEntry => ({
+  userId,
+  channel: '/workbins/test',
+  data: { n },
+})
+
+const seqs = (log: SqliteNotificationLog, userId: string) => {
+  const r = log.read(userId, 0, 100)
+  assert.ok(r.ok)
+  return r.messages.map((m) => [m.seq, (JSON.parse(m.data) as { n: number }).n])
+}
+
+describe('SQLite notification log: what writes teach it', () => {
+  it('numbers a direct entry at its append and says so on the entry', () => {
+    const { log, write } = fresh()
+    const a = direct('u1', 1)
+    const b = direct('u1', 2)
+    write(() => log.append([a], 1))
+    write(() => log.append([b], 2))
+    assert.deepEqual(a.numbered, { seq: 1, channel: '/workbins/test', data: '{"n":1}' })
+    assert.deepEqual(b.numbered, { seq: 2, channel: '/workbins/test', data: '{"n":2}' })
+    assert.deepEqual(seqs(log, 'u1'), [
+      [1, 1],
+      [2, 2],
+    ])
+  })
+
+  it('sees an entry another connection appended (PRAGMA data_version)', () => {
+    const { path, log, write } = fresh()
+    write(() => log.append([direct('u1', 1)], 1))
+    const other = new Database(path)
+    other
+      .prepare(
+        "INSERT INTO notification_log (user_id, channel, data, created_at) VALUES ('u1', '/workbins/test', '{\"n\":2}', 2)",
+      )
+      .run()
+    other.close()
+    const c = direct('u1', 3)
+    write(() => log.append([c], 3))
+    assert.deepEqual(seqs(log, 'u1'), [
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ])
+    // The append numbered more than its own entry: the server must read the feed.
+    assert.equal(c.numbered, undefined)
+    // A feed advanced by itself also finds what the other connection wrote.
+    write(() => log.append([direct('u2', 9)], 4))
+    const other2 = new Database(path)
+    other2
+      .prepare(
+        "INSERT INTO notification_log (user_id, channel, data, created_at) VALUES ('u2', '/workbins/test', '{\"n\":10}', 5)",
+      )
+      .run()
+    other2.close()
+    assert.equal(
+      write(() => log.advance('u2', 100)),
+      2,
+    )
+  })
+
+  it('forgets what a rolled-back write taught it', () => {
+    const { db, log, write } = fresh()
+    write(() => log.append([direct('u1', 1)], 1))
+    write(() => {
+      try {
+        db.transaction(() => {
+          log.append([direct('u1', 2)], 2)
+          throw new Error('the change failed')
+        })()
+      } catch {
+        log.rolledBack()
+      }
+      log.append([direct('u1', 3)], 3)
+    })
+    assert.deepEqual(seqs(log, 'u1'), [
+      [1, 1],
+      [2, 3],
+    ])
+    write(() => log.append([direct('u1', 4)], 4))
+    assert.deepEqual(seqs(log, 'u1').at(-1), [3, 4])
+  })
+
+  it('numbers entries of many users in one transaction, each feed gap-free', () => {
+    const { log, write } = fresh()
+    write(() => {
+      for (let i = 0; i < 50; i++) log.append([direct(`u${i % 7}`, i)], i)
+    })
+    for (let round = 0; round < 3; round++) {
+      write(() => {
+        for (let i = 0; i < 20; i++) log.append([direct(`u${i % 5}`, 100 + i)], i)
+        for (let u = 0; u < 7; u++) log.advance(`u${u}`, 1000)
+      })
+    }
+    for (let u = 0; u < 7; u++) {
+      const got = seqs(log, `u${u}`)
+      assert.deepEqual(
+        got.map(([s]) => s),
+        got.map((_, k) => k + 1),
+      )
+    }
+    assert.equal(seqs(log, 'u0').length, 8 + 12)
+    assert.equal(seqs(log, 'u6').length, 7)
+  })
+})
