@@ -5,12 +5,14 @@
 // - single: agents' CometD and REST on the one node;
 // - cluster, cross-node: each agent's CometD session on node i, its REST calls on node i+1, so
 //   every message crosses the bus;
+// - cluster, same node: each agent's REST on the node of its CometD session (the cluster's cost
+//   without the bus on the delivery path);
 // - cluster via nginx with one node down: agents through nginx (round robin) after a node was
 //   killed with SIGKILL.
 // Server CPU is the sum of the nodes' user+system time (/proc/<pid>/stat) over the measured
 // window, divided by the round trips completed in it (PostgreSQL, Redis and nginx not counted).
 //
-//   npm run bench:cluster -- [--agents 60] [--senders 8] [--duration 6]
+//   npm run bench:cluster -- [--agents 60] [--senders 8] [--duration 20] [--warmup 10]
 //                            [--transport long-polling|websocket|both] [--pg URL] [--redis URL]
 //                            [--out bench/results/cluster.md]
 
@@ -28,7 +30,8 @@ const { values } = parseArgs({
   options: {
     agents: { type: 'string', default: '60' },
     senders: { type: 'string', default: '8' },
-    duration: { type: 'string', default: '6' },
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '10' },
     transport: { type: 'string', default: 'both' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
@@ -38,6 +41,8 @@ const { values } = parseArgs({
 const AGENTS = Number(values.agents)
 const SENDERS = Number(values.senders)
 const DURATION = Number(values.duration) * 1000
+/** Load before measuring: each node's JIT compiles the hot paths (its threads count as CPU). */
+const WARMUP = Number(values.warmup) * 1000
 const NODES = 3
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const pct = (xs: number[], p: number) => {
@@ -138,7 +143,7 @@ async function measure(agents: Agent[], rest: ApiClient[], pids: () => number[])
     }
   }
   const loops = Array.from({ length: SENDERS }, () => sender())
-  await sleep(1000) // warm-up
+  await sleep(WARMUP)
   latencies.length = 0
   pending.clear()
   sent = 0
@@ -179,6 +184,11 @@ async function measure(agents: Agent[], rest: ApiClient[], pids: () => number[])
   }
 }
 
+/** BENCH_PROF=DIR: a CPU profile of each node into DIR (named by mode and node). */
+const PROF = process.env.BENCH_PROF
+const profArgs = (name: string): string[] =>
+  PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=${name}.cpuprofile`] : []
+
 function nodeEnv(db: string, doc: string, extra: Record<string, string>) {
   return {
     WORKBINS_DB: db,
@@ -192,7 +202,11 @@ function nodeEnv(db: string, doc: string, extra: Record<string, string>) {
 
 async function single(transport: 'long-polling' | 'websocket', doc: string): Promise<Result> {
   const db = await freshDatabase()
-  const node = new ServerProcess(await freePort(), nodeEnv(db.url, doc, {}))
+  const node = new ServerProcess(
+    await freePort(),
+    nodeEnv(db.url, doc, {}),
+    profArgs(`single-${transport}`),
+  )
   try {
     await node.start(60_000)
     const { agents, rest } = await connectAgents(
@@ -215,7 +229,7 @@ async function cluster(
   transport: 'long-polling' | 'websocket',
   doc: string,
   dir: string,
-): Promise<{ cross: Result; down: Result }> {
+): Promise<{ cross: Result; same: Result; down: Result }> {
   const db = await freshDatabase()
   const listen = await freePort()
   const ports: number[] = []
@@ -229,6 +243,7 @@ async function cluster(
           WORKBINS_NODE_ID: `node${i + 1}`,
           WORKBINS_TRUST_PROXY: '127.0.0.1',
         }),
+        profArgs(`cluster-${transport}-node${i + 1}`),
       ),
   )
   const nginx = new Nginx(findNginx() as string, {
@@ -254,6 +269,21 @@ async function cluster(
         await Promise.all(agents.map((a) => a.close().catch(() => undefined)))
       }
     }
+    // Each agent's REST on the node of its CometD session: the cluster's cost without the bus
+    // on the delivery path (what a sticky balancer would give).
+    let same: Result
+    {
+      const { agents, rest } = await connectAgents(
+        transport,
+        (i) => (nodes[i % NODES] as ServerProcess).base,
+        (i) => (nodes[i % NODES] as ServerProcess).base,
+      )
+      try {
+        same = await measure(agents, rest, pids)
+      } finally {
+        await Promise.all(agents.map((a) => a.close().catch(() => undefined)))
+      }
+    }
     await (nodes[NODES - 1] as ServerProcess).kill9()
     await sleep(1000)
     const { agents, rest } = await connectAgents(
@@ -263,7 +293,7 @@ async function cluster(
     )
     try {
       const down = await measure(agents, rest, pids)
-      return { cross, down }
+      return { cross, same, down }
     } finally {
       await Promise.all(agents.map((a) => a.close().catch(() => undefined)))
     }
@@ -291,7 +321,7 @@ const say = (l: string) => {
 say('# Cluster: cost of three nodes (npm run bench:cluster)')
 say('')
 say(
-  `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run; PostgreSQL, notification log on; Redis bus in cluster mode. Server CPU = sum over the nodes (PostgreSQL, Redis, nginx not counted).`,
+  `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run after ${values.warmup} s of the same load; PostgreSQL, notification log on; Redis bus in cluster mode. Server CPU = sum over the nodes (PostgreSQL, Redis, nginx not counted).`,
 )
 say('')
 say(
@@ -309,9 +339,10 @@ try {
     row('single node', s)
     const c = await cluster(transport, doc, dir)
     row('3 nodes, cross-node', c.cross)
+    row('3 nodes, same node', c.same)
     row('3 nodes via nginx, 1 down', c.down)
     ratios.push(
-      `| ${transport} | ${f(s.cpuUsPerOp)} | ${f(c.cross.cpuUsPerOp)} | ${(c.cross.cpuUsPerOp / s.cpuUsPerOp).toFixed(2)}× |`,
+      `| ${transport} | ${f(s.cpuUsPerOp)} | ${f(c.cross.cpuUsPerOp)} | ${(c.cross.cpuUsPerOp / s.cpuUsPerOp).toFixed(2)}× | ${f(c.same.cpuUsPerOp)} | ${(c.same.cpuUsPerOp / s.cpuUsPerOp).toFixed(2)}× |`,
     )
   }
 } finally {
@@ -320,7 +351,9 @@ try {
 say('')
 say('Per-delivery server CPU, cluster (cross-node) ÷ single (goal ≤ 1.3×):')
 say('')
-say('| transport | single µs/op | cluster µs/op | cluster ÷ single |')
-say('| --- | ---: | ---: | ---: |')
+say(
+  '| transport | single µs/op | cluster cross-node µs/op | cross ÷ single | cluster same-node µs/op | same ÷ single |',
+)
+say('| --- | ---: | ---: | ---: | ---: | ---: |')
 for (const l of ratios) say(l)
 if (values.out) await writeFile(values.out, lines.join('\n') + '\n')

@@ -9,6 +9,7 @@
 //                            [--offline 3000] [--pg postgres://...] [--out FILE]
 //                            [--sync full|normal] [--group-commit 256] (SQLite settings)
 //                            [--offline-only] (only the offline subscribers; bench:scale)
+//                            [--pg-only] (round trips on PostgreSQL only)
 
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     pg: { type: 'string' },
     out: { type: 'string' },
     'offline-only': { type: 'boolean', default: false },
+    'pg-only': { type: 'boolean', default: false },
   },
 })
 const OFFLINE_ONLY = values['offline-only'] === true
@@ -223,6 +225,41 @@ async function offlineCost(dbPath: string, log: boolean, offline: number, dir: s
   }
 }
 
+/** What the log keeps on disk in a SQLite file: pages of its tables and their indexes. */
+interface Footprint {
+  entries: number
+  numbers: number
+  logBytes: number
+  numberBytes: number
+}
+
+function footprint(dbPath: string): Footprint {
+  const db = new Database(dbPath, { readonly: true })
+  try {
+    const bytes = (names: string[]) =>
+      db
+        .prepare(
+          `SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN (${names.map(() => '?').join(',')})`,
+        )
+        .pluck()
+        .get(...names) as number
+    const indexes = (table: string) =>
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?")
+        .pluck()
+        .all(table) as string[]
+    return {
+      entries: db.prepare('SELECT count(*) FROM notification_log').pluck().get() as number,
+      numbers: db.prepare('SELECT count(*) FROM user_messages').pluck().get() as number,
+      logBytes: bytes(['notification_log', ...indexes('notification_log')]),
+      numberBytes: bytes(['user_messages', ...indexes('user_messages')]),
+    }
+  } finally {
+    db.close()
+  }
+}
+const footprints: { what: string; f: Footprint }[] = []
+
 /** Databases this run created on the server of `--pg`, dropped at the end. */
 const created: string[] = []
 
@@ -258,7 +295,9 @@ async function roundTrips(): Promise<void> {
   say('')
   say('| store | transport | log | round | ops/s | p50 ms | p99 ms | lost | server CPU µs/op |')
   say('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
-  const stores: [string, () => Promise<string>][] = [['sqlite', async () => '']]
+  const stores: [string, () => Promise<string>][] = values['pg-only']
+    ? []
+    : [['sqlite', async () => '']]
   if (values.pg) stores.push(['postgresql', async () => values.pg as string])
   const summary: string[] = []
   for (const [storeName, dbOf] of stores) {
@@ -275,6 +314,12 @@ async function roundTrips(): Promise<void> {
             else db = await freshPgDatabase(db)
             const r = await roundTrip(db, log, transport, dir)
             ;(log ? on : off).push(r)
+            if (log && storeName === 'sqlite' && footprints.length === 0) {
+              footprints.push({
+                what: 'Subscribe / Unsubscribe replies (direct)',
+                f: footprint(db),
+              })
+            }
             say(
               `| ${storeName} | ${transport} | ${log ? 'on' : 'off'} | ${round} | ${f(r.opsPerS)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${r.lost} | ${f(r.cpuUsPerOp)} |`,
             )
@@ -314,11 +359,46 @@ if (offline > 0) {
       const dir = await mkdtemp(join(tmpdir(), 'bench-offline-'))
       try {
         const r = await offlineCost(join(dir, 'o.db'), log, n, dir)
+        if (log && n === 0) {
+          footprints.push({
+            what: 'put + pull on a group workbin (interaction changes)',
+            f: footprint(join(dir, 'o.db')),
+          })
+        }
         say(`| ${log ? 'on' : 'off'} | ${n} | ${r.pairs} | ${f(r.p50, 2)} | ${f(r.cpuUsPerPair)} |`)
       } finally {
         await rm(dir, { recursive: true, force: true })
       }
     }
+  }
+}
+if (footprints.length > 0) {
+  say('')
+  say('What the log keeps (SQLite pages of its tables and indexes, measured on the files above):')
+  say('')
+  say('| entries of | entries | bytes per entry | numbers | bytes per number |')
+  say('| --- | ---: | ---: | ---: | ---: |')
+  for (const { what, f: x } of footprints) {
+    say(
+      `| ${what} | ${x.entries} | ${f(x.logBytes / Math.max(1, x.entries))} | ${x.numbers} | ${f(x.numberBytes / Math.max(1, x.numbers))} |`,
+    )
+  }
+  const direct = footprints.find((x) => x.what.startsWith('Subscribe'))?.f
+  const moves = footprints.find((x) => x.what.startsWith('put'))?.f
+  if (direct && moves) {
+    // A stated day (docs/durable-delivery.md, "Size"): per agent, 200 interactions, each put into
+    // and pulled from a group workbin with 20 subscribers and then moved through the agent's own
+    // workbin (4 instance entries: 2 numbered for 20 users, 2 for the agent), and 50
+    // subscription changes (direct entries).
+    const E = moves.logBytes / Math.max(1, moves.entries)
+    const N = moves.numberBytes / Math.max(1, moves.numbers)
+    const Ed = direct.logBytes / Math.max(1, direct.entries)
+    const Nd = direct.numberBytes / Math.max(1, direct.numbers)
+    const perUser = 200 * (4 * E + (2 * 20 + 2) * N) + 50 * (Ed + Nd)
+    say('')
+    say(
+      `At a stated day per agent (200 interactions, each 4 changes: 2 on a group workbin of 20 subscribers, 2 on the agent's own; 50 subscription changes): ${(perUser / 1024).toFixed(0)} KiB per agent per day, kept for the retention (a day by default).`,
+    )
   }
 }
 if (values.out) await writeFile(values.out, lines.join('\n') + '\n')

@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { BayeuxServer } from '../bayeux/index.ts'
 import type { FeedPump } from '../notifications/feed-pump.ts'
 import type { ClusterLink } from '../notifications/notifier.ts'
+import type { WorkbinInstance } from '../model.ts'
 import type { LogEntry } from '../store/notification-log.ts'
 import type { BusMessage } from './messages.ts'
 import { RedisBus } from './redis-bus.ts'
@@ -54,8 +55,9 @@ export class ClusterNode implements ClusterLink {
     if (users.length > 0 || instances.length > 0) this.bus.wake(users, instances)
   }
 
-  subscribed(userId: string): void {
-    this.bus.send({ t: 'subs', userId })
+  subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void {
+    // The change itself, so that the nodes where the user is present need not read it back.
+    this.bus.send({ t: 'subs', userId, instances: [...instances], on })
   }
 
   disconnectUser(userId: string): void {
@@ -92,7 +94,8 @@ export class ClusterNode implements ClusterLink {
         void this.bayeux().reloadSession(m.clientId)
         return
       case 'subs':
-        this.pump.reindex(m.userId)
+        if (m.instances && m.on !== undefined) this.pump.subscribed(m.userId, m.instances, m.on)
+        else this.pump.reindex(m.userId)
         return
       case 'end': {
         const userId = m.userId

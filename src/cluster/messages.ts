@@ -11,8 +11,11 @@ export type BusMessage =
   | { t: 'taken'; clientId: string }
   /** The session's Bayeux subscriptions changed here: its holder reloads them. */
   | { t: 'changed'; clientId: string }
-  /** The user's subscriptions changed: nodes where the user is present read them again. */
-  | { t: 'subs'; userId: string }
+  /**
+   * The user's subscriptions changed: nodes where the user is present add or remove these
+   * instances in their index (`on`), or, without them, read the subscriptions again.
+   */
+  | { t: 'subs'; userId: string; instances?: WorkbinInstance[]; on?: boolean }
   /** End every CometD session of the user (EndContactCenterSession, disconnectUser). */
   | { t: 'end'; userId: string }
   /** End the CometD sessions opened with this HTTP session (logout). */
@@ -50,6 +53,13 @@ function valid(m: unknown): m is BusMessage {
     case 'changed':
       return typeof o.clientId === 'string'
     case 'subs':
+      return (
+        typeof o.userId === 'string' &&
+        (o.instances === undefined ||
+          (Array.isArray(o.instances) &&
+            o.instances.every(isInstance) &&
+            typeof o.on === 'boolean'))
+      )
     case 'end':
       return typeof o.userId === 'string'
     case 'logout':

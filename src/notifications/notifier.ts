@@ -15,7 +15,7 @@ import type { FeedPump } from './feed-pump.ts'
 /** The other nodes of a cluster (src/cluster): told after each commit and session event. */
 export interface ClusterLink {
   committed(entries: readonly LogEntry[]): void
-  subscribed(userId: string): void
+  subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void
   disconnectUser(userId: string): void
 }
 
@@ -52,7 +52,7 @@ export class BayeuxNotifier implements Notifier {
 
   subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void {
     this.pump?.subscribed(userId, instances, on)
-    this.cluster?.subscribed(userId)
+    this.cluster?.subscribed(userId, instances, on)
   }
 
   async disconnectUser(userId: string): Promise<void> {

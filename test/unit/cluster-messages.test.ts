@@ -12,6 +12,7 @@ test('a bus envelope is read back as sent', () => {
       { t: 'taken', clientId: 'c1' },
       { t: 'changed', clientId: 'c1' },
       { t: 'subs', userId: 'u1' },
+      { t: 'subs', userId: 'u1', instances: [{ workbinId: 'w', owner: 'g' }], on: false },
       { t: 'end', userId: 'u1' },
       { t: 'logout', httpSessionId: 'h1' },
       { t: 'resync' },
@@ -29,6 +30,8 @@ test('what is not an envelope is undefined', () => {
     '{"from":"n","m":[{"t":"wake","users":[1],"instances":[]}]}',
     '{"from":"n","m":[{"t":"wake","users":[],"instances":[{"workbinId":"w"}]}]}',
     '{"from":"n","m":[{"t":"taken"}]}',
+    '{"from":"n","m":[{"t":"subs","userId":"u","instances":[{"workbinId":"w","owner":"g"}]}]}',
+    '{"from":"n","m":[{"t":"subs","userId":"u","instances":[{"owner":"g"}],"on":true}]}',
   ]) {
     assert.equal(parseEnvelope(text), undefined, text)
   }
