@@ -127,4 +127,19 @@ describe('SQLite group commit', () => {
       await normal.store.close()
     }
   })
+  it("reads many users' feeds asked for in one run in one write", async () => {
+    const { store } = await fresh()
+    const users = [AGENT1, AGENT2]
+    await store.appendNotifications(
+      users.map((userId) => ({ userId, channel: '/workbins/x', data: { to: userId } })),
+    )
+    const before = store.commitStats.writes
+    const reads = await Promise.all(users.map((u) => store.advanceAndReadFeed(u, 0, 10)))
+    assert.equal(store.commitStats.writes - before, 1)
+    assert.deepEqual(
+      reads.map((r) => (r.ok ? r.messages.map((m) => JSON.parse(m.data) as unknown) : r)),
+      users.map((to) => [{ to }]),
+    )
+    await store.close()
+  })
 })

@@ -13,6 +13,17 @@ import { excludeColumn } from '../notification-log.ts'
 /** Entries numbered for a user by the append that gives it a direct entry. */
 const DIRECT_NUMBER_LIMIT = 500
 
+/** Newest entries whose text is kept in memory (advanceAndRead answers from them). */
+const RECENT_ENTRIES = 2048
+
+/** An entry as appended: enough to build any user's message from it. */
+interface RecentEntry {
+  channel: string
+  data: string
+  ownerUser: string | null
+  ownerData: string | null
+}
+
 interface FeedRow {
   seq: number
   position: number
@@ -64,6 +75,8 @@ export class SqliteNotificationLog {
   readonly #lastDirect = new Map<string, number>()
   /** The id of the newest instance entry above #trustFrom (0: none). */
   #lastInstance = 0
+  /** The newest entries appended here, by id, oldest first (RECENT_ENTRIES at most). */
+  readonly #recent = new Map<number, RecentEntry>()
 
   constructor(db: Database.Database) {
     const p = (sql: string) => db.prepare(sql)
@@ -140,6 +153,7 @@ export class SqliteNotificationLog {
     this.#feeds.clear()
     this.#lastDirect.clear()
     this.#lastInstance = 0
+    this.#recent.clear()
   }
 
   #head(): number {
@@ -172,6 +186,7 @@ export class SqliteNotificationLog {
     for (const e of entries) {
       e.numbered = undefined // from an attempt that did not commit
       const data = JSON.stringify(e.data)
+      const ownerData = e.owner ? JSON.stringify(e.owner.data) : null
       const id = Number(
         this.#append.run({
           user_id: e.userId ?? null,
@@ -180,12 +195,18 @@ export class SqliteNotificationLog {
           channel: e.channel,
           data,
           owner_user: e.owner?.userId ?? null,
-          owner_data: e.owner ? JSON.stringify(e.owner.data) : null,
+          owner_data: ownerData,
           exclude_user: excludeColumn(e.exclude),
           created_at: now,
         }).lastInsertRowid,
       )
       if (this.#headNow !== undefined && id > this.#headNow) this.#headNow = id
+      this.#remember(id, {
+        channel: e.channel,
+        data,
+        ownerUser: e.owner?.userId ?? null,
+        ownerData,
+      })
       if (e.userId === undefined) {
         this.#lastInstance = id
         continue
@@ -210,6 +231,42 @@ export class SqliteNotificationLog {
         e.numbered = { seq: numbered.first + k, channel: e.channel, data: mine.texts[k] as string }
       })
     }
+  }
+
+  #remember(id: number, entry: RecentEntry): void {
+    this.#recent.set(id, entry)
+    if (this.#recent.size > RECENT_ENTRIES) {
+      const oldest = this.#recent.keys().next().value as number
+      this.#recent.delete(oldest)
+    }
+  }
+
+  /**
+   * Advance, then read after `afterSeq`. When the caller stands at the feed's newest number and
+   * every entry numbered now was appended lately by this connection, the messages are built
+   * from memory instead of read back (the common case of a live session).
+   */
+  advanceAndRead(userId: string, afterSeq: number, limit: number): FeedRead {
+    const before = this.#feedOf(userId)
+    const r = this.#advance(userId, limit)
+    const after = this.#feeds.get(userId)
+    if (
+      before &&
+      after &&
+      afterSeq === before.seq &&
+      after.reset_seq === before.reset_seq &&
+      after.reset_seq <= afterSeq
+    ) {
+      const messages: FeedMessage[] = []
+      for (const [k, id] of r.ids.entries()) {
+        const e = this.#recent.get(id)
+        if (!e) break
+        const data = e.ownerUser === userId && e.ownerData !== null ? e.ownerData : e.data
+        messages.push({ seq: r.first + k, channel: e.channel, data })
+      }
+      if (messages.length === r.ids.length) return { ok: true, messages, seq: r.seq }
+    }
+    return this.read(userId, afterSeq, limit)
   }
 
   /** advanceFeed inside a write transaction; returns the user's newest number. */

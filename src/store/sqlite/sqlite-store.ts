@@ -99,6 +99,14 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
   return new SqliteStoreImpl(db, options.groupCommitMax ?? 256, options.referenceIdBlock ?? 1)
 }
 
+interface FeedReadRequest {
+  userId: string
+  afterSeq: number
+  limit: number
+  resolve(read: FeedRead): void
+  reject(err: unknown): void
+}
+
 class SqliteStoreImpl implements SqliteStore {
   readonly db: Database.Database
   readonly numbersDirectEntries = true
@@ -108,6 +116,8 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #soloStats: GroupCommitStats = { commits: 0, writes: 0 }
 
   readonly #refs: ReferenceIdBlocks
+  /** advanceAndReadFeed calls waiting for the end of the current synchronous run. */
+  #feedReads: FeedReadRequest[] | null = null
   /** The log keeps what writes taught it (notification-log.ts); these keep it true. */
   readonly #hooks: TransactionHooks = {
     begin: () => this.#logStmts?.begin(),
@@ -498,10 +508,24 @@ class SqliteStoreImpl implements SqliteStore {
     return this.write(`notifications of user ${userId}`, () => this.log.advance(userId, limit))
   }
 
-  async advanceAndReadFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
-    return this.write(`notifications of user ${userId}`, () => {
-      this.log.advance(userId, limit)
-      return this.log.read(userId, afterSeq, limit)
+  advanceAndReadFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
+    // The calls of one synchronous run (the delivery pump asks for many users at once) share
+    // one write, not one savepoint each: a fan-out to 1,000 sessions is one statement batch.
+    return new Promise<FeedRead>((resolve, reject) => {
+      let batch = this.#feedReads
+      if (!batch) {
+        const mine: FeedReadRequest[] = (batch = this.#feedReads = [])
+        queueMicrotask(() => {
+          this.#feedReads = null
+          this.write(`notifications of ${mine.length} user(s)`, () =>
+            mine.map((r) => this.log.advanceAndRead(r.userId, r.afterSeq, r.limit)),
+          ).then(
+            (reads) => mine.forEach((r, i) => r.resolve(reads[i] as FeedRead)),
+            (err: unknown) => mine.forEach((r) => r.reject(err)),
+          )
+        })
+      }
+      batch.push({ userId, afterSeq, limit, resolve, reject })
     })
   }
 
