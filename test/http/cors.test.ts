@@ -134,6 +134,16 @@ for (const directHttp of [true, false]) {
       assert.equal(h.headers['access-control-allow-origin'], undefined)
     })
 
+    it('lets the page read a CometD 413 (body over COMETD_MAX_MESSAGE_SIZE)', async () => {
+      const size = 1_000_000
+      const head =
+        `POST /api/v2/notifications/handshake HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${DESK}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${size}\r\n\r\n[`
+      const r = await raw(srv.url, head)
+      assert.equal(r.status, 413, r.body)
+      assertAllowed(r)
+    })
+
     for (const path of ['/api/v2/notifications', '/genesys/cometd']) {
       it(`serves CometD at ${path} to the allowed origin, preflight included`, async () => {
         assertPreflight(await raw(srv.url, preflight(`${path}/handshake`)))

@@ -24,6 +24,19 @@ storeContract('sqlite file, one transaction per write', () =>
 )
 
 describe('SQLite adapter', () => {
+  it("finds a user's stored CometD sessions by index, not by scanning them all", async () => {
+    const store = createSqliteStore(freshPath())
+    try {
+      await store.migrate()
+      const plan = store.db
+        .prepare('EXPLAIN QUERY PLAN DELETE FROM cometd_sessions WHERE user_id = ?')
+        .all('u') as { detail: string }[]
+      assert.match(plan.map((r) => r.detail).join('; '), /USING INDEX cometd_sessions_by_user/)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('creates the parent directory and uses WAL, busy_timeout and foreign keys', async () => {
     const path = join(dir, 'nested', 'deeper', 'w.db')
     const store = createSqliteStore(path)

@@ -347,9 +347,11 @@ export class HttpTransport {
     if (res.headersSent || res.destroyed) return
     const body = this.tooLargeBody
     // The unread rest of the body is not worth reading: close the connection after this.
+    // With the CORS headers of an allowed origin, so that the page can read why.
     res.writeHead(413, {
       'content-type': JSON_TYPE,
       'content-length': Buffer.byteLength(body),
+      ...this.headersFor(res.req.headers.origin),
       connection: 'close',
     })
     res.end(body)

@@ -301,6 +301,13 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE invited_at IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'CometD sessions by user',
+    // Ending a user's sessions (logout, EndContactCenterSession, disconnectUser) deletes the
+    // user's stored CometD sessions: without it, a scan of every stored session.
+    sql: `CREATE INDEX cometd_sessions_by_user ON cometd_sessions(user_id);`,
+  },
 ]
 
 /**

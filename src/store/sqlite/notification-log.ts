@@ -129,7 +129,7 @@ export class SqliteNotificationLog {
       'UPDATE cometd_sessions SET position = max(position, ?), last_seen = max(last_seen, ?) WHERE client_id = ?',
     )
     this.#deleteIdle = p('DELETE FROM cometd_sessions WHERE last_seen < ?')
-    // A scan: the table holds live sessions only, and this runs when a user's sessions end.
+    // Indexed (migration 8): runs when a user's sessions end.
     this.#deleteOfUser = p('DELETE FROM cometd_sessions WHERE user_id = ?')
     this.#dataVersion = p('PRAGMA data_version').pluck()
   }

@@ -234,7 +234,7 @@ class Conn implements LpReply {
           head = parseHead(buf.toString('latin1', 0, end), d.accept)
           if (head === null) return d.handoff(this)
           head.socket = sock // the client address, for authenticate
-          if (head.length > d.maxBody) return this.#tooLarge()
+          if (head.length > d.maxBody) return this.#tooLarge(head)
           this.head = head
           this.bodyStart = end + 4
         }
@@ -248,7 +248,7 @@ class Conn implements LpReply {
             break
           }
           if (r === NOT_MINE) return d.handoff(this)
-          if (r === TOO_LARGE) return this.#tooLarge()
+          if (r === TOO_LARGE) return this.#tooLarge(head)
           stop = r.end
           text = r.body.toString('utf8')
         } else {
@@ -353,8 +353,10 @@ class Conn implements LpReply {
     this.timer = null
   }
 
-  #tooLarge(): void {
+  #tooLarge(head: Head): void {
     const body = this.direct.transport.tooLargeBody
+    // With the CORS headers of its origin, as on the node:http path: a browser can read it.
+    this.origin = head.headers.origin
     this.busy = true
     this.seq++
     this.closeAfter = true // the unread rest of the body is not worth reading
