@@ -42,6 +42,20 @@ const direct = (userId: string, n: number): LogEntry => ({
   data: { n },
 })
 
+/** A direct entry appended by another connection (a second process, say). */
+function appendElsewhere(path: string, userId: string, n: number): void {
+  const other = new Database(path)
+  try {
+    other
+      .prepare(
+        "INSERT INTO notification_log (user_id, channel, data, created_at) VALUES (?, '/workbins/test', ?, 0)",
+      )
+      .run(userId, JSON.stringify({ n }))
+  } finally {
+    other.close()
+  }
+}
+
 const seqs = (log: SqliteNotificationLog, userId: string) => {
   const r = log.read(userId, 0, 100)
   assert.ok(r.ok)
@@ -66,13 +80,7 @@ describe('SQLite notification log: what writes teach it', () => {
   it('sees an entry another connection appended (PRAGMA data_version)', () => {
     const { path, log, write } = fresh()
     write(() => log.append([direct('u1', 1)], 1))
-    const other = new Database(path)
-    other
-      .prepare(
-        "INSERT INTO notification_log (user_id, channel, data, created_at) VALUES ('u1', '/workbins/test', '{\"n\":2}', 2)",
-      )
-      .run()
-    other.close()
+    appendElsewhere(path, 'u1', 2)
     const c = direct('u1', 3)
     write(() => log.append([c], 3))
     assert.deepEqual(seqs(log, 'u1'), [
@@ -84,13 +92,7 @@ describe('SQLite notification log: what writes teach it', () => {
     assert.equal(c.numbered, undefined)
     // A feed advanced by itself also finds what the other connection wrote.
     write(() => log.append([direct('u2', 9)], 4))
-    const other2 = new Database(path)
-    other2
-      .prepare(
-        "INSERT INTO notification_log (user_id, channel, data, created_at) VALUES ('u2', '/workbins/test', '{\"n\":10}', 5)",
-      )
-      .run()
-    other2.close()
+    appendElsewhere(path, 'u2', 10)
     assert.equal(
       write(() => log.advance('u2', 100)),
       2,
