@@ -25,6 +25,7 @@ import { Nginx, findNginx } from '../scripts/cluster/nginx.ts'
 import { Agent, LATER, ServerProcess, crashDocument, freePort } from '../test/helpers/crash-load.ts'
 import { PASSWORD } from '../test/helpers/fixtures/users.ts'
 import { ApiClient } from '../test/helpers/http.ts'
+import { RoundTripLoad } from './round-trip-load.ts'
 
 const { values } = parseArgs({
   options: {
@@ -104,63 +105,33 @@ async function connectAgents(
 
 /** Senders pick a random agent and Subscribe/Unsubscribe its Later workbin; DURATION measured. */
 async function measure(agents: Agent[], rest: ApiClient[], pids: () => number[]): Promise<Result> {
-  const pending = new Map<string, number>()
-  const latencies: number[] = []
-  for (const a of agents) {
-    a.onMessage = (r) => {
-      const key = `${a.index}:${r.referenceId}`
-      const t0 = pending.get(key)
-      if (t0 !== undefined) {
-        pending.delete(key)
-        latencies.push(r.at - t0)
-      }
-    }
-  }
-  let stop = false
-  let sent = 0
   const path = `/me/workbins/${LATER}`
-  const sender = async () => {
-    let subscribe = true
-    while (!stop) {
-      const i = Math.floor(Math.random() * AGENTS)
-      const a = agents[i] as Agent
-      const t0 = performance.now()
-      let ref: unknown
-      try {
-        const r = await (rest[i] as ApiClient).request('POST', path, {
-          operationName: subscribe ? 'Subscribe' : 'Unsubscribe',
-        })
-        ref = r.status === 200 ? (r.body as { referenceId?: unknown }).referenceId : undefined
-      } catch {
-        await sleep(50)
-      }
-      subscribe = !subscribe
-      if (typeof ref !== 'number') continue
-      const arrived = a.received.findLast((r) => r.referenceId === ref)
-      if (arrived) latencies.push(arrived.at - t0)
-      else pending.set(`${a.index}:${ref}`, t0)
-      sent++
+  const load = new RoundTripLoad(agents, async (i, operationName) => {
+    try {
+      const r = await (rest[i] as ApiClient).request('POST', path, { operationName })
+      return r.status === 200 ? (r.body as { referenceId?: unknown }).referenceId : undefined
+    } catch {
+      await sleep(50) // a node that went away: the next call goes elsewhere
+      return undefined
     }
-  }
-  const loops = Array.from({ length: SENDERS }, () => sender())
+  })
+  const { pending, latencies } = load
+  load.start(SENDERS)
   await sleep(WARMUP)
-  latencies.length = 0
-  pending.clear()
-  sent = 0
+  load.reset()
   const cpu0 = await cpuSum(pids())
   const t0 = performance.now()
   await sleep(DURATION)
-  const measured = sent
+  const measured = load.sent
   const elapsed = performance.now() - t0
   const cpu1 = await cpuSum(pids())
-  stop = true
-  await Promise.all(loops)
+  await load.stop()
   // Drain: 3 s, then up to 15 s more; what arrives after the 3 s counts as late.
   await sleep(3000)
   const late = pending.size
   const end = performance.now() + 15_000
   while (pending.size > 0 && performance.now() < end) await sleep(100)
-  for (const a of agents) a.onMessage = undefined
+  load.detach()
   if (process.env.BENCH_DEBUG) {
     for (const key of pending.keys()) {
       const [i, ref] = key.split(':').map(Number) as [number, number]

@@ -24,6 +24,7 @@ import {
   crashDocument,
   freePort,
 } from '../test/helpers/crash-load.ts'
+import { RoundTripLoad } from './round-trip-load.ts'
 
 const { values } = parseArgs({
   options: {
@@ -110,58 +111,28 @@ async function roundTrip(
     for (const a of agents) await a.connect()
     // One login each: then the desktop's JSESSIONID, as an agent desktop does.
     for (const a of agents) await a.api.request('GET', '/me')
-    const pending = new Map<string, number>()
-    const latencies: number[] = []
-    for (const a of agents) {
-      a.onMessage = (r) => {
-        const key = `${a.index}:${r.referenceId}`
-        const t0 = pending.get(key)
-        if (t0 !== undefined) {
-          pending.delete(key)
-          latencies.push(r.at - t0)
-        }
-      }
-    }
-    let stop = false
-    let sent = 0
     const path = `/me/workbins/${LATER}`
-    const sender = async () => {
-      let subscribe = true
-      while (!stop) {
-        const a = agents[Math.floor(Math.random() * AGENTS)] as Agent
-        const t0 = performance.now()
-        const ref = await a.op(path, { operationName: subscribe ? 'Subscribe' : 'Unsubscribe' })
-        subscribe = !subscribe
-        if (ref === undefined) continue
-        const key = `${a.index}:${ref}`
-        // The message may already be here (it can overtake the HTTP reply).
-        const arrived = a.received.findLast((r) => r.referenceId === ref)
-        if (arrived) latencies.push(arrived.at - t0)
-        else pending.set(key, t0)
-        sent++
-      }
-    }
-    const loops = Array.from({ length: SENDERS }, () => sender())
+    const load = new RoundTripLoad(agents, (i, operationName) =>
+      (agents[i] as Agent).op(path, { operationName }),
+    )
+    load.start(SENDERS)
     await sleep(1000) // warm-up
-    latencies.length = 0
-    pending.clear()
-    sent = 0
+    load.reset()
     const cpu0 = await cpuOf(server.pid)
     const t0 = performance.now()
     await sleep(DURATION)
-    const measured = sent
+    const measured = load.sent
     const elapsed = performance.now() - t0
     const cpu1 = await cpuOf(server.pid)
-    stop = true
-    await Promise.all(loops)
+    await load.stop()
     await sleep(3000) // drain
     const dbBytes = db.startsWith('postgres') ? undefined : (await stat(db)).size
     return {
       ops: measured,
       opsPerS: (measured * 1000) / elapsed,
-      p50: pct(latencies, 0.5),
-      p99: pct(latencies, 0.99),
-      lost: pending.size,
+      p50: pct(load.latencies, 0.5),
+      p99: pct(load.latencies, 0.99),
+      lost: load.pending.size,
       cpuUsPerOp: (cpu1 - cpu0) / Math.max(1, measured),
       dbBytes,
     }
