@@ -10,7 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { GwsError, StatusCode, ThrottledError, errors } from '../errors.ts'
-import type { HttpSession, User } from '../model.ts'
+import type { HttpSession, SessionCaller, User } from '../model.ts'
 import { hashPassword, verifyPasswordAsync } from '../store/password.ts'
 import type { Store } from '../store/store.ts'
 import { clientAddress, type RawRequest } from './client-address.ts'
@@ -98,18 +98,21 @@ export class Authenticator {
     return this.config.sessionIdleSeconds * 1000
   }
 
-  /** The live session named by the request's JSESSIONID cookie, with its user, if any. */
+  /**
+   * The live session named by the request's JSESSIONID cookie, with its user, contact center
+   * and place facts (one store read), if any.
+   */
   private async sessionFromCookie(
     cookieHeader: string | undefined,
-  ): Promise<{ session: HttpSession; user: User } | undefined> {
+  ): Promise<SessionCaller | undefined> {
     if (!cookieHeader) return undefined
     const id = parseCookies(cookieHeader)[SESSION_COOKIE]
     if (!id || id.length > 128) return undefined
-    const session = await this.store.getSession(id)
-    if (!session) return undefined
+    const found = await this.store.getSessionCaller(id)
+    if (!found) return undefined
+    const { session } = found
     const now = Date.now()
-    const user = await this.store.getUser(session.userId)
-    if (!user || now - session.lastSeenAt > this.idleMs()) {
+    if (now - session.lastSeenAt > this.idleMs()) {
       await this.store.deleteSession(id)
       return undefined
     }
@@ -117,7 +120,7 @@ export class Authenticator {
       await this.store.touchSession(id, now)
       session.lastSeenAt = now
     }
-    return { session, user }
+    return found
   }
 
   /**
@@ -188,15 +191,15 @@ export class Authenticator {
   async authenticateRest(request: FastifyRequest, reply: FastifyReply): Promise<Caller> {
     const basic = parseBasic(request.headers.authorization)
     const current = await this.sessionFromCookie(request.headers.cookie)
-    let user = current?.user
-    let session = current?.session
-    if (basic && (!user || user.userName !== basic.userName)) {
-      // request.log: these lines carry the request id.
-      user = await this.login(basic, request.ip, request.log as Logger)
-      session = await this.newSession(user.id, request.log as Logger)
-      reply.header('set-cookie', this.sessionCookie(session.id))
+    if (current && !(basic && current.user.userName !== basic.userName)) {
+      const { user, contactCenter, session } = current
+      return { user, contactCenter, session, known: current }
     }
-    if (!user || !session) throw errors.unauthenticated()
+    if (!basic) throw errors.unauthenticated()
+    // request.log: these lines carry the request id.
+    const user = await this.login(basic, request.ip, request.log as Logger)
+    const session = await this.newSession(user.id, request.log as Logger)
+    reply.header('set-cookie', this.sessionCookie(session.id))
     const contactCenter = await this.store.getContactCenter(user.contactCenterId)
     if (!contactCenter) throw errors.internal('The user has no contact center')
     return { user, contactCenter, session }

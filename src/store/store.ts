@@ -12,6 +12,7 @@ import type {
   ContactCenter,
   Directory,
   HttpSession,
+  SessionCaller,
   Interaction,
   InteractionLocation,
   MediaType,
@@ -124,6 +125,8 @@ export interface Store {
    */
   createSession(session: HttpSession, maxPerUser?: number): Promise<number>
   getSession(id: string): Promise<HttpSession | undefined>
+  /** The session with its user, contact center and place facts, read at once (authentication). */
+  getSessionCaller(id: string): Promise<SessionCaller | undefined>
   touchSession(id: string, at: number): Promise<void>
   deleteSession(id: string): Promise<void>
   /** Remove sessions last seen before `before` (ms epoch). Returns how many. */

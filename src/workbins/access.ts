@@ -29,12 +29,20 @@
 //   a group the caller (or the named user) may not use           403 / 5
 //   Place workbin while the owner has no current place           400 / 2
 
-import type { AgentGroup, ContactCenter, Directory, Interaction, User, Workbin } from '../model.ts'
+import type {
+  AgentGroup,
+  ContactCenter,
+  Directory,
+  Interaction,
+  SessionCaller,
+  User,
+  Workbin,
+} from '../model.ts'
 import type { Store } from '../store/store.ts'
 import { errors } from '../errors.ts'
 import type { Actor, ResolvedInstance, TargetSpec } from './operation.ts'
 import { indexOf, type SupervisedReach } from './directory-index.ts'
-import { placeOf, type PlaceReader } from './place.ts'
+import { placeFrom, placeOf, type PlaceReader } from './place.ts'
 
 // --- Actor ----------------------------------------------------------------------------------
 
@@ -44,13 +52,14 @@ const directoryCache = new WeakMap<object, Map<string, Directory>>()
 async function loadDirectory(
   store: Pick<Store, 'getDirectory' | 'getDirectoryVersion'>,
   contactCenterId: string,
+  knownVersion: number | undefined,
 ): Promise<Directory> {
   let perStore = directoryCache.get(store)
   if (!perStore) {
     perStore = new Map()
     directoryCache.set(store, perStore)
   }
-  const version = await store.getDirectoryVersion(contactCenterId)
+  const version = knownVersion ?? (await store.getDirectoryVersion(contactCenterId))
   const cached = perStore.get(contactCenterId)
   if (cached && version !== undefined && cached.version === version) return cached
   const directory = await store.getDirectory(contactCenterId)
@@ -59,16 +68,28 @@ async function loadDirectory(
   return directory
 }
 
-/** The authenticated user with a snapshot of their contact center's configuration. */
+/**
+ * The authenticated user with a snapshot of their contact center's configuration. `known`: the
+ * directory version and place facts read with the session (Store.getSessionCaller), which
+ * spare the reads here.
+ */
 export async function actorFor(
   store: Pick<Store, 'getDirectory' | 'getDirectoryVersion'> & PlaceReader,
   user: User,
   contactCenter: ContactCenter,
+  known?: SessionCaller,
 ): Promise<Actor> {
-  const directory = await loadDirectory(store, contactCenter.id)
+  const fresh = known !== undefined && known.user.id === user.id ? known : undefined
+  const directory = await loadDirectory(store, contactCenter.id, fresh?.directoryVersion)
   // the directory's copy carries the roles and place of the latest provisioning
   const current = indexOf(directory).userById.get(user.id) ?? user
-  return { user: current, contactCenter, directory, currentPlace: await placeOf(store, current) }
+  // the facts answer for the default place they were read with; a provisioning change since
+  // (a directory newer than the row) asks again
+  const currentPlace =
+    fresh && fresh.user.place === current.place
+      ? placeFrom(current, fresh.currentPlace, fresh.placeOccupant)
+      : await placeOf(store, current)
+  return { user: current, contactCenter, directory, currentPlace }
 }
 
 // --- roles and relations --------------------------------------------------------------------

@@ -12,7 +12,17 @@ export async function placeOf(store: PlaceReader, user: User): Promise<string | 
   const occupied = await store.getCurrentPlace(user.id)
   if (occupied !== null) return occupied
   if (user.place === null) return null
+  return placeFrom(user, null, await store.getPlaceOccupant(user.contactCenterId, user.place))
+}
+
+/** The rule of placeOf on facts already read: the occupied place, and who holds user.place. */
+export function placeFrom(
+  user: User,
+  occupied: string | null,
+  occupant: string | null,
+): string | null {
+  if (occupied !== null) return occupied
+  if (user.place === null) return null
   // a default place is not a claim: an agent who took it with a session wins
-  const occupant = await store.getPlaceOccupant(user.contactCenterId, user.place)
   return occupant === null || occupant === user.id ? user.place : null
 }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import { GwsError, StatusCode } from '../../src/errors.ts'
 import type { Interaction, InteractionLocation } from '../../src/model.ts'
 import type { Store } from '../../src/store/store.ts'
+import type { FeedRead } from '../../src/store/notification-log.ts'
 import {
   AGENT1,
   AGENT2,
@@ -238,6 +239,41 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         ] as const) {
           await store.createSession({ id, userId, csrfToken: id, createdAt: 0, lastSeenAt: 5000 })
         }
+      })
+
+      it('reads a session with its user, contact center and place facts at once', async () => {
+        const read = async (id: string) => {
+          const c = await store.getSessionCaller(id)
+          assert.ok(c, id)
+          // the same as the separate reads it replaces
+          assert.deepEqual(c.session, await store.getSession(id))
+          assert.deepEqual(c.user, await store.getUser(c.session.userId))
+          assert.deepEqual(c.contactCenter, await store.getContactCenter(CC))
+          assert.equal(c.directoryVersion, await store.getDirectoryVersion(CC))
+          assert.equal(c.currentPlace, await store.getCurrentPlace(c.user.id))
+          const own = c.user.place
+          assert.equal(c.placeOccupant, own ? await store.getPlaceOccupant(CC, own) : null)
+          return c
+        }
+        assert.equal(await store.getSessionCaller('nobody'), undefined)
+        let a1 = await read('s-a1')
+        assert.equal(a1.user.place, 'Place_7001')
+        assert.deepEqual([a1.currentPlace, a1.placeOccupant], [null, null])
+        // another agent takes agent1's default place, then agent1 takes another one
+        assert.equal((await store.occupyPlace(AGENT2, CC, 'Place_7001', 1000)).ok, true)
+        a1 = await read('s-a1')
+        assert.deepEqual([a1.currentPlace, a1.placeOccupant], [null, AGENT2])
+        assert.equal((await store.occupyPlace(AGENT1, CC, 'Place_7002', 1000)).ok, true)
+        a1 = await read('s-a1')
+        assert.deepEqual([a1.currentPlace, a1.placeOccupant], ['Place_7002', AGENT2])
+        const a2 = await read('s-a2')
+        assert.equal(a2.currentPlace, 'Place_7001')
+        const plan = withSecondPlace()
+        plan.contactCenters[0]!.users[1]!.firstName = 'Renamed'
+        await store.applyProvisioning(plan)
+        const renamed = await read('s-a2')
+        assert.equal(renamed.directoryVersion, a2.directoryVersion + 1)
+        assert.equal(renamed.user.firstName, 'Renamed')
       })
 
       it('one agent per place: a second agent is refused and nothing changes', async () => {
@@ -818,6 +854,61 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
           [1, { n: 7 }],
           [2, { existed: [true, false] }],
           [3, { state: 'InWorkbin' }],
+        ])
+      })
+
+      it('advanceAndReadFeed answers as advanceFeed then readFeed', async () => {
+        // SUP1 is read in one call, AGENT2 in two: the same entries, the same answers.
+        await store.addSubscriptions(SUP1, [mine])
+        await store.addSubscriptions(AGENT2, [mine])
+        await store.appendNotifications([
+          {
+            instance: mine,
+            channel: '/c',
+            data: { n: 1 },
+            owner: { userId: SUP1, data: { o: 1 } },
+          },
+          { instance: mine, channel: '/c', data: { n: 2 }, exclude: [AGENT2] },
+          { instance: mine, channel: '/c', data: { n: 3 } },
+        ])
+        await store.appendNotifications([direct(SUP1, 4), direct(AGENT2, 4)])
+        const data = (r: FeedRead) => (r.ok ? r.messages.map((m) => [m.seq, m.data]) : r)
+        const twoCalls = async (after: number, limit: number) => {
+          await store.advanceFeed(AGENT2, limit)
+          return store.readFeed(AGENT2, after, limit)
+        }
+        const one = [
+          await store.advanceAndReadFeed(SUP1, 0, 2),
+          await store.advanceAndReadFeed(SUP1, 2, 2),
+          await store.advanceAndReadFeed(SUP1, 4, 2),
+          await store.advanceAndReadFeed(SUP1, 9, 2),
+        ]
+        const two = [
+          await twoCalls(0, 2),
+          await twoCalls(2, 2),
+          await twoCalls(3, 2),
+          await twoCalls(9, 2),
+        ]
+        assert.deepEqual(one.map(data), [
+          [
+            [1, '{"o":1}'],
+            [2, '{"n":2}'],
+          ],
+          [
+            [3, '{"n":3}'],
+            [4, '{"n":4}'],
+          ],
+          [],
+          { ok: false, reason: 'future', seq: 4 },
+        ])
+        assert.deepEqual(two.map(data), [
+          [
+            [1, '{"n":1}'],
+            [2, '{"n":3}'],
+          ],
+          [[3, '{"n":4}']],
+          [],
+          { ok: false, reason: 'future', seq: 3 },
         ])
       })
 

@@ -23,7 +23,7 @@ const preValidation = featureGate('api-multimedia')
 
 const actorOf = (deps: RouteDeps, request: FastifyRequest) => {
   const caller = callerOf(request)
-  return actorFor(deps.store, caller.user, caller.contactCenter)
+  return actorFor(deps.store, caller.user, caller.contactCenter, caller.known)
 }
 
 export async function interactionOperationRoutes(

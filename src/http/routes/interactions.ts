@@ -22,7 +22,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: RouteDeps): 
     const caller = callerOf(request)
     // the schema admits only Create
     const { body } = operationOf(request.body)
-    const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
+    const actor = await actorFor(deps.store, caller.user, caller.contactCenter, caller.known)
     return createInteraction({ actor, body, deps })
   })
 
@@ -31,7 +31,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: RouteDeps): 
     { schema: getSchema, preValidation: gate },
     async (request) => {
       const caller = callerOf(request)
-      const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
+      const actor = await actorFor(deps.store, caller.user, caller.contactCenter, caller.known)
       return getInteraction({ actor, id: request.params.id, deps })
     },
   )
@@ -42,7 +42,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: RouteDeps): 
     async (request) => {
       const caller = callerOf(request)
       const { operationName, body } = operationOf(request.body)
-      const actor = await actorFor(deps.store, caller.user, caller.contactCenter)
+      const actor = await actorFor(deps.store, caller.user, caller.contactCenter, caller.known)
       if (operationName === 'Offer')
         return offerInteraction({ actor, id: request.params.id, body, deps })
       return changeUserData({ actor, id: request.params.id, operationName, body, deps })

@@ -81,7 +81,7 @@ export async function workbinRoutes(app: FastifyInstance, deps: RouteDeps): Prom
   const gate = featureGate('api-multimedia')
   async function actorOf(request: FastifyRequest): Promise<Actor> {
     const caller = callerOf(request)
-    return actorFor(deps.store, caller.user, caller.contactCenter)
+    return actorFor(deps.store, caller.user, caller.contactCenter, caller.known)
   }
 
   const parts = (request: FastifyRequest) => ({

@@ -367,6 +367,93 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE invited_at IS NOT NULL;
     `,
   },
+  {
+    version: 10,
+    name: 'one round trip per subscription change and per feed read',
+    // On PostgreSQL each statement is a round trip, and their count is most of a node's CPU per
+    // REST call (docs/scaling.md "Measured"). These run what notification-log.ts and pg-store.ts
+    // sent as separate statements: appending to the log (head update and insert), a
+    // subscription change with its feed advance and log entries, and the pump's advance and
+    // read. Each rule is the same as before; only where it runs changed.
+    sql: `
+      CREATE FUNCTION workbins_append_log(p_user_id TEXT[], p_workbin TEXT[], p_owner TEXT[],
+        p_channel TEXT[], p_data TEXT[], p_owner_user TEXT[], p_owner_data TEXT[],
+        p_exclude TEXT[], p_created BIGINT[]) RETURNS VOID
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      DECLARE
+        cnt BIGINT := coalesce(array_length(p_channel, 1), 0);
+        last BIGINT;
+      BEGIN
+        IF cnt = 0 THEN RETURN; END IF;
+        -- The head row's lock, held until commit, appends in commit order.
+        UPDATE notification_head SET id = id + cnt RETURNING id INTO last;
+        INSERT INTO notification_log (id, user_id, workbin_id, owner, channel, data, owner_user,
+            owner_data, exclude_user, created_at)
+          SELECT last - cnt + e.n, e.u, e.w, e.o, e.c, e.d, e.ou, e.od, e.x, e.t
+          FROM unnest(p_user_id, p_workbin, p_owner, p_channel, p_data, p_owner_user,
+            p_owner_data, p_exclude, p_created) WITH ORDINALITY AS e(u, w, o, c, d, ou, od, x, t, n);
+      END
+      $fn$;
+
+      -- Advance first: the subscriptions a feed is read through never change between two
+      -- advances (store.ts). Idempotent adds, in the order given.
+      CREATE FUNCTION workbins_add_subscriptions(p_user TEXT, p_workbin TEXT[], p_owner TEXT[],
+        p_user_id TEXT[], p_l_workbin TEXT[], p_l_owner TEXT[], p_channel TEXT[], p_data TEXT[],
+        p_owner_user TEXT[], p_owner_data TEXT[], p_exclude TEXT[], p_created BIGINT[])
+        RETURNS VOID
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      BEGIN
+        PERFORM workbins_advance_feed(p_user, ${Number.MAX_SAFE_INTEGER});
+        INSERT INTO subscriptions (user_id, workbin_id, owner)
+          SELECT p_user, w, o FROM unnest(p_workbin, p_owner) WITH ORDINALITY AS t(w, o, n)
+          ORDER BY n ON CONFLICT DO NOTHING;
+        PERFORM workbins_append_log(p_user_id, p_l_workbin, p_l_owner, p_channel, p_data,
+          p_owner_user, p_owner_data, p_exclude, p_created);
+      END
+      $fn$;
+
+      -- Advance, then remove; per instance in order, whether it existed. Its log entries depend
+      -- on that answer, so the caller appends them in the same transaction.
+      CREATE FUNCTION workbins_remove_subscriptions(p_user TEXT, p_workbin TEXT[], p_owner TEXT[])
+        RETURNS BOOLEAN[]
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      DECLARE
+        out BOOLEAN[] := '{}';
+        i INT;
+        n INT;
+      BEGIN
+        PERFORM workbins_advance_feed(p_user, ${Number.MAX_SAFE_INTEGER});
+        FOR i IN 1 .. coalesce(array_length(p_workbin, 1), 0) LOOP
+          DELETE FROM subscriptions
+            WHERE user_id = p_user AND workbin_id = p_workbin[i] AND owner = p_owner[i];
+          GET DIAGNOSTICS n = ROW_COUNT;
+          out := out || (n > 0);
+        END LOOP;
+        RETURN out;
+      END
+      $fn$;
+
+      -- The pump's advance and read of one feed. The read is its own statement inside, so it
+      -- sees the advance.
+      CREATE FUNCTION workbins_advance_and_read(p_user TEXT, p_after BIGINT, p_limit BIGINT)
+        RETURNS TABLE (feed_seq BIGINT, reset_seq BIGINT, seq BIGINT, channel TEXT, data TEXT)
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      #variable_conflict use_column
+      BEGIN
+        PERFORM workbins_advance_feed(p_user, p_limit);
+        RETURN QUERY
+          SELECT f.seq, f.reset_seq, m.seq, m.channel, m.data
+          FROM user_feeds f LEFT JOIN LATERAL (
+            SELECT um.seq, l.channel,
+              CASE WHEN l.owner_user = um.user_id THEN l.owner_data ELSE l.data END AS data
+            FROM user_messages um JOIN notification_log l ON l.id = um.log_id
+            WHERE um.user_id = f.user_id AND um.seq > p_after ORDER BY um.seq LIMIT p_limit
+          ) m ON true
+          WHERE f.user_id = p_user ORDER BY m.seq;
+      END
+      $fn$;
+    `,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

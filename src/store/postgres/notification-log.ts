@@ -9,26 +9,25 @@ export type Queryable = Pick<PoolClient, 'query'>
 import type { FeedRead, LogEntry } from '../notification-log.ts'
 import { excludeColumn } from '../notification-log.ts'
 
-const APPEND = `INSERT INTO notification_log
-  (id, user_id, workbin_id, owner, channel, data, owner_user, owner_data, exclude_user, created_at)
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-    $7::text[], $8::text[], $9::text[], $10::bigint[])`
-
-/** Append in commit order: the head row's lock is held until this transaction ends. */
+/**
+ * Append in commit order (workbins_append_log, migration 10: one round trip): the head row's lock
+ * is held until this transaction ends.
+ */
 export async function appendLog(
-  c: PoolClient,
+  c: Queryable,
   entries: readonly LogEntry[],
   now: number,
 ): Promise<void> {
   if (entries.length === 0) return
-  const { rows } = await c.query<{ id: number }>(
-    'UPDATE notification_head SET id = id + $1 RETURNING id',
-    [entries.length],
+  await c.query(
+    'SELECT workbins_append_log($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    logColumns(entries, now),
   )
-  const last = (rows[0] as { id: number }).id
-  const first = last - entries.length + 1
-  await c.query(APPEND, [
-    entries.map((_, i) => first + i),
+}
+
+/** The entries as the nine column arrays of workbins_append_log, in its parameter order. */
+export function logColumns(entries: readonly LogEntry[], now: number): unknown[] {
+  return [
     entries.map((e) => e.userId ?? null),
     entries.map((e) => e.instance?.workbinId ?? null),
     entries.map((e) => e.instance?.owner ?? null),
@@ -38,7 +37,7 @@ export async function appendLog(
     entries.map((e) => (e.owner ? JSON.stringify(e.owner.data) : null)),
     entries.map((e) => excludeColumn(e.exclude)),
     entries.map(() => now),
-  ])
+  ]
 }
 
 /**
@@ -62,6 +61,14 @@ const READ = `SELECT f.seq AS feed_seq, f.reset_seq, m.seq, m.channel, m.data
   ) m ON true
   WHERE f.user_id = $1 ORDER BY m.seq`
 
+interface FeedRow {
+  feed_seq: number
+  reset_seq: number
+  seq: number | null
+  channel: string | null
+  data: string | null
+}
+
 /** The user's numbered messages after `afterSeq`: one statement, so one snapshot. */
 export async function readFeed(
   c: Queryable,
@@ -69,13 +76,28 @@ export async function readFeed(
   afterSeq: number,
   limit: number,
 ): Promise<FeedRead> {
-  const { rows } = await c.query<{
-    feed_seq: number
-    reset_seq: number
-    seq: number | null
-    channel: string | null
-    data: string | null
-  }>(READ, [userId, afterSeq, limit])
+  return feedOf((await c.query<FeedRow>(READ, [userId, afterSeq, limit])).rows, afterSeq)
+}
+
+/**
+ * advanceFeed, then readFeed, in one round trip (workbins_advance_and_read, migration 10: the
+ * same read, run after the advance inside the function).
+ */
+export async function advanceAndRead(
+  c: Queryable,
+  userId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<FeedRead> {
+  const { rows } = await c.query<FeedRow>('SELECT * FROM workbins_advance_and_read($1, $2, $3)', [
+    userId,
+    afterSeq,
+    limit,
+  ])
+  return feedOf(rows, afterSeq)
+}
+
+function feedOf(rows: FeedRow[], afterSeq: number): FeedRead {
   const feed = rows[0]
   const seq = feed?.feed_seq ?? 0
   if (afterSeq > seq) return { ok: false, reason: 'future', seq }

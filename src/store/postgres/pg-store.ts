@@ -13,6 +13,7 @@ import type {
   ContactCenter,
   Directory,
   HttpSession,
+  SessionCaller,
   Interaction,
   InteractionLocation,
   MediaType,
@@ -30,6 +31,7 @@ import type {
   InteractionRow,
   PlaceRow,
   SessionRow,
+  SessionCallerRow,
   UserRow,
   WorkbinRow,
   QueueRow,
@@ -43,6 +45,7 @@ import {
   toInteraction,
   toPlace,
   toSession,
+  toSessionCaller,
   toUser,
   toWorkbin,
   toQueue,
@@ -63,7 +66,15 @@ import { pageQuery, type PageRow } from './content-page.ts'
 import { runMigrations } from './migrations.ts'
 import { isConnectionError, mapPgError } from './pg-errors.ts'
 import { SQL } from './statements.ts'
-import { advanceFeed, appendLog, readFeed, sweepLog } from './notification-log.ts'
+import {
+  advanceAndRead,
+  advanceFeed,
+  appendLog,
+  logColumns,
+  readFeed,
+  sweepLog,
+  type Queryable,
+} from './notification-log.ts'
 import { ReferenceIdBlocks } from '../reference-id-blocks.ts'
 import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notification-log.ts'
 
@@ -369,6 +380,11 @@ class PgStoreImpl implements PgStore {
     return row && toSession(row)
   }
 
+  async getSessionCaller(id: string): Promise<SessionCaller | undefined> {
+    const row = await this.first<SessionCallerRow>('session', SQL.sessionCaller, [id])
+    return row && toSessionCaller(row)
+  }
+
   async touchSession(id: string, at: number): Promise<void> {
     await this.rows('session', SQL.touchSession, [id, at])
   }
@@ -398,17 +414,13 @@ class PgStoreImpl implements PgStore {
     instances: WorkbinInstance[],
     log?: LogEntry[],
   ): Promise<void> {
-    await this.tx(`subscriptions of user ${userId}`, async (c) => {
-      await advanceFeed(c, userId, ALL)
-      if (instances.length > 0) {
-        await c.query(SQL.insertSubscription, [
-          userId,
-          instances.map((i) => i.workbinId),
-          instances.map((i) => i.owner),
-        ])
-      }
-      if (log) await appendLog(c, log, Date.now())
-    })
+    // One statement, its own transaction: advance, add, append (workbins_add_subscriptions).
+    await this.rows(`subscriptions of user ${userId}`, SQL.addSubscriptions, [
+      userId,
+      instances.map((i) => i.workbinId),
+      instances.map((i) => i.owner),
+      ...logColumns(log ?? [], Date.now()),
+    ])
   }
 
   async removeSubscriptions(
@@ -416,14 +428,20 @@ class PgStoreImpl implements PgStore {
     instances: WorkbinInstance[],
     log?: LogFor<boolean[]>,
   ): Promise<boolean[]> {
-    return this.tx(`subscriptions of user ${userId}`, async (c) => {
-      await advanceFeed(c, userId, ALL)
-      const out: boolean[] = []
-      for (const i of instances) {
-        const r = await c.query(SQL.deleteSubscription, [userId, i.workbinId, i.owner])
-        out.push((r.rowCount ?? 0) > 0)
-      }
-      if (log) await appendLog(c, log(out), Date.now())
+    const remove = (c: Queryable) =>
+      c.query<{ existed: boolean[] }>(SQL.removeSubscriptions, [
+        userId,
+        instances.map((i) => i.workbinId),
+        instances.map((i) => i.owner),
+      ])
+    const what = `subscriptions of user ${userId}`
+    // Without a log the removal is one statement; with one, the entries depend on its answer.
+    if (!log)
+      return ((await this.#onPool(what, () => remove(this.pool))).rows[0] as { existed: boolean[] })
+        .existed
+    return this.tx(what, async (c) => {
+      const out = ((await remove(c)).rows[0] as { existed: boolean[] }).existed
+      await appendLog(c, log(out), Date.now())
       return out
     })
   }
@@ -650,10 +668,9 @@ class PgStoreImpl implements PgStore {
   }
 
   async advanceAndReadFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
-    return this.#onPool(`notifications of user ${userId}`, async () => {
-      await advanceFeed(this.pool, userId, limit)
-      return readFeed(this.pool, userId, afterSeq, limit)
-    })
+    return this.#onPool(`notifications of user ${userId}`, () =>
+      advanceAndRead(this.pool, userId, afterSeq, limit),
+    )
   }
 
   async readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {

@@ -1,6 +1,8 @@
 // Every SQL statement of the PostgreSQL adapter. Positional parameters ($1...); NULL-safe
 // location comparisons use IS NOT DISTINCT FROM (SQLite's `IS`).
 
+import { SESSION_CALLER_SQL } from '../sqlite/rows.ts'
+
 const INTERACTION_COLUMNS = `id, contact_center_id, media_type, openmedia_type, state, user_data,
   received_date, received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra,
   invited_user_id, queue_name`
@@ -86,6 +88,7 @@ export const SQL = {
   insertSession: `INSERT INTO http_sessions (id, user_id, csrf_token, created_at, last_seen_at)
     VALUES ($1, $2, $3, $4, $5)`,
   session: 'SELECT * FROM http_sessions WHERE id = $1',
+  sessionCaller: `${SESSION_CALLER_SQL} WHERE s.id = $1`,
   touchSession: 'UPDATE http_sessions SET last_seen_at = $2 WHERE id = $1',
   deleteSession: 'DELETE FROM http_sessions WHERE id = $1',
   deleteIdleSessions: 'DELETE FROM http_sessions WHERE last_seen_at < $1',
@@ -98,11 +101,10 @@ export const SQL = {
     ORDER BY last_seen_at DESC, created_at DESC OFFSET $2)`,
 
   // subscriptions
-  insertSubscription: `INSERT INTO subscriptions (user_id, workbin_id, owner)
-    SELECT $1, w, o FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(w, o, n)
-    ORDER BY n ON CONFLICT DO NOTHING`,
-  deleteSubscription:
-    'DELETE FROM subscriptions WHERE user_id = $1 AND workbin_id = $2 AND owner = $3',
+  // Migration 10: the feed advance, the change and (adding) its log entries in one round trip.
+  addSubscriptions: `SELECT workbins_add_subscriptions($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+    $12)`,
+  removeSubscriptions: 'SELECT workbins_remove_subscriptions($1, $2, $3) AS existed',
   subscriptionsOf: 'SELECT workbin_id, owner FROM subscriptions WHERE user_id = $1 ORDER BY seq',
   deleteSubscriptionsOf: `DELETE FROM subscriptions WHERE user_id = $1`,
   lockSubscriptionsOf: 'SELECT 1 FROM subscriptions WHERE user_id = $1 FOR UPDATE',

@@ -13,6 +13,7 @@ import type {
   Place,
   Queue,
   Role,
+  SessionCaller,
   User,
   UserData,
   Workbin,
@@ -188,6 +189,57 @@ export function toSession(r: SessionRow): HttpSession {
     csrfToken: r.csrf_token,
     createdAt: r.created_at,
     lastSeenAt: r.last_seen_at,
+  }
+}
+
+/**
+ * The session joined with its user, contact center and the two place_occupants rows that
+ * decide the user's place (SESSION_CALLER_SQL). Same columns on both stores.
+ */
+export interface SessionCallerRow extends SessionRow {
+  contact_center_id: string
+  user_name: string
+  password_hash: string
+  first_name: string
+  last_name: string
+  roles: string
+  place: string | null
+  cc_name: string
+  cc_features: string
+  cc_agent_states: string
+  cc_version: number
+  current_place: string | null
+  place_occupant: string | null
+}
+
+/**
+ * The select list and joins of the caller read; the stores add `WHERE s.id = ` and their
+ * parameter. place_occupants holds one row per user and one per place, so this is one row.
+ */
+export const SESSION_CALLER_SQL = `SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at,
+    u.contact_center_id, u.user_name, u.password_hash, u.first_name, u.last_name, u.roles, u.place,
+    c.name AS cc_name, c.features AS cc_features, c.agent_states AS cc_agent_states,
+    c.version AS cc_version, cur.place AS current_place, occ.user_id AS place_occupant
+  FROM http_sessions s
+  JOIN users u ON u.id = s.user_id
+  JOIN contact_centers c ON c.id = u.contact_center_id
+  LEFT JOIN place_occupants cur ON cur.user_id = u.id
+  LEFT JOIN place_occupants occ ON occ.contact_center_id = u.contact_center_id AND occ.place = u.place`
+
+export function toSessionCaller(r: SessionCallerRow): SessionCaller {
+  return {
+    session: toSession(r),
+    user: toUser({ ...r, id: r.user_id }),
+    contactCenter: toContactCenter({
+      id: r.contact_center_id,
+      name: r.cc_name,
+      features: r.cc_features,
+      agent_states: r.cc_agent_states,
+      version: r.cc_version,
+    }),
+    directoryVersion: Number(r.cc_version),
+    currentPlace: r.current_place,
+    placeOccupant: r.place_occupant,
   }
 }
 

@@ -13,6 +13,7 @@ import type {
   ContactCenter,
   Directory,
   HttpSession,
+  SessionCaller,
   Interaction,
   InteractionLocation,
   MediaType,
@@ -43,6 +44,7 @@ import type {
   InteractionRow,
   PlaceRow,
   SessionRow,
+  SessionCallerRow,
   UserRow,
   WorkbinRow,
   QueueRow,
@@ -56,6 +58,7 @@ import {
   toInteraction,
   toPlace,
   toSession,
+  toSessionCaller,
   toUser,
   toWorkbin,
   toQueue,
@@ -310,6 +313,11 @@ class SqliteStoreImpl implements SqliteStore {
   async getSession(id: string): Promise<HttpSession | undefined> {
     const row = this.s.session.get(id) as SessionRow | undefined
     return row && toSession(row)
+  }
+
+  async getSessionCaller(id: string): Promise<SessionCaller | undefined> {
+    const row = this.s.sessionCaller.get(id) as SessionCallerRow | undefined
+    return row && toSessionCaller(row)
   }
 
   async touchSession(id: string, at: number): Promise<void> {

@@ -1,6 +1,7 @@
 // Every SQL statement of the adapter, prepared once (after migrations have created the tables).
 
 import type Database from 'better-sqlite3'
+import { SESSION_CALLER_SQL } from './rows.ts'
 
 export function prepareStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql)
@@ -105,6 +106,7 @@ export function prepareStatements(db: Database.Database) {
        VALUES (@id, @user_id, @csrf_token, @created_at, @last_seen_at)`,
     ),
     session: p('SELECT * FROM http_sessions WHERE id = ?'),
+    sessionCaller: p(`${SESSION_CALLER_SQL} WHERE s.id = ?`),
     touchSession: p('UPDATE http_sessions SET last_seen_at = ? WHERE id = ?'),
     deleteSession: p('DELETE FROM http_sessions WHERE id = ?'),
     deleteIdleSessions: p('DELETE FROM http_sessions WHERE last_seen_at < ?'),
