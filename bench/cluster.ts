@@ -12,7 +12,7 @@
 // Server CPU is the sum of the nodes' user+system time (/proc/<pid>/stat) over the measured
 // window, divided by the round trips completed in it (PostgreSQL, Redis and nginx not counted).
 //
-//   npm run bench:cluster -- [--agents 60] [--senders 8] [--duration 20] [--warmup 10]
+//   npm run bench:cluster -- [--agents 60] [--senders 8] [--duration 20] [--warmup 10] [--rate 0]
 //                            [--transport long-polling|websocket|both] [--pg URL] [--redis URL]
 //                            [--out bench/results/cluster.md]
 
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     senders: { type: 'string', default: '8' },
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '0' },
     transport: { type: 'string', default: 'both' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
@@ -44,6 +45,10 @@ const SENDERS = Number(values.senders)
 const DURATION = Number(values.duration) * 1000
 /** Load before measuring: each node's JIT compiles the hot paths (its threads count as CPU). */
 const WARMUP = Number(values.warmup) * 1000
+/** Operations per second in all, paced; 0: closed loop (each sender as fast as it is answered). */
+const RATE = Number(values.rate)
+/** Node CPU with the agents connected and no load, over this window, before each run. */
+const IDLE_WINDOW = 5000
 const NODES = 3
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const pct = (xs: number[], p: number) => {
@@ -58,6 +63,13 @@ async function cpuOf(pid: number): Promise<number> {
 }
 const cpuSum = async (pids: number[]) =>
   (await Promise.all(pids.map(cpuOf))).reduce((a, b) => a + b, 0)
+/** Times the node's main thread (the event loop) went to sleep and was woken again. */
+async function wakeupsOf(pid: number): Promise<number> {
+  const m = /voluntary_ctxt_switches:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))
+  return Number(m?.[1] ?? 0)
+}
+const wakeupSum = async (pids: number[]) =>
+  (await Promise.all(pids.map(wakeupsOf))).reduce((a, b) => a + b, 0)
 
 interface Result {
   ops: number
@@ -69,6 +81,10 @@ interface Result {
   /** Never arrived (18 s). */
   lost: number
   cpuUsPerOp: number
+  /** Node CPU per second with the agents connected and nothing sent (µs/s, summed). */
+  idleUsPerS: number
+  /** Event-loop wake-ups per round trip, summed over the nodes. */
+  wakeupsPerOp: number
 }
 
 async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -116,15 +132,20 @@ async function measure(agents: Agent[], rest: ApiClient[], pids: () => number[])
     }
   })
   const { pending, latencies } = load
-  load.start(SENDERS)
+  const idle0 = await cpuSum(pids())
+  await sleep(IDLE_WINDOW)
+  const idleUsPerS = ((await cpuSum(pids())) - idle0) / (IDLE_WINDOW / 1000)
+  load.start(SENDERS, RATE)
   await sleep(WARMUP)
   load.reset()
   const cpu0 = await cpuSum(pids())
+  const wake0 = await wakeupSum(pids())
   const t0 = performance.now()
   await sleep(DURATION)
   const measured = load.sent
   const elapsed = performance.now() - t0
   const cpu1 = await cpuSum(pids())
+  const wake1 = await wakeupSum(pids())
   await load.stop()
   // Drain: 3 s, then up to 15 s more; what arrives after the 3 s counts as late.
   await sleep(3000)
@@ -152,6 +173,8 @@ async function measure(agents: Agent[], rest: ApiClient[], pids: () => number[])
     late: late - pending.size,
     lost: pending.size,
     cpuUsPerOp: (cpu1 - cpu0) / Math.max(1, measured),
+    idleUsPerS,
+    wakeupsPerOp: (wake1 - wake0) / Math.max(1, measured),
   }
 }
 
@@ -292,20 +315,20 @@ const say = (l: string) => {
 say('# Cluster: cost of three nodes (npm run bench:cluster)')
 say('')
 say(
-  `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run after ${values.warmup} s of the same load; PostgreSQL, notification log on; Redis bus in cluster mode. Server CPU = sum over the nodes (PostgreSQL, Redis, nginx not counted).`,
+  `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run after ${values.warmup} s of the same load; ${RATE > 0 ? `paced at ${RATE} operations/s in all` : 'closed loop'}; PostgreSQL, notification log on; Redis bus in cluster mode. Server CPU = sum over the nodes (PostgreSQL, Redis, nginx not counted).`,
 )
 say('')
 say(
-  '| mode | transport | ops/s | p50 ms | p99 ms | late (> 3 s) | lost (18 s) | server CPU µs/op |',
+  '| mode | transport | ops/s | p50 ms | p99 ms | late (> 3 s) | lost (18 s) | server CPU µs/op | idle CPU ms/s | wake-ups/op |',
 )
-say('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+say('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
 const ratios: string[] = []
 try {
   for (const transport of transports) {
     const s = await single(transport, doc)
     const row = (mode: string, r: Result) =>
       say(
-        `| ${mode} | ${transport} | ${f(r.opsPerS)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${r.late} | ${r.lost} | ${f(r.cpuUsPerOp)} |`,
+        `| ${mode} | ${transport} | ${f(r.opsPerS)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${r.late} | ${r.lost} | ${f(r.cpuUsPerOp)} | ${f(r.idleUsPerS / 1000, 1)} | ${f(r.wakeupsPerOp, 1)} |`,
       )
     row('single node', s)
     const c = await cluster(transport, doc, dir)

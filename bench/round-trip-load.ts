@@ -33,8 +33,16 @@ export class RoundTripLoad {
     }
   }
 
-  start(senders: number): void {
-    this.#loops = Array.from({ length: senders }, () => this.#sender())
+  /**
+   * `senders` loops; with `ratePerS` > 0 they are paced to that many operations per second in
+   * all (each loop waits for its slot; a loop that falls behind goes at once), otherwise each
+   * sends its next operation as soon as the last is answered (closed loop).
+   */
+  start(senders: number, ratePerS = 0): void {
+    const interval = ratePerS > 0 ? (senders * 1000) / ratePerS : 0
+    this.#loops = Array.from({ length: senders }, (_, k) =>
+      this.#sender(interval, (k * interval) / senders),
+    )
   }
 
   /** Forget what was measured so far (the end of a warm-up). */
@@ -54,9 +62,16 @@ export class RoundTripLoad {
     for (const a of this.agents) a.onMessage = undefined
   }
 
-  async #sender(): Promise<void> {
+  async #sender(interval: number, offset: number): Promise<void> {
     let subscribe = true
+    let slot = performance.now() + offset
     while (!this.#stop) {
+      if (interval > 0) {
+        const wait = slot - performance.now()
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        slot = Math.max(slot + interval, performance.now())
+        if (this.#stop) break
+      }
       const i = Math.floor(Math.random() * this.agents.length)
       const a = this.agents[i] as Agent
       const t0 = performance.now()
