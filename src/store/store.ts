@@ -140,7 +140,11 @@ export interface Store {
   // advances, so every entry is numbered for exactly the users subscribed when it was written.
   /** Idempotent. `log` is appended in the same transaction. */
   addSubscriptions(userId: string, instances: WorkbinInstance[], log?: LogEntry[]): Promise<void>
-  /** Returns, per instance in order, whether a subscription existed (and was removed). */
+  /**
+   * Returns, per instance in order, whether a subscription existed (and was removed). `log` may
+   * also be called with an answer that did not happen (PostgreSQL builds both answers of a
+   * one-instance removal, to send them with it); only the real answer's entries are appended.
+   */
   removeSubscriptions(
     userId: string,
     instances: WorkbinInstance[],

@@ -47,3 +47,25 @@ export function logWith<R>(
     return entries
   }
 }
+
+/**
+ * For a subscription removal, whose store may build the entries of an answer that did not
+ * happen (Store.removeSubscriptions): what was built is kept per answer, so `entries(answer)`
+ * gives back for the real answer the very objects the store appended (it may annotate them).
+ */
+export function logPerAnswer(
+  notifier: Notifier,
+  build: (existed: boolean[]) => LogEntry[],
+): {
+  log: ((existed: boolean[]) => LogEntry[]) | undefined
+  entries: (existed: boolean[]) => LogEntry[]
+} {
+  const built = new Map<string, LogEntry[]>()
+  const entries = (existed: boolean[]) => {
+    const key = existed.join()
+    let e = built.get(key)
+    if (!e) built.set(key, (e = build(existed)))
+    return e
+  }
+  return { log: notifier.durable ? entries : undefined, entries }
+}

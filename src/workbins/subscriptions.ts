@@ -15,7 +15,7 @@ import type { Directory, Workbin, WorkbinInstance } from '../model.ts'
 import type { LogEntry } from '../store/notification-log.ts'
 import type { Store } from '../store/store.ts'
 import type { Notifier } from './notifier.ts'
-import { WORKBINS_CHANNEL, logWith } from './notifier.ts'
+import { WORKBINS_CHANNEL, logPerAnswer } from './notifier.ts'
 import type { Actor, OperationHandler, OperationReply, ResolvedInstance } from './operation.ts'
 import {
   type SubscriptionState,
@@ -77,13 +77,9 @@ export async function changeSubscriptions(
               statusMessage: `Not subscribed to workbin ${t.workbin.id} (${describeOwner(t)})`,
             },
       )
-    const logged: LogEntry[] = []
-    const existed = await deps.store.removeSubscriptions(
-      userId,
-      instances,
-      logWith(deps.notifier, logged, (e: boolean[]) => entriesOf(outcomesOf(e))),
-    )
-    entries = deps.notifier.durable ? logged : entriesOf(outcomesOf(existed))
+    const per = logPerAnswer(deps.notifier, (e) => entriesOf(outcomesOf(e)))
+    const existed = await deps.store.removeSubscriptions(userId, instances, per.log)
+    entries = per.entries(existed)
     deps.notifier.subscribed(userId, instances, false)
   }
   deps.notifier.committed(entries)
@@ -181,14 +177,10 @@ async function removeWithMessages(
     })
     return out
   }
-  const logged: LogEntry[] = []
-  const existed = await deps.store.removeSubscriptions(
-    userId,
-    instances,
-    logWith(deps.notifier, logged, entriesOf),
-  )
+  const per = logPerAnswer(deps.notifier, entriesOf)
+  const existed = await deps.store.removeSubscriptions(userId, instances, per.log)
   deps.notifier.subscribed(userId, instances, false)
-  deps.notifier.committed(deps.notifier.durable ? logged : entriesOf(existed))
+  deps.notifier.committed(per.entries(existed))
 }
 
 /**

@@ -850,10 +850,19 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
           (m) => [{ userId: AGENT1, channel: '/c', data: { state: m.state } }],
         )
         assert.equal(moved.ok, true)
+        // One instance: the entries of the answer that happened, whichever it is.
+        const single = (existed: boolean[]) => [
+          { userId: AGENT1, channel: '/c', data: { single: existed } },
+        ]
+        assert.deepEqual(await store.removeSubscriptions(AGENT1, [mine], single), [false])
+        await store.addSubscriptions(AGENT1, [group])
+        assert.deepEqual(await store.removeSubscriptions(AGENT1, [group], single), [true])
         assert.deepEqual(await texts(AGENT1), [
           [1, { n: 7 }],
           [2, { existed: [true, false] }],
           [3, { state: 'InWorkbin' }],
+          [4, { single: [false] }],
+          [5, { single: [true] }],
         ])
       })
 

@@ -412,15 +412,20 @@ export const MIGRATIONS: readonly Migration[] = [
       END
       $fn$;
 
-      -- Advance, then remove; per instance in order, whether it existed. Its log entries depend
-      -- on that answer, so the caller appends them in the same transaction.
-      CREATE FUNCTION workbins_remove_subscriptions(p_user TEXT, p_workbin TEXT[], p_owner TEXT[])
-        RETURNS BOOLEAN[]
+      -- Advance, then remove; per instance in order, whether it existed. The log entries depend
+      -- on that answer: entry i is appended when p_when[i] is NULL or equals the answer for the
+      -- first instance (the caller passes the entries of both answers for a single instance).
+      CREATE FUNCTION workbins_remove_subscriptions(p_user TEXT, p_workbin TEXT[], p_owner TEXT[],
+        p_when BOOLEAN[], p_user_id TEXT[], p_l_workbin TEXT[], p_l_owner TEXT[],
+        p_channel TEXT[], p_data TEXT[], p_owner_user TEXT[], p_owner_data TEXT[],
+        p_exclude TEXT[], p_created BIGINT[]) RETURNS BOOLEAN[]
       LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
       DECLARE
         out BOOLEAN[] := '{}';
         i INT;
         n INT;
+        a_u TEXT[]; a_w TEXT[]; a_o TEXT[]; a_c TEXT[]; a_d TEXT[]; a_ou TEXT[]; a_od TEXT[];
+        a_x TEXT[]; a_t BIGINT[];
       BEGIN
         PERFORM workbins_advance_feed(p_user, ${Number.MAX_SAFE_INTEGER});
         FOR i IN 1 .. coalesce(array_length(p_workbin, 1), 0) LOOP
@@ -429,6 +434,17 @@ export const MIGRATIONS: readonly Migration[] = [
           GET DIAGNOSTICS n = ROW_COUNT;
           out := out || (n > 0);
         END LOOP;
+        IF coalesce(array_length(p_channel, 1), 0) > 0 THEN
+          SELECT array_agg(u ORDER BY k), array_agg(w ORDER BY k), array_agg(o ORDER BY k),
+              array_agg(c ORDER BY k), array_agg(d ORDER BY k), array_agg(ou ORDER BY k),
+              array_agg(od ORDER BY k), array_agg(x ORDER BY k), array_agg(t ORDER BY k)
+            INTO a_u, a_w, a_o, a_c, a_d, a_ou, a_od, a_x, a_t
+            FROM unnest(p_when, p_user_id, p_l_workbin, p_l_owner, p_channel, p_data,
+              p_owner_user, p_owner_data, p_exclude, p_created)
+              WITH ORDINALITY AS e(wh, u, w, o, c, d, ou, od, x, t, k)
+            WHERE wh IS NULL OR wh = out[1];
+          PERFORM workbins_append_log(a_u, a_w, a_o, a_c, a_d, a_ou, a_od, a_x, a_t);
+        END IF;
         RETURN out;
       END
       $fn$;

@@ -428,20 +428,34 @@ class PgStoreImpl implements PgStore {
     instances: WorkbinInstance[],
     log?: LogFor<boolean[]>,
   ): Promise<boolean[]> {
-    const remove = (c: Queryable) =>
-      c.query<{ existed: boolean[] }>(SQL.removeSubscriptions, [
-        userId,
-        instances.map((i) => i.workbinId),
-        instances.map((i) => i.owner),
-      ])
+    // The entries depend on the answer. For one instance there are two answers: both sets go
+    // with the removal (each marked with its answer) and the function appends the right one, in
+    // one statement. Otherwise the entries follow in the same transaction.
+    const candidates: { when: boolean | null; entry: LogEntry }[] = []
+    const together = !log || instances.length === 1
+    if (log && together) {
+      for (const when of [true, false]) {
+        for (const entry of log([when])) candidates.push({ when, entry })
+      }
+    }
+    const remove = async (c: Queryable) =>
+      (
+        await c.query<{ existed: boolean[] }>(SQL.removeSubscriptions, [
+          userId,
+          instances.map((i) => i.workbinId),
+          instances.map((i) => i.owner),
+          candidates.map((x) => x.when),
+          ...logColumns(
+            candidates.map((x) => x.entry),
+            Date.now(),
+          ),
+        ])
+      ).rows[0]!.existed
     const what = `subscriptions of user ${userId}`
-    // Without a log the removal is one statement; with one, the entries depend on its answer.
-    if (!log)
-      return ((await this.#onPool(what, () => remove(this.pool))).rows[0] as { existed: boolean[] })
-        .existed
+    if (together) return this.#onPool(what, () => remove(this.pool))
     return this.tx(what, async (c) => {
-      const out = ((await remove(c)).rows[0] as { existed: boolean[] }).existed
-      await appendLog(c, log(out), Date.now())
+      const out = await remove(c)
+      await appendLog(c, log!(out), Date.now())
       return out
     })
   }

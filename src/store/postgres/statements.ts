@@ -104,7 +104,8 @@ export const SQL = {
   // Migration 10: the feed advance, the change and (adding) its log entries in one round trip.
   addSubscriptions: `SELECT workbins_add_subscriptions($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
     $12)`,
-  removeSubscriptions: 'SELECT workbins_remove_subscriptions($1, $2, $3) AS existed',
+  removeSubscriptions: `SELECT workbins_remove_subscriptions($1, $2, $3, $4, $5, $6, $7, $8, $9,
+    $10, $11, $12, $13) AS existed`,
   subscriptionsOf: 'SELECT workbin_id, owner FROM subscriptions WHERE user_id = $1 ORDER BY seq',
   deleteSubscriptionsOf: `DELETE FROM subscriptions WHERE user_id = $1`,
   lockSubscriptionsOf: 'SELECT 1 FROM subscriptions WHERE user_id = $1 FOR UPDATE',
