@@ -12,7 +12,8 @@
 // Server CPU is the sum of the nodes' user+system time (/proc/<pid>/stat) over the measured
 // window, divided by the round trips completed in it (PostgreSQL, Redis and nginx not counted).
 //
-//   npm run bench:cluster -- [--agents 60] [--senders 8] [--duration 20] [--warmup 10] [--rate 0]
+//   npm run bench:cluster -- [--agents 60] [--senders 8] [--duration 20] [--warmup 10]
+//                            [--rate 0 | --rate-per-node 0]
 //                            [--transport long-polling|websocket|both] [--pg URL] [--redis URL]
 //                            [--out bench/results/cluster.md]
 
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '10' },
     rate: { type: 'string', default: '0' },
+    'rate-per-node': { type: 'string', default: '0' },
     transport: { type: 'string', default: 'both' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
@@ -47,6 +49,13 @@ const DURATION = Number(values.duration) * 1000
 const WARMUP = Number(values.warmup) * 1000
 /** Operations per second in all, paced; 0: closed loop (each sender as fast as it is answered). */
 const RATE = Number(values.rate)
+/**
+ * Operations per second per node in service, paced (single: this rate, three nodes: three times
+ * it, one down: twice): each node under the same load, so what is compared is the cost of the
+ * cluster, not that of a node less loaded (its event loop wakes for fewer events at a time).
+ */
+const RATE_PER_NODE = Number(values['rate-per-node'])
+const rateFor = (nodes: number) => (RATE_PER_NODE > 0 ? RATE_PER_NODE * nodes : RATE)
 /** Node CPU with the agents connected and no load, over this window, before each run. */
 const IDLE_WINDOW = 5000
 const NODES = 3
@@ -120,7 +129,12 @@ async function connectAgents(
 }
 
 /** Senders pick a random agent and Subscribe/Unsubscribe its Later workbin; DURATION measured. */
-async function measure(agents: Agent[], rest: ApiClient[], pids: () => number[]): Promise<Result> {
+async function measure(
+  agents: Agent[],
+  rest: ApiClient[],
+  pids: () => number[],
+  rate: number,
+): Promise<Result> {
   const path = `/me/workbins/${LATER}`
   const load = new RoundTripLoad(agents, async (i, operationName) => {
     try {
@@ -135,7 +149,7 @@ async function measure(agents: Agent[], rest: ApiClient[], pids: () => number[])
   const idle0 = await cpuSum(pids())
   await sleep(IDLE_WINDOW)
   const idleUsPerS = ((await cpuSum(pids())) - idle0) / (IDLE_WINDOW / 1000)
-  load.start(SENDERS, RATE)
+  load.start(SENDERS, rate)
   await sleep(WARMUP)
   load.reset()
   const cpu0 = await cpuSum(pids())
@@ -209,7 +223,7 @@ async function single(transport: 'long-polling' | 'websocket', doc: string): Pro
       () => node.base,
     )
     try {
-      return await measure(agents, rest, () => [node.pid])
+      return await measure(agents, rest, () => [node.pid], rateFor(1))
     } finally {
       await Promise.all(agents.map((a) => a.close().catch(() => undefined)))
     }
@@ -258,7 +272,7 @@ async function cluster(
         (i) => (nodes[(i + 1) % NODES] as ServerProcess).base,
       )
       try {
-        cross = await measure(agents, rest, pids)
+        cross = await measure(agents, rest, pids, rateFor(NODES))
       } finally {
         await Promise.all(agents.map((a) => a.close().catch(() => undefined)))
       }
@@ -273,7 +287,7 @@ async function cluster(
         (i) => (nodes[i % NODES] as ServerProcess).base,
       )
       try {
-        same = await measure(agents, rest, pids)
+        same = await measure(agents, rest, pids, rateFor(NODES))
       } finally {
         await Promise.all(agents.map((a) => a.close().catch(() => undefined)))
       }
@@ -286,7 +300,7 @@ async function cluster(
       () => nginx.base,
     )
     try {
-      const down = await measure(agents, rest, pids)
+      const down = await measure(agents, rest, pids, rateFor(NODES - 1))
       return { cross, same, down }
     } finally {
       await Promise.all(agents.map((a) => a.close().catch(() => undefined)))
@@ -315,7 +329,7 @@ const say = (l: string) => {
 say('# Cluster: cost of three nodes (npm run bench:cluster)')
 say('')
 say(
-  `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run after ${values.warmup} s of the same load; ${RATE > 0 ? `paced at ${RATE} operations/s in all` : 'closed loop'}; PostgreSQL, notification log on; Redis bus in cluster mode. Server CPU = sum over the nodes (PostgreSQL, Redis, nginx not counted).`,
+  `${new Date().toISOString()}; ${AGENTS} agents (official cometd clients, ack extension), ${SENDERS} senders, ${values.duration} s measured per run after ${values.warmup} s of the same load; ${RATE_PER_NODE > 0 ? `paced at ${RATE_PER_NODE} operations/s per node in service` : RATE > 0 ? `paced at ${RATE} operations/s in all` : 'closed loop'}; PostgreSQL, notification log on; Redis bus in cluster mode. Server CPU = sum over the nodes (PostgreSQL, Redis, nginx not counted).`,
 )
 say('')
 say(
