@@ -52,11 +52,33 @@ export class StoreSessionKeeper implements SessionKeeper {
   ): Promise<{ position: number; recovered: boolean }> {
     const userId = record.principal.userId
     const limit = this.opts.clusterLimit
-    if (limit && this.store.countCometdSessions) {
-      // Counted before this one is stored; two handshakes at the same moment may both pass.
-      const n = await this.store.countCometdSessions(userId, Date.now() - limit.staleMs)
-      if (n >= limit.maxPerUser) throw new SessionLimitReached(limit.maxPerUser)
+    if (limit && this.store.claimCometdSession) {
+      // Stored now (position 0, raised below) under the user's lock: the count and the claim
+      // are one step for the whole cluster.
+      const now = Date.now()
+      const claimed = await this.store.claimCometdSession(
+        { clientId, userId, record: JSON.stringify(record), position: 0, lastSeen: now },
+        limit.maxPerUser,
+        now - limit.staleMs,
+      )
+      if (!claimed) throw new SessionLimitReached(limit.maxPerUser)
+      try {
+        return await this.#open(clientId, record, replayFrom)
+      } catch (err) {
+        // A handshake that fails does not keep its place in the limit.
+        await this.store.deleteCometdSession(clientId).catch(() => undefined)
+        throw err
+      }
     }
+    return this.#open(clientId, record, replayFrom)
+  }
+
+  async #open(
+    clientId: string,
+    record: SessionRecord,
+    replayFrom: number | undefined,
+  ): Promise<{ position: number; recovered: boolean }> {
+    const userId = record.principal.userId
     const seq = await this.store.advanceFeed(userId, Number.MAX_SAFE_INTEGER)
     let position = seq
     let recovered = true

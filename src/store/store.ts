@@ -242,10 +242,16 @@ export interface Store {
   /** Delete sessions not seen since `before` (ms epoch). Returns how many. */
   deleteCometdSessionsIdleSince(before: number): Promise<number>
   /**
-   * The user's stored sessions seen since `since` (ms epoch): a cluster's per-user session
-   * limit (docs/cluster.md). PostgreSQL only, as a cluster is.
+   * Store the session unless the user already has `maxPerUser` other stored sessions seen since
+   * `since` (ms epoch); false then. A cluster's per-user session limit (docs/cluster.md): counted
+   * and stored under the user row's lock, so two handshakes at one moment on two nodes cannot
+   * both pass. PostgreSQL only, as a cluster is.
    */
-  countCometdSessions?(userId: string, since: number): Promise<number>
+  claimCometdSession?(
+    session: StoredCometdSession,
+    maxPerUser: number,
+    since: number,
+  ): Promise<boolean>
   // --- media channels: agent state per channel (docs/api.md "Channels and agent states") ------
   // A user's channels go when their last HTTP session ends, like their place.
   /**

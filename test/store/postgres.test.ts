@@ -117,6 +117,40 @@ describe('PostgreSQL adapter', { skip }, () => {
     }
   })
 
+  it('two pools claiming CometD sessions of one user stay within the limit together', async () => {
+    const shared = await db!.freshSchemaUrl()
+    const a = createPgStore(shared, OPTS)
+    await a.migrate()
+    await a.applyProvisioning(basePlan())
+    const b = createPgStore(shared, OPTS)
+    try {
+      const session = (clientId: string, lastSeen = Date.now()) => ({
+        clientId,
+        userId: AGENT1,
+        record: '{}',
+        position: 0,
+        lastSeen,
+      })
+      for (let round = 0; round < 5; round++) {
+        await a.deleteCometdSessionsOfUser(AGENT1)
+        // six handshakes at one moment on two nodes, limit 2
+        const results = await Promise.all(
+          [a, b, a, b, a, b].map((s, i) => s.claimCometdSession(session(`r${round}c${i}`), 2, 0)),
+        )
+        assert.equal(results.filter(Boolean).length, 2, JSON.stringify(results))
+      }
+      // a session does not count against itself (saved again), stale ones do not count
+      await a.deleteCometdSessionsOfUser(AGENT1)
+      assert.equal(await a.claimCometdSession(session('x'), 1, 0), true)
+      assert.equal(await b.claimCometdSession(session('x'), 1, 0), true)
+      assert.equal(await b.claimCometdSession(session('y'), 1, 0), false)
+      assert.equal(await b.claimCometdSession(session('y'), 1, Date.now() + 60_000), true)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it('lets exactly one of two pools take a place', async () => {
     const shared = await db!.freshSchemaUrl()
     const a = createPgStore(shared, OPTS)

@@ -706,15 +706,32 @@ class PgStoreImpl implements PgStore {
   }
 
   async saveCometdSession(s: StoredCometdSession): Promise<void> {
-    await this.rows(
-      'CometD session',
-      `INSERT INTO cometd_sessions (client_id, user_id, record, position, last_seen)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (client_id) DO UPDATE SET record = excluded.record,
-         position = greatest(cometd_sessions.position, excluded.position),
-         last_seen = excluded.last_seen`,
-      [s.clientId, s.userId, s.record, s.position, s.lastSeen],
-    )
+    await this.rows('CometD session', SQL.saveCometdSession, [
+      s.clientId,
+      s.userId,
+      s.record,
+      s.position,
+      s.lastSeen,
+    ])
+  }
+
+  async claimCometdSession(
+    s: StoredCometdSession,
+    maxPerUser: number,
+    since: number,
+  ): Promise<boolean> {
+    return this.tx('CometD session', async (c) => {
+      // The lock that also serializes the user's logins (createSession).
+      await c.query(SQL.lockUserForSessions, [s.userId])
+      const { rows } = await c.query<{ n: string }>(SQL.countOtherCometdSessions, [
+        s.userId,
+        since,
+        s.clientId,
+      ])
+      if (Number(rows[0]?.n ?? 0) >= maxPerUser) return false
+      await c.query(SQL.saveCometdSession, [s.clientId, s.userId, s.record, s.position, s.lastSeen])
+      return true
+    })
   }
 
   async getCometdSession(clientId: string): Promise<StoredCometdSession | undefined> {
@@ -752,15 +769,6 @@ class PgStoreImpl implements PgStore {
         updates.map((u) => u.lastSeen),
       ],
     )
-  }
-
-  async countCometdSessions(userId: string, since: number): Promise<number> {
-    const rows = await this.rows<{ n: string }>(
-      'CometD sessions',
-      'SELECT count(*) AS n FROM cometd_sessions WHERE user_id = $1 AND last_seen >= $2',
-      [userId, since],
-    )
-    return Number(rows[0]?.n ?? 0)
   }
 
   async deleteCometdSessionsIdleSince(before: number): Promise<number> {

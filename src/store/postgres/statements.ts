@@ -95,6 +95,14 @@ export const SQL = {
   deleteUserSessions: 'DELETE FROM http_sessions WHERE user_id = $1',
   // Serializes a user's logins, so that concurrent ones cannot both stay under the cap.
   lockUserForSessions: 'SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE',
+  // CometD sessions (docs/durable-delivery.md): the stored position only grows.
+  saveCometdSession: `INSERT INTO cometd_sessions (client_id, user_id, record, position, last_seen)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (client_id) DO UPDATE SET record = excluded.record,
+      position = greatest(cometd_sessions.position, excluded.position),
+      last_seen = excluded.last_seen`,
+  countOtherCometdSessions: `SELECT count(*) AS n FROM cometd_sessions
+    WHERE user_id = $1 AND last_seen >= $2 AND client_id <> $3`,
   // All but the $2 most recently seen sessions of a user.
   trimUserSessions: `DELETE FROM http_sessions WHERE id IN (
     SELECT id FROM http_sessions WHERE user_id = $1
