@@ -214,6 +214,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   notifier.cluster = cluster
   if (cluster) {
     bayeux.setBrowserHolds(cluster.browserHolds)
+    // The login throttle's limits hold for the cluster (docs/security.md).
+    auth.peers = cluster
+    cluster.onLoginFailure = (name, address) => auth.heardLoginFailure(name, address)
     try {
       await cluster.start()
     } catch (err) {

@@ -9,12 +9,15 @@ import type { FeedPump } from '../notifications/feed-pump.ts'
 import type { ClusterLink } from '../notifications/notifier.ts'
 import type { WorkbinInstance } from '../model.ts'
 import type { LogEntry } from '../store/notification-log.ts'
+import type { LoginFailurePeers } from '../http/auth.ts'
 import type { BusMessage } from './messages.ts'
 import { RedisBus } from './redis-bus.ts'
 import { ClusterBrowserHolds } from './browser-holds.ts'
 
-export class ClusterNode implements ClusterLink {
+export class ClusterNode implements ClusterLink, LoginFailurePeers {
   readonly bus: RedisBus
+  /** Told of the failed logins other nodes counted (set by the app: the authenticator). */
+  onLoginFailure: ((userName: string, address: string) => void) | undefined
   /** Long polls per browser over the cluster (set on the Bayeux server by the app). */
   readonly browserHolds: ClusterBrowserHolds
 
@@ -68,6 +71,10 @@ export class ClusterNode implements ClusterLink {
     this.bus.send({ t: 'logout', httpSessionId })
   }
 
+  loginFailed(userName: string, address: string): void {
+    this.bus.send({ t: 'loginFailed', name: userName, address })
+  }
+
   /** A stored session resumed here: the node that held it drops its copy. */
   taken(clientId: string): void {
     this.bus.send({ t: 'taken', clientId })
@@ -113,6 +120,9 @@ export class ClusterNode implements ClusterLink {
       }
       case 'resync':
         this.pump.wakeAll()
+        return
+      case 'loginFailed':
+        this.onLoginFailure?.(m.name, m.address)
         return
     }
   }

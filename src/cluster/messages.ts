@@ -26,6 +26,8 @@ export type BusMessage =
   | { t: 'held'; key: string; clientId: string; ttl: number }
   /** That session ended on the sender. */
   | { t: 'unheld'; key: string; clientId: string }
+  /** A login failed on the sender: every node's throttle counts it (docs/security.md). */
+  | { t: 'loginFailed'; name: string; address: string }
 
 /** What travels: the sender's node id with one or more messages. */
 export interface BusEnvelope {
@@ -76,6 +78,8 @@ function valid(m: unknown): m is BusMessage {
       )
     case 'unheld':
       return typeof o.key === 'string' && typeof o.clientId === 'string'
+    case 'loginFailed':
+      return typeof o.name === 'string' && typeof o.address === 'string'
     default:
       return false
   }

@@ -71,7 +71,14 @@ export interface AuthenticatorOptions {
   onLoginFailure?: (reason: LoginFailureReason) => void
 }
 
+/** Where a node of a cluster tells the others of a failed login (docs/cluster.md). */
+export interface LoginFailurePeers {
+  loginFailed(userName: string, address: string): void
+}
+
 export class Authenticator {
+  /** Set in a cluster: the failures counted here are counted on every node. */
+  peers: LoginFailurePeers | undefined
   private readonly credentials = new Map<string, CachedCredential>()
   private readonly throttle: LoginThrottle
   private readonly addressOf: (req: RawRequest) => string
@@ -150,6 +157,7 @@ export class Authenticator {
     const ok = await verifyPasswordAsync(password, user?.passwordHash ?? DUMMY_HASH)
     if (!user || !ok) {
       this.throttle.failed(userName, address, Date.now(), log)
+      this.peers?.loginFailed(userName, address)
       this.opts.onLoginFailure?.('invalid_credentials')
       log.info({ userName, address }, 'authentication failed')
       throw errors.unauthenticated('Invalid user name or password')
@@ -243,6 +251,11 @@ export class Authenticator {
       secure: this.config.cookieSecure,
       ...(maxAge === undefined ? {} : { maxAge }),
     })
+  }
+
+  /** A failed login another node counted (LoginFailurePeers): the throttle counts it here too. */
+  heardLoginFailure(userName: string, address: string): void {
+    this.throttle.counted(userName, address)
   }
 
   /** Forget cached credentials of a user (e.g. after their sessions were ended). */

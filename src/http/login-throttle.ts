@@ -67,6 +67,15 @@ export class LoginThrottle {
     }
   }
 
+  /**
+   * A failure another node of the cluster counted (docs/cluster.md): counted here too, so that
+   * the limits hold for the cluster; the node that saw it logged it.
+   */
+  counted(userName: string, address: string, now = Date.now()): void {
+    this.#bump(this.#addresses, addressKey(address), now, this.log)
+    this.#bump(this.#names, userName, now, this.log)
+  }
+
   #bump(map: Map<string, Window>, key: string, now: number, log: Logger): Window {
     let w = live(map, key, now)
     if (!w) {

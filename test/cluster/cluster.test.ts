@@ -225,6 +225,26 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
     }
   })
 
+  test('the login throttle counts the failures of every node', async () => {
+    const bases = cluster.nodes.map((n) => n.base)
+    // A name no other test uses: only its own window fills (10 failures per name, the default).
+    const name = 'nobody-in-the-cluster'
+    const login = (i: number, password: string) =>
+      fetch(`${bases[i % bases.length]}/api/v2/me`, {
+        headers: {
+          authorization: `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`,
+        },
+      })
+    for (let i = 0; i < 10; i++) assert.equal((await login(i, 'wrong')).status, 401)
+    // Each node saw five of the ten; after the bus carried the others' (a millisecond here),
+    // each refuses the name, as one server would. One try each: a 401 would count again.
+    await new Promise((r) => setTimeout(r, 500))
+    assert.deepEqual(
+      [(await login(0, 'wrong')).status, (await login(1, 'wrong')).status],
+      [429, 429],
+    )
+  })
+
   test('a change made on one node reaches a session on the other (latency, measured)', async (t) => {
     const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]]
     const listener = new Agent(4, { transport: 'long-polling', ack: true }, a.base)

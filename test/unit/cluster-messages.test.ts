@@ -16,6 +16,7 @@ test('a bus envelope is read back as sent', () => {
       { t: 'end', userId: 'u1' },
       { t: 'logout', httpSessionId: 'h1' },
       { t: 'resync' },
+      { t: 'loginFailed', name: 'agent1', address: '192.0.2.1' },
     ],
   }
   assert.deepEqual(parseEnvelope(JSON.stringify(env)), env)
@@ -32,6 +33,8 @@ test('what is not an envelope is undefined', () => {
     '{"from":"n","m":[{"t":"taken"}]}',
     '{"from":"n","m":[{"t":"subs","userId":"u","instances":[{"workbinId":"w","owner":"g"}]}]}',
     '{"from":"n","m":[{"t":"subs","userId":"u","instances":[{"owner":"g"}],"on":true}]}',
+    '{"from":"n","m":[{"t":"loginFailed","name":"agent1"}]}',
+    '{"from":"n","m":[{"t":"loginFailed","name":1,"address":"192.0.2.1"}]}',
   ]) {
     assert.equal(parseEnvelope(text), undefined, text)
   }

@@ -93,6 +93,7 @@ export interface PgStoreOptions {
 export interface PgStore extends Store {
   /** The underlying pool (tests and maintenance only). */
   readonly pool: pg.Pool
+  claimCometdSession: NonNullable<Store['claimCometdSession']>
 }
 
 const INT8_OID = 20
