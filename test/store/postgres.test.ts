@@ -30,6 +30,21 @@ if (skip) {
   storeContract('postgresql', fresh)
 }
 
+/** Two stores (two pools, as two nodes) on one fresh provisioned schema, closed after `fn`. */
+async function twoPools(fn: (a: PgStore, b: PgStore) => Promise<void>): Promise<void> {
+  const shared = await db!.freshSchemaUrl()
+  const a = createPgStore(shared, OPTS)
+  await a.migrate()
+  await a.applyProvisioning(basePlan())
+  const b = createPgStore(shared, OPTS)
+  try {
+    await fn(a, b)
+  } finally {
+    await a.close()
+    await b.close()
+  }
+}
+
 describe('PostgreSQL adapter', { skip }, () => {
   let url: string
   before(async () => {
@@ -94,12 +109,7 @@ describe('PostgreSQL adapter', { skip }, () => {
   })
 
   it('lets exactly one of two pools win a pull of the same item', async () => {
-    const shared = await db!.freshSchemaUrl()
-    const a = createPgStore(shared, OPTS)
-    await a.migrate()
-    await a.applyProvisioning(basePlan())
-    const b = createPgStore(shared, OPTS)
-    try {
+    await twoPools(async (a, b) => {
       const from = {
         kind: 'workbin' as const,
         workbinId: basePlan().contactCenters[0]!.workbins[0]!.id,
@@ -111,19 +121,11 @@ describe('PostgreSQL adapter', { skip }, () => {
         [a, b, a, b].map((s) => s.moveInteraction(CC, '0001BaBFVPR20035', from, to, patch)),
       )
       assert.deepEqual(results.map((r) => r.ok).sort(), [false, false, false, true])
-    } finally {
-      await a.close()
-      await b.close()
-    }
+    })
   })
 
   it('two pools claiming CometD sessions of one user stay within the limit together', async () => {
-    const shared = await db!.freshSchemaUrl()
-    const a = createPgStore(shared, OPTS)
-    await a.migrate()
-    await a.applyProvisioning(basePlan())
-    const b = createPgStore(shared, OPTS)
-    try {
+    await twoPools(async (a, b) => {
       const session = (clientId: string, lastSeen = Date.now()) => ({
         clientId,
         userId: AGENT1,
@@ -145,19 +147,11 @@ describe('PostgreSQL adapter', { skip }, () => {
       assert.equal(await b.claimCometdSession(session('x'), 1, 0), true)
       assert.equal(await b.claimCometdSession(session('y'), 1, 0), false)
       assert.equal(await b.claimCometdSession(session('y'), 1, Date.now() + 60_000), true)
-    } finally {
-      await a.close()
-      await b.close()
-    }
+    })
   })
 
   it('lets exactly one of two pools take a place', async () => {
-    const shared = await db!.freshSchemaUrl()
-    const a = createPgStore(shared, OPTS)
-    await a.migrate()
-    await a.applyProvisioning(basePlan())
-    const b = createPgStore(shared, OPTS)
-    try {
+    await twoPools(async (a, b) => {
       for (const [id, userId] of [
         ['s1', AGENT1],
         ['s2', AGENT2],
@@ -175,10 +169,7 @@ describe('PostgreSQL adapter', { skip }, () => {
         const winner = results[0]!.ok ? AGENT1 : AGENT2
         assert.equal(await b.getPlaceOccupant(CC, 'Place_7001'), winner)
       }
-    } finally {
-      await a.close()
-      await b.close()
-    }
+    })
   })
 
   it('two concurrent logouts of one agent: the last one frees the place', async () => {

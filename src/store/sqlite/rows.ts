@@ -196,14 +196,7 @@ export function toSession(r: SessionRow): HttpSession {
  * The session joined with its user, contact center and the two place_occupants rows that
  * decide the user's place (SESSION_CALLER_SQL). Same columns on both stores.
  */
-export interface SessionCallerRow extends SessionRow {
-  contact_center_id: string
-  user_name: string
-  password_hash: string
-  first_name: string
-  last_name: string
-  roles: string
-  place: string | null
+export interface SessionCallerRow extends SessionRow, Omit<UserRow, 'id'> {
   cc_name: string
   cc_features: string
   cc_agent_states: string
