@@ -17,6 +17,7 @@ const KEY_COLUMNS = `
   CASE WHEN json_type(user_data, @path) IN ('integer', 'real') THEN json_extract(user_data, @path) ELSE 0 END AS k_num,
   CASE WHEN json_type(user_data, @path) = 'text' THEN json_extract(user_data, @path) ELSE '' END AS k_str`
 
+// `LIMIT +@limit`: a bare bound LIMIT is planned again at every run (statements.ts).
 function sql(byUserData: boolean, descending: boolean, after: boolean, media: number): string {
   const dir = descending ? 'DESC' : 'ASC'
   const cmp = descending ? '<' : '>'
@@ -26,11 +27,11 @@ function sql(byUserData: boolean, descending: boolean, after: boolean, media: nu
   if (!byUserData) {
     return `SELECT *, 0 AS k_rank, 0 AS k_num, '' AS k_str FROM interactions
       WHERE ${where} ${after ? `AND (received_at, id) ${cmp} (@at, @id)` : ''}
-      ORDER BY received_at ${dir}, id ${dir} LIMIT @limit`
+      ORDER BY received_at ${dir}, id ${dir} LIMIT +@limit`
   }
   return `SELECT * FROM (SELECT *, ${KEY_COLUMNS} FROM interactions WHERE ${where})
     ${after ? `WHERE (k_rank, k_num, k_str, received_at, id) ${cmp} (@rank, @num, @str, @at, @id)` : ''}
-    ORDER BY k_rank ${dir}, k_num ${dir}, k_str ${dir}, received_at ${dir}, id ${dir} LIMIT @limit`
+    ORDER BY k_rank ${dir}, k_num ${dir}, k_str ${dir}, received_at ${dir}, id ${dir} LIMIT +@limit`
 }
 
 /** Prepared statements per query shape (at most 2 x 2 x 2 x media-count variants). */

@@ -85,6 +85,8 @@ export class SqliteNotificationLog {
       VALUES (@user_id, @workbin_id, @owner, @channel, @data, @owner_user, @owner_data, @exclude_user, @created_at)`)
     // Plain max(id): SQLite answers it from the end of the rowid b-tree (wrapped, it scans).
     this.#headStmt = p('SELECT max(id) FROM notification_log').pluck()
+    // `+@limit`: a bare bound LIMIT is planned again at every run (statements.ts), and the
+    // pump runs these for every subscriber of a change.
     this.#floorStmt = p('SELECT id FROM notification_floor').pluck()
     this.#feed = p('SELECT seq, position, reset_seq FROM user_feeds WHERE user_id = ?')
     this.#insertFeed = p(
@@ -97,21 +99,21 @@ export class SqliteNotificationLog {
     // those the user is excluded from), each in log order; merged in advance() (two plain
     // index searches cost a tenth of one UNION ... ORDER BY).
     this.#pendingDirect = p(
-      'SELECT id FROM notification_log WHERE user_id = @u AND id > @from AND id <= @to ORDER BY id LIMIT @limit',
+      'SELECT id FROM notification_log WHERE user_id = @u AND id > @from AND id <= @to ORDER BY id LIMIT +@limit',
     ).pluck()
     this.#pendingInstances = p(`SELECT l.id FROM subscriptions s JOIN notification_log l
         ON l.workbin_id = s.workbin_id AND l.owner = s.owner AND l.id > @from AND l.id <= @to
       WHERE s.user_id = @u AND (l.exclude_user IS NULL OR instr(l.exclude_user, '|' || @u || '|') = 0)
-      ORDER BY l.id LIMIT @limit`).pluck()
+      ORDER BY l.id LIMIT +@limit`).pluck()
     this.#hasSubscriptions = p('SELECT 1 FROM subscriptions WHERE user_id = ? LIMIT 1').pluck()
     this.#number = p('INSERT INTO user_messages (user_id, seq, log_id) VALUES (?, ?, ?)')
     this.#read = p(`SELECT m.seq AS seq, l.channel AS channel,
         CASE WHEN l.owner_user = m.user_id THEN l.owner_data ELSE l.data END AS data
       FROM user_messages m JOIN notification_log l ON l.id = m.log_id
-      WHERE m.user_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`)
+      WHERE m.user_id = ? AND m.seq > ? ORDER BY m.seq LIMIT +?`)
     this.#hasSeq = p('SELECT 1 FROM user_messages WHERE user_id = ? AND seq = ?').pluck()
     this.#sweepUpTo = p(
-      'SELECT max(id) FROM (SELECT id FROM notification_log WHERE created_at < ? ORDER BY id LIMIT ?)',
+      'SELECT max(id) FROM (SELECT id FROM notification_log WHERE created_at < ? ORDER BY id LIMIT +?)',
     ).pluck()
     this.#deleteLog = p('DELETE FROM notification_log WHERE id <= ?')
     this.#deleteNumbers = p('DELETE FROM user_messages WHERE log_id <= ?')
