@@ -6,7 +6,9 @@
 // collection is a RawJson whose pieces are spliced in when the reply is serialized
 // (serializeReply), so the envelope around it is built as for any other reply; the pieces are
 // then written one after the other as a stream (3 MB written in one piece would again hold
-// the loop).
+// the loop). Each piece is kept as UTF-8 bytes (a Buffer, outside the JavaScript heap) as soon
+// as it is built: held as strings until the reply is written, 3 MB of text would be copied by
+// every young-generation garbage collection meanwhile, pausing every other request.
 
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
@@ -22,11 +24,12 @@ export class RawJson {
   /** What JSON.stringify writes in its place: a string no other value of the reply can hold. */
   readonly marker: string
   /**
-   * `pieces` are runs of array elements (JSON text without the brackets), none empty;
-   * `bytes` their total UTF-8 length.
+   * `pieces` are runs of array elements (UTF-8 JSON text without the brackets), none empty,
+   * each but the first starting with the comma that separates it from the one before;
+   * `bytes` their total length.
    */
   constructor(
-    readonly pieces: readonly string[],
+    readonly pieces: readonly Buffer[],
     readonly bytes: number,
   ) {
     this.marker = `${MARK}${++counter}`
@@ -60,7 +63,7 @@ export async function chunkedCollections(
   order: ContentOrder,
 ): Promise<Record<string, RawJson>> {
   const base = deps.publicUrl()
-  const parts: Record<string, string[]> = {}
+  const parts: Record<string, Buffer[]> = {}
   const bytes: Record<string, number> = {}
   for (const key of Object.keys(collections(base, media, []))) {
     parts[key] = []
@@ -78,9 +81,14 @@ export async function chunkedCollections(
     const chunk = collections(base, media, page.items, fields)
     for (const [key, items] of Object.entries(chunk)) {
       if (items.length === 0) continue
-      const piece = JSON.stringify(items).slice(1, -1)
-      parts[key]?.push(piece)
-      bytes[key] = (bytes[key] ?? 0) + Buffer.byteLength(piece)
+      const list = parts[key]
+      if (!list) continue
+      // `[a,b]` → `a,b` for the first piece, `,a,b` (its `[` overwritten) for the others
+      const text = Buffer.from(JSON.stringify(items))
+      if (list.length > 0) text[0] = 0x2c
+      const piece = text.subarray(list.length === 0 ? 1 : 0, text.length - 1)
+      list.push(piece)
+      bytes[key] = (bytes[key] ?? 0) + piece.length
     }
     if (page.next === null) break
     after = page.next
@@ -115,19 +123,21 @@ export function serializeReply<T extends object>(reply: T): T | StreamedJson {
     return value
   })
   if (raw === undefined) return reply
-  const out: string[] = []
+  const out: Buffer[] = []
   let bytes = 0
   let from = 0
   const text = (t: string) => {
-    out.push(t)
-    bytes += Buffer.byteLength(t)
+    const b = Buffer.from(t)
+    out.push(b)
+    bytes += b.length
   }
   for (const m of json.matchAll(MARKER_RE)) {
     text(`${json.slice(from, m.index)}[`)
     const array = raw.get(m[1] ?? '')
-    array?.pieces.forEach((piece, i) => out.push(i === 0 ? piece : `,${piece}`))
-    // the pieces' own lengths were counted as they were built; plus one comma between two
-    bytes += (array?.bytes ?? 0) + Math.max(0, (array?.pieces.length ?? 0) - 1)
+    if (array) {
+      out.push(...array.pieces)
+      bytes += array.bytes
+    }
     text(']')
     from = m.index + m[0].length
   }
