@@ -45,7 +45,11 @@ export class FeedPump {
     private readonly bayeux: () => BayeuxServer,
     private readonly log: Logger,
     private readonly parallel = PUMP_PARALLEL,
-  ) {}
+  ) {
+    // A store that can number an instance entry for its few live subscribers with the append
+    // (SQLite) learns who they are here; the pump then delivers those without a write.
+    store.useLiveSubscribers?.((instance) => this.#index.subscribers(instance))
+  }
 
   /** Entries of a committed change: wake the users here they concern. */
   committed(entries: readonly LogEntry[]): void {
@@ -57,7 +61,13 @@ export class FeedPump {
         this.wake(e.userId, advance, e.numbered)
       } else if (e.instance) {
         const users = this.#index.subscribers(e.instance)
-        if (users) for (const u of users) if (!e.exclude?.includes(u)) this.wake(u)
+        if (!users) continue
+        for (const u of users) {
+          if (e.exclude?.includes(u)) continue
+          const numbered = e.numberedFor?.get(u)
+          if (numbered) this.wake(u, false, numbered)
+          else this.wake(u)
+        }
       }
     }
   }

@@ -119,6 +119,7 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #soloStats: GroupCommitStats = { commits: 0, writes: 0 }
 
   readonly #refs: ReferenceIdBlocks
+  #live: ((instance: WorkbinInstance) => ReadonlySet<string> | undefined) | undefined
   /** advanceAndReadFeed calls waiting for the end of the current synchronous run. */
   #feedReads: FeedReadRequest[] | null = null
   /** The log keeps what writes taught it (notification-log.ts); these keep it true. */
@@ -152,7 +153,10 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   private get log(): SqliteNotificationLog {
-    this.#logStmts ??= new SqliteNotificationLog(this.db)
+    if (!this.#logStmts) {
+      this.#logStmts = new SqliteNotificationLog(this.db)
+      if (this.#live) this.#logStmts.useLiveSubscribers(this.#live)
+    }
     return this.#logStmts
   }
 
@@ -506,6 +510,11 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   // --- notification log ---------------------------------------------------------------------
+
+  useLiveSubscribers(live: (instance: WorkbinInstance) => ReadonlySet<string> | undefined): void {
+    this.#live = live
+    this.#logStmts?.useLiveSubscribers(live)
+  }
 
   async appendNotifications(entries: LogEntry[]): Promise<void> {
     if (entries.length === 0) return
