@@ -59,6 +59,23 @@ function appendElsewhere(path: string, userId: string, n: number): void {
   }
 }
 
+/** The users subscribe to the instance wb/Team (rows only: the log reads them). */
+function subscribe(db: Database.Database, users: readonly string[]): void {
+  const sub = db.prepare(
+    "INSERT INTO subscriptions (user_id, workbin_id, owner) VALUES (?, 'wb', 'Team')",
+  )
+  for (const u of users) sub.run(u)
+}
+
+/** An entry for every subscriber of wb/Team; u2 gets its own text. */
+const instance = (n: number, exclude?: string[]): LogEntry => ({
+  instance: { workbinId: 'wb', owner: 'Team' },
+  channel: '/workbins/team',
+  data: { n },
+  owner: { userId: 'u2', data: { n, mine: true } },
+  exclude,
+})
+
 const seqs = (log: SqliteNotificationLog, userId: string) => {
   const r = log.read(userId, 0, 100)
   assert.ok(r.ok)
@@ -147,17 +164,7 @@ describe('SQLite notification log: what writes teach it', () => {
   })
   it('builds the messages of instance entries from memory exactly as it reads them', () => {
     const { db, log, write } = fresh()
-    const sub = db.prepare(
-      'INSERT INTO subscriptions (user_id, workbin_id, owner) VALUES (?, ?, ?)',
-    )
-    for (const u of ['u1', 'u2', 'u3']) sub.run(u, 'wb', 'Team')
-    const instance = (n: number, exclude?: string[]): LogEntry => ({
-      instance: { workbinId: 'wb', owner: 'Team' },
-      channel: '/workbins/team',
-      data: { n },
-      owner: { userId: 'u2', data: { n, mine: true } },
-      exclude,
-    })
+    subscribe(db, ['u1', 'u2', 'u3'])
     // Feeds exist and stand at their newest number, as a live session's do.
     write(() => log.append([direct('u1', 0), direct('u2', 0), direct('u3', 0)], 0))
     write(() => log.append([instance(1), instance(2, ['u3'])], 1))
@@ -182,19 +189,9 @@ describe('SQLite notification log: what writes teach it', () => {
 
   it('numbers an instance entry for its few live subscribers at its append', () => {
     const { db, log, write } = fresh()
-    const sub = db.prepare(
-      'INSERT INTO subscriptions (user_id, workbin_id, owner) VALUES (?, ?, ?)',
-    )
-    for (const u of ['u1', 'u2', 'u3', 'u4']) sub.run(u, 'wb', 'Team')
+    subscribe(db, ['u1', 'u2', 'u3', 'u4'])
     // u4 subscribes in the store but has no session here: it stays lazy.
     log.useLiveSubscribers((i) => (i.workbinId === 'wb' ? new Set(['u1', 'u2', 'u3']) : undefined))
-    const instance = (n: number, exclude?: string[]): LogEntry => ({
-      instance: { workbinId: 'wb', owner: 'Team' },
-      channel: '/workbins/team',
-      data: { n },
-      owner: { userId: 'u2', data: { n, mine: true } },
-      exclude,
-    })
     write(() => log.append([direct('u1', 0), direct('u2', 0), direct('u3', 0)], 0))
     const a = instance(1, ['u3'])
     write(() => log.append([a], 1))
@@ -243,9 +240,7 @@ describe('SQLite notification log: what writes teach it', () => {
 
   it('numbers every entry of one append for a live subscriber (a change with two messages)', () => {
     const { db, log, write } = fresh()
-    db.prepare(
-      "INSERT INTO subscriptions (user_id, workbin_id, owner) VALUES ('u1', 'wb', 'Team')",
-    ).run()
+    subscribe(db, ['u1'])
     log.useLiveSubscribers(() => new Set(['u1']))
     write(() => log.append([direct('u1', 0)], 0))
     const at = { workbinId: 'wb', owner: 'Team' }
@@ -259,10 +254,7 @@ describe('SQLite notification log: what writes teach it', () => {
   it('leaves a fan-out larger than LIVE_NUMBER_LIMIT to the pump', () => {
     const { db, log, write } = fresh()
     const users = Array.from({ length: LIVE_NUMBER_LIMIT + 1 }, (_, i) => `m${i}`)
-    const sub = db.prepare(
-      "INSERT INTO subscriptions (user_id, workbin_id, owner) VALUES (?, 'wb', 'Team')",
-    )
-    for (const u of users) sub.run(u)
+    subscribe(db, users)
     log.useLiveSubscribers(() => new Set(users))
     const e: LogEntry = {
       instance: { workbinId: 'wb', owner: 'Team' },
