@@ -38,8 +38,10 @@ export function timedStore(store: Store, metrics: Metrics): Store {
   return new Proxy(store, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target)
-      // Every Store method returns a promise (store.ts); other properties pass through.
+      // Every Store method but the pump's hook returns a promise (store.ts); other properties
+      // pass through, and the hook is the adapter's own, untimed.
       if (typeof value !== 'function' || typeof prop !== 'string') return value
+      if (prop === 'useLiveSubscribers') return (value as (...a: unknown[]) => unknown).bind(target)
       let fn = wrapped.get(prop)
       if (!fn) {
         fn = wrap(prop, value as (...args: unknown[]) => unknown)
