@@ -135,7 +135,9 @@ export function serializeReply<T extends object>(reply: T): T | StreamedJson {
     text(`${json.slice(from, m.index)}[`)
     const array = raw.get(m[1] ?? '')
     if (array) {
-      out.push(...array.pieces)
+      // a loop, not push(...pieces): a huge workbin in small chunks has more pieces than a
+      // call takes arguments
+      for (const piece of array.pieces) out.push(piece)
       bytes += array.bytes
     }
     text(']')
