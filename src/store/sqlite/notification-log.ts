@@ -270,13 +270,14 @@ export class SqliteNotificationLog {
    * the pump, which reads.
    */
   #numberLive(shared: readonly { entry: LogEntry; id: number }[]): void {
-    const byId = new Map(shared.map(({ entry, id }) => [id, entry]))
     const users = new Set<string>()
     for (const { entry } of shared) {
       const live = entry.instance && this.#live?.(entry.instance)
       if (!live || live.size > LIVE_NUMBER_LIMIT) continue
       for (const u of live) if (!entry.exclude?.includes(u)) users.add(u)
     }
+    if (users.size === 0) return
+    const byId = new Map(shared.map(({ entry, id }) => [id, entry]))
     for (const userId of users) {
       const r = this.#advance(userId, LIVE_FEED_BATCH)
       if (r.ids.length === 0 || !r.ids.every((id) => byId.has(id) && this.#recent.has(id))) {
