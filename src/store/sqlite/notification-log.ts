@@ -11,8 +11,11 @@ import type { WorkbinInstance } from '../../model.ts'
 import type { FeedMessage, FeedRead, LogEntry, StoredCometdSession } from '../notification-log.ts'
 import { excludeColumn } from '../notification-log.ts'
 
-/** Entries numbered for a user by the append that gives it a direct entry. */
-const DIRECT_NUMBER_LIMIT = 500
+/**
+ * Entries numbered for a user by an append (one that gives it a direct entry, or an instance
+ * entry while it is a live subscriber); the pump numbers the rest.
+ */
+const APPEND_NUMBER_LIMIT = 500
 
 /**
  * An instance entry is numbered with its append for its live subscribers (those the pump names)
@@ -21,9 +24,6 @@ const DIRECT_NUMBER_LIMIT = 500
  * pump, so that the requester's reply does not wait for them.
  */
 export const LIVE_NUMBER_LIMIT = 32
-
-/** Entries numbered per user when an append numbers for live subscribers (as the pump does). */
-const LIVE_FEED_BATCH = 500
 
 /** Newest entries whose text is kept in memory (advanceAndRead answers from them). */
 const RECENT_ENTRIES = 2048
@@ -197,7 +197,7 @@ export class SqliteNotificationLog {
 
   /**
    * Append, then number the direct entries for their users at once (Store.numbersDirectEntries):
-   * the feed pump then only reads. At most DIRECT_NUMBER_LIMIT per user here; the pump numbers
+   * the feed pump then only reads. At most APPEND_NUMBER_LIMIT per user here; the pump numbers
    * the rest. A direct entry numbered here gets `numbered` (its number and stored text), which
    * lets the server deliver it without reading it back.
    */
@@ -252,7 +252,7 @@ export class SqliteNotificationLog {
     for (const [userId, mine] of direct) {
       const before = this.#lastDirect.get(userId) ?? 0
       this.#lastDirect.set(userId, mine.ids[mine.ids.length - 1] as number)
-      const numbered = this.#advance(userId, DIRECT_NUMBER_LIMIT, { before, ids: mine.ids })
+      const numbered = this.#advance(userId, APPEND_NUMBER_LIMIT, { before, ids: mine.ids })
       // Only when these entries are all the append numbered for the user (no instance entry
       // among them): the server may then deliver them as they are.
       if (numbered.ids.length !== mine.ids.length) continue
@@ -279,7 +279,7 @@ export class SqliteNotificationLog {
     if (users.size === 0) return
     const byId = new Map(shared.map(({ entry, id }) => [id, entry]))
     for (const userId of users) {
-      const r = this.#advance(userId, LIVE_FEED_BATCH)
+      const r = this.#advance(userId, APPEND_NUMBER_LIMIT)
       if (r.ids.length === 0 || !r.ids.every((id) => byId.has(id) && this.#recent.has(id))) {
         continue
       }
