@@ -97,7 +97,7 @@ const SERVER_SETTINGS = {
     env: 'WORKBINS_SQLITE_SYNCHRONOUS',
     kind: 'string',
     def: 'full',
-    doc: 'SQLite only: `full` fsyncs every commit, so an answered change survives a power loss; `normal` may lose the last commits on power loss (never on a process crash) (docs/operations.md)',
+    doc: 'SQLite only: `full` fsyncs every commit (off the event loop) before anything that commit changed is answered, so an answered change survives a power loss; `normal` may lose the last commits on power loss (never on a process crash) (docs/operations.md)',
     check: (v) => (v === 'full' || v === 'normal' ? undefined : 'must be `full` or `normal`'),
   },
   sqliteGroupCommitMax: {

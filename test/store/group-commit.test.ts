@@ -3,13 +3,14 @@
 // what was queued; fsync (synchronous = FULL) is the default.
 
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { fdatasync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import { GwsError, StatusCode } from '../../src/errors.ts'
 import { createSqliteStore, type SqliteOptions } from '../../src/store/sqlite/sqlite-store.ts'
+import { DurabilityError, type SyncFn } from '../../src/store/sqlite/wal-sync.ts'
 import { AGENT1, AGENT2, basePlan } from './fixtures.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'workbins-group-'))
@@ -39,6 +40,58 @@ const countSessions = (path: string): number => {
     return other.prepare('SELECT count(*) FROM http_sessions').pluck().get() as number
   } finally {
     other.close()
+  }
+}
+
+/**
+ * The real fdatasync, until `hold()`: from then on each flush waits for `release()` (which runs
+ * it) or `fail()`.
+ */
+function heldFlush() {
+  const held: { fd: number; done: (err: Error | null) => void }[] = []
+  let holding = false
+  const flush: SyncFn = (fd, done) => {
+    if (holding) held.push({ fd, done })
+    else fdatasync(fd, done)
+  }
+  const next = () => {
+    const h = held.shift()
+    assert.ok(h, 'a flush was started')
+    return h
+  }
+  return {
+    flush,
+    held,
+    hold: () => (holding = true),
+    /** Run the oldest held flush; resolves once it has reported. */
+    release: () =>
+      new Promise<void>((resolve) => {
+        const h = next()
+        fdatasync(h.fd, (err) => {
+          h.done(err)
+          resolve()
+        })
+      }),
+    fail: (err: Error) => next().done(err),
+    /** Stop holding: run every held flush. */
+    letGo: () => {
+      holding = false
+      for (const h of held.splice(0)) fdatasync(h.fd, h.done)
+    },
+  }
+}
+
+/** Whether `p` has settled, after the event loop ran what was ready. */
+function tracked(p: Promise<unknown>): () => Promise<boolean> {
+  let done = false
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  )
+  return async () => {
+    await new Promise((r) => setImmediate(r))
+    await new Promise((r) => setImmediate(r))
+    return done
   }
 }
 
@@ -115,18 +168,108 @@ describe('SQLite group commit', () => {
     assert.equal(countSessions(path), 1)
   })
 
-  it('fsyncs every commit by default; `normal` is the opt-out', async () => {
-    const full = await fresh()
-    const normal = await fresh({ synchronous: 'normal' })
+  it('answers a write only after a flush of the WAL that began after its commit', async () => {
+    const h = heldFlush()
+    const { store, path } = await fresh({ flushWal: h.flush })
+    try {
+      h.hold()
+      // PRAGMA synchronous 1 = NORMAL: COMMIT itself does not fsync; the flush does.
+      assert.equal(store.db.pragma('synchronous', { simple: true }), 1)
+      const a = store.createSession(session('a'))
+      const aDone = tracked(a)
+      assert.equal(await aDone(), false)
+      assert.equal(countSessions(path), 1, 'committed (visible to another connection)...')
+      assert.equal(h.held.length, 1, '...and its flush started')
+      // Committed while that flush runs: the flush does not cover it.
+      const b = store.createSession(session('b'))
+      const bDone = tracked(b)
+      assert.equal(await bDone(), false)
+      // A read that sees `b` (committed, not yet on disk) waits for b's flush too.
+      const read = tracked(store.getSession('b'))
+      await h.release()
+      assert.equal(await aDone(), true, 'a is answered after its flush')
+      assert.equal(await bDone(), false, 'b waits for the next flush')
+      assert.equal(await read(), false)
+      assert.equal(h.held.length, 1, 'a second flush began for b')
+      await h.release()
+      assert.equal(await bDone(), true)
+      assert.equal(await read(), true)
+      assert.deepEqual(await store.getSession('b'), session('b'))
+    } finally {
+      h.letGo()
+      await store.close()
+    }
+  })
+
+  it('answers reads at once when everything committed is on disk', async () => {
+    const h = heldFlush()
+    const { store } = await fresh({ flushWal: h.flush })
+    try {
+      h.hold()
+      assert.equal(await tracked(store.getSession('none'))(), true)
+      assert.equal(h.held.length, 0, 'a read starts no flush')
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('a failed flush fails its writes, and every later write and read, with a clear error', async () => {
+    const h = heldFlush()
+    const { store } = await fresh({ flushWal: h.flush })
+    try {
+      h.hold()
+      const a = store.createSession(session('a'))
+      await new Promise((r) => setImmediate(r))
+      const aRead = store.getSession('a') // sees `a`, committed and not yet on disk
+      h.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+      const outcomes = await Promise.allSettled([
+        a,
+        aRead,
+        store.createSession(session('b')),
+        store.getSession('x'),
+      ])
+      for (const o of outcomes) {
+        assert.equal(o.status, 'rejected')
+        const err: unknown = o.reason
+        assert.ok(err instanceof DurabilityError)
+        assert.equal(err.httpStatus, 500)
+        assert.match(err.message, /could not be flushed to disk \(EIO.*must be restarted/)
+      }
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('fsyncs inside COMMIT without group commit; `normal` is the opt-out of flushing', async () => {
+    const solo = await fresh({ groupCommitMax: 0 })
+    const h = heldFlush()
+    const normal = await fresh({ synchronous: 'normal', flushWal: h.flush })
     try {
       // PRAGMA synchronous: 2 = FULL, 1 = NORMAL.
-      assert.equal(full.store.db.pragma('synchronous', { simple: true }), 2)
+      assert.equal(solo.store.db.pragma('synchronous', { simple: true }), 2)
       assert.equal(normal.store.db.pragma('synchronous', { simple: true }), 1)
+      h.hold()
+      await normal.store.createSession(session('n'))
+      assert.equal(h.held.length, 0, '`normal` never flushes')
     } finally {
-      await full.store.close()
+      await solo.store.close()
       await normal.store.close()
     }
   })
+
+  it('close() waits for the flush under way', async () => {
+    const h = heldFlush()
+    const { store, path } = await fresh({ flushWal: h.flush })
+    h.hold()
+    const pending = tracked(store.createSession(session('late')))
+    const closing = tracked(store.close())
+    assert.equal(await closing(), false)
+    await h.release()
+    assert.equal(await closing(), true)
+    assert.equal(await pending(), true)
+    assert.equal(countSessions(path), 1)
+  })
+
   it("reads many users' feeds asked for in one run in one write", async () => {
     const { store } = await fresh()
     const users = [AGENT1, AGENT2]

@@ -1,12 +1,13 @@
 // Group commit for SQLite (docs/operations.md, "Durability and group commit"). Every write the
 // store is asked for within one turn of the event loop runs in ONE immediate transaction, each
-// inside its own savepoint, and is answered only after that transaction committed. With
-// `synchronous = FULL` the commit is fsync'd, so a change a client was told about survives a
-// power loss, and the fsync (and the WAL frames of pages several writes share) is paid once per
-// batch instead of once per request. A write that fails rolls back to its savepoint alone; the
-// others commit. `maxBatch` bounds how long one batch holds the event loop.
+// inside its own savepoint, and is answered only after that transaction is on disk. The fsync
+// (and the WAL frames of pages several writes share) is paid once per batch instead of once per
+// request; with a WalSync it also runs off the event loop (wal-sync.ts), else inside COMMIT
+// (`synchronous = FULL`). A write that fails rolls back to its savepoint alone; the others
+// commit. `maxBatch` bounds how long one batch holds the event loop.
 
 import type Database from 'better-sqlite3'
+import type { WalSync } from './wal-sync.ts'
 
 interface Job {
   what: string
@@ -37,10 +38,14 @@ export class GroupCommit {
     private readonly maxBatch: number,
     private readonly mapError: (err: unknown, what: string) => unknown,
     private readonly hooks?: TransactionHooks,
+    private readonly wal?: WalSync,
   ) {}
 
   /** Run `fn` in the next batch; resolves with its result once the batch committed. */
   run<T>(what: string, fn: () => T): Promise<T> {
+    // A failed flush leaves what is on disk unknown: nothing more is written.
+    const broken = this.wal?.broken
+    if (broken) return Promise.reject(broken)
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ what, fn, resolve: resolve as (v: unknown) => void, reject })
       if (!this.#scheduled) {
@@ -84,10 +89,20 @@ export class GroupCommit {
     }
     this.stats.commits++
     this.stats.writes += jobs.length
-    jobs.forEach((job, i) => {
-      const o = outcomes[i] as { ok: boolean; value: unknown }
-      if (o.ok) job.resolve(o.value)
-      else job.reject(this.mapError(o.value, job.what))
+    const settle = () =>
+      jobs.forEach((job, i) => {
+        const o = outcomes[i] as { ok: boolean; value: unknown }
+        if (o.ok) job.resolve(o.value)
+        else job.reject(this.mapError(o.value, job.what))
+      })
+    if (!this.wal) {
+      settle()
+      return
+    }
+    // Answered once the WAL holding this commit is flushed.
+    this.wal.committed()
+    this.wal.whenDurable().then(settle, (err: unknown) => {
+      for (const job of jobs) job.reject(err)
     })
   }
 }

@@ -69,6 +69,7 @@ import { GroupCommit, type GroupCommitStats, type TransactionHooks } from './gro
 import { ReferenceIdBlocks } from '../reference-id-blocks.ts'
 import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notification-log.ts'
 import { prepareStatements, type Statements } from './statements.ts'
+import { awaitingDurability, WalSync, type SyncFn } from './wal-sync.ts'
 
 const BUSY_TIMEOUT_MS = 5000
 
@@ -86,21 +87,33 @@ export interface SqliteOptions {
   groupCommitMax?: number
   /** Reference ids reserved per write (ReferenceIdBlocks); default 1. */
   referenceIdBlock?: number
+  /** How the WAL is flushed off the event loop (default fs.fdatasync; tests hold it). */
+  flushWal?: SyncFn
 }
 
 /** Open (creating if needed) the SQLite database at `path` (`:memory:` for a private one). */
 export function createSqliteStore(path: string, options: SqliteOptions = {}): SqliteStore {
-  if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) {
-    mkdirSync(dirname(path), { recursive: true })
-  }
+  if (isFile(path)) mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   db.pragma('foreign_keys = ON')
-  // FULL in WAL mode: the WAL is fsync'd at each commit (https://sqlite.org/pragma.html#pragma_synchronous).
-  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
-  return new SqliteStoreImpl(db, options.groupCommitMax ?? 256, options.referenceIdBlock ?? 1)
+  const groupCommitMax = options.groupCommitMax ?? 256
+  // `full` with group commit on a file: NORMAL (COMMIT writes the WAL without fsync) and the
+  // fsync done off the event loop before anything is answered (wal-sync.ts). Otherwise FULL:
+  // SQLite fsyncs the WAL inside each COMMIT (https://sqlite.org/pragma.html#pragma_synchronous).
+  const full = options.synchronous !== 'normal'
+  const wal =
+    full && groupCommitMax > 0 && isFile(path)
+      ? new WalSync(`${db.name}-wal`, options.flushWal)
+      : undefined
+  db.pragma(`synchronous = ${full && !wal ? 'FULL' : 'NORMAL'}`)
+  const store = new SqliteStoreImpl(db, groupCommitMax, options.referenceIdBlock ?? 1, wal)
+  return wal ? awaitingDurability(store, wal) : store
 }
+
+const isFile = (path: string): boolean =>
+  path !== ':memory:' && path !== '' && !path.startsWith('file:')
 
 interface FeedReadRequest {
   userId: string
@@ -128,10 +141,17 @@ class SqliteStoreImpl implements SqliteStore {
     rolledBack: () => this.#logStmts?.rolledBack(),
   }
 
-  constructor(db: Database.Database, groupCommitMax: number, referenceIdBlock: number) {
+  constructor(
+    db: Database.Database,
+    groupCommitMax: number,
+    referenceIdBlock: number,
+    private readonly wal: WalSync | undefined,
+  ) {
     this.db = db
     this.#group =
-      groupCommitMax > 0 ? new GroupCommit(db, groupCommitMax, mapSqliteError, this.#hooks) : null
+      groupCommitMax > 0
+        ? new GroupCommit(db, groupCommitMax, mapSqliteError, this.#hooks, wal)
+        : null
     this.#refs = new ReferenceIdBlocks(
       (userId, n) =>
         this.write(
@@ -184,12 +204,20 @@ class SqliteStoreImpl implements SqliteStore {
 
   async migrate(): Promise<void> {
     runMigrations(this.db)
+    // Applied outside group commit: on disk before the server starts.
+    if (this.wal) {
+      this.wal.committed()
+      await this.wal.whenDurable()
+    }
   }
 
   async close(): Promise<void> {
     // Writes already asked for are committed, not dropped.
     if (this.db.open) this.#group?.flush()
     if (this.db.open) this.db.close()
+    // Their answers wait for the flush of the WAL already under way (closing the last
+    // connection also checkpoints the WAL into the database file and syncs it).
+    await this.wal?.close().catch(() => {})
   }
 
   async ping(): Promise<void> {
