@@ -130,8 +130,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         store,
         () => bayeux,
         log.child({ component: 'notifications' }),
-        // SQLite commits a round's users together (group commit); PostgreSQL pays a round trip each.
+        // SQLite commits a round's users together (group commit); PostgreSQL pays a round trip
+        // each. SQLite commits the next batch while the last one's fsync runs (depth 2).
         isPostgresUrl(config.db) ? PUMP_PARALLEL : 128,
+        isPostgresUrl(config.db) ? 1 : 2,
       )
     : null
   // A node of a cluster (docs/cluster.md): WORKBINS_BUS, checked in config to go with PostgreSQL.

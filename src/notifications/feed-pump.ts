@@ -45,6 +45,8 @@ export class FeedPump {
     private readonly bayeux: () => BayeuxServer,
     private readonly log: Logger,
     private readonly parallel = PUMP_PARALLEL,
+    /** Batches of one round in flight at once (see #pump). */
+    private readonly depth = 1,
   ) {
     // A store that can number an instance entry for its few live subscribers with the append
     // (SQLite) learns who they are here; the pump then delivers those without a write.
@@ -171,15 +173,24 @@ export class FeedPump {
       while (this.#wake.size > 0) {
         const users = [...this.#wake]
         this.#wake = new Map()
-        // A few users at a time: on PostgreSQL each is a round trip (one user is never in two
-        // deliveries at once: a batch ends before the next begins).
+        // A few users at a time: on PostgreSQL each is a round trip. With `depth` > 1 the next
+        // batch is committed while the last one waits for its fsync (SQLite flushes off the
+        // event loop). One user is never in two deliveries at once: the users of a round are
+        // distinct, and a round ends before the next begins.
+        const inFlight: Promise<unknown>[] = []
         for (let i = 0; i < users.length; i += this.parallel) {
-          await Promise.all(
-            users
-              .slice(i, i + this.parallel)
-              .map(([u, w]) => this.#deliver(u, w.advance, w.messages)),
+          inFlight.push(
+            Promise.all(
+              users
+                .slice(i, i + this.parallel)
+                .map(([u, w]) => this.#deliver(u, w.advance, w.messages)),
+            ),
           )
+          // Else a turn apart, so that each batch is a transaction of its own.
+          if (inFlight.length >= this.depth) await inFlight.shift()
+          else await new Promise((resolve) => setImmediate(resolve))
         }
+        await Promise.all(inFlight)
       }
     } finally {
       this.#pumping = false

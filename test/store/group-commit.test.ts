@@ -168,7 +168,7 @@ describe('SQLite group commit', () => {
     assert.equal(countSessions(path), 1)
   })
 
-  it('answers a write only after a flush of the WAL that began after its commit', async () => {
+  it('answers a write only after a flush that began after its commit; gathers the next batch meanwhile', async () => {
     const h = heldFlush()
     const { store, path } = await fresh({ flushWal: h.flush })
     try {
@@ -180,17 +180,19 @@ describe('SQLite group commit', () => {
       assert.equal(await aDone(), false)
       assert.equal(countSessions(path), 1, 'committed (visible to another connection)...')
       assert.equal(h.held.length, 1, '...and its flush started')
-      // Committed while that flush runs: the flush does not cover it.
+      // Asked for while that flush runs: gathered, and committed once it is done.
       const b = store.createSession(session('b'))
       const bDone = tracked(b)
       assert.equal(await bDone(), false)
-      // A read that sees `b` (committed, not yet on disk) waits for b's flush too.
-      const read = tracked(store.getSession('b'))
+      assert.equal(countSessions(path), 1, 'b waits for the flush under way')
       await h.release()
       assert.equal(await aDone(), true, 'a is answered after its flush')
-      assert.equal(await bDone(), false, 'b waits for the next flush')
-      assert.equal(await read(), false)
+      assert.equal(countSessions(path), 2, 'b is committed after it...')
+      assert.equal(await bDone(), false, '...and waits for a flush of its own')
       assert.equal(h.held.length, 1, 'a second flush began for b')
+      // A read that sees `b` (committed, not yet on disk) waits for b's flush too.
+      const read = tracked(store.getSession('b'))
+      assert.equal(await read(), false)
       await h.release()
       assert.equal(await bDone(), true)
       assert.equal(await read(), true)

@@ -50,9 +50,22 @@ export class GroupCommit {
       this.#queue.push({ what, fn, resolve: resolve as (v: unknown) => void, reject })
       if (!this.#scheduled) {
         this.#scheduled = true
-        setImmediate(() => this.flush())
+        setImmediate(() => this.#turn())
       }
     })
+  }
+
+  /**
+   * The end of the turn: commit the queue, unless the last batch's fsync still runs. Then the
+   * queue grows until it is done, and goes in one transaction: while one batch waits for the
+   * disk, the next gathers (the writes wait for that fsync either way, their own comes after).
+   */
+  #turn(): void {
+    if (this.wal?.flushing) {
+      this.wal.onFlushed(() => this.#turn())
+      return
+    }
+    this.flush()
   }
 
   /** Commit everything queued now (also called before the database closes). */
@@ -65,6 +78,11 @@ export class GroupCommit {
   }
 
   #commit(jobs: Job[]): void {
+    const broken = this.wal?.broken
+    if (broken) {
+      for (const job of jobs) job.reject(broken)
+      return
+    }
     const outcomes: { ok: boolean; value: unknown }[] = []
     try {
       this.db

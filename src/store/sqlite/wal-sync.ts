@@ -44,6 +44,7 @@ export class WalSync {
   #syncing = false
   #fd = -1
   #waiters: Waiter[] = []
+  #onFlushed: (() => void)[] = []
   #broken: DurabilityError | null = null
   readonly #resolved = Promise.resolve()
 
@@ -56,6 +57,17 @@ export class WalSync {
   /** Set once a flush failed; every later write and read fails with it. */
   get broken(): DurabilityError | null {
     return this.#broken
+  }
+
+  /** An fsync is under way. */
+  get flushing(): boolean {
+    return this.#syncing
+  }
+
+  /** Call `fn` once the fsync under way has finished (at once if none). */
+  onFlushed(fn: () => void): void {
+    if (this.#syncing) this.#onFlushed.push(fn)
+    else fn()
   }
 
   /** A transaction committed (its WAL frames are written): flush them soon. */
@@ -113,13 +125,14 @@ export class WalSync {
       this.#syncing = false
       if (err) {
         this.#fail(err)
-        return
+      } else {
+        this.#durable = upTo
+        // Waiters are in the order of their counts: settle the front of the queue.
+        let i = 0
+        while (i < this.#waiters.length && (this.#waiters[i] as Waiter).upTo <= upTo) i++
+        for (const w of this.#waiters.splice(0, i)) w.resolve()
       }
-      this.#durable = upTo
-      // Waiters are in the order of their counts: settle the front of the queue.
-      let i = 0
-      while (i < this.#waiters.length && (this.#waiters[i] as Waiter).upTo <= upTo) i++
-      for (const w of this.#waiters.splice(0, i)) w.resolve()
+      for (const fn of this.#onFlushed.splice(0)) fn()
       // Commits made while this flush ran need one more.
       this.#flush()
     })
