@@ -1,8 +1,8 @@
 // This project as the real application for the benchmark's round trip (`app`): buildApp
 // (src/app.ts) with a provisioned contact center of N agents (test/helpers/crash-load.ts:
-// users crash0.., one Agent workbin each) on a fresh SQLite file with the default durability
-// settings (synchronous=FULL, group commit, notification log on; docs/operations.md). Logins
-// are real: Basic, then JSESSIONID. Nothing is replaced for the benchmark except the CometD
+// users crash0.., one Agent workbin each) on a fresh SQLite file with the default settings
+// (`full` durability: the WAL fsync'd before anything is answered; group commit; notification
+// log on; docs/operations.md). Logins are real: Basic, then JSESSIONID. Nothing is replaced for the benchmark except the CometD
 // hold time (the same 25 s as every server of the run) and the per-browser session limit
 // (every generator session has its own cookie jar anyway).
 

@@ -249,7 +249,7 @@ export function renderReport(rows: Row[], meta: ReportMeta): string {
     out.push('')
     out.push(
       'Full round trip row: this server as the real application (bench/app.ts: src/app.ts, ' +
-        `${o.sessions} provisioned agents, SQLite with synchronous=FULL, group commit and the ` +
+        `${o.sessions} provisioned agents, SQLite with \`full\` durability (the WAL fsync'd before answering), group commit and the ` +
         'notification log on). Each sender POSTs Subscribe or Unsubscribe (alternately) on a ' +
         "random agent's own workbin with that agent's JSESSIONID (the agents logged in with " +
         'Basic first); a delivery is the WorkbinSubscriptionStateChangeMessage carrying the ' +
