@@ -4,6 +4,7 @@
 
 import { Counter } from 'prom-client'
 import type { Store } from '../store/store.ts'
+import { wrapMethods } from '../store/wrap-methods.ts'
 import { FastHistogram, type Series } from './histogram.ts'
 import type { Metrics } from './registry.ts'
 
@@ -15,10 +16,9 @@ export function timedStore(store: Store, metrics: Metrics): Store {
     [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     metrics.registry,
   )
-  // One wrapper per method, made on first use with its series: a call creates no closure and
-  // looks nothing up, so timing stays cheap.
-  const wrapped = new Map<string, unknown>()
-  const wrap = (operation: string, method: (...args: unknown[]) => unknown) => {
+  // Every Store method but the pump's hook returns a promise (store.ts); the hook is the
+  // adapter's own, untimed.
+  return wrapMethods(store, ['useLiveSubscribers'], (operation, method) => {
     const ok = duration.series(operation, 'ok')
     let failed: Series | undefined
     return async function timed(...args: unknown[]): Promise<unknown> {
@@ -34,21 +34,6 @@ export function timedStore(store: Store, metrics: Metrics): Store {
         throw err
       }
     }
-  }
-  return new Proxy(store, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target)
-      // Every Store method but the pump's hook returns a promise (store.ts); other properties
-      // pass through, and the hook is the adapter's own, untimed.
-      if (typeof value !== 'function' || typeof prop !== 'string') return value
-      if (prop === 'useLiveSubscribers') return (value as (...a: unknown[]) => unknown).bind(target)
-      let fn = wrapped.get(prop)
-      if (!fn) {
-        fn = wrap(prop, value as (...args: unknown[]) => unknown)
-        wrapped.set(prop, fn)
-      }
-      return fn
-    },
   })
 }
 

@@ -13,6 +13,7 @@
 
 import { close, fdatasync, openSync } from 'node:fs'
 import { GwsError, StatusCode } from '../../errors.ts'
+import { wrapMethods } from '../wrap-methods.ts'
 
 /** Flushes a file descriptor's data to disk (fs.fdatasync's signature). */
 export type SyncFn = (fd: number, done: (err: Error | null) => void) => void
@@ -146,31 +147,15 @@ export class WalSync {
 
 /**
  * The store with every method's promise held back until the commits made before the call are
- * on disk (see the file comment). Synchronous members and plain properties pass through.
+ * on disk (see the file comment). The pump's synchronous hook, and the store's own start and
+ * end, are not held; plain properties pass through.
  */
-const HELD = (name: string): boolean =>
-  !['useLiveSubscribers', 'constructor', 'migrate', 'close'].includes(name)
-
 export function awaitingDurability<S extends object>(store: S, wal: WalSync): S {
-  const wrapped = new Map<string | symbol, unknown>()
-  return new Proxy(store, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target)
-      // The pump's synchronous hook, and the store's own start and end, are not held.
-      if (typeof value !== 'function' || typeof prop !== 'string' || !HELD(prop)) {
-        return typeof value === 'function' ? (value as () => unknown).bind(target) : value
-      }
-      let fn = wrapped.get(prop)
-      if (!fn) {
-        const method = value as (...args: unknown[]) => unknown
-        fn = function held(...args: unknown[]): unknown {
-          // The adapter's own `this`, so its private fields work.
-          const result = method.apply(target, args)
-          return result instanceof Promise ? wal.after(result) : result
-        }
-        wrapped.set(prop, fn)
-      }
-      return fn
-    },
+  return wrapMethods(store, ['useLiveSubscribers', 'migrate', 'close'], (_name, method) => {
+    return function held(...args: unknown[]): unknown {
+      // The adapter's own `this`, so its private fields work.
+      const result = method.apply(store, args)
+      return result instanceof Promise ? wal.after(result) : result
+    }
   })
 }
