@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
+import pino from 'pino'
+import type { BayeuxServer } from '../../src/bayeux/index.ts'
+import { FeedPump } from '../../src/notifications/feed-pump.ts'
 import { GwsError, StatusCode } from '../../src/errors.ts'
 import { createSqliteStore, type SqliteOptions } from '../../src/store/sqlite/sqlite-store.ts'
 import { DurabilityError, type SyncFn } from '../../src/store/sqlite/wal-sync.ts'
@@ -270,6 +273,48 @@ describe('SQLite group commit', () => {
     assert.equal(await closing(), true)
     assert.equal(await pending(), true)
     assert.equal(countSessions(path), 1)
+  })
+
+  it('a pump of depth 2 has its next batch committed as soon as the last fsync is done', async () => {
+    const commitsAfterFirstFlush = async (depth: number) => {
+      const h = heldFlush()
+      const { store } = await fresh({ flushWal: h.flush })
+      const delivered: string[] = []
+      const bayeux = { deliverFeed: (u: string) => delivered.push(u) } as unknown as BayeuxServer
+      // One user per batch, so that two users make two batches.
+      const pump = new FeedPump(store, () => bayeux, pino({ level: 'silent' }), 1, depth)
+      try {
+        for (const u of [AGENT1, AGENT2]) {
+          pump.presence(u, true)
+          await pump.ready(u)
+        }
+        await store.appendNotifications(
+          [AGENT1, AGENT2].map((userId) => ({ userId, channel: '/workbins/x', data: {} })),
+        )
+        h.hold()
+        const before = store.commitStats.commits
+        pump.wake(AGENT1)
+        pump.wake(AGENT2)
+        while (h.held.length === 0) await new Promise((r) => setImmediate(r))
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+        assert.equal(store.commitStats.commits - before, 1, 'the first batch waits for its fsync')
+        await h.release()
+        const commits = store.commitStats.commits - before
+        h.letGo()
+        while (delivered.length < 2) await new Promise((r) => setImmediate(r))
+        assert.deepEqual(delivered, [AGENT1, AGENT2])
+        return commits
+      } finally {
+        h.letGo()
+        await store.close()
+      }
+    }
+    assert.equal(
+      await commitsAfterFirstFlush(2),
+      2,
+      'depth 2: asked for already, committed at once',
+    )
+    assert.equal(await commitsAfterFirstFlush(1), 1, 'depth 1: asked for after the delivery')
   })
 
   it("reads many users' feeds asked for in one run in one write", async () => {
