@@ -31,7 +31,7 @@ import { instrumentHttp } from './metrics/http.ts'
 import { loginFailureCounter } from './metrics/login.ts'
 import { Metrics } from './metrics/registry.ts'
 import { listenMetrics, metricsRoute, type MetricsListener } from './metrics/serve.ts'
-import { commitMetrics, timedStore } from './metrics/store.ts'
+import { checkpointMetrics, commitMetrics, timedStore } from './metrics/store.ts'
 import { provisionAtStart } from './provision/index.ts'
 import { ClusterNode } from './cluster/cluster-node.ts'
 import { FeedPump, PUMP_PARALLEL } from './notifications/feed-pump.ts'
@@ -86,12 +86,24 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const log = overrides.logger ?? createLogger(config.logLevel)
   // Off by default: then nothing is counted and nothing more is served (docs/operations.md).
   const metrics = config.metrics ? new Metrics() : undefined
-  const opened = overrides.store ?? openStore(config)
+  const opened =
+    overrides.store ??
+    openStore(config, (err, threadLost) =>
+      threadLost
+        ? log.error(
+            { err },
+            'the SQLite checkpoint thread stopped; SQLite checkpoints in COMMIT again',
+          )
+        : log.warn({ err }, 'a SQLite checkpoint failed; it is tried again after the next commit'),
+    )
   const store = metrics ? timedStore(opened, metrics) : opened
   if (metrics && 'commitStats' in opened) {
     const counts = (opened as { commitStats: { commits: number; writes: number } }).commitStats
     commitMetrics(metrics, () => counts)
   }
+  const checkpoints = (opened as { checkpointStats?: { runs: number; framesCopied: number } })
+    .checkpointStats
+  if (metrics && checkpoints) checkpointMetrics(metrics, () => checkpoints)
   try {
     await store.migrate()
   } catch (err) {

@@ -108,6 +108,14 @@ const SERVER_SETTINGS = {
     max: 100000,
     doc: 'SQLite only: most writes committed together in one transaction (the writes of one event-loop turn share a commit and its fsync); 0 = one transaction per write',
   },
+  sqliteCheckpointMs: {
+    env: 'WORKBINS_SQLITE_CHECKPOINT_MS',
+    kind: 'int',
+    def: 500,
+    min: 0,
+    max: 60_000,
+    doc: 'SQLite only: ms after a commit before a thread of its own copies the write-ahead log into the database file (a checkpoint), off the event loop; 0 = SQLite checkpoints inside the COMMIT that takes the log past 1,000 pages, on the event loop (docs/operations.md)',
+  },
   referenceIdBlock: {
     env: 'WORKBINS_REFERENCE_ID_BLOCK',
     kind: 'int',

@@ -66,3 +66,36 @@ export function commitMetrics(metrics: Metrics, counts: () => CommitCounts): voi
     })
   }
 }
+
+/** What the SQLite checkpoint thread counts (src/store/sqlite/checkpointer.ts). */
+interface CheckpointCounts {
+  runs: number
+  framesCopied: number
+}
+
+/**
+ * SQLite only: checkpoints run off the event loop and the log frames they copied into the
+ * database file (docs/operations.md, "Durability and group commit").
+ */
+export function checkpointMetrics(metrics: Metrics, counts: () => CheckpointCounts): void {
+  const registers = [metrics.registry]
+  const series: [string, string, keyof CheckpointCounts][] = [
+    ['workbins_store_checkpoints_total', 'SQLite checkpoints run by the checkpoint thread', 'runs'],
+    [
+      'workbins_store_checkpoint_frames_total',
+      'Write-ahead log frames those checkpoints copied into the database file',
+      'framesCopied',
+    ],
+  ]
+  for (const [name, help, key] of series) {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset()
+        this.inc(counts()[key])
+      },
+    })
+  }
+}

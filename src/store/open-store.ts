@@ -7,9 +7,20 @@ import { createSqliteStore } from './sqlite/index.ts'
 import type { Store } from './store.ts'
 
 export type StoreSettings = Pick<Config, 'db' | 'pgPoolSize' | 'pgStatementTimeoutMs'> &
-  Partial<Pick<Config, 'sqliteSynchronous' | 'sqliteGroupCommitMax' | 'referenceIdBlock'>>
+  Partial<
+    Pick<
+      Config,
+      'sqliteSynchronous' | 'sqliteGroupCommitMax' | 'sqliteCheckpointMs' | 'referenceIdBlock'
+    >
+  >
 
-export function openStore(settings: StoreSettings): Store {
+/** Told when SQLite's checkpoint thread fails (`threadLost`: it stopped for good). */
+export type CheckpointErrorHandler = (err: Error, threadLost: boolean) => void
+
+export function openStore(
+  settings: StoreSettings,
+  onCheckpointError?: CheckpointErrorHandler,
+): Store {
   if (isPostgresUrl(settings.db)) {
     return createPgStore(settings.db, {
       poolSize: settings.pgPoolSize,
@@ -21,5 +32,7 @@ export function openStore(settings: StoreSettings): Store {
     synchronous: settings.sqliteSynchronous === 'normal' ? 'normal' : 'full',
     groupCommitMax: settings.sqliteGroupCommitMax,
     referenceIdBlock: settings.referenceIdBlock,
+    checkpointMs: settings.sqliteCheckpointMs,
+    onCheckpointError,
   })
 }

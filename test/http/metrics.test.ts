@@ -82,7 +82,12 @@ describe('metrics on the API port (WORKBINS_METRICS_PORT=0)', () => {
 
   before(async () => {
     w = await World.start({
-      config: { metrics: true, metricsPort: 0, loginMaxFailuresPerName: MAX_PER_NAME },
+      config: {
+        metrics: true,
+        metricsPort: 0,
+        loginMaxFailuresPerName: MAX_PER_NAME,
+        sqliteCheckpointMs: 50,
+      },
     })
   })
   after(() => w.close())
@@ -197,6 +202,22 @@ describe('metrics on the API port (WORKBINS_METRICS_PORT=0)', () => {
     // A few more come from timers: acknowledged positions written behind every second.
     assert.ok(writes >= ROUNDS && writes <= ROUNDS + 6, `${writes} writes for ${ROUNDS} operations`)
     assert.ok(commits <= writes, `${commits} commits, ${writes} writes`)
+  })
+
+  test('checkpoints of the SQLite log show in the counters', async () => {
+    const before = await scrape(`${w.server.url}/metrics`)
+    const runs = value(before, 'workbins_store_checkpoints_total') ?? NaN
+    const frames = value(before, 'workbins_store_checkpoint_frames_total') ?? NaN
+    const url = `/me/workbins/${WB.later}`
+    assertAccepted(await w.api('agent3').post(url, { operationName: 'Subscribe' }))
+    const end = Date.now() + 5000
+    let after = before
+    while ((value(after, 'workbins_store_checkpoints_total') ?? NaN) <= runs) {
+      assert.ok(Date.now() < end, 'no checkpoint after a write')
+      await new Promise((r) => setTimeout(r, 20))
+      after = await scrape(`${w.server.url}/metrics`)
+    }
+    assert.ok((value(after, 'workbins_store_checkpoint_frames_total') ?? NaN) > frames)
   })
 
   test('a session that ends shows in the counters', async () => {

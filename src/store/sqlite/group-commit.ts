@@ -22,10 +22,11 @@ export interface GroupCommitStats {
   writes: number
 }
 
-/** Told of each transaction's start, and of any write in it being undone. */
+/** Told of each transaction's start, of any write in it being undone, and of its commit. */
 export interface TransactionHooks {
   begin(): void
   rolledBack(): void
+  committed?(): void
 }
 
 export class GroupCommit {
@@ -107,6 +108,7 @@ export class GroupCommit {
     }
     this.stats.commits++
     this.stats.writes += jobs.length
+    this.hooks?.committed?.()
     const settle = () =>
       jobs.forEach((job, i) => {
         const o = outcomes[i] as { ok: boolean; value: unknown }

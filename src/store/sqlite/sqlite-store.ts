@@ -70,6 +70,7 @@ import { ReferenceIdBlocks } from '../reference-id-blocks.ts'
 import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notification-log.ts'
 import { prepareStatements, type Statements } from './statements.ts'
 import { awaitingDurability, WalSync, type SyncFn } from './wal-sync.ts'
+import { Checkpointer, type CheckpointStats } from './checkpointer.ts'
 
 const BUSY_TIMEOUT_MS = 5000
 
@@ -78,6 +79,8 @@ export interface SqliteStore extends Store {
   readonly db: Database.Database
   /** Commits and the writes they held (group commit; metrics and benchmarks). */
   readonly commitStats: GroupCommitStats
+  /** The checkpoint thread's counts; undefined when it is off (WORKBINS_SQLITE_CHECKPOINT_MS=0). */
+  readonly checkpointStats: CheckpointStats | undefined
 }
 
 export interface SqliteOptions {
@@ -89,7 +92,17 @@ export interface SqliteOptions {
   referenceIdBlock?: number
   /** How the WAL is flushed off the event loop (default fs.fdatasync; tests hold it). */
   flushWal?: SyncFn
+  /**
+   * Files only: ms after a commit before a thread of its own checkpoints the WAL (default 500);
+   * 0 = SQLite checkpoints inside the COMMIT that takes the WAL past 1,000 pages.
+   */
+  checkpointMs?: number
+  /** The checkpoint thread failed (checkpoints are SQLite's own again), or one checkpoint did. */
+  onCheckpointError?: (err: Error, threadLost: boolean) => void
 }
+
+/** SQLite's own default (https://sqlite.org/pragma.html#pragma_wal_autocheckpoint). */
+const AUTOCHECKPOINT_PAGES = 1000
 
 /** Open (creating if needed) the SQLite database at `path` (`:memory:` for a private one). */
 export function createSqliteStore(path: string, options: SqliteOptions = {}): SqliteStore {
@@ -108,7 +121,29 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
       ? new WalSync(`${db.name}-wal`, options.flushWal)
       : undefined
   db.pragma(`synchronous = ${full && !wal ? 'FULL' : 'NORMAL'}`)
-  const store = new SqliteStoreImpl(db, groupCommitMax, options.referenceIdBlock ?? 1, wal)
+  const checkpointMs = options.checkpointMs ?? 500
+  let checkpointer: Checkpointer | undefined
+  if (checkpointMs > 0 && isFile(path)) {
+    const told = options.onCheckpointError ?? (() => {})
+    checkpointer = new Checkpointer(
+      db.name,
+      checkpointMs,
+      (err) => {
+        // Never left without checkpoints: the WAL would grow without bound.
+        if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
+        told(err, true)
+      },
+      (err) => told(err, false),
+    )
+    db.pragma('wal_autocheckpoint = 0')
+  }
+  const store = new SqliteStoreImpl(
+    db,
+    groupCommitMax,
+    options.referenceIdBlock ?? 1,
+    wal,
+    checkpointer,
+  )
   return wal ? awaitingDurability(store, wal) : store
 }
 
@@ -139,6 +174,7 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #hooks: TransactionHooks = {
     begin: () => this.#logStmts?.begin(),
     rolledBack: () => this.#logStmts?.rolledBack(),
+    committed: () => this.checkpointer?.committed(),
   }
 
   constructor(
@@ -146,6 +182,7 @@ class SqliteStoreImpl implements SqliteStore {
     groupCommitMax: number,
     referenceIdBlock: number,
     private readonly wal: WalSync | undefined,
+    private readonly checkpointer?: Checkpointer,
   ) {
     this.db = db
     this.#group =
@@ -160,6 +197,10 @@ class SqliteStoreImpl implements SqliteStore {
         ),
       referenceIdBlock,
     )
+  }
+
+  get checkpointStats(): CheckpointStats | undefined {
+    return this.checkpointer?.stats
   }
 
   get commitStats(): GroupCommitStats {
@@ -195,6 +236,7 @@ class SqliteStoreImpl implements SqliteStore {
         .immediate()
       this.#soloStats.commits++
       this.#soloStats.writes++
+      this.#hooks.committed?.()
       return Promise.resolve(value)
     } catch (err) {
       this.#hooks.rolledBack()
@@ -204,6 +246,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   async migrate(): Promise<void> {
     runMigrations(this.db)
+    this.checkpointer?.committed()
     // Applied outside group commit: on disk before the server starts.
     if (this.wal) {
       this.wal.committed()
@@ -214,6 +257,9 @@ class SqliteStoreImpl implements SqliteStore {
   async close(): Promise<void> {
     // Writes already asked for are committed, not dropped.
     if (this.db.open) this.#group?.flush()
+    // The thread's connection first: the last close checkpoints what is left and removes the
+    // WAL, and that stays the writer's, as it was before the thread.
+    await this.checkpointer?.close()
     if (this.db.open) this.db.close()
     // Their answers wait for the flush of the WAL already under way (closing the last
     // connection also checkpoints the WAL into the database file and syncs it).
