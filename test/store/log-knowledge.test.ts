@@ -265,4 +265,61 @@ describe('SQLite notification log: what writes teach it', () => {
     assert.equal(e.numberedFor, undefined)
     assert.equal(db.prepare('SELECT count(*) FROM user_messages').pluck().get(), 0)
   })
+
+  it("finds a live feed's instance entries from memory, and follows every subscription change", () => {
+    const { path, db, log, write } = fresh()
+    subscribe(db, ['u1', 'u2'])
+    // Feeds exist and the log trusts what it appended from here on.
+    write(() => log.append([direct('u1', 0), direct('u2', 0), direct('u3', 0)], 0))
+    const cold = new SqliteNotificationLog(db)
+    /** The instance entries numbered for the user, as the tables say. */
+    const got = (u: string) => {
+      const r = cold.read(u, 0, 100)
+      assert.ok(r.ok)
+      return r.messages.map((m) => (JSON.parse(m.data) as { n: number }).n).filter((n) => n > 0)
+    }
+    const round = (n: number, exclude?: string[]) =>
+      write(() => {
+        log.append([instance(n, exclude)], n)
+        for (const u of ['u1', 'u2', 'u3']) log.advance(u, 100)
+      })
+    round(1)
+    round(2, ['u2'])
+    // Added through this connection, by any statement (here a raw one).
+    db.prepare(
+      "INSERT INTO subscriptions (user_id, workbin_id, owner) VALUES ('u3', 'wb', 'Team')",
+    ).run()
+    round(3)
+    // Removed.
+    db.prepare("DELETE FROM subscriptions WHERE user_id = 'u1'").run()
+    round(4)
+    // Moved to another instance by an UPDATE.
+    db.prepare("UPDATE subscriptions SET owner = 'Other' WHERE user_id = 'u2'").run()
+    round(5)
+    // Added by another connection (PRAGMA data_version).
+    const other = new Database(path)
+    other.pragma('foreign_keys = OFF')
+    other
+      .prepare("INSERT INTO subscriptions (user_id, workbin_id, owner) VALUES ('u1', 'wb', 'Team')")
+      .run()
+    other.close()
+    round(6)
+    // Removed in a savepoint rolled back after the feed was advanced inside it.
+    write(() => {
+      try {
+        db.transaction(() => {
+          db.prepare("DELETE FROM subscriptions WHERE user_id = 'u3'").run()
+          log.append([instance(7)], 7)
+          log.advance('u3', 100)
+          throw new Error('the change failed')
+        })()
+      } catch {
+        log.rolledBack()
+      }
+    })
+    round(8)
+    assert.deepEqual(got('u1'), [1, 2, 3, 6, 8])
+    assert.deepEqual(got('u2'), [1, 3, 4])
+    assert.deepEqual(got('u3'), [3, 4, 5, 6, 8])
+  })
 })

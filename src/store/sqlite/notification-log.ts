@@ -28,6 +28,54 @@ export const LIVE_NUMBER_LIMIT = 32
 /** Newest entries whose text is kept in memory (advanceAndRead answers from them). */
 const RECENT_ENTRIES = 2048
 
+/**
+ * Instance entries kept in memory (id, instance, excluded users), newest last: with them and the
+ * user's subscriptions, the pump finds what a live user has pending without a query.
+ */
+const KNOWN_INSTANCE_ENTRIES = 4096
+
+/** Users whose subscriptions are kept in memory (past this, all are forgotten at once). */
+const KNOWN_SUBSCRIBERS = 100_000
+
+/**
+ * Per connection, the logs told when a row of `subscriptions` changes. TEMP triggers live in
+ * the connection alone (nothing is added to the database's schema) and fire for every change,
+ * whatever statement makes it, foreign-key cascades included
+ * (https://sqlite.org/lang_createtrigger.html).
+ */
+const subscriptionWatchers = new WeakMap<Database.Database, Set<(userId: string) => void>>()
+
+function watchSubscriptions(db: Database.Database, changed: (userId: string) => void): void {
+  let watchers = subscriptionWatchers.get(db)
+  if (!watchers) {
+    const all = new Set<(userId: string) => void>()
+    watchers = all
+    subscriptionWatchers.set(db, all)
+    db.function('workbins_subscriptions_changed', { deterministic: false }, (userId: unknown) => {
+      for (const w of all) w(String(userId))
+      return null
+    })
+    db.exec(`
+      CREATE TEMP TRIGGER IF NOT EXISTS workbins_subscription_added AFTER INSERT ON main.subscriptions
+        BEGIN SELECT workbins_subscriptions_changed(NEW.user_id); END;
+      CREATE TEMP TRIGGER IF NOT EXISTS workbins_subscription_removed AFTER DELETE ON main.subscriptions
+        BEGIN SELECT workbins_subscriptions_changed(OLD.user_id); END;
+      CREATE TEMP TRIGGER IF NOT EXISTS workbins_subscription_updated AFTER UPDATE ON main.subscriptions
+        BEGIN SELECT workbins_subscriptions_changed(OLD.user_id), workbins_subscriptions_changed(NEW.user_id); END;
+    `)
+  }
+  watchers.add(changed)
+}
+
+/** An instance entry as appended: which instance, and who is left out (`|a|b|`, or null). */
+interface InstanceEntry {
+  id: number
+  key: string
+  exclude: string | null
+}
+
+const instanceKey = (workbinId: string, owner: string): string => `${workbinId}\u0000${owner}`
+
 /** An entry as appended: enough to build any user's message from it. */
 interface RecentEntry {
   channel: string
@@ -59,6 +107,7 @@ export class SqliteNotificationLog {
   readonly #pendingDirect: Database.Statement
   readonly #pendingInstances: Database.Statement
   readonly #hasSubscriptions: Database.Statement
+  readonly #subscriptionsOf: Database.Statement
   readonly #number: Database.Statement
   readonly #read: Database.Statement
   readonly #hasSeq: Database.Statement
@@ -87,6 +136,14 @@ export class SqliteNotificationLog {
   readonly #lastDirect = new Map<string, number>()
   /** The id of the newest instance entry above #trustFrom (0: none). */
   #lastInstance = 0
+  /**
+   * Instance entries appended here, oldest first: every one with an id above #instancesFrom
+   * (at most KNOWN_INSTANCE_ENTRIES; the oldest go first and raise #instancesFrom).
+   */
+  #instances: InstanceEntry[] = []
+  #instancesFrom = Number.POSITIVE_INFINITY
+  /** Per user, the instances it subscribes to, as the database says (loaded when needed). */
+  readonly #subscriptions = new Map<string, Set<string>>()
   /** The newest entries appended here, by id, oldest first (RECENT_ENTRIES at most). */
   readonly #recent = new Map<number, RecentEntry>()
   /** The pump's subscribers with a session here, per instance (Store.useLiveSubscribers). */
@@ -120,6 +177,7 @@ export class SqliteNotificationLog {
       WHERE s.user_id = @u AND (l.exclude_user IS NULL OR instr(l.exclude_user, '|' || @u || '|') = 0)
       ORDER BY l.id LIMIT +@limit`).pluck()
     this.#hasSubscriptions = p('SELECT 1 FROM subscriptions WHERE user_id = ? LIMIT 1').pluck()
+    this.#subscriptionsOf = p('SELECT workbin_id, owner FROM subscriptions WHERE user_id = ?').raw()
     this.#number = p('INSERT INTO user_messages (user_id, seq, log_id) VALUES (?, ?, ?)')
     this.#read = p(`SELECT m.seq AS seq, l.channel AS channel,
         CASE WHEN l.owner_user = m.user_id THEN l.owner_data ELSE l.data END AS data
@@ -148,6 +206,7 @@ export class SqliteNotificationLog {
     // Indexed (migration 8): runs when a user's sessions end.
     this.#deleteOfUser = p('DELETE FROM cometd_sessions WHERE user_id = ?')
     this.#dataVersion = p('PRAGMA data_version').pluck()
+    watchSubscriptions(db, (userId) => this.#subscriptions.delete(userId))
   }
 
   useLiveSubscribers(live: (instance: WorkbinInstance) => ReadonlySet<string> | undefined): void {
@@ -162,7 +221,10 @@ export class SqliteNotificationLog {
       this.rolledBack()
       this.#seenVersion = version
     }
-    if (this.#trustFrom === Number.POSITIVE_INFINITY) this.#trustFrom = this.#head()
+    if (this.#trustFrom === Number.POSITIVE_INFINITY) {
+      this.#trustFrom = this.#head()
+      this.#instancesFrom = this.#trustFrom
+    }
   }
 
   /** Part or all of a write transaction was undone: forget what it may have taught. */
@@ -174,6 +236,10 @@ export class SqliteNotificationLog {
     this.#lastDirect.clear()
     this.#lastInstance = 0
     this.#recent.clear()
+    this.#instances = []
+    this.#instancesFrom = Number.POSITIVE_INFINITY
+    // A rolled-back subscription change may have been read in after its trigger fired.
+    this.#subscriptions.clear()
   }
 
   #head(): number {
@@ -210,6 +276,7 @@ export class SqliteNotificationLog {
       e.numberedFor = undefined
       const data = JSON.stringify(e.data)
       const ownerData = e.owner ? JSON.stringify(e.owner.data) : null
+      const exclude = excludeColumn(e.exclude)
       const id = Number(
         this.#append.run({
           user_id: e.userId ?? null,
@@ -219,7 +286,7 @@ export class SqliteNotificationLog {
           data,
           owner_user: e.owner?.userId ?? null,
           owner_data: ownerData,
-          exclude_user: excludeColumn(e.exclude),
+          exclude_user: exclude,
           created_at: now,
         }).lastInsertRowid,
       )
@@ -232,6 +299,7 @@ export class SqliteNotificationLog {
       })
       if (e.userId === undefined) {
         this.#lastInstance = id
+        if (e.instance) this.#rememberInstance(id, e.instance, exclude)
         if (this.#live) (shared ??= []).push({ entry: e, id })
         continue
       }
@@ -302,6 +370,51 @@ export class SqliteNotificationLog {
       const oldest = this.#recent.keys().next().value as number
       this.#recent.delete(oldest)
     }
+  }
+
+  #rememberInstance(id: number, instance: WorkbinInstance, exclude: string | null): void {
+    if (this.#instancesFrom === Number.POSITIVE_INFINITY) return
+    this.#instances.push({ id, key: instanceKey(instance.workbinId, instance.owner), exclude })
+    if (this.#instances.length > KNOWN_INSTANCE_ENTRIES) {
+      const dropped = this.#instances.splice(0, this.#instances.length / 2)
+      this.#instancesFrom = (dropped[dropped.length - 1] as InstanceEntry).id
+    }
+  }
+
+  /** The instances the user subscribes to (read once, then kept until a trigger says). */
+  #subscriptionsOfUser(userId: string): Set<string> {
+    let subs = this.#subscriptions.get(userId)
+    if (!subs) {
+      if (this.#subscriptions.size >= KNOWN_SUBSCRIBERS) this.#subscriptions.clear()
+      const rows = this.#subscriptionsOf.all(userId) as [string, string][]
+      subs = new Set(rows.map(([workbinId, owner]) => instanceKey(workbinId, owner)))
+      this.#subscriptions.set(userId, subs)
+    }
+    return subs
+  }
+
+  /** The user's instance entries in (from, to], from memory (#instancesFrom <= from). */
+  #knownInstanceIds(userId: string, from: number, to: number, limit: number): number[] {
+    const out: number[] = []
+    const list = this.#instances
+    // Binary search for the first entry above `from`.
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((list[mid] as InstanceEntry).id <= from) lo = mid + 1
+      else hi = mid
+    }
+    if (lo === list.length) return out
+    const subs = this.#subscriptionsOfUser(userId)
+    if (subs.size === 0) return out
+    const me = `|${userId}|`
+    for (let i = lo; i < list.length && out.length < limit; i++) {
+      const e = list[i] as InstanceEntry
+      if (e.id > to) break
+      if (subs.has(e.key) && (e.exclude === null || !e.exclude.includes(me))) out.push(e.id)
+    }
+    return out
   }
 
   /**
@@ -391,8 +504,13 @@ export class SqliteNotificationLog {
       direct = this.#pendingDirect.all(q) as number[]
     }
     if (known && this.#lastInstance <= from) return direct
-    if (this.#hasSubscriptions.get(userId) === undefined) return direct
-    const shared = this.#pendingInstances.all(q) as number[]
+    let shared: number[]
+    if (known && from >= this.#instancesFrom) {
+      shared = this.#knownInstanceIds(userId, from, to, limit)
+    } else {
+      if (this.#hasSubscriptions.get(userId) === undefined) return direct
+      shared = this.#pendingInstances.all(q) as number[]
+    }
     if (shared.length === 0) return direct
     const out: number[] = []
     let i = 0
