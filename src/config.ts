@@ -114,7 +114,7 @@ const SERVER_SETTINGS = {
     def: 500,
     min: 0,
     max: 60_000,
-    doc: 'SQLite only: ms after a commit before a thread of its own copies the write-ahead log into the database file (a checkpoint), off the event loop; 0 = SQLite checkpoints inside the COMMIT that takes the log past 1,000 pages, on the event loop (docs/operations.md)',
+    doc: 'SQLite only: a thread of its own copies the write-ahead log into the database file (a checkpoint), off the event loop, once commits pause for 50 ms and at the latest this many ms after a commit; 0 = SQLite checkpoints inside the COMMIT that takes the log past 1,000 pages, on the event loop (docs/operations.md)',
   },
   referenceIdBlock: {
     env: 'WORKBINS_REFERENCE_ID_BLOCK',

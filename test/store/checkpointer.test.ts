@@ -86,6 +86,37 @@ describe('SQLite checkpoints off the event loop', () => {
     }
   })
 
+  it('starts once the writer pauses, and during steady writes at the latest after the delay', async () => {
+    const { store } = await fresh({ checkpointMs: 5000 })
+    try {
+      await until('the set-up checkpoint', () => (store.checkpointStats?.runs ?? 0) > 0)
+      const before = store.checkpointStats?.runs ?? 0
+      const start = Date.now()
+      await store.createSession(session('p1'))
+      await until('a checkpoint after a pause', () => (store.checkpointStats?.runs ?? 0) > before)
+      assert.ok(Date.now() - start < 2000, `a pause waited ${Date.now() - start} ms`)
+    } finally {
+      await store.close()
+    }
+    const { store: busy } = await fresh({ checkpointMs: 300 })
+    try {
+      await until('the set-up checkpoint', () => (busy.checkpointStats?.runs ?? 0) > 0)
+      const before = busy.checkpointStats?.runs ?? 0
+      // A commit every 10 ms for a second: never 50 ms of quiet.
+      const end = Date.now() + 1000
+      let k = 0
+      let during = 0
+      while (Date.now() < end) {
+        await busy.createSession(session(`b${++k}`))
+        during = (busy.checkpointStats?.runs ?? 0) - before
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      assert.ok(during >= 1, `no checkpoint in a second of steady writes (${k} commits)`)
+    } finally {
+      await busy.close()
+    }
+  })
+
   it('with 0, SQLite checkpoints as it always did and no thread runs', async () => {
     const { store, path } = await fresh({ checkpointMs: 0 })
     try {

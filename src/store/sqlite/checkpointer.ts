@@ -56,6 +56,9 @@ if (db) parentPort.on('message', (message) => {
 })
 `
 
+/** A pause in the commits this long lets a checkpoint start before `delayMs`. */
+const QUIET_MS = 50
+
 type Reply = { ok: CheckpointResult } | { error: string } | { fatal: string }
 
 export class Checkpointer {
@@ -67,14 +70,16 @@ export class Checkpointer {
   /** Commits told of, and the count when the checkpoint under way began. */
   #commits = 0
   #commitsAtRun = 0
+  #lastCommit = 0
   #closing: Promise<void> | undefined
   readonly stats: CheckpointStats = { runs: 0, framesCopied: 0, last: undefined, threadLost: false }
 
   /**
-   * `path`: the database file. `delayMs`: how long after a commit the next checkpoint starts
-   * (the commits of that while share it). `onFailure`: the thread could not start or died; the
-   * caller lets SQLite checkpoint in COMMIT again. A checkpoint that fails (an I/O error) is
-   * retried after the next commit, as SQLite's own would be; `onError` is told.
+   * `path`: the database file. `delayMs`: the longest a commit waits for the checkpoint that
+   * copies it (the commits of that while share it; see #schedule). `onFailure`: the thread could
+   * not start or died; the caller lets SQLite checkpoint in COMMIT again. A checkpoint that
+   * fails (an I/O error) is retried after the next commit, as SQLite's own would be; `onError`
+   * is told.
    */
   constructor(
     private readonly path: string,
@@ -86,16 +91,33 @@ export class Checkpointer {
   /** A transaction committed: checkpoint soon. */
   committed(): void {
     this.#commits++
+    this.#lastCommit = performance.now()
     this.#schedule()
   }
 
+  /**
+   * Once the writer has been quiet for QUIET_MS, or at the latest `delayMs` after the first
+   * commit waiting: a checkpoint's fsyncs slow the WAL fsync every answer waits for, so they
+   * go between bursts of writes when there are any.
+   */
   #schedule(): void {
     if (this.#timer || this.#running || this.#closed || this.#failed) return
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      this.#run()
-    }, this.delayMs)
-    this.#timer.unref()
+    const since = performance.now()
+    const wait = (ms: number) => {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined
+        const now = performance.now()
+        const quietFor = now - this.#lastCommit
+        const waited = now - since
+        if (quietFor < QUIET_MS && waited < this.delayMs) {
+          wait(Math.min(QUIET_MS - quietFor, this.delayMs - waited))
+        } else {
+          this.#run()
+        }
+      }, ms)
+      this.#timer.unref()
+    }
+    wait(Math.min(QUIET_MS, this.delayMs))
   }
 
   #run(): void {
