@@ -1,10 +1,11 @@
 // Checkpoints of SQLite's write-ahead log, run on a thread of their own (docs/operations.md,
-// "Checkpoints"). By default SQLite checkpoints inside the COMMIT that takes the WAL past 1,000
-// pages: that COMMIT copies every page of the WAL into the database file and fsyncs both, on the
-// thread that serves everything. A fan-out to 1,000 subscribers writes about 600 pages, so every
-// second or third one stopped the server for that copy. Here the writing connection never
-// checkpoints (`wal_autocheckpoint = 0`); a worker thread with its own connection runs
-// `wal_checkpoint(PASSIVE)` a short while after commits, which SQLite allows beside a writer
+// "Durability and group commit"). By default SQLite checkpoints inside the COMMIT that takes
+// the WAL past 1,000 pages: that COMMIT copies every page of the WAL into the database file and
+// fsyncs both, on the thread that serves everything. A fan-out to 1,000 subscribers writes
+// about 600 pages, so every second or third one stopped the server for that copy. Here the
+// writing connection never checkpoints (`wal_autocheckpoint = 0`); a worker thread with its own
+// connection runs `wal_checkpoint(PASSIVE)` when the commits pause (or after a bounded delay),
+// which SQLite allows beside a writer
 // (https://sqlite.org/wal.html#application_initiated_checkpoints). Durability does not change:
 // a checkpoint only copies frames that are already in the WAL, and fsyncs the WAL first.
 

@@ -93,8 +93,9 @@ export interface SqliteOptions {
   /** How the WAL is flushed off the event loop (default fs.fdatasync; tests hold it). */
   flushWal?: SyncFn
   /**
-   * Files only: ms after a commit before a thread of its own checkpoints the WAL (default 500);
-   * 0 = SQLite checkpoints inside the COMMIT that takes the WAL past 1,000 pages.
+   * Files only: a thread of its own checkpoints the WAL once commits pause for 50 ms, and at the
+   * latest this many ms after a commit (default 500); 0 = SQLite checkpoints inside the COMMIT
+   * that takes the WAL past 1,000 pages.
    */
   checkpointMs?: number
   /** The checkpoint thread failed (checkpoints are SQLite's own again), or one checkpoint did. */
