@@ -2,8 +2,8 @@
 // (`BayeuxServer.stats()`): nothing is counted on the delivery path for them. Gauges are the
 // current values; the *_total counters are the server's own cumulative counts since start.
 
-import { Counter, Gauge } from 'prom-client'
-import type { Metrics } from './registry.ts'
+import { Gauge } from 'prom-client'
+import { runningTotal, type Metrics } from './registry.ts'
 
 type Stats = Readonly<Record<string, number>>
 
@@ -52,15 +52,6 @@ export function cometdMetrics(metrics: Metrics, stats: () => Stats): void {
     })
   }
   for (const [key, [name, help]] of Object.entries(COUNTERS)) {
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        // The server keeps the running total; the counter shows it as it is.
-        this.reset()
-        this.inc(read(key))
-      },
-    })
+    runningTotal(metrics, name, help, () => read(key))
   }
 }

@@ -4,7 +4,7 @@
 // small fixed sets (route templates, method names, status codes, reasons): never a user id,
 // a workbin id or a raw URL, so the number of series stays bounded.
 
-import { Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client'
 
 let processRegistry: Registry | undefined
 
@@ -40,4 +40,25 @@ export class Metrics {
     const [own, proc] = await Promise.all([this.registry.metrics(), processMetrics().metrics()])
     return `${own}\n${proc}`
   }
+}
+
+/**
+ * A counter showing a running total kept elsewhere (the store, the CometD server), read at
+ * each scrape: the owner counts, the counter shows the total as it is.
+ */
+export function runningTotal(
+  metrics: Metrics,
+  name: string,
+  help: string,
+  read: () => number,
+): void {
+  new Counter({
+    name,
+    help,
+    registers: [metrics.registry],
+    collect() {
+      this.reset()
+      this.inc(read())
+    },
+  })
 }

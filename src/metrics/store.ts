@@ -2,11 +2,10 @@
 // name (the port's method names are a fixed set) and outcome. It works the same for every
 // adapter, and the adapters stay unaware of metrics.
 
-import { Counter } from 'prom-client'
 import type { Store } from '../store/store.ts'
 import { wrapMethods } from '../store/wrap-methods.ts'
 import { FastHistogram, type Series } from './histogram.ts'
-import type { Metrics } from './registry.ts'
+import { runningTotal, type Metrics } from './registry.ts'
 
 export function timedStore(store: Store, metrics: Metrics): Store {
   const duration = new FastHistogram(
@@ -48,23 +47,10 @@ interface CommitCounts {
  * commit"): writes ÷ commits is how many requests share an fsync.
  */
 export function commitMetrics(metrics: Metrics, counts: () => CommitCounts): void {
-  const registers = [metrics.registry]
-  const series: [string, string, keyof CommitCounts][] = [
-    ['workbins_store_commits_total', 'SQLite transactions committed (group commit)', 'commits'],
-    ['workbins_store_committed_writes_total', 'Store writes those transactions held', 'writes'],
-  ]
-  for (const [name, help, key] of series) {
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        // The store keeps the running total; the counter shows it as it is.
-        this.reset()
-        this.inc(counts()[key])
-      },
-    })
-  }
+  const c = 'SQLite transactions committed (group commit)'
+  runningTotal(metrics, 'workbins_store_commits_total', c, () => counts().commits)
+  const w = 'Store writes those transactions held'
+  runningTotal(metrics, 'workbins_store_committed_writes_total', w, () => counts().writes)
 }
 
 /** What the SQLite checkpoint thread counts (src/store/sqlite/checkpointer.ts). */
@@ -78,24 +64,8 @@ interface CheckpointCounts {
  * database file (docs/operations.md, "Durability and group commit").
  */
 export function checkpointMetrics(metrics: Metrics, counts: () => CheckpointCounts): void {
-  const registers = [metrics.registry]
-  const series: [string, string, keyof CheckpointCounts][] = [
-    ['workbins_store_checkpoints_total', 'SQLite checkpoints run by the checkpoint thread', 'runs'],
-    [
-      'workbins_store_checkpoint_frames_total',
-      'Write-ahead log frames those checkpoints copied into the database file',
-      'framesCopied',
-    ],
-  ]
-  for (const [name, help, key] of series) {
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        this.reset()
-        this.inc(counts()[key])
-      },
-    })
-  }
+  const r = 'SQLite checkpoints run by the checkpoint thread'
+  runningTotal(metrics, 'workbins_store_checkpoints_total', r, () => counts().runs)
+  const f = 'Write-ahead log frames those checkpoints copied into the database file'
+  runningTotal(metrics, 'workbins_store_checkpoint_frames_total', f, () => counts().framesCopied)
 }
