@@ -67,7 +67,6 @@ export class Checkpointer {
   #timer: NodeJS.Timeout | undefined
   #running = false
   #closed = false
-  #failed = false
   /** Commits told of, and the count when the checkpoint under way began. */
   #commits = 0
   #commitsAtRun = 0
@@ -102,7 +101,7 @@ export class Checkpointer {
    * go between bursts of writes when there are any.
    */
   #schedule(): void {
-    if (this.#timer || this.#running || this.#closed || this.#failed) return
+    if (this.#timer || this.#running || this.#closed || this.stats.threadLost) return
     const since = performance.now()
     const wait = (ms: number) => {
       this.#timer = setTimeout(() => {
@@ -122,7 +121,7 @@ export class Checkpointer {
   }
 
   #run(): void {
-    if (this.#closed || this.#failed) return
+    if (this.#closed || this.stats.threadLost) return
     const worker = this.#worker ?? this.#start()
     if (!worker) return
     this.#running = true
@@ -172,8 +171,7 @@ export class Checkpointer {
   }
 
   #fail(err: Error): void {
-    if (this.#failed || this.#closed) return
-    this.#failed = true
+    if (this.stats.threadLost || this.#closed) return
     this.stats.threadLost = true
     this.#running = false
     clearTimeout(this.#timer)
