@@ -71,6 +71,7 @@ import type { FeedRead, LogEntry, LogFor, StoredCometdSession } from '../notific
 import { prepareStatements, type Statements } from './statements.ts'
 import { awaitingDurability, WalSync, type SyncFn } from './wal-sync.ts'
 import { Checkpointer, type CheckpointStats } from './checkpointer.ts'
+import { CallerCache } from './caller-cache.ts'
 
 const BUSY_TIMEOUT_MS = 5000
 
@@ -163,6 +164,7 @@ class SqliteStoreImpl implements SqliteStore {
   readonly db: Database.Database
   readonly numbersDirectEntries = true
   #stmts: Statements | undefined
+  #callers: CallerCache | undefined
   #logStmts: SqliteNotificationLog | undefined
   readonly #group: GroupCommit | null
   readonly #soloStats: GroupCommitStats = { commits: 0, writes: 0 }
@@ -212,6 +214,14 @@ class SqliteStoreImpl implements SqliteStore {
   private get s(): Statements {
     this.#stmts ??= prepareStatements(this.db)
     return this.#stmts
+  }
+
+  private get callers(): CallerCache {
+    this.#callers ??= new CallerCache(
+      this.db,
+      (id) => this.s.sessionCaller.get(id) as SessionCallerRow | undefined,
+    )
+    return this.#callers
   }
 
   private get log(): SqliteNotificationLog {
@@ -395,7 +405,8 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async getSessionCaller(id: string): Promise<SessionCaller | undefined> {
-    const row = this.s.sessionCaller.get(id) as SessionCallerRow | undefined
+    // Every REST request asks: answered from memory while nothing it reads has changed.
+    const row = this.callers.get(id)
     return row && toSessionCaller(row)
   }
 
