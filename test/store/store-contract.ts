@@ -953,6 +953,26 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         }
       })
 
+      it('sweeps only entries older than the cut, oldest first, at most the limit', async () => {
+        const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+        await store.appendNotifications([direct(AGENT1, 1), direct(AGENT1, 2), direct(AGENT1, 3)])
+        await sleep(5)
+        const cut = Date.now()
+        await sleep(5)
+        await store.appendNotifications([direct(AGENT1, 4)])
+        assert.equal(await store.sweepNotifications(cut, 2), 2)
+        assert.equal(await store.sweepNotifications(cut, 2), 1)
+        assert.equal(await store.sweepNotifications(cut, 2), 0)
+        // Entry 4 is kept: the feed's newest message (numbered at append or after the sweep).
+        const seq = await store.advanceFeed(AGENT1, 10)
+        const read = await store.readFeed(AGENT1, seq - 1, 10)
+        assert.ok(read.ok, JSON.stringify(read))
+        assert.deepEqual(
+          read.messages.map((m) => JSON.parse(m.data) as unknown),
+          [{ n: 4 }],
+        )
+      })
+
       it('stores CometD sessions; positions only grow; idle ones are swept', async () => {
         const s = { clientId: 'c1', userId: AGENT1, record: '{"x":1}', position: 3, lastSeen: 1000 }
         await store.saveCometdSession(s)

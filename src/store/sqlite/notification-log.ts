@@ -111,7 +111,7 @@ export class SqliteNotificationLog {
   readonly #number: Database.Statement
   readonly #read: Database.Statement
   readonly #hasSeq: Database.Statement
-  readonly #sweepUpTo: Database.Statement
+  readonly #oldest: Database.Statement
   readonly #deleteLog: Database.Statement
   readonly #deleteNumbers: Database.Statement
   readonly #raiseFloor: Database.Statement
@@ -184,9 +184,9 @@ export class SqliteNotificationLog {
       FROM user_messages m JOIN notification_log l ON l.id = m.log_id
       WHERE m.user_id = ? AND m.seq > ? ORDER BY m.seq LIMIT +?`)
     this.#hasSeq = p('SELECT 1 FROM user_messages WHERE user_id = ? AND seq = ?').pluck()
-    this.#sweepUpTo = p(
-      'SELECT max(id) FROM (SELECT id FROM notification_log WHERE created_at < ? ORDER BY id LIMIT +?)',
-    ).pluck()
+    // The oldest entries in commit order (the rowid b-tree's own order): the sweep stops at the
+    // first one still kept, so it reads at most `max` + 1 rows however long the log is.
+    this.#oldest = p('SELECT id, created_at FROM notification_log ORDER BY id LIMIT +?').raw()
     this.#deleteLog = p('DELETE FROM notification_log WHERE id <= ?')
     this.#deleteNumbers = p('DELETE FROM user_messages WHERE log_id <= ?')
     this.#raiseFloor = p('UPDATE notification_floor SET id = max(id, ?)')
@@ -543,7 +543,11 @@ export class SqliteNotificationLog {
   }
 
   sweep(before: number, max: number): number {
-    const upTo = this.#sweepUpTo.get(before, max) as number | null
+    let upTo: number | null = null
+    for (const [id, createdAt] of this.#oldest.iterate(max) as Iterable<[number, number]>) {
+      if (createdAt >= before) break
+      upTo = id
+    }
     if (upTo === null) return 0
     const { changes } = this.#deleteLog.run(upTo)
     this.#deleteNumbers.run(upTo)
