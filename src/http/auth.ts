@@ -20,8 +20,13 @@ import { LoginThrottle } from './login-throttle.ts'
 export const SESSION_COOKIE = 'JSESSIONID'
 export const CSRF_HEADER = 'X-CSRF-TOKEN'
 const REALM = 'Genesys Web Services'
-/** A session's lastSeenAt is written at most this often (ms): idle expiry is coarse anyway. */
-const TOUCH_EVERY_MS = 5_000
+/**
+ * A session's lastSeenAt is written at most once per this share of the idle time, and at least
+ * once a minute: a session in use never expires, an unused one expires within 5% early, and a
+ * desktop polling REST costs a write a minute instead of one every few seconds.
+ */
+const TOUCH_SHARE_OF_IDLE = 0.05
+const TOUCH_EVERY_MAX_MS = 60_000
 /** Verified Basic credentials are remembered this long (ms), so clients that send Basic on every request do not pay scrypt every time. */
 const CREDENTIAL_TTL_MS = 60_000
 const CREDENTIAL_CACHE_MAX = 10_000
@@ -105,6 +110,10 @@ export class Authenticator {
     return this.config.sessionIdleSeconds * 1000
   }
 
+  private touchEveryMs(): number {
+    return Math.min(TOUCH_EVERY_MAX_MS, this.idleMs() * TOUCH_SHARE_OF_IDLE)
+  }
+
   /**
    * The live session named by the request's JSESSIONID cookie, with its user, contact center
    * and place facts (one store read), if any.
@@ -123,7 +132,7 @@ export class Authenticator {
       await this.store.deleteSession(id)
       return undefined
     }
-    if (now - session.lastSeenAt > TOUCH_EVERY_MS) {
+    if (now - session.lastSeenAt > this.touchEveryMs()) {
       await this.store.touchSession(id, now)
       session.lastSeenAt = now
     }

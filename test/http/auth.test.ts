@@ -121,6 +121,39 @@ describe('authentication and sessions', () => {
   })
 })
 
+describe('session touches follow the idle time', () => {
+  let server: TestServer
+  before(async () => {
+    // A 2 s idle time: a session's last use is written at most every 100 ms (5%).
+    server = await startServer({ provision: basicDocument(), config: { sessionIdleSeconds: 2 } })
+  })
+  after(async () => server.close())
+
+  test('a session in use outlives its idle time; its last use is written once per 5% of it', async () => {
+    const client = new ApiClient(server.apiUrl, 'sup1', PASSWORD)
+    assert.equal((await client.get('/me')).status, 200)
+    const sid = client.cookies.get('JSESSIONID')!
+    const cookieOnly = new ApiClient(server.apiUrl)
+    cookieOnly.cookies.set('JSESSIONID', sid)
+    const seen = async () => (await server.app.store.getSession(sid))?.lastSeenAt
+    // Used every 150 ms for 3 s: longer than the idle time, and every use is let in.
+    const start = Date.now()
+    while (Date.now() - start < 3000) {
+      assert.equal((await cookieOnly.get('/me')).status, 200)
+      const last = await seen()
+      assert.ok(last !== undefined && Date.now() - last <= 300, `last use written: ${last}`)
+      await new Promise((r) => setTimeout(r, 150))
+    }
+    // Two uses 10 ms apart: the second writes nothing.
+    await new Promise((r) => setTimeout(r, 150))
+    assert.equal((await cookieOnly.get('/me')).status, 200)
+    const first = await seen()
+    await new Promise((r) => setTimeout(r, 10))
+    assert.equal((await cookieOnly.get('/me')).status, 200)
+    assert.equal(await seen(), first)
+  })
+})
+
 describe('CSRF protection (WORKBINS_CSRF=1)', () => {
   let server: TestServer
   before(async () => {
