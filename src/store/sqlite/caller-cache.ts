@@ -115,9 +115,4 @@ export class CallerCache {
     }
     return row
   }
-
-  /** Sessions kept now (tests). */
-  get size(): number {
-    return this.#rows.size
-  }
 }
