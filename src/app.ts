@@ -32,6 +32,7 @@ import { loginFailureCounter } from './metrics/login.ts'
 import { Metrics } from './metrics/registry.ts'
 import { listenMetrics, metricsRoute, type MetricsListener } from './metrics/serve.ts'
 import { checkpointMetrics, commitMetrics, timedStore } from './metrics/store.ts'
+import { contentThreadMetrics } from './metrics/content-threads.ts'
 import { provisionAtStart } from './provision/index.ts'
 import { ClusterNode } from './cluster/cluster-node.ts'
 import { FeedPump, PUMP_PARALLEL } from './notifications/feed-pump.ts'
@@ -40,6 +41,8 @@ import { startOfferSweep, type OfferSweep } from './workbins/offer-sweep.ts'
 import { BayeuxNotifier } from './notifications/notifier.ts'
 import { StoreSessionKeeper } from './notifications/session-keeper.ts'
 import { openStore } from './store/open-store.ts'
+import { isSqliteFile } from './store/sqlite/index.ts'
+import { ContentThreads } from './content-threads/pool.ts'
 import type { Store } from './store/store.ts'
 import type { Notifier } from './workbins/notifier.ts'
 
@@ -242,7 +245,33 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }
     log.info({ nodeId: cluster.nodeId }, 'cluster node: bus connected')
   }
-  const deps: RouteDeps = { config, store, notifier, log, publicUrl, logout }
+  // Whole-content GETs read on threads of their own (SQLite files; docs/workbins-content.md).
+  const contentThreads =
+    overrides.store === undefined &&
+    !isPostgresUrl(config.db) &&
+    isSqliteFile(config.db) &&
+    config.contentThreads > 0
+      ? new ContentThreads({
+          file: config.db,
+          threads: config.contentThreads,
+          nice: config.contentThreadNice,
+          pageItems: config.contentChunkItems,
+          sharedBytes: config.contentThreadMemoryMb * 1024 * 1024,
+          // Any call of the opened store resolves once earlier commits are on disk.
+          durable: () => opened.ping(),
+          log: log.child({ component: 'content-threads' }),
+        })
+      : undefined
+  if (metrics && contentThreads) contentThreadMetrics(metrics, () => contentThreads.stats)
+  const deps: RouteDeps = {
+    config,
+    store,
+    notifier,
+    log,
+    publicUrl,
+    logout,
+    contentReader: contentThreads,
+  }
 
   // Unauthenticated probes for operators and load balancers (docs/operations.md).
   // Liveness: the process answers. Readiness: the store answers and shutdown has not begun.
@@ -359,6 +388,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         clearTimeout(grace)
         await keeper?.close() // acknowledged positions, for the sessions' next server
         await cluster?.close()
+        await contentThreads?.close() // their connections before the writer's last close
         await store.close()
         await metricsListener?.close()
       }

@@ -1,14 +1,13 @@
 // Reading workbin content without holding the event loop (docs/workbins-content.md "Paging"):
 // a 10,000-item workbin is 3 MB of JSON, which built in one go would stall every other request
-// for hundreds of milliseconds. The whole-content GET (the GWS form) therefore reads the
-// content in keyset pages of WORKBINS_CONTENT_CHUNK_ITEMS, turns each page into JSON text at
-// once, and lets the event loop run between pages. The reply keeps its usual shape: each
-// collection is a RawJson whose pieces are spliced in when the reply is serialized
+// for hundreds of milliseconds. The whole-content GET (the GWS form) is therefore built on a
+// content thread when the store is a SQLite file (content-reader.ts), or else read here in
+// keyset pages of WORKBINS_CONTENT_CHUNK_ITEMS, each turned into JSON text at once
+// (content-json.ts), with the event loop free between pages. The reply keeps its usual shape:
+// each collection is a RawJson whose pieces are spliced in when the reply is serialized
 // (serializeReply), so the envelope around it is built as for any other reply; the pieces are
 // then written one after the other as a stream (3 MB written in one piece would again hold
-// the loop). Each piece is kept as UTF-8 bytes (a Buffer, outside the JavaScript heap) as soon
-// as it is built: held as strings until the reply is written, 3 MB of text would be copied by
-// every young-generation garbage collection meanwhile, pausing every other request.
+// the loop).
 
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
@@ -17,7 +16,7 @@ import type { MediaType } from '../model.ts'
 import { MEDIA_TYPES } from '../model.ts'
 import type { ContentOrder, ContentPage, ContentPosition } from '../store/store.ts'
 import type { ResolvedInstance, WorkbinDeps } from './operation.ts'
-import { collections } from './resources.ts'
+import { ContentJsonBuilder, type CollectionText } from './content-json.ts'
 
 /** A JSON array, as pieces of text, that serializeReply splices into a reply in its place. */
 export class RawJson {
@@ -26,11 +25,13 @@ export class RawJson {
   /**
    * `pieces` are runs of array elements (UTF-8 JSON text without the brackets), none empty,
    * each but the first starting with the comma that separates it from the one before;
-   * `bytes` their total length.
+   * `bytes` their total length; `release`: the pieces' memory may be reused once they are
+   * written or dropped (a content thread's shared memory), at most once.
    */
   constructor(
     readonly pieces: readonly Buffer[],
     readonly bytes: number,
+    readonly release: () => void = () => {},
   ) {
     this.marker = `${MARK}${++counter}`
   }
@@ -53,7 +54,8 @@ export function mediaFilter(media: readonly MediaType[]): MediaType[] | undefine
 
 /**
  * The instance's whole content as collections of JSON text (the same collections and items
- * `collections()` builds), read in chunks with the event loop free between them.
+ * `collections()` builds): from a content thread when there is one (content-reader.ts),
+ * else read in chunks with the event loop free between them.
  */
 export async function chunkedCollections(
   deps: WorkbinDeps,
@@ -63,12 +65,39 @@ export async function chunkedCollections(
   order: ContentOrder,
 ): Promise<Record<string, RawJson>> {
   const base = deps.publicUrl()
-  const parts: Record<string, Buffer[]> = {}
-  const bytes: Record<string, number> = {}
-  for (const key of Object.keys(collections(base, media, []))) {
-    parts[key] = []
-    bytes[key] = 0
+  const mediaTypes = mediaFilter(media)
+  const fromThread = await deps.contentReader?.read({
+    contactCenterId: target.workbin.contactCenterId,
+    instance: target.instance,
+    mediaTypes,
+    media: [...media],
+    order,
+    fields,
+    base,
+  })
+  const parts = fromThread?.parts ?? (await onTheLoop(deps, target, media, fields, order, base))
+  const release = fromThread?.release
+  const out: Record<string, RawJson> = {}
+  for (const [key, part] of Object.entries(parts)) {
+    out[key] = new RawJson(part.pieces, part.bytes, release)
   }
+  return out
+}
+
+/** Release the memory of every RawJson among `values` (a reply that will not be sent). */
+export function releaseContent(values: Iterable<unknown>): void {
+  for (const v of values) if (v instanceof RawJson) v.release()
+}
+
+async function onTheLoop(
+  deps: WorkbinDeps,
+  target: ResolvedInstance,
+  media: readonly MediaType[],
+  fields: Fields,
+  order: ContentOrder,
+  base: string,
+): Promise<Record<string, CollectionText>> {
+  const builder = new ContentJsonBuilder(base, media, fields)
   const mediaTypes = mediaFilter(media)
   const limit = deps.config.contentChunkItems
   let after: ContentPosition | undefined
@@ -78,32 +107,23 @@ export async function chunkedCollections(
       target.instance,
       { mediaTypes, order, limit, after },
     )
-    const chunk = collections(base, media, page.items, fields)
-    for (const [key, items] of Object.entries(chunk)) {
-      if (items.length === 0) continue
-      const list = parts[key]
-      if (!list) continue
-      // `[a,b]` → `a,b` for the first piece, `,a,b` (its `[` overwritten) for the others
-      const text = Buffer.from(JSON.stringify(items))
-      if (list.length > 0) text[0] = 0x2c
-      const piece = text.subarray(list.length === 0 ? 1 : 0, text.length - 1)
-      list.push(piece)
-      bytes[key] = (bytes[key] ?? 0) + piece.length
-    }
+    builder.add(page.items)
     if (page.next === null) break
     after = page.next
     await yieldToLoop()
   }
-  const out: Record<string, RawJson> = {}
-  for (const [key, list] of Object.entries(parts)) out[key] = new RawJson(list, bytes[key] ?? 0)
-  return out
+  return builder.finish()
 }
 
-/** A reply written as a stream of pieces, with its length known in advance. */
+/**
+ * A reply written as a stream of pieces, with its length known in advance; `release` once the
+ * response is over (written, or its connection gone): its pieces' memory may then be reused.
+ */
 export class StreamedJson {
   constructor(
     readonly body: Readable,
     readonly bytes: number,
+    readonly release: () => void = () => {},
   ) {}
 }
 
@@ -144,5 +164,8 @@ export function serializeReply<T extends object>(reply: T): T | StreamedJson {
     from = m.index + m[0].length
   }
   text(json.slice(from))
-  return new StreamedJson(Readable.from(out, { objectMode: false }), bytes)
+  const arrays = [...raw.values()]
+  return new StreamedJson(Readable.from(out, { objectMode: false }), bytes, () =>
+    releaseContent(arrays),
+  )
 }

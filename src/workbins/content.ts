@@ -18,7 +18,7 @@ import { workbinResource, type WorkbinResource } from './definitions.ts'
 import type { OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { parseFields } from '../fields.ts'
 import { collections, mediaTypeOf, parseSubresources } from './resources.ts'
-import { chunkedCollections, mediaFilter } from './content-chunks.ts'
+import { chunkedCollections, mediaFilter, releaseContent } from './content-chunks.ts'
 import { encodeCursor, type ContentPaging } from './content-paging.ts'
 
 export interface ContentQuery {
@@ -54,9 +54,15 @@ export async function contentReplyMany(
   query: Omit<ContentQuery, 'mediaSegment'>,
 ): Promise<OperationReply> {
   const workbins: Record<string, unknown>[] = []
-  for (const t of targets) {
-    const { header, content } = await instanceContent(deps, t, query)
-    workbins.push({ ...header, ...content })
+  try {
+    for (const t of targets) {
+      const { header, content } = await instanceContent(deps, t, query)
+      workbins.push({ ...header, ...content })
+    }
+  } catch (err) {
+    // The contents already read will not be sent.
+    for (const w of workbins) releaseContent(Object.values(w))
+    throw err
   }
   return { statusCode: 0, workbins }
 }

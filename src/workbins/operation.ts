@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import type { ContactCenter, Directory, User, Workbin, WorkbinInstance } from '../model.ts'
 import type { Store } from '../store/store.ts'
+import type { WholeContentReader } from './content-reader.ts'
 import type { Notifier } from './notifier.ts'
 
 /** The authenticated user, with a snapshot of their contact center's configuration. */
@@ -47,6 +48,8 @@ export interface WorkbinDeps {
   log: Logger
   /** Public base URL ending in /api/v2. */
   publicUrl(): string
+  /** Reads whole contents off the event loop (content-reader.ts); absent: read in chunks. */
+  contentReader?: WholeContentReader
 }
 
 /** The JSON answered over HTTP on success, e.g. `{statusCode: 0, referenceId: 14}`. */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { test } from 'node:test'
 import { ROOT } from '../helpers/build.ts'
 
@@ -21,6 +21,15 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && /\.(ts|js)$/.test(e.name))
     .map((e) => join(e.parentPath, e.name))
+}
+
+/**
+ * Loads that run only from the TypeScript sources (under `node --import tsx`, never from dist/),
+ * by file: a worker thread started from src/ registers tsx itself (Node 20 threads do not
+ * inherit `--import` loaders).
+ */
+const SOURCE_ONLY: Record<string, string[]> = {
+  'src/content-threads/pool.ts': ['tsx'],
 }
 
 /** Package names the run-time code loads: imports (not `import type`) and require.resolve. */
@@ -40,7 +49,9 @@ function runtimePackages(): Set<string> {
         const spec = m[1] as string
         if (spec.startsWith('node:') || builtinModules.includes(spec)) continue
         const parts = spec.split('/')
-        names.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string))
+        const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string)
+        if (SOURCE_ONLY[relative(ROOT, file)]?.includes(name)) continue
+        names.add(name)
       }
     }
   }

@@ -55,7 +55,11 @@ describe('content paging', () => {
         workbin: { id: WB.later, user: 'agent1' },
       })
     }
-    w = await World.start({ document: doc, config: { contentChunkItems: 4, contentPageMax: 50 } })
+    // on the event loop (content threads: test/workbins/content-threads.test.ts)
+    w = await World.start({
+      document: doc,
+      config: { contentChunkItems: 4, contentPageMax: 50, contentThreads: 0 },
+    })
   })
   after(async () => {
     await w.close()

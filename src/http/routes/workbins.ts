@@ -59,6 +59,9 @@ type Query = Record<string, unknown>
 /** Content read in chunks arrives as a stream of JSON text (src/workbins/content-chunks.ts). */
 function sendContent(reply: FastifyReply, content: OperationReply | StreamedJson) {
   if (!(content instanceof StreamedJson)) return content
+  // 'close': written to the socket, or the connection is gone; either way no write is pending.
+  if (reply.raw.closed) content.release()
+  else reply.raw.once('close', content.release)
   reply.type('application/json').header('content-length', content.bytes)
   return content.body
 }

@@ -1,5 +1,10 @@
 // The SQLite adapter of the Store port.
 
-export { createSqliteStore, type SqliteOptions, type SqliteStore } from './sqlite-store.ts'
+export {
+  createSqliteStore,
+  isSqliteFile,
+  type SqliteOptions,
+  type SqliteStore,
+} from './sqlite-store.ts'
 export { MIGRATIONS, runMigrations, type Migration } from './migrations.ts'
 export { backupSqlite, BackupError, type BackupResult } from './backup.ts'

@@ -108,7 +108,7 @@ const AUTOCHECKPOINT_PAGES = 1000
 
 /** Open (creating if needed) the SQLite database at `path` (`:memory:` for a private one). */
 export function createSqliteStore(path: string, options: SqliteOptions = {}): SqliteStore {
-  if (isFile(path)) mkdirSync(dirname(path), { recursive: true })
+  if (isSqliteFile(path)) mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
@@ -119,13 +119,13 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
   // SQLite fsyncs the WAL inside each COMMIT (https://sqlite.org/pragma.html#pragma_synchronous).
   const full = options.synchronous !== 'normal'
   const wal =
-    full && groupCommitMax > 0 && isFile(path)
+    full && groupCommitMax > 0 && isSqliteFile(path)
       ? new WalSync(`${db.name}-wal`, options.flushWal)
       : undefined
   db.pragma(`synchronous = ${full && !wal ? 'FULL' : 'NORMAL'}`)
   const checkpointMs = options.checkpointMs ?? 500
   let checkpointer: Checkpointer | undefined
-  if (checkpointMs > 0 && isFile(path)) {
+  if (checkpointMs > 0 && isSqliteFile(path)) {
     const told = options.onCheckpointError ?? (() => {})
     checkpointer = new Checkpointer(
       db.name,
@@ -149,7 +149,8 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
   return wal ? awaitingDurability(store, wal) : store
 }
 
-const isFile = (path: string): boolean =>
+/** A database file other connections can open (not a private in-memory one). */
+export const isSqliteFile = (path: string): boolean =>
   path !== ':memory:' && path !== '' && !path.startsWith('file:')
 
 interface FeedReadRequest {
