@@ -382,7 +382,7 @@ const SERVER_SETTINGS = {
     def: 19,
     min: 0,
     max: 19,
-    doc: "Linux nice value of the content threads (per thread: higher yields more CPU to the event loop); `0` = the process's own",
+    doc: "Linux only: nice value of the content threads (per thread: higher yields more CPU to the event loop); `0` = the process's own",
   },
   metrics: {
     env: 'WORKBINS_METRICS',

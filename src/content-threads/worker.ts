@@ -28,9 +28,10 @@ const text = (err: unknown) =>
 
 let db: Database.Database | undefined
 try {
-  // Linux: the nice value of this thread only, so bulk reads yield the CPU to the event loop.
+  // On Linux a nice value belongs to the thread that sets it, so bulk reads yield the CPU to
+  // the event loop. Elsewhere (macOS, Windows) it would lower the whole process: left alone.
   // Where it cannot be set the thread runs at the process's priority.
-  if (start.nice !== 0) {
+  if (start.nice !== 0 && process.platform === 'linux') {
     try {
       setPriority(start.nice)
     } catch {
