@@ -101,7 +101,6 @@ class Thread {
   }
 
   #message(m: FromThread): void {
-    if (m.type === 'ready') return
     if (m.type === 'fatal') {
       this.#lose(m.message)
       return
@@ -148,7 +147,9 @@ class Thread {
         if (!this.lost) this.#post({ type: 'release', offset: region })
       }
     }
-    this.#finish({ parts: out, shared: region !== undefined, release: () => release() })
+    // An empty content needs no memory: it counts as shared.
+    const shared = m.collections.every((c) => c.text === undefined)
+    this.#finish({ parts: out, shared, release: () => release() })
   }
 
   #finish(value: WholeContent | undefined): void {

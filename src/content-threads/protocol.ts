@@ -30,7 +30,8 @@ export type ToThread =
 
 /**
  * A collection's elements as one piece of JSON text: `length` bytes at `offset` of the shared
- * memory, or in `text` (its ArrayBuffer transferred) when the reply did not fit there.
+ * memory, or in `text` (its ArrayBuffer transferred) when the reply did not fit there. An empty
+ * one is neither (length 0).
  */
 export interface CollectionBytes {
   key: string
@@ -40,10 +41,9 @@ export interface CollectionBytes {
 }
 
 export type FromThread =
-  | { type: 'ready' }
   | { type: 'fatal'; message: string }
   /** The thread's read transaction now sees a fixed snapshot of the database. */
   | { type: 'pinned'; id: number }
   /** `region`: the offset of the reply's range of the shared memory, to release once written. */
-  | { type: 'done'; id: number; collections: CollectionBytes[]; items: number; region?: number }
+  | { type: 'done'; id: number; collections: CollectionBytes[]; region?: number }
   | { type: 'failed'; id: number; message: string }

@@ -39,7 +39,6 @@ try {
     }
   }
   db = new Database(start.file, { readonly: true, fileMustExist: true })
-  send({ type: 'ready' })
 } catch (err) {
   send({ type: 'fatal', message: text(err) })
   port.close()
@@ -84,11 +83,10 @@ port.on('message', (m: ToThread) => {
     const { id, request } = pending
     pending = undefined
     try {
-      const { collections, items, region } = build(db, request)
+      const { collections, region } = build(db, request)
       const transfer: ArrayBuffer[] = []
-      for (const c of collections)
-        if (c.text && c.length > 0) transfer.push(c.text.buffer as ArrayBuffer)
-      send({ type: 'done', id, collections, items, region }, transfer)
+      for (const c of collections) if (c.text) transfer.push(c.text.buffer as ArrayBuffer)
+      send({ type: 'done', id, collections, region }, transfer)
     } catch (err) {
       send({ type: 'failed', id, message: text(err) })
     } finally {
@@ -106,17 +104,15 @@ function end(conn: Database.Database): void {
 function build(
   conn: Database.Database,
   r: WholeContentRequest,
-): { collections: CollectionBytes[]; items: number; region: number | undefined } {
+): { collections: CollectionBytes[]; region: number | undefined } {
   const builder = new ContentJsonBuilder(r.base, r.media, r.fields)
   let after: ContentPosition | undefined
-  let items = 0
   for (;;) {
     const query = { mediaTypes: r.mediaTypes, order: r.order, limit: start.pageItems, after }
     const rows = pageRows(conn, r.contactCenterId, r.instance, query)
     const more = rows.length > start.pageItems
     if (more) rows.length = start.pageItems
     builder.add(rows.map(toInteraction))
-    items += rows.length
     const last = rows[rows.length - 1]
     if (!more || !last) break
     after = positionOf(last)
@@ -127,6 +123,10 @@ function build(
   const out: CollectionBytes[] = []
   let at = region ?? 0
   for (const [key, part] of parts) {
+    if (part.bytes === 0) {
+      out.push({ key, offset: 0, length: 0 })
+      continue
+    }
     // Not in the shared memory: a buffer of its own, never a pooled one (its memory moves to
     // the event loop's thread, and a pool's would take the pool's other buffers with it).
     const target =
@@ -136,17 +136,11 @@ function build(
     let written = 0
     for (const p of part.pieces) written += p.copy(target, written)
     if (region === undefined) {
-      // empty ones are copied, not transferred (an empty buffer may share its ArrayBuffer)
-      out.push({
-        key,
-        offset: 0,
-        length: part.bytes,
-        text: part.bytes > 0 ? target : new Uint8Array(0),
-      })
+      out.push({ key, offset: 0, length: part.bytes, text: target })
     } else {
       out.push({ key, offset: at, length: part.bytes })
       at += part.bytes
     }
   }
-  return { collections: out, items, region }
+  return { collections: out, region }
 }

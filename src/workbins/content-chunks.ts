@@ -57,7 +57,7 @@ export function mediaFilter(media: readonly MediaType[]): MediaType[] | undefine
  * `collections()` builds): from a content thread when there is one (content-reader.ts),
  * else read in chunks with the event loop free between them.
  */
-export async function chunkedCollections(
+export async function wholeCollections(
   deps: WorkbinDeps,
   target: ResolvedInstance,
   media: readonly MediaType[],
@@ -75,7 +75,8 @@ export async function chunkedCollections(
     fields,
     base,
   })
-  const parts = fromThread?.parts ?? (await onTheLoop(deps, target, media, fields, order, base))
+  const parts =
+    fromThread?.parts ?? (await onTheLoop(deps, target, media, mediaTypes, fields, order, base))
   const release = fromThread?.release
   const out: Record<string, RawJson> = {}
   for (const [key, part] of Object.entries(parts)) {
@@ -93,12 +94,12 @@ async function onTheLoop(
   deps: WorkbinDeps,
   target: ResolvedInstance,
   media: readonly MediaType[],
+  mediaTypes: MediaType[] | undefined,
   fields: Fields,
   order: ContentOrder,
   base: string,
 ): Promise<Record<string, CollectionText>> {
   const builder = new ContentJsonBuilder(base, media, fields)
-  const mediaTypes = mediaFilter(media)
   const limit = deps.config.contentChunkItems
   let after: ContentPosition | undefined
   for (;;) {

@@ -18,7 +18,7 @@ import { workbinResource, type WorkbinResource } from './definitions.ts'
 import type { OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { parseFields } from '../fields.ts'
 import { collections, mediaTypeOf, parseSubresources } from './resources.ts'
-import { chunkedCollections, mediaFilter, releaseContent } from './content-chunks.ts'
+import { wholeCollections, mediaFilter, releaseContent } from './content-chunks.ts'
 import { encodeCursor, type ContentPaging } from './content-paging.ts'
 
 export interface ContentQuery {
@@ -92,7 +92,7 @@ async function instanceContent(
   }
   const paging = query.paging ?? BY_RECEIVED_DATE
   if (paging.page === undefined) {
-    const whole = await chunkedCollections(deps, target, media, itemFields, paging.order)
+    const whole = await wholeCollections(deps, target, media, itemFields, paging.order)
     return { header, content: whole }
   }
   const page = await deps.store.pageWorkbinContent(

@@ -107,6 +107,11 @@ describe('whole content on a content thread', () => {
     // read by the thread, every one of them (two instances for workbinIds)
     assert.equal(await counter(threads, 'workbins_content_thread_reads_total'), URLS.length + 1)
     assert.equal(await counter(threads, 'workbins_content_thread_fallbacks_total'), 0)
+    // each built in the shared memory (the empty Desk workbin needs none, and counts as such)
+    assert.equal(
+      await counter(threads, 'workbins_content_thread_shared_memory_total'),
+      URLS.length + 1,
+    )
     // without threads nothing of theirs is counted
     assert.ok(Number.isNaN(await counter(loop, 'workbins_content_thread_reads_total')))
   })
