@@ -43,6 +43,7 @@ import { StoreSessionKeeper } from './notifications/session-keeper.ts'
 import { openStore } from './store/open-store.ts'
 import { isSqliteFile } from './store/sqlite/index.ts'
 import { ContentThreads } from './content-threads/pool.ts'
+import { WholeContentSlots } from './workbins/content-slots.ts'
 import type { Store } from './store/store.ts'
 import type { Notifier } from './workbins/notifier.ts'
 
@@ -271,6 +272,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     publicUrl,
     logout,
     contentReader: contentThreads,
+    wholeContents: new WholeContentSlots(config.contentWholeMax),
   }
 
   // Unauthenticated probes for operators and load balancers (docs/operations.md).

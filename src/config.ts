@@ -360,6 +360,14 @@ const SERVER_SETTINGS = {
     max: 10000,
     doc: 'items a whole-content GET reads per query (on the event loop: per turn)',
   },
+  contentWholeMax: {
+    env: 'WORKBINS_CONTENT_WHOLE_MAX',
+    kind: 'int',
+    def: 64,
+    min: 1,
+    max: 100000,
+    doc: 'most whole-content GETs in progress at once (each holds its reply until its client has read it); beyond, 503 / statusCode 4 with Retry-After: 1 (paged GETs are not counted; docs/workbins-content.md)',
+  },
   contentThreads: {
     env: 'WORKBINS_CONTENT_THREADS',
     kind: 'int',

@@ -126,6 +126,14 @@ export class StreamedJson {
     readonly bytes: number,
     readonly release: () => void = () => {},
   ) {}
+
+  /** The same reply, whose release also calls `more`. */
+  alsoReleasing(more: () => void): StreamedJson {
+    return new StreamedJson(this.body, this.bytes, () => {
+      this.release()
+      more()
+    })
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
 // (definitions.ts workbinReply). The content itself is built by content.ts.
 
 import { contentReply, contentReplyMany } from './content.ts'
-import { serializeReply, type StreamedJson } from './content-chunks.ts'
+import { serializeReply, StreamedJson } from './content-chunks.ts'
 import { parsePaging } from './content-paging.ts'
 import type { Actor, OperationReply, ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { errors } from '../errors.ts'
@@ -37,16 +37,33 @@ export async function contentView(
   const subresources = joined(query.subresources)
   const fields = joined(query.fields)
   const paging = parsePaging(query, deps.config.contentPageMax)
-  if (many) {
-    if (paging.page !== undefined) {
-      throw errors.invalid('Parameters limit and cursor apply to one workbin, not to workbinIds')
-    }
-    return serializeReply(await contentReplyMany(deps, targets, { subresources, fields, paging }))
+  if (many && paging.page !== undefined) {
+    throw errors.invalid('Parameters limit and cursor apply to one workbin, not to workbinIds')
   }
   const [target] = targets
-  if (target === undefined) throw errors.missing('workbin id')
-  const query1 = { subresources, fields, mediaSegment: mediaType, paging }
-  return serializeReply(await contentReply(deps, target, query1))
+  if (!many && target === undefined) throw errors.missing('workbin id')
+  // The whole content of each instance (no page asked): one slot for the whole request, held
+  // until the reply is written (the route releases the stream once the response is over).
+  const whole = paging.page === undefined && (subresources !== undefined || mediaType !== undefined)
+  const free = whole ? deps.wholeContents?.take() : undefined
+  try {
+    const reply = many
+      ? await contentReplyMany(deps, targets, { subresources, fields, paging })
+      : await contentReply(deps, target as ResolvedInstance, {
+          subresources,
+          fields,
+          mediaSegment: mediaType,
+          paging,
+        })
+    const out = serializeReply(reply)
+    if (!free) return out
+    if (out instanceof StreamedJson) return out.alsoReleasing(free)
+    free()
+    return out
+  } catch (err) {
+    free?.()
+    throw err
+  }
 }
 
 /** A repeated query parameter (`?subresources=email&subresources=chat`) counts as a comma list. */

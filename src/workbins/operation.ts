@@ -7,6 +7,7 @@ import type { Config } from '../config.ts'
 import type { ContactCenter, Directory, User, Workbin, WorkbinInstance } from '../model.ts'
 import type { Store } from '../store/store.ts'
 import type { WholeContentReader } from './content-reader.ts'
+import type { WholeContentSlots } from './content-slots.ts'
 import type { Notifier } from './notifier.ts'
 
 /** The authenticated user, with a snapshot of their contact center's configuration. */
@@ -50,6 +51,8 @@ export interface WorkbinDeps {
   publicUrl(): string
   /** Reads whole contents off the event loop (content-reader.ts); absent: read in chunks. */
   contentReader?: WholeContentReader
+  /** Whole-content GETs in progress (content-slots.ts); absent: not limited. */
+  wholeContents?: WholeContentSlots
 }
 
 /** The JSON answered over HTTP on success, e.g. `{statusCode: 0, referenceId: 14}`. */

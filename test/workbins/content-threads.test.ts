@@ -54,14 +54,20 @@ async function counter(w: World, name: string): Promise<number> {
   return m ? Number(m[1]) : NaN
 }
 
-/** GET `path` on a new connection and read nothing for `holdMs`, then the whole body. */
-function slowGet(w: World, path: string, holdMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
+/**
+ * GET `path` on a new connection and read nothing for `holdMs`, then the whole body; `started`
+ * resolves once the response began (the server is writing it).
+ */
+function slowGet(w: World, path: string, holdMs: number) {
+  let started!: () => void
+  const begun = new Promise<void>((resolve) => (started = resolve))
+  const body = new Promise<string>((resolve, reject) => {
     const req = http.get(
       `${w.server.apiUrl}${path}`,
       { headers: { authorization: basic }, agent: false },
       (res) => {
         res.pause()
+        started()
         setTimeout(() => {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
@@ -72,6 +78,7 @@ function slowGet(w: World, path: string, holdMs: number): Promise<string> {
     )
     req.on('error', reject)
   })
+  return { started: begun, body }
 }
 
 const URLS = [
@@ -88,7 +95,14 @@ describe('whole content on a content thread', () => {
 
   before(async () => {
     const doc = document(400, 40)
-    const config = { publicUrl: PUBLIC, contentChunkItems: 7, metrics: true, metricsPort: 0 }
+    // one whole content at a time: a slot not given back would refuse every later GET
+    const config = {
+      publicUrl: PUBLIC,
+      contentChunkItems: 7,
+      contentWholeMax: 1,
+      metrics: true,
+      metricsPort: 0,
+    }
     threads = await World.start({ document: doc, config })
     loop = await World.start({ document: doc, config: { ...config, contentThreads: 0 } })
   })
@@ -98,6 +112,13 @@ describe('whole content on a content thread', () => {
   })
 
   it('answers the same bytes as the event loop reading in chunks', async () => {
+    // refused requests give their slot back
+    for (const bad of ['?subresources=bogus', '/bogus', '?subresources=*&sort=userData.a"b']) {
+      const r = await fetch(`${threads.server.apiUrl}/me/workbins/${WB.later}${bad}`, {
+        headers: { authorization: basic },
+      })
+      assert.ok(r.status === 400 || r.status === 404, `${bad}: ${r.status}`)
+    }
     for (const url of URLS) {
       const mine = await text(threads, url)
       assert.equal(mine, await text(loop, url), url)
@@ -127,7 +148,7 @@ describe('content thread memory', () => {
     // than a paused client's socket takes, so its reply stays in the memory until it reads
     w = await World.start({
       document: document(6000, 700),
-      config: { contentThreadMemoryMb: 8, metrics: true, metricsPort: 0 },
+      config: { contentThreadMemoryMb: 8, contentWholeMax: 2, metrics: true, metricsPort: 0 },
     })
   })
   after(async () => {
@@ -145,9 +166,20 @@ describe('content thread memory', () => {
     assert.equal(await text(w, BIG), expected)
     assert.deepEqual([await reads(), await shared()], [3, 3])
     // at once, read late: the second cannot fit beside the first, which its writes still need
-    const [a, b] = await Promise.all([slowGet(w, BIG, 400), slowGet(w, REVERSED, 400)])
-    assert.equal(a, expected)
-    assert.equal(b, reversed)
+    const a = slowGet(w, BIG, 400)
+    const b = slowGet(w, REVERSED, 400)
+    await Promise.all([a.started, b.started])
+    // and a third whole content is refused while both are being written; a page is not
+    const third = await fetch(`${w.server.apiUrl}${BIG}`, { headers: { authorization: basic } })
+    assert.equal(third.status, 503)
+    assert.equal(third.headers.get('retry-after'), '1')
+    const refused = (await third.json()) as { statusCode: number; statusMessage: string }
+    assert.equal(refused.statusCode, 4)
+    assert.match(refused.statusMessage, /Too many whole-content reads in progress \(2\).*limit=/)
+    const page = await text(w, `${BIG}&limit=10`)
+    assert.equal((JSON.parse(page) as { nextCursor?: string }).nextCursor !== undefined, true)
+    assert.equal(await a.body, expected)
+    assert.equal(await b.body, reversed)
     assert.deepEqual([await reads(), await shared()], [5, 4])
     // both written: the memory is whole again
     assert.equal(await text(w, REVERSED), reversed)
