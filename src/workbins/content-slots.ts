@@ -11,11 +11,6 @@ export class WholeContentSlots {
 
   constructor(readonly max: number) {}
 
-  /** Whole-content GETs in progress. */
-  get taken(): number {
-    return this.#taken
-  }
-
   /** A slot, or a 503 GwsError when all are taken; the slot is freed by the returned function (once). */
   take(): () => void {
     if (this.#taken >= this.max) {
