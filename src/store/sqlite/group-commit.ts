@@ -7,6 +7,7 @@
 // commit. `maxBatch` bounds how long one batch holds the event loop.
 
 import type Database from 'better-sqlite3'
+import { transactions, type Transactions } from './transactions.ts'
 import type { WalSync } from './wal-sync.ts'
 
 interface Job {
@@ -33,6 +34,7 @@ export class GroupCommit {
   #queue: Job[] = []
   #scheduled = false
   readonly stats: GroupCommitStats = { commits: 0, writes: 0 }
+  readonly #tx: Transactions
 
   constructor(
     private readonly db: Database.Database,
@@ -40,7 +42,10 @@ export class GroupCommit {
     private readonly mapError: (err: unknown, what: string) => unknown,
     private readonly hooks?: TransactionHooks,
     private readonly wal?: WalSync,
-  ) {}
+    tx?: Transactions,
+  ) {
+    this.#tx = tx ?? transactions(db)
+  }
 
   /** Run `fn` in the next batch; resolves with its result once the batch committed. */
   run<T>(what: string, fn: () => T): Promise<T> {
@@ -86,20 +91,18 @@ export class GroupCommit {
     }
     const outcomes: { ok: boolean; value: unknown }[] = []
     try {
-      this.db
-        .transaction(() => {
-          this.hooks?.begin()
-          for (const job of jobs) {
-            try {
-              // Nested: better-sqlite3 runs it in a savepoint, rolled back alone if it throws.
-              outcomes.push({ ok: true, value: this.db.transaction(job.fn)() })
-            } catch (err) {
-              this.hooks?.rolledBack()
-              outcomes.push({ ok: false, value: err })
-            }
+      this.#tx.immediate(() => {
+        this.hooks?.begin()
+        for (const job of jobs) {
+          try {
+            // Nested: a savepoint, rolled back alone if it throws.
+            outcomes.push({ ok: true, value: this.#tx.run(job.fn) })
+          } catch (err) {
+            this.hooks?.rolledBack()
+            outcomes.push({ ok: false, value: err })
           }
-        })
-        .immediate()
+        }
+      })
     } catch (err) {
       // BEGIN or COMMIT failed (busy, disk full, I/O): nothing of the batch is stored.
       this.hooks?.rolledBack()

@@ -72,6 +72,7 @@ import { prepareStatements, type Statements } from './statements.ts'
 import { awaitingDurability, WalSync, type SyncFn } from './wal-sync.ts'
 import { Checkpointer, type CheckpointStats } from './checkpointer.ts'
 import { CallerCache } from './caller-cache.ts'
+import { transactions, type Transactions } from './transactions.ts'
 
 const BUSY_TIMEOUT_MS = 5000
 
@@ -169,6 +170,7 @@ class SqliteStoreImpl implements SqliteStore {
   #logStmts: SqliteNotificationLog | undefined
   readonly #group: GroupCommit | null
   readonly #soloStats: GroupCommitStats = { commits: 0, writes: 0 }
+  readonly #tx: Transactions
 
   readonly #refs: ReferenceIdBlocks
   #live: ((instance: WorkbinInstance) => ReadonlySet<string> | undefined) | undefined
@@ -189,9 +191,10 @@ class SqliteStoreImpl implements SqliteStore {
     private readonly checkpointer?: Checkpointer,
   ) {
     this.db = db
+    this.#tx = transactions(db)
     this.#group =
       groupCommitMax > 0
-        ? new GroupCommit(db, groupCommitMax, mapSqliteError, this.#hooks, wal)
+        ? new GroupCommit(db, groupCommitMax, mapSqliteError, this.#hooks, wal, this.#tx)
         : null
     this.#refs = new ReferenceIdBlocks(
       (userId, n) =>
@@ -234,18 +237,16 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   private read<T>(fn: () => T): T {
-    return this.db.transaction(fn).deferred()
+    return this.#tx.deferred(fn)
   }
 
   private write<T>(what: string, fn: () => T): Promise<T> {
     if (this.#group) return this.#group.run(what, fn)
     try {
-      const value = this.db
-        .transaction(() => {
-          this.#hooks.begin()
-          return fn()
-        })
-        .immediate()
+      const value = this.#tx.immediate(() => {
+        this.#hooks.begin()
+        return fn()
+      })
       this.#soloStats.commits++
       this.#soloStats.writes++
       this.#hooks.committed?.()
