@@ -12,6 +12,7 @@ import pino from 'pino'
 import type { BayeuxServer } from '../../src/bayeux/index.ts'
 import { FeedPump } from '../../src/notifications/feed-pump.ts'
 import { GwsError, StatusCode } from '../../src/errors.ts'
+import { GroupCommit } from '../../src/store/sqlite/group-commit.ts'
 import { createSqliteStore, type SqliteOptions } from '../../src/store/sqlite/sqlite-store.ts'
 import { DurabilityError, type SyncFn } from '../../src/store/sqlite/wal-sync.ts'
 import { AGENT1, AGENT2, basePlan } from './fixtures.ts'
@@ -135,6 +136,31 @@ describe('SQLite group commit', () => {
       assert.equal(countSessions(path), 3)
     } finally {
       await store.close()
+    }
+  })
+
+  it('undoes the part of a failed write it had already made, and only that', async () => {
+    const db = new Database(join(dir, `direct-${++n}.sqlite`))
+    try {
+      db.exec('CREATE TABLE t (k TEXT PRIMARY KEY)')
+      const group = new GroupCommit(db, 16, (err) => err)
+      const insert = db.prepare('INSERT INTO t (k) VALUES (?)')
+      const results = await Promise.allSettled([
+        group.run('a', () => insert.run('a')),
+        group.run('half', () => {
+          insert.run('half')
+          throw new Error('after its first statement')
+        }),
+        group.run('b', () => insert.run('b')),
+      ])
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      )
+      assert.equal(group.stats.commits, 1, 'one transaction')
+      assert.deepEqual(db.prepare('SELECT k FROM t ORDER BY k').pluck().all(), ['a', 'b'])
+    } finally {
+      db.close()
     }
   })
 
