@@ -37,7 +37,7 @@ export class GroupCommit {
   readonly #tx: Transactions
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly maxBatch: number,
     private readonly mapError: (err: unknown, what: string) => unknown,
     private readonly hooks?: TransactionHooks,
