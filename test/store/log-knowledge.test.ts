@@ -4,7 +4,7 @@
 // the log, a write is rolled back, and a feed is numbered by both.
 
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -37,6 +37,24 @@ function fresh() {
       })
       .immediate()
   return { path, db, log, write }
+}
+
+/** A second copy of a database, opened as the store opens its own (a restart). */
+fresh.reopen = (path: string) => {
+  const copy = `${path}.${++n}`
+  copyFileSync(path, copy)
+  const opened = new Database(copy)
+  opened.pragma('journal_mode = WAL')
+  opened.pragma('foreign_keys = OFF')
+  const log = new SqliteNotificationLog(opened)
+  const write = <T>(fn: () => T): T =>
+    opened
+      .transaction(() => {
+        log.begin()
+        return fn()
+      })
+      .immediate()
+  return { db: opened, log, write }
 }
 
 const direct = (userId: string, n: number): LogEntry => ({
@@ -321,5 +339,33 @@ describe('SQLite notification log: what writes teach it', () => {
     assert.deepEqual(got('u1'), [1, 2, 3, 6, 8])
     assert.deepEqual(got('u2'), [1, 3, 4])
     assert.deepEqual(got('u3'), [3, 4, 5, 6, 8])
+  })
+
+  it('numbers again exactly as an advance whose commit was lost (the pump shows it before its fsync)', async () => {
+    const { path, db, log, write } = fresh()
+    subscribe(db, ['u1', 'u2', 'u3'])
+    write(() => log.append([direct('u1', 0), direct('u2', 0), direct('u3', 0)], 0))
+    write(() => log.append([instance(1), direct('u2', 2), instance(3, ['u3'])], 1))
+    write(() => log.append([instance(4)], 2))
+    // What is on disk when the pump's advance commits: a power loss could take the disk back to
+    // this copy, after the clients received what the advance numbered.
+    const copy = `${path}.before-advance`
+    await db.backup(copy)
+    const users = ['u1', 'u2', 'u3']
+    const live = users.map((u) => write(() => log.advanceAndRead(u, 1, 100)))
+    const again = fresh.reopen(copy)
+    // The next advance there, whichever way it comes: the pump's...
+    const pumped = users.map((u) => again.write(() => again.log.advanceAndRead(u, 1, 100)))
+    assert.deepEqual(pumped, live)
+    // ...or an append that numbers the user's feed first (a direct entry, a subscription reply).
+    const third = fresh.reopen(copy)
+    third.write(() => third.log.append([direct('u1', 5)], 3))
+    const u1 = third.log.read('u1', 1, 100)
+    assert.ok(u1.ok && live[0]?.ok)
+    assert.deepEqual(u1.messages.slice(0, -1), live[0].messages)
+    assert.deepEqual(u1.messages.at(-1)?.seq, (live[0].messages.at(-1)?.seq ?? 0) + 1)
+    assert.ok(live.every((r) => r.ok && r.messages.length > 0))
+    again.db.close()
+    third.db.close()
   })
 })

@@ -71,10 +71,20 @@ export class WalSync {
     else fn()
   }
 
+  /** Commits made so far; a commit's number is this count right after its `committed()`. */
+  get commits(): number {
+    return this.#committed
+  }
+
   /** A transaction committed (its WAL frames are written): flush them soon. */
   committed(): void {
     this.#committed++
     this.#flush()
+  }
+
+  /** Resolves once commits up to number `upTo` are on disk. */
+  durableUpTo(upTo: number): Promise<void> {
+    return this.#until(upTo)
   }
 
   /** Resolves when every commit made so far is on disk. */
@@ -148,10 +158,12 @@ export class WalSync {
 /**
  * The store with every method's promise held back until the commits made before the call are
  * on disk (see the file comment). The pump's synchronous hook, and the store's own start and
- * end, are not held; plain properties pass through.
+ * end, are not held; nor is the pump's advance, which waits for what it shows itself
+ * (sqlite-store.ts, `#number`); plain properties pass through.
  */
 export function awaitingDurability<S extends object>(store: S, wal: WalSync): S {
-  return wrapMethods(store, ['useLiveSubscribers', 'migrate', 'close'], (_name, method) => {
+  const free = ['useLiveSubscribers', 'migrate', 'close', 'advanceAndReadFeed']
+  return wrapMethods(store, free, (_name, method) => {
     return function held(...args: unknown[]): unknown {
       // The adapter's own `this`, so its private fields work.
       const result = method.apply(store, args)
