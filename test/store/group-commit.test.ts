@@ -301,7 +301,7 @@ describe('SQLite group commit', () => {
     assert.equal(countSessions(path), 1)
   })
 
-  it("delivers the pump's numbering before its own fsync, never before what it numbers is on disk", async () => {
+  it("shows the pump's numbering before its own fsync, never before what it numbers is on disk", async () => {
     const h = heldFlush()
     const { store } = await fresh({ flushWal: h.flush })
     const delivered: [string, number][] = []
@@ -348,12 +348,14 @@ describe('SQLite group commit', () => {
       )
       assert.equal(store.commitStats.commits - before, 2, 'a commit per batch, neither waited')
       assert.ok(h.held.length >= 1, 'their fsync has not finished')
+      const read = tracked(store.getSession('none'))
+      assert.equal(await read(), true, 'nor does a read wait for it')
 
       // 2. An entry committed but not yet on disk: the pump numbers it and commits, but shows
       //    it only once the flush that covers it is done.
       delivered.length = 0
       h.letGo()
-      await store.getSession('none') // answered once every commit so far is on disk
+      await store.createSession(session('sync')) // answered once every commit so far is on disk
       h.hold()
       const p2 = tracked(
         store.appendNotifications([{ userId: AGENT1, channel: '/workbins/x', data: {} }]),

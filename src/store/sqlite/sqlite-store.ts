@@ -147,7 +147,7 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
     wal,
     checkpointer,
   )
-  return wal ? awaitingDurability(store, wal) : store
+  return wal ? awaitingDurability(store, wal, () => store.contentCommit) : store
 }
 
 /** A database file other connections can open (not a private in-memory one). */
@@ -188,9 +188,14 @@ class SqliteStoreImpl implements SqliteStore {
   }
   /**
    * The number (WalSync's count) of the newest commit that held anything but the pump's
-   * numbering: every log entry, subscription and feed reset is in a commit up to this one.
+   * numbering: every log entry, subscription, feed reset and other change is in a commit up to
+   * this one, and every answer waits for it to be on disk (awaitingDurability).
    */
   #contentCommit = 0
+
+  get contentCommit(): number {
+    return this.#contentCommit
+  }
 
   constructor(
     db: Database.Database,

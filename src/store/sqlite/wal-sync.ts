@@ -9,7 +9,8 @@
 //
 // A commit is visible to the connection's readers before it is on disk. So that no reply can
 // show what a power loss would undo, every store call resolves only once all commits made before
-// it ran are on disk (`after`, `awaitingDurability`).
+// it ran are on disk (`after`, `awaitingDurability`), but for the delivery pump's numbering,
+// which a power loss could not change (sqlite-store.ts, `#number`).
 
 import { close, fdatasync, openSync } from 'node:fs'
 import { GwsError, StatusCode } from '../../errors.ts'
@@ -92,9 +93,8 @@ export class WalSync {
     return this.#until(this.#committed)
   }
 
-  /** `result`, settled only once every commit made before this call is on disk. */
-  after<T>(result: Promise<T>): Promise<T> {
-    const upTo = this.#committed
+  /** `result`, settled only once commits up to `upTo` (default: all so far) are on disk. */
+  after<T>(result: Promise<T>, upTo = this.#committed): Promise<T> {
     if (this.#durable >= upTo && !this.#broken) return result
     return result.then(
       (value) => this.#until(upTo).then(() => value),
@@ -157,17 +157,23 @@ export class WalSync {
 
 /**
  * The store with every method's promise held back until the commits made before the call are
- * on disk (see the file comment). The pump's synchronous hook, and the store's own start and
- * end, are not held; nor is the pump's advance, which waits for what it shows itself
- * (sqlite-store.ts, `#number`); plain properties pass through.
+ * on disk (see the file comment), or those of them `needed()` counts: the SQLite store leaves
+ * out the delivery pump's numbering, which a power loss could not change (sqlite-store.ts,
+ * `#number`). The pump's synchronous hook, and the store's own start and end, are not held; nor
+ * is the pump's advance, which waits itself; plain properties pass through.
  */
-export function awaitingDurability<S extends object>(store: S, wal: WalSync): S {
+export function awaitingDurability<S extends object>(
+  store: S,
+  wal: WalSync,
+  needed: () => number = () => wal.commits,
+): S {
   const free = ['useLiveSubscribers', 'migrate', 'close', 'advanceAndReadFeed']
   return wrapMethods(store, free, (_name, method) => {
     return function held(...args: unknown[]): unknown {
+      const upTo = needed()
       // The adapter's own `this`, so its private fields work.
       const result = method.apply(store, args)
-      return result instanceof Promise ? wal.after(result) : result
+      return result instanceof Promise ? wal.after(result, upTo) : result
     }
   })
 }
