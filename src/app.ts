@@ -146,8 +146,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         store,
         () => bayeux,
         log.child({ component: 'notifications' }),
-        // SQLite numbers a round's users in one transaction; PostgreSQL pays a round trip
-        // each. Two batches in flight: the next is numbered while the last one is delivered.
+        // SQLite commits a round's users together (group commit); PostgreSQL pays a round trip
+        // each. SQLite commits the next batch while the last one's fsync runs (depth 2).
         isPostgresUrl(config.db) ? PUMP_PARALLEL : 128,
         isPostgresUrl(config.db) ? 1 : 2,
       )

@@ -174,9 +174,9 @@ export class FeedPump {
         const users = [...this.#wake]
         this.#wake = new Map()
         // A few users at a time: on PostgreSQL each is a round trip. With `depth` > 1 the next
-        // batch is asked for while the last one waits for its answer (on SQLite, for the commits
-        // before it to be on disk). One user is never in two deliveries at once: the users of a
-        // round are distinct, and a round ends before the next begins.
+        // batch is committed while the last one waits for its fsync (SQLite flushes off the
+        // event loop). One user is never in two deliveries at once: the users of a round are
+        // distinct, and a round ends before the next begins.
         const inFlight: Promise<unknown>[] = []
         for (let i = 0; i < users.length; i += this.parallel) {
           inFlight.push(

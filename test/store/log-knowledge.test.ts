@@ -341,14 +341,15 @@ describe('SQLite notification log: what writes teach it', () => {
     assert.deepEqual(got('u3'), [3, 4, 5, 6, 8])
   })
 
-  it('numbers again exactly as an advance whose commit was lost (the pump shows it before its fsync)', async () => {
+  it('numbers again exactly as an advance whose commit was lost (a power loss before its fsync)', async () => {
     const { path, db, log, write } = fresh()
     subscribe(db, ['u1', 'u2', 'u3'])
     write(() => log.append([direct('u1', 0), direct('u2', 0), direct('u3', 0)], 0))
     write(() => log.append([instance(1), direct('u2', 2), instance(3, ['u3'])], 1))
     write(() => log.append([instance(4)], 2))
-    // What is on disk when the pump's advance commits: a power loss could take the disk back to
-    // this copy, after the clients received what the advance numbered.
+    // What is on disk when an advance commits: a power loss before its fsync takes the disk back
+    // to this copy. Numbering is a function of the log and the subscriptions, so the numbers
+    // given again are the same (docs/durable-delivery.md, "Numbers per user").
     const copy = `${path}.before-advance`
     await db.backup(copy)
     const users = ['u1', 'u2', 'u3']

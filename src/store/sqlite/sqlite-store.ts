@@ -147,7 +147,7 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
     wal,
     checkpointer,
   )
-  return wal ? awaitingDurability(store, wal, () => store.contentCommit) : store
+  return wal ? awaitingDurability(store, wal) : store
 }
 
 /** A database file other connections can open (not a private in-memory one). */
@@ -180,21 +180,7 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #hooks: TransactionHooks = {
     begin: () => this.#logStmts?.begin(),
     rolledBack: () => this.#logStmts?.rolledBack(),
-    committed: () => {
-      this.checkpointer?.committed()
-      // The WAL counts this commit right after this hook (GroupCommit).
-      if (this.wal) this.#contentCommit = this.wal.commits + 1
-    },
-  }
-  /**
-   * The number (WalSync's count) of the newest commit that held anything but the pump's
-   * numbering: every log entry, subscription, feed reset and other change is in a commit up to
-   * this one, and every answer waits for it to be on disk (awaitingDurability).
-   */
-  #contentCommit = 0
-
-  get contentCommit(): number {
-    return this.#contentCommit
+    committed: () => this.checkpointer?.committed(),
   }
 
   constructor(
@@ -269,39 +255,6 @@ class SqliteStoreImpl implements SqliteStore {
       this.#hooks.rolledBack()
       return Promise.reject(mapSqliteError(err, what))
     }
-  }
-
-  /**
-   * The pump's advance: numbering only, shown before its own commit is on disk. Its numbers are
-   * a function of what it numbers (the log's entries and the users' subscriptions, which never
-   * change between two advances), so if a power loss undid this commit, the next advance would
-   * give the same entries the same numbers: a client that received them has nothing to unlearn.
-   * What it numbers must be on disk, though, so the answer waits for every commit but such
-   * numbering ones made before it (`#contentCommit`). It commits at once, in a transaction of
-   * its own, rather than waiting for the fsync under way with the group: a fan-out is several
-   * such advances, and each used to wait for the disk before its users got their messages.
-   */
-  #number<T>(what: string, fn: () => T): Promise<T> {
-    const wal = this.wal
-    if (!wal) return this.write(what, fn)
-    if (wal.broken) return Promise.reject(wal.broken)
-    const shows = this.#contentCommit
-    let value: T
-    try {
-      value = this.#tx.immediate(() => {
-        this.#hooks.begin()
-        return fn()
-      })
-    } catch (err) {
-      this.#hooks.rolledBack()
-      return Promise.reject(mapSqliteError(err, what))
-    }
-    this.checkpointer?.committed()
-    wal.committed()
-    const stats = this.commitStats
-    stats.commits++
-    stats.writes++
-    return wal.durableUpTo(shows).then(() => value)
   }
 
   async migrate(): Promise<void> {
@@ -669,7 +622,7 @@ class SqliteStoreImpl implements SqliteStore {
         const mine: FeedReadRequest[] = (batch = this.#feedReads = [])
         queueMicrotask(() => {
           this.#feedReads = null
-          this.#number(`notifications of ${mine.length} user(s)`, () =>
+          this.write(`notifications of ${mine.length} user(s)`, () =>
             mine.map((r) => this.log.advanceAndRead(r.userId, r.afterSeq, r.limit)),
           ).then(
             (reads) => mine.forEach((r, i) => r.resolve(reads[i] as FeedRead)),

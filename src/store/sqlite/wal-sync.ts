@@ -9,8 +9,7 @@
 //
 // A commit is visible to the connection's readers before it is on disk. So that no reply can
 // show what a power loss would undo, every store call resolves only once all commits made before
-// it ran are on disk (`after`, `awaitingDurability`), but for the delivery pump's numbering,
-// which a power loss could not change (sqlite-store.ts, `#number`).
+// it ran are on disk (`after`, `awaitingDurability`).
 
 import { close, fdatasync, openSync } from 'node:fs'
 import { GwsError, StatusCode } from '../../errors.ts'
@@ -72,20 +71,10 @@ export class WalSync {
     else fn()
   }
 
-  /** Commits made so far; a commit's number is this count right after its `committed()`. */
-  get commits(): number {
-    return this.#committed
-  }
-
   /** A transaction committed (its WAL frames are written): flush them soon. */
   committed(): void {
     this.#committed++
     this.#flush()
-  }
-
-  /** Resolves once commits up to number `upTo` are on disk. */
-  durableUpTo(upTo: number): Promise<void> {
-    return this.#until(upTo)
   }
 
   /** Resolves when every commit made so far is on disk. */
@@ -93,8 +82,9 @@ export class WalSync {
     return this.#until(this.#committed)
   }
 
-  /** `result`, settled only once commits up to `upTo` (default: all so far) are on disk. */
-  after<T>(result: Promise<T>, upTo = this.#committed): Promise<T> {
+  /** `result`, settled only once every commit made before this call is on disk. */
+  after<T>(result: Promise<T>): Promise<T> {
+    const upTo = this.#committed
     if (this.#durable >= upTo && !this.#broken) return result
     return result.then(
       (value) => this.#until(upTo).then(() => value),
@@ -157,23 +147,15 @@ export class WalSync {
 
 /**
  * The store with every method's promise held back until the commits made before the call are
- * on disk (see the file comment), or those of them `needed()` counts: the SQLite store leaves
- * out the delivery pump's numbering, which a power loss could not change (sqlite-store.ts,
- * `#number`). The pump's synchronous hook, and the store's own start and end, are not held; nor
- * is the pump's advance, which waits itself; plain properties pass through.
+ * on disk (see the file comment). The pump's synchronous hook, and the store's own start and
+ * end, are not held; plain properties pass through.
  */
-export function awaitingDurability<S extends object>(
-  store: S,
-  wal: WalSync,
-  needed: () => number = () => wal.commits,
-): S {
-  const free = ['useLiveSubscribers', 'migrate', 'close', 'advanceAndReadFeed']
-  return wrapMethods(store, free, (_name, method) => {
+export function awaitingDurability<S extends object>(store: S, wal: WalSync): S {
+  return wrapMethods(store, ['useLiveSubscribers', 'migrate', 'close'], (_name, method) => {
     return function held(...args: unknown[]): unknown {
-      const upTo = needed()
       // The adapter's own `this`, so its private fields work.
       const result = method.apply(store, args)
-      return result instanceof Promise ? wal.after(result, upTo) : result
+      return result instanceof Promise ? wal.after(result) : result
     }
   })
 }
