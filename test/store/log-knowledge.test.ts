@@ -21,7 +21,17 @@ after(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 
 function fresh() {
-  const path = join(dir, `k-${++n}.sqlite`)
+  return open(join(dir, `k-${++n}.sqlite`))
+}
+
+/** A copy of a database file, opened as at a restart. */
+function openCopy(path: string) {
+  const copy = `${path}.${++n}`
+  copyFileSync(path, copy)
+  return open(copy)
+}
+
+function open(path: string) {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   runMigrations(db)
@@ -37,24 +47,6 @@ function fresh() {
       })
       .immediate()
   return { path, db, log, write }
-}
-
-/** A second copy of a database, opened as the store opens its own (a restart). */
-fresh.reopen = (path: string) => {
-  const copy = `${path}.${++n}`
-  copyFileSync(path, copy)
-  const opened = new Database(copy)
-  opened.pragma('journal_mode = WAL')
-  opened.pragma('foreign_keys = OFF')
-  const log = new SqliteNotificationLog(opened)
-  const write = <T>(fn: () => T): T =>
-    opened
-      .transaction(() => {
-        log.begin()
-        return fn()
-      })
-      .immediate()
-  return { db: opened, log, write }
 }
 
 const direct = (userId: string, n: number): LogEntry => ({
@@ -354,18 +346,18 @@ describe('SQLite notification log: what writes teach it', () => {
     await db.backup(copy)
     const users = ['u1', 'u2', 'u3']
     const live = users.map((u) => write(() => log.advanceAndRead(u, 1, 100)))
-    const again = fresh.reopen(copy)
+    assert.ok(live.every((r) => r.ok && r.messages.length > 0))
+    const again = openCopy(copy)
     // The next advance there, whichever way it comes: the pump's...
     const pumped = users.map((u) => again.write(() => again.log.advanceAndRead(u, 1, 100)))
     assert.deepEqual(pumped, live)
     // ...or an append that numbers the user's feed first (a direct entry, a subscription reply).
-    const third = fresh.reopen(copy)
+    const third = openCopy(copy)
     third.write(() => third.log.append([direct('u1', 5)], 3))
     const u1 = third.log.read('u1', 1, 100)
     assert.ok(u1.ok && live[0]?.ok)
     assert.deepEqual(u1.messages.slice(0, -1), live[0].messages)
-    assert.deepEqual(u1.messages.at(-1)?.seq, (live[0].messages.at(-1)?.seq ?? 0) + 1)
-    assert.ok(live.every((r) => r.ok && r.messages.length > 0))
+    assert.equal(u1.messages.at(-1)?.seq, (live[0].messages.at(-1)?.seq ?? 0) + 1)
     again.db.close()
     third.db.close()
   })
