@@ -389,6 +389,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       } finally {
         clearTimeout(grace)
         await keeper?.close() // acknowledged positions, for the sessions' next server
+        pump?.stop() // the store writes the numbers it gave in memory as it closes
         await cluster?.close()
         await contentThreads?.close() // their connections before the writer's last close
         await store.close()

@@ -22,6 +22,15 @@ export const FEED_BATCH = 500
 export const PUMP_PARALLEL = 8
 
 /**
+ * How long numbers the store assigned in memory (Store.numberFeedAhead) wait to be written:
+ * one write then holds several operations' numbers per user, off the fan-out's path.
+ */
+export const SETTLE_AFTER_MS = 1000
+
+/** Users whose in-memory numbers are written per transaction. */
+const SETTLE_USERS = 256
+
+/**
  * How a user is to be delivered: `advance`, number unnumbered entries first; `messages`, the
  * new messages in order when all are known (null: read them).
  */
@@ -39,6 +48,8 @@ export class FeedPump {
   /** Users to deliver → how (see Wake). */
   #wake = new Map<string, Wake>()
   #pumping = false
+  #settleTimer: NodeJS.Timeout | undefined
+  #stopped = false
 
   constructor(
     private readonly store: Store,
@@ -168,6 +179,33 @@ export class FeedPump {
     setImmediate(() => void this.#pump())
   }
 
+  /** Stop writing in-memory numbers on a timer (the store writes the rest as it closes). */
+  stop(): void {
+    this.#stopped = true
+    clearTimeout(this.#settleTimer)
+  }
+
+  #scheduleSettle(): void {
+    if (this.#settleTimer || this.#stopped) return
+    this.#settleTimer = setTimeout(() => void this.#settle(), SETTLE_AFTER_MS)
+    this.#settleTimer.unref()
+  }
+
+  /** Write the numbers given in memory, a few hundred users per transaction. */
+  async #settle(): Promise<void> {
+    try {
+      while (!this.#stopped && (await this.store.settleFeedsAhead?.(SETTLE_USERS)) !== 0) {
+        // A turn between transactions, for requests.
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    } catch (err) {
+      // Nothing is lost: any later advance of a feed writes the same numbers.
+      this.log.warn({ err }, 'notification numbers not written yet; written at the next advance')
+    } finally {
+      this.#settleTimer = undefined
+    }
+  }
+
   async #pump(): Promise<void> {
     try {
       while (this.#wake.size > 0) {
@@ -218,13 +256,18 @@ export class FeedPump {
         from = Math.max(0, seq - 1)
         read = await this.store.readFeed(userId, from, FEED_BATCH)
       } else if (advance) {
-        read = await this.store.advanceAndReadFeed(userId, from, FEED_BATCH)
+        // Live and up to date: numbered in memory, no write on the fan-out's path.
+        read = (await this.store.numberFeedAhead?.(userId, from, FEED_BATCH)) ?? null
+        if (read) this.#scheduleSettle()
+        else read = await this.store.advanceAndReadFeed(userId, from, FEED_BATCH)
       } else {
         read = await this.store.readFeed(userId, from, FEED_BATCH)
       }
       if (!read.ok) {
         // Behind the retention (a long stall): sessions catch up or are told to start again.
         if (read.reason === 'gone') this.#delivered.set(userId, read.seq)
+        // Delivered past the feed's row (numbered in memory, then forgotten): advance it.
+        else this.wake(userId)
         return
       }
       if (read.messages.length === 0) return

@@ -230,6 +230,15 @@ export interface Store {
   advanceFeed(userId: string, limit: number): Promise<number>
   /** advanceFeed(userId, limit) then readFeed(userId, afterSeq, limit), in one transaction. */
   advanceAndReadFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead>
+  /**
+   * Optional (SQLite): like advanceAndReadFeed when `afterSeq` is the feed's newest number, but
+   * the numbers are assigned in memory only, without a write (null: it cannot be done so; call
+   * advanceAndReadFeed). Any later advance of the feed writes the same numbers, whether this
+   * process still runs or not; settleFeedsAhead writes them sooner.
+   */
+  numberFeedAhead?(userId: string, afterSeq: number, limit: number): Promise<FeedRead | null>
+  /** Write what numberFeedAhead assigned, for at most `max` users; resolves with how many remain. */
+  settleFeedsAhead?(max: number): Promise<number>
   /** The user's numbered messages after `afterSeq`, oldest first, at most `limit`. */
   readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead>
   /** Delete at most `max` log entries written before `before` (ms epoch) and their numbers. */

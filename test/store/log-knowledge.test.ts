@@ -12,6 +12,7 @@ import Database from 'better-sqlite3'
 import type { LogEntry } from '../../src/store/notification-log.ts'
 import { runMigrations } from '../../src/store/sqlite/migrations.ts'
 import {
+  AHEAD_LIMIT,
   LIVE_NUMBER_LIMIT,
   SqliteNotificationLog,
 } from '../../src/store/sqlite/notification-log.ts'
@@ -360,5 +361,145 @@ describe('SQLite notification log: what writes teach it', () => {
     assert.equal(u1.messages.at(-1)?.seq, (live[0].messages.at(-1)?.seq ?? 0) + 1)
     again.db.close()
     third.db.close()
+  })
+
+  describe('numbers given in memory (numberAhead)', () => {
+    /** Feeds of u1-u3 at their newest number, then entries for them not numbered yet. */
+    async function live() {
+      const f = fresh()
+      subscribe(f.db, ['u1', 'u2', 'u3'])
+      f.write(() => f.log.append([direct('u1', 0), direct('u2', 0), direct('u3', 0)], 0))
+      f.write(() => f.log.append([instance(1), instance(2, ['u3'])], 1))
+      f.write(() => f.log.append([instance(3)], 2))
+      // As the store does once per synchronous run, outside any transaction.
+      f.log.begin()
+      return f
+    }
+
+    it('gives exactly the numbers an advance of the row gives, and writes nothing', async () => {
+      const { path, db, log, write } = await live()
+      const users = ['u1', 'u2', 'u3']
+      const ahead = users.map((u) => log.numberAhead(u, 1, 100))
+      assert.deepEqual(
+        ahead.map((r) => (r?.ok ? r.messages.map((m) => [m.seq, m.data]) : r)),
+        [
+          [
+            [2, '{"n":1}'],
+            [3, '{"n":2}'],
+            [4, '{"n":3}'],
+          ],
+          [
+            [2, '{"n":1,"mine":true}'],
+            [3, '{"n":2,"mine":true}'],
+            [4, '{"n":3,"mine":true}'],
+          ],
+          [
+            [2, '{"n":1}'],
+            [3, '{"n":3}'],
+          ],
+        ],
+      )
+      // Nothing written: the database still says seq 1 (a restart now would number them).
+      assert.deepEqual(seqs(new SqliteNotificationLog(db), 'u1'), [[1, 0]])
+      await db.backup(`${path}.crash`)
+      const restarted = open(`${path}.crash`)
+      const again = users.map((u) => restarted.write(() => restarted.log.advanceAndRead(u, 1, 100)))
+      assert.deepEqual(again, ahead)
+      // Next from where memory stands: nothing new, then only what follows.
+      assert.deepEqual(log.numberAhead('u1', 4, 100), { ok: true, messages: [], seq: 4 })
+      write(() => log.append([instance(4)], 3))
+      log.begin()
+      assert.deepEqual(log.numberAhead('u1', 4, 100), {
+        ok: true,
+        messages: [{ seq: 5, channel: '/workbins/team', data: '{"n":4}' }],
+        seq: 5,
+      })
+      // Written later as given, the user's row at once past it.
+      assert.equal(
+        write(() => log.settleAhead(100)),
+        0,
+      )
+      const cold = new SqliteNotificationLog(db)
+      assert.deepEqual(seqs(cold, 'u1'), [
+        [1, 0],
+        [2, 1],
+        [3, 2],
+        [4, 3],
+        [5, 4],
+      ])
+      assert.deepEqual(seqs(cold, 'u3'), [
+        [1, 0],
+        [2, 1],
+        [3, 3],
+      ])
+      assert.equal(log.aheadUsers, 0)
+      restarted.db.close()
+    })
+
+    it('refuses a caller that is not at the newest number, and one too far past the row', async () => {
+      const { db, log, write } = await live()
+      assert.equal(log.numberAhead('u1', 0, 100), null)
+      assert.equal(log.numberAhead('u1', 2, 100), null)
+      assert.equal(log.numberAhead('nobody', 0, 100), null)
+      const many: LogEntry[] = []
+      for (let i = 0; i < AHEAD_LIMIT; i++) many.push(instance(100 + i))
+      write(() => log.append(many, 3))
+      log.begin()
+      // Past AHEAD_LIMIT in memory the row must be advanced (the pump falls back to it).
+      assert.equal(log.numberAhead('u1', 1, 1000), null)
+      const r = log.numberAhead('u1', 1, 10)
+      assert.ok(r?.ok)
+      assert.equal(r.seq, 11)
+      assert.deepEqual(seqs(new SqliteNotificationLog(db), 'u1'), [[1, 0]])
+    })
+
+    it('an advance of the row (a subscription change, an append) writes the same numbers first', async () => {
+      const { db, log, write } = await live()
+      const r = log.numberAhead('u1', 1, 100)
+      assert.ok(r?.ok && r.seq === 4)
+      // The store's unsubscribe: the feed is advanced, then the subscription goes.
+      write(() => {
+        log.advance('u1', Number.MAX_SAFE_INTEGER)
+        db.prepare("DELETE FROM subscriptions WHERE user_id = 'u1'").run()
+        log.append([instance(4), direct('u1', 5)], 3)
+      })
+      assert.equal(log.aheadUsers, 0, "u1's advance wrote what memory held")
+      assert.deepEqual(seqs(new SqliteNotificationLog(db), 'u1'), [
+        [1, 0],
+        [2, 1],
+        [3, 2],
+        [4, 3],
+        [5, 5],
+      ])
+    })
+
+    it('forgets them on a rollback; the next advance gives the same numbers', async () => {
+      const { db, log, write } = await live()
+      const first = log.numberAhead('u2', 1, 100)
+      assert.ok(first?.ok)
+      log.rolledBack()
+      log.begin()
+      // Memory no longer knows seq 4: the caller must advance, and reads the same messages.
+      assert.equal(log.numberAhead('u2', 4, 100), null)
+      const read = write(() => log.advanceAndRead('u2', 1, 100))
+      assert.deepEqual(read, first)
+      assert.deepEqual(seqs(new SqliteNotificationLog(db), 'u2').length, 4)
+    })
+
+    it('the sweep writes them before it raises the floor, so no number is reset', async () => {
+      const { db, log, write } = await live()
+      const r = log.numberAhead('u1', 1, 100)
+      assert.ok(r?.ok && r.seq === 4)
+      write(() => log.sweep(Number.MAX_SAFE_INTEGER, 100))
+      write(() => log.append([instance(4)], 3))
+      const after = write(() => log.advanceAndRead('u1', 4, 100))
+      assert.deepEqual(after, {
+        ok: true,
+        messages: [{ seq: 5, channel: '/workbins/team', data: '{"n":4}' }],
+        seq: 5,
+      })
+      const row = db.prepare("SELECT seq, reset_seq FROM user_feeds WHERE user_id = 'u1'").get()
+      assert.deepEqual(row, { seq: 5, reset_seq: 0 })
+    })
   })
 })

@@ -34,6 +34,12 @@ const RECENT_ENTRIES = 2048
  */
 const KNOWN_INSTANCE_ENTRIES = 4096
 
+/**
+ * Entries a live user may have numbered in memory only (numberAhead) before its feed's row must
+ * catch up: below the pump's batch, so that any later advance of the row reaches them.
+ */
+export const AHEAD_LIMIT = 256
+
 /** Users whose subscriptions are kept in memory (past this, all are forgotten at once). */
 const KNOWN_SUBSCRIBERS = 100_000
 
@@ -146,6 +152,11 @@ export class SqliteNotificationLog {
   readonly #subscriptions = new Map<string, Set<string>>()
   /** The newest entries appended here, by id, oldest first (RECENT_ENTRIES at most). */
   readonly #recent = new Map<number, RecentEntry>()
+  /**
+   * Per user, numbering done in memory only (numberAhead), past the feed's row: what an advance
+   * of the row is bound to write (see numberAhead). Dropping it is always safe.
+   */
+  readonly #ahead = new Map<string, FeedRow>()
   /** The pump's subscribers with a session here, per instance (Store.useLiveSubscribers). */
   #live: ((instance: WorkbinInstance) => ReadonlySet<string> | undefined) | undefined
 
@@ -233,6 +244,7 @@ export class SqliteNotificationLog {
     this.#floorNow = undefined
     this.#headNow = undefined
     this.#feeds.clear()
+    this.#ahead.clear()
     this.#lastDirect.clear()
     this.#lastInstance = 0
     this.#recent.clear()
@@ -482,7 +494,86 @@ export class SqliteNotificationLog {
       this.#updateFeed.run({ user_id: userId, seq, position, reset_seq })
       this.#feeds.set(userId, { seq, position, reset_seq })
     }
+    const ahead = this.#ahead.get(userId)
+    if (ahead && position >= ahead.position) this.#ahead.delete(userId)
     return { seq, first, ids }
+  }
+
+  /**
+   * Number the user's pending entries in memory only, when the caller stands at the feed's newest
+   * number: the messages after `afterSeq`, or null when this cannot be done without a write
+   * (the caller then advances). No transaction: it writes nothing.
+   *
+   * Numbering is a function of the log and the subscriptions, and every change of a user's
+   * subscriptions advances the feed's row first (so does the sweep, settleAhead): whatever
+   * advances the row later writes exactly these numbers, whether this process is still running
+   * or not. A live subscriber then costs the fan-out no write and no fsync; settleAhead writes
+   * the numbers later, many operations in one row update per user.
+   */
+  numberAhead(userId: string, afterSeq: number, limit: number): FeedRead | null {
+    const row = this.#feedOf(userId)
+    if (!row) return null
+    let feed = row
+    const ahead = this.#ahead.get(userId)
+    if (ahead && ahead.position > row.position) feed = ahead
+    else if (ahead) this.#ahead.delete(userId)
+    if (feed.seq !== afterSeq || feed.reset_seq > afterSeq) return null
+    // Below what this connection knows, or behind the retention: the row's advance decides.
+    if (feed.position < this.#trustFrom || feed.position < this.#floor()) return null
+    const head = this.#head()
+    if (head <= feed.position) return { ok: true, messages: [], seq: feed.seq }
+    const ids = this.#pendingIds(userId, feed.position, head, limit, undefined)
+    if (feed.seq + ids.length - row.seq > AHEAD_LIMIT) return null
+    const messages: FeedMessage[] = []
+    for (const [k, id] of ids.entries()) {
+      const e = this.#recent.get(id)
+      if (!e) return null
+      const data = e.ownerUser === userId && e.ownerData !== null ? e.ownerData : e.data
+      messages.push({ seq: feed.seq + k + 1, channel: e.channel, data })
+    }
+    const seq = feed.seq + ids.length
+    const position = ids.length === limit ? (ids[ids.length - 1] as number) : head
+    this.#ahead.set(userId, { seq, position, reset_seq: feed.reset_seq })
+    return { ok: true, messages, seq }
+  }
+
+  /** Users numbered in memory whose rows are not written yet (settleAhead). */
+  get aheadUsers(): number {
+    return this.#ahead.size
+  }
+
+  /**
+   * Inside a write transaction: write the in-memory numbering of at most `max` users (the
+   * oldest first) to their rows, exactly as numberAhead assigned it. Returns how many remain.
+   */
+  settleAhead(max: number): number {
+    let n = 0
+    for (const [userId, ahead] of this.#ahead) {
+      if (n++ >= max) break
+      this.#ahead.delete(userId)
+      const row = this.#feedOf(userId)
+      if (!row || ahead.position <= row.position || row.position < this.#floor()) continue
+      const ids = this.#pendingIds(
+        userId,
+        row.position,
+        ahead.position,
+        ahead.seq - row.seq,
+        undefined,
+      )
+      let seq = row.seq
+      for (const id of ids) this.#number.run(userId, ++seq, id)
+      if (seq !== ahead.seq) {
+        // Cannot happen while every subscription change advances the row first. Nothing of it
+        // is written (the job rolls back); a later advance numbers from the log as it is.
+        throw new Error(
+          `feed of user ${userId}: ${seq - row.seq} entries where ${ahead.seq - row.seq} were numbered`,
+        )
+      }
+      const next = { seq, position: ahead.position, reset_seq: row.reset_seq }
+      this.#updateFeed.run({ user_id: userId, ...next })
+      this.#feeds.set(userId, next)
+    }
+    return this.#ahead.size
   }
 
   #pendingIds(
@@ -543,6 +634,8 @@ export class SqliteNotificationLog {
   }
 
   sweep(before: number, max: number): number {
+    // The rows first: numbers given in memory must not be lost to the floor below.
+    this.settleAhead(Number.MAX_SAFE_INTEGER)
     let upTo: number | null = null
     for (const [id, createdAt] of this.#oldest.iterate(max) as Iterable<[number, number]>) {
       if (createdAt >= before) break

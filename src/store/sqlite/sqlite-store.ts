@@ -176,6 +176,8 @@ class SqliteStoreImpl implements SqliteStore {
   #live: ((instance: WorkbinInstance) => ReadonlySet<string> | undefined) | undefined
   /** advanceAndReadFeed calls waiting for the end of the current synchronous run. */
   #feedReads: FeedReadRequest[] | null = null
+  /** numberFeedAhead checked for other connections' commits in this synchronous run. */
+  #aheadChecked = false
   /** The log keeps what writes taught it (notification-log.ts); these keep it true. */
   readonly #hooks: TransactionHooks = {
     begin: () => this.#logStmts?.begin(),
@@ -268,7 +270,14 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async close(): Promise<void> {
-    // Writes already asked for are committed, not dropped.
+    // Numbers given in memory are written (a later start would number the same again, but
+    // each user's first advance would then pay for it), then writes already asked for are
+    // committed, not dropped.
+    if (this.db.open && this.#logStmts && this.#logStmts.aheadUsers > 0) {
+      this.write('notification numbers', () => this.log.settleAhead(Number.MAX_SAFE_INTEGER)).catch(
+        () => {},
+      )
+    }
     if (this.db.open) this.#group?.flush()
     // The thread's connection first: the last close checkpoints what is left and removes the
     // WAL, and that stays the writer's, as it was before the thread.
@@ -636,6 +645,24 @@ class SqliteStoreImpl implements SqliteStore {
 
   async readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
     return this.read(() => this.log.read(userId, afterSeq, limit))
+  }
+
+  async numberFeedAhead(userId: string, afterSeq: number, limit: number): Promise<FeedRead | null> {
+    if (!this.#aheadChecked) {
+      // Once per synchronous run (the pump asks for many users at once): what another
+      // connection committed since makes the log forget what it knew.
+      this.#aheadChecked = true
+      queueMicrotask(() => {
+        this.#aheadChecked = false
+      })
+      this.log.begin()
+    }
+    return this.log.numberAhead(userId, afterSeq, limit)
+  }
+
+  async settleFeedsAhead(max: number): Promise<number> {
+    if (!this.#logStmts || this.#logStmts.aheadUsers === 0) return 0
+    return this.write('notification numbers', () => this.log.settleAhead(max))
   }
 
   async sweepNotifications(before: number, max: number): Promise<number> {
