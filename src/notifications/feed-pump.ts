@@ -49,6 +49,8 @@ export class FeedPump {
   #wake = new Map<string, Wake>()
   #pumping = false
   #settleTimer: NodeJS.Timeout | undefined
+  /** Numbers were given in memory since the last write of them began. */
+  #unsettled = false
   #stopped = false
 
   constructor(
@@ -193,6 +195,7 @@ export class FeedPump {
 
   /** Write the numbers given in memory, a few hundred users per transaction. */
   async #settle(): Promise<void> {
+    this.#unsettled = false
     try {
       while (!this.#stopped && (await this.store.settleFeedsAhead?.(SETTLE_USERS)) !== 0) {
         // A turn between transactions, for requests.
@@ -203,6 +206,8 @@ export class FeedPump {
       this.log.warn({ err }, 'notification numbers not written yet; written at the next advance')
     } finally {
       this.#settleTimer = undefined
+      // Given while the last write waited for its fsync: their turn comes.
+      if (this.#unsettled) this.#scheduleSettle()
     }
   }
 
@@ -258,8 +263,10 @@ export class FeedPump {
       } else if (advance) {
         // Live and up to date: numbered in memory, no write on the fan-out's path.
         read = (await this.store.numberFeedAhead?.(userId, from, FEED_BATCH)) ?? null
-        if (read) this.#scheduleSettle()
-        else read = await this.store.advanceAndReadFeed(userId, from, FEED_BATCH)
+        if (read) {
+          this.#unsettled = true
+          this.#scheduleSettle()
+        } else read = await this.store.advanceAndReadFeed(userId, from, FEED_BATCH)
       } else {
         read = await this.store.readFeed(userId, from, FEED_BATCH)
       }
