@@ -17,7 +17,7 @@ export function timedStore(store: Store, metrics: Metrics): Store {
   )
   // Every Store method but the pump's hook returns a promise (store.ts); the hook is the
   // adapter's own, untimed.
-  return wrapMethods(store, ['useLiveSubscribers'], (operation, method) => {
+  return wrapMethods(store, [], (operation, method) => {
     const ok = duration.series(operation, 'ok')
     let failed: Series | undefined
     return async function timed(...args: unknown[]): Promise<unknown> {

@@ -60,11 +60,7 @@ export class FeedPump {
     private readonly parallel = PUMP_PARALLEL,
     /** Batches of one round in flight at once (see #pump). */
     private readonly depth = 1,
-  ) {
-    // A store that can number an instance entry for its few live subscribers with the append
-    // (SQLite) learns who they are here; the pump then delivers those without a write.
-    store.useLiveSubscribers?.((instance) => this.#index.subscribers(instance))
-  }
+  ) {}
 
   /** Entries of a committed change: wake the users here they concern. */
   committed(entries: readonly LogEntry[]): void {
@@ -77,12 +73,7 @@ export class FeedPump {
       } else if (e.instance) {
         const users = this.#index.subscribers(e.instance)
         if (!users) continue
-        for (const u of users) {
-          if (e.exclude?.includes(u)) continue
-          const numbered = e.numberedFor?.get(u)
-          if (numbered) this.wake(u, false, numbered)
-          else this.wake(u)
-        }
+        for (const u of users) if (!e.exclude?.includes(u)) this.wake(u)
       }
     }
   }

@@ -25,12 +25,6 @@ export interface LogEntry {
    * server can deliver it after the commit without reading it back.
    */
   numbered?: FeedMessage
-  /**
-   * Instance entries, set the same way for the few subscribers with a session on this server
-   * that the store numbered the entry for with its append (Store.useLiveSubscribers): each
-   * one's number and text.
-   */
-  numberedFor?: Map<string, FeedMessage>
 }
 
 /** One numbered message of a user's feed. `data` is the stored JSON text, sent as is. */

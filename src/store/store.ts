@@ -215,12 +215,6 @@ export interface Store {
    * head lock, which orders every append).
    */
   readonly numbersDirectEntries: boolean
-  /**
-   * Optional (SQLite): the delivery pump names the users with a session on this server who
-   * subscribe to an instance. An append then numbers an instance entry for them at once when
-   * they are few, so that the pump delivers it without a write transaction of its own.
-   */
-  useLiveSubscribers?(live: (instance: WorkbinInstance) => ReadonlySet<string> | undefined): void
   /** Append entries that go with no store change (replies to read-only requests). */
   appendNotifications(entries: LogEntry[]): Promise<void>
   /**

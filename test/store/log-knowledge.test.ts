@@ -11,11 +11,7 @@ import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import type { LogEntry } from '../../src/store/notification-log.ts'
 import { runMigrations } from '../../src/store/sqlite/migrations.ts'
-import {
-  AHEAD_LIMIT,
-  LIVE_NUMBER_LIMIT,
-  SqliteNotificationLog,
-} from '../../src/store/sqlite/notification-log.ts'
+import { AHEAD_LIMIT, SqliteNotificationLog } from '../../src/store/sqlite/notification-log.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'workbins-log-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -196,85 +192,6 @@ describe('SQLite notification log: what writes teach it', () => {
       behind.messages.map((m) => m.seq),
       [1, 2, 3],
     )
-  })
-
-  it('numbers an instance entry for its few live subscribers at its append', () => {
-    const { db, log, write } = fresh()
-    subscribe(db, ['u1', 'u2', 'u3', 'u4'])
-    // u4 subscribes in the store but has no session here: it stays lazy.
-    log.useLiveSubscribers((i) => (i.workbinId === 'wb' ? new Set(['u1', 'u2', 'u3']) : undefined))
-    write(() => log.append([direct('u1', 0), direct('u2', 0), direct('u3', 0)], 0))
-    const a = instance(1, ['u3'])
-    write(() => log.append([a], 1))
-    assert.deepEqual([...(a.numberedFor ?? [])].sort(), [
-      ['u1', { seq: 2, channel: '/workbins/team', data: '{"n":1}' }],
-      ['u2', { seq: 2, channel: '/workbins/team', data: '{"n":1,"mine":true}' }],
-    ])
-    // What the append said is what the tables hold, read by a fresh object.
-    const cold = new SqliteNotificationLog(db)
-    for (const u of ['u1', 'u2']) {
-      const r = cold.read(u, 1, 100)
-      assert.ok(r.ok)
-      assert.deepEqual(r.messages, [a.numberedFor?.get(u)], u)
-    }
-    assert.deepEqual(cold.read('u3', 1, 100), { ok: true, messages: [], seq: 1 })
-    // The offline subscriber was not numbered: its feed does not even exist yet.
-    assert.equal(
-      db.prepare("SELECT count(*) FROM user_feeds WHERE user_id = 'u4'").pluck().get(),
-      0,
-    )
-    // A user with an older entry pending gets both numbered, and no numberedFor: the pump reads.
-    write(() =>
-      log.append(
-        [{ ...direct('u1', 9), userId: undefined, instance: { workbinId: 'other', owner: 'x' } }],
-        2,
-      ),
-    )
-    db.prepare(
-      "INSERT INTO subscriptions (user_id, workbin_id, owner) VALUES ('u1', 'other', 'x')",
-    ).run()
-    const b = instance(3)
-    write(() => log.append([b], 3))
-    assert.equal(b.numberedFor?.has('u1'), false)
-    assert.deepEqual(b.numberedFor?.get('u3'), {
-      seq: 2,
-      channel: '/workbins/team',
-      data: '{"n":3}',
-    })
-    const u1 = cold.read('u1', 2, 100)
-    assert.ok(u1.ok)
-    assert.deepEqual(
-      u1.messages.map((m) => m.data),
-      ['{"n":9}', '{"n":3}'],
-    )
-  })
-
-  it('numbers every entry of one append for a live subscriber (a change with two messages)', () => {
-    const { db, log, write } = fresh()
-    subscribe(db, ['u1'])
-    log.useLiveSubscribers(() => new Set(['u1']))
-    write(() => log.append([direct('u1', 0)], 0))
-    const at = { workbinId: 'wb', owner: 'Team' }
-    const a: LogEntry = { instance: at, channel: '/c', data: { n: 1 } }
-    const b: LogEntry = { instance: at, channel: '/c', data: { n: 2 } }
-    write(() => log.append([a, b], 1))
-    assert.deepEqual(a.numberedFor?.get('u1'), { seq: 2, channel: '/c', data: '{"n":1}' })
-    assert.deepEqual(b.numberedFor?.get('u1'), { seq: 3, channel: '/c', data: '{"n":2}' })
-  })
-
-  it('leaves a fan-out larger than LIVE_NUMBER_LIMIT to the pump', () => {
-    const { db, log, write } = fresh()
-    const users = Array.from({ length: LIVE_NUMBER_LIMIT + 1 }, (_, i) => `m${i}`)
-    subscribe(db, users)
-    log.useLiveSubscribers(() => new Set(users))
-    const e: LogEntry = {
-      instance: { workbinId: 'wb', owner: 'Team' },
-      channel: '/c',
-      data: { n: 1 },
-    }
-    write(() => log.append([e], 1))
-    assert.equal(e.numberedFor, undefined)
-    assert.equal(db.prepare('SELECT count(*) FROM user_messages').pluck().get(), 0)
   })
 
   it("finds a live feed's instance entries from memory, and follows every subscription change", () => {

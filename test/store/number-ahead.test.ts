@@ -51,9 +51,6 @@ async function livePump() {
       delivered.set(u, [...(delivered.get(u) ?? []), ...messages]),
   } as unknown as BayeuxServer
   const pump = new FeedPump(store, () => bayeux, pino({ level: 'silent' }), 128, 2)
-  // The append numbers an entry itself for a few live subscribers (LIVE_NUMBER_LIMIT); here the
-  // pump does, as for a fan-out larger than that.
-  store.useLiveSubscribers?.(() => undefined)
   const users = [AGENT1, AGENT2]
   for (const u of users) {
     await store.addSubscriptions(u, [GROUP])

@@ -11,19 +11,8 @@ import type { WorkbinInstance } from '../../model.ts'
 import type { FeedMessage, FeedRead, LogEntry, StoredCometdSession } from '../notification-log.ts'
 import { excludeColumn } from '../notification-log.ts'
 
-/**
- * Entries numbered for a user by an append (one that gives it a direct entry, or an instance
- * entry while it is a live subscriber); the pump numbers the rest.
- */
+/** Entries numbered for a user by an append that gives it a direct entry; the pump numbers the rest. */
 const APPEND_NUMBER_LIMIT = 500
-
-/**
- * An instance entry is numbered with its append for its live subscribers (those the pump names)
- * when there are at most this many: each costs the appending transaction about 10-15 µs, and
- * saves the pump a write transaction and its commit after it. Larger fan-outs stay with the
- * pump, so that the requester's reply does not wait for them.
- */
-export const LIVE_NUMBER_LIMIT = 32
 
 /** Newest entries whose text is kept in memory (advanceAndRead answers from them). */
 const RECENT_ENTRIES = 2048
@@ -157,8 +146,6 @@ export class SqliteNotificationLog {
    * of the row is bound to write (see numberAhead). Dropping it is always safe.
    */
   readonly #ahead = new Map<string, FeedRow>()
-  /** The pump's subscribers with a session here, per instance (Store.useLiveSubscribers). */
-  #live: ((instance: WorkbinInstance) => ReadonlySet<string> | undefined) | undefined
 
   constructor(db: Database.Database) {
     const p = (sql: string) => db.prepare(sql)
@@ -220,10 +207,6 @@ export class SqliteNotificationLog {
     watchSubscriptions(db, (userId) => this.#subscriptions.delete(userId))
   }
 
-  useLiveSubscribers(live: (instance: WorkbinInstance) => ReadonlySet<string> | undefined): void {
-    this.#live = live
-  }
-
   /** At the start of each write transaction of this connection. */
   begin(): void {
     const version = this.#dataVersion.get()
@@ -281,11 +264,9 @@ export class SqliteNotificationLog {
    */
   append(entries: readonly LogEntry[], now: number): void {
     let direct: Map<string, { entries: LogEntry[]; texts: string[]; ids: number[] }> | undefined
-    let shared: { entry: LogEntry; id: number }[] | undefined
     for (const e of entries) {
       // from an attempt that did not commit
       e.numbered = undefined
-      e.numberedFor = undefined
       const data = JSON.stringify(e.data)
       const ownerData = e.owner ? JSON.stringify(e.owner.data) : null
       const exclude = excludeColumn(e.exclude)
@@ -312,7 +293,6 @@ export class SqliteNotificationLog {
       if (e.userId === undefined) {
         this.#lastInstance = id
         if (e.instance) this.#rememberInstance(id, e.instance, exclude)
-        if (this.#live) (shared ??= []).push({ entry: e, id })
         continue
       }
       direct ??= new Map()
@@ -323,7 +303,6 @@ export class SqliteNotificationLog {
       mine.ids.push(id)
     }
     if (direct) this.#numberDirect(direct)
-    if (shared) this.#numberLive(shared)
   }
 
   #numberDirect(
@@ -339,39 +318,6 @@ export class SqliteNotificationLog {
       if (numbered.ids.some((id, k) => id !== mine.ids[k])) continue
       mine.entries.forEach((e, k) => {
         e.numbered = { seq: numbered.first + k, channel: e.channel, data: mine.texts[k] as string }
-      })
-    }
-  }
-
-  /**
-   * Number the instance entries of this append for their few live subscribers now
-   * (LIVE_NUMBER_LIMIT per instance). A user whose advance numbered only entries of this append
-   * gets each in its `numberedFor`; a user with anything else pending (older entries) is left to
-   * the pump, which reads.
-   */
-  #numberLive(shared: readonly { entry: LogEntry; id: number }[]): void {
-    const users = new Set<string>()
-    for (const { entry } of shared) {
-      const live = entry.instance && this.#live?.(entry.instance)
-      if (!live || live.size > LIVE_NUMBER_LIMIT) continue
-      for (const u of live) if (!entry.exclude?.includes(u)) users.add(u)
-    }
-    if (users.size === 0) return
-    const byId = new Map(shared.map(({ entry, id }) => [id, entry]))
-    for (const userId of users) {
-      const r = this.#advance(userId, APPEND_NUMBER_LIMIT)
-      if (r.ids.length === 0 || !r.ids.every((id) => byId.has(id) && this.#recent.has(id))) {
-        continue
-      }
-      r.ids.forEach((id, k) => {
-        const entry = byId.get(id) as LogEntry
-        const e = this.#recent.get(id) as RecentEntry
-        const data = e.ownerUser === userId && e.ownerData !== null ? e.ownerData : e.data
-        ;(entry.numberedFor ??= new Map()).set(userId, {
-          seq: r.first + k,
-          channel: e.channel,
-          data,
-        })
       })
     }
   }

@@ -173,7 +173,6 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #tx: Transactions
 
   readonly #refs: ReferenceIdBlocks
-  #live: ((instance: WorkbinInstance) => ReadonlySet<string> | undefined) | undefined
   /** advanceAndReadFeed calls waiting for the end of the current synchronous run. */
   #feedReads: FeedReadRequest[] | null = null
   /** numberFeedAhead checked for other connections' commits in this synchronous run. */
@@ -231,10 +230,7 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   private get log(): SqliteNotificationLog {
-    if (!this.#logStmts) {
-      this.#logStmts = new SqliteNotificationLog(this.db)
-      if (this.#live) this.#logStmts.useLiveSubscribers(this.#live)
-    }
+    this.#logStmts ??= new SqliteNotificationLog(this.db)
     return this.#logStmts
   }
 
@@ -607,11 +603,6 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   // --- notification log ---------------------------------------------------------------------
-
-  useLiveSubscribers(live: (instance: WorkbinInstance) => ReadonlySet<string> | undefined): void {
-    this.#live = live
-    this.#logStmts?.useLiveSubscribers(live)
-  }
 
   async appendNotifications(entries: LogEntry[]): Promise<void> {
     if (entries.length === 0) return

@@ -147,11 +147,11 @@ export class WalSync {
 
 /**
  * The store with every method's promise held back until the commits made before the call are
- * on disk (see the file comment). The pump's synchronous hook, and the store's own start and
- * end, are not held; plain properties pass through.
+ * on disk (see the file comment). The store's own start and end are not held; plain properties
+ * pass through.
  */
 export function awaitingDurability<S extends object>(store: S, wal: WalSync): S {
-  return wrapMethods(store, ['useLiveSubscribers', 'migrate', 'close'], (_name, method) => {
+  return wrapMethods(store, ['migrate', 'close'], (_name, method) => {
     return function held(...args: unknown[]): unknown {
       // The adapter's own `this`, so its private fields work.
       const result = method.apply(store, args)
