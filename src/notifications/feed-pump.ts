@@ -264,8 +264,8 @@ export class FeedPump {
       if (!read.ok) {
         // Behind the retention (a long stall): sessions catch up or are told to start again.
         if (read.reason === 'gone') this.#delivered.set(userId, read.seq)
-        // Delivered past the feed's row (numbered in memory, then forgotten): advance it.
-        else this.wake(userId)
+        // Read past the feed's row (numbered in memory, then forgotten): advance it, once.
+        else if (!advance) this.wake(userId)
         return
       }
       if (read.messages.length === 0) return
