@@ -15,8 +15,7 @@ export function timedStore(store: Store, metrics: Metrics): Store {
     [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     metrics.registry,
   )
-  // Every Store method but the pump's hook returns a promise (store.ts); the hook is the
-  // adapter's own, untimed.
+  // Every Store method returns a promise (store.ts).
   return wrapMethods(store, [], (operation, method) => {
     const ok = duration.series(operation, 'ok')
     let failed: Series | undefined
