@@ -413,6 +413,8 @@ export class SqliteNotificationLog {
     userId: string,
     limit: number,
     appended?: Appended,
+    /** No entry above this id is numbered (settleAhead); the head by default. */
+    upTo = Number.POSITIVE_INFINITY,
   ): { seq: number; first: number; ids: number[] } {
     const floor = this.#floor()
     let feed = this.#feedOf(userId)
@@ -430,11 +432,11 @@ export class SqliteNotificationLog {
     }
     const first = seq + 1
     let ids: number[] = []
-    const head = this.#head()
-    if (head > position) {
-      ids = this.#pendingIds(userId, position, head, limit, appended)
+    const to = Math.min(this.#head(), upTo)
+    if (to > position) {
+      ids = this.#pendingIds(userId, position, to, limit, appended)
       for (const id of ids) this.#number.run(userId, ++seq, id)
-      position = ids.length === limit ? (ids[ids.length - 1] as number) : head
+      position = ids.length === limit ? (ids[ids.length - 1] as number) : to
     }
     if (seq !== feed.seq || position !== feed.position || reset_seq !== feed.reset_seq) {
       this.#updateFeed.run({ user_id: userId, seq, position, reset_seq })
@@ -499,15 +501,8 @@ export class SqliteNotificationLog {
       this.#ahead.delete(userId)
       const row = this.#feedOf(userId)
       if (!row || ahead.position <= row.position || row.position < this.#floor()) continue
-      const ids = this.#pendingIds(
-        userId,
-        row.position,
-        ahead.position,
-        ahead.seq - row.seq,
-        undefined,
-      )
-      let seq = row.seq
-      for (const id of ids) this.#number.run(userId, ++seq, id)
+      // The row's own advance, up to where memory stood: the same entries, the same numbers.
+      const { seq } = this.#advance(userId, Number.MAX_SAFE_INTEGER, undefined, ahead.position)
       if (seq !== ahead.seq) {
         // Cannot happen while every subscription change advances the row first. Nothing of it
         // is written (the job rolls back); a later advance numbers from the log as it is.
@@ -515,9 +510,6 @@ export class SqliteNotificationLog {
           `feed of user ${userId}: ${seq - row.seq} entries where ${ahead.seq - row.seq} were numbered`,
         )
       }
-      const next = { seq, position: ahead.position, reset_seq: row.reset_seq }
-      this.#updateFeed.run({ user_id: userId, ...next })
-      this.#feeds.set(userId, next)
     }
     return this.#ahead.size
   }
