@@ -231,7 +231,10 @@ export interface Store {
    * process still runs or not; settleFeedsAhead writes them sooner.
    */
   numberFeedAhead?(userId: string, afterSeq: number, limit: number): Promise<FeedRead | null>
-  /** Write what numberFeedAhead assigned, for at most `max` users; resolves with how many remain. */
+  /**
+   * Write what numberFeedAhead assigned, user by user until about `max` numbers are written;
+   * resolves with how many users remain.
+   */
   settleFeedsAhead?(max: number): Promise<number>
   /** The user's numbered messages after `afterSeq`, oldest first, at most `limit`. */
   readFeed(userId: string, afterSeq: number, limit: number): Promise<FeedRead>

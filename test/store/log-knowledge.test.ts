@@ -403,6 +403,33 @@ describe('SQLite notification log: what writes teach it', () => {
       assert.deepEqual(seqs(new SqliteNotificationLog(db), 'u2').length, 4)
     })
 
+    it('writes them user by user until about as many numbers as asked, the rest at the next call', async () => {
+      const { db, log, write } = await live()
+      // u1 and u2 three numbers each past their rows, u3 two.
+      for (const u of ['u1', 'u2', 'u3']) assert.ok(log.numberAhead(u, 1, 100)?.ok)
+      const rows = () =>
+        db.prepare('SELECT user_id, seq FROM user_feeds ORDER BY user_id').raw().all()
+      // Four asked: u1's three, then u2's (the bound is reached inside a user, never mid-user).
+      assert.equal(
+        write(() => log.settleAhead(4)),
+        1,
+      )
+      assert.deepEqual(rows(), [
+        ['u1', 4],
+        ['u2', 4],
+        ['u3', 1],
+      ])
+      assert.equal(
+        write(() => log.settleAhead(4)),
+        0,
+      )
+      assert.deepEqual(rows(), [
+        ['u1', 4],
+        ['u2', 4],
+        ['u3', 3],
+      ])
+    })
+
     it('the sweep writes them before it raises the floor, so no number is reset', async () => {
       const { db, log, write } = await live()
       const r = log.numberAhead('u1', 1, 100)

@@ -491,16 +491,19 @@ export class SqliteNotificationLog {
   }
 
   /**
-   * Inside a write transaction: write the in-memory numbering of at most `max` users (the
-   * oldest first) to their rows, exactly as numberAhead assigned it. Returns how many remain.
+   * Inside a write transaction: write the in-memory numbering of users (the oldest first) to
+   * their rows, exactly as numberAhead assigned it, until at least `max` numbers are written
+   * (one row each: the transaction's length follows them, not the users). Returns how many
+   * users remain.
    */
   settleAhead(max: number): number {
     let n = 0
     for (const [userId, ahead] of this.#ahead) {
-      if (n++ >= max) break
+      if (n >= max) break
       this.#ahead.delete(userId)
       const row = this.#feedOf(userId)
       if (!row || ahead.position <= row.position || row.position < this.#floor()) continue
+      n += ahead.seq - row.seq
       // The row's own advance, up to where memory stood: the same entries, the same numbers.
       const { seq } = this.#advance(userId, Number.MAX_SAFE_INTEGER, undefined, ahead.position)
       if (seq !== ahead.seq) {
