@@ -109,9 +109,8 @@ class Recorder {
     if (k + 1 > this.fanoutMax) this.fanoutMax = k + 1
   }
 
-  onEvent(data: BayeuxMessage['data']): void {
+  onEvent(data: BayeuxMessage['data'], now: number): void {
     if (!data || typeof data.seq !== 'number' || typeof data.t !== 'number') return
-    const now = nowAbs()
     const seq = data.seq
     if (seq < 0 || seq >= this.seen.length) return
     if (this.seen[seq]) {
@@ -155,8 +154,8 @@ interface SessionEnv {
   init: GenInit
   base: string
   channel: (user: string) => string
-  /** A non-meta message's data arrived at `user`'s session. */
-  onEvent: (user: string, data: BayeuxMessage['data']) => void
+  /** A non-meta message's data arrived at `user`'s session, read at `at` (nowAbs()). */
+  onEvent: (user: string, data: BayeuxMessage['data'], at: number) => void
   counters: Counters
   deadline: number
   /** Cookies of each user's session (logins), shared with the round-trip senders. */
@@ -253,19 +252,23 @@ class LongPollingSession implements Session {
     )
   }
 
-  private async request(path: string, msgs: BayeuxMessage[]): Promise<BayeuxMessage[]> {
+  /** The reply's messages, and when its last byte was read. */
+  private async request(
+    path: string,
+    msgs: BayeuxMessage[],
+  ): Promise<{ msgs: BayeuxMessage[]; at: number }> {
     const res = await this.conn.post(this.env.base + path, JSON.stringify(msgs), this.headers())
     this.jar.add(res.cookies)
     if (res.status !== 200)
       throw new Error(`HTTP ${res.status} on ${path}: ${res.body.slice(0, 200)}`)
     const out = JSON.parse(res.body) as BayeuxMessage[]
-    return Array.isArray(out) ? out : [out]
+    return { msgs: Array.isArray(out) ? out : [out], at: res.at }
   }
 
-  private deliverEvents(msgs: BayeuxMessage[]): void {
+  private deliverEvents({ msgs, at }: { msgs: BayeuxMessage[]; at: number }): void {
     for (const m of msgs) {
       if (!m.channel.startsWith('/meta/') && m.data !== undefined)
-        this.env.onEvent(this.user, m.data)
+        this.env.onEvent(this.user, m.data, at)
     }
   }
 
@@ -280,7 +283,7 @@ class LongPollingSession implements Session {
       },
     ])
     this.clientId = checkOk(
-      hs.find((m) => m.channel === '/meta/handshake'),
+      hs.msgs.find((m) => m.channel === '/meta/handshake'),
       'handshake',
     ).clientId as string
     const sub = await this.request('/', [
@@ -293,7 +296,7 @@ class LongPollingSession implements Session {
     ])
     this.deliverEvents(sub)
     checkOk(
-      sub.find((m) => m.channel === '/meta/subscribe'),
+      sub.msgs.find((m) => m.channel === '/meta/subscribe'),
       'subscribe',
     )
   }
@@ -347,10 +350,10 @@ class LongPollingSession implements Session {
       this.connectSince = performance.now()
       let reply: BayeuxMessage | undefined
       try {
-        const msgs = await this.request('/connect', [connect])
+        const res = await this.request('/connect', [connect])
         this.connectSince = 0
-        this.deliverEvents(msgs)
-        reply = msgs.find((m) => m.channel === '/meta/connect')
+        this.deliverEvents(res)
+        reply = res.msgs.find((m) => m.channel === '/meta/connect')
       } catch {
         this.connectSince = 0
         if (this.stopped) return
@@ -364,6 +367,9 @@ class LongPollingSession implements Session {
         failures = 0
         const interval = reply.advice?.interval ?? 0
         if (interval > 0) await sleep(Math.min(interval, 5000))
+        // A later turn, as the official client sends its next /meta/connect from a timer: the
+        // replies already read by the other sessions are timestamped first.
+        else await new Promise((resolve) => setImmediate(resolve))
         continue
       }
       this.env.counters.connectErrors++
@@ -415,6 +421,7 @@ class WebSocketSession implements Session {
   }
 
   private onFrame(raw: WebSocket.RawData): void {
+    const at = nowAbs()
     let msgs: BayeuxMessage[]
     try {
       const parsed = JSON.parse(raw.toString()) as BayeuxMessage | BayeuxMessage[]
@@ -430,7 +437,7 @@ class WebSocketSession implements Session {
           this.waiting.delete(m.id as string)
           w(m)
         }
-      } else if (m.data !== undefined) this.env.onEvent(this.user, m.data)
+      } else if (m.data !== undefined) this.env.onEvent(this.user, m.data, at)
     }
   }
 
@@ -738,17 +745,17 @@ function main(): void {
       const fixed = msg.channel
       const onEvent: SessionEnv['onEvent'] =
         scenario === 'roundtrip'
-          ? (user, data) => {
+          ? (user, data, at) => {
               if (typeof data?.referenceId === 'number')
-                r.onArrived(`${user}:${data.referenceId}`, nowAbs())
+                r.onArrived(`${user}:${data.referenceId}`, at)
             }
           : scenario === 'fanout'
-            ? (user, data) => {
+            ? (user, data, at) => {
                 // Our subscribers also get their own Subscribe's state change: not an op.
                 if (data?.messageType !== 'WorkbinSubscriptionStateChangeMessage')
-                  r.onFanout(user, nowAbs())
+                  r.onFanout(user, at)
               }
-            : (_user, data) => r.onEvent(data)
+            : (_user, data, at) => r.onEvent(data, at)
       const env: SessionEnv = {
         init: msg,
         base: isOurs(msg.kind) ? OUR_PREFIX : '/cometd',

@@ -12,6 +12,8 @@ export interface RawResponse {
   cookie: string | undefined
   /** name=value of every Set-Cookie header. */
   cookies: string[]
+  /** When its last byte was read (performance.timeOrigin + performance.now(), ms). */
+  at: number
 }
 
 interface Pending {
@@ -84,6 +86,7 @@ export class RawConnection {
   }
 
   private parse(): void {
+    const at = performance.timeOrigin + performance.now()
     const end = this.buf.indexOf(CRLF2)
     if (end < 0) return
     const head = this.buf.toString('latin1', 0, end)
@@ -139,6 +142,6 @@ export class RawConnection {
       this.socket?.destroy()
       this.socket = null
     }
-    p?.resolve({ status, body, cookie, cookies })
+    p?.resolve({ status, body, cookie, cookies, at })
   }
 }
