@@ -4,6 +4,7 @@
 // generator must not be the bottleneck of the benchmark.
 
 import net from 'node:net'
+import { nowAbs } from './protocol.ts'
 
 export interface RawResponse {
   status: number
@@ -12,7 +13,7 @@ export interface RawResponse {
   cookie: string | undefined
   /** name=value of every Set-Cookie header. */
   cookies: string[]
-  /** When its last byte was read (performance.timeOrigin + performance.now(), ms). */
+  /** When its last byte was read (nowAbs(), ms). */
   at: number
 }
 
@@ -86,7 +87,7 @@ export class RawConnection {
   }
 
   private parse(): void {
-    const at = performance.timeOrigin + performance.now()
+    const at = nowAbs()
     const end = this.buf.indexOf(CRLF2)
     if (end < 0) return
     const head = this.buf.toString('latin1', 0, end)
