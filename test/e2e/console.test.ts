@@ -224,9 +224,10 @@ describe('the console in Chromium', { skip, timeout: 60_000 }, () => {
     await instanceRow(page, 'Place workbin · Place_7001')
       .getByRole('cell', { name: 'Subscribed', exact: true })
       .waitFor(WAIT)
+    // The count shows '…' until the workbin's content has been read: wait for a number.
     const before = await instanceRow(page, 'Place workbin · Place_7001')
-      .locator('td.count')
-      .textContent()
+      .locator('td.count', { hasText: /^\d+$/ })
+      .textContent(WAIT)
 
     // same port, same database: the session cookie and the subscription survive
     const port = Number(new URL(server.url).port)
