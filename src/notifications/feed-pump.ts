@@ -25,7 +25,8 @@ export const PUMP_PARALLEL = 8
  * How long numbers the store assigned in memory (Store.numberFeedAhead) wait to be written:
  * one write then holds several operations' numbers per user, off the fan-out's path. A user's
  * index page is written once per write, so a number costs less the more a write holds per
- * user (SQLite, measured: 8–15 µs at 4 per user, 4.7 µs at 40); AHEAD_LIMIT bounds the wait.
+ * user (SQLite, measured: 8–15 µs at 4 per user, 4.7 µs at 40). A user past AHEAD_LIMIT numbers
+ * meanwhile is written at once by the pump's own advance.
  */
 export const SETTLE_AFTER_MS = 4000
 
