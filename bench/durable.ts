@@ -221,9 +221,21 @@ function footprint(dbPath: string): Footprint {
         .all(table) as string[]
     return {
       entries: db.prepare('SELECT count(*) FROM notification_log').pluck().get() as number,
-      numbers: db.prepare('SELECT count(*) FROM user_messages').pluck().get() as number,
+      // Runs of numbers (one row per feed advance), and rows of the table used before them.
+      numbers: db
+        .prepare(
+          `SELECT (SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM user_message_runs)
+            + (SELECT count(*) FROM user_messages)`,
+        )
+        .pluck()
+        .get() as number,
       logBytes: bytes(['notification_log', ...indexes('notification_log')]),
-      numberBytes: bytes(['user_messages', ...indexes('user_messages')]),
+      numberBytes: bytes([
+        'user_message_runs',
+        ...indexes('user_message_runs'),
+        'user_messages',
+        ...indexes('user_messages'),
+      ]),
     }
   } finally {
     db.close()

@@ -23,17 +23,17 @@ export const PUMP_PARALLEL = 8
 
 /**
  * How long numbers the store assigned in memory (Store.numberFeedAhead) wait to be written:
- * one write then holds several operations' numbers per user, off the fan-out's path. A user's
- * index page is written once per write, so a number costs less the more a write holds per
- * user (SQLite, measured: 8–15 µs at 4 per user, 4.7 µs at 40). A user past AHEAD_LIMIT numbers
+ * one write then holds several operations' numbers per user, off the fan-out's path (on SQLite
+ * one row per user, a run of numbers, however many it holds). A user past AHEAD_LIMIT numbers
  * meanwhile is written at once by the pump's own advance.
  */
 export const SETTLE_AFTER_MS = 4000
 
 /**
- * In-memory numbers written per transaction (a row each, ~8 µs apiece measured at 1,000
- * subscribers): a write holds the event loop ~2 ms, however many users and operations it
- * gathers, so a fan-out that starts meanwhile waits little.
+ * In-memory numbers written per transaction: a write holds the event loop at most ~2 ms (one
+ * number a user, each its own run, ~8 µs apiece at 1,000 subscribers; longer runs cost less per
+ * number), however many users and operations it gathers, so a fan-out starting meanwhile waits
+ * little.
  */
 const SETTLE_NUMBERS = 256
 

@@ -3,6 +3,7 @@
 // and the migration log. Equal snapshots before and after a request = nothing changed.
 
 import Database from 'better-sqlite3'
+import { rowOrder } from './table-order.ts'
 
 const SKIP = new Set(['http_sessions', 'schema_migrations'])
 
@@ -25,7 +26,10 @@ export class DbSnapshot {
   take(): string {
     const out: string[] = []
     for (const t of this.#tables) {
-      const rows = this.#db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).raw().all()
+      const rows = this.#db
+        .prepare(`SELECT * FROM "${t}" ORDER BY ${rowOrder(this.#db, t)}`)
+        .raw()
+        .all()
       out.push(`${t}:${JSON.stringify(rows)}`)
     }
     return out.join('\n')

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after } from 'node:test'
 import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.ts'
+import { rowOrder } from '../helpers/table-order.ts'
 
 export const CC = '0851b5d7-1280-432c-9bb7-d22c2aeab2d5'
 export const CC2 = '3f2b9c1e-7a6d-4e5f-8b0c-1d2e3f4a5b6c'
@@ -105,6 +106,9 @@ export function dump(store: SqliteStore): Record<string, unknown[]> {
     .pluck()
     .all() as string[]
   return Object.fromEntries(
-    tables.map((t) => [t, store.db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all()]),
+    tables.map((t) => [
+      t,
+      store.db.prepare(`SELECT * FROM "${t}" ORDER BY ${rowOrder(store.db, t)}`).all(),
+    ]),
   )
 }

@@ -32,7 +32,10 @@ function written(path: string, userId: string): [number, number][] {
   const db = new Database(path, { readonly: true })
   try {
     return db
-      .prepare('SELECT seq, log_id FROM user_messages WHERE user_id = ? ORDER BY seq')
+      .prepare(
+        `SELECT r.first_seq + j.key AS seq, j.value AS log_id
+        FROM user_message_runs r, json_each(r.log_ids) j WHERE r.user_id = ? ORDER BY seq`,
+      )
       .raw()
       .all(userId) as [number, number][]
   } finally {

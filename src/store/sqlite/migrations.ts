@@ -315,6 +315,27 @@ export const MIGRATIONS: readonly Migration[] = [
     // no query reads this index; keeping it cost a page write in every change's commit.
     sql: `DROP INDEX IF EXISTS notification_log_by_time;`,
   },
+  {
+    version: 10,
+    name: 'notification numbers in runs',
+    // One row per feed advance instead of one per number: an advance numbers consecutive
+    // entries first_seq..last_seq, so a row holds their log ids (a JSON array, in number order).
+    // A subscriber's numbers of a few seconds then cost one row, not one per change
+    // (docs/durable-delivery.md). Rows of `user_messages` written before are not copied (that
+    // would take minutes at a day's retention): they are still read, and the sweep empties the
+    // table within the retention.
+    sql: `
+      CREATE TABLE user_message_runs (
+        user_id     TEXT NOT NULL,
+        first_seq   INTEGER NOT NULL,
+        last_seq    INTEGER NOT NULL,
+        log_ids     TEXT NOT NULL,     -- JSON array: the log id of first_seq, first_seq + 1, ...
+        last_log_id INTEGER NOT NULL,  -- the newest of them (the sweep deletes by it)
+        PRIMARY KEY (user_id, first_seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX user_message_runs_by_log ON user_message_runs(last_log_id);
+    `,
+  },
 ]
 
 /**

@@ -103,12 +103,16 @@ export class SqliteNotificationLog {
   readonly #pendingInstances: Database.Statement
   readonly #hasSubscriptions: Database.Statement
   readonly #subscriptionsOf: Database.Statement
-  readonly #number: Database.Statement
+  readonly #numberRun: Database.Statement
   readonly #read: Database.Statement
   readonly #hasSeq: Database.Statement
+  readonly #legacyRead: Database.Statement
+  readonly #legacyHasSeq: Database.Statement
+  readonly #legacyAny: Database.Statement
+  readonly #legacyDelete: Database.Statement
   readonly #oldest: Database.Statement
   readonly #deleteLog: Database.Statement
-  readonly #deleteNumbers: Database.Statement
+  readonly #deleteRuns: Database.Statement
   readonly #raiseFloor: Database.Statement
   readonly #saveSession: Database.Statement
   readonly #getSession: Database.Statement
@@ -146,6 +150,12 @@ export class SqliteNotificationLog {
    * of the row is bound to write (see numberAhead). Dropping it is always safe.
    */
   readonly #ahead = new Map<string, FeedRow>()
+  /**
+   * `user_messages` (numbers written one row each, before runs) still has rows: reads look there
+   * first. Only sweeps delete them, and nothing writes there any more. Undefined: ask the table
+   * (after a rollback, which may have undone a sweep).
+   */
+  #legacy: boolean | undefined
 
   constructor(db: Database.Database) {
     const p = (sql: string) => db.prepare(sql)
@@ -176,17 +186,39 @@ export class SqliteNotificationLog {
       ORDER BY l.id LIMIT +@limit`).pluck()
     this.#hasSubscriptions = p('SELECT 1 FROM subscriptions WHERE user_id = ? LIMIT 1').pluck()
     this.#subscriptionsOf = p('SELECT workbin_id, owner FROM subscriptions WHERE user_id = ?').raw()
-    this.#number = p('INSERT INTO user_messages (user_id, seq, log_id) VALUES (?, ?, ?)')
-    this.#read = p(`SELECT m.seq AS seq, l.channel AS channel,
+    // One row per advance: the numbers first_seq..last_seq, their log ids in order (migration 10).
+    this.#numberRun =
+      p(`INSERT INTO user_message_runs (user_id, first_seq, last_seq, log_ids, last_log_id)
+      VALUES (?, ?, ?, ?, ?)`)
+    // From the run holding @after + 1 on (a primary-key search, then the user's later runs);
+    // an entry swept from the log drops out of the join.
+    this.#read = p(`SELECT r.first_seq + j.key AS seq, l.channel AS channel,
+        CASE WHEN l.owner_user = r.user_id THEN l.owner_data ELSE l.data END AS data
+      FROM user_message_runs r, json_each(r.log_ids) j JOIN notification_log l ON l.id = j.value
+      WHERE r.user_id = @u AND r.first_seq >= coalesce((SELECT first_seq FROM user_message_runs
+          WHERE user_id = @u AND first_seq <= @after + 1 ORDER BY first_seq DESC LIMIT 1), 0)
+        AND r.first_seq + j.key > @after
+      ORDER BY r.first_seq, j.key LIMIT +@limit`)
+    // The number is kept while its entry is: the sweep deletes entries oldest first, and a
+    // user's numbers follow log order, so every later number's entry is kept too.
+    this.#hasSeq = p(`SELECT 1 FROM user_message_runs r, json_each(r.log_ids) j
+        JOIN notification_log l ON l.id = j.value
+      WHERE r.user_id = @u AND r.first_seq = (SELECT first_seq FROM user_message_runs
+          WHERE user_id = @u AND first_seq <= @s ORDER BY first_seq DESC LIMIT 1)
+        AND r.last_seq >= @s AND j.key = @s - r.first_seq`).pluck()
+    this.#legacyRead = p(`SELECT m.seq AS seq, l.channel AS channel,
         CASE WHEN l.owner_user = m.user_id THEN l.owner_data ELSE l.data END AS data
       FROM user_messages m JOIN notification_log l ON l.id = m.log_id
       WHERE m.user_id = ? AND m.seq > ? ORDER BY m.seq LIMIT +?`)
-    this.#hasSeq = p('SELECT 1 FROM user_messages WHERE user_id = ? AND seq = ?').pluck()
+    this.#legacyHasSeq = p('SELECT 1 FROM user_messages WHERE user_id = ? AND seq = ?').pluck()
+    this.#legacyAny = p('SELECT 1 FROM user_messages LIMIT 1').pluck()
+    this.#legacyDelete = p('DELETE FROM user_messages WHERE log_id <= ?')
     // The oldest entries in commit order (the rowid b-tree's own order): the sweep stops at the
     // first one still kept, so it reads at most `max` + 1 rows however long the log is.
     this.#oldest = p('SELECT id, created_at FROM notification_log ORDER BY id LIMIT +?').raw()
     this.#deleteLog = p('DELETE FROM notification_log WHERE id <= ?')
-    this.#deleteNumbers = p('DELETE FROM user_messages WHERE log_id <= ?')
+    // A run goes with its newest entry; an older part swept before drops out of reads' join.
+    this.#deleteRuns = p('DELETE FROM user_message_runs WHERE last_log_id <= ?')
     this.#raiseFloor = p('UPDATE notification_floor SET id = max(id, ?)')
     this.#saveSession =
       p(`INSERT INTO cometd_sessions (client_id, user_id, record, position, last_seen)
@@ -235,6 +267,7 @@ export class SqliteNotificationLog {
     this.#instancesFrom = Number.POSITIVE_INFINITY
     // A rolled-back subscription change may have been read in after its trigger fired.
     this.#subscriptions.clear()
+    this.#legacy = undefined
   }
 
   #head(): number {
@@ -435,7 +468,11 @@ export class SqliteNotificationLog {
     const to = Math.min(this.#head(), upTo)
     if (to > position) {
       ids = this.#pendingIds(userId, position, to, limit, appended)
-      for (const id of ids) this.#number.run(userId, ++seq, id)
+      if (ids.length > 0) {
+        const last = seq + ids.length
+        this.#numberRun.run(userId, seq + 1, last, JSON.stringify(ids), ids[ids.length - 1])
+        seq = last
+      }
       position = ids.length === limit ? (ids[ids.length - 1] as number) : to
     }
     if (seq !== feed.seq || position !== feed.position || reset_seq !== feed.reset_seq) {
@@ -493,8 +530,8 @@ export class SqliteNotificationLog {
   /**
    * Inside a write transaction: write the in-memory numbering of users (the oldest first) to
    * their rows, exactly as numberAhead assigned it, until at least `max` numbers are written
-   * (one row each: the transaction's length follows them, not the users). Returns how many
-   * users remain.
+   * (a run per user: the transaction's length is bounded by numbers, which also bounds users).
+   * Returns how many users remain.
    */
   settleAhead(max: number): number {
     let n = 0
@@ -567,10 +604,34 @@ export class SqliteNotificationLog {
     if (afterSeq > seq) return { ok: false, reason: 'future', seq }
     if (feed && afterSeq < feed.reset_seq) return { ok: false, reason: 'gone', seq }
     if (afterSeq === seq) return { ok: true, messages: [], seq }
-    if (this.#hasSeq.get(userId, afterSeq + 1) === undefined) {
+    if (this.#hasLegacy()) return this.#readWithLegacy(userId, afterSeq, limit, seq)
+    if (this.#hasSeq.get({ u: userId, s: afterSeq + 1 }) === undefined) {
       return { ok: false, reason: 'gone', seq }
     }
-    const messages = this.#read.all(userId, afterSeq, limit) as FeedMessage[]
+    const messages = this.#read.all({ u: userId, after: afterSeq, limit }) as FeedMessage[]
+    return { ok: true, messages, seq }
+  }
+
+  #hasLegacy(): boolean {
+    this.#legacy ??= this.#legacyAny.get() !== undefined
+    return this.#legacy
+  }
+
+  /** read() while numbers written one row each remain: those (always the older) first. */
+  #readWithLegacy(userId: string, afterSeq: number, limit: number, seq: number): FeedRead {
+    const next = afterSeq + 1
+    if (
+      this.#legacyHasSeq.get(userId, next) === undefined &&
+      this.#hasSeq.get({ u: userId, s: next }) === undefined
+    ) {
+      return { ok: false, reason: 'gone', seq }
+    }
+    const messages = this.#legacyRead.all(userId, afterSeq, limit) as FeedMessage[]
+    if (messages.length < limit) {
+      const after = messages[messages.length - 1]?.seq ?? afterSeq
+      const rest = this.#read.all({ u: userId, after, limit: limit - messages.length })
+      messages.push(...(rest as FeedMessage[]))
+    }
     return { ok: true, messages, seq }
   }
 
@@ -584,7 +645,11 @@ export class SqliteNotificationLog {
     }
     if (upTo === null) return 0
     const { changes } = this.#deleteLog.run(upTo)
-    this.#deleteNumbers.run(upTo)
+    this.#deleteRuns.run(upTo)
+    if (this.#hasLegacy()) {
+      this.#legacyDelete.run(upTo)
+      this.#legacy = undefined
+    }
     this.#raiseFloor.run(upTo)
     this.#floorNow = undefined
     return changes
