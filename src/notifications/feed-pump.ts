@@ -30,12 +30,13 @@ export const PUMP_PARALLEL = 8
 export const SETTLE_AFTER_MS = 4000
 
 /**
- * In-memory numbers written per transaction: a write holds the event loop at most ~2 ms (one
- * number a user, each its own run, ~8 µs apiece at 1,000 subscribers; longer runs cost less per
- * number), however many users and operations it gathers, so a fan-out starting meanwhile waits
- * little.
+ * In-memory numbers written per transaction, counted as numbers plus SETTLE_USER_COST per user
+ * (settleAhead): ~2–3 ms of the event loop, whether it holds ~240 users with one number each or
+ * 15 with 256 (from a profile at 1,000 subscribers: ~11 µs a user, ~0.7 µs a number), so a
+ * fan-out starting meanwhile waits little, and few transactions (each a commit and an fsync)
+ * are spent on the users of one operation.
  */
-const SETTLE_NUMBERS = 256
+const SETTLE_BUDGET = 4096
 
 /**
  * How a user is to be delivered: `advance`, number unnumbered entries first; `messages`, the
@@ -191,11 +192,11 @@ export class FeedPump {
     this.#settleTimer.unref()
   }
 
-  /** Write the numbers given in memory, about SETTLE_NUMBERS per transaction. */
+  /** Write the numbers given in memory, about SETTLE_BUDGET per transaction. */
   async #settle(): Promise<void> {
     this.#unsettled = false
     try {
-      while (!this.#stopped && (await this.store.settleFeedsAhead?.(SETTLE_NUMBERS)) !== 0) {
+      while (!this.#stopped && (await this.store.settleFeedsAhead?.(SETTLE_BUDGET)) !== 0) {
         // A turn between transactions, for requests.
         await new Promise((resolve) => setImmediate(resolve))
       }

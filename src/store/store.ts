@@ -232,8 +232,8 @@ export interface Store {
    */
   numberFeedAhead?(userId: string, afterSeq: number, limit: number): Promise<FeedRead | null>
   /**
-   * Write what numberFeedAhead assigned, user by user until about `max` numbers are written;
-   * resolves with how many users remain.
+   * Write what numberFeedAhead assigned, user by user until about `max` is reached (each user
+   * counted as its numbers plus a fixed cost of its own); resolves with how many users remain.
    */
   settleFeedsAhead?(max: number): Promise<number>
   /** The user's numbered messages after `afterSeq`, oldest first, at most `limit`. */

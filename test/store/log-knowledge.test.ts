@@ -11,7 +11,11 @@ import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import type { LogEntry } from '../../src/store/notification-log.ts'
 import { runMigrations } from '../../src/store/sqlite/migrations.ts'
-import { AHEAD_LIMIT, SqliteNotificationLog } from '../../src/store/sqlite/notification-log.ts'
+import {
+  AHEAD_LIMIT,
+  SETTLE_USER_COST,
+  SqliteNotificationLog,
+} from '../../src/store/sqlite/notification-log.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'workbins-log-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -403,24 +407,26 @@ describe('SQLite notification log: what writes teach it', () => {
       assert.deepEqual(seqs(new SqliteNotificationLog(db), 'u2').length, 4)
     })
 
-    it('writes them user by user until about as many numbers as asked, the rest at the next call', async () => {
+    it('writes them user by user until about the cost asked (a user and its numbers), the rest at the next call', async () => {
       const { db, log, write } = await live()
       // u1 and u2 three numbers each past their rows, u3 two.
       for (const u of ['u1', 'u2', 'u3']) assert.ok(log.numberAhead(u, 1, 100)?.ok)
       const rows = () =>
         db.prepare('SELECT user_id, seq FROM user_feeds ORDER BY user_id').raw().all()
-      // Four asked: u1's three, then u2's (the bound is reached inside a user, never mid-user).
+      // u1 costs SETTLE_USER_COST + 3, all that is asked: u1 alone.
       assert.equal(
-        write(() => log.settleAhead(4)),
-        1,
+        write(() => log.settleAhead(SETTLE_USER_COST + 3)),
+        2,
       )
       assert.deepEqual(rows(), [
         ['u1', 4],
-        ['u2', 4],
+        ['u2', 1],
         ['u3', 1],
       ])
+      // u2 costs one less than asked, so u3 goes too: the bound is checked before each user,
+      // never mid-user.
       assert.equal(
-        write(() => log.settleAhead(4)),
+        write(() => log.settleAhead(SETTLE_USER_COST + 4)),
         0,
       )
       assert.deepEqual(rows(), [
