@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import Database from 'better-sqlite3'
 import { GwsError, StatusCode } from '../../src/errors.ts'
 import { MIGRATIONS, runMigrations } from '../../src/store/sqlite/migrations.ts'
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
@@ -24,6 +25,50 @@ storeContract('sqlite file, one transaction per write', () =>
 )
 
 describe('SQLite adapter', () => {
+  it('keeps stored CometD sessions and their positions through the upgrade that moves positions apart', async () => {
+    const path = freshPath()
+    const old = new Database(path)
+    runMigrations(
+      old,
+      MIGRATIONS.filter((m) => m.version < 11),
+    )
+    old
+      .prepare(
+        `INSERT INTO cometd_sessions (client_id, user_id, record, position, last_seen)
+         VALUES ('c1', ?, '{"a":1}', 7, 123), ('c2', ?, '{"a":2}', 3, 456)`,
+      )
+      .run(AGENT1, AGENT2)
+    old.close()
+    const store = createSqliteStore(path)
+    try {
+      await store.migrate()
+      assert.deepEqual(await store.getCometdSession('c1'), {
+        clientId: 'c1',
+        userId: AGENT1,
+        record: '{"a":1}',
+        position: 7,
+        lastSeen: 123,
+      })
+      await store.touchCometdSessions([{ clientId: 'c2', position: 9, lastSeen: 500 }])
+      assert.equal((await store.getCometdSession('c2'))?.position, 9)
+      // An idle session goes, and its position row with it.
+      assert.equal(await store.deleteCometdSessionsIdleSince(200), 1)
+      assert.equal(await store.getCometdSession('c1'), undefined)
+      const positions = store.db
+        .prepare('SELECT client_id FROM cometd_session_positions')
+        .pluck()
+        .all()
+      assert.deepEqual(positions, ['c2'])
+      await store.deleteCometdSession('c2')
+      assert.equal(
+        store.db.prepare('SELECT count(*) FROM cometd_session_positions').pluck().get(),
+        0,
+      )
+    } finally {
+      await store.close()
+    }
+  })
+
   it("finds a user's stored CometD sessions by index, not by scanning them all", async () => {
     const store = createSqliteStore(freshPath())
     try {
@@ -31,7 +76,20 @@ describe('SQLite adapter', () => {
       const plan = store.db
         .prepare('EXPLAIN QUERY PLAN DELETE FROM cometd_sessions WHERE user_id = ?')
         .all('u') as { detail: string }[]
-      assert.match(plan.map((r) => r.detail).join('; '), /USING INDEX cometd_sessions_by_user/)
+      assert.match(
+        plan.map((r) => r.detail).join('; '),
+        /USING (COVERING )?INDEX cometd_sessions_by_user/,
+      )
+      // Idle sessions by the index of their positions' last use (a position row per session).
+      const idle = store.db
+        .prepare(
+          'EXPLAIN QUERY PLAN DELETE FROM cometd_sessions WHERE client_id IN (SELECT client_id FROM cometd_session_positions WHERE last_seen < ?)',
+        )
+        .all(1) as { detail: string }[]
+      assert.match(
+        idle.map((r) => r.detail).join('; '),
+        /USING (COVERING )?INDEX cometd_session_positions_by_last_seen/,
+      )
     } finally {
       await store.close()
     }

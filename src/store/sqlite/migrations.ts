@@ -336,6 +336,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX user_message_runs_by_log ON user_message_runs(last_log_id);
     `,
   },
+  {
+    version: 11,
+    name: 'CometD session positions apart from their records',
+    // Every live session's acknowledged position and last use are written each
+    // WORKBINS_SESSION_SYNC_MS: in the session's own row (its ~330 B record beside them) that
+    // rewrote every page of the table each second; here a row is ~70 B. Deleting a session
+    // deletes its position (foreign key, ON DELETE CASCADE; the store turns foreign keys on).
+    sql: `
+      CREATE TABLE cometd_session_positions (
+        client_id TEXT PRIMARY KEY REFERENCES cometd_sessions(client_id) ON DELETE CASCADE,
+        position  INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO cometd_session_positions (client_id, position, last_seen)
+        SELECT client_id, position, last_seen FROM cometd_sessions;
+      CREATE INDEX cometd_session_positions_by_last_seen ON cometd_session_positions(last_seen);
+      DROP INDEX cometd_sessions_by_last_seen;
+      ALTER TABLE cometd_sessions DROP COLUMN position;
+      ALTER TABLE cometd_sessions DROP COLUMN last_seen;
+    `,
+  },
 ]
 
 /**

@@ -122,6 +122,7 @@ export class SqliteNotificationLog {
   readonly #deleteRuns: Database.Statement
   readonly #raiseFloor: Database.Statement
   readonly #saveSession: Database.Statement
+  readonly #savePosition: Database.Statement
   readonly #getSession: Database.Statement
   readonly #deleteSession: Database.Statement
   readonly #touchSession: Database.Statement
@@ -227,19 +228,26 @@ export class SqliteNotificationLog {
     // A run goes with its newest entry; an older part swept before drops out of reads' join.
     this.#deleteRuns = p('DELETE FROM user_message_runs WHERE last_log_id <= ?')
     this.#raiseFloor = p('UPDATE notification_floor SET id = max(id, ?)')
-    this.#saveSession =
-      p(`INSERT INTO cometd_sessions (client_id, user_id, record, position, last_seen)
-      VALUES (@clientId, @userId, @record, @position, @lastSeen)
-      ON CONFLICT (client_id) DO UPDATE SET record = excluded.record,
+    // A session's record and its position live apart (migration 11): the position is written
+    // every sync for every live session, the record only at handshake and subscription changes.
+    this.#saveSession = p(`INSERT INTO cometd_sessions (client_id, user_id, record)
+      VALUES (@clientId, @userId, @record)
+      ON CONFLICT (client_id) DO UPDATE SET record = excluded.record`)
+    this.#savePosition = p(`INSERT INTO cometd_session_positions (client_id, position, last_seen)
+      VALUES (@clientId, @position, @lastSeen)
+      ON CONFLICT (client_id) DO UPDATE SET
         position = max(position, excluded.position), last_seen = excluded.last_seen`)
-    this.#getSession = p(
-      'SELECT client_id AS clientId, user_id AS userId, record, position, last_seen AS lastSeen FROM cometd_sessions WHERE client_id = ?',
-    )
+    this.#getSession = p(`SELECT s.client_id AS clientId, s.user_id AS userId, s.record,
+        coalesce(p.position, 0) AS position, coalesce(p.last_seen, 0) AS lastSeen
+      FROM cometd_sessions s LEFT JOIN cometd_session_positions p ON p.client_id = s.client_id
+      WHERE s.client_id = ?`)
+    // Its position goes with it (ON DELETE CASCADE).
     this.#deleteSession = p('DELETE FROM cometd_sessions WHERE client_id = ?')
     this.#touchSession = p(
-      'UPDATE cometd_sessions SET position = max(position, ?), last_seen = max(last_seen, ?) WHERE client_id = ?',
+      'UPDATE cometd_session_positions SET position = max(position, ?), last_seen = max(last_seen, ?) WHERE client_id = ?',
     )
-    this.#deleteIdle = p('DELETE FROM cometd_sessions WHERE last_seen < ?')
+    this.#deleteIdle = p(`DELETE FROM cometd_sessions WHERE client_id IN
+      (SELECT client_id FROM cometd_session_positions WHERE last_seen < ?)`)
     // Indexed (migration 8): runs when a user's sessions end.
     this.#deleteOfUser = p('DELETE FROM cometd_sessions WHERE user_id = ?')
     this.#dataVersion = p('PRAGMA data_version').pluck()
@@ -663,7 +671,8 @@ export class SqliteNotificationLog {
   }
 
   saveSession(s: StoredCometdSession): void {
-    this.#saveSession.run(s)
+    this.#saveSession.run({ clientId: s.clientId, userId: s.userId, record: s.record })
+    this.#savePosition.run({ clientId: s.clientId, position: s.position, lastSeen: s.lastSeen })
   }
 
   getSession(clientId: string): StoredCometdSession | undefined {
