@@ -237,9 +237,10 @@ export class SqliteNotificationLog {
       VALUES (@clientId, @position, @lastSeen)
       ON CONFLICT (client_id) DO UPDATE SET
         position = max(position, excluded.position), last_seen = excluded.last_seen`)
+    // saveSession writes both rows in one transaction: a session always has its position.
     this.#getSession = p(`SELECT s.client_id AS clientId, s.user_id AS userId, s.record,
-        coalesce(p.position, 0) AS position, coalesce(p.last_seen, 0) AS lastSeen
-      FROM cometd_sessions s LEFT JOIN cometd_session_positions p ON p.client_id = s.client_id
+        p.position AS position, p.last_seen AS lastSeen
+      FROM cometd_sessions s JOIN cometd_session_positions p ON p.client_id = s.client_id
       WHERE s.client_id = ?`)
     // Its position goes with it (ON DELETE CASCADE).
     this.#deleteSession = p('DELETE FROM cometd_sessions WHERE client_id = ?')
