@@ -8,7 +8,7 @@
 import type { Logger } from 'pino'
 import type { BayeuxServer } from '../bayeux/index.ts'
 import type { WorkbinInstance } from '../model.ts'
-import type { FeedMessage, LogEntry } from '../store/notification-log.ts'
+import type { LogEntry } from '../store/notification-log.ts'
 import type { Store } from '../store/store.ts'
 import { SubscriberIndex } from './subscriber-index.ts'
 
@@ -38,23 +38,14 @@ export const SETTLE_AFTER_MS = 4000
  */
 const SETTLE_BUDGET = 4096
 
-/**
- * How a user is to be delivered: `advance`, number unnumbered entries first; `messages`, the
- * new messages in order when all are known (null: read them).
- */
-interface Wake {
-  advance: boolean
-  messages: FeedMessage[] | null
-}
-
 export class FeedPump {
   readonly #index = new SubscriberIndex()
   /** Users with a session here → the newest number handed to the Bayeux server. */
   readonly #delivered = new Map<string, number>()
   /** Index loads in progress, by user. */
   readonly #loading = new Map<string, Promise<void>>()
-  /** Users to deliver → how (see Wake). */
-  #wake = new Map<string, Wake>()
+  /** Users to deliver. */
+  #wake = new Set<string>()
   #pumping = false
   #settleTimer: NodeJS.Timeout | undefined
   /** Numbers were given in memory since the last write of them began. */
@@ -72,12 +63,9 @@ export class FeedPump {
 
   /** Entries of a committed change: wake the users here they concern. */
   committed(entries: readonly LogEntry[]): void {
-    // A direct entry the store numbered with its append needs no transaction, and usually no
-    // read either: the entry came back with its number.
-    const advance = !this.store.numbersDirectEntries
     for (const e of entries) {
       if (e.userId !== undefined) {
-        this.wake(e.userId, advance, e.numbered)
+        this.wake(e.userId)
       } else if (e.instance) {
         const users = this.#index.subscribers(e.instance)
         if (!users) continue
@@ -156,25 +144,13 @@ export class FeedPump {
 
   /** Deliver the user's pending entries now (before the user's sessions are ended). */
   async deliverNow(userId: string): Promise<void> {
-    if (this.#delivered.has(userId)) await this.#deliver(userId, true)
+    if (this.#delivered.has(userId)) await this.#deliver(userId)
   }
 
-  /**
-   * Deliver the user's new entries soon; `advance`: number unnumbered ones first; `message`:
-   * the one new numbered message, if known (it is then delivered without a read when it
-   * follows what was delivered).
-   */
-  wake(userId: string, advance = true, message?: FeedMessage): void {
+  /** Number and deliver the user's new entries soon. */
+  wake(userId: string): void {
     if (!this.#delivered.has(userId)) return // no session here
-    const w = this.#wake.get(userId)
-    if (!w) {
-      this.#wake.set(userId, { advance, messages: message && !advance ? [message] : null })
-    } else {
-      w.advance ||= advance
-      const last = w.messages?.[w.messages.length - 1]
-      if (w.advance || !message || !last || message.seq !== last.seq + 1) w.messages = null
-      else w.messages?.push(message)
-    }
+    this.#wake.add(userId)
     if (this.#pumping) return
     this.#pumping = true
     setImmediate(() => void this.#pump())
@@ -214,20 +190,14 @@ export class FeedPump {
     try {
       while (this.#wake.size > 0) {
         const users = [...this.#wake]
-        this.#wake = new Map()
+        this.#wake = new Set()
         // A few users at a time: on PostgreSQL each is a round trip. With `depth` > 1 the next
         // batch is committed while the last one waits for its fsync (SQLite flushes off the
         // event loop). One user is never in two deliveries at once: the users of a round are
         // distinct, and a round ends before the next begins.
         const inFlight: Promise<unknown>[] = []
         for (let i = 0; i < users.length; i += this.parallel) {
-          inFlight.push(
-            Promise.all(
-              users
-                .slice(i, i + this.parallel)
-                .map(([u, w]) => this.#deliver(u, w.advance, w.messages)),
-            ),
-          )
+          inFlight.push(Promise.all(users.slice(i, i + this.parallel).map((u) => this.#deliver(u))))
           // Else a turn apart, so that each batch is a transaction of its own.
           if (inFlight.length >= this.depth) await inFlight.shift()
           else await new Promise((resolve) => setImmediate(resolve))
@@ -239,41 +209,28 @@ export class FeedPump {
     }
   }
 
-  async #deliver(
-    userId: string,
-    advance: boolean,
-    known: FeedMessage[] | null = null,
-  ): Promise<void> {
+  async #deliver(userId: string): Promise<void> {
     try {
       let from = this.#delivered.get(userId)
       if (from === undefined) return
       let read
-      if (!advance && known && from >= 0 && known[0]?.seq === from + 1) {
-        // Exactly what follows: no read. Anything numbered later comes with its own wake.
-        this.#delivered.set(userId, (known[known.length - 1] as FeedMessage).seq)
-        this.bayeux().deliverFeed(userId, known)
-        return
-      }
       if (from < 0) {
         // Where this server stands is not known yet: from the newest number on.
         const seq = await this.store.advanceFeed(userId, FEED_BATCH)
         from = Math.max(0, seq - 1)
         read = await this.store.readFeed(userId, from, FEED_BATCH)
-      } else if (advance) {
-        // Live and up to date: numbered in memory, no write on the fan-out's path.
+      } else {
+        // Live and up to date: numbered in memory, no write on the fan-out's path (the
+        // requester's direct copy too: its append numbered nothing).
         read = (await this.store.numberFeedAhead?.(userId, from, FEED_BATCH)) ?? null
         if (read) {
           this.#unsettled = true
           this.#scheduleSettle()
         } else read = await this.store.advanceAndReadFeed(userId, from, FEED_BATCH)
-      } else {
-        read = await this.store.readFeed(userId, from, FEED_BATCH)
       }
       if (!read.ok) {
         // Behind the retention (a long stall): sessions catch up or are told to start again.
         if (read.reason === 'gone') this.#delivered.set(userId, read.seq)
-        // Read past the feed's row (numbered in memory, then forgotten): advance it, once.
-        else if (!advance) this.wake(userId)
         return
       }
       if (read.messages.length === 0) return

@@ -19,12 +19,6 @@ export interface LogEntry {
   owner?: { userId: string; data: Record<string, unknown> }
   /** Instance entries: these users are skipped (they have direct copies). */
   exclude?: readonly string[]
-  /**
-   * Set by a store that numbers direct entries with their append (Store.numbersDirectEntries)
-   * once the entry is numbered: its number in the user's feed and its stored text, so that the
-   * server can deliver it after the commit without reading it back.
-   */
-  numbered?: FeedMessage
 }
 
 /** One numbered message of a user's feed. `data` is the stored JSON text, sent as is. */

@@ -208,13 +208,6 @@ export interface Store {
   ): Promise<MoveResult>
 
   // --- notification log (docs/durable-delivery.md) -----------------------------------------
-  /**
-   * Whether a direct entry is numbered for its user in the transaction that appends it (then a
-   * woken user whose new entries are all direct needs only readFeed, no write). SQLite does it
-   * (one writer; it costs no wait); PostgreSQL does not (it would lengthen the hold of the log's
-   * head lock, which orders every append).
-   */
-  readonly numbersDirectEntries: boolean
   /** Append entries that go with no store change (replies to read-only requests). */
   appendNotifications(entries: LogEntry[]): Promise<void>
   /**

@@ -94,14 +94,24 @@ const seqs = (log: SqliteNotificationLog, userId: string) => {
 }
 
 describe('SQLite notification log: what writes teach it', () => {
-  it('numbers a direct entry at its append and says so on the entry', () => {
-    const { log, write } = fresh()
-    const a = direct('u1', 1)
-    const b = direct('u1', 2)
-    write(() => log.append([a], 1))
-    write(() => log.append([b], 2))
-    assert.deepEqual(a.numbered, { seq: 1, channel: '/workbins/test', data: '{"n":1}' })
-    assert.deepEqual(b.numbered, { seq: 2, channel: '/workbins/test', data: '{"n":2}' })
+  it('numbers nothing at the append: an advance of the row, or numberAhead in memory, does', () => {
+    const { db, log, write } = fresh()
+    write(() => log.advance('u1', 100))
+    write(() => log.append([direct('u1', 1)], 1))
+    write(() => log.append([direct('u1', 2)], 2))
+    const rows = () => db.prepare('SELECT seq FROM user_feeds').pluck().all()
+    assert.deepEqual(rows(), [0])
+    assert.equal(db.prepare('SELECT count(*) FROM user_message_runs').pluck().get(), 0)
+    const ahead = log.numberAhead('u1', 0, 100)
+    assert.deepEqual(ahead?.ok && ahead.messages.map((m) => [m.seq, m.data]), [
+      [1, '{"n":1}'],
+      [2, '{"n":2}'],
+    ])
+    assert.deepEqual(rows(), [0])
+    assert.equal(
+      write(() => log.advance('u1', 100)),
+      2,
+    )
     assert.deepEqual(seqs(log, 'u1'), [
       [1, 1],
       [2, 2],
@@ -112,15 +122,13 @@ describe('SQLite notification log: what writes teach it', () => {
     const { path, log, write } = fresh()
     write(() => log.append([direct('u1', 1)], 1))
     appendElsewhere(path, 'u1', 2)
-    const c = direct('u1', 3)
-    write(() => log.append([c], 3))
+    write(() => log.append([direct('u1', 3)], 3))
+    write(() => log.advance('u1', 100))
     assert.deepEqual(seqs(log, 'u1'), [
       [1, 1],
       [2, 2],
       [3, 3],
     ])
-    // The append numbered more than its own entry: the server must read the feed.
-    assert.equal(c.numbered, undefined)
     // A feed advanced by itself also finds what the other connection wrote.
     write(() => log.append([direct('u2', 9)], 4))
     appendElsewhere(path, 'u2', 10)
@@ -143,12 +151,14 @@ describe('SQLite notification log: what writes teach it', () => {
         log.rolledBack()
       }
       log.append([direct('u1', 3)], 3)
+      log.advance('u1', 100)
     })
     assert.deepEqual(seqs(log, 'u1'), [
       [1, 1],
       [2, 3],
     ])
     write(() => log.append([direct('u1', 4)], 4))
+    write(() => log.advance('u1', 100))
     assert.deepEqual(seqs(log, 'u1').at(-1), [3, 4])
   })
 
@@ -259,6 +269,7 @@ describe('SQLite notification log: what writes teach it', () => {
     const { path, db, log, write } = fresh()
     subscribe(db, ['u1', 'u2', 'u3'])
     write(() => log.append([direct('u1', 0), direct('u2', 0), direct('u3', 0)], 0))
+    write(() => ['u1', 'u2', 'u3'].forEach((u) => log.advance(u, 100)))
     write(() => log.append([instance(1), direct('u2', 2), instance(3, ['u3'])], 1))
     write(() => log.append([instance(4)], 2))
     // What is on disk when an advance commits: a power loss before its fsync takes the disk back
@@ -273,9 +284,11 @@ describe('SQLite notification log: what writes teach it', () => {
     // The next advance there, whichever way it comes: the pump's...
     const pumped = users.map((u) => again.write(() => again.log.advanceAndRead(u, 1, 100)))
     assert.deepEqual(pumped, live)
-    // ...or an append that numbers the user's feed first (a direct entry, a subscription reply).
+    // ...or a subscription change, which numbers the pending instance entries first.
     const third = openCopy(copy)
+    third.write(() => third.log.beforeSubscriptionChange('u1'))
     third.write(() => third.log.append([direct('u1', 5)], 3))
+    third.write(() => third.log.advance('u1', 100))
     const u1 = third.log.read('u1', 1, 100)
     assert.ok(u1.ok && live[0]?.ok)
     assert.deepEqual(u1.messages.slice(0, -1), live[0].messages)
@@ -290,6 +303,7 @@ describe('SQLite notification log: what writes teach it', () => {
       const f = fresh()
       subscribe(f.db, ['u1', 'u2', 'u3'])
       f.write(() => f.log.append([direct('u1', 0), direct('u2', 0), direct('u3', 0)], 0))
+      f.write(() => ['u1', 'u2', 'u3'].forEach((u) => f.log.advance(u, 100)))
       f.write(() => f.log.append([instance(1), instance(2, ['u3'])], 1))
       f.write(() => f.log.append([instance(3)], 2))
       // As the store does once per synchronous run, outside any transaction.
@@ -374,17 +388,18 @@ describe('SQLite notification log: what writes teach it', () => {
       assert.deepEqual(seqs(new SqliteNotificationLog(db), 'u1'), [[1, 0]])
     })
 
-    it('an advance of the row (a subscription change, an append) writes the same numbers first', async () => {
+    it('a subscription change with instance entries pending writes the same numbers first', async () => {
       const { db, log, write } = await live()
       const r = log.numberAhead('u1', 1, 100)
       assert.ok(r?.ok && r.seq === 4)
       // The store's unsubscribe: the feed is advanced, then the subscription goes.
       write(() => {
-        log.advance('u1', Number.MAX_SAFE_INTEGER)
+        log.beforeSubscriptionChange('u1')
         db.prepare("DELETE FROM subscriptions WHERE user_id = 'u1'").run()
         log.append([instance(4), direct('u1', 5)], 3)
       })
       assert.equal(log.aheadUsers, 0, "u1's advance wrote what memory held")
+      write(() => log.advance('u1', 100))
       assert.deepEqual(seqs(new SqliteNotificationLog(db), 'u1'), [
         [1, 0],
         [2, 1],
@@ -392,6 +407,112 @@ describe('SQLite notification log: what writes teach it', () => {
         [4, 3],
         [5, 5],
       ])
+    })
+
+    it('a subscription change with only direct entries pending leaves the row: numbers stay as given', async () => {
+      const { path, db, log, write } = fresh()
+      write(() => log.advance('u1', 100))
+      write(() => log.append([direct('u1', 1), direct('u1', 2)], 1))
+      log.begin()
+      const given = log.numberAhead('u1', 0, 100)
+      assert.ok(given?.ok && given.seq === 2)
+      const row = () =>
+        db.prepare("SELECT seq, position FROM user_feeds WHERE user_id = 'u1'").get()
+      const before = row()
+      // The store's subscribe: nothing pending depends on the subscriptions, so nothing is written.
+      write(() => {
+        log.beforeSubscriptionChange('u1')
+        subscribe(db, ['u1'])
+        log.append([direct('u1', 3)], 2)
+      })
+      assert.deepEqual(row(), before)
+      write(() => log.append([instance(4)], 3))
+      log.begin()
+      const next = log.numberAhead('u1', 2, 100)
+      assert.ok(next?.ok)
+      const text = (m: { seq: number; data: string }) => [
+        m.seq,
+        (JSON.parse(m.data) as { n: number }).n,
+      ]
+      const expected = [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+        [4, 4],
+      ]
+      assert.deepEqual([...given.messages, ...next.messages].map(text), expected)
+      // A power loss now: the row still stands before entry 1, the subscription is on disk.
+      await db.backup(`${path}.crash`)
+      const restarted = open(`${path}.crash`)
+      restarted.write(() => restarted.log.advance('u1', 100))
+      assert.deepEqual(seqs(restarted.log, 'u1'), expected)
+      restarted.db.close()
+    })
+
+    it('a subscription change after an instance entry moves the row past it first', async () => {
+      const { path, db, log, write } = fresh()
+      write(() => log.advance('u1', 100))
+      // Written before u1 subscribes (u4 has no feed at all yet): never numbered for them.
+      write(() => log.append([instance(1)], 1))
+      write(() => {
+        for (const u of ['u1', 'u4']) log.beforeSubscriptionChange(u)
+        subscribe(db, ['u1', 'u4'])
+        log.append([direct('u1', 2), direct('u4', 2)], 2)
+      })
+      await db.backup(`${path}.crash`)
+      const restarted = open(`${path}.crash`)
+      for (const u of ['u1', 'u4']) {
+        restarted.write(() => restarted.log.advance(u, 100))
+        assert.deepEqual(seqs(restarted.log, u), [[1, 2]], u)
+      }
+      restarted.db.close()
+    })
+
+    it("numbers a user's direct entries from memory, and from the log past what memory keeps", async () => {
+      const { path, db, log, write } = fresh()
+      write(() => ['u1', 'u2'].forEach((u) => log.advance(u, 100)))
+      const texts = (r: ReturnType<typeof log.numberAhead>) => {
+        assert.ok(r?.ok)
+        return r.messages.map((m) => [m.seq, (JSON.parse(m.data) as { n: number }).n])
+      }
+      write(() => log.append([direct('u1', 1), direct('u2', 1), direct('u1', 2)], 1))
+      write(() => log.append([direct('u1', 3)], 2))
+      log.begin()
+      assert.deepEqual(texts(log.numberAhead('u1', 0, 2)), [
+        [1, 1],
+        [2, 2],
+      ])
+      assert.deepEqual(texts(log.numberAhead('u1', 2, 100)), [[3, 3]])
+      assert.deepEqual(texts(log.numberAhead('u2', 0, 100)), [[1, 1]])
+      // 70 more for u1: past what memory keeps of one user (they are read from the log).
+      const many = Array.from({ length: 70 }, (_, i) => direct('u1', 4 + i))
+      write(() => log.append(many, 3))
+      log.begin()
+      const more = texts(log.numberAhead('u1', 3, 100))
+      assert.deepEqual(
+        more,
+        many.map((_, i) => [4 + i, 4 + i]),
+      )
+      write(() => log.append([direct('u2', 2)], 4))
+      log.begin()
+      assert.deepEqual(texts(log.numberAhead('u2', 1, 100)), [[2, 2]])
+      // One more for each right after, then the rows written up to where memory stood: each
+      // row passes what was numbered and not the new one.
+      write(() => log.append([direct('u2', 3), direct('u1', 74)], 5))
+      write(() => log.settleAhead(Number.MAX_SAFE_INTEGER))
+      log.begin()
+      assert.deepEqual(texts(log.numberAhead('u1', 73, 100)), [[74, 74]])
+      assert.deepEqual(texts(log.numberAhead('u2', 2, 100)), [[3, 3]])
+      assert.deepEqual(log.numberAhead('u2', 3, 100), { ok: true, messages: [], seq: 3 })
+      // The same numbers from the log alone.
+      await db.backup(`${path}.copy`)
+      const again = open(`${path}.copy`)
+      again.write(() => again.log.advance('u1', 1000))
+      assert.deepEqual(
+        seqs(again.log, 'u1').slice(0, 73),
+        Array.from({ length: 73 }, (_, i) => [i + 1, i + 1]),
+      )
+      again.db.close()
     })
 
     it('forgets them on a rollback; the next advance gives the same numbers', async () => {

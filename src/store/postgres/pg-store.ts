@@ -128,7 +128,6 @@ export function createPgStore(url: string, opts: PgStoreOptions): PgStore {
 }
 
 class PgStoreImpl implements PgStore {
-  readonly numbersDirectEntries = false
   readonly #refs: ReferenceIdBlocks
 
   constructor(

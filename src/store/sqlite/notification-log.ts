@@ -11,9 +11,6 @@ import type { WorkbinInstance } from '../../model.ts'
 import type { FeedMessage, FeedRead, LogEntry, StoredCometdSession } from '../notification-log.ts'
 import { excludeColumn } from '../notification-log.ts'
 
-/** Entries numbered for a user by an append that gives it a direct entry; the pump numbers the rest. */
-const APPEND_NUMBER_LIMIT = 500
-
 /** Newest entries whose text is kept in memory (advanceAndRead answers from them). */
 const RECENT_ENTRIES = 2048
 
@@ -35,6 +32,12 @@ export const AHEAD_LIMIT = 256
  * subscribers), so a transaction's length follows both.
  */
 export const SETTLE_USER_COST = 16
+
+/**
+ * A user's direct entries kept in memory until its feed's row passes them (past this many, only
+ * the newest id is kept and the others are read from the log when numbered).
+ */
+const KNOWN_DIRECTS_PER_USER = 64
 
 /** Users whose subscriptions are kept in memory (past this, all are forgotten at once). */
 const KNOWN_SUBSCRIBERS = 100_000
@@ -92,13 +95,6 @@ interface FeedRow {
   reset_seq: number
 }
 
-/** Direct entries this append wrote for one user (known without reading them back). */
-interface Appended {
-  /** The user's newest direct entry before this append (0: none known). */
-  before: number
-  ids: number[]
-}
-
 export class SqliteNotificationLog {
   readonly #append: Database.Statement
   readonly #headStmt: Database.Statement
@@ -131,7 +127,7 @@ export class SqliteNotificationLog {
   readonly #dataVersion: Database.Statement
 
   // --- WriteKnowledge: true of the database as this connection last wrote it --------------
-  // Every entry with an id above #trustFrom was appended through this object, so #lastDirect
+  // Every entry with an id above #trustFrom was appended through this object, so #directs
   // and #lastInstance tell whether a feed has anything between its position and the head
   // without querying. Another connection's commit (PRAGMA data_version) or a rollback resets it.
   #trustFrom = Number.POSITIVE_INFINITY
@@ -139,8 +135,11 @@ export class SqliteNotificationLog {
   #floorNow: number | undefined
   #headNow: number | undefined
   readonly #feeds = new Map<string, FeedRow>()
-  /** Per user, the id of its newest direct entry above #trustFrom. */
-  readonly #lastDirect = new Map<string, number>()
+  /**
+   * Per user with direct entries above #trustFrom and its feed's row: their ids, oldest first
+   * (null past KNOWN_DIRECTS_PER_USER: then read), and the newest. Dropped as the row passes them.
+   */
+  readonly #directs = new Map<string, { ids: number[] | null; last: number }>()
   /** The id of the newest instance entry above #trustFrom (0: none). */
   #lastInstance = 0
   /**
@@ -276,7 +275,7 @@ export class SqliteNotificationLog {
     this.#headNow = undefined
     this.#feeds.clear()
     this.#ahead.clear()
-    this.#lastDirect.clear()
+    this.#directs.clear()
     this.#lastInstance = 0
     this.#recent.clear()
     this.#instances = []
@@ -306,16 +305,12 @@ export class SqliteNotificationLog {
   }
 
   /**
-   * Append, then number the direct entries for their users at once (Store.numbersDirectEntries):
-   * the feed pump then only reads. At most APPEND_NUMBER_LIMIT per user here; the pump numbers
-   * the rest. A direct entry numbered here gets `numbered` (its number and stored text), which
-   * lets the server deliver it without reading it back.
+   * Append. Nothing is numbered here: the delivery pump numbers a live user's entries in memory
+   * (numberAhead) and writes them later, with the user's other numbers of those seconds, so the
+   * requester's transaction writes no feed row and no run (docs/durable-delivery.md).
    */
   append(entries: readonly LogEntry[], now: number): void {
-    let direct: Map<string, { entries: LogEntry[]; texts: string[]; ids: number[] }> | undefined
     for (const e of entries) {
-      // from an attempt that did not commit
-      e.numbered = undefined
       const data = JSON.stringify(e.data)
       const ownerData = e.owner ? JSON.stringify(e.owner.data) : null
       const exclude = excludeColumn(e.exclude)
@@ -339,35 +334,22 @@ export class SqliteNotificationLog {
         ownerUser: e.owner?.userId ?? null,
         ownerData,
       })
-      if (e.userId === undefined) {
+      if (e.userId !== undefined) {
+        this.#rememberDirect(e.userId, id)
+      } else {
         this.#lastInstance = id
         if (e.instance) this.#rememberInstance(id, e.instance, exclude)
-        continue
       }
-      direct ??= new Map()
-      let mine = direct.get(e.userId)
-      if (!mine) direct.set(e.userId, (mine = { entries: [], texts: [], ids: [] }))
-      mine.entries.push(e)
-      mine.texts.push(data)
-      mine.ids.push(id)
     }
-    if (direct) this.#numberDirect(direct)
   }
 
-  #numberDirect(
-    direct: Map<string, { entries: LogEntry[]; texts: string[]; ids: number[] }>,
-  ): void {
-    for (const [userId, mine] of direct) {
-      const before = this.#lastDirect.get(userId) ?? 0
-      this.#lastDirect.set(userId, mine.ids[mine.ids.length - 1] as number)
-      const numbered = this.#advance(userId, APPEND_NUMBER_LIMIT, { before, ids: mine.ids })
-      // Only when these entries are all the append numbered for the user (no instance entry
-      // among them): the server may then deliver them as they are.
-      if (numbered.ids.length !== mine.ids.length) continue
-      if (numbered.ids.some((id, k) => id !== mine.ids[k])) continue
-      mine.entries.forEach((e, k) => {
-        e.numbered = { seq: numbered.first + k, channel: e.channel, data: mine.texts[k] as string }
-      })
+  #rememberDirect(userId: string, id: number): void {
+    let mine = this.#directs.get(userId)
+    if (!mine) this.#directs.set(userId, (mine = { ids: [], last: id }))
+    mine.last = id
+    if (mine.ids) {
+      mine.ids.push(id)
+      if (mine.ids.length > KNOWN_DIRECTS_PER_USER) mine.ids = null
     }
   }
 
@@ -452,6 +434,26 @@ export class SqliteNotificationLog {
     return this.read(userId, afterSeq, limit)
   }
 
+  /**
+   * Inside a subscription change's transaction, before the change: whatever is pending for the
+   * user must be numbered as the subscriptions stand now. Only instance entries depend on them:
+   * when this connection knows that none was appended after the feed's row (and the row is
+   * within the retention), the numbers of what is pending are the same whenever the row
+   * advances, and the row is left as it is (no write). Else the row advances now.
+   */
+  beforeSubscriptionChange(userId: string): void {
+    const row = this.#feedOf(userId)
+    if (
+      row &&
+      row.position >= this.#trustFrom &&
+      this.#lastInstance <= row.position &&
+      row.position >= this.#floor()
+    ) {
+      return
+    }
+    this.#advance(userId, Number.MAX_SAFE_INTEGER)
+  }
+
   /** advanceFeed inside a write transaction; returns the user's newest number. */
   advance(userId: string, limit: number): number {
     return this.#advance(userId, limit).seq
@@ -461,7 +463,6 @@ export class SqliteNotificationLog {
   #advance(
     userId: string,
     limit: number,
-    appended?: Appended,
     /** No entry above this id is numbered (settleAhead); the head by default. */
     upTo = Number.POSITIVE_INFINITY,
   ): { seq: number; first: number; ids: number[] } {
@@ -483,7 +484,7 @@ export class SqliteNotificationLog {
     let ids: number[] = []
     const to = Math.min(this.#head(), upTo)
     if (to > position) {
-      ids = this.#pendingIds(userId, position, to, limit, appended)
+      ids = this.#pendingIds(userId, position, to, limit)
       if (ids.length > 0) {
         const last = seq + ids.length
         this.#numberRun.run(userId, seq + 1, last, JSON.stringify(ids), ids[ids.length - 1])
@@ -494,6 +495,10 @@ export class SqliteNotificationLog {
     if (seq !== feed.seq || position !== feed.position || reset_seq !== feed.reset_seq) {
       this.#updateFeed.run({ user_id: userId, seq, position, reset_seq })
       this.#feeds.set(userId, { seq, position, reset_seq })
+      // Every later read of the user's pending entries starts at this row or past it.
+      const mine = this.#directs.get(userId)
+      if (mine && mine.last <= position) this.#directs.delete(userId)
+      else if (mine?.ids) mine.ids = mine.ids.filter((id) => id > position)
     }
     const ahead = this.#ahead.get(userId)
     if (ahead && position >= ahead.position) this.#ahead.delete(userId)
@@ -523,7 +528,7 @@ export class SqliteNotificationLog {
     if (feed.position < this.#trustFrom || feed.position < this.#floor()) return null
     const head = this.#head()
     if (head <= feed.position) return { ok: true, messages: [], seq: feed.seq }
-    const ids = this.#pendingIds(userId, feed.position, head, limit, undefined)
+    const ids = this.#pendingIds(userId, feed.position, head, limit)
     if (feed.seq + ids.length - row.seq > AHEAD_LIMIT) return null
     const messages: FeedMessage[] = []
     for (const [k, id] of ids.entries()) {
@@ -558,7 +563,7 @@ export class SqliteNotificationLog {
       if (!row || ahead.position <= row.position || row.position < this.#floor()) continue
       n += SETTLE_USER_COST + ahead.seq - row.seq
       // The row's own advance, up to where memory stood: the same entries, the same numbers.
-      const { seq } = this.#advance(userId, Number.MAX_SAFE_INTEGER, undefined, ahead.position)
+      const { seq } = this.#advance(userId, Number.MAX_SAFE_INTEGER, ahead.position)
       if (seq !== ahead.seq) {
         // Cannot happen while every subscription change advances the row first. Nothing of it
         // is written (the job rolls back); a later advance numbers from the log as it is.
@@ -570,21 +575,16 @@ export class SqliteNotificationLog {
     return this.#ahead.size
   }
 
-  #pendingIds(
-    userId: string,
-    from: number,
-    to: number,
-    limit: number,
-    appended: Appended | undefined,
-  ): number[] {
+  #pendingIds(userId: string, from: number, to: number, limit: number): number[] {
     const q = { u: userId, from, to, limit }
     // What this connection appended since it began to keep count needs no query.
     const known = from >= this.#trustFrom
     let direct: number[]
-    if (known && appended && appended.before <= from) {
-      direct = appended.ids.filter((id) => id > from && id <= to).slice(0, limit)
-    } else if (known && !appended && (this.#lastDirect.get(userId) ?? 0) <= from) {
+    const mine = known ? this.#directs.get(userId) : undefined
+    if (known && (mine === undefined || mine.last <= from)) {
       direct = []
+    } else if (mine?.ids) {
+      direct = mine.ids.filter((id) => id > from && id <= to).slice(0, limit)
     } else {
       direct = this.#pendingDirect.all(q) as number[]
     }

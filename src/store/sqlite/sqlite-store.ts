@@ -164,7 +164,6 @@ interface FeedReadRequest {
 
 class SqliteStoreImpl implements SqliteStore {
   readonly db: Database.Database
-  readonly numbersDirectEntries = true
   #stmts: Statements | undefined
   #callers: CallerCache | undefined
   #logStmts: SqliteNotificationLog | undefined
@@ -447,7 +446,7 @@ class SqliteStoreImpl implements SqliteStore {
     log?: LogEntry[],
   ): Promise<void> {
     await this.write(`subscriptions of user ${userId}`, () => {
-      this.log.advance(userId, Number.MAX_SAFE_INTEGER)
+      this.log.beforeSubscriptionChange(userId)
       for (const i of instances) this.s.insertSubscription.run(userId, i.workbinId, i.owner)
       if (log) this.log.append(log, Date.now())
     })
@@ -459,7 +458,7 @@ class SqliteStoreImpl implements SqliteStore {
     log?: LogFor<boolean[]>,
   ): Promise<boolean[]> {
     return this.write(`subscriptions of user ${userId}`, () => {
-      this.log.advance(userId, Number.MAX_SAFE_INTEGER)
+      this.log.beforeSubscriptionChange(userId)
       const existed = instances.map(
         (i) => this.s.deleteSubscription.run(userId, i.workbinId, i.owner).changes > 0,
       )
@@ -470,7 +469,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   async removeAllSubscriptions(userId: string): Promise<Subscription[]> {
     return this.write(`subscriptions of user ${userId}`, () => {
-      this.log.advance(userId, Number.MAX_SAFE_INTEGER)
+      this.log.beforeSubscriptionChange(userId)
       const subs = this.subscriptionsOf(userId)
       this.s.deleteSubscriptionsOf.run(userId)
       return subs
