@@ -510,8 +510,9 @@ export class SqliteNotificationLog {
    * number: the messages after `afterSeq`, or null when this cannot be done without a write
    * (the caller then advances). No transaction: it writes nothing.
    *
-   * Numbering is a function of the log and the subscriptions, and every change of a user's
-   * subscriptions advances the feed's row first (so does the sweep, settleAhead): whatever
+   * Numbering is a function of the log and the subscriptions, and a change of a user's
+   * subscriptions advances the feed's row first whenever an instance entry is pending
+   * (beforeSubscriptionChange; the sweep and settleAhead advance it too): whatever
    * advances the row later writes exactly these numbers, whether this process is still running
    * or not. A live subscriber then costs the fan-out no write and no fsync; settleAhead writes
    * the numbers later, many operations in one row update per user.
@@ -565,7 +566,7 @@ export class SqliteNotificationLog {
       // The row's own advance, up to where memory stood: the same entries, the same numbers.
       const { seq } = this.#advance(userId, Number.MAX_SAFE_INTEGER, ahead.position)
       if (seq !== ahead.seq) {
-        // Cannot happen while every subscription change advances the row first. Nothing of it
+        // Cannot happen while subscription changes keep to beforeSubscriptionChange. Nothing of it
         // is written (the job rolls back); a later advance numbers from the log as it is.
         throw new Error(
           `feed of user ${userId}: ${seq - row.seq} entries where ${ahead.seq - row.seq} were numbered`,
