@@ -136,8 +136,9 @@ export class SqliteNotificationLog {
   #headNow: number | undefined
   readonly #feeds = new Map<string, FeedRow>()
   /**
-   * Per user with direct entries above #trustFrom and its feed's row: their ids, oldest first
-   * (null past KNOWN_DIRECTS_PER_USER: then read), and the newest. Dropped as the row passes them.
+   * Per user, its direct entries above both #trustFrom and its feed's row: their ids, oldest
+   * first (null past KNOWN_DIRECTS_PER_USER: then read), and the newest. Dropped as the row
+   * passes them.
    */
   readonly #directs = new Map<string, { ids: number[] | null; last: number }>()
   /** The id of the newest instance entry above #trustFrom (0: none). */
