@@ -65,14 +65,25 @@ export function crashDocument(n: number) {
   }
 }
 
+/**
+ * A free port for a server that restarts on it, below Linux's default ephemeral range (32768–
+ * 60999): a port the kernel hands out for port 0 or to an outgoing connection (the agents'
+ * own, another test's server) could be taken while the server is down, and its restart would
+ * fail with EADDRINUSE.
+ */
 export async function freePort(): Promise<number> {
-  const srv = createServer()
-  srv.listen(0, '127.0.0.1')
-  await once(srv, 'listening')
-  const port = (srv.address() as { port: number }).port
-  srv.close()
-  await once(srv, 'close')
-  return port
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const srv = createServer()
+    const bound = await new Promise<boolean>((resolve) => {
+      srv.once('error', () => resolve(false))
+      srv.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (!bound) continue
+    srv.close()
+    await once(srv, 'close')
+    return port
+  }
 }
 
 /** The server as a child process, on one port and one database across restarts. */
