@@ -3,9 +3,9 @@
 // Also: the separate metrics listener, and no /metrics at all by default.
 
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { assertAccepted, assertError } from '../helpers/assert.ts'
+import { freePort } from '../helpers/crash-load.ts'
 import { IX, U, WB, contentDocument } from '../helpers/fixtures/content.ts'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
@@ -229,16 +229,6 @@ describe('metrics on the API port (WORKBINS_METRICS_PORT=0)', () => {
     assert.equal(value(after, 'workbins_cometd_session_terminations_total'), ended + 1)
   })
 })
-
-/** A TCP port free right now on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const address = probe.address()
-  assert.ok(address && typeof address === 'object')
-  await new Promise((resolve) => probe.close(resolve))
-  return address.port
-}
 
 describe('metrics on a separate port', () => {
   let server: TestServer
