@@ -152,13 +152,13 @@ export class StoreSessionKeeper implements SessionKeeper {
     }
   }
 
-  removed(clientId: string, expiredSince?: number): void {
+  removed(clientId: string, expiredSince?: number): Promise<void> {
     this.#pending.delete(clientId)
     const del =
       expiredSince !== undefined && this.opts.cluster
         ? this.#deleteUnlessActiveElsewhere(clientId, expiredSince)
         : this.store.deleteCometdSession(clientId)
-    del.catch((err: unknown) => {
+    return del.catch((err: unknown) => {
       this.log.warn({ err, clientId }, 'stored CometD session not deleted (the sweeper will)')
     })
   }

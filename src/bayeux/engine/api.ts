@@ -57,8 +57,8 @@ export interface EngineApi {
   acknowledge(s: Session, batch: number): void
   /** The connect reply of a terminated session. */
   applyTermination(s: Session, r: Reply): void
-  /** /meta/disconnect from the client. */
-  remove(s: Session, why: 'disconnect' | 'expired'): void
+  /** /meta/disconnect from the client; settles when the stored session is deleted too. */
+  remove(s: Session, why: 'disconnect' | 'expired'): Promise<void>
 
   subscribe(s: Session, pattern: string): void
   unsubscribe(s: Session, pattern: string): void

@@ -538,7 +538,7 @@ export class Engine implements EngineApi {
     this.#registry.detach(s)
     this.#clear(s)
     s.terminated = { reconnect, error }
-    this.durable?.keeper.removed(s.id)
+    void this.durable?.keeper.removed(s.id)
     this.#counters.terminated++
     if (reconnect === 'none') this.#offer(s, DISCONNECT_EVENT)
     if (s.held) {
@@ -573,18 +573,19 @@ export class Engine implements EngineApi {
   }
 
   /** /meta/disconnect from the client, or expiry. */
-  remove(s: Session, why: 'disconnect' | 'expired'): void {
+  remove(s: Session, why: 'disconnect' | 'expired'): Promise<void> {
     if (why === 'expired' && !s.terminated && s.pending > 0) {
       this.log.info(
         { clientId: s.id, userId: s.principal.userId, dropped: s.pending },
         'bayeux session expired with undelivered messages',
       )
     }
+    let stored: Promise<void> | undefined
     if (!s.terminated) {
       // An expired session was last active interval + maxInterval before its deadline.
       const since =
         why === 'expired' ? s.expireAt - this.config.interval - this.config.maxInterval : undefined
-      this.durable?.keeper.removed(s.id, since)
+      stored = this.durable?.keeper.removed(s.id, since)
     }
     this.#forget(s)
     if (s.held) {
@@ -596,6 +597,7 @@ export class Engine implements EngineApi {
     this.#clear(s)
     this.log.debug({ clientId: s.id, userId: s.principal.userId, why }, 'bayeux session removed')
     this.events.emit('removed', { clientId: s.id, userId: s.principal.userId, reason: why })
+    return stored ?? Promise.resolve()
   }
 
   /**
@@ -640,7 +642,7 @@ export class Engine implements EngineApi {
     for (const s of this.#registry.values()) {
       if (s.held === null && now > s.expireAt) {
         if (!s.terminated) this.#counters.expired++
-        this.remove(s, 'expired')
+        void this.remove(s, 'expired')
       }
     }
     this.#registry.pruneHeld()

@@ -47,8 +47,10 @@ export interface SessionKeeper {
   /**
    * The session ended (disconnect, expiry, server-side end): forget it. An expiry gives the
    * time of the session's last activity here: in a cluster another node may hold it since.
+   * Settles once the stored session is gone (a failure is logged, never thrown): a disconnect
+   * is answered after it, so the place it held in a cluster-wide session limit is free.
    */
-  removed(clientId: string, expiredSince?: number): void
+  removed(clientId: string, expiredSince?: number): Promise<void>
   /** A stored session was resumed here (in a cluster: this node now holds it). */
   resumed?(clientId: string): void
   /** The first session of a user on this server appeared / the last one went. */

@@ -6,7 +6,11 @@ import type { InMessage } from '../protocol/messages.ts'
 import { META_DISCONNECT, replyTo } from '../protocol/messages.ts'
 import { BayeuxError } from '../protocol/errors.ts'
 
-export function handleDisconnect(engine: EngineApi, ex: Exchange, m: InMessage): void {
+export function handleDisconnect(
+  engine: EngineApi,
+  ex: Exchange,
+  m: InMessage,
+): Promise<void> | void {
   const r = replyTo(m, META_DISCONNECT)
   ex.replies.push(r)
   const s = engine.resolve(ex, m)
@@ -16,6 +20,8 @@ export function handleDisconnect(engine: EngineApi, ex: Exchange, m: InMessage):
     return
   }
   if (ex.session === s) ex.session = null // nothing more is written for it
-  engine.remove(s, 'disconnect')
   r.successful = true
+  // Answered once the stored session is deleted: a handshake that follows the reply, on any
+  // node of a cluster, finds the place it held in the per-user session limit free.
+  return engine.remove(s, 'disconnect')
 }
