@@ -31,8 +31,14 @@ export async function startApp(): Promise<RunningApp> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-app-'))
   const doc = path.join(dir, 'doc.json')
   writeFileSync(doc, JSON.stringify(crashDocument(users)))
+  // WORKBINS_* settings of the bench's own environment apply too (experiments such as
+  // WORKBINS_SQLITE_SYNCHRONOUS=normal); those below are the bench's own and win.
+  const fromEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k.startsWith('WORKBINS_')),
+  )
   const config = loadConfig(
     {
+      ...fromEnv,
       WORKBINS_DB: path.join(dir, 'bench.db'),
       WORKBINS_PROVISION: doc,
       WORKBINS_DEMO: '0',
