@@ -52,15 +52,20 @@ describe('a disconnect and its stored session (PostgreSQL)', { skip }, () => {
         resolve()
       }),
     )
-    // The server's DELETE waits on the lock: visible as a waiting backend.
+    // The server's DELETE waits on the lock: a backend of this database blocked by the locker
+    // (other test files run their own databases beside this one).
+    const me = (await locker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number
     await until(
       'the delete waits on the row lock',
       async () => {
-        const waiting = await locker.query(
+        const blocked = await locker.query(
           `SELECT query FROM pg_stat_activity
-            WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM cometd_sessions%'`,
+            WHERE datname = current_database() AND $1 = ANY(pg_blocking_pids(pid))`,
+          [me],
         )
-        return waiting.rowCount === 1
+        return blocked.rows.some((r: { query: string }) =>
+          r.query.startsWith('DELETE FROM cometd_sessions'),
+        )
       },
       5000,
     )
