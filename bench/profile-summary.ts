@@ -1,8 +1,12 @@
 // Top self-time functions of a V8 .cpuprofile (from `npm run bench -- --prof`):
-//   node --import tsx bench/profile-summary.ts bench/results/prof/ours-long-polling-1.cpuprofile [N]
+//   node --import tsx bench/profile-summary.ts FILE.cpuprofile [N] [--timeline] [--from S --to S]
+// A profile covers the whole server run, start and session setup included. `--timeline` prints
+// the busy milliseconds of each second; `--from` / `--to` (seconds since the profile began)
+// keep only the samples of a window, e.g. the measured load, so shares are per operation.
 
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { parseArgs } from 'node:util'
 
 interface Node {
   id: number
@@ -19,22 +23,55 @@ interface Profile {
   timeDeltas?: number[]
 }
 
-const file = process.argv[2]
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    timeline: { type: 'boolean', default: false },
+    from: { type: 'string' },
+    to: { type: 'string' },
+  },
+})
+const file = positionals[0]
 if (!file) {
-  console.error('usage: bench/profile-summary.ts <file.cpuprofile> [top N]')
+  console.error(
+    'usage: bench/profile-summary.ts <file.cpuprofile> [top N] [--timeline] [--from S --to S]',
+  )
   process.exit(2)
 }
-const top = Number(process.argv[3] ?? 30)
+const top = Number(positionals[1] ?? 30)
+const fromUs = values.from === undefined ? -Infinity : Number(values.from) * 1e6
+const toUs = values.to === undefined ? Infinity : Number(values.to) * 1e6
+if (Number.isNaN(fromUs) || Number.isNaN(toUs) || fromUs >= toUs) {
+  console.error('--from and --to are seconds since the profile began, --from below --to')
+  process.exit(2)
+}
 const prof = JSON.parse(readFileSync(file, 'utf8')) as Profile
+const idleIds = new Set(
+  prof.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id),
+)
 
-// Self time per node from samples and time deltas (µs).
+// Self time per node from samples and time deltas (µs), inside the window; busy time per second.
 const selfUs = new Map<number, number>()
+const busyPerSecond: number[] = []
 const samples = prof.samples ?? []
 const deltas = prof.timeDeltas ?? []
+let at = 0
 for (let i = 0; i < samples.length; i++) {
+  at += deltas[i] ?? 0
   const id = samples[i] as number
   const dt = deltas[i + 1] ?? 0
+  if (!idleIds.has(id)) {
+    const sec = Math.floor(at / 1e6)
+    busyPerSecond[sec] = (busyPerSecond[sec] ?? 0) + dt
+  }
+  if (at < fromUs || at > toUs) continue
   selfUs.set(id, (selfUs.get(id) ?? 0) + dt)
+}
+if (values.timeline) {
+  console.log('busy ms in each second since the profile began:')
+  console.log(
+    Array.from(busyPerSecond, (us, sec) => `${sec}:${Math.round((us ?? 0) / 1000)}`).join(' '),
+  )
 }
 const byFrame = new Map<string, number>()
 let total = 0
