@@ -18,6 +18,8 @@ describe('a disconnect and its stored session (PostgreSQL)', { skip }, () => {
   let db: TestDatabase
   let w: World
   let locker: pg.Client
+  /** Outside the locker's transaction: pg_stat_activity is read once per transaction. */
+  let watcher: pg.Client
 
   before(async () => {
     db = await createTestDatabase()
@@ -25,10 +27,13 @@ describe('a disconnect and its stored session (PostgreSQL)', { skip }, () => {
     w = await World.start({ db: url })
     locker = new pg.Client({ connectionString: url })
     await locker.connect()
+    watcher = new pg.Client({ connectionString: url })
+    await watcher.connect()
   })
 
   after(async () => {
     await locker?.end()
+    await watcher?.end()
     await w?.close()
     await db?.drop()
   })
@@ -58,7 +63,7 @@ describe('a disconnect and its stored session (PostgreSQL)', { skip }, () => {
     await until(
       'the delete waits on the row lock',
       async () => {
-        const blocked = await locker.query(
+        const blocked = await watcher.query(
           `SELECT query FROM pg_stat_activity
             WHERE datname = current_database() AND $1 = ANY(pg_blocking_pids(pid))`,
           [me],
