@@ -258,6 +258,14 @@ export function renderReport(rows: Row[], meta: ReportMeta): string {
         'same table do the CometD-only delivery (POST /deliver, in memory, no auth): the ratio ' +
         'shows what the whole application costs against a bare CometD server.',
     )
+    // bench/app.ts applies these over its defaults: a run with any of them is not the default.
+    const settings = Object.entries(process.env).filter(([k]) => k.startsWith('WORKBINS_'))
+    if (settings.length > 0) {
+      out.push('')
+      out.push(
+        `Settings from the environment (not the defaults): ${settings.map(([k, v]) => `\`${k}=${v}\``).join(', ')}.`,
+      )
+    }
   }
   return out.join('\n') + '\n'
 }
