@@ -38,6 +38,7 @@ import { ClusterNode } from './cluster/cluster-node.ts'
 import { FeedPump, PUMP_PARALLEL } from './notifications/feed-pump.ts'
 import { sweepNotificationLog } from './notifications/log-sweeper.ts'
 import { startOfferSweep, type OfferSweep } from './workbins/offer-sweep.ts'
+import { startCompletedSweep, type CompletedSweep } from './workbins/completed-sweep.ts'
 import { BayeuxNotifier } from './notifications/notifier.ts'
 import { StoreSessionKeeper } from './notifications/session-keeper.ts'
 import { openStore } from './store/open-store.ts'
@@ -328,6 +329,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const credentialCheck = watchCredentials(store, bayeux, log, config.credentialCheckMs)
   // Started by listen: its Revoked messages carry URLs from publicUrl, known once listening.
   let offerSweep: OfferSweep | undefined
+  let completedSweep: CompletedSweep | undefined
   const logSweep = pump
     ? sweepNotificationLog(store, log, {
         retentionMs: config.logRetention * 1000,
@@ -362,6 +364,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       const base = `${url.protocol}//${url.host}`
       if (baseUrl === '') baseUrl = `${base}${API_PREFIX}`
       if (!closed) offerSweep ??= startOfferSweep(deps)
+      if (!closed && !completedSweep) {
+        completedSweep = startCompletedSweep(
+          store,
+          {
+            retentionSeconds: config.completedRetentionSeconds,
+            sweepSeconds: config.completedSweepSeconds,
+            batch: config.completedSweepBatch,
+          },
+          log,
+        )
+      }
       return base
     },
     async close() {
@@ -377,6 +390,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       credentialCheck.stop()
       logSweep?.stop()
       await offerSweep?.stop()
+      await completedSweep?.stop()
       // Answer held long polls first (reconnect: retry), or http.close would wait for them.
       await bayeux.close()
       const grace = setTimeout(() => {

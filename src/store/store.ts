@@ -195,6 +195,12 @@ export interface Store {
    */
   listExpiredInvitations(before: number, limit: number): Promise<Interaction[]>
   /**
+   * Delete at most `max` interactions completed before `before` (ms epoch), oldest first, over
+   * every contact center, in one transaction; returns how many. The store stamps the completion
+   * time when moveInteraction moves an interaction to `completed`.
+   */
+  deleteCompletedInteractions(before: number, max: number): Promise<number>
+  /**
    * Apply a change to the stored userData of an interaction (compare-and-set on location), in
    * one transaction: concurrent changes of different keys all land.
    */

@@ -69,6 +69,37 @@ describe('SQLite adapter', () => {
     }
   })
 
+  it('gives interactions completed before the upgrade a completion time of the upgrade', async () => {
+    const path = freshPath()
+    const old = new Database(path)
+    runMigrations(
+      old,
+      MIGRATIONS.filter((m) => m.version < 12),
+    )
+    // better-sqlite3 turns foreign keys on; off here, no contact center is needed.
+    old.pragma('foreign_keys = OFF')
+    const insert = old.prepare(
+      `INSERT INTO interactions (id, contact_center_id, media_type, state, user_data,
+         received_date, received_at, capabilities, owner_user_id, queue_name, extra)
+       VALUES (?, ?, 'workitem', ?, '{}', '2026-01-01 00:00:00.000+0000', 0, '[]', ?, ?, '{}')`,
+    )
+    insert.run('DDDDDDDDDDDDDDD1', CC, 'Completed', null, null)
+    insert.run('DDDDDDDDDDDDDDD2', CC, 'Queued', null, 'Inbound')
+    insert.run('DDDDDDDDDDDDDDD3', CC, 'Processing', AGENT1, null)
+    old.close()
+    const upgraded = Date.now()
+    const store = createSqliteStore(path)
+    try {
+      await store.migrate()
+      assert.equal(await store.deleteCompletedInteractions(upgraded - 1, 10), 0)
+      assert.equal(await store.deleteCompletedInteractions(Date.now() + 1, 10), 1)
+      const left = store.db.prepare('SELECT id FROM interactions ORDER BY id').pluck().all()
+      assert.deepEqual(left, ['DDDDDDDDDDDDDDD2', 'DDDDDDDDDDDDDDD3'])
+    } finally {
+      await store.close()
+    }
+  })
+
   it("finds a user's stored CometD sessions by index, not by scanning them all", async () => {
     const store = createSqliteStore(freshPath())
     try {

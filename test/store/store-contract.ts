@@ -682,6 +682,57 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.deepEqual(await ids(Date.now() + 1), [a])
       })
 
+      it('stamps the completion time and deletes completed interactions older than a time, oldest first, bounded', async () => {
+        const none = { set: {}, remove: [] }
+        const patch = (state: string) => ({ state, capabilities: [], userData: none })
+        const contentIds = async () =>
+          (await store.listWorkbinContent(CC, { workbinId: WB_AGENT, owner: AGENT1 })).map(
+            (i) => i.id,
+          )
+        const others = await contentIds()
+        assert.ok(others.length > 0)
+        const ids = ['CCCCCCCCCCCCCCC1', 'CCCCCCCCCCCCCCC2', 'CCCCCCCCCCCCCCC3', 'CCCCCCCCCCCCCCC4']
+        for (const id of ids) await store.createInteraction(interaction(id))
+        const complete = async (id: string) =>
+          assert.ok(
+            (
+              await store.moveInteraction(
+                CC,
+                id,
+                inAgentWb,
+                { kind: 'completed' },
+                patch('Completed'),
+              )
+            ).ok,
+          )
+        const [c1, c2, c3, kept] = ids as [string, string, string, string]
+        // Not completed: never deleted, whatever the time (queued, in a workbin, handled).
+        const queued: InteractionLocation = { kind: 'queue', queue: 'Inbound' }
+        assert.ok((await store.moveInteraction(CC, kept, inAgentWb, queued, patch('Queued'))).ok)
+        assert.equal(await store.deleteCompletedInteractions(Date.now() + 60_000, 10), 0)
+        const before1 = Date.now() - 1
+        await complete(c1)
+        const after1 = Date.now()
+        await new Promise((r) => setTimeout(r, 5))
+        await complete(c2)
+        await new Promise((r) => setTimeout(r, 5))
+        await complete(c3)
+        assert.equal(await store.deleteCompletedInteractions(before1, 10), 0, 'none that old')
+        assert.equal(await store.deleteCompletedInteractions(after1 + 1, 10), 1, 'only the first')
+        assert.equal(await store.getInteraction(CC, c1), undefined)
+        assert.equal((await store.getInteraction(CC, c2))?.state, 'Completed')
+        assert.equal(await store.deleteCompletedInteractions(Date.now() + 1, 1), 1, 'bounded')
+        assert.equal(await store.getInteraction(CC, c2), undefined, 'oldest first')
+        assert.equal((await store.getInteraction(CC, c3))?.state, 'Completed')
+        assert.equal(await store.deleteCompletedInteractions(Date.now() + 1, 10), 1)
+        assert.equal(await store.getInteraction(CC, c3), undefined)
+        assert.deepEqual((await store.getInteraction(CC, kept))?.location, queued)
+        assert.deepEqual(await contentIds(), others, 'the other interactions stay')
+        // A deleted id can be created again (nothing else refers to it).
+        await store.createInteraction(interaction(c1))
+        assert.equal((await store.getInteraction(CC, c1))?.state, interaction(c1).state)
+      })
+
       it('keeps provisioned queues in the directory', async () => {
         const dir = await store.getDirectory(CC)
         assert.deepEqual(dir?.queues, [

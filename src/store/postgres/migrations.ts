@@ -470,6 +470,21 @@ export const MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 11,
+    name: 'completion time',
+    // When an interaction was completed (ms epoch; set while it is nowhere): the retention sweep
+    // deletes those older than WORKBINS_COMPLETED_RETENTION_SECONDS (docs/interactions.md
+    // "Completed interactions"). Those completed before this version count from now.
+    sql: `
+      ALTER TABLE interactions ADD COLUMN completed_at BIGINT;
+      UPDATE interactions SET completed_at = (extract(epoch FROM now()) * 1000)::bigint
+        WHERE owner_user_id IS NULL AND workbin_id IS NULL AND invited_user_id IS NULL
+          AND queue_name IS NULL;
+      CREATE INDEX interactions_by_completed_at ON interactions(completed_at)
+        WHERE completed_at IS NOT NULL;
+    `,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

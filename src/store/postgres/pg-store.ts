@@ -573,6 +573,10 @@ class PgStoreImpl implements PgStore {
     ])
   }
 
+  async deleteCompletedInteractions(before: number, max: number): Promise<number> {
+    return this.count('completed interactions', SQL.deleteCompleted, [before, max])
+  }
+
   async listExpiredInvitations(before: number, limit: number): Promise<Interaction[]> {
     const rows = await this.rows<InteractionRow>('interactions', SQL.expiredInvitations, [
       before,

@@ -143,12 +143,17 @@ export const SQL = {
   // Compare-and-set on the location: $3..$5, $12, $13 are the "expected" location.
   moveInteraction: `UPDATE interactions SET owner_user_id = $6, workbin_id = $7, workbin_owner = $8,
       state = $9, capabilities = $10, user_data = $11, invited_user_id = $14, queue_name = $15,
-      invited_at = CASE WHEN $14::text IS NULL THEN NULL ELSE $16::bigint END
+      invited_at = CASE WHEN $14::text IS NULL THEN NULL ELSE $16::bigint END,
+      completed_at = CASE WHEN $6::text IS NULL AND $7::text IS NULL AND $14::text IS NULL
+        AND $15::text IS NULL THEN $16::bigint END
     WHERE contact_center_id = $1 AND id = $2
       AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4
       AND workbin_owner IS NOT DISTINCT FROM $5 AND invited_user_id IS NOT DISTINCT FROM $12
       AND queue_name IS NOT DISTINCT FROM $13
     RETURNING *`,
+  // Completed interactions older than $1 (ms epoch), oldest first (the retention sweep).
+  deleteCompleted: `DELETE FROM interactions WHERE id IN (SELECT id FROM interactions
+    WHERE completed_at < $1 ORDER BY completed_at LIMIT $2)`,
   // Offers older than $1 (ms epoch), oldest first, over every contact center.
   expiredInvitations: `SELECT * FROM interactions WHERE invited_at < $1
     ORDER BY invited_at LIMIT $2`,

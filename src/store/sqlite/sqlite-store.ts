@@ -569,6 +569,13 @@ class SqliteStoreImpl implements SqliteStore {
     })
   }
 
+  async deleteCompletedInteractions(before: number, max: number): Promise<number> {
+    return this.write(
+      'completed interactions',
+      () => this.s.deleteCompleted.run(before, max).changes,
+    )
+  }
+
   async listExpiredInvitations(before: number, limit: number): Promise<Interaction[]> {
     return this.read(() =>
       (this.s.expiredInvitations.all(before, limit) as InteractionRow[]).map(toInteraction),

@@ -168,11 +168,18 @@ export function prepareStatements(db: Database.Database) {
          workbin_owner = @next_workbin_owner, invited_user_id = @next_invited_user_id,
          queue_name = @next_queue_name, state = @state, capabilities = @capabilities,
          user_data = @user_data,
-         invited_at = CASE WHEN @next_invited_user_id IS NULL THEN NULL ELSE @now END
+         invited_at = CASE WHEN @next_invited_user_id IS NULL THEN NULL ELSE @now END,
+         completed_at = CASE WHEN @next_owner_user_id IS NULL AND @next_workbin_id IS NULL
+           AND @next_invited_user_id IS NULL AND @next_queue_name IS NULL THEN @now END
        WHERE contact_center_id = @contact_center_id AND id = @id
          AND owner_user_id IS @owner_user_id AND workbin_id IS @workbin_id
          AND workbin_owner IS @workbin_owner AND invited_user_id IS @invited_user_id
          AND queue_name IS @queue_name`,
+    ),
+    // Completed interactions older than the given ms epoch, oldest first (the retention sweep).
+    deleteCompleted: p(
+      `DELETE FROM interactions WHERE id IN (SELECT id FROM interactions
+         WHERE completed_at < ? ORDER BY completed_at LIMIT +?)`,
     ),
     // Offers older than the given ms epoch, oldest first, over every contact center.
     expiredInvitations: p(
