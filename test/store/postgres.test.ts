@@ -257,6 +257,54 @@ describe('PostgreSQL adapter', { skip }, () => {
     }
   })
 
+  it('gives interactions completed before the upgrade a completion time of the upgrade', async () => {
+    const url = await db!.freshSchemaUrl()
+    const store = createPgStore(url, OPTS)
+    try {
+      const client = await store.pool.connect()
+      try {
+        await runMigrations(
+          client,
+          MIGRATIONS.filter((m) => m.version < 11),
+        )
+        await client.query(
+          `INSERT INTO contact_centers (id, name, features) VALUES ($1, 'D', '[]')`,
+          [CC],
+        )
+        await client.query(
+          `INSERT INTO users (id, contact_center_id, user_name, password_hash, first_name,
+             last_name, roles) VALUES ($1, $2, 'agent1', 'x', 'F', 'L', '[]')`,
+          [AGENT1, CC],
+        )
+        const insert = (id: string, state: string, owner: string | null, queue: string | null) =>
+          client.query(
+            `INSERT INTO interactions (id, contact_center_id, media_type, state, user_data,
+               received_date, received_at, capabilities, owner_user_id, queue_name, extra)
+             VALUES ($1, $2, 'workitem', $3, '{}', '2026-01-01 00:00:00.000+0000', 0, '[]', $4, $5, '{}')`,
+            [id, CC, state, owner, queue],
+          )
+        await insert('DDDDDDDDDDDDDDD1', 'Completed', null, null)
+        await insert('DDDDDDDDDDDDDDD2', 'Queued', null, 'Inbound')
+        await insert('DDDDDDDDDDDDDDD3', 'Processing', AGENT1, null)
+      } finally {
+        client.release()
+      }
+      const upgraded = Date.now()
+      await store.migrate()
+      assert.equal(await store.deleteCompletedInteractions(upgraded - 1000, 10), 0)
+      assert.equal(await store.deleteCompletedInteractions(Date.now() + 1000, 10), 1)
+      const { rows } = await store.pool.query<{ id: string }>(
+        'SELECT id FROM interactions ORDER BY id',
+      )
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        ['DDDDDDDDDDDDDDD2', 'DDDDDDDDDDDDDDD3'],
+      )
+    } finally {
+      await store.close()
+    }
+  })
+
   it('maps constraint failures to GwsError by SQLSTATE', async () => {
     const store = await fresh()
     await store.migrate()
