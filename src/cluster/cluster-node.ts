@@ -14,8 +14,16 @@ import type { BusMessage } from './messages.ts'
 import { RedisBus } from './redis-bus.ts'
 import { ClusterBrowserHolds } from './browser-holds.ts'
 
+/**
+ * How long a take number is remembered: far longer than a bus message takes to cross, so two
+ * takes announced at once are compared; afterwards any announced take is the later one.
+ */
+const TAKE_MEMORY_MS = 30_000
+
 export class ClusterNode implements ClusterLink, LoginFailurePeers {
   readonly bus: RedisBus
+  /** clientId → the highest take number known here, whether this node's own, and when. */
+  readonly #takes = new Map<string, { take: number; mine: boolean; at: number }>()
   /** Told of the failed logins other nodes counted (set by the app: the authenticator). */
   onLoginFailure: ((userName: string, address: string) => void) | undefined
   /** Long polls per browser over the cluster (set on the Bayeux server by the app). */
@@ -75,9 +83,36 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
     this.bus.send({ t: 'loginFailed', name: userName, address })
   }
 
-  /** A stored session resumed here: the node that held it drops its copy. */
-  taken(clientId: string): void {
-    this.bus.send({ t: 'taken', clientId })
+  /**
+   * A stored session resumed here: the node that held it drops its copy. Two nodes restoring it
+   * at once compare their take numbers (docs/cluster.md "Two nodes taking one session").
+   */
+  taken(clientId: string, take?: number): void {
+    if (take !== undefined) {
+      const known = this.#takes.get(clientId)
+      if (known && !known.mine && known.take > take) {
+        // Another node took it after this one and said so before this node was ready: the copy
+        // here is the stale one. Dropped after the request that restored it has been handled
+        // (its held connect is answered at once; dropped now, the request would find no session).
+        setImmediate(() => {
+          if (this.#takes.get(clientId)?.mine !== true) this.bayeux().releaseSession(clientId)
+        })
+        return
+      }
+      this.#remember(clientId, take, true)
+    }
+    this.bus.send({ t: 'taken', clientId, take })
+  }
+
+  #remember(clientId: string, take: number, mine: boolean): void {
+    const now = Date.now()
+    // Oldest first (insertion order; a key set again moves to the end): forget the expired.
+    this.#takes.delete(clientId)
+    for (const [id, t] of this.#takes) {
+      if (now - t.at < TAKE_MEMORY_MS) break
+      this.#takes.delete(id)
+    }
+    this.#takes.set(clientId, { take, mine, at: now })
   }
 
   /** The session's subscriptions were stored here: whichever node holds it reloads them. */
@@ -94,9 +129,16 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
       case 'wake':
         this.pump.hinted(m.users, m.instances)
         return
-      case 'taken':
+      case 'taken': {
+        if (m.take !== undefined) {
+          const known = this.#takes.get(m.clientId)
+          // This node took the session after the sender did: it keeps it.
+          if (known?.mine && known.take > m.take) return
+          if (!known || known.take < m.take) this.#remember(m.clientId, m.take, false)
+        }
         this.bayeux().releaseSession(m.clientId)
         return
+      }
       case 'changed':
         void this.bayeux().reloadSession(m.clientId)
         return

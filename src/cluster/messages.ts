@@ -7,8 +7,11 @@ import type { WorkbinInstance } from '../model.ts'
 export type BusMessage =
   /** Entries were committed for these users and workbin instances: wake the ones here. */
   | { t: 'wake'; users: string[]; instances: WorkbinInstance[] }
-  /** The node `from` resumed this CometD session: others drop their copy. */
-  | { t: 'taken'; clientId: string }
+  /**
+   * The node `from` resumed this CometD session: others drop their copy, unless they took it
+   * with a higher `take` (the store's number of that restore; absent from older nodes).
+   */
+  | { t: 'taken'; clientId: string; take?: number }
   /** The session's Bayeux subscriptions changed here: its holder reloads them. */
   | { t: 'changed'; clientId: string }
   /**
@@ -52,6 +55,10 @@ function valid(m: unknown): m is BusMessage {
     case 'wake':
       return isStringArray(o.users) && Array.isArray(o.instances) && o.instances.every(isInstance)
     case 'taken':
+      return (
+        typeof o.clientId === 'string' &&
+        (o.take === undefined || (typeof o.take === 'number' && Number.isFinite(o.take)))
+      )
     case 'changed':
       return typeof o.clientId === 'string'
     case 'subs':

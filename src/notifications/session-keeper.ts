@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import type { FeedRead, SessionKeeper, SessionRecord } from '../bayeux/index.ts'
 import { ReplayRefused, SessionLimitReached } from '../bayeux/index.ts'
 import type { Store } from '../store/store.ts'
+import type { StoredCometdSession } from '../store/notification-log.ts'
 import type { FeedPump } from './feed-pump.ts'
 
 export interface KeeperOptions {
@@ -19,7 +20,7 @@ export interface KeeperOptions {
    * In a cluster (docs/cluster.md): a session resumed here is taken from whichever node held
    * it, and an expiry deletes the stored session only if no other node was active on it since.
    */
-  cluster?: { taken(clientId: string): void; changed(clientId: string): void }
+  cluster?: { taken(clientId: string, take?: number): void; changed(clientId: string): void }
   /**
    * In a cluster: COMETD_MAX_SESSIONS_PER_USER over every node, counting the stored sessions
    * seen within `staleMs` (a dead node's sessions stop counting when the sweeper would delete them).
@@ -122,10 +123,16 @@ export class StoreSessionKeeper implements SessionKeeper {
     })
   }
 
-  async load(clientId: string): Promise<{ record: SessionRecord; position: number } | undefined> {
+  async load(
+    clientId: string,
+  ): Promise<{ record: SessionRecord; position: number; take?: number } | undefined> {
     // A change of this session stored here a moment ago (it was held here) is read back whole.
     await this.#saving.get(clientId)?.catch(() => undefined)
-    const stored = await this.store.getCometdSession(clientId)
+    // In a cluster the read draws a number that orders this take among other nodes' takes.
+    const stored: (StoredCometdSession & { take?: number }) | undefined =
+      this.opts.cluster && this.store.takeCometdSession
+        ? await this.store.takeCometdSession(clientId)
+        : await this.store.getCometdSession(clientId)
     if (!stored) return undefined
     const record = JSON.parse(stored.record) as SessionRecord
     if (!(await this.opts.stillValid(record))) {
@@ -134,7 +141,7 @@ export class StoreSessionKeeper implements SessionKeeper {
       return undefined
     }
     this.pump.startAt(stored.userId, stored.position)
-    return { record, position: stored.position }
+    return { record, position: stored.position, take: stored.take }
   }
 
   async read(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
@@ -170,8 +177,8 @@ export class StoreSessionKeeper implements SessionKeeper {
     await this.store.deleteCometdSession(clientId)
   }
 
-  resumed(clientId: string): void {
-    this.opts.cluster?.taken(clientId)
+  resumed(clientId: string, take?: number): void {
+    this.opts.cluster?.taken(clientId, take)
   }
 
   userPresence(userId: string, present: boolean): void {

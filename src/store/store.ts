@@ -243,6 +243,14 @@ export interface Store {
   // --- CometD sessions (kept so that a client continues after a restart) -----------------
   saveCometdSession(session: StoredCometdSession): Promise<void>
   getCometdSession(clientId: string): Promise<StoredCometdSession | undefined>
+  /**
+   * A cluster's store (docs/cluster.md "Two nodes taking one session"): the stored session, as
+   * getCometdSession, with a number from one sequence of the whole database drawn by this read.
+   * Of two nodes restoring one session, the later number keeps it.
+   */
+  takeCometdSession?(
+    clientId: string,
+  ): Promise<(StoredCometdSession & { take: number }) | undefined>
   deleteCometdSession(clientId: string): Promise<void>
   /** Forget every stored session of the user (their sessions were ended); returns how many. */
   deleteCometdSessionsOfUser(userId: string): Promise<number>

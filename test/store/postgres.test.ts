@@ -305,6 +305,21 @@ describe('PostgreSQL adapter', { skip }, () => {
     }
   })
 
+  it('each take of a stored CometD session draws a higher number; an unknown one draws none', async () => {
+    await twoPools(async (a, b) => {
+      const s = { clientId: 'c1', userId: AGENT1, record: '{}', position: 3, lastSeen: 5 }
+      await a.saveCometdSession(s)
+      const first = await a.takeCometdSession('c1')
+      const second = await b.takeCometdSession('c1')
+      assert.deepEqual({ ...first, take: 0 }, { ...s, take: 0 })
+      assert.ok(first && second && second.take > first.take, JSON.stringify([first, second]))
+      const both = await Promise.all([a.takeCometdSession('c1'), b.takeCometdSession('c1')])
+      const takes = both.map((x) => x?.take as number)
+      assert.ok(takes.every((n) => n > (second?.take as number)) && takes[0] !== takes[1])
+      assert.equal(await a.takeCometdSession('nope'), undefined)
+    })
+  })
+
   it('maps constraint failures to GwsError by SQLSTATE', async () => {
     const store = await fresh()
     await store.migrate()

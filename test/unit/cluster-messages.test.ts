@@ -10,6 +10,7 @@ test('a bus envelope is read back as sent', () => {
     m: [
       { t: 'wake', users: ['u1'], instances: [{ workbinId: 'w', owner: 'g' }] },
       { t: 'taken', clientId: 'c1' },
+      { t: 'taken', clientId: 'c1', take: 42 },
       { t: 'changed', clientId: 'c1' },
       { t: 'subs', userId: 'u1' },
       { t: 'subs', userId: 'u1', instances: [{ workbinId: 'w', owner: 'g' }], on: false },
@@ -31,6 +32,8 @@ test('what is not an envelope is undefined', () => {
     '{"from":"n","m":[{"t":"wake","users":[1],"instances":[]}]}',
     '{"from":"n","m":[{"t":"wake","users":[],"instances":[{"workbinId":"w"}]}]}',
     '{"from":"n","m":[{"t":"taken"}]}',
+    '{"from":"n","m":[{"t":"taken","clientId":"c","take":"7"}]}',
+    '{"from":"n","m":[{"t":"taken","clientId":"c","take":null}]}',
     '{"from":"n","m":[{"t":"subs","userId":"u","instances":[{"workbinId":"w","owner":"g"}]}]}',
     '{"from":"n","m":[{"t":"subs","userId":"u","instances":[{"owner":"g"}],"on":true}]}',
     '{"from":"n","m":[{"t":"loginFailed","name":"agent1"}]}',

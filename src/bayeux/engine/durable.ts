@@ -231,7 +231,7 @@ export class DurableDelivery {
     s.connected = true // its first connect here is a reconnect: it may be held
     this.engine.adopt(s)
     for (const sub of record.subscriptions) this.engine.subscribe(s, sub)
-    this.keeper.resumed?.(id)
+    this.keeper.resumed?.(id, stored.take)
     this.engine.log.info(
       { clientId: id, userId: record.principal.userId, position, transport: o.type },
       'bayeux session resumed from the store',

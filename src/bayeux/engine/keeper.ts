@@ -38,8 +38,13 @@ export interface SessionKeeper {
   ): Promise<{ position: number; recovered: boolean }>
   /** The session's subscriptions changed: store them before the client is answered. */
   changed(clientId: string, record: SessionRecord, position: number): Promise<void>
-  /** A stored session that is not in memory; undefined when unknown or no longer valid. */
-  load(clientId: string): Promise<{ record: SessionRecord; position: number } | undefined>
+  /**
+   * A stored session that is not in memory; undefined when unknown or no longer valid. In a
+   * cluster, `take` orders this restore among every node's restores of the session.
+   */
+  load(
+    clientId: string,
+  ): Promise<{ record: SessionRecord; position: number; take?: number } | undefined>
   /** The user's numbered messages after `afterSeq` (the feed advanced first). */
   read(userId: string, afterSeq: number, limit: number): Promise<FeedRead>
   /** The client has everything up to `position` (written behind, in batches). */
@@ -51,8 +56,8 @@ export interface SessionKeeper {
    * is answered after it, so the place it held in a cluster-wide session limit is free.
    */
   removed(clientId: string, expiredSince?: number): Promise<void>
-  /** A stored session was resumed here (in a cluster: this node now holds it). */
-  resumed?(clientId: string): void
+  /** A stored session was resumed here (in a cluster: this node now holds it), with load's `take`. */
+  resumed?(clientId: string, take?: number): void
   /** The first session of a user on this server appeared / the last one went. */
   userPresence(userId: string, present: boolean): void
 }

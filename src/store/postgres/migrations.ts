@@ -485,6 +485,14 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE completed_at IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: 'CometD session takes',
+    // Every restore of a stored session on a node of a cluster draws a number (docs/cluster.md
+    // "Two nodes taking one session"): the higher number keeps the session when two nodes take
+    // it at once. A sequence, not a column: the restore stays a read (no row is written).
+    sql: `CREATE SEQUENCE cometd_session_takes;`,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

@@ -94,6 +94,7 @@ export interface PgStore extends Store {
   /** The underlying pool (tests and maintenance only). */
   readonly pool: pg.Pool
   claimCometdSession: NonNullable<Store['claimCometdSession']>
+  takeCometdSession: NonNullable<Store['takeCometdSession']>
 }
 
 const INT8_OID = 20
@@ -745,6 +746,19 @@ class PgStoreImpl implements PgStore {
        FROM cometd_sessions WHERE client_id = $1`,
       [clientId],
     )
+  }
+
+  async takeCometdSession(
+    clientId: string,
+  ): Promise<(StoredCometdSession & { take: number }) | undefined> {
+    const row = await this.first<StoredCometdSession & { take: string }>(
+      'CometD session',
+      `SELECT client_id AS "clientId", user_id AS "userId", record, position, last_seen AS "lastSeen",
+         nextval('cometd_session_takes') AS take
+       FROM cometd_sessions WHERE client_id = $1`,
+      [clientId],
+    )
+    return row && { ...row, take: Number(row.take) }
   }
 
   async deleteCometdSession(clientId: string): Promise<void> {
