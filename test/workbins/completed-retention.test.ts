@@ -68,7 +68,7 @@ for (const store of await e2eStores()) {
         const done = await completed(w)
         await new Promise((r) => setTimeout(r, 1500))
         assert.equal((await w.where(done)).state, 'Completed')
-        // No sweep runs at all: the store still has it however late "now" is.
+        // Kept because the default retention is 0 (keep), not because the sweep has not come yet.
         assert.equal(w.server.app.config.completedRetentionSeconds, 0)
       })
 
