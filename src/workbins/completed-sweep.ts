@@ -7,6 +7,7 @@
 
 import type { Logger } from 'pino'
 import type { Store } from '../store/store.ts'
+import { startPeriodic, type Periodic } from './periodic.ts'
 
 export interface CompletedSweepOptions {
   retentionSeconds: number
@@ -14,10 +15,7 @@ export interface CompletedSweepOptions {
   batch: number
 }
 
-export interface CompletedSweep {
-  /** Stop the period; resolves when a sweep under way has finished (before the store closes). */
-  stop(): Promise<void>
-}
+export type CompletedSweep = Periodic
 
 /** One pass: delete every interaction completed before `now - retention`. Returns how many. */
 export async function sweepCompleted(
@@ -44,34 +42,13 @@ export function startCompletedSweep(
   log: Logger,
 ): CompletedSweep | undefined {
   if (o.retentionSeconds <= 0) return undefined
-  let running: Promise<void> | null = null
-  let stopped = false
-  const sweep = () => {
-    if (running || stopped) return
-    const started = Date.now()
-    running = sweepCompleted(store, o, started, () => stopped)
-      .then((n) => {
-        if (n > 0)
-          log.info(
-            { deleted: n, ms: Date.now() - started },
-            'completed interactions past their retention deleted',
-          )
-      })
-      .catch((err: unknown) => {
-        log.warn({ err }, 'completed interaction sweep failed; next period retries')
-      })
-      .finally(() => {
-        running = null
-      })
-  }
-  const timer = setInterval(sweep, o.sweepSeconds * 1000)
-  timer.unref()
-  sweep()
-  return {
-    async stop() {
-      stopped = true
-      clearInterval(timer)
-      await running
+  return startPeriodic(
+    o.sweepSeconds * 1000,
+    (stopped) => sweepCompleted(store, o, Date.now(), stopped),
+    (n, ms) => {
+      if (n > 0) log.info({ deleted: n, ms }, 'completed interactions past their retention deleted')
     },
-  }
+    log,
+    'completed interaction sweep failed; next period retries',
+  )
 }

@@ -6,11 +6,9 @@
 
 import { cancelOfferTimer, withdrawOffer } from './offers.ts'
 import type { WorkbinDeps } from './operation.ts'
+import { startPeriodic, type Periodic } from './periodic.ts'
 
-export interface OfferSweep {
-  /** Stop the period; resolves when a sweep under way has finished (before the store closes). */
-  stop(): Promise<void>
-}
+export type OfferSweep = Periodic
 
 /** One pass: withdraw every expired offer, a batch at a time. Returns how many it withdrew. */
 export async function sweepExpiredOffers(deps: WorkbinDeps, now = Date.now()): Promise<number> {
@@ -30,29 +28,14 @@ export async function sweepExpiredOffers(deps: WorkbinDeps, now = Date.now()): P
 }
 
 export function startOfferSweep(deps: WorkbinDeps): OfferSweep {
-  let running: Promise<void> | null = null
-  let stopped = false
-  const sweep = () => {
-    if (running || stopped) return
-    running = sweepExpiredOffers(deps)
-      .then((n) => {
-        if (n > 0) deps.log.info({ withdrawn: n }, 'expired offers withdrawn')
-      })
-      .catch((err: unknown) => {
-        deps.log.warn({ err }, 'offer sweep failed; next period retries')
-      })
-      .finally(() => {
-        running = null
-      })
-  }
-  const timer = setInterval(sweep, deps.config.offerSweepSeconds * 1000)
-  timer.unref()
-  sweep() // offers that expired while no server ran
-  return {
-    async stop() {
-      stopped = true
-      clearInterval(timer)
-      await running
+  // Offers that expired while no server ran go at once.
+  return startPeriodic(
+    deps.config.offerSweepSeconds * 1000,
+    () => sweepExpiredOffers(deps),
+    (n) => {
+      if (n > 0) deps.log.info({ withdrawn: n }, 'expired offers withdrawn')
     },
-  }
+    deps.log,
+    'offer sweep failed; next period retries',
+  )
 }
