@@ -78,8 +78,10 @@ export class BayeuxServer {
   }
 
   /**
-   * End every live session whose principal matches; `reconnect` as for disconnectSession.
-   * Returns how many were ended.
+   * End every live session whose principal matches (`reconnect` as for disconnectSession), and
+   * close the websockets whose upgrade was authenticated as a matching principal: a login that
+   * ended (logout, a password change) must not open a new session on a socket it opened.
+   * Returns how many sessions were ended.
    */
   disconnectWhere(
     match: (p: BayeuxPrincipal) => boolean,
@@ -91,12 +93,17 @@ export class BayeuxServer {
       this.#engine.terminate(s, reconnect)
       n++
     }
+    this.#ws.closeWhere(match, 'login ended')
     return n
   }
 
-  /** The principals of the live sessions (one per session). */
+  /**
+   * The principals of the live sessions (one per session) and of the open websockets' upgrades
+   * (one per socket, also before its first handshake).
+   */
   *principals(): Generator<BayeuxPrincipal> {
     for (const s of this.#engine.sessions()) if (!s.terminated) yield s.principal
+    yield* this.#ws.principals()
   }
 
   /** The session's stored subscriptions changed on another node (cluster): reload them. */

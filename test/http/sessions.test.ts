@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { HANDSHAKE, connectMsg, post, type Msg } from '../bayeux/helpers.ts'
+import { HANDSHAKE, RawWs, connectMsg, post, type Msg } from '../bayeux/helpers.ts'
 import { U, PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
 import { ApiClient, basic } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
@@ -57,6 +57,35 @@ async function login(server: TestServer, user: string, password = PASSWORD): Pro
   const res = await client.get('/me')
   assert.equal(res.status, 200)
   return client
+}
+
+/** A websocket upgraded with these headers, handshaken on it when `handshaken`. */
+async function websocket(
+  server: TestServer,
+  headers: Record<string, string>,
+  handshaken = true,
+): Promise<RawWs> {
+  const ws = await RawWs.open(server.cometdUrl, headers)
+  if (handshaken) {
+    ws.send([{ ...HANDSHAKE, supportedConnectionTypes: ['websocket'] }])
+    const r = await ws.waitFor((m) => m.channel === '/meta/handshake')
+    assert.equal(r.successful, true)
+  }
+  return ws
+}
+
+/** The socket's close code once it closes, or null if it is still open after `ms`. */
+function closedWithin(ws: RawWs, ms = 3000): Promise<number | null> {
+  return Promise.race([ws.closed, new Promise<null>((r) => setTimeout(() => r(null), ms))])
+}
+
+/** A handshake on an open websocket: whether it succeeded. */
+async function handshakeOn(ws: RawWs): Promise<boolean> {
+  const before = ws.messages.length
+  ws.send([{ ...HANDSHAKE, id: 'again', supportedConnectionTypes: ['websocket'] }])
+  const r = await ws.waitFor((m) => m.channel === '/meta/handshake' && m.id === 'again')
+  assert.ok(ws.messages.length > before)
+  return r.successful === true
 }
 
 function cookieOnly(server: TestServer, of: ApiClient): ApiClient {
@@ -116,6 +145,25 @@ for (const backend of STORES) {
         cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}`,
       })
       assert.equal(r.body[0]?.successful, false)
+    })
+
+    test('Logout closes the websockets its cookie opened: no handshake follows on them', async () => {
+      const a = await login(server, 'agent2')
+      const b = await login(server, 'agent2')
+      const cookieA = { cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}` }
+      const withSession = await websocket(server, cookieA)
+      const idle = await websocket(server, cookieA, false)
+      const other = await websocket(server, { cookie: `JSESSIONID=${b.cookies.get('JSESSIONID')}` })
+
+      assert.equal((await a.post('/me', { operationName: 'Logout' })).status, 200)
+
+      assert.equal(await closedWithin(withSession), 1008)
+      assert.equal(await closedWithin(idle), 1008)
+      assert.equal(other.closeCode, null)
+      assert.equal(await handshakeOn(other), true)
+      // A new socket with the logged-out cookie is refused at the upgrade.
+      await assert.rejects(RawWs.open(server.cometdUrl, cookieA), /upgrade refused: 401/)
+      await other.close()
     })
 
     test('EndContactCenterSession keeps the HTTP session', async () => {
@@ -178,6 +226,7 @@ for (const backend of STORES) {
         cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}`,
       })
       const viaBasic = await handshake(server, { authorization: basic('agent1', PASSWORD) })
+      const overWs = await websocket(server, { authorization: basic('agent1', PASSWORD) }, false)
       const other = await login(server, 'agent2')
       const otherCometd = await handshake(server, {
         cookie: `JSESSIONID=${other.cookies.get('JSESSIONID')}`,
@@ -214,6 +263,8 @@ for (const backend of STORES) {
         assert.equal((reply.advice as { reconnect: string }).reconnect, 'handshake')
       }
 
+      // A socket upgraded with the old password, even one without a session, is closed.
+      assert.equal(await closedWithin(overWs), 1008)
       assert.equal((await cookieOnly(server, other).get('/me')).status, 200)
       assert.equal((await connect(server, otherCometd)).successful, true)
       assert.equal((await new ApiClient(server.apiUrl, 'agent1', PASSWORD).get('/me')).status, 401)

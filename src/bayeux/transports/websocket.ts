@@ -35,6 +35,7 @@ const UPGRADED: BayeuxHttpRequest = Object.freeze({ headers: Object.freeze({}) }
 /** Close codes (RFC 6455): 1001 going away, 1007 invalid payload; 1009 (too big) comes from ws. */
 const GOING_AWAY = 1001
 const INVALID_PAYLOAD = 1007
+const POLICY_VIOLATION = 1008
 
 class Link implements WsLink {
   readonly sessions = new Set<Session>()
@@ -167,6 +168,26 @@ export class WsTransport {
 
   get connections(): number {
     return this.#links.size
+  }
+
+  /** Each open socket's upgrade principal. */
+  *principals(): Generator<BayeuxPrincipal> {
+    for (const link of this.#links) yield link.principal
+  }
+
+  /**
+   * Close every socket whose upgrade was authenticated as a matching principal (its login
+   * ended): a socket keeps its upgrade's identity, so a handshake on it must not outlive that
+   * login. The client opens a new socket, whose upgrade is authenticated again.
+   */
+  closeWhere(match: (p: BayeuxPrincipal) => boolean, reason: string): number {
+    let n = 0
+    for (const link of this.#links) {
+      if (!match(link.principal)) continue
+      link.close(POLICY_VIOLATION, reason)
+      n++
+    }
+    return n
   }
 
   attach(server: Server, prefixes: string[], origins: readonly string[] = []): void {
