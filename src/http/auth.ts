@@ -140,13 +140,18 @@ export class Authenticator {
   }
 
   /**
-   * A Basic login: throttled per name and address, then verified (cached for a while). Throws
-   * ThrottledError (429) or 401.
+   * A Basic login: throttled per name and address (waiting while logins in flight could reach
+   * a limit), then verified (cached for a while). Throws ThrottledError (429) or 401.
    */
   private async login(basic: BasicCredentials, address: string, log: Logger): Promise<User> {
-    const { userName, password, key } = basic
-    // Before the cache: a refused address must not learn a right guess from a cache hit.
-    const waitMs = this.throttle.check(userName, address)
+    const { userName } = basic
+    // Before the cache: a refused address must not learn a right guess from a cache hit. Its
+    // count is taken with no await in between, so that guesses sent at once all count.
+    let waitMs = this.throttle.begin(userName, address)
+    while (waitMs instanceof Promise) {
+      await waitMs
+      waitMs = this.throttle.begin(userName, address)
+    }
     if (waitMs !== undefined) {
       this.opts.onLoginFailure?.('throttled')
       throw new ThrottledError(
@@ -154,6 +159,16 @@ export class Authenticator {
         Math.max(1, Math.ceil(waitMs / 1000)),
       )
     }
+    try {
+      return await this.verify(basic, address, log)
+    } finally {
+      this.throttle.end(userName, address)
+    }
+  }
+
+  /** The user of Basic credentials the throttle let through (cached for a while); else 401. */
+  private async verify(basic: BasicCredentials, address: string, log: Logger): Promise<User> {
+    const { userName, password, key } = basic
     const now = Date.now()
     const cached = this.credentials.get(key)
     if (cached && cached.expiresAt > now) {

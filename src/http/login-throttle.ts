@@ -2,7 +2,10 @@
 // for this shape are in docs/security.md ("Login throttling"): an address that keeps failing
 // is refused outright; a name under attack is refused only to addresses that have failed, so
 // its owner can still log in from a clean address and a held session cookie is never checked
-// here at all. A refused attempt costs no password hash.
+// here at all. A refused attempt costs no password hash. Attempts being verified count too: one
+// that could reach a limit if they failed waits for them, so that guesses sent at once get no
+// more passwords verified than guesses sent one after another, and correct logins sent at once
+// (many users behind one address) are delayed, never refused.
 
 import type { Logger } from 'pino'
 
@@ -12,6 +15,13 @@ export interface LoginThrottleOptions {
   maxPerAddress: number
   /** Most keys kept per map; the oldest windows are dropped first. */
   maxTracked: number
+}
+
+/** Attempts under one key that begin() let go on and end() has not yet ended. */
+interface InFlight {
+  count: number
+  /** Attempts waiting for one of these to end, to ask again. */
+  waiters: Array<() => void>
 }
 
 interface Window {
@@ -24,6 +34,9 @@ interface Window {
 export class LoginThrottle {
   readonly #names = new Map<string, Window>()
   readonly #addresses = new Map<string, Window>()
+  /** Apart from the windows: an attempt counts until it ends, also past its window's end. */
+  readonly #namesInFlight = new Map<string, InFlight>()
+  readonly #addressesInFlight = new Map<string, InFlight>()
 
   constructor(
     private readonly opts: LoginThrottleOptions,
@@ -31,21 +44,46 @@ export class LoginThrottle {
   ) {}
 
   /**
-   * Before a password is verified: undefined when the attempt may go on, else the ms until it
-   * may be tried again.
+   * Before a password is verified: undefined when the attempt may go on (it is then in flight
+   * until end()), a number when it is refused (the ms until it may be tried again), a promise
+   * when the attempts in flight could reach a limit (it settles when one of them ends: ask
+   * again then).
    */
-  check(userName: string, address: string, now = Date.now()): number | undefined {
-    const a = live(this.#addresses, addressKey(address), now)
-    if (a && a.failures >= this.opts.maxPerAddress) {
+  begin(userName: string, address: string, now = Date.now()): number | Promise<void> | undefined {
+    const addr = addressKey(address)
+    const a = live(this.#addresses, addr, now)
+    const aFailed = a?.failures ?? 0
+    if (a && aFailed >= this.opts.maxPerAddress) {
       a.refused++
       return a.resetAt - now
     }
     const n = live(this.#names, userName, now)
-    if (n && n.failures >= this.opts.maxPerName && a && a.failures > 0) {
+    const nFailed = n?.failures ?? 0
+    if (n && nFailed >= this.opts.maxPerName && aFailed > 0) {
       n.refused++
       return n.resetAt - now
     }
+    // The same rules, counting every attempt in flight as a failure. When they hold, one of the
+    // counts below is of attempts in flight, whose end() wakes the waiter.
+    const aFlight = this.#addressesInFlight.get(addr)
+    const nFlight = this.#namesInFlight.get(userName)
+    const aPending = aFailed + (aFlight?.count ?? 0)
+    const nPending = nFailed + (nFlight?.count ?? 0)
+    if (aPending >= this.opts.maxPerAddress || (nPending >= this.opts.maxPerName && aPending > 0)) {
+      return new Promise((resolve) => {
+        aFlight?.waiters.push(resolve)
+        nFlight?.waiters.push(resolve)
+      })
+    }
+    enter(this.#addressesInFlight, addr)
+    enter(this.#namesInFlight, userName)
     return undefined
+  }
+
+  /** An attempt begin() let go on has ended (after failed() when it failed). */
+  end(userName: string, address: string): void {
+    leave(this.#addressesInFlight, addressKey(address))
+    leave(this.#namesInFlight, userName)
   }
 
   /** A password did not verify: count it for the name and the address (logged on `log`). */
@@ -95,6 +133,20 @@ export class LoginThrottle {
     w.failures++
     return w
   }
+}
+
+function enter(map: Map<string, InFlight>, key: string): void {
+  const f = map.get(key)
+  if (f) f.count++
+  else map.set(key, { count: 1, waiters: [] })
+}
+
+/** One attempt fewer; every waiter asks again (a waiter on two keys is woken twice: harmless). */
+function leave(map: Map<string, InFlight>, key: string): void {
+  const f = map.get(key)
+  if (!f) return
+  if (--f.count === 0) map.delete(key)
+  for (const wake of f.waiters.splice(0)) wake()
 }
 
 function live(map: Map<string, Window>, key: string, now: number): Window | undefined {
