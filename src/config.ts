@@ -4,6 +4,7 @@
 // half-added. Every limit has a safe default.
 
 import proxyAddr from '@fastify/proxy-addr'
+import { DEFAULT_USER_DATA_LIMIT } from './store/user-data-limit.ts'
 
 interface IntSetting {
   readonly kind: 'int'
@@ -304,6 +305,20 @@ const SERVER_SETTINGS = {
     def: 16384,
     min: 1,
     doc: "largest HTTP request line + headers, bytes (431 / statusCode 2 beyond); node's `maxHeaderSize`",
+  },
+  userDataMaxBytes: {
+    env: 'WORKBINS_USER_DATA_MAX_BYTES',
+    kind: 'int',
+    def: DEFAULT_USER_DATA_LIMIT.maxBytes,
+    min: 2,
+    doc: 'largest userData of one interaction, in bytes of its JSON, counted after a merge (AttachUserData, UpdateUserData, Create, provisioning); a change that would leave more is refused with 400 / statusCode 10 (docs/interactions.md "userData"); at most half of `COMETD_MAX_QUEUE_BYTES`',
+  },
+  userDataMaxKeys: {
+    env: 'WORKBINS_USER_DATA_MAX_KEYS',
+    kind: 'int',
+    def: DEFAULT_USER_DATA_LIMIT.maxKeys,
+    min: 1,
+    doc: 'most userData keys of one interaction, counted like `WORKBINS_USER_DATA_MAX_BYTES`',
   },
   maxWorkbinIds: {
     env: 'WORKBINS_MAX_WORKBIN_IDS',
@@ -713,6 +728,13 @@ export function loadConfig(
   if (c.maxQueueBytes < c.maxMessageSize) {
     throw new ConfigError(
       `COMETD_MAX_QUEUE_BYTES (${c.maxQueueBytes}) must be at least COMETD_MAX_MESSAGE_SIZE (${c.maxMessageSize})`,
+    )
+  }
+  // Every message about an interaction carries its userData; one over the queue limit ends
+  // the session it is queued for.
+  if (config.userDataMaxBytes > c.maxQueueBytes / 2) {
+    throw new ConfigError(
+      `WORKBINS_USER_DATA_MAX_BYTES (${config.userDataMaxBytes}) must be at most half of COMETD_MAX_QUEUE_BYTES (${c.maxQueueBytes})`,
     )
   }
   // One port cannot carry both the API and the separate metrics listener.

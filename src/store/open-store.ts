@@ -5,12 +5,18 @@ import { isPostgresUrl, type Config } from '../config.ts'
 import { createPgStore } from './postgres/index.ts'
 import { createSqliteStore } from './sqlite/index.ts'
 import type { Store } from './store.ts'
+import { DEFAULT_USER_DATA_LIMIT, type UserDataLimit } from './user-data-limit.ts'
 
 export type StoreSettings = Pick<Config, 'db' | 'pgPoolSize' | 'pgStatementTimeoutMs'> &
   Partial<
     Pick<
       Config,
-      'sqliteSynchronous' | 'sqliteGroupCommitMax' | 'sqliteCheckpointMs' | 'referenceIdBlock'
+      | 'sqliteSynchronous'
+      | 'sqliteGroupCommitMax'
+      | 'sqliteCheckpointMs'
+      | 'referenceIdBlock'
+      | 'userDataMaxBytes'
+      | 'userDataMaxKeys'
     >
   >
 
@@ -21,11 +27,16 @@ export function openStore(
   settings: StoreSettings,
   onCheckpointError?: CheckpointErrorHandler,
 ): Store {
+  const userDataLimit: UserDataLimit = {
+    maxBytes: settings.userDataMaxBytes ?? DEFAULT_USER_DATA_LIMIT.maxBytes,
+    maxKeys: settings.userDataMaxKeys ?? DEFAULT_USER_DATA_LIMIT.maxKeys,
+  }
   if (isPostgresUrl(settings.db)) {
     return createPgStore(settings.db, {
       poolSize: settings.pgPoolSize,
       statementTimeoutMs: settings.pgStatementTimeoutMs,
       referenceIdBlock: settings.referenceIdBlock,
+      userDataLimit,
     })
   }
   return createSqliteStore(settings.db, {
@@ -34,5 +45,6 @@ export function openStore(
     referenceIdBlock: settings.referenceIdBlock,
     checkpointMs: settings.sqliteCheckpointMs,
     onCheckpointError,
+    userDataLimit,
   })
 }

@@ -76,7 +76,10 @@ export interface Store {
   // --- provisioning -------------------------------------------------------------------------
   /** True when no contact center exists (the demo document is loaded only then). */
   isEmpty(): Promise<boolean>
-  /** All-or-nothing upsert of the plan. Objects the plan does not mention are left alone. */
+  /**
+   * All-or-nothing upsert of the plan. Objects the plan does not mention are left alone. A new
+   * interaction over the userData limit fails it whole (as createInteraction).
+   */
   applyProvisioning(plan: ProvisionPlan): Promise<ProvisionResult>
 
   // --- directory (configuration) ------------------------------------------------------------
@@ -157,7 +160,10 @@ export interface Store {
   listSubscribers(instance: WorkbinInstance): Promise<string[]>
 
   // --- interactions -------------------------------------------------------------------------
-  /** Fails with a GwsError ALREADY_EXISTS (18) when the id is taken. */
+  /**
+   * Fails with a GwsError ALREADY_EXISTS (18) when the id is taken, VALIDATION (10) when its
+   * userData is over the store's limit (user-data-limit.ts).
+   */
   createInteraction(interaction: Interaction): Promise<void>
   getInteraction(contactCenterId: string, id: string): Promise<Interaction | undefined>
   /** The interactions the user handles or is offered (Invited), oldest receivedDate first. */
@@ -177,7 +183,8 @@ export interface Store {
   /**
    * Compare-and-set: moves the interaction to `next` (and sets state, capabilities, applies the
    * userData change to the stored userData) only if it is still at `expected`. Two concurrent
-   * pulls of one item: exactly one succeeds.
+   * pulls of one item: exactly one succeeds. A change that sets keys and would leave the
+   * userData over the limit fails with VALIDATION (10) and changes nothing (user-data-limit.ts).
    */
   moveInteraction(
     contactCenterId: string,
@@ -202,7 +209,8 @@ export interface Store {
   deleteCompletedInteractions(before: number, max: number): Promise<number>
   /**
    * Apply a change to the stored userData of an interaction (compare-and-set on location), in
-   * one transaction: concurrent changes of different keys all land.
+   * one transaction: concurrent changes of different keys all land. Over the limit: as
+   * moveInteraction.
    */
   updateUserData(
     contactCenterId: string,

@@ -24,6 +24,7 @@ import {
   WB_OTHER,
 } from './fixtures.ts'
 import { contentPageContract } from './content-page-contract.ts'
+import { userDataLimitContract } from './user-data-limit-contract.ts'
 
 function isGws(code: number) {
   return (err: unknown) => err instanceof GwsError && err.statusCode === code
@@ -1101,5 +1102,6 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
       })
     })
     contentPageContract(() => store)
+    userDataLimitContract(() => store)
   })
 }

@@ -49,6 +49,26 @@ test('bad values are refused with the variable named', () => {
   )
 })
 
+test('the userData limit stays well inside a CometD session queue', () => {
+  const c = loadConfig({})
+  assert.equal(c.userDataMaxBytes, 32768)
+  assert.equal(c.userDataMaxKeys, 500)
+  const half = String(c.cometd.maxQueueBytes / 2)
+  assert.equal(loadConfig({ WORKBINS_USER_DATA_MAX_BYTES: half }).userDataMaxBytes, Number(half))
+  assert.throws(
+    () => loadConfig({ WORKBINS_USER_DATA_MAX_BYTES: String(Number(half) + 1) }),
+    /WORKBINS_USER_DATA_MAX_BYTES .* must be at most half of COMETD_MAX_QUEUE_BYTES/,
+  )
+  assert.throws(
+    () => loadConfig({ COMETD_MAX_QUEUE_BYTES: '60000', COMETD_MAX_MESSAGE_SIZE: '1024' }),
+    /WORKBINS_USER_DATA_MAX_BYTES/,
+  )
+  assert.throws(
+    () => loadConfig({ WORKBINS_USER_DATA_MAX_KEYS: '0' }),
+    /WORKBINS_USER_DATA_MAX_KEYS/,
+  )
+})
+
 test('CometD queue and publish defaults', () => {
   const c = loadConfig({}).cometd
   assert.equal(c.maxQueueBytes, 4 * 1024 * 1024)

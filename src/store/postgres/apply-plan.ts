@@ -5,6 +5,7 @@
 import type { PoolClient } from 'pg'
 import { GwsError, StatusCode } from '../../errors.ts'
 import type { ProvisionPlan, ProvisionResult } from '../store.ts'
+import { checkUserDataLimit, type UserDataLimit } from '../user-data-limit.ts'
 import type {
   AgentGroupRow,
   ContactCenterRow,
@@ -23,7 +24,11 @@ function conflict(message: string): GwsError {
   return new GwsError(StatusCode.ALREADY_EXISTS, message)
 }
 
-export async function applyPlan(c: PoolClient, plan: ProvisionPlan): Promise<ProvisionResult> {
+export async function applyPlan(
+  c: PoolClient,
+  plan: ProvisionPlan,
+  userDataLimit: UserDataLimit,
+): Promise<ProvisionResult> {
   const one = async <T>(sql: string, params: unknown[]): Promise<T | undefined> =>
     (await c.query(sql, params)).rows[0] as T | undefined
   const run = async (sql: string, params: unknown[]) => {
@@ -172,6 +177,7 @@ export async function applyPlan(c: PoolClient, plan: ProvisionPlan): Promise<Pro
     for (const ixn of entry.interactions) {
       const old = await one<InteractionRow>(SQL.interactionAnyContactCenter, [ixn.id])
       if (old === undefined) {
+        checkUserDataLimit(ixn.id, ixn.userData, userDataLimit)
         await run(
           SQL.insertInteraction,
           interactionParams(fromInteraction({ ...ixn, contactCenterId: ccId })),

@@ -23,7 +23,12 @@ import type {
   UserDataChange,
   WorkbinInstance,
 } from '../../model.ts'
-import { applyUserDataChange } from '../../model.ts'
+import {
+  checkUserDataLimit,
+  DEFAULT_USER_DATA_LIMIT,
+  limitedUserDataChange,
+  type UserDataLimit,
+} from '../user-data-limit.ts'
 import type {
   AgentGroupRow,
   ChannelRow,
@@ -88,6 +93,8 @@ export interface PgStoreOptions {
   statementTimeoutMs: number
   /** Reference ids reserved per write (ReferenceIdBlocks); default 1. */
   referenceIdBlock?: number
+  /** The most userData an interaction may be given (default DEFAULT_USER_DATA_LIMIT). */
+  userDataLimit?: UserDataLimit
 }
 
 export interface PgStore extends Store {
@@ -125,7 +132,12 @@ export function createPgStore(url: string, opts: PgStoreOptions): PgStore {
   // An idle connection that breaks (database restarted) is dropped by the pool; without a
   // listener the 'error' event would end the process. The next query opens a new connection.
   pool.on('error', () => undefined)
-  return new PgStoreImpl(pool, url, opts.referenceIdBlock ?? 1)
+  return new PgStoreImpl(
+    pool,
+    url,
+    opts.referenceIdBlock ?? 1,
+    opts.userDataLimit ?? DEFAULT_USER_DATA_LIMIT,
+  )
 }
 
 class PgStoreImpl implements PgStore {
@@ -135,6 +147,7 @@ class PgStoreImpl implements PgStore {
     readonly pool: pg.Pool,
     private readonly url: string,
     referenceIdBlock: number,
+    private readonly userDataLimit: UserDataLimit,
   ) {
     this.#refs = new ReferenceIdBlocks((u, n) => this.#reserveIds(u, n), referenceIdBlock)
   }
@@ -228,7 +241,7 @@ class PgStoreImpl implements PgStore {
     // All-or-nothing: one transaction for the whole plan; concurrent provisioners take turns.
     return this.tx('provisioning', async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [PROVISION_LOCK])
-      return applyPlan(c, plan)
+      return applyPlan(c, plan, this.userDataLimit)
     })
   }
 
@@ -487,6 +500,7 @@ class PgStoreImpl implements PgStore {
   // --- interactions -----------------------------------------------------------------------
 
   async createInteraction(interaction: Interaction): Promise<void> {
+    checkUserDataLimit(interaction.id, interaction.userData, this.userDataLimit)
     // A duplicate id fails with unique_violation (23505) → ALREADY_EXISTS (18).
     await this.rows(
       `interaction ${interaction.id}`,
@@ -649,7 +663,8 @@ class PgStoreImpl implements PgStore {
 
   /**
    * Lock the row, apply the userData change to the stored userData, and run the conditional
-   * UPDATE built by `statement`; all in one transaction, so concurrent changes all land.
+   * UPDATE built by `statement`; all in one transaction, so concurrent changes all land. A
+   * change that would take the userData over its limit throws (400 / 10) and rolls back.
    */
   private async casUpdate(
     contactCenterId: string,
@@ -662,7 +677,8 @@ class PgStoreImpl implements PgStore {
       const locked = await c.query<InteractionRow>(SQL.interactionForUpdate, [contactCenterId, id])
       const row = locked.rows[0]
       if (!row) return { ok: false, reason: 'not_found' }
-      const userData = applyUserDataChange(JSON.parse(row.user_data) as UserData, change)
+      const current = JSON.parse(row.user_data) as UserData
+      const userData = limitedUserDataChange(id, current, change, this.userDataLimit)
       const [sql, params] = statement(userData)
       const updated = (await c.query<InteractionRow>(sql, params)).rows[0]
       if (!updated) return { ok: false, reason: 'location_changed', current: toInteraction(row) }

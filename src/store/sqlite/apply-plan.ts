@@ -4,6 +4,7 @@
 
 import { GwsError, StatusCode } from '../../errors.ts'
 import type { ProvisionPlan, ProvisionResult } from '../store.ts'
+import { checkUserDataLimit, type UserDataLimit } from '../user-data-limit.ts'
 import type {
   AgentGroupRow,
   ContactCenterRow,
@@ -22,7 +23,11 @@ function conflict(message: string): GwsError {
   return new GwsError(StatusCode.ALREADY_EXISTS, message)
 }
 
-export function applyPlan(s: Statements, plan: ProvisionPlan): ProvisionResult {
+export function applyPlan(
+  s: Statements,
+  plan: ProvisionPlan,
+  userDataLimit: UserDataLimit,
+): ProvisionResult {
   const changed: Changed = {
     contactCenters: 0,
     placeGroups: 0,
@@ -161,6 +166,7 @@ export function applyPlan(s: Statements, plan: ProvisionPlan): ProvisionResult {
     for (const ixn of entry.interactions) {
       const old = s.interactionAnyContactCenter.get(ixn.id) as InteractionRow | undefined
       if (old === undefined) {
+        checkUserDataLimit(ixn.id, ixn.userData, userDataLimit)
         s.insertInteraction.run(fromInteraction({ ...ixn, contactCenterId: ccId }))
         bump('interactions')
       } else if (old.contact_center_id !== ccId) {

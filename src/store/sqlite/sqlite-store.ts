@@ -23,7 +23,12 @@ import type {
   UserDataChange,
   WorkbinInstance,
 } from '../../model.ts'
-import { applyUserDataChange } from '../../model.ts'
+import {
+  checkUserDataLimit,
+  DEFAULT_USER_DATA_LIMIT,
+  limitedUserDataChange,
+  type UserDataLimit,
+} from '../user-data-limit.ts'
 import { positionOf } from '../content-page.ts'
 import type {
   ContentPage,
@@ -102,6 +107,8 @@ export interface SqliteOptions {
   checkpointMs?: number
   /** The checkpoint thread failed (checkpoints are SQLite's own again), or one checkpoint did. */
   onCheckpointError?: (err: Error, threadLost: boolean) => void
+  /** The most userData an interaction may be given (default DEFAULT_USER_DATA_LIMIT). */
+  userDataLimit?: UserDataLimit
 }
 
 /** SQLite's own default (https://sqlite.org/pragma.html#pragma_wal_autocheckpoint). */
@@ -144,6 +151,7 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
     db,
     groupCommitMax,
     options.referenceIdBlock ?? 1,
+    options.userDataLimit ?? DEFAULT_USER_DATA_LIMIT,
     wal,
     checkpointer,
   )
@@ -187,6 +195,7 @@ class SqliteStoreImpl implements SqliteStore {
     db: Database.Database,
     groupCommitMax: number,
     referenceIdBlock: number,
+    private readonly userDataLimit: UserDataLimit,
     private readonly wal: WalSync | undefined,
     private readonly checkpointer?: Checkpointer,
   ) {
@@ -295,7 +304,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   async applyProvisioning(plan: ProvisionPlan): Promise<ProvisionResult> {
     // All-or-nothing (docs/provisioning.md, Rules): one transaction for the whole plan.
-    return this.write('provisioning', () => applyPlan(this.s, plan))
+    return this.write('provisioning', () => applyPlan(this.s, plan, this.userDataLimit))
   }
 
   // --- directory --------------------------------------------------------------------------
@@ -492,6 +501,7 @@ class SqliteStoreImpl implements SqliteStore {
   // --- interactions -----------------------------------------------------------------------
 
   async createInteraction(interaction: Interaction): Promise<void> {
+    checkUserDataLimit(interaction.id, interaction.userData, this.userDataLimit)
     // A duplicate id fails with SQLITE_CONSTRAINT_PRIMARYKEY → ALREADY_EXISTS (18).
     await this.write(`interaction ${interaction.id}`, () =>
       this.s.insertInteraction.run(fromInteraction(interaction)),
@@ -698,6 +708,7 @@ class SqliteStoreImpl implements SqliteStore {
   /**
    * The stored userData with `change` applied, read inside the caller's write transaction
    * (IMMEDIATE: no other writer between this read and the write). null: no such interaction.
+   * Throws (400 / 10, the transaction rolled back) when it would be over the userData limit.
    */
   private changedUserData(
     contactCenterId: string,
@@ -706,7 +717,8 @@ class SqliteStoreImpl implements SqliteStore {
   ): UserData | null {
     const row = this.s.interaction.get(contactCenterId, id) as InteractionRow | undefined
     if (!row) return null
-    return applyUserDataChange(JSON.parse(row.user_data) as UserData, change)
+    const current = JSON.parse(row.user_data) as UserData
+    return limitedUserDataChange(id, current, change, this.userDataLimit)
   }
 
   async setChannels(userId: string, channels: readonly string[], at: number) {
