@@ -5,8 +5,7 @@
 //   Reject          Invited → back to the queue it was offered from
 //   Complete        Processing → Completed (kept, read-only); with `queueName` into that queue
 //   PlaceInQueue    Processing → the queue `queueName` (or `queueUri`)
-//   Transfer        Processing → handled by the agent `targetUri` (…/users/{id}), or into the
-//                   queue `targetUri` (…/queues/{id})
+//   Transfer        Processing → handled by an agent, or into a queue (transfer-target.ts)
 //   AttachUserData / UpdateUserData {userData}, DeleteUserData {keys}: PropertiesUpdated
 //
 // Each validates first (nothing changes on error), then moves the interaction with the store's
@@ -15,11 +14,11 @@
 // interaction's message (interaction-events.ts). An interaction the caller does not handle is
 // not found (404 / 6), as for GET on the same URL; the wrong state for the operation is 400 / 2.
 
-import type { InteractionLocation, MediaType, Queue, User } from '../model.ts'
+import type { InteractionLocation, MediaType, Queue } from '../model.ts'
 import { errors } from '../errors.ts'
 import type { MoveResult } from '../store/store.ts'
 import { ownsInteraction } from './access.ts'
-import { findQueue, lastSegment } from './queues.ts'
+import { findQueue } from './queues.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import {
   interactionMoved,
@@ -30,6 +29,7 @@ import { parseUserData } from './interactions.ts'
 import { cancelOfferTimer, mayOffer } from './offers.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 import { COMPLETED, PROCESSING, QUEUED } from './interaction-states.ts'
+import { transferTarget } from './transfer-target.ts'
 
 export const INTERACTION_OPERATIONS = [
   'Accept',
@@ -68,25 +68,6 @@ function queueParameter(actor: Actor, body: Record<string, unknown>, required: b
     return undefined
   }
   return findQueue(actor, name !== undefined ? { name } : { uri: uri as string })
-}
-
-/** `targetUri`: `…/users/{id}` (an agent) or `…/queues/{id}`. */
-function transferTarget(
-  actor: Actor,
-  body: Record<string, unknown>,
-): { user: User } | { queue: Queue } {
-  const uri = optionalString(body, 'targetUri') ?? optionalString(body, 'targetPath')
-  if (uri === undefined) throw errors.missing('targetUri')
-  const path = uri.split(/[?#]/)[0] as string
-  if (/\/queues\/[^/]+\/?$/.test(path)) return { queue: findQueue(actor, { uri }) }
-  if (/(^|\/)users\/[^/]+\/?$/.test(path)) {
-    const id = lastSegment(uri)
-    const user = actor.directory.users.find((u) => u.id === id || u.userName === id)
-    if (!user) throw errors.invalid(`User ${id} not found`)
-    if (user.id === actor.user.id) throw errors.invalid('Cannot transfer to yourself')
-    return { user }
-  }
-  throw errors.invalid('Parameter targetUri must name a user (…/users/{id}) or a queue')
 }
 
 function moveFailed(result: Exclude<MoveResult, { ok: true }>, id: string): never {
@@ -175,7 +156,7 @@ export async function interactionOperation(ctx: {
       break
     }
     case 'Transfer': {
-      const to = transferTarget(actor, body)
+      const to = transferTarget(actor, ix.mediaType, body)
       needs('owner')
       if ('queue' in to) {
         move = { next: { kind: 'queue', queue: to.queue.name }, state: QUEUED, capabilities: [] }

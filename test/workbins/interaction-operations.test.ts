@@ -201,6 +201,77 @@ describe('interaction operations', () => {
     assertError(await op('agent2', id, { operationName: 'Complete' }), 404, 6)
   })
 
+  /** An interaction of this media created for agent1 (its Processing message consumed). */
+  async function owned(mediaType: string): Promise<string> {
+    const id = await world.create({ mediaType, owner: 'agent1' })
+    assert.equal(((await desk1.next()).data[mediaType] as Data).state, 'Processing')
+    return id
+  }
+
+  it('E-mail Transfer takes userUri or queueName; chat Transfer takes queueName', async () => {
+    const users = `${world.server.apiUrl}/users`
+    const email = (user: string, id: string, body: Data) =>
+      world.api(user).post(`/me/emails/${id}`, { operationName: 'Transfer', ...body })
+    const left = async (desk: Desk, key: string, state: string) => {
+      assert.equal(((await desk.next()).data[key] as Data).state, state)
+    }
+
+    // userUri: to agent2 (E-mail API → Transfer, "Transfer to Agent")
+    const id = await owned('email')
+    assertAccepted(await email('agent1', id, { userUri: `${users}/${U.agent2}` }))
+    await left(desk1, 'email', 'Completed')
+    await left(desk2, 'email', 'Processing')
+    assert.equal((await world.where(id)).owner, U.agent2)
+    // queueName: into a queue ("Transfer to Queue")
+    assertAccepted(await email('agent2', id, { queueName: 'PostProcessing' }))
+    await left(desk2, 'email', 'Completed')
+    assert.equal((await world.where(id)).queue, 'PostProcessing')
+    // targetUri keeps working on e-mail
+    const byUri = await owned('email')
+    assertAccepted(await email('agent1', byUri, { targetUri: `${users}/${U.agent2}` }))
+    await left(desk1, 'email', 'Completed')
+    await left(desk2, 'email', 'Processing')
+
+    const chat = await owned('chat')
+    assertAccepted(
+      await world
+        .api('agent1')
+        .post(`/me/chats/${chat}`, { operationName: 'Transfer', queueName: 'Inbound' }),
+    )
+    await left(desk1, 'chat', 'Completed')
+    assert.equal((await world.where(chat)).queue, 'Inbound')
+    assert.equal(desk1.box.unread, 0)
+    assert.equal(desk2.box.unread, 0)
+  })
+
+  it('refuses a Transfer to no target, to two, or to an unknown one, changing nothing', async () => {
+    const users = `${world.server.apiUrl}/users`
+    const id = await owned('email')
+    const before = await world.where(id)
+    const transfer = (body: Data) =>
+      world.api('agent1').post(`/me/emails/${id}`, { operationName: 'Transfer', ...body })
+    assertError(await transfer({}), 400, 1)
+    for (const body of [
+      { userUri: `${users}/${U.agent2}`, queueName: 'Inbound' },
+      { targetUri: `${users}/${U.agent2}`, queueName: 'Inbound' },
+      { userUri: `${users}/${U.agent2}`, targetUri: `${users}/${U.agent2}` },
+      { userUri: `${users}/nobody` }, // as targetUri with an unknown user
+      { userUri: `${world.server.apiUrl}/queues/${QUEUE.inbound.id}` }, // not a user
+      { queueName: 'Nope' }, // as targetUri with an unknown queue
+    ]) {
+      assertError(await transfer(body), 400, 2)
+    }
+    // queueName names a Transfer target on e-mail and chat only
+    const workitem = await handled()
+    assertError(
+      await op('agent1', workitem, { operationName: 'Transfer', queueName: 'Inbound' }),
+      400,
+      1,
+    )
+    assert.deepEqual(await world.where(id), before)
+    assert.equal(desk1.box.unread, 0)
+  })
+
   it('userData operations answer PropertiesUpdated', async () => {
     const id = await handled()
     for (const [body, expected] of [

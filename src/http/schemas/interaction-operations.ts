@@ -29,9 +29,10 @@ export const interactionOperationVariants = [
   ),
   operation(
     'Transfer',
-    'Hands the interaction to another agent (…/users/{id}) or a queue (…/queues/{id}).',
+    'Hands the interaction to another agent or a queue, named by one of: targetUri or ' +
+      'targetPath (…/users/{id}, …/queues/{id}); userUri (e-mail); queueName (e-mail, chat).',
     { targetUri: 'http://127.0.0.1:8090/api/v2/users/0f5b1c1e0a0b4c8f9d6e2a3b4c5d6e7f' },
-    { targetUri: Text, targetPath: Text },
+    { targetUri: Text, targetPath: Text, userUri: Text, queueName: Text },
   ),
   operation(
     'AttachUserData',
