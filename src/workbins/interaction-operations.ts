@@ -8,18 +8,24 @@
 //   Transfer        Processing → handled by an agent, or into a queue (transfer-target.ts)
 //   AttachUserData / UpdateUserData {userData}, DeleteUserData {keys}: PropertiesUpdated
 //
-// Each validates first (nothing changes on error), then moves the interaction with the store's
-// compare-and-set from where it was read, so of concurrent Accept / Pull / Complete exactly one
-// wins and the others get 400 / 2. Then it answers {statusCode:0, referenceId} and sends the
-// interaction's message (interaction-events.ts). An interaction the caller does not handle is
-// not found (404 / 6), as for GET on the same URL; the wrong state for the operation is 400 / 2.
+// INTERACTION_OPERATIONS (capabilities.ts) lists them with the place each needs; capabilities are
+// derived from it. Each validates first (nothing changes on error), then moves the interaction
+// with the store's compare-and-set from where it was read, so of concurrent Accept / Pull /
+// Complete exactly one wins and the others get 400 / 2. Then it answers {statusCode:0,
+// referenceId} and sends the interaction's message (interaction-events.ts). An interaction the
+// caller does not handle is not found (404 / 6), as for GET on the same URL; the wrong state for
+// the operation is 400 / 2.
 
 import type { InteractionLocation, MediaType, Queue } from '../model.ts'
 import { errors } from '../errors.ts'
 import type { MoveResult } from '../store/store.ts'
 import { ownsInteraction } from './access.ts'
 import { findQueue } from './queues.ts'
-import { defaultCapabilities } from './capabilities.ts'
+import {
+  defaultCapabilities,
+  INTERACTION_OPERATIONS,
+  isInteractionOperation,
+} from './capabilities.ts'
 import {
   interactionMoved,
   notHandledMessage,
@@ -30,18 +36,6 @@ import { cancelOfferTimer, mayOffer } from './offers.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 import { COMPLETED, PROCESSING, QUEUED } from './interaction-states.ts'
 import { transferTarget } from './transfer-target.ts'
-
-export const INTERACTION_OPERATIONS = [
-  'Accept',
-  'Reject',
-  'Complete',
-  'PlaceInQueue',
-  'Transfer',
-  'AttachUserData',
-  'UpdateUserData',
-  'DeleteUserData',
-] as const
-export type InteractionOperationName = (typeof INTERACTION_OPERATIONS)[number]
 
 export interface InteractionTarget {
   media: MediaType
@@ -114,11 +108,18 @@ export async function interactionOperation(ctx: {
   const loc = ix.location
   const me = actor.user.id
 
-  const needs = (kind: 'owner' | 'invited') => {
+  // The route's schema refuses unknown names first; this keeps the table the only list.
+  if (!isInteractionOperation(operationName)) {
+    throw errors.invalid(`Unknown operationName ${operationName}`)
+  }
+  const name = operationName
+  /** The caller's interaction is where the operation needs it (INTERACTION_OPERATIONS). */
+  const needs = () => {
+    const kind = INTERACTION_OPERATIONS[name]
     if (loc.kind !== kind) {
       throw errors.invalid(
         kind === 'invited'
-          ? `Interaction ${ix.id} is ${ix.state}: ${operationName} needs an offered (Invited) interaction`
+          ? `Interaction ${ix.id} is ${ix.state}: ${name} needs an offered (Invited) interaction`
           : notHandledMessage(ix),
       )
     }
@@ -126,9 +127,9 @@ export async function interactionOperation(ctx: {
 
   let move: Move | undefined
   let userData: { set: Record<string, string | number | null>; remove: string[] } | undefined
-  switch (operationName as InteractionOperationName) {
+  switch (name) {
     case 'Accept':
-      needs('invited')
+      needs()
       move = {
         next: { kind: 'owner', userId: me },
         state: PROCESSING,
@@ -136,14 +137,14 @@ export async function interactionOperation(ctx: {
       }
       break
     case 'Reject': {
-      needs('invited')
+      needs()
       const queue = (loc as { queue: string }).queue
       move = { next: { kind: 'queue', queue }, state: QUEUED, capabilities: [] }
       break
     }
     case 'Complete': {
       const queue = queueParameter(actor, body, false)
-      needs('owner')
+      needs()
       move = queue
         ? { next: { kind: 'queue', queue: queue.name }, state: QUEUED, capabilities: [] }
         : { next: { kind: 'completed' }, state: COMPLETED, capabilities: [] }
@@ -151,13 +152,13 @@ export async function interactionOperation(ctx: {
     }
     case 'PlaceInQueue': {
       const queue = queueParameter(actor, body, true) as Queue
-      needs('owner')
+      needs()
       move = { next: { kind: 'queue', queue: queue.name }, state: QUEUED, capabilities: [] }
       break
     }
     case 'Transfer': {
       const to = transferTarget(actor, ix.mediaType, body)
-      needs('owner')
+      needs()
       if ('queue' in to) {
         move = { next: { kind: 'queue', queue: to.queue.name }, state: QUEUED, capabilities: [] }
       } else {
@@ -176,7 +177,7 @@ export async function interactionOperation(ctx: {
     case 'UpdateUserData':
       if (body.userData === undefined) throw errors.missing('userData')
       userData = { set: parseUserData(body.userData), remove: [] }
-      needs('owner')
+      needs()
       break
     case 'DeleteUserData': {
       const keys = body.keys
@@ -185,11 +186,14 @@ export async function interactionOperation(ctx: {
         throw errors.invalid('Parameter keys must be an array of key names')
       }
       userData = { set: {}, remove: keys as string[] }
-      needs('owner')
+      needs()
       break
     }
-    default:
-      throw errors.invalid(`Unknown operationName ${operationName}`)
+    default: {
+      // Every name in INTERACTION_OPERATIONS has its case (a compile error otherwise).
+      const unhandled: never = name
+      throw errors.internal(`Operation ${String(unhandled)} has no implementation`)
+    }
   }
 
   const referenceId = await reserveReferenceId(deps, actor)

@@ -10,10 +10,14 @@
 // instance's owner carries `workbinUserId` = the owner's user id (a supervisor watching
 // `/users/{userId}/workbins/{id}` needs it to know whose workbin changed; the owner does not).
 // Group instances carry `agentGroup` / `placeGroup` = the group name on every copy.
+//
+// The resource carries capabilities only in its handler's copy, as the interaction's own message
+// of the same change does (interaction-events.ts): anybody else could not use them.
 
 import type { Interaction, Workbin, WorkbinInstance } from '../model.ts'
 import type { LogEntry } from '../store/notification-log.ts'
 import { WORKBINS_CHANNEL } from './notifier.ts'
+import { handlerAt } from './interaction-events.ts'
 import type { WorkbinDeps } from './operation.ts'
 import { MEDIA, interactionResource } from './resources.ts'
 
@@ -46,7 +50,9 @@ export function itemChangeMessage(
   if (workbin.type === 'AgentGroup') data.agentGroup = instance.owner
   if (workbin.type === 'PlaceGroup') data.placeGroup = instance.owner
   if (requester && requester.userId === recipientId) data.referenceId = requester.referenceId
-  data[MEDIA[interaction.mediaType].stateResource] = interactionResource(base, interaction)
+  const resource = interactionResource(base, interaction)
+  if (handlerAt(interaction.location) !== recipientId) resource.capabilities = []
+  data[MEDIA[interaction.mediaType].stateResource] = resource
   return data
 }
 

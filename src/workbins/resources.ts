@@ -7,6 +7,7 @@ import type { Interaction, MediaType } from '../model.ts'
 import { MEDIA_TYPES } from '../model.ts'
 import { errors } from '../errors.ts'
 import { pickFields, type Fields } from '../fields.ts'
+import { advertisedCapabilities } from './capabilities.ts'
 
 export interface MediaInfo {
   /** Key of a list of this media (`{"statusCode":0,"emails":[...]}`, workbin content arrays). */
@@ -126,7 +127,7 @@ export function interactionResource(base: string, ix: Interaction): Record<strin
   if (info.typeField !== undefined && out[info.typeField] === undefined)
     out[info.typeField] = 'Inbound'
   out.state = ix.state
-  out.capabilities = [...ix.capabilities]
+  out.capabilities = advertisedCapabilities(ix)
   // Chats inside workbins carry `participants: []` (as in the GWS docs sample).
   if (ix.mediaType === 'chat' && !Array.isArray(out.participants)) out.participants = []
   out.receivedDate = ix.receivedDate

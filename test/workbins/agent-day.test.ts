@@ -22,7 +22,6 @@ const HANDLING = [
   'AttachUserData',
   'UpdateUserData',
   'DeleteUserData',
-  'SetInFocus',
   'Complete',
 ]
 
@@ -245,7 +244,7 @@ for (const backend of await e2eStores()) {
           notificationType: 'StatusChange',
           workitem: seen,
         })
-        await expectMessage(desk, WORKBINS, itemRemoved(pulled))
+        await expectMessage(desk, WORKBINS, itemRemoved(seen))
       }
 
       // agent2 completes it into the PostProcessing queue: shown Completed, waiting there.

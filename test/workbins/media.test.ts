@@ -37,7 +37,7 @@ describe('media resources', () => {
     assert.equal(email!.state, 'Processing')
     assert.equal(email!.subject, 'Invoice 42')
     assert.equal(email!.from, 'customer@example.com')
-    assert.ok((email!.capabilities as string[]).includes('Reply'))
+    assert.ok((email!.capabilities as string[]).includes('Transfer'))
     assert.deepEqual((await api.get('/me/workitems?fields=id,userData')).body, {
       statusCode: 0,
       workitems: [{ id: workitem, userData: { Case: '9' } }],

@@ -2,6 +2,7 @@
 // workitem Create, the queues and the integration endpoint's Offer.
 
 import { Type, type TObject } from '@sinclair/typebox'
+import type { InteractionOperationName } from '../../workbins/capabilities.ts'
 import { FieldsQuery, IdParams, errorReplies, okReply } from './common.ts'
 import { operation, operationBody } from './operation-bodies.ts'
 
@@ -12,47 +13,49 @@ const accepted = okReply('Accepted; the result arrives on the media channel', {
   referenceId: 7,
 })
 
-export const interactionOperationVariants = [
-  operation('Accept', 'Accepts an offered (Invited) interaction.', {}),
-  operation('Reject', 'Rejects an offered interaction: it returns to its queue.', {}),
-  operation(
+// One variant per implemented operation, no more (keyed by the table the capabilities come from).
+const variants: Record<InteractionOperationName, TObject> = {
+  Accept: operation('Accept', 'Accepts an offered (Invited) interaction.', {}),
+  Reject: operation('Reject', 'Rejects an offered interaction: it returns to its queue.', {}),
+  Complete: operation(
     'Complete',
     'Completes the interaction; with queueName it goes to that queue.',
     { queueName: 'PostProcessingQueue' },
     { queueName: Text, queueUri: Text },
   ),
-  operation(
+  PlaceInQueue: operation(
     'PlaceInQueue',
     'Puts the interaction into a queue.',
     { queueName: 'PostProcessingQueue' },
     { queueName: Text, queueUri: Text },
   ),
-  operation(
+  Transfer: operation(
     'Transfer',
     'Hands the interaction to another agent or a queue, named by one of: targetUri or ' +
       'targetPath (…/users/{id}, …/queues/{id}); userUri (e-mail); queueName (e-mail, chat).',
     { targetUri: 'http://127.0.0.1:8090/api/v2/users/0f5b1c1e0a0b4c8f9d6e2a3b4c5d6e7f' },
     { targetUri: Text, targetPath: Text, userUri: Text, queueName: Text },
   ),
-  operation(
+  AttachUserData: operation(
     'AttachUserData',
     'Adds keys to the userData.',
     { userData: { Priority: 2 } },
     { userData: Type.Optional(UserData) },
   ),
-  operation(
+  UpdateUserData: operation(
     'UpdateUserData',
     'Overwrites keys of the userData.',
     { userData: { Priority: 3 } },
     { userData: Type.Optional(UserData) },
   ),
-  operation(
+  DeleteUserData: operation(
     'DeleteUserData',
     'Removes keys from the userData.',
     { keys: ['Priority'] },
     { keys: Type.Optional(Type.Array(Type.String())) },
   ),
-]
+}
+export const interactionOperationVariants = Object.values(variants)
 
 export function postInteractionOperation(params: TObject = IdParams) {
   return {
