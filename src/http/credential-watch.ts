@@ -7,6 +7,10 @@ import type { Logger } from 'pino'
 import type { BayeuxServer } from '../bayeux/index.ts'
 import type { Store } from '../store/store.ts'
 
+/** Users read between two turns of the event loop. */
+const USERS_PER_TURN = 256
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 /** What a CometD principal keeps of the password hash: enough to see it change, no more. */
 export function credentialStamp(passwordHash: string): string {
   return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16)
@@ -38,8 +42,11 @@ export function watchCredentials(
       if (versions.has(cc) && versions.get(cc) === version) continue
       // The stamp of each user with a session here (null: the user is gone).
       const stamps = new Map<string, string | null>()
-      for (const p of bayeux.principals()) {
+      for (const p of [...bayeux.principals()]) {
         if (p.contactCenterId !== cc || stamps.has(p.userId)) continue
+        // A store read may resolve at once (SQLite): without a turn of the loop now and then,
+        // the first pass after a start (every user with a session) would hold it throughout.
+        if (stamps.size % USERS_PER_TURN === USERS_PER_TURN - 1) await yieldToLoop()
         const user = await store.getUser(p.userId)
         stamps.set(p.userId, user ? credentialStamp(user.passwordHash) : null)
       }

@@ -232,6 +232,36 @@ describe('SQLite group commit', () => {
     }
   })
 
+  it('lets held calls go a few dozen per turn of the event loop, not all in one', async () => {
+    const h = heldFlush()
+    const { store } = await fresh({ flushWal: h.flush })
+    try {
+      h.hold()
+      const write = store.createSession(session('w'))
+      assert.equal(await tracked(write)(), false, 'committed, its flush held')
+      // Thousands of clients reconnecting at once: their reads wait for the same flush.
+      let settled = 0
+      const reads = Array.from({ length: 500 }, () => store.getSession('w').then(() => settled++))
+      await new Promise((r) => setImmediate(r))
+      assert.equal(settled, 0)
+      const flush = h.held.shift()!
+      const inTheFirstTurn = await new Promise<number>((resolve) => {
+        fdatasync(flush.fd, (err) => {
+          flush.done(err)
+          // Queued after the first release, before the work it let go could queue more.
+          setImmediate(() => resolve(settled))
+        })
+      })
+      assert.ok(inTheFirstTurn > 0, 'some are let go at once')
+      assert.ok(inTheFirstTurn < 500, `not all in one turn (${inTheFirstTurn})`)
+      await Promise.all([write, ...reads])
+      assert.equal(settled, 500)
+    } finally {
+      h.letGo()
+      await store.close()
+    }
+  })
+
   it('answers reads at once when everything committed is on disk', async () => {
     const h = heldFlush()
     const { store } = await fresh({ flushWal: h.flush })

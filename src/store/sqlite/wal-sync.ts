@@ -31,6 +31,9 @@ export class DurabilityError extends GwsError {
   }
 }
 
+/** Waiters settled in one turn of the event loop (see #release). */
+const WAITERS_PER_TURN = 64
+
 interface Waiter {
   /** Resolved once commits up to this count are on disk. */
   upTo: number
@@ -47,6 +50,7 @@ export class WalSync {
   #waiters: Waiter[] = []
   #onFlushed: (() => void)[] = []
   #broken: DurabilityError | null = null
+  #releaseScheduled = false
   readonly #resolved = Promise.resolve()
 
   /** `walPath`: the database file's name plus `-wal`; opened at the first commit. */
@@ -128,15 +132,32 @@ export class WalSync {
         this.#fail(err)
       } else {
         this.#durable = upTo
-        // Waiters are in the order of their counts: settle the front of the queue.
-        let i = 0
-        while (i < this.#waiters.length && (this.#waiters[i] as Waiter).upTo <= upTo) i++
-        for (const w of this.#waiters.splice(0, i)) w.resolve()
+        this.#release()
       }
       for (const fn of this.#onFlushed.splice(0)) fn()
       // Commits made while this flush ran need one more.
       this.#flush()
     })
+  }
+
+  /**
+   * Settle the waiters whose commits are on disk, at most WAITERS_PER_TURN in one turn of the
+   * event loop: what each does next (often at once, its read being done) runs before the turn
+   * ends, and thousands of them (every client reconnecting after a restart) would hold the loop
+   * for as many times that work.
+   */
+  #release(): void {
+    this.#releaseScheduled = false
+    // Waiters are in the order of their counts: settle the front of the queue.
+    let i = 0
+    const max = Math.min(this.#waiters.length, WAITERS_PER_TURN)
+    while (i < max && (this.#waiters[i] as Waiter).upTo <= this.#durable) i++
+    for (const w of this.#waiters.splice(0, i)) w.resolve()
+    const next = this.#waiters[0]
+    if (next && next.upTo <= this.#durable && !this.#releaseScheduled) {
+      this.#releaseScheduled = true
+      setImmediate(() => this.#release())
+    }
   }
 
   #fail(cause: Error): void {
