@@ -26,6 +26,7 @@ import { Nginx, findNginx } from '../scripts/cluster/nginx.ts'
 import { Agent, LATER, ServerProcess, crashDocument, freePort } from '../test/helpers/crash-load.ts'
 import { PASSWORD } from '../test/helpers/fixtures/users.ts'
 import { ApiClient } from '../test/helpers/http.ts'
+import { cpuOf, pct } from './proc-stat.ts'
 import { RoundTripLoad } from './round-trip-load.ts'
 
 const { values } = parseArgs({
@@ -60,16 +61,8 @@ const rateFor = (nodes: number) => (RATE_PER_NODE > 0 ? RATE_PER_NODE * nodes : 
 const IDLE_WINDOW = 5000
 const NODES = 3
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length ? (s[Math.min(s.length - 1, Math.floor(p * s.length))] as number) : NaN
-}
 const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-')
 
-async function cpuOf(pid: number): Promise<number> {
-  const s = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
-  return (Number(s[11]) + Number(s[12])) * 10_000 // µs (100 Hz ticks)
-}
 const cpuSum = async (pids: number[]) =>
   (await Promise.all(pids.map(cpuOf))).reduce((a, b) => a + b, 0)
 /** Times the node's main thread (the event loop) went to sleep and was woken again. */
@@ -202,7 +195,6 @@ function nodeEnv(db: string, doc: string, extra: Record<string, string>) {
     WORKBINS_DB: db,
     WORKBINS_LOG_LEVEL: 'warn',
     COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
-    WORKBINS_LOGIN_MAX_FAILURES: '1000000',
     ...extra,
     ...(doc ? { WORKBINS_PROVISION: doc } : {}),
   }

@@ -24,6 +24,7 @@ import {
   crashDocument,
   freePort,
 } from '../test/helpers/crash-load.ts'
+import { cpuOf, pct } from './proc-stat.ts'
 import { RoundTripLoad } from './round-trip-load.ts'
 
 const { values } = parseArgs({
@@ -53,10 +54,6 @@ const STORE_ENV = {
 /** BENCH_PROF=DIR: a CPU profile of each round-trip server into DIR. */
 const PROF = process.env.BENCH_PROF
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length ? (s[Math.min(s.length - 1, Math.floor(p * s.length))] as number) : NaN
-}
 
 interface Result {
   ops: number
@@ -66,12 +63,6 @@ interface Result {
   lost: number
   cpuUsPerOp: number
   dbBytes?: number
-}
-
-async function cpuOf(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises')
-  const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
-  return (Number(f[11]) + Number(f[12])) * 10_000 // µs (100 Hz ticks)
 }
 
 /** The seed's round trip under load: Subscribe/Unsubscribe → the agent's message. */
@@ -92,7 +83,6 @@ async function roundTrip(
       WORKBINS_LOG_LEVEL: 'warn',
       ...STORE_ENV,
       COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
-      WORKBINS_LOGIN_MAX_FAILURES: '1000000',
     },
     PROF
       ? [

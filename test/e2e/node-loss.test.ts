@@ -93,7 +93,6 @@ test(
           COMETD_MAX_INTERVAL: '15000',
           COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
           WORKBINS_SESSION_SYNC_MS: '200',
-          WORKBINS_LOGIN_MAX_FAILURES: '1000000',
         }),
     )
     const nginx = new Nginx(findNginx() as string, {

@@ -26,7 +26,7 @@ export type AgentKind = { transport: 'long-polling' | 'websocket'; ack: boolean 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
 const agentName = (i: number) => `crash${i}`
 const agentId = (i: number) => `c5${hex(i, 30)}`
-const interactionId = (i: number, k: number) => `CRASH${hex(i, 8)}${k}00`.slice(0, 16)
+export const interactionId = (i: number, k: number) => `CRASH${hex(i, 8)}${k}00`.slice(0, 16)
 
 /** n agents in one group, a Later (Agent) and a Team (AgentGroup) workbin, two interactions each. */
 export function crashDocument(n: number) {
@@ -185,13 +185,19 @@ export class Agent {
     readonly index: number,
     readonly kind: AgentKind,
     base: string,
+    /** A login's JSESSIONID: the CometD client sends it instead of Basic (websocket only). */
+    jsessionId?: string,
   ) {
     const name = agentName(index)
     this.api = new ApiClient(`${base}/api/v2`, name, PASSWORD, { basicAlways: true })
+    if (jsessionId !== undefined) this.api.cookies.set('JSESSIONID', jsessionId)
     this.cometd = newClient(`${base}/api/v2/notifications`, {
       transport: kind.transport,
       ack: kind.ack,
-      headers: { Authorization: basic(name, PASSWORD) },
+      headers:
+        jsessionId !== undefined
+          ? { Cookie: `JSESSIONID=${jsessionId}` }
+          : { Authorization: basic(name, PASSWORD) },
       config: { maxBackoff: 1000, backoffIncrement: 100, maxNetworkDelay: 5000 },
     })
   }
