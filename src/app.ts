@@ -39,6 +39,8 @@ import { FeedPump, PUMP_PARALLEL } from './notifications/feed-pump.ts'
 import { sweepNotificationLog } from './notifications/log-sweeper.ts'
 import { startOfferSweep, type OfferSweep } from './workbins/offer-sweep.ts'
 import { startCompletedSweep, type CompletedSweep } from './workbins/completed-sweep.ts'
+import { startSubscriptionRecheck } from './workbins/subscription-recheck.ts'
+import type { Periodic } from './workbins/periodic.ts'
 import { BayeuxNotifier } from './notifications/notifier.ts'
 import { StoreSessionKeeper } from './notifications/session-keeper.ts'
 import { openStore } from './store/open-store.ts'
@@ -330,6 +332,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Started by listen: its Revoked messages carry URLs from publicUrl, known once listening.
   let offerSweep: OfferSweep | undefined
   let completedSweep: CompletedSweep | undefined
+  // Subscriptions that provisioning took away: looked for as often as changed passwords.
+  let subscriptionCheck: Periodic | undefined
   const logSweep = pump
     ? sweepNotificationLog(store, log, {
         retentionMs: config.logRetention * 1000,
@@ -364,6 +368,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       const base = `${url.protocol}//${url.host}`
       if (baseUrl === '') baseUrl = `${base}${API_PREFIX}`
       if (!closed) offerSweep ??= startOfferSweep(deps)
+      if (!closed) subscriptionCheck ??= startSubscriptionRecheck(deps, config.credentialCheckMs)
       if (!closed && !completedSweep) {
         completedSweep = startCompletedSweep(
           store,
@@ -391,6 +396,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       logSweep?.stop()
       await offerSweep?.stop()
       await completedSweep?.stop()
+      await subscriptionCheck?.stop()
       // Answer held long polls first (reconnect: retry), or http.close would wait for them.
       await bayeux.close()
       const grace = setTimeout(() => {

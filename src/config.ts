@@ -277,7 +277,7 @@ const SERVER_SETTINGS = {
     kind: 'int',
     def: 2000,
     min: 1,
-    doc: 'how often password changes made by `workbins provision` are looked for, to end CometD sessions',
+    doc: 'how often changes made by `workbins provision` are looked for: a changed password ends CometD sessions, lost access ends workbin subscriptions',
   },
   console: {
     env: 'WORKBINS_CONSOLE',

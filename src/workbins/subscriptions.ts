@@ -143,22 +143,35 @@ export async function changeManySubscriptions(
  * Call it BEFORE the user's CometD sessions are disconnected, so that they receive the messages.
  */
 export async function endSubscriptions(deps: Deps, actor: Actor): Promise<void> {
-  const userId = actor.user.id
-  const listed = await deps.store.listSubscriptions(userId)
-  if (listed.length === 0) return
-  const referenceIds = await deps.store.nextReferenceIds(userId, listed.length)
-  await removeWithMessages(
+  const listed = await deps.store.listSubscriptions(actor.user.id)
+  await endStoredSubscriptions(
     deps,
-    userId,
+    actor.user.id,
     listed.map((s) => s.instance),
-    referenceIds,
     (instance) => actor.directory.workbins.find((w) => w.id === instance.workbinId),
   )
 }
 
 /**
+ * End the user's subscriptions to `instances` as Unsubscribe does: one `Unsubscribed` message
+ * (fresh referenceId) for each that still existed. Returns how many did: one ended first by
+ * another request or server is neither counted nor announced again.
+ */
+export async function endStoredSubscriptions(
+  deps: Deps,
+  userId: string,
+  instances: WorkbinInstance[],
+  workbinOf: (instance: WorkbinInstance) => Workbin | undefined,
+): Promise<number> {
+  if (instances.length === 0) return 0
+  const referenceIds = await deps.store.nextReferenceIds(userId, instances.length)
+  return removeWithMessages(deps, userId, instances, referenceIds, workbinOf)
+}
+
+/**
  * Remove the user's subscriptions to `instances`, each one that existed answered with an
- * `Unsubscribed` message (reference ids by position), in the same transaction.
+ * `Unsubscribed` message (reference ids by position), in the same transaction. Returns how many
+ * existed.
  */
 async function removeWithMessages(
   deps: Deps,
@@ -166,7 +179,7 @@ async function removeWithMessages(
   instances: WorkbinInstance[],
   referenceIds: readonly number[],
   workbinOf: (instance: WorkbinInstance) => Workbin | undefined,
-): Promise<void> {
+): Promise<number> {
   const entriesOf = (existed: boolean[]): LogEntry[] => {
     const out: LogEntry[] = []
     instances.forEach((instance, i) => {
@@ -181,6 +194,7 @@ async function removeWithMessages(
   const existed = await deps.store.removeSubscriptions(userId, instances, per.log)
   deps.notifier.subscribed(userId, instances, false)
   deps.notifier.committed(per.entries(existed))
+  return existed.filter(Boolean).length
 }
 
 /**
