@@ -2,12 +2,19 @@
 
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { unknownSettings } from './config-unknown.ts'
 import { ProvisionError } from './provision/index.ts'
 import { redactDbUrl, StoreOpenError } from './store/store-errors.ts'
 
 async function main(): Promise<void> {
   const config = loadConfig()
   const app = await buildApp(config)
+  for (const { name, suggestions } of unknownSettings(process.env)) {
+    app.log.warn(
+      { variable: name, didYouMean: suggestions },
+      'unknown WORKBINS_ variable ignored (docs/configuration.md lists the settings)',
+    )
+  }
   const base = await app.listen()
   // The one ready line (README, Quick start): it names the URL the server listens on.
   process.stdout.write(

@@ -140,14 +140,28 @@ describe('the server process', () => {
     try {
       const me = await new ApiClient(`${demo.base}/api/v2`, 'agent1', 'agent1pass').get('/me')
       assert.equal(me.status, 200)
+      assert.doesNotMatch(demo.output(), /unknown WORKBINS_ variable/)
     } finally {
       demo.child.kill('SIGTERM')
       await once(demo.child, 'exit')
     }
-    const empty = await startProcess({ WORKBINS_DB: join(dir, 'empty.db'), WORKBINS_DEMO: '0' })
+    // A misspelt setting is not an error, but it is not silent either.
+    const empty = await startProcess({
+      WORKBINS_DB: join(dir, 'empty.db'),
+      WORKBINS_DEMO: '0',
+      WORKBINS_METRIC: '1',
+    })
     try {
       const me = await new ApiClient(`${empty.base}/api/v2`, 'agent1', 'agent1pass').get('/me')
       assert.equal(me.status, 401)
+      const warning = empty
+        .output()
+        .split('\n')
+        .find((l) => l.includes('unknown WORKBINS_ variable'))
+      assert.ok(warning, empty.output())
+      const line = JSON.parse(warning) as { variable: string; didYouMean: string[] }
+      assert.equal(line.variable, 'WORKBINS_METRIC')
+      assert.ok(line.didYouMean.includes('WORKBINS_METRICS'))
     } finally {
       empty.child.kill('SIGTERM')
       await once(empty.child, 'exit')
