@@ -2,6 +2,7 @@
 // changed it from another process (the store already ended their HTTP sessions). Provisioning
 // moves the contact center's directory version, so users are read again only after it moved.
 
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { BayeuxServer } from '../bayeux/index.ts'
@@ -9,7 +10,6 @@ import type { Store } from '../store/store.ts'
 
 /** Users read between two turns of the event loop. */
 const USERS_PER_TURN = 256
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 /** What a CometD principal keeps of the password hash: enough to see it change, no more. */
 export function credentialStamp(passwordHash: string): string {
@@ -46,7 +46,7 @@ export function watchCredentials(
         if (p.contactCenterId !== cc || stamps.has(p.userId)) continue
         // A store read may resolve at once (SQLite): without a turn of the loop now and then,
         // the first pass after a start (every user with a session) would hold it throughout.
-        if (stamps.size % USERS_PER_TURN === USERS_PER_TURN - 1) await yieldToLoop()
+        if (stamps.size % USERS_PER_TURN === USERS_PER_TURN - 1) await nextTurn()
         const user = await store.getUser(p.userId)
         stamps.set(p.userId, user ? credentialStamp(user.passwordHash) : null)
       }

@@ -5,6 +5,7 @@
 // of offline subscribers. A missed wake loses nothing: the entries stay in the log and the
 // next wake (or the session's catch-up) numbers them.
 
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { BayeuxServer } from '../bayeux/index.ts'
 import type { WorkbinInstance } from '../model.ts'
@@ -174,7 +175,7 @@ export class FeedPump {
     try {
       while (!this.#stopped && (await this.store.settleFeedsAhead?.(SETTLE_BUDGET)) !== 0) {
         // A turn between transactions, for requests.
-        await new Promise((resolve) => setImmediate(resolve))
+        await nextTurn()
       }
     } catch (err) {
       // Nothing is lost: any later advance of a feed writes the same numbers.
@@ -200,7 +201,7 @@ export class FeedPump {
           inFlight.push(Promise.all(users.slice(i, i + this.parallel).map((u) => this.#deliver(u))))
           // Else a turn apart, so that each batch is a transaction of its own.
           if (inFlight.length >= this.depth) await inFlight.shift()
-          else await new Promise((resolve) => setImmediate(resolve))
+          else await nextTurn()
         }
         await Promise.all(inFlight)
       }

@@ -3,6 +3,7 @@
 // backlog never holds the store (or the event loop, on SQLite) for long; stored sessions whose
 // client has been silent longer than any live session can be are deleted (their node died).
 
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Store } from '../store/store.ts'
 
@@ -29,7 +30,7 @@ export function sweepNotificationLog(
         const n = await store.sweepNotifications(now - opts.retentionMs, SWEEP_CHUNK)
         deleted += n
         if (n < SWEEP_CHUNK) break
-        await new Promise((r) => setImmediate(r)) // let requests in between chunks
+        await nextTurn() // let requests in between chunks
       }
       const sessions = await store.deleteCometdSessionsIdleSince(now - opts.sessionStaleMs)
       if (deleted > 0 || sessions > 0) {

@@ -5,6 +5,7 @@
 // reading it by id (then 404) sees it go. Several servers sweeping one database delete disjoint
 // rows or nothing; each batch is one short transaction, with a turn between batches for requests.
 
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Store } from '../store/store.ts'
 import { startPeriodic, type Periodic } from './periodic.ts'
@@ -30,7 +31,7 @@ export async function sweepCompleted(
     const n = await store.deleteCompletedInteractions(before, o.batch)
     deleted += n
     if (n < o.batch) break
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextTurn()
   }
   return deleted
 }

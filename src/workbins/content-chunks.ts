@@ -9,6 +9,7 @@
 // then written one after the other as a stream (3 MB written in one piece would again hold
 // the loop).
 
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { Fields } from '../fields.ts'
@@ -44,8 +45,6 @@ export class RawJson {
 const MARK = `\u0001raw-json:${randomBytes(8).toString('hex')}:`
 let counter = 0
 const MARKER_RE = new RegExp(`"\\\\u0001raw-json:${MARK.slice(10)}(\\d+)"`, 'g')
-
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 /** Only these media, or undefined when all are asked (no filter in the query). */
 export function mediaFilter(media: readonly MediaType[]): MediaType[] | undefined {
@@ -111,7 +110,7 @@ async function onTheLoop(
     builder.add(page.items)
     if (page.next === null) break
     after = page.next
-    await yieldToLoop()
+    await nextTurn()
   }
   return builder.finish()
 }

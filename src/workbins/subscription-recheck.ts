@@ -11,6 +11,7 @@
 // read per user of the contact center, plus place reads for Place and PlaceGroup subscriptions
 // only; a turn of the event loop every USERS_PER_TURN users.
 
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { GwsError } from '../errors.ts'
 import type { ContactCenter, Directory, Workbin, WorkbinInstance } from '../model.ts'
 import { resolveInstance, supervisedReach } from './access.ts'
@@ -22,7 +23,6 @@ import { endStoredSubscriptions } from './subscriptions.ts'
 
 /** Users checked between two turns of the event loop (SQLite reads may resolve at once). */
 const USERS_PER_TURN = 128
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 type Deps = Pick<WorkbinDeps, 'store' | 'notifier' | 'log'>
 
@@ -87,7 +87,7 @@ async function recheckContactCenter(
   let ended = 0
   for (const [i, user] of directory.users.entries()) {
     if (i % USERS_PER_TURN === USERS_PER_TURN - 1) {
-      await yieldToLoop()
+      await nextTurn()
       if (stopped()) return undefined
     }
     const listed = await deps.store.listSubscriptions(user.id)
