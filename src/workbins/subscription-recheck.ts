@@ -7,13 +7,13 @@
 // could no longer make end as Unsubscribe ends them, with an Unsubscribed message.
 //
 // Ending is a delete: when several servers check at once, only the one whose delete removed a
-// row announces it, so the user gets one message. Cost per directory change: one subscription
-// read per user of the contact center, plus place reads for Place and PlaceGroup subscriptions
-// only; a turn of the event loop every USERS_PER_TURN users.
+// row announces it, so the user gets one message. Cost per directory change: one read of the
+// contact center's subscriptions, plus place reads for Place and PlaceGroup subscriptions only;
+// a turn of the event loop every USERS_PER_TURN subscribers.
 
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { GwsError } from '../errors.ts'
-import type { ContactCenter, Directory, Workbin, WorkbinInstance } from '../model.ts'
+import type { ContactCenter, Directory, Subscription, Workbin, WorkbinInstance } from '../model.ts'
 import { resolveInstance, supervisedReach } from './access.ts'
 import { indexOf } from './directory-index.ts'
 import type { Actor, TargetSpec, WorkbinDeps } from './operation.ts'
@@ -21,7 +21,7 @@ import { startPeriodic, type Periodic } from './periodic.ts'
 import { placeOf } from './place.ts'
 import { endStoredSubscriptions } from './subscriptions.ts'
 
-/** Users checked between two turns of the event loop (SQLite reads may resolve at once). */
+/** Subscribers checked between two turns of the event loop (SQLite reads may resolve at once). */
 const USERS_PER_TURN = 128
 
 type Deps = Pick<WorkbinDeps, 'store' | 'notifier' | 'log'>
@@ -84,14 +84,21 @@ async function recheckContactCenter(
 ): Promise<number | undefined> {
   const directory = await deps.store.getDirectory(contactCenter.id)
   if (!directory) return 0
+  const byUser = new Map<string, Subscription[]>()
+  for (const s of await deps.store.listContactCenterSubscriptions(contactCenter.id)) {
+    const listed = byUser.get(s.userId)
+    if (listed) listed.push(s)
+    else byUser.set(s.userId, [s])
+  }
   let ended = 0
-  for (const [i, user] of directory.users.entries()) {
-    if (i % USERS_PER_TURN === USERS_PER_TURN - 1) {
+  let i = 0
+  for (const [userId, listed] of byUser) {
+    if (++i % USERS_PER_TURN === 0) {
       await nextTurn()
       if (stopped()) return undefined
     }
-    const listed = await deps.store.listSubscriptions(user.id)
-    if (listed.length === 0) continue
+    const user = indexOf(directory).userById.get(userId)
+    if (!user) continue // removed from the directory: its rows went with it
     const byPlace = listed.some(({ instance }) => {
       const type = indexOf(directory).workbinById.get(instance.workbinId)?.type
       return type === 'Place' || type === 'PlaceGroup'

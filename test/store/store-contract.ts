@@ -440,6 +440,24 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.deepEqual(await store.listSubscribers({ workbinId: WB_AGENT, owner: AGENT2 }), [])
       })
 
+      it('lists a contact center’s subscriptions in one read, by user, and no other’s', async () => {
+        const other = { workbinId: WB_OTHER, owner: OTHER }
+        await store.addSubscriptions(SUP1, [mine])
+        await store.addSubscriptions(AGENT1, [group, mine])
+        await store.addSubscriptions(OTHER, [other])
+        const listed = await store.listContactCenterSubscriptions(CC)
+        const byUser = (id: string) => listed.filter((s) => s.userId === id)
+        assert.equal(listed.length, 3)
+        // one user's come together and in the order listSubscriptions gives them
+        assert.deepEqual(byUser(AGENT1), await store.listSubscriptions(AGENT1))
+        assert.deepEqual(byUser(SUP1), [{ userId: SUP1, instance: mine }])
+        const firstOf = (id: string) => listed.findIndex((s) => s.userId === id)
+        assert.equal(listed.findLastIndex((s) => s.userId === AGENT1) - firstOf(AGENT1), 1)
+        assert.deepEqual(await store.listContactCenterSubscriptions(CC2), [
+          { userId: OTHER, instance: other },
+        ])
+      })
+
       it('removes and says which existed', async () => {
         await store.addSubscriptions(AGENT1, [mine])
         assert.deepEqual(await store.removeSubscriptions(AGENT1, [group, mine, mine]), [

@@ -489,6 +489,18 @@ class PgStoreImpl implements PgStore {
     return toSubscriptions(userId, await this.rows('subscriptions', SQL.subscriptionsOf, [userId]))
   }
 
+  async listContactCenterSubscriptions(contactCenterId: string): Promise<Subscription[]> {
+    const rows = await this.rows<{ user_id: string; workbin_id: string; owner: string }>(
+      'subscriptions',
+      SQL.subscriptionsOfContactCenter,
+      [contactCenterId],
+    )
+    return rows.map((r) => ({
+      userId: r.user_id,
+      instance: { workbinId: r.workbin_id, owner: r.owner },
+    }))
+  }
+
   async listSubscribers(instance: WorkbinInstance): Promise<string[]> {
     const rows = await this.rows<{ user_id: string }>('subscriptions', SQL.subscribers, [
       instance.workbinId,

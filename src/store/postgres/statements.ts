@@ -116,6 +116,9 @@ export const SQL = {
     $10, $11, $12, $13) AS existed`,
   subscriptionsOf: 'SELECT workbin_id, owner FROM subscriptions WHERE user_id = $1 ORDER BY seq',
   deleteSubscriptionsOf: `DELETE FROM subscriptions WHERE user_id = $1`,
+  subscriptionsOfContactCenter: `SELECT s.user_id, s.workbin_id, s.owner FROM subscriptions s
+      JOIN users u ON u.id = s.user_id
+    WHERE u.contact_center_id = $1 ORDER BY s.user_id, s.seq`,
   lockSubscriptionsOf: 'SELECT 1 FROM subscriptions WHERE user_id = $1 FOR UPDATE',
   subscribers:
     'SELECT user_id FROM subscriptions WHERE workbin_id = $1 AND owner = $2 ORDER BY seq',

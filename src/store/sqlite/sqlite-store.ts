@@ -489,6 +489,18 @@ class SqliteStoreImpl implements SqliteStore {
     return this.subscriptionsOf(userId)
   }
 
+  async listContactCenterSubscriptions(contactCenterId: string): Promise<Subscription[]> {
+    const rows = this.s.subscriptionsOfContactCenter.all(contactCenterId) as {
+      user_id: string
+      workbin_id: string
+      owner: string
+    }[]
+    return rows.map((r) => ({
+      userId: r.user_id,
+      instance: { workbinId: r.workbin_id, owner: r.owner },
+    }))
+  }
+
   private subscriptionsOf(userId: string): Subscription[] {
     const rows = this.s.subscriptionsOf.all(userId) as { workbin_id: string; owner: string }[]
     return rows.map((r) => ({ userId, instance: { workbinId: r.workbin_id, owner: r.owner } }))

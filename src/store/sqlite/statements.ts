@@ -134,6 +134,11 @@ export function prepareStatements(db: Database.Database) {
       'SELECT workbin_id, owner FROM subscriptions WHERE user_id = ? ORDER BY rowid',
     ),
     deleteSubscriptionsOf: p('DELETE FROM subscriptions WHERE user_id = ?'),
+    subscriptionsOfContactCenter: p(
+      `SELECT s.user_id, s.workbin_id, s.owner FROM subscriptions s
+         JOIN users u ON u.id = s.user_id
+       WHERE u.contact_center_id = ? ORDER BY s.user_id, s.rowid`,
+    ),
     subscribers: p(
       'SELECT user_id FROM subscriptions WHERE workbin_id = ? AND owner = ? ORDER BY rowid',
     ).pluck(),
