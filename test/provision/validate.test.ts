@@ -3,7 +3,11 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { Value } from '@sinclair/typebox/value'
+import fc from 'fast-check'
 import { applyDocument, ProvisionError, validateDocument } from '../../src/provision/index.ts'
+import { ProvisionDocumentSchema } from '../../src/provision/schema.ts'
+import { validateShape } from '../../src/provision/validate.ts'
 import type { SqliteStore } from '../../src/store/sqlite/index.ts'
 import {
   baseDoc,
@@ -341,7 +345,49 @@ describe('validateDocument', () => {
   it('rejects a document that is not an object', () => {
     for (const bad of [null, [], 'x', 3]) assert.throws(() => validateDocument(bad), ProvisionError)
   })
+
+  // The shape is checked by a compiled validator and its errors listed only on failure: the two
+  // must agree on every document, or a bad one would pass unlisted.
+  it('the compiled shape check refuses exactly the documents that have schema errors', () => {
+    const paths = containerPaths(baseDoc())
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...paths),
+        fc.oneof(fc.constant(undefined), fc.jsonValue({ maxDepth: 2 })),
+        fc.string({ maxLength: 12 }),
+        (path, value, key) => {
+          const doc = baseDoc()
+          const at = path.reduce((o, k) => o[k], doc)
+          const keys = Object.keys(at)
+          const target =
+            keys.length > 0 && key.length % 2 === 0 ? keys[key.length % keys.length] : key
+          if (value === undefined) delete at[target as string]
+          else at[target as string] = value
+          const hasErrors = Value.Errors(ProvisionDocumentSchema, doc).First() !== undefined
+          let refused = false
+          try {
+            validateShape(doc)
+          } catch (err) {
+            assert.ok(err instanceof ProvisionError, String(err))
+            assert.ok(err.issues.length > 0)
+            refused = true
+          }
+          assert.equal(refused, hasErrors)
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
 })
+
+/** Paths (keys from the root) of every object and array in a document. */
+function containerPaths(doc: Doc, from: (string | number)[] = []): (string | number)[][] {
+  const out = [from]
+  for (const [k, v] of Object.entries(doc)) {
+    if (v !== null && typeof v === 'object') out.push(...containerPaths(v, [...from, k]))
+  }
+  return out
+}
 
 describe('applyDocument with an invalid document changes nothing', () => {
   let store: SqliteStore
