@@ -9,7 +9,7 @@ import { type PasswordStats, resolvePasswords, summarizePasswords } from './pass
 import { buildPlan } from './plan.ts'
 import { type ProvisionIssue, ProvisionError } from './provision-error.ts'
 import type { ProvisionDocument } from './schema.ts'
-import { validateDocument, validateShape } from './validate.ts'
+import { validateReferences, validateShape } from './validate.ts'
 
 /** The part of a pino logger provisioning uses. */
 export interface ProvisionLog {
@@ -43,8 +43,8 @@ export async function applyDocument(
     const dir = await store.getDirectory(cc.id)
     if (dir) existing.set(cc.id, dir)
   }
-  // Re-validated here with the store's objects, so names may refer to what is already stored.
-  validateDocument(doc, existing)
+  // Checked again with the store's objects, so names may refer to what is already stored.
+  validateReferences(doc, existing)
   await checkAgainstStore(store, doc)
   const file = opts.fingerprintFile
   const fingerprints = file === undefined ? Fingerprints.empty() : await Fingerprints.load(file)

@@ -36,10 +36,15 @@ export function validateDocument(
   existing: ExistingDirectories = new Map(),
 ): ProvisionDocument {
   const doc = validateShape(json)
+  validateReferences(doc, existing)
+  return doc
+}
+
+/** Formats, duplicates and references of a document whose shape validateShape accepted. */
+export function validateReferences(doc: ProvisionDocument, existing: ExistingDirectories): void {
   const issues: ProvisionIssue[] = []
   checkDocument(doc, existing, (path, message) => issues.push({ path, message }))
   if (issues.length > 0) throw new ProvisionError(issues)
-  return doc
 }
 
 // --- shape -------------------------------------------------------------------------------
