@@ -9,10 +9,17 @@
 // - Put takes an interaction the actor may hand over: one the actor owns; on a
 //   `/users/{userId}/...` URL also one that user owns (a supervisor files an agent's
 //   interaction into the agent's workbin); admin/apiuser may put any owned interaction of
-//   their contact center. Someone else's interaction: 403/5. Already in a workbin: 400/2.
+//   their contact center.
+// - Refusals tell nothing the caller could not read anyway (docs/security.md "Interactions: who
+//   may act on them"): an interaction the caller may not put and could not read at its `uri`
+//   (docs/interactions.md "Reading an interaction") answers 404 / 6 with the unknown-id
+//   message. A reason (400 / 2: wrong media, already in this workbin, in a workbin, queued, ...)
+//   is given only to a caller who may put it or could read it; the media is compared after that.
 // - Pull gives the interaction to the actor, also for a supervisor's `/users/{userId}/...`
-//   grab: Pull hands it to the caller. Not in that instance: 400/2 — which is
-//   also what the loser of a concurrent pull gets, whichever moment it lost at.
+//   grab: Pull hands it to the caller. Not in that instance: 404 / 6, as an unknown id.
+// - A lost compare-and-set answers what a request arriving just after the winner would get,
+//   judged on the interaction as the store found it: the loser of two pulls gets 404 / 6
+//   whether it lost at the read or at the write.
 // - Put stamps `userData.Workbin` = workbinName, and `userData.WorkbinAgentId` = the owner's
 //   user id for Agent workbins (removed for other types). Pull leaves userData as it is: the
 //   stamps then record where the interaction was last (the GWS docs sample keeps `Workbin`).
@@ -26,8 +33,10 @@ import type {
   UserData,
   UserDataChange,
 } from '../model.ts'
-import { errors } from '../errors.ts'
+import { type GwsError, errors } from '../errors.ts'
 import type { MoveResult } from '../store/store.ts'
+import { canSeeInteraction } from './access.ts'
+import { maySeeWorkbinItem } from './item-visibility.ts'
 import type { LogEntry, LogFor } from '../store/notification-log.ts'
 import { itemChangeEntries } from './item-events.ts'
 import { logWith } from './notifier.ts'
@@ -95,20 +104,19 @@ export function parseSaveLar(raw: unknown): boolean {
   throw errors.invalid('Parameter saveLAR must be true or false')
 }
 
-async function loadInteraction(
-  deps: WorkbinDeps,
-  actor: Actor,
-  id: string,
+/** The answer to an id the caller may not know about: the same as for an unknown one. */
+function notFound(id: string): GwsError {
+  return errors.notFound(`Interaction ${id} not found`)
+}
+
+/** The operation's media must match (AddInteraction / PullInteraction take any). */
+function mediaMismatch(
+  ix: Interaction,
   media: MediaType | null,
   operationName: string,
-): Promise<Interaction> {
-  const ix = await deps.store.getInteraction(actor.contactCenter.id, id)
-  if (!ix) throw errors.notFound(`Interaction ${id} not found`)
-  // the operation's media must match (AddInteraction takes any).
-  if (media !== null && ix.mediaType !== media) {
-    throw errors.invalid(`${operationName} cannot be used with a ${ix.mediaType} interaction`)
-  }
-  return ix
+): GwsError | undefined {
+  if (media === null || ix.mediaType === media) return undefined
+  return errors.invalid(`${operationName} cannot be used with a ${ix.mediaType} interaction`)
 }
 
 function sameLocation(a: InteractionLocation, b: InteractionLocation): boolean {
@@ -118,10 +126,17 @@ function sameLocation(a: InteractionLocation, b: InteractionLocation): boolean {
   return false
 }
 
-/** A failed compare-and-set: somebody else moved it between our read and our write. */
-function moveFailed(result: Exclude<MoveResult, { ok: true }>, id: string): never {
-  if (result.reason === 'not_found') throw errors.notFound(`Interaction ${id} not found`)
-  throw errors.invalid(`Interaction ${id} was moved by another request`)
+/** Whether `actor` could read the interaction at its `uri` (docs/interactions.md). */
+async function maySee(deps: WorkbinDeps, actor: Actor, ix: Interaction): Promise<boolean> {
+  return canSeeInteraction(actor.user, ix) || maySeeWorkbinItem(deps.store, actor.user, ix)
+}
+
+/**
+ * A lost compare-and-set after which the caller may still act on the interaction (it was moved
+ * and moved back): it can be read, so saying so tells nothing new.
+ */
+function movedMeanwhile(id: string): GwsError {
+  return errors.invalid(`Interaction ${id} was moved by another request`)
 }
 
 /** Who may hand an interaction over into a workbin (see the header comment). */
@@ -194,6 +209,34 @@ async function moveAndAnnounce(
   return { reply: { statusCode: 0, referenceId }, result }
 }
 
+/**
+ * Why `actor` may not put `ix` (undefined: they may). `ix` undefined: there is none. Only a
+ * caller who may put it or could read it learns more than "not found".
+ */
+async function putRefusal(
+  deps: WorkbinDeps,
+  actor: Actor,
+  target: ResolvedInstance,
+  id: string,
+  ix: Interaction | undefined,
+  media: MediaType | null,
+  operationName: string,
+): Promise<GwsError | undefined> {
+  if (!ix) return notFound(id)
+  const l = ix.location
+  const mayAct = l.kind === 'owner' && mayPut(actor, target, l.userId)
+  if (!mayAct && !(await maySee(deps, actor, ix))) return notFound(id)
+  const mismatch = mediaMismatch(ix, media, operationName)
+  if (mismatch) return mismatch
+  if (sameLocation(l, { kind: 'workbin', ...target.instance })) {
+    return errors.invalid(`Interaction ${id} is already in this workbin`)
+  }
+  if (l.kind !== 'owner') return errors.invalid(notHandledMessage(ix))
+  // handled by someone the caller may not act for, yet readable: not a case today (only the
+  // handler and admin/apiuser read an owned interaction, and both may put it).
+  return mayAct ? undefined : notFound(id)
+}
+
 async function put(
   media: MediaType | null,
   operationName: string,
@@ -201,11 +244,11 @@ async function put(
 ): Promise<OperationReply> {
   const id = interactionIdOf(body)
   const saveLAR = parseSaveLar(body.saveLAR)
-  const ix = await loadInteraction(deps, actor, id, media, operationName)
-  if (ix.location.kind !== 'owner') throw errors.invalid(notHandledMessage(ix))
-  if (!mayPut(actor, target, ix.location.userId)) {
-    throw errors.noPermission(`Interaction ${id} is not handled by you`)
-  }
+  const refusal = (ix: Interaction | undefined) =>
+    putRefusal(deps, actor, target, id, ix, media, operationName)
+  const ix = await deps.store.getInteraction(actor.contactCenter.id, id)
+  const refused = await refusal(ix)
+  if (refused || !ix) throw refused ?? notFound(id)
   // Reserve the reference id before moving, so that nothing can fail after the change.
   const referenceId = await reserveReferenceId(deps, actor)
   const next: InteractionLocation = { kind: 'workbin', ...target.instance }
@@ -227,13 +270,26 @@ async function put(
         log,
       ),
   )
-  if (!result.ok) moveFailed(result, id)
+  if (!result.ok) throw (await refusal(result.current)) ?? movedMeanwhile(id)
   if (saveLAR) {
     // saveLAR records last-agent-routing info in the contact profile. There is no
     // contact profile in this server; accepted and logged only.
     deps.log.debug({ interactionId: id, userId: actor.user.id }, 'saveLAR requested (no-op)')
   }
   return reply
+}
+
+/** Why `actor` may not pull `ix` from `here` (undefined: they may); elsewhere is not found. */
+function pullRefusal(
+  id: string,
+  ix: Interaction | undefined,
+  here: InteractionLocation,
+  media: MediaType | null,
+  operationName: string,
+): GwsError | undefined {
+  // Whoever may use the instance sees what is in it; nothing else is theirs to learn here.
+  if (!ix || !sameLocation(ix.location, here)) return notFound(id)
+  return mediaMismatch(ix, media, operationName)
 }
 
 async function pull(
@@ -246,10 +302,11 @@ async function pull(
   if (nickname !== undefined && typeof nickname !== 'string') {
     throw errors.invalid('Parameter nickname must be a string')
   }
-  const ix = await loadInteraction(deps, actor, id, media, operationName)
   const here: InteractionLocation = { kind: 'workbin', ...target.instance }
-  if (!sameLocation(ix.location, here))
-    throw errors.invalid(`Interaction ${id} is not in this workbin`)
+  const refusal = (ix: Interaction | undefined) => pullRefusal(id, ix, here, media, operationName)
+  const ix = await deps.store.getInteraction(actor.contactCenter.id, id)
+  const refused = refusal(ix)
+  if (refused || !ix) throw refused ?? notFound(id)
   const referenceId = await reserveReferenceId(deps, actor)
   const mine: InteractionLocation = { kind: 'owner', userId: actor.user.id }
   const { reply, result } = await moveAndAnnounce(
@@ -270,7 +327,8 @@ async function pull(
         log,
       ),
   )
-  if (!result.ok) moveFailed(result, id)
+  // The loser of two pulls: the winner has it now, so this is "not found", as for a later read.
+  if (!result.ok) throw refusal(result.current) ?? movedMeanwhile(id)
   if (nickname !== undefined) {
     // the nickname shown to the chat customer; there is no chat server here.
     deps.log.debug({ interactionId: id, nickname }, 'pull nickname (no chat server; not used)')

@@ -11,10 +11,25 @@ import { actorFor, resolveInstance } from '../../src/workbins/access.ts'
 import { contentOperations } from '../../src/workbins/content-operations.ts'
 import { CC_A, IX, U, WB } from '../helpers/fixtures/content.ts'
 import { assertAccepted, assertError, type Data } from '../helpers/assert.ts'
+import { queuesDocument } from '../helpers/desk.ts'
+import type { ApiResponse } from '../helpers/http.ts'
 import { World } from '../helpers/world.ts'
 import { e2eStores } from '../helpers/stores.ts'
 
 const PROCESSING_CAPS = (caps: unknown) => Array.isArray(caps) && caps.length > 0
+
+/** An id no interaction has. */
+const UNKNOWN = 'NoSuchInteract16'
+
+/** The whole reply to an unknown id, as every refusal that must tell nothing looks. */
+function notFoundReply(id: string) {
+  return { status: 404, body: { statusCode: 6, statusMessage: `Interaction ${id} not found` } }
+}
+
+/** `reply` is exactly what an unknown id gets (status and whole body, the id aside). */
+function assertAsUnknown(reply: ApiResponse, id: string, what: string): void {
+  assert.deepEqual({ status: reply.status, body: reply.body }, notFoundReply(id), what)
+}
 
 for (const store of await e2eStores()) {
   describe(`on ${store.name}`, { skip: store.skip }, () => {
@@ -179,15 +194,16 @@ for (const store of await e2eStores()) {
           assert.equal((await sue.next()).action, 'ItemAdded')
           assert.equal(((await w.where(suesOwn)).userData as Data).WorkbinAgentId, U.agent1)
 
-          // ...but not agent2's interaction into agent1's workbin (403/5), nor act for agent3.
+          // ...but not agent2's interaction into agent1's workbin (404/6: sup1 cannot read
+          // it), nor act for agent3 (403/5: agent3's workbin is not one sup1 may use).
           const bos = await w.create({ mediaType: 'workitem', owner: 'agent2' })
-          assertError(
+          assertAsUnknown(
             await w.api('sup1').post(`/users/${U.agent1}/workbins/${WB.later}`, {
               operationName: 'AddWorkitem',
               id: bos,
             }),
-            403,
-            5,
+            bos,
+            'agent2’s interaction',
           )
           const cys = await w.create({ mediaType: 'workitem', owner: 'agent3' })
           assertError(
@@ -352,7 +368,7 @@ for (const store of await e2eStores()) {
         }
       })
 
-      it('two agents pull the same item at once: exactly one gets it, the other 400/2', async () => {
+      it('two agents pull the same item at once: exactly one gets it, the other 404/6', async () => {
         const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
@@ -377,7 +393,8 @@ for (const store of await e2eStores()) {
             const losers = [a, b].filter((r) => r.status !== 200)
             assert.equal(winners.length, 1, `round ${round}: ${JSON.stringify([a.body, b.body])}`)
             assert.equal(losers.length, 1)
-            assertError(losers[0]!, 400, 2)
+            // whether it lost at the read or at the compare-and-set: as an unknown id
+            assertAsUnknown(losers[0]!, id, `round ${round}`)
             const winner = a.status === 200 ? 'agent1' : 'agent2'
             const winnerListener = winner === 'agent1' ? ada : bo
             const ref = assertAccepted(winners[0]!)
@@ -437,7 +454,8 @@ for (const store of await e2eStores()) {
             assert.equal(failed.length, 1)
             const err = (failed[0] as PromiseRejectedResult).reason
             assert.ok(err instanceof GwsError)
-            assert.equal(err.statusCode, 2)
+            assert.equal(err.statusCode, 6)
+            assert.equal(err.message, `Interaction ${id} not found`)
             const winner = outcomes[0]!.status === 'fulfilled' ? U.agent1 : U.agent2
             assert.equal((await w.where(id)).owner, winner)
           }
@@ -447,8 +465,203 @@ for (const store of await e2eStores()) {
       })
     })
 
+    describe('refusals tell nothing the caller may not see', () => {
+      /** Interactions agent1 may neither put nor read, each somewhere else (w as the world). */
+      async function othersWork(w: World): Promise<Record<string, string>> {
+        for (const [name, place] of [['agent2', 'P2']] as const) {
+          const r = await w.api(name).post('/me', {
+            operationName: 'StartContactCenterSession',
+            place,
+            channels: ['workitem'],
+          })
+          assert.equal(r.status, 200, JSON.stringify(r.body))
+          const ready = await w.api(name).post('/me/channels/workitem', { operationName: 'Ready' })
+          assert.equal(ready.status, 200, JSON.stringify(ready.body))
+        }
+        const invited = await w.create({ mediaType: 'workitem', queue: 'Inbound' })
+        assertAccepted(
+          await w
+            .api('api1')
+            .post(`/interactions/${invited}`, { operationName: 'Offer', agent: 'agent2' }),
+        )
+        const completed = await w.create({ mediaType: 'workitem', owner: 'agent2' })
+        const done = await w
+          .api('agent2')
+          .post(`/me/workitems/${completed}`, { operationName: 'Complete' })
+        assert.equal(done.status, 200, JSON.stringify(done.body))
+        return {
+          'another agent’s email': await w.create({ mediaType: 'email', owner: 'agent2' }),
+          'another agent’s chat': await w.create({ mediaType: 'chat', owner: 'agent2' }),
+          'a queued one': await w.create({ mediaType: 'workitem', queue: 'Inbound' }),
+          'one offered to another agent': invited,
+          'a completed one': completed,
+          'one in another agent’s workbin': await w.create({
+            mediaType: 'email',
+            workbin: { id: WB.later, user: 'agent3' },
+          }),
+          'one in the same workbin of another agent': await w.create({
+            mediaType: 'email',
+            workbin: { id: WB.later, user: 'agent2' },
+          }),
+          'one in another group’s instance': await w.create({
+            mediaType: 'workitem',
+            workbin: { id: WB.team, agentGroup: 'Support' },
+          }),
+        }
+      }
+
+      it('put: whatever the caller may not put nor read answers exactly as an unknown id', async () => {
+        const w = await World.start({ db: await store.db(), document: queuesDocument() })
+        try {
+          const ada = await w.listen('agent1')
+          await w.subscribe('agent1', ada, `/me/workbins/${WB.later}`)
+          const cases = await othersWork(w)
+          const before = await Promise.all(Object.values(cases).map((id) => w.where(id)))
+          const later = `/me/workbins/${WB.later}`
+          const api = w.api('agent1')
+          for (const op of ['AddEmail', 'AddChat', 'AddWorkitem', 'AddInteraction']) {
+            assertAsUnknown(await api.post(later, { operationName: op, id: UNKNOWN }), UNKNOWN, op)
+            for (const [what, id] of Object.entries(cases)) {
+              assertAsUnknown(
+                await api.post(later, { operationName: op, id }),
+                id,
+                `${op}: ${what}`,
+              )
+              assertAsUnknown(
+                await api.post(`/me/workbins/${WB.team}?agentGroup=Sales`, {
+                  operationName: op,
+                  uri: `${w.server.apiUrl}/me/emails/${id}`,
+                }),
+                id,
+                `${op} into Team: ${what}`,
+              )
+            }
+          }
+          // A supervisor filing into an agent's workbin cannot probe another agent's work either.
+          const sup = w.api('sup1')
+          const agents = `/users/${U.agent1}/workbins/${WB.later}`
+          assertAsUnknown(
+            await sup.post(agents, { operationName: 'AddEmail', id: UNKNOWN }),
+            UNKNOWN,
+            'sup1',
+          )
+          for (const [what, id] of Object.entries(cases)) {
+            if (what === 'one in the same workbin of another agent') continue // sup1 sees that
+            assertAsUnknown(
+              await sup.post(agents, { operationName: 'AddEmail', id }),
+              id,
+              `sup1: ${what}`,
+            )
+          }
+          // Nothing moved, nothing was said.
+          const after = await Promise.all(Object.values(cases).map((id) => w.where(id)))
+          assert.deepEqual(after, before)
+          await w.expectQuiet('agent1', ada)
+        } finally {
+          await w.close()
+        }
+      })
+
+      it('put: a caller who may read the interaction is told why (400/2)', async () => {
+        const w = await World.start({ db: await store.db(), document: queuesDocument() })
+        try {
+          const api = w.api('agent1')
+          const later = `/me/workbins/${WB.later}`
+          const reason = async (url: string, body: Data, statusMessage: string) => {
+            const r = await api.post(url, body)
+            assert.deepEqual(
+              { status: r.status, body: r.body },
+              {
+                status: 400,
+                body: { statusCode: 2, statusMessage },
+              },
+            )
+          }
+          await reason(
+            later,
+            { operationName: 'AddChat', id: IX.chat1 },
+            `Interaction ${IX.chat1} is already in this workbin`,
+          )
+          // workitem1 is in the Team workbin of agent1's group: agent1 sees it there
+          await reason(
+            later,
+            { operationName: 'AddWorkitem', id: IX.workitem1 },
+            `Interaction ${IX.workitem1} is InWorkbin, not handled by an agent`,
+          )
+          await reason(
+            later,
+            { operationName: 'AddChat', id: IX.email1 },
+            'AddChat cannot be used with a email interaction',
+          )
+          // admin1 reads any interaction: a queued one is refused with its state
+          const queued = await w.create({ mediaType: 'workitem', queue: 'Inbound' })
+          const r = await w.api('admin1').post(`/users/${U.agent1}/workbins/${WB.later}`, {
+            operationName: 'AddWorkitem',
+            id: queued,
+          })
+          assert.deepEqual(r.body, {
+            statusCode: 2,
+            statusMessage: `Interaction ${queued} is Queued, not handled by an agent`,
+          })
+        } finally {
+          await w.close()
+        }
+      })
+
+      it('pull: anything not in that instance answers exactly as an unknown id', async () => {
+        const w = await World.start({ db: await store.db(), document: queuesDocument() })
+        try {
+          const ada = await w.listen('agent1')
+          await w.subscribe('agent1', ada, `/me/workbins/${WB.later}`)
+          const cases = {
+            ...(await othersWork(w)),
+            // agent1 may see these, but they are not in agent1's Later instance
+            'the caller’s own email': IX.email1,
+            'one in another workbin the caller uses': IX.workitem1,
+          }
+          const before = await Promise.all(Object.values(cases).map((id) => w.where(id)))
+          const later = `/me/workbins/${WB.later}`
+          const api = w.api('agent1')
+          for (const op of ['PullEmail', 'PullChat', 'PullWorkitem', 'PullInteraction']) {
+            assertAsUnknown(await api.post(later, { operationName: op, id: UNKNOWN }), UNKNOWN, op)
+            for (const [what, id] of Object.entries(cases)) {
+              assertAsUnknown(
+                await api.post(later, { operationName: op, id }),
+                id,
+                `${op}: ${what}`,
+              )
+            }
+          }
+          // chat1 is in agent1's Later, not in agent2's: agent2 learns nothing about it
+          assertAsUnknown(
+            await w.api('agent2').post(later, { operationName: 'PullEmail', id: IX.chat1 }),
+            IX.chat1,
+            'agent2',
+          )
+          // in the instance, the wrong media is named: the caller sees the item there
+          const wrong = await api.post(later, { operationName: 'PullEmail', id: IX.chat1 })
+          assert.deepEqual(
+            { status: wrong.status, body: wrong.body },
+            {
+              status: 400,
+              body: {
+                statusCode: 2,
+                statusMessage: 'PullEmail cannot be used with a chat interaction',
+              },
+            },
+          )
+          const after = await Promise.all(Object.values(cases).map((id) => w.where(id)))
+          assert.deepEqual(after, before)
+          assert.deepEqual((await w.where(IX.chat1)).workbin, { id: WB.later, user: U.agent1 })
+          await w.expectQuiet('agent1', ada)
+        } finally {
+          await w.close()
+        }
+      })
+    })
+
     describe('put/pull errors change nothing and send nothing', () => {
-      it('answers 404/6, 400/1, 400/2, 403/5 as documented', async () => {
+      it('answers 404/6, 400/1, 400/2 as documented', async () => {
         const w = await World.start({ db: await store.db() })
         try {
           const ada = await w.listen('agent1')
@@ -484,26 +697,26 @@ for (const store of await e2eStores()) {
             400,
             2,
           )
-          // wrong media for the operation
+          // wrong media for the operation, on interactions agent1 may see
           assertError(await api.post(later, { operationName: 'AddChat', id: IX.email1 }), 400, 2)
           assertError(await api.post(later, { operationName: 'PullEmail', id: IX.chat1 }), 400, 2)
-          // put: already in a workbin (chat1 is in agent1's Later)
+          // put: already in this workbin (chat1 is in agent1's Later)
           assertError(await api.post(later, { operationName: 'AddChat', id: IX.chat1 }), 400, 2)
-          // put: someone else's interaction (agent2's) into my workbin
+          // put: someone else's interaction (agent2's) into my workbin: as unknown
           const bos = await w.create({ mediaType: 'email', owner: 'agent2' })
-          assertError(await api.post(later, { operationName: 'AddEmail', id: bos }), 403, 5)
+          assertError(await api.post(later, { operationName: 'AddEmail', id: bos }), 404, 6)
           // pull: not in that instance (email1 is agent1's; workitem1 is in the Team workbin)
-          assertError(await api.post(later, { operationName: 'PullEmail', id: IX.email1 }), 400, 2)
+          assertError(await api.post(later, { operationName: 'PullEmail', id: IX.email1 }), 404, 6)
           assertError(
             await api.post(later, { operationName: 'PullWorkitem', id: IX.workitem1 }),
-            400,
-            2,
+            404,
+            6,
           )
           // pull from another agent's instance of the same workbin: not there
           assertError(
             await w.api('agent2').post(later, { operationName: 'PullChat', id: IX.chat1 }),
-            400,
-            2,
+            404,
+            6,
           )
           // unknown operation on a workbin
           assertError(await api.post(later, { operationName: 'AddVoice', id: IX.email1 }), 400, 2)
