@@ -1,14 +1,15 @@
 // The GWS media resources of the interactions an agent handles (docs/workbins-content.md "The
 // agent's own interactions"): the lists `/me/emails`, `/me/openmedia/{mediaType}`, ..., one item
-// `/me/emails/{id}`, and the `uri` targets of interaction resources (`/workitems/{id}`,
-// `/openmedia/{mediaType}s/{id}`, `/social-medias/{id}`).
+// `/me/workitems/{id}`, and the `uri` targets of interaction resources (`/me/emails/{id}`,
+// `/me/chats/{id}`, `/workitems/{id}`, `/openmedia/{mediaType}s/{id}`, `/social-medias/{id}`).
 //
 // Lists: no `fields` → `{statusCode:0, uris:[...]}`; `fields=*` → the objects under the
 // collection key (`emails`, ...); `fields=a,b` → only those fields. A query parameter named like
 // a scalar field (id, state, mediaType, receivedDate, the type fields) filters
 // (`?state=Processing`); other parameters are ignored. Someone else's interaction, or one in a
-// workbin, is not found (404 / 6), except for admin / apiuser on the `uri` targets
-// (access.ts canSeeInteraction).
+// workbin, is not found (404 / 6), except on the `uri` targets, which also answer admin /
+// apiuser (access.ts canSeeInteraction) and whoever sees the item in its workbin
+// (item-visibility.ts; docs/interactions.md "Reading an interaction").
 
 import { errors } from '../errors.ts'
 import { listReply, parseFields } from '../fields.ts'

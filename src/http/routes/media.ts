@@ -21,6 +21,9 @@ type Query = Record<string, unknown>
 
 const gatedUser = (request: FastifyRequest) => callerOf(request).user
 
+/** The media whose `uri` is under `/me` (src/workbins/resources.ts interactionUri). */
+const URI_UNDER_ME: ReadonlySet<MediaType> = new Set(['email', 'chat'])
+
 export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const simple: [string, MediaType][] = [
     ['emails', 'email'],
@@ -30,16 +33,32 @@ export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promis
     ['tweets', 'tweet'],
     ['facebooksessions', 'facebooksession'],
   ]
+  const atUri = (request: FastifyRequest, id: string, accept: (ix: Interaction) => boolean) =>
+    interactionAtUri(deps, gatedUser(request), id, accept)
+
   for (const [segment, media] of simple) {
     app.get<{ Querystring: Query }>(
       `/me/${segment}`,
       { schema: mediaList(segment), preValidation },
       async (request) => ownMediaList(deps, gatedUser(request), media, request.query),
     )
+    // `/me/emails/{id}` and `/me/chats/{id}` are also the `uri` of e-mails and chats (the GWS
+    // samples use them), so they answer whoever may follow a uri; the others the handler only.
+    const isUri = URI_UNDER_ME.has(media)
     app.get<{ Params: { id: string } }>(
       `/me/${segment}/:id`,
-      { schema: mediaItem(`One of the ${segment} the caller is handling`), preValidation },
-      async (request) => ownMediaItem(deps, gatedUser(request), media, request.params.id),
+      {
+        schema: mediaItem(
+          isUri
+            ? `One of the ${segment} the caller is handling, or may see (the uri of an interaction)`
+            : `One of the ${segment} the caller is handling`,
+        ),
+        preValidation,
+      },
+      async (request) =>
+        isUri
+          ? atUri(request, request.params.id, (ix) => ix.mediaType === media)
+          : ownMediaItem(deps, gatedUser(request), media, request.params.id),
     )
   }
 
@@ -67,9 +86,6 @@ export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promis
   )
 
   // The `uri` targets of interaction resources.
-  const atUri = (request: FastifyRequest, id: string, accept: (ix: Interaction) => boolean) =>
-    interactionAtUri(deps, gatedUser(request), id, accept)
-
   app.get<{ Params: { id: string } }>(
     '/workitems/:id',
     { schema: mediaItem('A workitem (the uri of an interaction)'), preValidation },
