@@ -341,7 +341,7 @@ const SERVER_SETTINGS = {
     def: 30,
     min: 1,
     max: 86400,
-    doc: 'an interaction offered to an agent (`Invited`) and neither accepted nor rejected this long is `Revoked` and returns to its queue',
+    doc: 'an interaction offered or transferred to an agent (`Invited`) and neither accepted nor rejected this long is `Revoked` and returns to its queue, or to the agent who transferred it',
   },
   offerSweepSeconds: {
     env: 'WORKBINS_OFFER_SWEEP_SECONDS',

@@ -125,14 +125,21 @@ export interface WorkbinInstance {
 }
 
 /**
+ * Where an invitation goes when it is rejected or withdrawn: the queue an Offer took it from, or
+ * the agent who transferred it (GWS Open Media API → Transfer invites the target agent; the
+ * pages do not say what a refusal does, docs/interactions.md "Offers").
+ */
+export type InvitationReturn = { kind: 'queue'; queue: string } | { kind: 'owner'; userId: string }
+
+/**
  * Where an interaction is (docs/interactions.md "Interaction life"): handled by an agent
- * (`Processing`), offered to one (`Invited`, remembering the queue it came from), in a workbin
+ * (`Processing`), offered to one (`Invited`, remembering where it returns), in a workbin
  * instance (`InWorkbin`), waiting in a queue, or completed (kept, read-only).
  */
 export type InteractionLocation =
   | { kind: 'owner'; userId: string }
   | { kind: 'workbin'; workbinId: string; owner: string }
-  | { kind: 'invited'; userId: string; queue: string }
+  | { kind: 'invited'; userId: string; returnTo: InvitationReturn }
   | { kind: 'queue'; queue: string }
   | { kind: 'completed' }
 

@@ -2,10 +2,10 @@
 // `/me/workitems/{id}`, `/me/emails/{id}`, `/me/chats/{id}`, `/me/openmedia/{type}/{id}`, ...:
 //
 //   Accept          Invited → Processing (the offer becomes the caller's)
-//   Reject          Invited → back to the queue it was offered from
+//   Reject          Invited → back to the queue it was offered from, or the agent who transferred it
 //   Complete        Processing → Completed (kept, read-only); with `queueName` into that queue
 //   PlaceInQueue    Processing → the queue `queueName` (or `queueUri`)
-//   Transfer        Processing → handled by an agent, or into a queue (transfer-target.ts)
+//   Transfer        Processing → Invited to an agent (as an Offer), or into a queue (transfer-target.ts)
 //   AttachUserData / UpdateUserData {userData}, DeleteUserData {keys}: PropertiesUpdated
 //
 // INTERACTION_OPERATIONS (capabilities.ts) lists them with the place each needs; capabilities are
@@ -24,6 +24,7 @@ import { findQueue } from './queues.ts'
 import {
   defaultCapabilities,
   INTERACTION_OPERATIONS,
+  INVITED_CAPABILITIES,
   isInteractionOperation,
 } from './capabilities.ts'
 import {
@@ -32,9 +33,9 @@ import {
   publishInteractionEvent,
 } from './interaction-events.ts'
 import { parseUserData } from './interactions.ts'
-import { cancelOfferTimer, mayOffer } from './offers.ts'
+import { cancelOfferTimer, invitationReturn, mayOffer, startOfferTimer } from './offers.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
-import { COMPLETED, PROCESSING, QUEUED } from './interaction-states.ts'
+import { COMPLETED, INVITED, PROCESSING, QUEUED } from './interaction-states.ts'
 import { transferTarget } from './transfer-target.ts'
 
 export interface InteractionTarget {
@@ -136,12 +137,10 @@ export async function interactionOperation(ctx: {
         capabilities: defaultCapabilities(ix.mediaType),
       }
       break
-    case 'Reject': {
+    case 'Reject':
       needs()
-      const queue = (loc as { queue: string }).queue
-      move = { next: { kind: 'queue', queue }, state: QUEUED, capabilities: [] }
+      move = invitationReturn(ix)
       break
-    }
     case 'Complete': {
       const queue = queueParameter(actor, body, false)
       needs()
@@ -165,10 +164,12 @@ export async function interactionOperation(ctx: {
         if (!(await mayOffer(deps, actor, to.user, ix))) {
           throw errors.invalid(`User ${to.user.userName} cannot take interactions now`)
         }
+        // Invited, as an Offer (GWS Open Media API → Transfer: Agent1 sees it Completed, "Agent2
+        // received invitation"); refused or withdrawn, it comes back to the caller.
         move = {
-          next: { kind: 'owner', userId: to.user.id },
-          state: PROCESSING,
-          capabilities: defaultCapabilities(ix.mediaType),
+          next: { kind: 'invited', userId: to.user.id, returnTo: { kind: 'owner', userId: me } },
+          state: INVITED,
+          capabilities: [...INVITED_CAPABILITIES],
         }
       }
       break
@@ -217,6 +218,7 @@ export async function interactionOperation(ctx: {
   })
   if (!result.ok) moveFailed(result, ix.id)
   if (loc.kind === 'invited') cancelOfferTimer(cc, ix.id)
+  if (result.interaction.location.kind === 'invited') startOfferTimer(deps, result.interaction)
   await interactionMoved(deps, ix, result.interaction, me, referenceId)
   return { statusCode: 0, referenceId }
 }

@@ -309,7 +309,14 @@ async function loadForIntegration(
 function locationJson(actor: Actor, ix: Interaction): Record<string, unknown> {
   const l = ix.location
   if (l.kind === 'owner') return { owner: l.userId }
-  if (l.kind === 'invited') return { invited: l.userId, queue: l.queue }
+  if (l.kind === 'invited') {
+    // where a refusal sends it: the queue of an Offer, the agent who made a Transfer
+    const back = l.returnTo
+    return {
+      invited: l.userId,
+      ...(back.kind === 'queue' ? { queue: back.queue } : { invitedBy: back.userId }),
+    }
+  }
   if (l.kind === 'queue') return { queue: l.queue }
   if (l.kind === 'completed') return {}
   const { workbinId, owner } = l

@@ -3,18 +3,20 @@
 // It arrives `Invited` on the agent's media channel; Accept makes it the agent's (Processing),
 // Reject returns it to its queue, and an offer neither accepted nor rejected within
 // WORKBINS_OFFER_TIMEOUT_SECONDS is withdrawn: back to the queue, shown to the agent `Revoked`.
+// A Transfer to an agent invites them the same way (GWS Open Media API → Transfer: "Agent2
+// received invitation"); refused or withdrawn, it returns to the agent who transferred it.
 //
 // The timers live in this process and are precise; the store also keeps when the offer was made,
 // and every server's periodic sweep (offer-sweep.ts) withdraws expired offers the same way, so an
 // offer outlives the server that made it (docs/interactions.md "Offers").
 
-import type { Interaction, InteractionLocation, User } from '../model.ts'
+import type { Interaction, InvitationReturn, User } from '../model.ts'
 import { errors } from '../errors.ts'
 import { isAdmin } from './access.ts'
 import { isReadyOn } from './channels.ts'
-import { INVITED_CAPABILITIES } from './capabilities.ts'
+import { defaultCapabilities, INVITED_CAPABILITIES } from './capabilities.ts'
 import { interactionMoved, publishInteractionEvent } from './interaction-events.ts'
-import { INVITED, QUEUED, REVOKED } from './interaction-states.ts'
+import { INVITED, PROCESSING, QUEUED, REVOKED } from './interaction-states.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 
 /**
@@ -49,19 +51,42 @@ export function cancelOfferTimer(contactCenterId: string, id: string): void {
   timers.delete(k)
 }
 
+/** Where a rejected or withdrawn invitation goes, with the state and capabilities it has there. */
+export interface InvitationReturnMove {
+  next: InvitationReturn
+  state: string
+  capabilities: string[]
+}
+
+/**
+ * The move back of an invitation: an Offer to its queue (`Queued`); a Transfer to the agent who
+ * transferred it (`Processing`, theirs again, so nothing is lost and they can transfer it
+ * elsewhere), whatever that agent's state now: they still own their work.
+ */
+export function invitationReturn(ix: Interaction): InvitationReturnMove {
+  if (ix.location.kind !== 'invited') {
+    throw errors.internal(`Interaction ${ix.id} is ${ix.state}, not an invitation`)
+  }
+  const next = ix.location.returnTo
+  return next.kind === 'queue'
+    ? { next, state: QUEUED, capabilities: [] }
+    : { next, state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType) }
+}
+
 /**
  * Withdraw the offer unless it was answered (or withdrawn) meanwhile: a compare-and-set on the
  * invitation, so a timer and sweeps on several servers withdraw it once and the agent sees one
  * Revoked. True when this call withdrew it.
  */
 export async function withdrawOffer(deps: WorkbinDeps, offered: Interaction): Promise<boolean> {
-  const loc = offered.location as Extract<InteractionLocation, { kind: 'invited' }>
+  if (offered.location.kind !== 'invited') return false
+  const back = invitationReturn(offered)
   const result = await deps.store.moveInteraction(
     offered.contactCenterId,
     offered.id,
-    loc,
-    { kind: 'queue', queue: loc.queue },
-    { state: QUEUED, capabilities: [], userData: { set: {}, remove: [] } },
+    offered.location,
+    back.next,
+    { state: back.state, capabilities: back.capabilities, userData: { set: {}, remove: [] } },
   )
   if (!result.ok) return false // accepted, rejected or withdrawn elsewhere
   await publishInteractionEvent(deps, {
@@ -73,7 +98,8 @@ export async function withdrawOffer(deps: WorkbinDeps, offered: Interaction): Pr
   return true
 }
 
-function startTimer(deps: WorkbinDeps, offered: Interaction): void {
+/** Withdraw the offer (Offer or Transfer) after WORKBINS_OFFER_TIMEOUT_SECONDS unless answered. */
+export function startOfferTimer(deps: WorkbinDeps, offered: Interaction): void {
   const k = key(offered.contactCenterId, offered.id)
   clearTimeout(timers.get(k))
   const t = setTimeout(() => {
@@ -122,14 +148,14 @@ export async function offerInteraction(ctx: {
     actor.contactCenter.id,
     id,
     ix.location,
-    { kind: 'invited', userId: agent.id, queue: ix.location.queue },
+    { kind: 'invited', userId: agent.id, returnTo: { kind: 'queue', queue: ix.location.queue } },
     { state: INVITED, capabilities: [...INVITED_CAPABILITIES], userData: { set: {}, remove: [] } },
   )
   if (!result.ok) {
     if (result.reason === 'not_found') throw errors.notFound(`Interaction ${id} not found`)
     throw errors.invalid(`Interaction ${id} was changed by another request`)
   }
-  startTimer(deps, result.interaction)
+  startOfferTimer(deps, result.interaction)
   await interactionMoved(deps, ix, result.interaction, actor.user.id, referenceId)
   return { statusCode: 0, referenceId }
 }

@@ -305,6 +305,83 @@ describe('PostgreSQL adapter', { skip }, () => {
     }
   })
 
+  it('keeps offers and every other interaction through the upgrade to transfer invitations', async () => {
+    const url = await db!.freshSchemaUrl()
+    const store = createPgStore(url, OPTS)
+    try {
+      const client = await store.pool.connect()
+      try {
+        await runMigrations(
+          client,
+          MIGRATIONS.filter((m) => m.version < 13),
+        )
+        await client.query(
+          `INSERT INTO contact_centers (id, name, features) VALUES ($1, 'D', '[]')`,
+          [CC],
+        )
+        for (const [id, name] of [
+          [AGENT1, 'agent1'],
+          [AGENT2, 'agent2'],
+        ]) {
+          await client.query(
+            `INSERT INTO users (id, contact_center_id, user_name, password_hash, first_name,
+               last_name, roles) VALUES ($1, $2, $3, 'x', 'F', 'L', '[]')`,
+            [id, CC, name],
+          )
+        }
+        const insert = (id: string, state: string, cols: (string | number | null)[]) =>
+          client.query(
+            `INSERT INTO interactions (id, contact_center_id, media_type, state, user_data,
+               received_date, received_at, capabilities, owner_user_id, invited_user_id,
+               queue_name, invited_at, completed_at, extra)
+             VALUES ($1, $2, 'workitem', $3, '{"k":"v"}', '2026-01-01 00:00:00.000+0000', 0, '[]',
+               $4, $5, $6, $7, $8, '{}')`,
+            [id, CC, state, ...cols],
+          )
+        await insert('MMMMMMMMMMMMMMM1', 'Invited', [null, AGENT2, 'Inbound', 1000, null])
+        await insert('MMMMMMMMMMMMMMM2', 'Processing', [AGENT1, null, null, null, null])
+        await insert('MMMMMMMMMMMMMMM3', 'Completed', [null, null, null, null, 2000])
+      } finally {
+        client.release()
+      }
+      await store.migrate()
+      const offer = await store.getInteraction(CC, 'MMMMMMMMMMMMMMM1')
+      assert.deepEqual(offer?.location, {
+        kind: 'invited',
+        userId: AGENT2,
+        returnTo: { kind: 'queue', queue: 'Inbound' },
+      })
+      assert.deepEqual(offer?.userData, { k: 'v' })
+      assert.deepEqual(
+        (await store.listExpiredInvitations(1001, 10)).map((i) => i.id),
+        ['MMMMMMMMMMMMMMM1'],
+        'its offer time is kept',
+      )
+      assert.equal(await store.deleteCompletedInteractions(2001, 10), 1, 'completion time kept')
+      const owned = { kind: 'owner', userId: AGENT1 } as const
+      assert.deepEqual((await store.getInteraction(CC, 'MMMMMMMMMMMMMMM2'))?.location, owned)
+      const transferred = { kind: 'invited', userId: AGENT2, returnTo: owned } as const
+      const moved = await store.moveInteraction(CC, 'MMMMMMMMMMMMMMM2', owned, transferred, {
+        state: 'Invited',
+        capabilities: [],
+        userData: { set: {}, remove: [] },
+      })
+      assert.ok(moved.ok)
+      assert.deepEqual(moved.interaction.location, transferred)
+      // exactly one of the two returns: the new constraints refuse both, and neither
+      const bad = (queue: string | null, by: string | null) =>
+        store.pool.query(
+          `UPDATE interactions SET queue_name = $1, invited_by_user_id = $2
+           WHERE id = 'MMMMMMMMMMMMMMM1'`,
+          [queue, by],
+        )
+      await assert.rejects(bad('Inbound', AGENT1), /interactions_one_location/)
+      await assert.rejects(bad(null, null), /interactions_invitation_returns/)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('each take of a stored CometD session draws a higher number; an unknown one draws none', async () => {
     await twoPools(async (a, b) => {
       const s = { clientId: 'c1', userId: AGENT1, record: '{}', position: 3, lastSeen: 5 }

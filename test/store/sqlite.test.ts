@@ -76,8 +76,14 @@ describe('SQLite adapter', () => {
       old,
       MIGRATIONS.filter((m) => m.version < 12),
     )
-    // better-sqlite3 turns foreign keys on; off here, no contact center is needed.
-    old.pragma('foreign_keys = OFF')
+    // A later migration rebuilds the table with foreign keys on: the rows need their parents.
+    old.prepare(`INSERT INTO contact_centers (id, name, features) VALUES (?, 'D', '[]')`).run(CC)
+    old
+      .prepare(
+        `INSERT INTO users (id, contact_center_id, user_name, password_hash, first_name,
+           last_name, roles) VALUES (?, ?, 'agent1', 'x', 'F', 'L', '[]')`,
+      )
+      .run(AGENT1, CC)
     const insert = old.prepare(
       `INSERT INTO interactions (id, contact_center_id, media_type, state, user_data,
          received_date, received_at, capabilities, owner_user_id, queue_name, extra)
@@ -95,6 +101,88 @@ describe('SQLite adapter', () => {
       assert.equal(await store.deleteCompletedInteractions(Date.now() + 1, 10), 1)
       const left = store.db.prepare('SELECT id FROM interactions ORDER BY id').pluck().all()
       assert.deepEqual(left, ['DDDDDDDDDDDDDDD2', 'DDDDDDDDDDDDDDD3'])
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('keeps offers and every other interaction through the upgrade to transfer invitations', async () => {
+    const path = freshPath()
+    const old = new Database(path)
+    runMigrations(
+      old,
+      MIGRATIONS.filter((m) => m.version < 13),
+    )
+    old.prepare(`INSERT INTO contact_centers (id, name, features) VALUES (?, 'D', '[]')`).run(CC)
+    const addUser = old.prepare(
+      `INSERT INTO users (id, contact_center_id, user_name, password_hash, first_name, last_name,
+         roles) VALUES (?, ?, ?, 'x', 'F', 'L', '[]')`,
+    )
+    addUser.run(AGENT1, CC, 'agent1')
+    addUser.run(AGENT2, CC, 'agent2')
+    const insert = old.prepare(
+      `INSERT INTO interactions (id, contact_center_id, media_type, state, user_data,
+         received_date, received_at, capabilities, owner_user_id, invited_user_id, queue_name,
+         invited_at, completed_at, extra)
+       VALUES (?, ?, 'workitem', ?, '{"k":"v"}', '2026-01-01 00:00:00.000+0000', 0, '[]', ?, ?, ?,
+         ?, ?, '{}')`,
+    )
+    insert.run('MMMMMMMMMMMMMMM1', CC, 'Invited', null, AGENT2, 'Inbound', 1000, null)
+    insert.run('MMMMMMMMMMMMMMM2', CC, 'Processing', AGENT1, null, null, null, null)
+    insert.run('MMMMMMMMMMMMMMM3', CC, 'Completed', null, null, null, null, 2000)
+    old.close()
+    const store = createSqliteStore(path)
+    try {
+      await store.migrate()
+      const offer = await store.getInteraction(CC, 'MMMMMMMMMMMMMMM1')
+      assert.deepEqual(offer?.location, {
+        kind: 'invited',
+        userId: AGENT2,
+        returnTo: { kind: 'queue', queue: 'Inbound' },
+      })
+      assert.deepEqual(offer?.userData, { k: 'v' })
+      assert.deepEqual(
+        (await store.listExpiredInvitations(1001, 10)).map((i) => i.id),
+        ['MMMMMMMMMMMMMMM1'],
+        'its offer time is kept',
+      )
+      assert.equal(await store.deleteCompletedInteractions(2001, 10), 1, 'completion time kept')
+      const owned = { kind: 'owner', userId: AGENT1 } as const
+      assert.deepEqual((await store.getInteraction(CC, 'MMMMMMMMMMMMMMM2'))?.location, owned)
+      const transferred = { kind: 'invited', userId: AGENT2, returnTo: owned } as const
+      const none = { set: {}, remove: [] }
+      const moved = await store.moveInteraction(CC, 'MMMMMMMMMMMMMMM2', owned, transferred, {
+        state: 'Invited',
+        capabilities: [],
+        userData: none,
+      })
+      assert.ok(moved.ok)
+      assert.deepEqual(moved.interaction.location, transferred)
+      // exactly one of the two returns: the rebuilt table refuses both, and neither
+      const bad = (queue: string | null, by: string | null) =>
+        store.db
+          .prepare(
+            `UPDATE interactions SET queue_name = ?, invited_by_user_id = ?
+             WHERE id = 'MMMMMMMMMMMMMMM1'`,
+          )
+          .run(queue, by)
+      assert.throws(() => bad('Inbound', AGENT1), /CHECK constraint failed/)
+      assert.throws(() => bad(null, null), /CHECK constraint failed/)
+      const indexes = store.db
+        .prepare(
+          `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'interactions'
+          AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+        )
+        .pluck()
+        .all()
+      assert.deepEqual(indexes, [
+        'interactions_by_completed_at',
+        'interactions_by_instance_page',
+        'interactions_by_invited_at',
+        'interactions_by_invitee',
+        'interactions_by_owner',
+        'interactions_by_queue',
+      ])
     } finally {
       await store.close()
     }

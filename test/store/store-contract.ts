@@ -622,7 +622,11 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         const id = '0001BaBFVPR20035'
         const none = { set: {}, remove: [] }
         const queued: InteractionLocation = { kind: 'queue', queue: 'Inbound' }
-        const offered: InteractionLocation = { kind: 'invited', userId: AGENT2, queue: 'Inbound' }
+        const offered: InteractionLocation = {
+          kind: 'invited',
+          userId: AGENT2,
+          returnTo: queued,
+        }
         const patch = (state: string) => ({ state, capabilities: [], userData: none })
         assert.ok((await store.moveInteraction(CC, id, inAgentWb, queued, patch('Queued'))).ok)
         assert.deepEqual((await store.getInteraction(CC, id))?.location, queued)
@@ -668,7 +672,11 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
       it('stamps the offer time and lists offers older than a time, oldest first', async () => {
         const none = { set: {}, remove: [] }
         const queued: InteractionLocation = { kind: 'queue', queue: 'Inbound' }
-        const offered: InteractionLocation = { kind: 'invited', userId: AGENT2, queue: 'Inbound' }
+        const offered: InteractionLocation = {
+          kind: 'invited',
+          userId: AGENT2,
+          returnTo: queued,
+        }
         const patch = (state: string) => ({ state, capabilities: [], userData: none })
         const [a, b] = ['AAAAAAAAAAAAAAA1', 'AAAAAAAAAAAAAAA2']
         for (const id of [a, b]) {
@@ -699,6 +707,55 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.ok((await store.moveInteraction(CC, a, queued, offered, patch('Invited'))).ok)
         assert.deepEqual(await ids(beforeAgain), [])
         assert.deepEqual(await ids(Date.now() + 1), [a])
+      })
+
+      it('keeps a transfer invitation apart from an offer: it returns to the transferring agent', async () => {
+        const id = '0001BaBFVPR20035'
+        const none = { set: {}, remove: [] }
+        const patch = (state: string) => ({ state, capabilities: [], userData: none })
+        const ownedByAgent1: InteractionLocation = { kind: 'owner', userId: AGENT1 }
+        const transferred: InteractionLocation = {
+          kind: 'invited',
+          userId: AGENT2,
+          returnTo: ownedByAgent1,
+        }
+        const offered: InteractionLocation = {
+          kind: 'invited',
+          userId: AGENT2,
+          returnTo: { kind: 'queue', queue: 'Inbound' },
+        }
+        assert.ok((await store.moveInteraction(CC, id, inAgentWb, ownedByAgent1, patch('P'))).ok)
+        const t = await store.moveInteraction(CC, id, ownedByAgent1, transferred, patch('Invited'))
+        assert.ok(t.ok)
+        assert.deepEqual(t.interaction.location, transferred)
+        assert.deepEqual((await store.getInteraction(CC, id))?.location, transferred)
+        // the invitee's, not the transferring agent's; an offer like any other
+        assert.deepEqual(
+          (await store.listOwnedInteractions(CC, AGENT2)).map((i) => i.id),
+          [id],
+        )
+        assert.deepEqual(await store.listOwnedInteractions(CC, AGENT1), [])
+        const expired = await store.listExpiredInvitations(Date.now() + 1, 10)
+        assert.deepEqual(
+          expired.map((i) => i.location),
+          [transferred],
+        )
+        // compare-and-set compares where it returns: an offer of the same agent is elsewhere
+        for (const stale of [offered, ownedByAgent1]) {
+          const r = await store.moveInteraction(CC, id, stale, { kind: 'completed' }, patch('C'))
+          assert.ok(!r.ok && r.reason === 'location_changed', JSON.stringify(stale))
+          const u = await store.updateUserData(CC, id, stale, { set: { k: 'v' }, remove: [] })
+          assert.ok(!u.ok && u.reason === 'location_changed', JSON.stringify(stale))
+        }
+        assert.ok(
+          (await store.updateUserData(CC, id, transferred, { set: { k: 'v' }, remove: [] })).ok,
+        )
+        // refused: back to the agent who transferred it; no longer an offer
+        const back = await store.moveInteraction(CC, id, transferred, ownedByAgent1, patch('P'))
+        assert.ok(back.ok)
+        assert.deepEqual(back.interaction.location, ownedByAgent1)
+        assert.equal(back.interaction.userData.k, 'v')
+        assert.deepEqual(await store.listExpiredInvitations(Date.now() + 60_000, 10), [])
       })
 
       it('stamps the completion time and deletes completed interactions older than a time, oldest first, bounded', async () => {

@@ -1,7 +1,7 @@
 // Interaction operations and offers (docs/interactions.md): wrong state → 400 / 2 and nothing
 // changes, someone else's interaction → 404 / 6, integration-only Offer → 403 / 5, Reject and
-// the offer timeout return the interaction to its queue, Transfer, open media Create, and races
-// where exactly one request wins.
+// the offer timeout return the interaction to its queue, Transfer (its invitation:
+// transfer.test.ts), open media Create, and races where exactly one request wins.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -180,7 +180,7 @@ describe('interaction operations', () => {
     assertError(await op('agent1', id, { operationName: 'Accept' }), 404, 6)
   })
 
-  it('Transfer hands the interaction to another agent', async () => {
+  it('Transfer invites another agent, who accepts it', async () => {
     const id = await handled()
     const target = `${world.server.apiUrl}/users/${U.agent2}`
     const ref = assertAccepted(
@@ -189,8 +189,13 @@ describe('interaction operations', () => {
     const mine = await nextWorkitem(desk1)
     assert.equal(mine.referenceId, ref)
     assert.equal((mine.workitem as Data).state, 'Completed')
+    const invited = await nextWorkitem(desk2)
+    assert.equal(invited.referenceId, undefined)
+    assert.equal((invited.workitem as Data).state, 'Invited')
+    assert.deepEqual((invited.workitem as Data).capabilities, ['Accept', 'Reject'])
+    assert.equal((await world.where(id)).invited, U.agent2)
+    assertAccepted(await op('agent2', id, { operationName: 'Accept' }))
     const theirs = await nextWorkitem(desk2)
-    assert.equal(theirs.referenceId, undefined)
     assert.equal((theirs.workitem as Data).state, 'Processing')
     assert.ok(((theirs.workitem as Data).capabilities as string[]).includes('Complete'))
     assert.equal((await world.where(id)).owner, U.agent2)
@@ -216,11 +221,19 @@ describe('interaction operations', () => {
       assert.equal(((await desk.next()).data[key] as Data).state, state)
     }
 
-    // userUri: to agent2 (E-mail API → Transfer, "Transfer to Agent")
+    const accept = async (id: string) => {
+      assertAccepted(
+        await world.api('agent2').post(`/me/emails/${id}`, { operationName: 'Accept' }),
+      )
+      await left(desk2, 'email', 'Processing')
+    }
+
+    // userUri: agent2 is invited (E-mail API → Transfer, "Transfer to Agent")
     const id = await owned('email')
     assertAccepted(await email('agent1', id, { userUri: `${users}/${U.agent2}` }))
     await left(desk1, 'email', 'Completed')
-    await left(desk2, 'email', 'Processing')
+    await left(desk2, 'email', 'Invited')
+    await accept(id)
     assert.equal((await world.where(id)).owner, U.agent2)
     // queueName: into a queue ("Transfer to Queue")
     assertAccepted(await email('agent2', id, { queueName: 'PostProcessing' }))
@@ -230,7 +243,8 @@ describe('interaction operations', () => {
     const byUri = await owned('email')
     assertAccepted(await email('agent1', byUri, { targetUri: `${users}/${U.agent2}` }))
     await left(desk1, 'email', 'Completed')
-    await left(desk2, 'email', 'Processing')
+    await left(desk2, 'email', 'Invited')
+    await accept(byUri)
 
     const chat = await owned('chat')
     assertAccepted(

@@ -1,7 +1,7 @@
 // Offers outlive the server that made them (docs/interactions.md "Offers"): the store keeps when
 // an interaction was offered and every server's sweep withdraws expired offers, with the same
 // compare-and-set as the offering server's timer, so the agent sees exactly one Revoked, after a
-// restart, at start, and when sweeps race.
+// restart, at start, and when sweeps race. A Transfer's invitation goes back to its sender.
 
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -12,6 +12,7 @@ import type { DeepPartial, Config } from '../../src/config.ts'
 import { sweepExpiredOffers } from '../../src/workbins/offer-sweep.ts'
 import { assertAccepted, type Data } from '../helpers/assert.ts'
 import { openDesk, queuesDocument, type Desk } from '../helpers/desk.ts'
+import { U } from '../helpers/fixtures/content.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 import { e2eStores } from '../helpers/stores.ts'
 import { until } from '../helpers/wait.ts'
@@ -79,14 +80,19 @@ for (const store of await e2eStores()) {
       dir = await mkdtemp(join(tmpdir(), 'workbins-offers-'))
       db = await store.db()
       const w = await node()
-      const r = await w.api('agent1').post('/me', {
-        operationName: 'StartContactCenterSession',
-        place: 'P1',
-        channels: ['workitem'],
-      })
-      assert.deepEqual(r.body, { statusCode: 0 })
-      const ready = await w.api('agent1').post('/me/channels/workitem', { operationName: 'Ready' })
-      assert.equal(ready.status, 200, JSON.stringify(ready.body))
+      for (const [agent, place] of [
+        ['agent1', 'P1'],
+        ['agent2', 'P2'],
+      ] as const) {
+        const r = await w.api(agent).post('/me', {
+          operationName: 'StartContactCenterSession',
+          place,
+          channels: ['workitem'],
+        })
+        assert.deepEqual(r.body, { statusCode: 0 })
+        const ready = await w.api(agent).post('/me/channels/workitem', { operationName: 'Ready' })
+        assert.equal(ready.status, 200, JSON.stringify(ready.body))
+      }
       await stop(w)
     })
     after(async () => {
@@ -106,6 +112,30 @@ for (const store of await e2eStores()) {
       const d = await desk(b)
       assert.equal((await b.where(id)).state, 'Invited', 'not yet expired')
       await revokedOnce(b, d, id, (TIMEOUT_S + 3) * 1000)
+      await stop(b)
+    })
+
+    it('a transfer invitation whose server stopped goes back to the transferring agent', async () => {
+      const a = await node({ ...CONFIG, offerSweepSeconds: 3600 })
+      const id = await a.create({ mediaType: 'workitem', owner: 'agent1' })
+      const target = `${a.server.apiUrl}/users/${U.agent2}`
+      assertAccepted(
+        await a
+          .api('agent1')
+          .post(`/me/workitems/${id}`, { operationName: 'Transfer', targetUri: target }),
+      )
+      assert.equal((await a.where(id)).state, 'Invited')
+      await stop(a)
+      const b = await node()
+      const d = await desk(b)
+      assert.equal((await b.where(id)).state, 'Invited', 'not yet expired')
+      const m = await d.next((TIMEOUT_S + 3) * 1000)
+      assert.equal(m.data.messageType, 'WorkitemStateChangeMessage', JSON.stringify(m.data))
+      assert.equal((m.data.workitem as Data).id, id)
+      assert.equal((m.data.workitem as Data).state, 'Processing')
+      const now = await b.where(id)
+      assert.equal(now.state, 'Processing')
+      assert.equal(now.owner, U.agent1)
       await stop(b)
     })
 

@@ -16,7 +16,11 @@ const accepted = okReply('Accepted; the result arrives on the media channel', {
 // One variant per implemented operation, no more (keyed by the table the capabilities come from).
 const variants: Record<InteractionOperationName, TObject> = {
   Accept: operation('Accept', 'Accepts an offered (Invited) interaction.', {}),
-  Reject: operation('Reject', 'Rejects an offered interaction: it returns to its queue.', {}),
+  Reject: operation(
+    'Reject',
+    'Rejects an offered interaction: it returns to its queue, or to the agent who transferred it.',
+    {},
+  ),
   Complete: operation(
     'Complete',
     'Completes the interaction; with queueName it goes to that queue.',
@@ -31,8 +35,9 @@ const variants: Record<InteractionOperationName, TObject> = {
   ),
   Transfer: operation(
     'Transfer',
-    'Hands the interaction to another agent or a queue, named by one of: targetUri or ' +
-      'targetPath (…/users/{id}, …/queues/{id}); userUri (e-mail); queueName (e-mail, chat).',
+    'Invites another agent (Invited, as an Offer) or puts the interaction into a queue, named ' +
+      'by one of: targetUri or targetPath (…/users/{id}, …/queues/{id}); userUri (e-mail); ' +
+      'queueName (e-mail, chat).',
     { targetUri: 'http://127.0.0.1:8090/api/v2/users/0f5b1c1e0a0b4c8f9d6e2a3b4c5d6e7f' },
     { targetUri: Text, targetPath: Text, userUri: Text, queueName: Text },
   ),

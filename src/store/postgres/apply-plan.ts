@@ -213,6 +213,7 @@ export function interactionParams(r: InteractionRow): unknown[] {
     r.extra,
     r.invited_user_id,
     r.queue_name,
+    r.invited_by_user_id,
   ]
 }
 

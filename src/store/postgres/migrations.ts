@@ -493,6 +493,26 @@ export const MIGRATIONS: readonly Migration[] = [
     // it at once. A sequence, not a column: the restore stays a read (no row is written).
     sql: `CREATE SEQUENCE cometd_session_takes;`,
   },
+  {
+    version: 13,
+    name: 'transfer invitations',
+    // A Transfer to an agent invites them (GWS Open Media API → Transfer); refused or withdrawn,
+    // the interaction returns to the agent who transferred it (invited_by_user_id), as an Offer
+    // returns to its queue (queue_name): an invitation has exactly one of the two.
+    sql: `
+      ALTER TABLE interactions
+        ADD COLUMN invited_by_user_id TEXT REFERENCES users(id),
+        DROP CONSTRAINT interactions_one_location,
+        DROP CONSTRAINT interactions_invited_from_queue,
+        ADD CONSTRAINT interactions_one_location CHECK (
+          (owner_user_id IS NOT NULL)::int + (workbin_id IS NOT NULL)::int
+          + (queue_name IS NOT NULL)::int + (invited_by_user_id IS NOT NULL)::int <= 1),
+        ADD CONSTRAINT interactions_invitation_returns CHECK (
+          invited_user_id IS NULL OR queue_name IS NOT NULL OR invited_by_user_id IS NOT NULL),
+        ADD CONSTRAINT interactions_invited_by_with_invitee CHECK (
+          invited_by_user_id IS NULL OR invited_user_id IS NOT NULL);
+    `,
+  },
 ]
 
 /** Session-level advisory lock key serializing migrations of several processes on one database. */

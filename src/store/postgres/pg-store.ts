@@ -596,6 +596,8 @@ class PgStoreImpl implements PgStore {
         to.invited_user_id,
         to.queue_name,
         Date.now(),
+        from.invited_by_user_id,
+        to.invited_by_user_id,
       ],
     ])
   }
@@ -631,6 +633,7 @@ class PgStoreImpl implements PgStore {
         JSON.stringify(userData),
         from.invited_user_id,
         from.queue_name,
+        from.invited_by_user_id,
       ],
     ])
   }

@@ -5,7 +5,7 @@ import { SESSION_CALLER_SQL } from '../sqlite/rows.ts'
 
 const INTERACTION_COLUMNS = `id, contact_center_id, media_type, openmedia_type, state, user_data,
   received_date, received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra,
-  invited_user_id, queue_name`
+  invited_user_id, queue_name, invited_by_user_id`
 
 export const SQL = {
   // contact centers
@@ -125,7 +125,7 @@ export const SQL = {
 
   // interactions
   insertInteraction: `INSERT INTO interactions (${INTERACTION_COLUMNS})
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
   interactionAnyContactCenter: 'SELECT * FROM interactions WHERE id = $1',
   interaction: 'SELECT * FROM interactions WHERE contact_center_id = $1 AND id = $2',
   // Row lock for the compare-and-set: a concurrent move of the same row waits here, then reads
@@ -143,16 +143,17 @@ export const SQL = {
     LEFT JOIN interactions i
       ON i.contact_center_id = $1 AND i.workbin_id = t.w AND i.workbin_owner = t.o
     GROUP BY t.n ORDER BY t.n`,
-  // Compare-and-set on the location: $3..$5, $12, $13 are the "expected" location.
+  // Compare-and-set on the location: $3..$5, $12, $13, $17 are the "expected" location.
   moveInteraction: `UPDATE interactions SET owner_user_id = $6, workbin_id = $7, workbin_owner = $8,
       state = $9, capabilities = $10, user_data = $11, invited_user_id = $14, queue_name = $15,
+      invited_by_user_id = $18,
       invited_at = CASE WHEN $14::text IS NULL THEN NULL ELSE $16::bigint END,
       completed_at = CASE WHEN $6::text IS NULL AND $7::text IS NULL AND $14::text IS NULL
         AND $15::text IS NULL THEN $16::bigint END
     WHERE contact_center_id = $1 AND id = $2
       AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4
       AND workbin_owner IS NOT DISTINCT FROM $5 AND invited_user_id IS NOT DISTINCT FROM $12
-      AND queue_name IS NOT DISTINCT FROM $13
+      AND queue_name IS NOT DISTINCT FROM $13 AND invited_by_user_id IS NOT DISTINCT FROM $17
     RETURNING *`,
   // Completed interactions older than $1 (ms epoch), oldest first (the retention sweep).
   deleteCompleted: `DELETE FROM interactions WHERE id IN (SELECT id FROM interactions
@@ -164,7 +165,7 @@ export const SQL = {
     WHERE contact_center_id = $1 AND id = $2
       AND owner_user_id IS NOT DISTINCT FROM $3 AND workbin_id IS NOT DISTINCT FROM $4
       AND workbin_owner IS NOT DISTINCT FROM $5 AND invited_user_id IS NOT DISTINCT FROM $7
-      AND queue_name IS NOT DISTINCT FROM $8
+      AND queue_name IS NOT DISTINCT FROM $8 AND invited_by_user_id IS NOT DISTINCT FROM $9
     RETURNING *`,
 
   // media channels

@@ -372,6 +372,66 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE completed_at IS NOT NULL;
     `,
   },
+  {
+    version: 13,
+    name: 'transfer invitations',
+    // A Transfer to an agent invites them (GWS Open Media API → Transfer); refused or withdrawn,
+    // the interaction returns to the agent who transferred it (invited_by_user_id), as an Offer
+    // returns to its queue (queue_name): an invitation has exactly one of the two. SQLite cannot
+    // change a CHECK constraint in place: the table is rebuilt, as in version 5 (nothing
+    // references it).
+    sql: `
+      CREATE TABLE interactions_v13 (
+        id                 TEXT PRIMARY KEY CHECK (length(id) = 16),
+        contact_center_id  TEXT NOT NULL REFERENCES contact_centers(id),
+        media_type         TEXT NOT NULL,
+        openmedia_type     TEXT,
+        state              TEXT NOT NULL,
+        user_data          TEXT NOT NULL,
+        received_date      TEXT NOT NULL,
+        received_at        INTEGER NOT NULL,
+        capabilities       TEXT NOT NULL,
+        owner_user_id      TEXT REFERENCES users(id),
+        workbin_id         TEXT REFERENCES workbins(id),
+        workbin_owner      TEXT,
+        extra              TEXT NOT NULL,
+        invited_user_id    TEXT REFERENCES users(id),
+        queue_name         TEXT,
+        invited_at         INTEGER,
+        completed_at       INTEGER,
+        invited_by_user_id TEXT REFERENCES users(id),
+        -- at most one place: an owner, a workbin instance, a queue, or an invitation with where
+        -- it returns (its queue or the transferring agent)
+        CHECK ((owner_user_id IS NOT NULL) + (workbin_id IS NOT NULL)
+               + (queue_name IS NOT NULL) + (invited_by_user_id IS NOT NULL) <= 1),
+        CHECK ((workbin_id IS NULL) = (workbin_owner IS NULL)),
+        CHECK (invited_user_id IS NULL OR queue_name IS NOT NULL
+               OR invited_by_user_id IS NOT NULL),
+        CHECK (invited_by_user_id IS NULL OR invited_user_id IS NOT NULL)
+      );
+      INSERT INTO interactions_v13 (id, contact_center_id, media_type, openmedia_type, state,
+          user_data, received_date, received_at, capabilities, owner_user_id, workbin_id,
+          workbin_owner, extra, invited_user_id, queue_name, invited_at, completed_at)
+        SELECT id, contact_center_id, media_type, openmedia_type, state, user_data, received_date,
+          received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra,
+          invited_user_id, queue_name, invited_at, completed_at
+        FROM interactions;
+      DROP TABLE interactions;
+      ALTER TABLE interactions_v13 RENAME TO interactions;
+      CREATE INDEX interactions_by_owner ON interactions(owner_user_id) WHERE owner_user_id IS NOT NULL;
+      CREATE INDEX interactions_by_instance_page
+        ON interactions(contact_center_id, workbin_id, workbin_owner, received_at, id)
+        WHERE workbin_id IS NOT NULL;
+      CREATE INDEX interactions_by_invitee ON interactions(invited_user_id)
+        WHERE invited_user_id IS NOT NULL;
+      CREATE INDEX interactions_by_queue ON interactions(contact_center_id, queue_name, received_at)
+        WHERE queue_name IS NOT NULL;
+      CREATE INDEX interactions_by_invited_at ON interactions(invited_at)
+        WHERE invited_at IS NOT NULL;
+      CREATE INDEX interactions_by_completed_at ON interactions(completed_at)
+        WHERE completed_at IS NOT NULL;
+    `,
+  },
 ]
 
 /**

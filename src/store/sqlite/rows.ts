@@ -9,6 +9,7 @@ import type {
   HttpSession,
   Interaction,
   InteractionLocation,
+  InvitationReturn,
   MediaType,
   Place,
   Queue,
@@ -102,6 +103,7 @@ export interface InteractionRow {
   extra: string
   invited_user_id: string | null
   queue_name: string | null
+  invited_by_user_id: string | null
 }
 
 export interface QueueRow {
@@ -236,13 +238,18 @@ export function toSessionCaller(r: SessionCallerRow): SessionCaller {
   }
 }
 
-/** The location columns; NULLs compare with `IS` in compare-and-set statements. */
+/**
+ * The location columns; NULLs compare with `IS` in compare-and-set statements. An invitation
+ * sets `invited_user_id` and where it returns: `queue_name` (an Offer) or `invited_by_user_id`
+ * (a Transfer), never both. Not `owner_user_id`: the transferring agent no longer has it.
+ */
 export interface LocationColumns {
   owner_user_id: string | null
   workbin_id: string | null
   workbin_owner: string | null
   invited_user_id: string | null
   queue_name: string | null
+  invited_by_user_id: string | null
 }
 
 const NO_LOCATION: LocationColumns = {
@@ -251,6 +258,7 @@ const NO_LOCATION: LocationColumns = {
   workbin_owner: null,
   invited_user_id: null,
   queue_name: null,
+  invited_by_user_id: null,
 }
 
 export function locationColumns(l: InteractionLocation): LocationColumns {
@@ -260,12 +268,26 @@ export function locationColumns(l: InteractionLocation): LocationColumns {
     case 'workbin':
       return { ...NO_LOCATION, workbin_id: l.workbinId, workbin_owner: l.owner }
     case 'invited':
-      return { ...NO_LOCATION, invited_user_id: l.userId, queue_name: l.queue }
+      return { ...NO_LOCATION, invited_user_id: l.userId, ...returnColumns(l.returnTo) }
     case 'queue':
       return { ...NO_LOCATION, queue_name: l.queue }
     case 'completed':
       return { ...NO_LOCATION }
   }
+}
+
+function returnColumns(
+  r: InvitationReturn,
+): Pick<LocationColumns, 'queue_name' | 'invited_by_user_id'> {
+  return r.kind === 'queue'
+    ? { queue_name: r.queue, invited_by_user_id: null }
+    : { queue_name: null, invited_by_user_id: r.userId }
+}
+
+function toReturn(r: LocationColumns): InvitationReturn {
+  return r.invited_by_user_id !== null
+    ? { kind: 'owner', userId: r.invited_by_user_id }
+    : { kind: 'queue', queue: r.queue_name as string }
 }
 
 /** The location the columns describe (the inverse of locationColumns). */
@@ -275,7 +297,7 @@ export function toLocation(r: LocationColumns): InteractionLocation {
     return { kind: 'workbin', workbinId: r.workbin_id, owner: r.workbin_owner as string }
   }
   if (r.invited_user_id !== null) {
-    return { kind: 'invited', userId: r.invited_user_id, queue: r.queue_name as string }
+    return { kind: 'invited', userId: r.invited_user_id, returnTo: toReturn(r) }
   }
   if (r.queue_name !== null) return { kind: 'queue', queue: r.queue_name }
   return { kind: 'completed' }

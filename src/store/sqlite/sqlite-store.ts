@@ -582,6 +582,7 @@ class SqliteStoreImpl implements SqliteStore {
         next_workbin_owner: nextCols.workbin_owner,
         next_invited_user_id: nextCols.invited_user_id,
         next_queue_name: nextCols.queue_name,
+        next_invited_by_user_id: nextCols.invited_by_user_id,
         state: patch.state,
         capabilities: JSON.stringify(patch.capabilities),
         user_data: JSON.stringify(userData),

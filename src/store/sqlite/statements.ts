@@ -147,10 +147,10 @@ export function prepareStatements(db: Database.Database) {
     insertInteraction: p(
       `INSERT INTO interactions (id, contact_center_id, media_type, openmedia_type, state, user_data,
          received_date, received_at, capabilities, owner_user_id, workbin_id, workbin_owner, extra,
-         invited_user_id, queue_name)
+         invited_user_id, queue_name, invited_by_user_id)
        VALUES (@id, @contact_center_id, @media_type, @openmedia_type, @state, @user_data,
          @received_date, @received_at, @capabilities, @owner_user_id, @workbin_id, @workbin_owner, @extra,
-         @invited_user_id, @queue_name)`,
+         @invited_user_id, @queue_name, @invited_by_user_id)`,
     ),
     interactionAnyContactCenter: p('SELECT * FROM interactions WHERE id = ?'),
     interaction: p('SELECT * FROM interactions WHERE contact_center_id = ? AND id = ?'),
@@ -171,15 +171,15 @@ export function prepareStatements(db: Database.Database) {
     moveInteraction: p(
       `UPDATE interactions SET owner_user_id = @next_owner_user_id, workbin_id = @next_workbin_id,
          workbin_owner = @next_workbin_owner, invited_user_id = @next_invited_user_id,
-         queue_name = @next_queue_name, state = @state, capabilities = @capabilities,
-         user_data = @user_data,
+         queue_name = @next_queue_name, invited_by_user_id = @next_invited_by_user_id,
+         state = @state, capabilities = @capabilities, user_data = @user_data,
          invited_at = CASE WHEN @next_invited_user_id IS NULL THEN NULL ELSE @now END,
          completed_at = CASE WHEN @next_owner_user_id IS NULL AND @next_workbin_id IS NULL
            AND @next_invited_user_id IS NULL AND @next_queue_name IS NULL THEN @now END
        WHERE contact_center_id = @contact_center_id AND id = @id
          AND owner_user_id IS @owner_user_id AND workbin_id IS @workbin_id
          AND workbin_owner IS @workbin_owner AND invited_user_id IS @invited_user_id
-         AND queue_name IS @queue_name`,
+         AND queue_name IS @queue_name AND invited_by_user_id IS @invited_by_user_id`,
     ),
     // Completed interactions older than the given ms epoch, oldest first (the retention sweep).
     deleteCompleted: p(
@@ -195,7 +195,7 @@ export function prepareStatements(db: Database.Database) {
        WHERE contact_center_id = @contact_center_id AND id = @id
          AND owner_user_id IS @owner_user_id AND workbin_id IS @workbin_id
          AND workbin_owner IS @workbin_owner AND invited_user_id IS @invited_user_id
-         AND queue_name IS @queue_name`,
+         AND queue_name IS @queue_name AND invited_by_user_id IS @invited_by_user_id`,
     ),
 
     // media channels
