@@ -134,6 +134,54 @@ describe('numbered messages and replay', () => {
     }
   })
 
+  // The handshake stores the session before it knows where the session starts; a delivery in
+  // that window used to catch it up from the feed's beginning, past the replayed messages, while
+  // the reply still said recovered:true.
+  it('a replay made while the user’s messages keep coming still gets every one after N', async () => {
+    const w = await start()
+    const agent = w.api('agent1')
+    const stats = () => agent.post('/workbins', { operationName: 'RequestAgentStats' })
+    const first = client(w)
+    await handshake(first)
+    const box = new Inbox()
+    await subscribe(first, ALL, box.push)
+    for (let i = 0; i < 40; i++) assertAccepted(await stats())
+    const history = (await box.count(40)).map(seqOf) as number[]
+    await disconnect(first)
+
+    let stop = false
+    const traffic = (async () => {
+      while (!stop) assertAccepted(await stats())
+    })()
+    try {
+      for (const seen of history.slice(0, 3)) {
+        const again = client(w)
+        try {
+          const reply = await handshake(again, { ext: { replay: seen } })
+          assert.deepEqual((reply.ext as Record<string, unknown>).replay, {
+            from: seen,
+            recovered: true,
+          })
+          // a client a little way off: its subscribe arrives after more messages were committed
+          await new Promise((r) => setTimeout(r, 30))
+          const box2 = new Inbox()
+          await subscribe(again, ALL, box2.push)
+          const got = (await box2.count(60, 10_000)).map(seqOf)
+          assert.deepEqual(
+            got,
+            got.map((_, k) => seen + 1 + k),
+            `replay ${seen}`,
+          )
+        } finally {
+          await disconnect(again)
+        }
+      }
+    } finally {
+      stop = true
+      await traffic
+    }
+  })
+
   it('a replay position older than the retention: the handshake says recovered:false', async () => {
     const w = await start()
     const agent = w.api('agent1')

@@ -70,7 +70,7 @@ export class DurableDelivery {
     if (newest > (this.#latest.get(userId) ?? 0)) this.#latest.set(userId, newest)
     const events = new Map<FeedMessage, Outgoing>()
     for (const s of set) {
-      if (s.terminated || s.parked || s.catchingUp) continue
+      if (s.terminated || s.parked || s.catchingUp || s.starting) continue
       for (const m of messages) {
         if (m.seq <= s.position) continue
         if (m.seq > s.position + 1) {
@@ -94,9 +94,22 @@ export class DurableDelivery {
     this.engine.enqueue(s, out)
   }
 
+  /**
+   * A handshake has set the session's start position: deliver what was committed for the user
+   * while it was being stored. A replaying session waits for its subscriptions instead
+   * (engine.finish catches it up then).
+   */
+  started(s: Session): void {
+    s.starting = false
+    if (s.parked || s.terminated) return
+    if ((this.#latest.get(s.principal.userId) ?? 0) > s.position) void this.catchUp(s)
+  }
+
   /** Read the session's feed from the store after its position until it has caught up. */
   async catchUp(s: Session): Promise<void> {
-    if (s.catchingUp) return
+    // Not before the session's place is known, and a parked one not before it subscribes: a
+    // message read without a matching subscription is passed over for good.
+    if (s.catchingUp || s.starting || (s.parked && s.subscriptions.size === 0)) return
     s.catchingUp = true
     const userId = s.principal.userId
     try {

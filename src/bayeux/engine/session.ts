@@ -77,6 +77,11 @@ export class Session {
   repliedPosition = 0
   /** A replaying session waits for its first subscriptions before it is caught up. */
   parked = false
+  /**
+   * Handshaking: its place in the feed is being stored and is not known yet, so deliveries and
+   * catch-ups pass it by until the handshake sets `position` (DurableDelivery.started).
+   */
+  starting = false
   /** Reading its feed from the store: live deliveries pass it by, the read catches up. */
   catchingUp = false
 

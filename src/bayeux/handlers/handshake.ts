@@ -95,6 +95,9 @@ export async function handleHandshake(
   let replayReply: Record<string, unknown> | undefined
   const durable = engine.durable
   if (durable) {
+    // Registered already (the user's feed is delivered to it), but position 0 is not where it
+    // starts: a delivery now would catch it up from the feed's beginning, past the replay.
+    s.starting = true
     // Stored before the client learns its clientId (docs/durable-delivery.md).
     let start
     try {
@@ -123,6 +126,7 @@ export async function handleHandshake(
       s.parked = start.recovered
       replayReply = { from: replay, recovered: start.recovered }
     }
+    durable.started(s)
   }
 
   r.version = BAYEUX_VERSION
