@@ -38,7 +38,7 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
     const id = bus.nodeId ?? randomBytes(6).toString('hex')
     this.bus = new RedisBus(bus.url, bus.channel, id, log, {
       message: (m, from) => this.#handle(m, from),
-      subscribed: () => pump.wakeAll(),
+      subscribed: () => this.#resync(),
     })
     this.browserHolds = new ClusterBrowserHolds((m) => this.bus.send(m), bus.holdTtlMs)
   }
@@ -120,6 +120,14 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
     this.bus.send({ t: 'changed', clientId })
   }
 
+  /**
+   * Bus messages may have been lost (this node's subscription was down, or another node's
+   * publish failed): hints, and `subs` changes, which would leave the index wrong for good.
+   */
+  #resync(): void {
+    this.pump.resync()
+  }
+
   #handle(m: BusMessage, from: string): void {
     switch (m.t) {
       case 'held':
@@ -161,7 +169,7 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
         return
       }
       case 'resync':
-        this.pump.wakeAll()
+        this.#resync()
         return
       case 'loginFailed':
         this.onLoginFailure?.(m.name, m.address)

@@ -45,6 +45,11 @@ export class FeedPump {
   readonly #delivered = new Map<string, number>()
   /** Index loads in progress, by user. */
   readonly #loading = new Map<string, Promise<void>>()
+  /**
+   * Present users whose index entry may be wrong (a bus outage, a failed or overtaken read):
+   * read again before their next delivery, since an instance entry only wakes indexed users.
+   */
+  readonly #stale = new Set<string>()
   /** Users to deliver. */
   #wake = new Set<string>()
   #pumping = false
@@ -84,20 +89,28 @@ export class FeedPump {
     }
   }
 
-  /** Hints may have been missed (bus outage): every user here catches up from the log. */
-  wakeAll(): void {
-    for (const u of this.#delivered.keys()) this.wake(u)
+  /**
+   * Hints may have been missed (bus outage), `subs` changes too: every user here reads their
+   * subscriptions again, then catches up from the log. Done by the pump, a batch at a time.
+   */
+  resync(): void {
+    for (const u of this.#delivered.keys()) {
+      this.#stale.add(u)
+      this.wake(u)
+    }
   }
 
   /** The user's subscriptions changed on another node: read them again, then catch up. */
   reindex(userId: string): void {
     if (!this.#delivered.has(userId)) return
-    this.#index.drop(userId)
-    void this.ready(userId).then(() => this.wake(userId))
+    this.#stale.add(userId)
+    this.wake(userId)
   }
 
   /** A user's subscriptions changed (after the commit): the index follows at once. */
   subscribed(userId: string, instances: readonly WorkbinInstance[], on: boolean): void {
+    // A read in flight may have been made before this change: it reads again.
+    if (this.#loading.has(userId) && this.#delivered.has(userId)) this.#stale.add(userId)
     for (const i of instances) {
       if (on) this.#index.add(userId, i)
       else this.#index.remove(userId, i)
@@ -109,32 +122,45 @@ export class FeedPump {
     if (!present) {
       this.#delivered.delete(userId)
       this.#index.drop(userId)
+      this.#stale.delete(userId)
       return
     }
     if (!this.#delivered.has(userId)) this.#delivered.set(userId, -1)
     void this.ready(userId)
   }
 
-  /** Resolves when the user's subscriptions are indexed (a handshake waits for it). */
+  /**
+   * Resolves when the user's subscriptions are indexed (a handshake waits for it). A failed
+   * read is logged, not thrown: the user is read again before the next delivery.
+   */
   ready(userId: string): Promise<void> {
-    if (this.#index.has(userId)) return Promise.resolve()
     let p = this.#loading.get(userId)
-    if (!p) {
-      p = this.store
-        .listSubscriptions(userId)
-        .then((subs) => {
-          if (this.#delivered.has(userId)) {
-            this.#index.set(
-              userId,
-              subs.map((s) => s.instance),
-            )
-          }
-        })
-        .catch((err: unknown) => this.log.warn({ err, userId }, 'subscriptions not indexed'))
-        .finally(() => this.#loading.delete(userId))
-      this.#loading.set(userId, p)
-    }
+    if (p) return p
+    if (this.#index.has(userId) && !this.#stale.has(userId)) return Promise.resolve()
+    p = this.#load(userId).finally(() => this.#loading.delete(userId))
+    this.#loading.set(userId, p)
     return p
+  }
+
+  async #load(userId: string): Promise<void> {
+    try {
+      do {
+        this.#stale.delete(userId)
+        const subs = await this.store.listSubscriptions(userId)
+        if (!this.#delivered.has(userId)) return
+        // Replaces the entry at once: no moment without one for a user being read again.
+        this.#index.set(
+          userId,
+          subs.map((s) => s.instance),
+        )
+      } while (this.#stale.has(userId))
+    } catch (err) {
+      if (!this.#delivered.has(userId)) return
+      // Not indexed, instance entries would never wake the user: read again soon, then catch up.
+      this.#stale.add(userId)
+      this.log.warn({ err, userId }, 'subscriptions not indexed yet; retrying')
+      setTimeout(() => this.wake(userId), 1000).unref()
+    }
   }
 
   /** Where live delivery of the user's feed stands (a session starting at `seq`). */
@@ -212,6 +238,8 @@ export class FeedPump {
 
   async #deliver(userId: string): Promise<void> {
     try {
+      // Read first: an entry committed after that read wakes the user through the index.
+      if (this.#stale.has(userId)) await this.ready(userId)
       let from = this.#delivered.get(userId)
       if (from === undefined) return
       let read

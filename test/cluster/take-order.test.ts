@@ -28,7 +28,7 @@ class Node {
         return true
       },
     } as unknown as BayeuxServer
-    const pump = { wakeAll: () => undefined } as unknown as FeedPump
+    const pump = { resync: () => undefined } as unknown as FeedPump
     this.cluster = new ClusterNode(
       { url: REDIS_URL, channel, nodeId, holdTtlMs: 10_000 },
       pump,
