@@ -235,6 +235,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   notifier.cluster = cluster
   if (cluster) {
     bayeux.setBrowserHolds(cluster.browserHolds)
+    // After a bus outage the node checks the sessions it holds against the store.
+    cluster.sessionCheck = keeper
     // The login throttle's limits hold for the cluster (docs/security.md).
     auth.peers = cluster
     cluster.onLoginFailure = (name, address) => auth.heardLoginFailure(name, address)

@@ -106,6 +106,16 @@ export class BayeuxServer {
     yield* this.#ws.principals()
   }
 
+  /**
+   * The live sessions held here that have connected, so whose stored record (with a keeper)
+   * exists: a cluster node checks them against the store after a bus outage.
+   */
+  *established(): Generator<{ clientId: string; principal: BayeuxPrincipal }> {
+    for (const s of this.#engine.sessions()) {
+      if (!s.terminated && s.connected) yield { clientId: s.id, principal: s.principal }
+    }
+  }
+
   /** The session's stored subscriptions changed on another node (cluster): reload them. */
   reloadSession(clientId: string): Promise<void> {
     return this.#engine.durable?.reload(clientId) ?? Promise.resolve()

@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
-import type { BayeuxServer } from '../bayeux/index.ts'
+import type { BayeuxPrincipal, BayeuxServer } from '../bayeux/index.ts'
 import type { FeedPump } from '../notifications/feed-pump.ts'
 import type { ClusterLink } from '../notifications/notifier.ts'
 import type { WorkbinInstance } from '../model.ts'
@@ -20,6 +20,16 @@ import { ClusterBrowserHolds } from './browser-holds.ts'
  */
 const TAKE_MEMORY_MS = 30_000
 
+/** A failed check of the sessions held here is tried again after this long. */
+const RECHECK_RETRY_MS = 5000
+
+type HeldSession = { clientId: string; principal: BayeuxPrincipal }
+
+/** Checks the sessions held here against the store (the session keeper). */
+export interface HeldSessionCheck {
+  recheck(held: readonly HeldSession[]): Promise<{ gone: string[]; loginEnded: HeldSession[] }>
+}
+
 export class ClusterNode implements ClusterLink, LoginFailurePeers {
   readonly bus: RedisBus
   /** clientId → the highest take number known here, whether this node's own, and when. */
@@ -28,6 +38,11 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
   onLoginFailure: ((userName: string, address: string) => void) | undefined
   /** Long polls per browser over the cluster (set on the Bayeux server by the app). */
   readonly browserHolds: ClusterBrowserHolds
+  /** Re-checks the sessions held here after a bus outage (set by the app: the keeper). */
+  sessionCheck: HeldSessionCheck | undefined
+  #rechecking = false
+  #recheckAgain = false
+  #closed = false
 
   constructor(
     bus: { url: string; channel: string; nodeId: string | undefined; holdTtlMs: number },
@@ -52,6 +67,7 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
   }
 
   close(): Promise<void> {
+    this.#closed = true
     this.browserHolds.close()
     return this.bus.close()
   }
@@ -126,6 +142,68 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
    */
   #resync(): void {
     this.pump.resync()
+    void this.#recheckSessions()
+  }
+
+  /**
+   * Lost `end` and `logout` messages: end the sessions held here whose stored row is gone or
+   * whose login no longer holds, as those messages would have.
+   */
+  async #recheckSessions(): Promise<void> {
+    const check = this.sessionCheck
+    if (!check || this.#closed) return
+    if (this.#rechecking) {
+      this.#recheckAgain = true
+      return
+    }
+    this.#rechecking = true
+    try {
+      do {
+        this.#recheckAgain = false
+        const { gone, loginEnded } = await check.recheck([...this.bayeux().established()])
+        this.gone(gone)
+        let ended = 0
+        for (const { clientId, principal } of loginEnded) {
+          const id = principal.httpSessionId
+          // As a logout does: every session and websocket of that login.
+          if (id !== undefined) {
+            ended += this.bayeux().disconnectWhere((p) => p.httpSessionId === id, 'handshake')
+          } else if (this.bayeux().disconnectSession(clientId, 'handshake')) ended++
+        }
+        if (ended > 0) this.log.info({ ended }, 'CometD sessions ended: their login ended')
+      } while (this.#recheckAgain && !this.#closed)
+    } catch (err) {
+      this.log.warn({ err }, 'CometD sessions held here not re-checked; trying again shortly')
+      setTimeout(() => void this.#recheckSessions(), RECHECK_RETRY_MS).unref()
+    } finally {
+      this.#rechecking = false
+    }
+  }
+
+  /**
+   * Sessions held here whose stored row is gone: their user's sessions were ended through
+   * another node (or the client disconnected there) and the bus message was lost. Ended as an
+   * `end` message ends them: what was committed for the user goes out first.
+   */
+  gone(clientIds: readonly string[]): void {
+    if (clientIds.length === 0) return
+    const ids = new Set(clientIds)
+    const byUser = new Map<string, string[]>()
+    for (const { clientId, principal } of this.bayeux().established()) {
+      if (!ids.has(clientId)) continue
+      const list = byUser.get(principal.userId)
+      if (list) list.push(clientId)
+      else byUser.set(principal.userId, [clientId])
+    }
+    for (const [userId, sessions] of byUser) {
+      this.log.info({ userId, sessions: sessions.length }, 'CometD sessions ended elsewhere')
+      void this.pump
+        .deliverNow(userId)
+        .catch((err: unknown) => this.log.warn({ err, userId }, 'not delivered before the end'))
+        .finally(() => {
+          for (const id of sessions) this.bayeux().disconnectSession(id)
+        })
+    }
   }
 
   #handle(m: BusMessage, from: string): void {

@@ -5,7 +5,7 @@
 // opened with is valid: its HTTP session still exists and the password has not changed.
 
 import type { Logger } from 'pino'
-import type { FeedRead, SessionKeeper, SessionRecord } from '../bayeux/index.ts'
+import type { BayeuxPrincipal, FeedRead, SessionKeeper, SessionRecord } from '../bayeux/index.ts'
 import { ReplayRefused, SessionLimitReached } from '../bayeux/index.ts'
 import type { Store } from '../store/store.ts'
 import type { StoredCometdSession } from '../store/notification-log.ts'
@@ -20,13 +20,21 @@ export interface KeeperOptions {
    * In a cluster (docs/cluster.md): a session resumed here is taken from whichever node held
    * it, and an expiry deletes the stored session only if no other node was active on it since.
    */
-  cluster?: { taken(clientId: string, take?: number): void; changed(clientId: string): void }
+  cluster?: {
+    taken(clientId: string, take?: number): void
+    changed(clientId: string): void
+    /** Sessions whose stored row is gone (found by a position write): ended elsewhere. */
+    gone?(clientIds: readonly string[]): void
+  }
   /**
    * In a cluster: COMETD_MAX_SESSIONS_PER_USER over every node, counting the stored sessions
    * seen within `staleMs` (a dead node's sessions stop counting when the sweeper would delete them).
    */
   clusterLimit?: { maxPerUser: number; staleMs: number }
 }
+
+/** Stored sessions read at once when the sessions held here are checked (recheck). */
+const RECHECK_PARALLEL = 8
 
 export class StoreSessionKeeper implements SessionKeeper {
   /** clientId → newest acknowledged position and time, not yet written. */
@@ -185,6 +193,30 @@ export class StoreSessionKeeper implements SessionKeeper {
     this.pump.presence(userId, present)
   }
 
+  /**
+   * Of these sessions held here, those whose stored row is gone and those whose login no longer
+   * holds (logged out, password changed), as a restore would find them: in a cluster, the bus
+   * message that would have ended them may have been lost.
+   */
+  async recheck<H extends { clientId: string; principal: BayeuxPrincipal }>(
+    held: readonly H[],
+  ): Promise<{ gone: string[]; loginEnded: H[] }> {
+    const gone: string[] = []
+    const loginEnded: H[] = []
+    let next = 0
+    const worker = async () => {
+      for (let h = held[next++]; h; h = held[next++]) {
+        const stored = await this.store.getCometdSession(h.clientId)
+        if (!stored) gone.push(h.clientId)
+        else if (!(await this.opts.stillValid(JSON.parse(stored.record) as SessionRecord))) {
+          loginEnded.push(h)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(RECHECK_PARALLEL, held.length) }, worker))
+    return { gone, loginEnded }
+  }
+
   /** Write the acknowledged positions gathered since the last flush, in one transaction. */
   flush(): Promise<void> {
     if (this.#flushing || this.#pending.size === 0) return this.#flushing ?? Promise.resolve()
@@ -193,11 +225,19 @@ export class StoreSessionKeeper implements SessionKeeper {
     const updates = [...batch].map(([clientId, p]) => ({ clientId, ...p }))
     this.#flushing = this.store
       .touchCometdSessions(updates)
-      .catch((err: unknown) => {
-        // Kept for the next round (older positions are never written over newer ones).
-        for (const [id, p] of batch) if (!this.#pending.has(id)) this.#pending.set(id, p)
-        this.log.warn({ err, sessions: updates.length }, 'CometD session positions not stored yet')
-      })
+      .then(
+        (missing) => {
+          if (missing.length > 0) this.opts.cluster?.gone?.(missing)
+        },
+        (err: unknown) => {
+          // Kept for the next round (older positions are never written over newer ones).
+          for (const [id, p] of batch) if (!this.#pending.has(id)) this.#pending.set(id, p)
+          this.log.warn(
+            { err, sessions: updates.length },
+            'CometD session positions not stored yet',
+          )
+        },
+      )
       .finally(() => (this.#flushing = null))
     return this.#flushing
   }

@@ -268,10 +268,13 @@ export interface Store {
   deleteCometdSession(clientId: string): Promise<void>
   /** Forget every stored session of the user (their sessions were ended); returns how many. */
   deleteCometdSessionsOfUser(userId: string): Promise<number>
-  /** Record positions and activity of several sessions (missing ones are ignored). */
+  /**
+   * Record positions and activity of several sessions. Returns the clientIds that have no
+   * stored session (deleted: ended, or disconnected, through another node).
+   */
   touchCometdSessions(
     updates: { clientId: string; position: number; lastSeen: number }[],
-  ): Promise<void>
+  ): Promise<string[]>
   /** Delete sessions not seen since `before` (ms epoch). Returns how many. */
   deleteCometdSessionsIdleSince(before: number): Promise<number>
   /**

@@ -1,7 +1,8 @@
 // What a node re-checks once Redis is back (docs/cluster.md "After a bus outage"): two node
 // processes on one PostgreSQL database reach Redis through a TCP proxy that the test takes
 // down and brings back (Redis itself is never touched). Bus messages sent meanwhile are lost;
-// the nodes must end up as if they had arrived.
+// the nodes must end up as if they had arrived. The last test loses an end with no outage at
+// all: the holder's periodic position write finds the row gone.
 
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { CometD, Message } from 'cometd'
+import pg from 'pg'
 import { TEAM, crashDocument, interactionId, type ServerProcess } from '../helpers/crash-load.ts'
 import { basic, disconnect, handshake, newClient, subscribe } from '../helpers/cometd.ts'
 import { ApiClient } from '../helpers/http.ts'
@@ -113,5 +115,60 @@ describe('a cluster after a Redis outage', { skip, timeout: 120_000 }, () => {
       () => crash0.got.some((m) => JSON.stringify(m.data).includes(item)),
       5000,
     )
+  })
+
+  test('a logout and an EndContactCenterSession through another node meanwhile end the sessions', async () => {
+    /** A login through node A (JSESSIONID) and a CometD session of it on node B. */
+    const login = async (name: string) => {
+      const rest = new ApiClient(`${a.base}/api/v2`, name, PASSWORD)
+      assert.equal((await rest.request('GET', '/me')).status, 200)
+      const cookie = `JSESSIONID=${rest.cookies.get('JSESSIONID')}`
+      const session = await listen(b, { Cookie: cookie })
+      const ended = { refused: false, disconnected: false }
+      session.c.addListener('/meta/connect', (m: Message) => {
+        if (!m.successful && m.advice?.reconnect === 'handshake') ended.refused = true
+      })
+      session.c.addListener('/meta/disconnect', (m: Message) => {
+        if (m.successful) ended.disconnected = true
+      })
+      return { rest, ended }
+    }
+    const crash2 = await login('crash2')
+    const crash3 = await login('crash3')
+    await outage(async () => {
+      let r = await crash2.rest.request('POST', '/me', { operationName: 'Logout' })
+      assert.equal(r.status, 200, JSON.stringify(r.body))
+      r = await crash3.rest.request('POST', '/me', { operationName: 'EndContactCenterSession' })
+      assert.equal(r.status, 200, JSON.stringify(r.body))
+    })
+    const [loggedOut, ended] = await Promise.allSettled([
+      until('crash2 refused', () => crash2.ended.refused, 8000),
+      until('crash3 disconnected', () => crash3.ended.disconnected, 8000),
+    ])
+    // Both shown when failing: the refused logout, the /meta/disconnect of the ended session.
+    assert.deepEqual(
+      { logout: loggedOut.status, end: ended.status },
+      { logout: 'fulfilled', end: 'fulfilled' },
+    )
+  })
+
+  test('without an outage: a session whose stored row is gone ends at its next position write', async () => {
+    // As if an end's bus message was lost with no outage noticed: only the row is deleted.
+    const crash1 = await listen(b, { Authorization: basic('crash1', PASSWORD) })
+    let disconnected = false
+    crash1.c.addListener('/meta/disconnect', (m: Message) => {
+      if (m.successful) disconnected = true
+    })
+    const sql = new pg.Client({ connectionString: db.url })
+    await sql.connect()
+    try {
+      const r = await sql.query('DELETE FROM cometd_sessions WHERE client_id = $1', [
+        crash1.c.getClientId(),
+      ])
+      assert.equal(r.rowCount, 1)
+    } finally {
+      await sql.end()
+    }
+    await until('the session on node B got /meta/disconnect', () => disconnected, 8000)
   })
 })

@@ -1098,10 +1098,11 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         const s = { clientId: 'c1', userId: AGENT1, record: '{"x":1}', position: 3, lastSeen: 1000 }
         await store.saveCometdSession(s)
         assert.deepEqual(await store.getCometdSession('c1'), s)
-        await store.touchCometdSessions([
+        const missing = await store.touchCometdSessions([
           { clientId: 'c1', position: 2, lastSeen: 2000 },
           { clientId: 'nope', position: 9, lastSeen: 2000 },
         ])
+        assert.deepEqual(missing, ['nope'], 'the sessions not stored are reported')
         assert.equal((await store.getCometdSession('c1'))?.position, 3)
         await store.touchCometdSessions([{ clientId: 'c1', position: 5, lastSeen: 3000 }])
         await store.saveCometdSession({ ...s, record: '{"x":2}', position: 0, lastSeen: 3500 })

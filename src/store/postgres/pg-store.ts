@@ -804,20 +804,26 @@ class PgStoreImpl implements PgStore {
 
   async touchCometdSessions(
     updates: { clientId: string; position: number; lastSeen: number }[],
-  ): Promise<void> {
-    if (updates.length === 0) return
-    await this.rows(
+  ): Promise<string[]> {
+    if (updates.length === 0) return []
+    const missing = await this.rows<{ client_id: string }>(
       'CometD sessions',
-      `UPDATE cometd_sessions c SET position = greatest(c.position, u.position),
-         last_seen = greatest(c.last_seen, u.last_seen)
-       FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(client_id, position, last_seen)
-       WHERE c.client_id = u.client_id`,
+      `WITH u AS (
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(client_id, position, last_seen)
+       ), t AS (
+         UPDATE cometd_sessions c SET position = greatest(c.position, u.position),
+           last_seen = greatest(c.last_seen, u.last_seen)
+         FROM u WHERE c.client_id = u.client_id
+         RETURNING c.client_id
+       )
+       SELECT client_id FROM u EXCEPT SELECT client_id FROM t`,
       [
         updates.map((u) => u.clientId),
         updates.map((u) => u.position),
         updates.map((u) => u.lastSeen),
       ],
     )
+    return missing.map((r) => r.client_id)
   }
 
   async deleteCometdSessionsIdleSince(before: number): Promise<number> {

@@ -686,8 +686,9 @@ export class SqliteNotificationLog {
     this.#deleteSession.run(clientId)
   }
 
-  touchSession(clientId: string, position: number, lastSeen: number): void {
-    this.#touchSession.run(position, lastSeen, clientId)
+  /** False when the session is not stored. */
+  touchSession(clientId: string, position: number, lastSeen: number): boolean {
+    return this.#touchSession.run(position, lastSeen, clientId).changes > 0
   }
 
   deleteSessionsOfUser(userId: string): number {

@@ -707,11 +707,13 @@ class SqliteStoreImpl implements SqliteStore {
 
   async touchCometdSessions(
     updates: { clientId: string; position: number; lastSeen: number }[],
-  ): Promise<void> {
-    if (updates.length === 0) return
-    await this.write('CometD sessions', () => {
-      for (const u of updates) this.log.touchSession(u.clientId, u.position, u.lastSeen)
-    })
+  ): Promise<string[]> {
+    if (updates.length === 0) return []
+    return this.write('CometD sessions', () =>
+      updates
+        .filter((u) => !this.log.touchSession(u.clientId, u.position, u.lastSeen))
+        .map((u) => u.clientId),
+    )
   }
 
   async deleteCometdSessionsIdleSince(before: number): Promise<number> {
