@@ -514,6 +514,14 @@ const COMETD_SETTINGS = {
     min: 0,
     doc: 'long-poll hold time, ms (`advice.timeout`)',
   },
+  maxClientTimeout: {
+    env: 'COMETD_MAX_CLIENT_TIMEOUT',
+    kind: 'int',
+    def: 120000,
+    min: 1,
+    max: 2 ** 31 - 1,
+    doc: 'longest hold a client may ask for with its own `advice.timeout` on /meta/connect, ms (at least COMETD_TIMEOUT is always allowed)',
+  },
   interval: { env: 'COMETD_INTERVAL', kind: 'int', def: 0, min: 0, doc: '`advice.interval`, ms' },
   maxInterval: {
     env: 'COMETD_MAX_INTERVAL',

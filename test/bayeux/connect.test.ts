@@ -45,6 +45,24 @@ describe('bayeux connect (raw long-polling)', () => {
     }
   })
 
+  it('two connects in one request: each gets its reply, the last one last', async () => {
+    const s = await rawHandshake(srv.url)
+    await firstConnect(srv.url, s)
+    const r = await post(
+      `${srv.url}/connect`,
+      [connectMsg(s.clientId, { id: 'x1' }), connectMsg(s.clientId, { id: 'x2' })],
+      s.headers,
+    )
+    assert.ok(r.ms < FAST, `took ${r.ms} ms`)
+    assert.deepEqual(
+      r.body.map((m) => [m.channel, m.id, m.successful]),
+      [
+        ['/meta/connect', 'x1', true],
+        ['/meta/connect', 'x2', true],
+      ],
+    )
+  })
+
   it('connect advice: on the first connect and when it changes, not on every reply', async () => {
     const s = await rawHandshake(srv.url)
     const first = await firstConnect(srv.url, s)
@@ -259,6 +277,40 @@ describe('bayeux connect (raw long-polling)', () => {
   })
 })
 
+describe('bayeux client advice.timeout', () => {
+  it('is honoured up to maxClientTimeout, even beyond what a timer can take', async () => {
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    const srv = await startServer({ timeout: 200, maxClientTimeout: 600 })
+    try {
+      const s = await rawHandshake(srv.url)
+      await firstConnect(srv.url, s)
+      for (const timeout of [400, 3e9]) {
+        const isHeld = held(srv.bayeux, s.clientId)
+        const poll = post(
+          `${srv.url}/connect`,
+          [connectMsg(s.clientId, { advice: { timeout } })],
+          s.headers,
+        )
+        await isHeld
+        const r = await poll
+        assert.equal(r.body[0]!.successful, true)
+        const expected = Math.min(timeout, 600)
+        assert.ok(r.ms >= expected - 50 && r.ms < expected + 400, `${timeout}: held ${r.ms} ms`)
+      }
+      assert.deepEqual(
+        warnings.map((w) => w.name),
+        [],
+        'no TimeoutOverflowWarning (a timer re-armed every 1 ms)',
+      )
+    } finally {
+      process.off('warning', onWarning)
+      await srv.close()
+    }
+  })
+})
+
 describe('bayeux session expiry (raw long-polling)', () => {
   let srv: TestServer
   before(async () => {
@@ -341,6 +393,38 @@ describe('bayeux multiple clients per browser (raw)', () => {
       const pc = post(`${srv.url}/connect`, [connectMsg(c.clientId)], c.headers)
       await heldC
       await Promise.all([pa, pc])
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('a session told to poll at the multiple-clients interval lives until it does', async () => {
+    // interval + maxInterval (0 + 1000) is shorter than the advised 2500: the session must not
+    // expire while its client waits as told.
+    const srv = await startServer({
+      timeout: 5000,
+      maxInterval: 1000,
+      maxSessionsPerBrowser: 1,
+      multiSessionInterval: 2500,
+    })
+    try {
+      const a = await rawHandshake(srv.url)
+      const b = await rawHandshake(srv.url, 'alice', {}, a.cookie)
+      await firstConnect(srv.url, a)
+      await firstConnect(srv.url, b)
+      const ac = new AbortController()
+      const heldA = held(srv.bayeux, a.clientId)
+      const pa = post(`${srv.url}/connect`, [connectMsg(a.clientId)], a.headers, ac.signal).catch(
+        () => null,
+      )
+      await heldA
+      const r1 = await post(`${srv.url}/connect`, [connectMsg(b.clientId)], b.headers)
+      assert.equal((r1.body[0]!.advice as Record<string, unknown>).interval, 2500)
+      await new Promise((r) => setTimeout(r, 2500)) // as advised
+      const r2 = await post(`${srv.url}/connect`, [connectMsg(b.clientId)], b.headers)
+      assert.equal(r2.body[0]!.successful, true, r2.text)
+      ac.abort()
+      await pa
     } finally {
       await srv.close()
     }

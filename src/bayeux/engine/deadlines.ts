@@ -5,6 +5,9 @@
 // lets the list's timer fire early once and re-arm for the new head. Deadlines are exact
 // (no coarse tick): a client `advice.timeout` of 500 ms gets its own list and timer.
 
+/** The longest delay node's setTimeout takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** Links an entry carries (HeldConnect extends this). */
 export interface Deadline {
   /** Epoch ms at which the entry expires. */
@@ -80,7 +83,8 @@ export class Deadlines {
 
   #arm(list: DeadlineList, now: number): void {
     const head = list.head as Deadline
-    list.timer = setTimeout(list.fire, Math.max(0, head.deadline - now))
+    // setTimeout takes at most 2^31-1 ms (a longer delay fires after 1 ms, again and again).
+    list.timer = setTimeout(list.fire, Math.min(MAX_TIMER_MS, Math.max(0, head.deadline - now)))
   }
 
   #drop(list: DeadlineList): void {

@@ -108,8 +108,9 @@ export class Engine implements EngineApi {
   readonly #deliverable = new Map<string, boolean>()
 
   /** Expiry deadline after a reply was written or a message arrived: interval + maxInterval. */
-  expiryFrom(now: number): number {
-    return now + this.config.interval + this.config.maxInterval
+  /** When a session not polling from `now` expires: after the interval it was advised, plus maxInterval. */
+  expiryFrom(now: number, s?: Session): number {
+    return now + Math.max(this.config.interval, s?.advisedInterval ?? 0) + this.config.maxInterval
   }
 
   // ---------------------------------------------------------------- sessions
@@ -292,7 +293,7 @@ export class Engine implements EngineApi {
   finish(ex: Exchange): void {
     const now = Date.now()
     if (ex.connectSession && !ex.connectSession.held) {
-      ex.connectSession.expireAt = this.expiryFrom(now)
+      ex.connectSession.expireAt = this.expiryFrom(now, ex.connectSession)
     }
     for (const s of ex.touched) {
       s.processing--
@@ -582,9 +583,8 @@ export class Engine implements EngineApi {
     }
     let stored: Promise<void> | undefined
     if (!s.terminated) {
-      // An expired session was last active interval + maxInterval before its deadline.
-      const since =
-        why === 'expired' ? s.expireAt - this.config.interval - this.config.maxInterval : undefined
+      // An expired session was last active its interval + maxInterval before its deadline.
+      const since = why === 'expired' ? s.expireAt - this.expiryFrom(0, s) : undefined
       stored = this.durable?.keeper.removed(s.id, since)
     }
     this.#forget(s)

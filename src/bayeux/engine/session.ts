@@ -75,6 +75,11 @@ export class Session {
   position = 0
   /** The position when the last connect reply was written (no ack extension: what the next connect acknowledges). */
   repliedPosition = 0
+  /**
+   * `advice.interval` its last connect reply gave instead of the configured one (the
+   * multiple-clients interval), ms, 0 for none: it expires that much later.
+   */
+  advisedInterval = 0
   /** A replaying session waits for its first subscriptions before it is caught up. */
   parked = false
   /**

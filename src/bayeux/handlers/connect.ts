@@ -24,6 +24,9 @@ function numberField(o: unknown, key: string): number | undefined {
 
 export function handleConnect(engine: EngineApi, ex: Exchange, m: InMessage, alone: boolean): void {
   const r = replyTo(m, META_CONNECT)
+  // Several connects in one request: each is answered (Bayeux 1.0: every message gets its
+  // reply); the last one is the request's connect, written last.
+  if (ex.connect) ex.replies.push(ex.connect)
   ex.connect = r
   const s = engine.resolve(ex, m)
   if (!s) {
@@ -60,8 +63,15 @@ export function handleConnect(engine: EngineApi, ex: Exchange, m: InMessage, alo
   r.successful = true
   r.advice = engine.advice()
 
-  // The client's advice on this connect is honoured (timeout 0 = answer now).
-  const timeout = numberField(m.advice, 'timeout') ?? engine.config.timeout
+  // The client's advice on this connect is honoured (timeout 0 = answer now), up to
+  // COMETD_MAX_CLIENT_TIMEOUT: a held connect keeps its session from expiring, and timers take
+  // at most 2^31-1 ms.
+  const asked = numberField(m.advice, 'timeout')
+  const timeout =
+    asked === undefined
+      ? engine.config.timeout
+      : Math.min(asked, Math.max(engine.config.maxClientTimeout, engine.config.timeout))
+  s.advisedInterval = 0
   let hold = !first && alone && s.pending === 0 && timeout > 0 && !engine.closing // never the first, never with other messages or pending events
 
   let browserKey: string | null = null
@@ -78,6 +88,7 @@ export function handleConnect(engine: EngineApi, ex: Exchange, m: InMessage, alo
       const interval = engine.config.multiSessionInterval
       if (interval > 0) {
         r.advice = { ...r.advice, 'multiple-clients': true, interval }
+        s.advisedInterval = interval // it must not expire before it polls again
       } else {
         r.successful = false
         r.advice = { 'multiple-clients': true, reconnect: 'none', interval: 0 }
