@@ -72,6 +72,9 @@ function corsOriginsProblem(value: string): string | undefined {
   return undefined
 }
 
+/** The longest delay node's timers take: a longer one fires after 1 ms (and a period, every 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 const SERVER_SETTINGS = {
@@ -137,6 +140,7 @@ const SERVER_SETTINGS = {
     kind: 'int',
     def: 5000,
     min: 1,
+    max: MAX_TIMER_MS,
     doc: 'PostgreSQL only: longest a statement, or the wait for a connection, may take; beyond it the request answers 503',
   },
   trustProxy: {
@@ -184,6 +188,7 @@ const SERVER_SETTINGS = {
     kind: 'int',
     def: 5000,
     min: 100,
+    max: MAX_TIMER_MS,
     doc: 'provisioning at start: progress log interval, ms',
   },
   demo: {
@@ -277,6 +282,7 @@ const SERVER_SETTINGS = {
     kind: 'int',
     def: 2000,
     min: 1,
+    max: MAX_TIMER_MS,
     doc: 'how often changes made by `workbins provision` are looked for: a changed password ends CometD sessions, lost access ends workbin subscriptions',
   },
   console: {
@@ -450,6 +456,7 @@ const SERVER_SETTINGS = {
     kind: 'int',
     def: 10000,
     min: 0,
+    max: MAX_TIMER_MS,
     doc: 'how long shutdown waits for in-flight requests',
   },
   shutdownDelayMs: {
@@ -457,6 +464,7 @@ const SERVER_SETTINGS = {
     kind: 'int',
     def: 0,
     min: 0,
+    max: MAX_TIMER_MS,
     doc: "on SIGTERM, how long `/ready` answers 503 while everything else is still served, before connections close (set it above the balancer's readiness period)",
   },
   notificationLog: {
@@ -477,6 +485,7 @@ const SERVER_SETTINGS = {
     kind: 'int',
     def: 1000,
     min: 10,
+    max: MAX_TIMER_MS,
     doc: 'how often acknowledged positions of CometD sessions are written to the store (a crash re-sends at most this much to clients without the ack extension)',
   },
   bus: {
@@ -512,6 +521,7 @@ const COMETD_SETTINGS = {
     kind: 'int',
     def: 25000,
     min: 0,
+    max: MAX_TIMER_MS,
     doc: 'long-poll hold time, ms (`advice.timeout`)',
   },
   maxClientTimeout: {
@@ -519,7 +529,7 @@ const COMETD_SETTINGS = {
     kind: 'int',
     def: 120000,
     min: 1,
-    max: 2 ** 31 - 1,
+    max: MAX_TIMER_MS,
     doc: 'longest hold a client may ask for with its own `advice.timeout` on /meta/connect, ms (at least COMETD_TIMEOUT is always allowed)',
   },
   interval: { env: 'COMETD_INTERVAL', kind: 'int', def: 0, min: 0, doc: '`advice.interval`, ms' },
@@ -528,6 +538,7 @@ const COMETD_SETTINGS = {
     kind: 'int',
     def: 10000,
     min: 1,
+    max: MAX_TIMER_MS,
     doc: 'a session with no connect for interval+this ms expires',
   },
   sweepPeriod: {
@@ -535,6 +546,7 @@ const COMETD_SETTINGS = {
     kind: 'int',
     def: 1000,
     min: 1,
+    max: MAX_TIMER_MS,
     doc: 'session sweeper period, ms',
   },
   maxMessageSize: {
@@ -597,6 +609,7 @@ const COMETD_SETTINGS = {
     kind: 'int',
     def: 2000,
     min: 0,
+    max: MAX_TIMER_MS,
     doc: '`advice.interval` for the extra sessions of one browser, ms',
   },
   websocket: {
@@ -654,9 +667,11 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartia
 function parse(s: Setting, raw: string): unknown {
   switch (s.kind) {
     case 'int': {
-      if (!/^-?\d+$/.test(raw.trim()))
+      const n = Number(raw.trim())
+      // Digits only, and exact: 99999999999999999999 would parse to 1e20, not that number.
+      if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n))
         throw new ConfigError(`${s.env} must be an integer, got "${raw}"`)
-      return Number(raw.trim())
+      return n
     }
     case 'bool': {
       const v = raw.trim().toLowerCase()

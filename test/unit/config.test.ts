@@ -158,3 +158,25 @@ test('metrics: off by default, on their own port when on, never on the API port 
   // The same port is harmless while metrics are off: no second listener is opened.
   assert.equal(loadConfig({ PORT: '9464' }).port, 9464)
 })
+
+// Node runs a timer given more than 2^31-1 ms after 1 ms (a period: every 1 ms), with only a
+// warning: a shutdown grace would cut requests off, a check period would spin.
+test('millisecond settings that drive timers refuse what a timer cannot take', () => {
+  const timers = CONFIG_TABLE.filter((r) =>
+    /_MS$|^COMETD_(TIMEOUT|MAX_CLIENT_TIMEOUT|MAX_INTERVAL|SWEEP_PERIOD|MULTI_SESSION_INTERVAL)$/.test(
+      r.env,
+    ),
+  )
+  assert.ok(timers.length >= 12, `${timers.length} timer settings`)
+  for (const { env } of timers) {
+    assert.throws(() => loadConfig({ [env]: String(2 ** 31) }), new RegExp(env), env)
+  }
+  assert.equal(
+    loadConfig({ WORKBINS_SHUTDOWN_GRACE_MS: String(2 ** 31 - 1) }).shutdownGraceMs,
+    2 ** 31 - 1,
+  )
+})
+
+test('an integer too large to be exact is refused, not rounded', () => {
+  assert.throws(() => loadConfig({ COMETD_MAX_QUEUE: '99999999999999999999' }), /COMETD_MAX_QUEUE/)
+})
