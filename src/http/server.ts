@@ -155,6 +155,10 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
   })
 
   app.addHook('onSend', async (_request, reply, payload) => {
+    // Requests in flight when shutdown began close their connection once answered: node's
+    // close() ends only connections idle at that moment, so a kept-alive one would hold the
+    // shutdown for the whole grace period.
+    if (closing) reply.header('connection', 'close')
     const ct = reply.getHeader('content-type')
     if (typeof ct === 'string' && ct.startsWith('application/json')) {
       reply.header('content-type', 'application/json; charset=utf-8')

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -133,6 +134,39 @@ describe('the server process', () => {
       const [code2] = (await once(second.child, 'exit')) as [number | null]
       assert.equal(code2, 0)
     }
+  })
+
+  test('SIGTERM with a request in flight: it is answered, its connection closed, and the process exits without waiting out the grace', async () => {
+    const running = await startProcess({
+      WORKBINS_DB: join(dir, 'term.db'),
+      WORKBINS_SHUTDOWN_GRACE_MS: '20000',
+      WORKBINS_LOG_LEVEL: 'warn',
+    })
+    const { port } = new URL(running.base)
+    // A keep-alive request whose body is still arriving when the signal comes.
+    const body = JSON.stringify({ operationName: 'Subscribe' })
+    const sock = connect(Number(port), '127.0.0.1')
+    let reply = ''
+    sock.on('data', (d: Buffer) => (reply += d.toString()))
+    const closed = once(sock, 'close')
+    const auth = Buffer.from('agent1:agent1pass').toString('base64')
+    sock.write(
+      `POST /api/v2/me/workbins/aee812a5-7396-4dd9-b180-230f1c1fb085 HTTP/1.1\r\nHost: x\r\n` +
+        `Authorization: Basic ${auth}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    )
+    await new Promise((r) => setTimeout(r, 300))
+    const t0 = Date.now()
+    running.child.kill('SIGTERM')
+    await new Promise((r) => setTimeout(r, 300))
+    sock.write(body.slice(5))
+    const [code] = (await once(running.child, 'exit')) as [number | null]
+    const ms = Date.now() - t0
+    await closed
+    assert.equal(code, 0)
+    assert.match(reply, /^HTTP\/1\.1 200 /, reply)
+    assert.match(reply, /\r\nconnection: close\r\n/i, reply)
+    assert.ok(ms < 10_000, `exit ${ms} ms after SIGTERM (grace 20000)`)
   })
 
   test('an empty database gets the demo contact center; WORKBINS_DEMO=0 leaves it empty', async () => {
