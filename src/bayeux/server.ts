@@ -172,6 +172,7 @@ export class BayeuxServer {
       queuedMessages: c.queuedMessages,
       subscriptions: c.subscriptions,
       websockets: this.#ws.connections,
+      websocketFramesWaiting: this.#ws.framesWaiting,
       directConnections: this.#direct?.conns.size ?? 0,
       handshakes: c.handshakes,
       deliveredTotal: c.deliveredTotal,

@@ -11,6 +11,10 @@ const GAUGES = {
   sessions: ['workbins_cometd_sessions', 'Live CometD sessions'],
   heldConnects: ['workbins_cometd_held_connects', 'Long polls (/meta/connect) held open now'],
   websockets: ['workbins_cometd_websockets', 'Open CometD websocket connections'],
+  websocketFramesWaiting: [
+    'workbins_cometd_websocket_frames_waiting',
+    'Websocket frames received and not processed yet (a socket stops being read at 64)',
+  ],
   queuedMessages: [
     'workbins_cometd_queued_messages',
     'Messages waiting in session queues for a connect or a drained socket',

@@ -195,6 +195,41 @@ describe('websocket raw frames', () => {
   })
   after(() => srv.close())
 
+  it('a client sending frames faster than they are processed is not read from meanwhile', async () => {
+    // A service call that waits: every frame behind it waits too (one socket's frames are
+    // processed in order). Without flow control each would be read and kept.
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    srv.bayeux.onService('/service/slow', async () => {
+      await gate
+      return { ok: true }
+    })
+    const ws = await open()
+    const clientId = await wsHandshake(ws)
+    const call = { channel: '/service/slow', clientId, data: { pad: 'x'.repeat(1500) } }
+    for (let i = 0; i < 2000; i++) ws.send([{ ...call, id: String(i) }])
+    await until(
+      () => (srv.bayeux.stats().websocketFramesWaiting ?? 0) >= 64,
+      3000,
+      '64 frames waiting',
+    )
+    await new Promise((r) => setTimeout(r, 300))
+    const waiting = srv.bayeux.stats().websocketFramesWaiting ?? 0
+    assert.ok(waiting < 200, `${waiting} frames read and waiting`)
+    release()
+    // Nothing is lost: every call is answered, in order, once reading resumes.
+    const last = await ws.waitFor((m) => m.id === '1999', 20_000)
+    assert.equal(last.successful, true)
+    const ids = ws.messages
+      .filter((m) => m.channel === '/service/slow' && m.data !== undefined)
+      .map((m) => m.id)
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 2000 }, (_, i) => String(i)),
+    )
+    await until(() => srv.bayeux.stats().websocketFramesWaiting === 0, 3000, 'none waiting')
+  })
+
   it('an unauthenticated upgrade is refused with 401', async () => {
     await assert.rejects(RawWs.open(srv.url), /401/)
     await assert.rejects(RawWs.open(srv.url, { authorization: basicOf('nobody') }), /401/)

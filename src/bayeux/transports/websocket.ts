@@ -37,10 +37,16 @@ const GOING_AWAY = 1001
 const INVALID_PAYLOAD = 1007
 const POLICY_VIOLATION = 1008
 
+/** Frames of one socket waiting to be processed before it is no longer read, and again. */
+const FRAMES_AHEAD_MAX = 64
+const FRAMES_AHEAD_RESUME = 8
+
 class Link implements WsLink {
   readonly sessions = new Set<Session>()
   /** Frames of one socket are processed one after the other. */
   chain: Promise<void> = Promise.resolve()
+  /** Frames received and not yet processed (each waiting frame keeps its text). */
+  unprocessed = 0
   /** Sessions whose events wait for the socket to drain; null (no allocation) when none. */
   #waiting: Set<Session> | null = null
 
@@ -153,6 +159,7 @@ export class WsTransport {
   readonly #engine: Engine
   readonly #wss: WebSocketServer
   readonly #links = new Set<Link>()
+  #framesWaiting = 0
   #server: Server | null = null
   #origins: ReadonlySet<string> = new Set()
   #listener: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null
@@ -168,6 +175,11 @@ export class WsTransport {
 
   get connections(): number {
     return this.#links.size
+  }
+
+  /** Frames received on all sockets and not processed yet. */
+  get framesWaiting(): number {
+    return this.#framesWaiting
   }
 
   /** Each open socket's upgrade principal. */
@@ -238,9 +250,18 @@ export class WsTransport {
     ws.on('error', (err) => this.#engine.log.debug({ err }, 'bayeux websocket error'))
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : data.toString()
+      // A client sending frames faster than they are processed (each may wait for the store)
+      // is not read from until it is nearly caught up: TCP pushes back instead of the queue of
+      // waiting frames growing without bound.
+      this.#framesWaiting++
+      if (++link.unprocessed === FRAMES_AHEAD_MAX) ws.pause()
       link.chain = link.chain
         .then(() => this.#frame(link, text))
         .catch((err: unknown) => this.#engine.log.error({ err }, 'bayeux websocket frame failed'))
+        .finally(() => {
+          this.#framesWaiting--
+          if (--link.unprocessed === FRAMES_AHEAD_RESUME && ws.isPaused) ws.resume()
+        })
     })
     ws.on('close', () => {
       this.#links.delete(link)
