@@ -310,6 +310,13 @@ describe('websocket raw frames', () => {
     ws.ws.send('not json')
     assert.equal(await ws.closed, 1007)
   })
+
+  it('a binary frame closes with 1003 (data this end cannot accept)', async () => {
+    const ws = await open()
+    await wsHandshake(ws)
+    ws.ws.send(Buffer.from(JSON.stringify([{ channel: '/meta/connect' }])), { binary: true })
+    assert.equal(await ws.closed, 1003)
+  })
 })
 
 describe('websocket graceful close', () => {

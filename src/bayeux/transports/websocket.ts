@@ -32,8 +32,12 @@ import { HandshakeRefused } from '../protocol/errors.ts'
  */
 const UPGRADED: BayeuxHttpRequest = Object.freeze({ headers: Object.freeze({}) })
 
-/** Close codes (RFC 6455): 1001 going away, 1007 invalid payload; 1009 (too big) comes from ws. */
+/**
+ * Close codes (RFC 6455): 1001 going away, 1003 unsupported data, 1007 invalid payload; 1009
+ * (too big) comes from ws.
+ */
 const GOING_AWAY = 1001
+const UNSUPPORTED_DATA = 1003
 const INVALID_PAYLOAD = 1007
 const POLICY_VIOLATION = 1008
 
@@ -249,7 +253,9 @@ export class WsTransport {
     this.#links.add(link)
     ws.on('error', (err) => this.#engine.log.debug({ err }, 'bayeux websocket error'))
     ws.on('message', (data, isBinary) => {
-      const text = isBinary ? '' : data.toString()
+      // Bayeux messages are JSON text: a binary frame is data this end cannot accept.
+      if (isBinary) return link.close(UNSUPPORTED_DATA, 'binary frames are not accepted')
+      const text = data.toString()
       // A client sending frames faster than they are processed (each may wait for the store)
       // is not read from until it is nearly caught up: TCP pushes back instead of the queue of
       // waiting frames growing without bound.
