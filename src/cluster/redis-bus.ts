@@ -23,7 +23,8 @@ export class RedisBus {
   #wakeUsers = new Set<string>()
   #wakeInstances = new Map<string, WorkbinInstance>()
   #scheduled = false
-  #down = false
+  /** The connections that are away (publisher, subscriber): an outage is logged once, both back. */
+  readonly #down = new Set<string>()
   #closed = false
   /** A publish failed: once Redis answers again, everyone is told to catch up. */
   #resync = false
@@ -59,11 +60,11 @@ export class RedisBus {
     }
     this.#sub.on('ready', () => {
       // ioredis subscribes again by itself on reconnect (autoResubscribe).
-      if (this.#down) log.warn('cluster bus: Redis is back; catching up from the log')
-      this.#down = false
+      this.#back('subscriber')
       handlers.subscribed()
     })
     this.#pub.on('ready', () => {
+      this.#back('publisher')
       if (this.#resync) this.send({ t: 'resync' })
     })
     this.#sub.on('message', (_channel: string, text: string) => this.#receive(text))
@@ -75,9 +76,15 @@ export class RedisBus {
     await this.#sub.subscribe(this.channel)
   }
 
+  #back(name: string): void {
+    if (!this.#down.delete(name) || this.#down.size > 0) return
+    this.log.warn('cluster bus: Redis is back; catching up from the log')
+  }
+
   #outage(name: string, err: Error): void {
-    if (this.#closed || this.#down) return
-    this.#down = true
+    if (this.#closed || this.#down.has(name)) return
+    this.#down.add(name)
+    if (this.#down.size > 1) return // already told
     this.log.warn(
       { err: err.message, connection: name },
       'cluster bus: Redis unreachable; nodes catch up from the log when it is back',
