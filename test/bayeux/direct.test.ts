@@ -111,34 +111,6 @@ describe('direct long-polling connections', () => {
     }
   })
 
-  it('answers pipelined requests in order, the next one once the one before is answered', async () => {
-    const w = await Wire.open(srv.port)
-    try {
-      const { clientId, cookie } = await session(w)
-      const sub = post(
-        PATH,
-        [{ channel: '/meta/subscribe', clientId, subscription: '/p/a', id: 's1' }],
-        cookie,
-      )
-      // A first connect (answered at once), a held one (timeout 1000), then a subscribe.
-      w.send(
-        post(`${PATH}/connect`, connect(clientId, 'c0', 0), cookie) +
-          post(`${PATH}/connect`, connect(clientId, 'c1'), cookie) +
-          sub,
-      )
-      assert.equal(json(await w.response())[0]!.id, 'c0')
-      const t0 = Date.now()
-      const held = await w.response()
-      assert.equal(json(held)[0]!.id, 'c1')
-      assert.ok(Date.now() - t0 >= 700, 'the second connect was held')
-      const s = json(await w.response())[0]!
-      assert.equal(s.id, 's1')
-      assert.equal(s.successful, true)
-    } finally {
-      w.destroy()
-    }
-  })
-
   it('stops reading requests while the client does not read its answers', async () => {
     const w = await Wire.open(srv.port)
     const N = 30_000
@@ -294,6 +266,153 @@ describe('direct long-polling connections', () => {
       assert.equal(srv.bayeux.stats().heldConnects, held0, how)
       if (how === 'end') assert.ok(await w.closedWithin(1000), 'server closed its side')
     }
+  })
+})
+
+describe('direct connections: pipelined requests as on node:http', () => {
+  let direct: TestServer
+  let node: TestServer
+  before(async () => {
+    direct = await startServer({ timeout: 1000 })
+    node = await startServer({ timeout: 1000, directHttp: false })
+  })
+  after(async () => {
+    await direct.close()
+    await node.close()
+  })
+
+  interface Seen {
+    status: number
+    connection: string | undefined
+    body: string
+    /** Came after the connect's hold (1000 ms) rather than at once. */
+    late: boolean
+  }
+
+  /**
+   * On a fresh session (its first connect answered), send `writes` (one socket write each, the
+   * next once the held connect is registered when `hold` says so) and read `n` answers.
+   */
+  async function run(
+    srv: TestServer,
+    writes: (clientId: string, cookie: string) => string[],
+    n: number,
+  ): Promise<{ seen: Seen[]; closed: boolean }> {
+    const w = await Wire.open(srv.port)
+    try {
+      const { clientId, cookie } = await session(w)
+      w.send(post(`${PATH}/connect`, connect(clientId, 'c0', 0), cookie))
+      assert.equal((await w.response()).status, 200)
+      const held0 = srv.bayeux.stats().heldConnects ?? 0
+      const t0 = Date.now()
+      const [firstWrite, ...rest] = writes(clientId, cookie)
+      w.send(firstWrite!)
+      if (rest.length > 0) {
+        // The first write holds a connect: the rest is pipelined behind the held connect.
+        while ((srv.bayeux.stats().heldConnects ?? 0) === held0 && Date.now() - t0 < 500)
+          await sleep(5)
+        assert.equal(srv.bayeux.stats().heldConnects, held0 + 1, 'connect held')
+        for (const text of rest) w.send(text)
+      }
+      const seen: Seen[] = []
+      for (let i = 0; i < n; i++) {
+        const r = await w.response()
+        seen.push({
+          status: r.status,
+          connection: r.headers.connection,
+          body: r.body.replaceAll(clientId, 'X'),
+          late: Date.now() - t0 >= 700,
+        })
+      }
+      return { seen, closed: await w.closedWithin(100) }
+    } finally {
+      w.destroy()
+    }
+  }
+
+  async function same(
+    writes: (clientId: string, cookie: string) => string[],
+    n: number,
+  ): Promise<Seen[]> {
+    const want = await run(node, writes, n)
+    const got = await run(direct, writes, n)
+    assert.deepEqual(got, want)
+    return want.seen
+  }
+
+  it('processes a request pipelined behind a held connect at once', async () => {
+    const seen = await same(
+      (clientId, cookie) => [
+        post(`${PATH}/connect`, connect(clientId, 'c1'), cookie),
+        post(`${PATH}/disconnect`, [{ channel: '/meta/disconnect', clientId, id: 'd1' }], cookie) +
+          'GET /api/v2/elsewhere HTTP/1.1\r\nHost: t\r\n\r\n',
+      ],
+      3,
+    )
+    // The disconnect ends the held connect; a REST request behind it follows (node:http's 404).
+    const c1 = JSON.parse(seen[0]!.body) as Msg[]
+    assert.equal(c1[0]!.id, 'c1')
+    assert.equal((c1[0]!.advice as Record<string, unknown>).reconnect, 'none')
+    assert.equal((JSON.parse(seen[1]!.body) as Msg[])[0]!.id, 'd1')
+    assert.equal(seen[2]!.status, 404)
+    assert.ok(seen.every((s) => !s.late))
+  })
+
+  it('ends a held connect with a disconnect sent in the same write', async () => {
+    const seen = await same(
+      (clientId, cookie) => [
+        post(`${PATH}/connect`, connect(clientId, 'c1'), cookie) +
+          post(`${PATH}/disconnect`, [{ channel: '/meta/disconnect', clientId, id: 'd1' }], cookie),
+      ],
+      2,
+    )
+    assert.deepEqual(
+      seen.map((s) => [s.status, (JSON.parse(s.body) as Msg[])[0]!.id, s.late]),
+      [
+        [200, 'c1', false],
+        [200, 'd1', false],
+      ],
+    )
+  })
+
+  it('a pipelined connect supersedes the held one and is answered at once', async () => {
+    const seen = await same(
+      (clientId, cookie) => [
+        post(`${PATH}/connect`, connect(clientId, 'c1'), cookie),
+        post(`${PATH}/connect`, connect(clientId, 'c2'), cookie),
+      ],
+      2,
+    )
+    assert.deepEqual(
+      seen.map((s) => [s.status, (JSON.parse(s.body) as Msg[])[0]!.id, s.late]),
+      [
+        [500, 'c1', false],
+        [200, 'c2', false],
+      ],
+    )
+  })
+
+  it('holds a pipelined connect only if the answers before it are written', async () => {
+    const seen = await same(
+      (clientId, cookie) => [
+        post(`${PATH}/connect`, connect(clientId, 'c1', 0), cookie) +
+          post(`${PATH}/connect`, connect(clientId, 'c2'), cookie) +
+          post(
+            PATH,
+            [{ channel: '/meta/subscribe', clientId, subscription: '/p/a', id: 's1' }],
+            cookie,
+          ),
+      ],
+      3,
+    )
+    assert.deepEqual(
+      seen.map((s) => [s.status, (JSON.parse(s.body) as Msg[])[0]!.id, s.late]),
+      [
+        [200, 'c1', false],
+        [200, 'c2', true],
+        [200, 's1', true],
+      ],
+    )
   })
 })
 

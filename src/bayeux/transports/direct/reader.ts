@@ -5,8 +5,8 @@
 // node:http's IncomingMessage/ServerResponse machinery costs more CPU per long poll than the
 // Bayeux work does (src/bayeux/README.md, "Direct connections"). So every new TCP connection
 // of the HTTP server comes here first. While its requests are Bayeux long-polling POSTs
-// (http-head.ts decides), we read them from the socket and write the answers ourselves, one
-// request at a time, keep-alive, with the same status codes, headers and bodies as the
+// (http-head.ts decides), we read them from the socket and write the answers ourselves, in
+// order, keep-alive, with the same status codes, headers and bodies as the
 // node:http path (long-polling.ts does the Bayeux part for both). The first request that is
 // anything else (another path or method, a WebSocket upgrade, chunk extensions or trailers,
 // Expect, an odd header, a head over node's maxHeaderSize) and the rest of that connection are handed to node's HTTP
@@ -25,8 +25,14 @@
 // Node's settings apply: maxHeaderSize, keepAliveTimeout (checked once a second, so an idle
 // connection may live up to a second longer) and headersTimeout, counted from the first byte of
 // a request to its last, also across a handover (see onHeadTimer); server.close() and
-// closeIdleConnections()/closeAllConnections() include these connections. Pipelined requests
-// are answered in order, the next one read once the one before it is answered.
+// closeIdleConnections()/closeAllConnections() include these connections.
+//
+// Pipelined requests are processed as node:http processes them: each at once, also while an
+// earlier one is held or waits for an asynchronous handler, and answered in order (a later
+// answer waits behind an earlier one). A /meta/connect read while an earlier answer is due is
+// not held, like node's response that has no socket yet. A request for node:http behind
+// answers still due waits for them before the handover: node could not queue its response
+// behind ours.
 
 import http from 'node:http'
 import type { Server } from 'node:http'
@@ -108,6 +114,10 @@ function onDrain(this: DirectSocket): void {
   c.draining = false
   c.pump()
 }
+function onDeferred(c: Conn): void {
+  c.deferred = false
+  c.pump()
+}
 /**
  * headersTimeout after the first byte of a request that has not arrived whole.
  *
@@ -129,7 +139,7 @@ function onHeadTimer(c: Conn): void {
     // Closed, upgraded (node freed its parser) or a head read (a response exists): done.
     if (sock.destroyed || !sock.parser || sock._httpMessage) return
     nodeTimeout(sock)
-  } else if (!c.gone && !c.busy && (c.buf !== null || c.head !== null)) {
+  } else if (!c.gone && (c.buf !== null || c.head !== null)) {
     c.direct.timeOut(c)
   }
 }
@@ -146,21 +156,66 @@ function onError(this: DirectSocket): void {
   this.destroy()
 }
 
+/**
+ * A request read from a direct connection, until its answer is written. Answers go out in the
+ * order the requests came, as node:http queues the responses of pipelined requests.
+ */
+class Pending implements LpReply {
+  next: Pending | null = null
+  /** Answered: the answer's bytes, kept here while an earlier answer is still due. */
+  out: string | null = null
+  /** The connection ends after this answer. */
+  end = false
+  /** Its answer waited behind an earlier one (counted in Conn.queued). */
+  waited = false
+
+  constructor(
+    readonly conn: Conn,
+    /** The request's Origin header (CORS), if any. */
+    readonly origin: string | undefined,
+    /** It asked for Connection: close (or is a 413). */
+    readonly close: boolean,
+    /**
+     * It may be held: no earlier answer was due when it was read. node:http gives a pipelined
+     * request's response the socket only once the responses before it are written, and
+     * long-polling.ts (Post.holdFor) holds no response without a socket, so a /meta/connect
+     * read while an earlier answer is due is answered at once.
+     */
+    readonly holdable: boolean,
+  ) {}
+
+  answer(status: number, body: string, cookie: string | null): void {
+    this.conn.respond(this, status, body, cookie)
+  }
+
+  holdFor(hold: HoldRequest, cookie: string | null): HeldConnect | null {
+    const c = this.conn
+    if (!this.holdable || this.out !== null || c.gone || c.sock.destroyed) return null
+    const held = new DirectHeld(c, this, hold, cookie)
+    c.held = held
+    return held
+  }
+}
+
 /** One TCP connection served directly. */
-class Conn implements LpReply {
+class Conn {
   /** Bytes received and not yet consumed (null: none). */
   buf: Buffer | null = null
   /** The head of a request whose body is still arriving. */
   head: Head | null = null
   bodyStart = 0
-  /** A request is being answered: processed, or held as a /meta/connect. */
-  busy = false
-  /** Number of the current request: answers meant for an earlier one are dropped. */
-  seq = 0
+  /** Requests read whose answers are not written yet, oldest first. */
+  first: Pending | null = null
+  last: Pending | null = null
+  /** Bytes of answers waiting behind an earlier one. */
+  queued = 0
+  /** The held /meta/connect (only ever the oldest request: see Pending.holdable). */
   held: DirectHeld | null = null
-  /** Close once the current request is answered (Connection: close, peer ended, 413). */
+  /** Read no more requests; close once the answers due are written (Connection: close, 413, FIN). */
   closeAfter = false
   pumping = false
+  /** The rest of `buf` is read on the next turn of the event loop (see pump). */
+  deferred = false
   /** Reading paused by us (unread responses or too many pipelined bytes). */
   paused = false
   /** Handed to node:http or closed: ignore everything. */
@@ -169,14 +224,14 @@ class Conn implements LpReply {
   draining = false
   /** Socket reads since the first byte of the request being read arrived. */
   reads = 0
-  /** Epoch ms since when this connection waits for a (complete) request. */
-  since = Date.now()
+  /** Epoch ms when the first byte of the request being read arrived. */
+  start = 0
+  /** Epoch ms since when this connection has had nothing to read or answer (keepAliveTimeout). */
+  idle = Date.now()
   /** Runs while a request is incomplete (onHeadTimer). */
   timer: NodeJS.Timeout | null = null
   /** Handed to node:http (then `gone` too). */
   handed = false
-  /** The Origin header of the request being answered (CORS), if any. */
-  origin: string | undefined = undefined
 
   constructor(
     readonly direct: DirectHttp,
@@ -187,33 +242,36 @@ class Conn implements LpReply {
     if (this.gone) return
     this.reads++
     if (this.buf === null) {
-      if (!this.busy && this.head === null) this.since = Date.now() // a new request starts
+      this.start = Date.now() // a new request starts
       this.reads = 1
       this.buf = chunk
     } else {
       this.buf = Buffer.concat([this.buf, chunk])
     }
-    if (!this.busy) {
-      this.pump()
-    } else if (this.buf.length > this.direct.maxBuffered) {
-      // Pipelined bytes behind an unanswered request: kept, but not without bound.
+    this.pump()
+    // Bytes kept until the answers due are written (a request for node:http waits for them),
+    // but not without bound.
+    if (this.buf !== null && this.first !== null && this.buf.length > this.direct.maxBuffered)
       this.#pause()
-    }
   }
 
-  /** Serve the requests in `buf`, one at a time, until one is not answered at once. */
+  /**
+   * Read and process the whole requests in `buf`, as node:http does: each at once, even while
+   * an earlier one is being answered (held); their answers are written in order.
+   */
   pump(): void {
-    if (this.pumping || this.gone) return
+    if (this.pumping || this.gone || this.deferred) return
     const d = this.direct
     const sock = this.sock
     this.pumping = true
     try {
-      while (!this.busy && this.buf !== null) {
+      while (this.buf !== null && !this.closeAfter) {
         if (sock.destroyed || this.gone) return
-        if (sock.writableNeedDrain) {
-          // The client does not read its answers: read no more requests until it does.
+        if (sock.writableNeedDrain || this.queued >= sock.writableHighWaterMark) {
+          // The client does not read its answers: read no more requests until it does
+          // (node:http pauses the socket on the same conditions).
           this.#pause()
-          if (!this.draining) {
+          if (sock.writableNeedDrain && !this.draining) {
             this.draining = true
             sock.once('drain', onDrain)
           }
@@ -222,19 +280,22 @@ class Conn implements LpReply {
         const buf = this.buf
         let head = this.head
         if (head === null) {
-          if (!startsPost(buf)) return d.handoff(this)
+          if (!startsPost(buf)) return this.#toNode()
           const end = buf.indexOf(CRLF2)
           if (end < 0 || end > d.maxHead) {
-            if (buf.length > d.maxHead) return d.handoff(this) // node answers 431
-            if (this.reads > MAX_READS) return d.handoff(this)
-            if (badHeadStart(buf, d.accept)) return d.handoff(this) // node answers 400 now
+            if (buf.length > d.maxHead) return this.#toNode() // node answers 431
+            if (this.reads > MAX_READS) return this.#toNode()
+            if (badHeadStart(buf, d.accept)) return this.#toNode() // node answers 400 now
             this.arm()
             break
           }
           head = parseHead(buf.toString('latin1', 0, end), d.accept)
-          if (head === null) return d.handoff(this)
+          if (head === null) return this.#toNode()
           head.socket = sock // the client address, for authenticate
-          if (head.length > d.maxBody) return this.#tooLarge(head)
+          if (head.length > d.maxBody) {
+            this.#tooLarge(head)
+            break
+          }
           this.head = head
           this.bodyStart = end + 4
         }
@@ -243,74 +304,80 @@ class Conn implements LpReply {
         if (head.chunked) {
           const r = chunkedBody(buf, this.bodyStart, d.maxBody)
           if (r === INCOMPLETE) {
-            if (this.reads > MAX_READS || buf.length > d.maxBuffered) return d.handoff(this)
+            if (this.reads > MAX_READS || buf.length > d.maxBuffered) return this.#toNode()
             this.arm()
             break
           }
-          if (r === NOT_MINE) return d.handoff(this)
-          if (r === TOO_LARGE) return this.#tooLarge(head)
+          if (r === NOT_MINE) return this.#toNode()
+          if (r === TOO_LARGE) {
+            this.#tooLarge(head)
+            break
+          }
           stop = r.end
           text = r.body.toString('utf8')
         } else {
           stop = this.bodyStart + head.length
           if (buf.length < stop) {
-            if (this.reads > MAX_READS) return d.handoff(this)
+            if (this.reads > MAX_READS) return this.#toNode()
             this.arm()
             break
           }
           text = head.length === 0 ? '' : buf.toString('utf8', this.bodyStart, stop)
         }
-        this.buf = stop === buf.length ? null : buf.subarray(stop)
+        if (stop === buf.length) {
+          this.buf = null
+        } else {
+          this.buf = buf.subarray(stop)
+          this.start = Date.now() // the next request's first bytes came with this one
+        }
         this.reads = 0
         this.head = null
         this.disarm()
-        this.busy = true
-        this.seq++
         if (head.close) this.closeAfter = true
-        this.origin = head.headers.origin
-        d.transport.body(head, this, text)
+        const holdable = this.first === null
+        const p = this.#push(new Pending(this, head.headers.origin, head.close, holdable))
+        d.transport.body(head, p, text)
+        if (this.first !== null && this.buf !== null && !this.closeAfter) {
+          // Not answered at once (held, or asynchronous): node:http parses the next request
+          // only after the ticks and promise jobs of this one ran, and a request it reads
+          // while an answer is due is never held. Go on once they have run.
+          this.deferred = true
+          setImmediate(onDeferred, this)
+          return
+        }
       }
     } finally {
       this.pumping = false
     }
-    if (this.paused && !this.busy && !this.gone) {
+    if (
+      this.paused &&
+      !this.gone &&
+      !(this.buf !== null && this.first !== null && this.buf.length > d.maxBuffered)
+    ) {
       this.paused = false
       sock.resume()
     }
   }
 
-  answer(status: number, body: string, cookie: string | null): void {
-    this.respond(this.seq, status, body, cookie)
-  }
-
-  holdFor(hold: HoldRequest, cookie: string | null): HeldConnect | null {
-    if (!this.busy || this.gone || this.sock.destroyed) return null
-    const held = new DirectHeld(this, this.seq, hold, cookie)
-    this.held = held
-    return held
-  }
-
-  /** Write the answer to request `seq`, then go on with the next request, if any. */
-  respond(seq: number, status: number, body: string, cookie: string | null): void {
-    if (seq !== this.seq || !this.busy) return
-    this.busy = false
-    const sock = this.sock
-    if (this.gone || sock.destroyed) return
+  /** Answer request `p`; written now if every answer before it is, else when they are. */
+  respond(p: Pending, status: number, body: string, cookie: string | null): void {
+    if (p.out !== null || this.gone || this.sock.destroyed) return
     const d = this.direct
-    const close = this.closeAfter || d.transport.closing()
+    const close = p.close || d.transport.closing()
     let text = `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${httpDate()}\r\n`
     if (cookie !== null) text += `Set-Cookie: ${cookie}\r\n`
-    if (this.origin !== undefined) {
-      const extra = d.transport.headersFor(this.origin)
+    if (p.origin !== undefined) {
+      const extra = d.transport.headersFor(p.origin)
       if (extra !== null) for (const k in extra) text += `${k}: ${extra[k] as string}\r\n`
     }
-    sock.write(text + (close ? 'Connection: close\r\n\r\n' : d.keepAlive) + body)
-    if (close) {
-      this.#close()
-      return
+    p.out = text + (close ? 'Connection: close\r\n\r\n' : d.keepAlive) + body
+    p.end = close
+    if (p === this.first) {
+      this.#flush()
+    } else {
+      p.waited = true
+      this.queued += p.out.length
     }
-    this.since = Date.now()
-    if (!this.pumping) this.pump()
   }
 
   /** The peer sent FIN: answer what is being answered (unless held), then close. */
@@ -320,10 +387,10 @@ class Conn implements LpReply {
     if (h !== null) {
       // Like node:http, a half-closed client's held poll is abandoned (its events stay queued).
       this.held = null
-      this.busy = false
+      h.pending.out = ''
       this.direct.transport.engine.cancelHeld(h.session, h)
     }
-    if (!this.busy) this.#close()
+    this.#flush()
   }
 
   /** The socket closed (either side, or reset). */
@@ -331,10 +398,21 @@ class Conn implements LpReply {
     this.gone = true
     this.disarm()
     this.direct.conns.delete(this)
+    this.first = this.last = null
     const h = this.held
     if (h === null) return
     this.held = null
     // The session expires unless it connects again within maxInterval.
+    this.direct.transport.engine.cancelHeld(h.session, h)
+  }
+
+  /** Forget the answers due (the connection is being cut): a held connect is released. */
+  abandon(): void {
+    this.first = this.last = null
+    this.queued = 0
+    const h = this.held
+    if (h === null) return
+    this.held = null
     this.direct.transport.engine.cancelHeld(h.session, h)
   }
 
@@ -343,7 +421,7 @@ class Conn implements LpReply {
     if (this.timer !== null) return
     const ms = this.direct.server.headersTimeout
     if (!(ms > 0)) return
-    this.timer = setTimeout(onHeadTimer, Math.max(0, this.since + ms - Date.now()), this)
+    this.timer = setTimeout(onHeadTimer, Math.max(0, this.start + ms - Date.now()), this)
     this.timer.unref()
   }
 
@@ -353,14 +431,53 @@ class Conn implements LpReply {
     this.timer = null
   }
 
+  #push(p: Pending): Pending {
+    if (this.last === null) this.first = p
+    else this.last.next = p
+    this.last = p
+    return p
+  }
+
+  /** Write the answers due, oldest first, up to the first one not answered yet. */
+  #flush(): void {
+    const sock = this.sock
+    let p = this.first
+    while (p !== null && p.out !== null) {
+      if (this.gone || sock.destroyed) return
+      if (p.waited) this.queued -= p.out.length
+      if (p.out !== '') sock.write(p.out)
+      if (p.end) {
+        this.first = this.last = null
+        this.#close()
+        return
+      }
+      p = this.first = p.next
+    }
+    if (p !== null) return
+    this.last = null
+    this.queued = 0
+    if (this.closeAfter) {
+      this.#close()
+      return
+    }
+    this.idle = Date.now()
+    if (!this.pumping) this.pump()
+  }
+
+  /**
+   * The next request is node:http's: hand the connection over once the answers due are
+   * written (node could not write its answers behind ours).
+   */
+  #toNode(): void {
+    if (this.first === null) this.direct.handoff(this)
+  }
+
   #tooLarge(head: Head): void {
-    const body = this.direct.transport.tooLargeBody
     // With the CORS headers of its origin, as on the node:http path: a browser can read it.
-    this.origin = head.headers.origin
-    this.busy = true
-    this.seq++
-    this.closeAfter = true // the unread rest of the body is not worth reading
-    this.respond(this.seq, 413, body, null)
+    // The unread rest of the body is not worth reading: the connection closes after it.
+    this.closeAfter = true
+    const p = this.#push(new Pending(this, head.headers.origin, true, false))
+    this.respond(p, 413, this.direct.transport.tooLargeBody, null)
   }
 
   #close(): void {
@@ -380,7 +497,7 @@ class Conn implements LpReply {
 class DirectHeld extends HttpHeld {
   constructor(
     readonly conn: Conn,
-    readonly seq: number,
+    readonly pending: Pending,
     hold: HoldRequest,
     cookie: string | null,
   ) {
@@ -394,7 +511,7 @@ class DirectHeld extends HttpHeld {
   protected answer(status: number, body: string): void {
     const c = this.conn
     if (c.held === this) c.held = null
-    c.respond(this.seq, status, body, this.cookie)
+    c.respond(this.pending, status, body, this.cookie)
   }
 }
 
@@ -435,7 +552,7 @@ export class DirectHttp {
     const idle = server.closeIdleConnections.bind(server)
     server.closeIdleConnections = () => {
       idle()
-      for (const c of [...this.conns]) if (!c.busy && c.buf === null) c.sock.destroy()
+      for (const c of [...this.conns]) if (c.first === null && c.buf === null) c.sock.destroy()
     }
     const all = server.closeAllConnections.bind(server)
     server.closeAllConnections = () => {
@@ -492,6 +609,7 @@ export class DirectHttp {
    * gets the connection only to time it out, so the answer is node's (fastify's 408).
    */
   timeOut(c: Conn): void {
+    c.abandon() // node:http's clientError handler cuts the connection, answers due or not
     c.buf = null
     c.head = null
     c.disarm()
@@ -526,8 +644,8 @@ export class DirectHttp {
     const keepAlive = this.server.keepAliveTimeout
     if (!(keepAlive > 0)) return
     for (const c of [...this.conns]) {
-      if (c.busy || c.buf !== null || c.head !== null) continue
-      if (now - c.since >= keepAlive) c.sock.destroy()
+      if (c.first !== null || c.buf !== null || c.head !== null) continue
+      if (now - c.idle >= keepAlive) c.sock.destroy()
     }
   }
 }
