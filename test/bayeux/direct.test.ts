@@ -416,6 +416,107 @@ describe('direct connections: pipelined requests as on node:http', () => {
   })
 })
 
+describe('direct connections: half-closed by the client, as on node:http', () => {
+  let direct: TestServer
+  let node: TestServer
+  before(async () => {
+    direct = await startServer()
+    node = await startServer({ directHttp: false })
+    for (const srv of [direct, node]) {
+      // Answered later than the client's FIN.
+      srv.bayeux.onService('/service/slow', async () => {
+        await sleep(200)
+        return { ok: true }
+      })
+    }
+  })
+  after(async () => {
+    await direct.close()
+    await node.close()
+  })
+
+  /**
+   * Everything the server writes after `text` and the client's FIN, until it closes (or 1.5 s);
+   * `prepare` runs first on the same connection (a session: its clientId and Cookie line).
+   */
+  async function afterFin(
+    srv: TestServer,
+    text: (clientId: string, cookie: string) => string,
+    prepare: boolean,
+  ): Promise<{ bytes: string; closed: boolean }> {
+    const w = await Wire.open(srv.port)
+    try {
+      let clientId = ''
+      let cookie = ''
+      if (prepare) {
+        ;({ clientId, cookie } = await session(w))
+        w.send(post(`${PATH}/connect`, connect(clientId, 'c0', 0), cookie))
+        await w.response()
+      }
+      let bytes = ''
+      w.sock.on('data', (c: Buffer) => (bytes += c.toString('latin1')))
+      w.sock.end(text(clientId, cookie))
+      const closed = await w.closedWithin(1500)
+      return {
+        // Header names in lower case (node:http writes them as given, the direct path in
+        // title case), no Date.
+        bytes: bytes
+          .replace(/\r\n([^:\r\n]+):/g, (_m, name: string) => `\r\n${name.toLowerCase()}:`)
+          .replace(/\r\ndate: [^\r]*/g, '')
+          .replaceAll(clientId || '\0', 'X'),
+        closed,
+      }
+    } finally {
+      w.destroy()
+    }
+  }
+
+  async function same(
+    text: (clientId: string, cookie: string) => string,
+    prepare = false,
+  ): Promise<string> {
+    const want = await afterFin(node, text, prepare)
+    const got = await afterFin(direct, text, prepare)
+    assert.deepEqual(got, want)
+    assert.ok(want.closed, 'connection closed')
+    return want.bytes
+  }
+
+  const head = `POST ${PATH} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n`
+  const partial: [string, string][] = [
+    ['a head', `${head}X-A: b\r\n`],
+    ['a Content-Length body', `${head}Content-Length: 10\r\n\r\n[{"a":`],
+    ['a chunked body', `${head}Transfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n`],
+  ]
+  for (const [name, text] of partial) {
+    it(`answers part of a request and FIN with node's 400: ${name}`, async () => {
+      assert.match(await same(() => text), /^HTTP\/1\.1 400 /)
+    })
+  }
+
+  it("answers a partial request behind a held connect with node's 400 at once", async () => {
+    const bytes = await same(
+      (clientId, cookie) =>
+        post(`${PATH}/connect`, connect(clientId, 'c1'), cookie) +
+        `${head}Content-Length: 10\r\n\r\n[`,
+      true,
+    )
+    assert.match(bytes, /^HTTP\/1\.1 400 /)
+  })
+
+  it('answers what is answered at once before the FIN, and nothing later', async () => {
+    const service = (clientId: string, cookie: string, id: string, channel: string): string =>
+      post(PATH, [{ channel, clientId, id, data: {} }], cookie)
+    const echo = await same(
+      (clientId, cookie) => service(clientId, cookie, 'e1', '/meta/unknown-channel'),
+      true,
+    )
+    assert.match(echo, /^HTTP\/1\.1 200 /)
+    // node:http ends the connection at the FIN: the slow service's answer is never written.
+    assert.equal(await same((id, c) => service(id, c, 's1', '/service/slow'), true), '')
+  })
+})
+
 describe('direct connections: timeouts and close', () => {
   it('closes an idle connection after keepAliveTimeout and a stalled head with 408', async () => {
     const srv = await startServer()

@@ -33,6 +33,10 @@
 // not held, like node's response that has no socket yet. A request for node:http behind
 // answers still due waits for them before the handover: node could not queue its response
 // behind ours.
+//
+// A client's FIN (half-close) is met as node:http meets it: the connection ends at once, with
+// no answer still due written; a partial request goes to node's parser with the end of the
+// stream, so node answers it (its 'clientError' 400). See Conn.ended.
 
 import http from 'node:http'
 import type { Server } from 'node:http'
@@ -211,7 +215,7 @@ class Conn {
   queued = 0
   /** The held /meta/connect (only ever the oldest request: see Pending.holdable). */
   held: DirectHeld | null = null
-  /** Read no more requests; close once the answers due are written (Connection: close, 413, FIN). */
+  /** Read no more requests; close once the answers due are written (Connection: close, 413). */
   closeAfter = false
   pumping = false
   /** The rest of `buf` is read on the next turn of the event loop (see pump). */
@@ -380,17 +384,23 @@ class Conn {
     }
   }
 
-  /** The peer sent FIN: answer what is being answered (unless held), then close. */
+  /**
+   * The peer sent FIN. node:http (httpAllowHalfOpen off) then ends the connection at once:
+   * answers not written yet never are (a held connect is released, its events stay queued),
+   * and a request it has only part of fails its parser (HPE_INVALID_EOF_STATE, answered by
+   * 'clientError': 400). So the whole requests that came before the FIN are processed first,
+   * as node has by then; bytes left over go to node:http with the end of the stream, so that
+   * node answers them; without any, the connection ends.
+   */
   ended(): void {
-    this.closeAfter = true
-    const h = this.held
-    if (h !== null) {
-      // Like node:http, a half-closed client's held poll is abandoned (its events stay queued).
-      this.held = null
-      h.pending.out = ''
-      this.direct.transport.engine.cancelHeld(h.session, h)
+    while (this.deferred && !this.gone) {
+      this.deferred = false
+      this.pump()
     }
-    this.#flush()
+    if (this.gone) return
+    this.abandon()
+    if (this.buf !== null && !this.closeAfter) this.direct.handoff(this)
+    else this.#close()
   }
 
   /** The socket closed (either side, or reset). */
@@ -581,7 +591,10 @@ export class DirectHttp {
     const sock = c.sock
     c.gone = true
     c.handed = true
-    if (c.buf !== null) {
+    // The peer has sent FIN (see Conn.ended): bytes can no longer be put back.
+    const ended = sock.readableEnded
+    const bytes = c.buf
+    if (bytes !== null && !ended) {
       // A request begun: its clock keeps running until node has its head (onHeadTimer).
       c.arm()
       if (c.timer !== null) sock[WATCH] = c
@@ -596,9 +609,16 @@ export class DirectHttp {
     sock.off('close', onClose)
     sock.off('error', onError)
     sock.off('drain', onDrain)
-    if (c.buf !== null) sock.unshift(c.buf)
     c.buf = null
+    if (bytes !== null && !ended) sock.unshift(bytes)
     for (const l of this.#node) l.call(this.server, sock)
+    if (ended) {
+      // node:http's listeners get the bytes and then the end of the stream, as if they had
+      // been read: node's parser answers a partial request, or node ends the connection.
+      if (bytes !== null) sock.emit('data', bytes)
+      sock.emit('end')
+      return
+    }
     // node:http's 'data' listener does not resume a paused stream; the bytes put back flow
     // to its parser on the next tick, before any new read from the socket.
     sock.resume()
