@@ -536,6 +536,60 @@ describe('direct connections: timeouts and close', () => {
     }
   })
 
+  it('lets a stalled body wait past headersTimeout, as node:http does (requestTimeout 0)', async () => {
+    const direct = await startServer()
+    const node = await startServer({ directHttp: false })
+    try {
+      const text = handshake()
+      const cut = text.length - 5 // the head and part of the body
+      const seen = []
+      for (const srv of [node, direct]) {
+        srv.app.server.headersTimeout = 300
+        const w = await Wire.open(srv.port)
+        try {
+          w.send(text.slice(0, cut))
+          const closed = await w.closedWithin(900)
+          if (!closed) w.send(text.slice(cut))
+          const r = await w.response()
+          seen.push({ closed, status: r.status, successful: json(r)[0]?.successful })
+        } finally {
+          w.destroy()
+        }
+      }
+      assert.deepEqual(seen[1], seen[0])
+      assert.deepEqual(seen[0], { closed: false, status: 200, successful: true })
+    } finally {
+      await direct.close()
+      await node.close()
+    }
+  })
+
+  it("cuts a stalled body at requestTimeout when one is set, with node's 408", async () => {
+    const srv = await startServer()
+    try {
+      // node:http checks requestTimeout every connectionsCheckingInterval (30 s): here only
+      // the direct path is timed; the answer is node's either way.
+      srv.app.server.headersTimeout = 200
+      srv.app.server.requestTimeout = 700
+      const text = handshake()
+      const w = await Wire.open(srv.port)
+      try {
+        const t0 = Date.now()
+        w.send(text.slice(0, text.length - 5))
+        const r = await w.response()
+        const ms = Date.now() - t0
+        assert.equal(r.status, 408)
+        assert.match(r.headers['content-type'] ?? '', /^application\/json/)
+        assert.ok(ms >= 650 && ms < 1500, `after ${ms} ms`)
+        assert.ok(await w.closedWithin(1000))
+      } finally {
+        w.destroy()
+      }
+    } finally {
+      await srv.close()
+    }
+  })
+
   it('server close: held connects answered with Connection: close, idle ones closed', async () => {
     const srv = await startServer({ timeout: 30_000 })
     const idle = await Wire.open(srv.port)

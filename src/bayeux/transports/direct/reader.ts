@@ -23,9 +23,10 @@
 // node:http as soon as it is seen (http-head.ts, badHeadStart), so node answers its 400 at once.
 //
 // Node's settings apply: maxHeaderSize, keepAliveTimeout (checked once a second, so an idle
-// connection may live up to a second longer) and headersTimeout, counted from the first byte of
-// a request to its last, also across a handover (see onHeadTimer); server.close() and
-// closeIdleConnections()/closeAllConnections() include these connections.
+// connection may live up to a second longer), headersTimeout, counted from the first byte of a
+// request until its head is read, also across a handover (see onHeadTimer), and
+// requestTimeout (0: none, as the app sets it) until its last byte, as node applies them;
+// server.close() and closeIdleConnections()/closeAllConnections() include these connections.
 //
 // Pipelined requests are processed as node:http processes them: each at once, also while an
 // earlier one is held or waits for an asynchronous handler, and answered in order (a later
@@ -123,7 +124,8 @@ function onDeferred(c: Conn): void {
   c.pump()
 }
 /**
- * headersTimeout after the first byte of a request that has not arrived whole.
+ * headersTimeout after the first byte of a request whose head has not arrived whole, or
+ * requestTimeout (when set) of one whose body has not (see Conn.arm).
  *
  * Still ours: time out. Handed to node:http: node 20 keeps its own head clock per connection
  * (the parser's message start, set from C++ when the parser sees a byte, so at the handover,
@@ -302,6 +304,8 @@ class Conn {
           }
           this.head = head
           this.bodyStart = end + 4
+          // node:http stops the headersTimeout clock once it has the head (arm: the body's).
+          this.disarm()
         }
         let stop: number
         let text: string
@@ -426,10 +430,19 @@ class Conn {
     this.direct.transport.engine.cancelHeld(h.session, h)
   }
 
-  /** Start the clock of the request being read (once per request; see onHeadTimer). */
+  /**
+   * Start the clock of the request being read (see onHeadTimer), from its first byte as
+   * node:http's checks do: headersTimeout until its head is read, requestTimeout (0: none)
+   * until its last byte. A stalled body therefore waits when requestTimeout is 0.
+   */
   arm(): void {
     if (this.timer !== null) return
-    const ms = this.direct.server.headersTimeout
+    const server = this.direct.server
+    let ms = server.requestTimeout > 0 ? server.requestTimeout : 0
+    if (this.head === null) {
+      const headers = server.headersTimeout
+      if (headers > 0 && (ms === 0 || headers < ms)) ms = headers
+    }
     if (!(ms > 0)) return
     this.timer = setTimeout(onHeadTimer, Math.max(0, this.start + ms - Date.now()), this)
     this.timer.unref()
@@ -625,8 +638,9 @@ export class DirectHttp {
   }
 
   /**
-   * No complete request within headersTimeout: the partial request is dropped and node:http
-   * gets the connection only to time it out, so the answer is node's (fastify's 408).
+   * No complete head within headersTimeout (or request within requestTimeout): the partial
+   * request is dropped and node:http gets the connection only to time it out, so the answer is
+   * node's (the 'clientError' 408).
    */
   timeOut(c: Conn): void {
     c.abandon() // node:http's clientError handler cuts the connection, answers due or not
