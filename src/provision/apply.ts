@@ -2,7 +2,7 @@
 // it in one store transaction (all-or-nothing, idempotent: docs/provisioning.md, Rules).
 
 import { availableParallelism } from 'node:os'
-import type { Directory } from '../model.ts'
+import type { Directory, Workbin, WorkbinType } from '../model.ts'
 import type { ProvisionResult, Store } from '../store/store.ts'
 import { Fingerprints } from './fingerprints.ts'
 import { type PasswordStats, resolvePasswords, summarizePasswords } from './passwords.ts'
@@ -87,7 +87,7 @@ function defaultConcurrency(): number {
 /**
  * Ids and userNames owned by someone else in the store: a user id, workbin id or interaction id
  * of another contact center, or a userName (unique store-wide: Basic auth has no tenant) held
- * by another user.
+ * by another user. Also a stored workbin's type change while it holds content or subscriptions.
  */
 export async function checkAgainstStore(store: Store, doc: ProvisionDocument): Promise<void> {
   const issues: ProvisionIssue[] = []
@@ -97,9 +97,8 @@ export async function checkAgainstStore(store: Store, doc: ProvisionDocument): P
     const dir = await store.getDirectory(id)
     if (dir) dirs.set(id, dir)
   }
-  const workbinOwner = new Map<string, string>()
-  for (const dir of dirs.values())
-    for (const w of dir.workbins) workbinOwner.set(w.id, dir.contactCenter.id)
+  const storedWorkbins = new Map<string, Workbin>()
+  for (const dir of dirs.values()) for (const w of dir.workbins) storedWorkbins.set(w.id, w)
 
   for (const [c, cc] of doc.contactCenters.entries()) {
     const base = `contactCenters[${c}]`
@@ -129,12 +128,15 @@ export async function checkAgainstStore(store: Store, doc: ProvisionDocument): P
       }
     }
     for (const [i, w] of (cc.workbins ?? []).entries()) {
-      const owner = workbinOwner.get(w.id)
-      if (owner !== undefined && owner !== cc.id) {
+      const stored = storedWorkbins.get(w.id)
+      if (stored !== undefined && stored.contactCenterId !== cc.id) {
         issues.push({
           path: `${base}.workbins[${i}].id`,
           message: 'workbin id already belongs to another contact center',
         })
+      } else if (stored !== undefined && stored.type !== w.type) {
+        const refused = await retypeRefusal(store, stored, w.type)
+        if (refused) issues.push({ path: `${base}.workbins[${i}].type`, message: refused })
       }
       const clash = dirs
         .get(cc.id)
@@ -158,6 +160,40 @@ export async function checkAgainstStore(store: Store, doc: ProvisionDocument): P
     }
   }
   if (issues.length > 0) throw new ProvisionError(issues)
+}
+
+/** What a workbin instance is named by, per type (the owner stored with its content). */
+const INSTANCE_OWNER: Record<WorkbinType, string> = {
+  Agent: 'user id',
+  Place: 'place name',
+  AgentGroup: 'agent group name',
+  PlaceGroup: 'place group name',
+}
+
+/**
+ * Why the stored workbin cannot take the new type, or undefined when it may: its interactions
+ * and subscriptions keep the old type's instance owner, which the new type's lookups never match
+ * (its content would vanish for every agent). An empty workbin with no subscriber may change.
+ */
+async function retypeRefusal(
+  store: Store,
+  stored: Workbin,
+  type: WorkbinType,
+): Promise<string | undefined> {
+  const use = await store.workbinInUse(stored.contactCenterId, stored.id)
+  const held = [
+    use.interactions ? 'holds interactions' : '',
+    use.subscriptions ? 'has subscriptions' : '',
+  ].filter((x) => x !== '')
+  if (held.length === 0) return undefined
+  const by = (t: WorkbinType) => `${/^[AEIOU]/.test(t) ? 'an' : 'a'} ${t} workbin`
+  return (
+    `cannot change from ${stored.type} to ${type} while workbin "${stored.workbinName}"` +
+    ` ${held.join(' and ')}: they are filed by ${INSTANCE_OWNER[stored.type]}, and` +
+    ` ${by(type)} looks them up by ${INSTANCE_OWNER[type]}, so no one would find them again.` +
+    ' Empty it first (pull or move its interactions out, and have its subscribers unsubscribe),' +
+    ` or keep its type and create a new ${type} workbin (another id and workbinName)`
+  )
 }
 
 /**

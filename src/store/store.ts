@@ -58,6 +58,12 @@ export interface ProvisionResult {
   >
 }
 
+/** What Store.workbinInUse found. */
+export interface WorkbinUse {
+  interactions: boolean
+  subscriptions: boolean
+}
+
 /** Outcome of a compare-and-set move of an interaction. */
 export type MoveResult =
   | { ok: true; interaction: Interaction }
@@ -81,6 +87,12 @@ export interface Store {
    * interaction over the userData limit fails it whole (as createInteraction).
    */
   applyProvisioning(plan: ProvisionPlan): Promise<ProvisionResult>
+  /**
+   * Whether any interaction sits in the workbin (in any instance) and whether anyone subscribes
+   * to it: its instances are keyed by an owner of its type, so its type may change only when
+   * both are false (applyProvisioning refuses otherwise, with IN_USE).
+   */
+  workbinInUse(contactCenterId: string, workbinId: string): Promise<WorkbinUse>
 
   // --- directory (configuration) ------------------------------------------------------------
   /** Every contact center, in creation order (provisioning checks ids across tenants with it). */

@@ -29,6 +29,7 @@ import {
   tempPath,
   WB_AGENT,
   WB_GROUP,
+  WB_PLACE,
   WB_PLACE_GROUP,
 } from './helpers.ts'
 
@@ -397,6 +398,83 @@ describe('applyDocument refuses what another contact center owns, changing nothi
       GwsError,
     )
     assert.deepEqual(dump(store), before)
+  })
+})
+
+describe('applyDocument and a stored workbin’s type', () => {
+  beforeEach(async () => {
+    await applyDocument(store, baseDoc())
+  })
+  const retype = (id: string, workbinName: string, type: string, extra: Doc = {}) => ({
+    contactCenters: [{ id: CC, name: 'Demo', workbins: [{ id, workbinName, type }], ...extra }],
+  })
+  const refusedWith = async (doc: Doc, says: RegExp) => {
+    await rejectsAt(doc, 'contactCenters[0].workbins[0].type')
+    await assert.rejects(applyDocument(store, doc), says)
+  }
+
+  it('refuses a type change while the workbin holds an interaction, changing nothing', async () => {
+    // testWorkbin holds 0001BaBFVPR20035 in agent1's instance (keyed by user id)
+    const doc = retype(WB_AGENT, 'testWorkbin', 'Place')
+    doc.contactCenters[0].workbins[0].displayName = 'Test Workbin'
+    await refusedWith(doc, /cannot change from Agent to Place .* holds interactions: .*Empty it/)
+    assert.equal(
+      (await store.getDirectory(CC))?.workbins.find((w) => w.id === WB_AGENT)?.type,
+      'Agent',
+    )
+    assert.deepEqual((await store.getInteraction(CC, '0001BaBFVPR20035'))?.location, {
+      kind: 'workbin',
+      workbinId: WB_AGENT,
+      owner: AGENT1,
+    })
+  })
+
+  it('refuses a type change while anyone subscribes to the (empty) workbin', async () => {
+    await store.addSubscriptions(AGENT1, [{ workbinId: WB_PLACE, owner: 'Place_7001' }])
+    await refusedWith(
+      retype(WB_PLACE, 'placeWb', 'PlaceGroup'),
+      /cannot change from Place to PlaceGroup .* has subscriptions: /,
+    )
+    assert.deepEqual(await store.listSubscribers({ workbinId: WB_PLACE, owner: 'Place_7001' }), [
+      AGENT1,
+    ])
+  })
+
+  it('accepts it for an empty workbin without subscribers, with content of the new type', async () => {
+    const r = await applyDocument(
+      store,
+      retype(WB_PLACE, 'placeWb', 'PlaceGroup', {
+        interactions: [
+          {
+            id: 'RETYPED000000001',
+            mediaType: 'chat',
+            workbin: { id: WB_PLACE, placeGroup: 'North' },
+          },
+        ],
+      }),
+    )
+    assert.deepEqual([r.changed.workbins, r.changed.interactions], [1, 1])
+    const wb = (await store.getDirectory(CC))?.workbins.find((w) => w.id === WB_PLACE)
+    assert.equal(wb?.type, 'PlaceGroup')
+    assert.deepEqual(
+      (await store.listWorkbinContent(CC, { workbinId: WB_PLACE, owner: 'North' })).map(
+        (x) => x.id,
+      ),
+      ['RETYPED000000001'],
+    )
+  })
+
+  it('accepts it once the workbin was emptied', async () => {
+    const moved = await store.moveInteraction(
+      CC,
+      '0001BaBFVPR20035',
+      { kind: 'workbin', workbinId: WB_AGENT, owner: AGENT1 },
+      { kind: 'owner', userId: AGENT1 },
+      { state: 'Processing', capabilities: [], userData: { set: {}, remove: [] } },
+    )
+    assert.ok(moved.ok)
+    const r = await applyDocument(store, retype(WB_AGENT, 'testWorkbin', 'Place'))
+    assert.equal(r.changed.workbins, 1)
   })
 })
 

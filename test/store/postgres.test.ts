@@ -210,6 +210,51 @@ describe('PostgreSQL adapter', { skip }, () => {
     await store.close()
   })
 
+  it('a type change waits for a move into the workbin not yet committed, then refuses it', async () => {
+    const store = await fresh()
+    await store.migrate()
+    await store.applyProvisioning(basePlan())
+    const group = basePlan().contactCenters[0]!.workbins[1]!
+    const mover = await store.pool.connect()
+    try {
+      // A move into the empty group workbin, still in its transaction: its foreign key check
+      // holds the workbin row FOR KEY SHARE.
+      await mover.query('BEGIN')
+      await mover.query(
+        `UPDATE interactions SET workbin_id = $1, workbin_owner = 'Sales' WHERE id = '0001BaBFVPR20035'`,
+        [group.id],
+      )
+      const plan = basePlan()
+      plan.contactCenters[0]!.workbins[1]!.type = 'PlaceGroup'
+      let settled = false
+      const applying = store.applyProvisioning(plan).then(
+        () => 'applied',
+        (e: unknown) => e,
+      )
+      void applying.finally(() => (settled = true))
+      // until the type change waits for the mover (or did not wait at all)
+      for (let waiting = 0; waiting === 0 && !settled;) {
+        await new Promise((r) => setTimeout(r, 20))
+        const { rows } = await store.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        )
+        waiting = rows[0]!.n
+      }
+      await mover.query('COMMIT')
+      const outcome = await applying
+      assert.ok(
+        outcome instanceof GwsError && outcome.statusCode === StatusCode.IN_USE,
+        String(outcome),
+      )
+      const dir = await store.getDirectory(CC)
+      assert.equal(dir?.workbins.find((w) => w.id === group.id)?.type, 'AgentGroup')
+    } finally {
+      mover.release()
+      await store.close()
+    }
+  })
+
   it('migration 2 keeps the chosen place of a logged-in agent as their occupancy', async () => {
     const url = await db!.freshSchemaUrl()
     const store = createPgStore(url, OPTS)

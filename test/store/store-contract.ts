@@ -478,6 +478,63 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
       })
     })
 
+    describe('a workbin in use', () => {
+      beforeEach(async () => {
+        await store.applyProvisioning(basePlan())
+      })
+      const unused = { interactions: false, subscriptions: false }
+      const retyped = (id: string, type: 'Place' | 'PlaceGroup') => {
+        const plan = basePlan()
+        plan.contactCenters[0]!.workbins.find((w) => w.id === id)!.type = type
+        return plan
+      }
+
+      it('says whether a workbin holds interactions (any instance) or has subscriptions', async () => {
+        assert.deepEqual(await store.workbinInUse(CC, WB_AGENT), {
+          interactions: true,
+          subscriptions: false,
+        })
+        assert.deepEqual(await store.workbinInUse(CC, WB_GROUP), unused)
+        assert.deepEqual(await store.workbinInUse(CC2, WB_OTHER), unused)
+        await store.addSubscriptions(SUP1, [{ workbinId: WB_GROUP, owner: 'Sales' }])
+        assert.deepEqual(await store.workbinInUse(CC, WB_GROUP), {
+          interactions: false,
+          subscriptions: true,
+        })
+        const none = { set: {}, remove: [] }
+        const agent2s: InteractionLocation = { kind: 'workbin', workbinId: WB_AGENT, owner: AGENT2 }
+        const patch = { state: 'InWorkbin', capabilities: [], userData: none }
+        assert.ok(
+          (await store.moveInteraction(CC, '0001BaBFVPR20035', inAgentWb, agent2s, patch)).ok,
+        )
+        assert.equal((await store.workbinInUse(CC, WB_AGENT)).interactions, true)
+        assert.ok(
+          (await store.moveInteraction(CC, '0001BaBFVPR20035', agent2s, ownedByAgent2, patch)).ok,
+        )
+        assert.deepEqual(await store.workbinInUse(CC, WB_AGENT), unused)
+      })
+
+      it('refuses to change the type of a workbin in use (IN_USE), all-or-nothing', async () => {
+        const before = await store.getDirectory(CC)
+        await assert.rejects(
+          store.applyProvisioning(retyped(WB_AGENT, 'Place')),
+          isGws(StatusCode.IN_USE),
+        )
+        await store.addSubscriptions(AGENT1, [{ workbinId: WB_GROUP, owner: 'Sales' }])
+        const plan = retyped(WB_GROUP, 'PlaceGroup')
+        plan.contactCenters[0]!.contactCenter.name = 'Renamed'
+        await assert.rejects(store.applyProvisioning(plan), isGws(StatusCode.IN_USE))
+        assert.deepEqual(await store.getDirectory(CC), before)
+      })
+
+      it('changes the type of an empty workbin without subscribers', async () => {
+        const r = await store.applyProvisioning(retyped(WB_GROUP, 'PlaceGroup'))
+        assert.equal(r.changed.workbins, 1)
+        const wb = (await store.getDirectory(CC))?.workbins.find((w) => w.id === WB_GROUP)
+        assert.equal(wb?.type, 'PlaceGroup')
+      })
+    })
+
     describe('interactions', () => {
       beforeEach(async () => {
         await store.applyProvisioning(basePlan())

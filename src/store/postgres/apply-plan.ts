@@ -4,8 +4,9 @@
 
 import type { PoolClient } from 'pg'
 import { GwsError, StatusCode } from '../../errors.ts'
-import type { ProvisionPlan, ProvisionResult } from '../store.ts'
+import type { ProvisionPlan, ProvisionResult, WorkbinUse } from '../store.ts'
 import { checkUserDataLimit, type UserDataLimit } from '../user-data-limit.ts'
+import { refuseRetypeInUse } from '../workbin-use.ts'
 import type {
   AgentGroupRow,
   ContactCenterRow,
@@ -148,6 +149,10 @@ export async function applyPlan(
       } else if (old.contact_center_id !== ccId) {
         throw conflict(`workbin ${wb.id} belongs to another contact center`)
       } else if (!sameRow(old, row)) {
+        if (old.type !== row.type) {
+          await run(SQL.workbinForUpdate, [wb.id])
+          refuseRetypeInUse(wb.id, (await one<WorkbinUse>(SQL.workbinInUse, [ccId, wb.id]))!)
+        }
         await run(SQL.updateWorkbin, params)
         bump('workbins')
       }

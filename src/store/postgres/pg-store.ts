@@ -64,6 +64,7 @@ import type {
   ProvisionPlan,
   ProvisionResult,
   Store,
+  WorkbinUse,
 } from '../store.ts'
 import { redactDbUrl, StoreOpenError, StoreUnavailableError } from '../store-errors.ts'
 import { applyPlan, interactionParams } from './apply-plan.ts'
@@ -243,6 +244,11 @@ class PgStoreImpl implements PgStore {
       await c.query('SELECT pg_advisory_xact_lock($1)', [PROVISION_LOCK])
       return applyPlan(c, plan, this.userDataLimit)
     })
+  }
+
+  async workbinInUse(contactCenterId: string, workbinId: string): Promise<WorkbinUse> {
+    const params = [contactCenterId, workbinId]
+    return (await this.first<WorkbinUse>('workbin', SQL.workbinInUse, params))!
   }
 
   // --- directory --------------------------------------------------------------------------

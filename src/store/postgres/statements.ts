@@ -57,6 +57,14 @@ export const SQL = {
     VALUES ($1, $2, $3, $4, $5)`,
   updateWorkbin: `UPDATE workbins SET workbin_name = $3, display_name = $4, type = $5
     WHERE id = $1 AND contact_center_id = $2`,
+  // A type change locks the row first: a move into the workbin or a new subscription to it
+  // (their foreign key locks the row FOR KEY SHARE) waits for it, or it for them.
+  workbinForUpdate: 'SELECT 1 FROM workbins WHERE id = $1 FOR UPDATE',
+  // Two probes of one row each (interactions_by_instance_page, subscriptions_by_instance).
+  workbinInUse: `SELECT
+      EXISTS (SELECT 1 FROM interactions WHERE contact_center_id = $1 AND workbin_id = $2)
+        AS interactions,
+      EXISTS (SELECT 1 FROM subscriptions WHERE workbin_id = $2) AS subscriptions`,
 
   // place occupancy (one agent per place)
   currentPlace: 'SELECT place FROM place_occupants WHERE user_id = $1',

@@ -3,8 +3,9 @@
 // does not mention are left alone. Interactions are only created, never moved or rewritten.
 
 import { GwsError, StatusCode } from '../../errors.ts'
-import type { ProvisionPlan, ProvisionResult } from '../store.ts'
+import type { ProvisionPlan, ProvisionResult, WorkbinUse } from '../store.ts'
 import { checkUserDataLimit, type UserDataLimit } from '../user-data-limit.ts'
+import { refuseRetypeInUse } from '../workbin-use.ts'
 import type {
   AgentGroupRow,
   ContactCenterRow,
@@ -138,6 +139,7 @@ export function applyPlan(
       } else if (old.contact_center_id !== ccId) {
         throw conflict(`workbin ${wb.id} belongs to another contact center`)
       } else if (!sameRow(old, row)) {
+        if (old.type !== row.type) refuseRetypeInUse(wb.id, workbinUse(s, ccId, wb.id))
         s.updateWorkbin.run(row)
         bump('workbins')
       }
@@ -180,6 +182,15 @@ export function applyPlan(
     if (!created && touched > 0) s.bumpVersion.run(ccId)
   }
   return { changed }
+}
+
+/** Store.workbinInUse, also read inside the provisioning transaction. */
+export function workbinUse(s: Statements, contactCenterId: string, workbinId: string): WorkbinUse {
+  const row = s.workbinInUse.get({ cc: contactCenterId, wb: workbinId }) as {
+    interactions: number
+    subscriptions: number
+  }
+  return { interactions: row.interactions === 1, subscriptions: row.subscriptions === 1 }
 }
 
 function sameRow<T extends object>(a: T, b: T): boolean {

@@ -38,9 +38,10 @@ import type {
   ProvisionPlan,
   ProvisionResult,
   Store,
+  WorkbinUse,
 } from '../store.ts'
 import { pageRows } from './content-page.ts'
-import { applyPlan } from './apply-plan.ts'
+import { applyPlan, workbinUse } from './apply-plan.ts'
 import { runMigrations } from './migrations.ts'
 import type {
   AgentGroupRow,
@@ -305,6 +306,10 @@ class SqliteStoreImpl implements SqliteStore {
   async applyProvisioning(plan: ProvisionPlan): Promise<ProvisionResult> {
     // All-or-nothing (docs/provisioning.md, Rules): one transaction for the whole plan.
     return this.write('provisioning', () => applyPlan(this.s, plan, this.userDataLimit))
+  }
+
+  async workbinInUse(contactCenterId: string, workbinId: string): Promise<WorkbinUse> {
+    return workbinUse(this.s, contactCenterId, workbinId)
   }
 
   // --- directory --------------------------------------------------------------------------

@@ -81,6 +81,13 @@ export function prepareStatements(db: Database.Database) {
     updateWorkbin: p(
       'UPDATE workbins SET workbin_name = @workbin_name, display_name = @display_name, type = @type WHERE id = @id',
     ),
+    // Two probes of one row each (interactions_by_instance_page, subscriptions_by_instance).
+    workbinInUse: p(
+      `SELECT
+         EXISTS (SELECT 1 FROM interactions WHERE contact_center_id = @cc AND workbin_id = @wb)
+           AS interactions,
+         EXISTS (SELECT 1 FROM subscriptions WHERE workbin_id = @wb) AS subscriptions`,
+    ),
 
     // per-user state
     // place occupancy (one agent per place)
