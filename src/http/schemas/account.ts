@@ -1,6 +1,13 @@
 // Route schemas of /me, /me/team and /features.
 
-import { FieldsQuery, IdParams, errorReplies, okReply } from './common.ts'
+import {
+  FieldsQuery,
+  IdParams,
+  conflictReply,
+  errorReplies,
+  okReply,
+  postErrorReplies,
+} from './common.ts'
 import { Type } from '@sinclair/typebox'
 import { channelOperations, meOperations, operationBody } from './operation-bodies.ts'
 
@@ -33,7 +40,12 @@ export const postMe = {
   summary: 'Contact center session operations',
   tags: ['me'],
   body: operationBody(meOperations),
-  response: { 200: okReply('Done', { statusCode: 0 }), ...errorReplies },
+  response: {
+    200: okReply('Done', { statusCode: 0 }),
+    ...postErrorReplies,
+    // StartContactCenterSession at a place another agent occupies
+    ...conflictReply,
+  },
 }
 
 export const getTeam = {
@@ -98,7 +110,7 @@ export const postChannel = {
   tags: ['me'],
   params: Type.Object({ channel: Type.String({ minLength: 1 }) }),
   body: operationBody(channelOperations),
-  response: { 200: okReply('Done', { statusCode: 0 }), ...errorReplies },
+  response: { 200: okReply('Done', { statusCode: 0 }), ...postErrorReplies },
 }
 
 export const getAgentStates = {

@@ -22,14 +22,28 @@ export function okReply(description: string, example: Record<string, unknown>): 
   )
 }
 
+const envelope = (description: string) => Type.Ref('ErrorEnvelope', { description })
+
 /** The error replies every authenticated route may give. */
 export const errorReplies = {
-  400: Type.Ref('ErrorEnvelope', { description: 'statusCode 1 (missing) or 2 (invalid)' }),
-  401: Type.Ref('ErrorEnvelope', { description: 'statusCode 20: not authenticated' }),
-  403: Type.Ref('ErrorEnvelope', { description: 'statusCode 3 or 5: forbidden' }),
-  404: Type.Ref('ErrorEnvelope', { description: 'statusCode 6: not found' }),
-  500: Type.Ref('ErrorEnvelope', { description: 'statusCode 4 or 12-17: internal' }),
+  400: envelope('statusCode 1 (missing) or 2 (invalid), 10 (out of range)'),
+  401: envelope('statusCode 20: not authenticated'),
+  403: envelope('statusCode 3 or 5: forbidden'),
+  404: envelope('statusCode 6: not found'),
+  429: envelope('statusCode 20: too many failed logins (Retry-After)'),
+  500: envelope('statusCode 4 or 12-17: internal'),
+  503: envelope('statusCode 4: the database is unavailable or the server is busy (Retry-After)'),
 }
+
+/** The error replies of a route with an operation body: errorReplies and the body's own. */
+export const postErrorReplies = {
+  ...errorReplies,
+  413: envelope('statusCode 10: the body is over WORKBINS_BODY_LIMIT'),
+  415: envelope('statusCode 1: the body is not application/json'),
+}
+
+/** 409: already exists (18) or in use (19). */
+export const conflictReply = { 409: envelope('statusCode 18 (already exists) or 19 (in use)') }
 
 /** A query parameter GWS lets clients repeat or comma-separate (`fields`, `subresources`). */
 export const StringList = Type.Union([Type.String(), Type.Array(Type.String())])

@@ -3,7 +3,7 @@
 
 import { Type, type TObject } from '@sinclair/typebox'
 import type { InteractionOperationName } from '../../workbins/capabilities.ts'
-import { FieldsQuery, IdParams, errorReplies, okReply } from './common.ts'
+import { FieldsQuery, IdParams, errorReplies, okReply, postErrorReplies } from './common.ts'
 import { operation, operationBody } from './operation-bodies.ts'
 
 const UserData = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Null()]))
@@ -68,7 +68,7 @@ export function postInteractionOperation(params: TObject = IdParams) {
     tags: ['media'],
     params,
     body: operationBody(interactionOperationVariants),
-    response: { 200: accepted, ...errorReplies },
+    response: { 200: accepted, ...postErrorReplies },
   }
 }
 
@@ -85,7 +85,7 @@ export function postCreate(params?: TObject) {
         { queueUri: Text, parentId: Text, userData: Type.Optional(UserData) },
       ),
     ]),
-    response: { 200: accepted, ...errorReplies },
+    response: { 200: accepted, ...postErrorReplies },
   }
 }
 

@@ -1,6 +1,6 @@
 // Route schemas of the integration endpoint /interactions (additive).
 
-import { IdParams, errorReplies, okReply } from './common.ts'
+import { IdParams, conflictReply, errorReplies, okReply, postErrorReplies } from './common.ts'
 import { offerOperation } from './interaction-operations.ts'
 import { createOperation, operationBody, userDataOperations } from './operation-bodies.ts'
 
@@ -11,7 +11,11 @@ export const postInteractions = {
   summary: 'Create an interaction (admin, apiuser)',
   tags,
   body: operationBody([createOperation]),
-  response: { 200: okReply('Created', { statusCode: 0, interaction: ITEM }), ...errorReplies },
+  response: {
+    200: okReply('Created', { statusCode: 0, interaction: ITEM }),
+    ...postErrorReplies,
+    ...conflictReply,
+  },
 }
 
 export const getInteraction = {
@@ -29,5 +33,5 @@ export const postInteraction = {
   tags,
   params: IdParams,
   body: operationBody([...userDataOperations, offerOperation]),
-  response: { 200: okReply('Changed', { statusCode: 0, interaction: ITEM }), ...errorReplies },
+  response: { 200: okReply('Changed', { statusCode: 0, interaction: ITEM }), ...postErrorReplies },
 }

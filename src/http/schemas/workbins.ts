@@ -1,7 +1,7 @@
 // Route schemas of the workbin URLs (three families: /workbins, /me/workbins, /users/{userId}/workbins).
 
 import { Type, type TObject } from '@sinclair/typebox'
-import { StringList, USER_ID, errorReplies, okReply } from './common.ts'
+import { StringList, USER_ID, errorReplies, okReply, postErrorReplies } from './common.ts'
 import {
   contentOperations,
   operationBody,
@@ -126,7 +126,7 @@ export function workbinSchemas(scope: Scope) {
           statusCode: 0,
           referenceIds: { [WB]: 3 },
         }),
-        ...errorReplies,
+        ...postErrorReplies,
       },
     },
     postOne: {
@@ -140,7 +140,7 @@ export function workbinSchemas(scope: Scope) {
           statusCode: 0,
           referenceId: 1,
         }),
-        ...errorReplies,
+        ...postErrorReplies,
       },
     },
   }
