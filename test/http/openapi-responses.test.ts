@@ -16,7 +16,7 @@ import { World } from '../helpers/world.ts'
 
 type Schema = Record<string, unknown>
 type Operation = {
-  responses: Record<string, { content?: Record<string, { schema: Schema }> }>
+  responses: Record<string, { content?: Record<string, { schema: Schema; example?: unknown }> }>
   requestBody?: { content: Record<string, { schema: { oneOf?: { title: string }[] } }> }
 }
 type Document = { paths: Record<string, Record<string, Operation>> }
@@ -502,9 +502,13 @@ describe('OpenAPI document against real replies', () => {
         operationName: 'Transfer',
         targetUri: `${world.server.apiUrl}/users/${U.agent2}`,
       })
+      const read = (id: string) =>
+        ok({ user: 'admin1', method: 'GET', route: `${API}/interactions/{id}`, params: { id } })
+      await read(handled) // invited by a transfer
       const completed = await create(m.media, { owner: 'agent1' })
       await op('agent1', completed, { operationName: 'Complete' })
       await op('agent1', completed, { operationName: 'Complete' }, 404)
+      await read(completed)
       const requeued = await create(m.media, { owner: 'agent1' })
       await op('agent1', requeued, { operationName: 'PlaceInQueue', queueName: QUEUE.post.name })
       for (const answer of ['Accept', 'Reject']) {
@@ -677,53 +681,81 @@ describe('OpenAPI document against real replies', () => {
     assert.deepEqual(wrong, [])
   })
 
+  /** The validator of a response schema, by its JSON pointer in the document. */
+  const validators = new Map<string, ValidateFunction>()
+  function validatorOf(route: string, method: string, status: string, type: string) {
+    const pointer = ['paths', route, method, 'responses', status, 'content', type, 'schema']
+      .map((s) => s.replaceAll('~', '~0').replaceAll('/', '~1'))
+      .join('/')
+    const key = `openapi.json#/${pointer}`
+    let validate = validators.get(key)
+    if (!validate) {
+      validate = ajv.getSchema(key)
+      assert.ok(validate, key)
+      validators.set(key, validate)
+    }
+    return validate
+  }
+
   test('every reply is documented: its status, content type and body', () => {
-    const validators = new Map<string, ValidateFunction | undefined>()
-    const problems: string[] = []
+    // problem → how many replies had it, and the first one's body
+    const problems = new Map<string, { count: number; body: unknown }>()
+    const report = (problem: string, body: unknown) => {
+      const p = problems.get(problem)
+      if (p) p.count++
+      else problems.set(problem, { count: 1, body })
+    }
     for (const { call, res } of seen) {
+      const method = call.method.toLowerCase()
       const where = `${call.method} ${call.route} → ${res.status}`
-      const op = doc.paths[call.route]?.[call.method.toLowerCase()]
+      const op = doc.paths[call.route]?.[method]
       if (!op) {
-        problems.push(`${where}: no such operation in the document`)
+        report(`${where}: no such operation in the document`, res.body)
         continue
       }
-      const response = op.responses[String(res.status)] ?? op.responses.default
+      const response = op.responses[String(res.status)]
       if (!response) {
-        problems.push(`${where}: status not documented (${Object.keys(op.responses).join(', ')})`)
+        report(
+          `${where}: status not documented (${Object.keys(op.responses).join(', ')})`,
+          res.body,
+        )
         continue
       }
       const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim()
-      const media = response.content?.[type]
-      if (!media) {
-        problems.push(`${where}: content type ${type} not documented`)
+      if (!response.content?.[type]) {
+        report(`${where}: content type ${type} not documented`, res.body)
         continue
       }
-      const pointer = [
-        'paths',
-        call.route,
-        call.method.toLowerCase(),
-        'responses',
-        String(res.status),
-        'content',
-        type,
-        'schema',
-      ]
-        .map((s) => s.replaceAll('~', '~0').replaceAll('/', '~1'))
-        .join('/')
-      const key = `openapi.json#/${pointer}`
-      if (!validators.has(key)) validators.set(key, ajv.getSchema(key))
-      const validate = validators.get(key)
-      assert.ok(validate, key)
-      if (!validate(res.body)) {
-        problems.push(`${where}: ${errorsText(validate.errors)} in ${excerpt(res.body)}`)
+      const validate = validatorOf(call.route, method, String(res.status), type)
+      if (!validate(res.body)) report(`${where}: ${errorsText(validate.errors)}`, res.body)
+    }
+    const lines = [...problems].map(
+      ([problem, { count, body }]) => `${problem} (${count}×), e.g. ${excerpt(body)}`,
+    )
+    assert.equal(lines.length, 0, `\n${lines.join('\n')}`)
+    // the validator does look: an error reply without statusMessage is refused
+    assert.equal(
+      validatorOf(API + '/me', 'get', '404', 'application/json')({ statusCode: 6 }),
+      false,
+    )
+  })
+
+  test('every documented example matches its schema', () => {
+    const wrong: string[] = []
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          for (const [type, media] of Object.entries(response.content ?? {})) {
+            if (media.example === undefined) continue
+            const validate = validatorOf(path, method, status, type)
+            if (!validate(media.example)) {
+              wrong.push(`${method} ${path} ${status}: ${errorsText(validate.errors)}`)
+            }
+          }
+        }
       }
     }
-    assert.equal(problems.length, 0, `\n${[...new Set(problems)].join('\n')}`)
-    // the validator does look: an error reply without statusMessage is refused
-    const refused = ajv.getSchema(
-      'openapi.json#/paths/~1api~1v2~1me/get/responses/404/content/application~1json/schema',
-    )
-    assert.equal(refused?.({ statusCode: 6 }), false)
+    assert.deepEqual(wrong, [])
   })
 
   test('covers every documented route and every operationName variant', () => {
