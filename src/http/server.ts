@@ -17,7 +17,7 @@ import type { Config } from '../config.ts'
 import { GwsError, StatusCode, ThrottledError, errors, httpStatusFor } from '../errors.ts'
 import { challenge } from './auth.ts'
 import { trustedProxies } from './client-address.ts'
-import { ErrorEnvelope } from './schemas/common.ts'
+import { SHARED_SCHEMAS } from './schemas/resources.ts'
 import { validationError } from './validation-error.ts'
 
 /**
@@ -109,7 +109,7 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
 
   // Reply schemas document the API (src/http/openapi.ts); replies are serialized as built.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))
-  app.addSchema(ErrorEnvelope)
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
 
   // REST bodies are JSON only: a form or text/plain body (what a cross-site form can send
   // without a CORS preflight) is 415 before any route runs. Bayeux long-polling reads its own

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Interaction, MediaType } from '../../model.ts'
 import { interactionAtUri, ownMediaItem, ownMediaList } from '../../workbins/media-views.ts'
+import { MEDIA } from '../../workbins/resources.ts'
 import { callerOf, featureGate } from '../context.ts'
 import type { RouteDeps } from '../deps.ts'
 import {
@@ -52,6 +53,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promis
           isUri
             ? `One of the ${segment} the caller is handling, or may see (the uri of an interaction)`
             : `One of the ${segment} the caller is handling`,
+          [MEDIA[media].single],
         ),
         preValidation,
       },
@@ -72,7 +74,11 @@ export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promis
   app.get<{ Params: { mediaType: string; id: string } }>(
     '/me/openmedia/:mediaType/:id',
     {
-      schema: mediaItem('One open media item the caller is handling', OpenmediaItemParams),
+      schema: mediaItem(
+        'One open media item the caller is handling',
+        ['openmedia'],
+        OpenmediaItemParams,
+      ),
       preValidation,
     },
     async (request) =>
@@ -88,13 +94,17 @@ export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promis
   // The `uri` targets of interaction resources.
   app.get<{ Params: { id: string } }>(
     '/workitems/:id',
-    { schema: mediaItem('A workitem (the uri of an interaction)'), preValidation },
+    { schema: mediaItem('A workitem (the uri of an interaction)', ['workitem']), preValidation },
     async (request) => atUri(request, request.params.id, (ix) => ix.mediaType === 'workitem'),
   )
   app.get<{ Params: { plural: string; id: string } }>(
     '/openmedia/:plural/:id',
     {
-      schema: mediaItem('An open media item (the uri of an interaction)', PluralParams),
+      schema: mediaItem(
+        'An open media item (the uri of an interaction)',
+        ['openmedia'],
+        PluralParams,
+      ),
       preValidation,
     },
     async (request) =>
@@ -106,7 +116,14 @@ export async function mediaRoutes(app: FastifyInstance, deps: RouteDeps): Promis
   )
   app.get<{ Params: { id: string } }>(
     '/social-medias/:id',
-    { schema: mediaItem('A social media item (the uri of an interaction)'), preValidation },
+    {
+      schema: mediaItem('A social media item (the uri of an interaction)', [
+        'facebook',
+        'tweet',
+        'facebooksession',
+      ]),
+      preValidation,
+    },
     async (request) =>
       atUri(
         request,

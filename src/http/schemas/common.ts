@@ -1,26 +1,76 @@
 // Schemas shared by every route: the GWS envelope of errors, identifiers and the list query.
+// Reply schemas document the API only (replies are serialized as built, src/http/server.ts);
+// test/http/openapi-responses.test.ts holds real replies against them.
 
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type, type TProperties, type TSchema } from '@sinclair/typebox'
 
 /** Every failure: `{"statusCode":N,"statusMessage":"..."}` (docs/api.md, Conventions). */
 export const ErrorEnvelope = Type.Object(
   {
     statusCode: Type.Integer({ minimum: 1, description: 'GWS status code (docs/api.md)' }),
-    statusMessage: Type.String(),
+    statusMessage: Type.String({ minLength: 1 }),
   },
   {
     $id: 'ErrorEnvelope',
+    additionalProperties: false,
     examples: [{ statusCode: 2, statusMessage: 'Unknown operationName Foo for /me' }],
   },
 )
 
-/** A success reply; the fields besides `statusCode` depend on the operation. */
-export function okReply(description: string, example: Record<string, unknown>): TSchema {
+/**
+ * A success reply: `statusCode` 0 and exactly `properties` (optional ones wrapped in
+ * Type.Optional); nothing else, so a renamed or new key is drift the tests see.
+ */
+export function okReply(
+  description: string,
+  example: Record<string, unknown>,
+  properties: TProperties = {},
+): TSchema {
   return Type.Object(
-    { statusCode: Type.Literal(0) },
-    { additionalProperties: true, description, examples: [example] },
+    { statusCode: Type.Literal(0), ...properties },
+    { additionalProperties: false, description, examples: [example] },
   )
 }
+
+/**
+ * A GWS list (docs/api.md "Operations and asynchronous replies"): `uris` without `fields`,
+ * else the objects under `key`, each with only the fields asked for.
+ */
+export function listReply(
+  description: string,
+  example: Record<string, unknown>,
+  key: string,
+  item: TSchema,
+): TSchema {
+  return Type.Union(
+    [
+      Type.Object(
+        { statusCode: Type.Literal(0), uris: Type.Array(Type.String({ format: 'uri' })) },
+        { additionalProperties: false, title: 'uris (without fields)' },
+      ),
+      Type.Object(
+        { statusCode: Type.Literal(0), [key]: Type.Array(item) },
+        { additionalProperties: false, title: `${key} (fields=* or fields=a,b)` },
+      ),
+    ],
+    { description, examples: [example] },
+  )
+}
+
+/** One of `values`, as one `enum` (a union of literals reads worse in the document). */
+export function StringEnum<T extends string>(values: readonly T[], description?: string) {
+  return Type.Unsafe<T>({
+    type: 'string',
+    enum: [...values],
+    ...(description ? { description } : {}),
+  })
+}
+
+/** Accepted: the result arrives on CometD with this `referenceId`. */
+export const ReferenceId = Type.Integer({
+  minimum: 1,
+  description: 'the referenceId of the CometD message that tells the result',
+})
 
 const envelope = (description: string) => Type.Ref('ErrorEnvelope', { description })
 

@@ -3,15 +3,24 @@
 
 import { Type, type TObject } from '@sinclair/typebox'
 import type { InteractionOperationName } from '../../workbins/capabilities.ts'
-import { FieldsQuery, IdParams, errorReplies, okReply, postErrorReplies } from './common.ts'
+import {
+  FieldsQuery,
+  IdParams,
+  ReferenceId,
+  errorReplies,
+  listReply,
+  okReply,
+  postErrorReplies,
+} from './common.ts'
 import { operation, operationBody } from './operation-bodies.ts'
 
 const UserData = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Null()]))
 const Text = Type.Optional(Type.String({ minLength: 1 }))
-const accepted = okReply('Accepted; the result arrives on the media channel', {
-  statusCode: 0,
-  referenceId: 7,
-})
+const accepted = okReply(
+  'Accepted; the result arrives on the media channel',
+  { statusCode: 0, referenceId: 7 },
+  { referenceId: ReferenceId },
+)
 
 // One variant per implemented operation, no more (keyed by the table the capabilities come from).
 const variants: Record<InteractionOperationName, TObject> = {
@@ -96,15 +105,32 @@ export const offerOperation = operation(
   { agent: Type.Optional(Type.String()) },
 )
 
+const queueProperties = {
+  id: Type.String({ description: 'UUID' }),
+  name: Type.String(),
+  description: Type.String(),
+  channel: Type.String({ description: 'the media it serves, free text' }),
+  uri: Type.String({ format: 'uri' }),
+}
+const Queue = Type.Object(queueProperties, { additionalProperties: false })
+const QueueFields = Type.Partial(Type.Object(queueProperties), { additionalProperties: false })
+
 export const getQueues = {
   summary: 'The queues of the contact center',
   tags: ['queues'],
   querystring: FieldsQuery,
   response: {
-    200: okReply('uris, or objects with fields=*', {
-      statusCode: 0,
-      queues: [{ id: '995655ec-81a5-46b0-82d0-3f2c5eca263d', name: 'Sales', channel: 'workitem' }],
-    }),
+    200: listReply(
+      'uris, or objects with fields=*',
+      {
+        statusCode: 0,
+        queues: [
+          { id: '995655ec-81a5-46b0-82d0-3f2c5eca263d', name: 'Sales', channel: 'workitem' },
+        ],
+      },
+      'queues',
+      QueueFields,
+    ),
     ...errorReplies,
   },
 }
@@ -114,7 +140,20 @@ export const getQueue = {
   tags: ['queues'],
   params: IdParams,
   response: {
-    200: okReply('The queue', { statusCode: 0, queue: { id: '995655ec-…', name: 'Sales' } }),
+    200: okReply(
+      'The queue',
+      {
+        statusCode: 0,
+        queue: {
+          id: '995655ec-81a5-46b0-82d0-3f2c5eca263d',
+          name: 'Sales',
+          description: 'new work',
+          channel: 'workitem',
+          uri: 'http://127.0.0.1:8090/api/v2/queues/995655ec-81a5-46b0-82d0-3f2c5eca263d',
+        },
+      },
+      { queue: Queue },
+    ),
     ...errorReplies,
   },
 }

@@ -1,13 +1,22 @@
 // Route schemas of the workbin URLs (three families: /workbins, /me/workbins, /users/{userId}/workbins).
 
 import { Type, type TObject } from '@sinclair/typebox'
-import { StringList, USER_ID, errorReplies, okReply, postErrorReplies } from './common.ts'
+import {
+  ReferenceId,
+  StringList,
+  USER_ID,
+  errorReplies,
+  listReply,
+  okReply,
+  postErrorReplies,
+} from './common.ts'
 import {
   contentOperations,
   operationBody,
   statsOperation,
   subscriptionOperations,
 } from './operation-bodies.ts'
+import { NextCursor, contentCollections } from './resources.ts'
 
 export type Scope = 'collection' | 'me' | 'user'
 
@@ -69,6 +78,18 @@ function params(scope: Scope, extra: string[]): { params?: TObject } {
 
 const tags = ['workbins']
 
+const manyExample = { statusCode: 0, referenceIds: { [WB]: 3 } }
+const manyAccepted = okReply(
+  'Accepted; one message per workbin on /v2/me/workbins, with its referenceId',
+  manyExample,
+  { referenceIds: Type.Record(Type.String(), ReferenceId, { description: 'by workbin id' }) },
+)
+const statsAccepted = okReply(
+  'RequestAgentStats accepted; WorkbinStatsMessage follows',
+  { statusCode: 0, referenceId: 5 },
+  { referenceId: ReferenceId },
+)
+
 export function workbinSchemas(scope: Scope) {
   const listOps =
     scope === 'collection' ? [...subscriptionOperations, statsOperation] : subscriptionOperations
@@ -79,10 +100,12 @@ export function workbinSchemas(scope: Scope) {
       ...params(scope, []),
       querystring: ListQuery,
       response: {
-        200: okReply('uris, workbins with fields=*, or instances with workbinIds', {
-          statusCode: 0,
-          uris: [`http://127.0.0.1:8090/api/v2/workbins/${WB}`],
-        }),
+        200: listReply(
+          'uris, workbins with fields=*, or instances with their content with workbinIds',
+          { statusCode: 0, uris: [`http://127.0.0.1:8090/api/v2/workbins/${WB}`] },
+          'workbins',
+          Type.Union([Type.Ref('WorkbinFields'), Type.Ref('WorkbinContent')]),
+        ),
         ...errorReplies,
       },
     },
@@ -92,10 +115,23 @@ export function workbinSchemas(scope: Scope) {
       ...params(scope, ['id']),
       querystring: OneQuery,
       response: {
-        200: okReply('The workbin', {
-          statusCode: 0,
-          workbin: { id: WB, workbinName: 'Drafts', displayName: 'Drafts', type: 'Agent' },
-        }),
+        200: okReply(
+          'The workbin; with subresources its content (nextCursor: a page, more follow)',
+          {
+            statusCode: 0,
+            workbin: {
+              workbinName: 'Drafts',
+              id: WB,
+              displayName: 'Drafts',
+              uri: `http://127.0.0.1:8090/api/v2/workbins/${WB}`,
+              type: 'Agent',
+            },
+          },
+          {
+            workbin: Type.Union([Type.Ref('WorkbinContent'), Type.Ref('WorkbinFields')]),
+            nextCursor: NextCursor,
+          },
+        ),
         ...errorReplies,
       },
     },
@@ -105,10 +141,11 @@ export function workbinSchemas(scope: Scope) {
       ...params(scope, ['id', 'mediaType']),
       querystring: OneQuery,
       response: {
-        200: okReply('The content', {
-          statusCode: 0,
-          emails: [{ id: '03W07R2K4VAYT010', mediaType: 'email', state: 'InWorkbin' }],
-        }),
+        200: okReply(
+          'The collection of that media at the top level, items trimmed by fields',
+          { statusCode: 0, emails: [{ id: '03W07R2K4VAYT010', state: 'InWorkbin' }] },
+          { ...contentCollections, nextCursor: NextCursor },
+        ),
         ...errorReplies,
       },
     },
@@ -122,10 +159,13 @@ export function workbinSchemas(scope: Scope) {
       querystring: ListQuery,
       body: operationBody(listOps),
       response: {
-        200: okReply('Accepted; the result arrives on /v2/me/workbins', {
-          statusCode: 0,
-          referenceIds: { [WB]: 3 },
-        }),
+        200:
+          scope === 'collection'
+            ? Type.Union([manyAccepted, statsAccepted], {
+                description: 'Accepted; the result arrives on /v2/me/workbins',
+                examples: [manyExample],
+              })
+            : manyAccepted,
         ...postErrorReplies,
       },
     },
@@ -136,10 +176,11 @@ export function workbinSchemas(scope: Scope) {
       querystring: OneQuery,
       body: operationBody([...subscriptionOperations, ...contentOperations]),
       response: {
-        200: okReply('Accepted; the result arrives on /v2/me/workbins', {
-          statusCode: 0,
-          referenceId: 1,
-        }),
+        200: okReply(
+          'Accepted; the result arrives on /v2/me/workbins',
+          { statusCode: 0, referenceId: 1 },
+          { referenceId: ReferenceId },
+        ),
         ...postErrorReplies,
       },
     },
