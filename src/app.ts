@@ -263,8 +263,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           nice: config.contentThreadNice,
           pageItems: config.contentChunkItems,
           sharedBytes: config.contentThreadMemoryMb * 1024 * 1024,
-          // Any call of the opened store resolves once earlier commits are on disk.
-          durable: () => opened.ping(),
+          // Any call of the opened store resolves once earlier commits are on disk. A read, not
+          // ping(): that one writes while the disk refuses writes, and reads still work then.
+          durable: () => opened.isEmpty().then(() => undefined),
           log: log.child({ component: 'content-threads' }),
         })
       : undefined

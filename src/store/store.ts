@@ -76,7 +76,10 @@ export interface Store {
   /** Create or upgrade the schema. Safe to call on every start. */
   migrate(): Promise<void>
   close(): Promise<void>
-  /** A trivial query (readiness probe): resolves when the database answers, else throws. */
+  /**
+   * Readiness probe: reads a table; after a write the disk refused (full, read-only), also
+   * writes, so that it resolves only once writes are stored again. Else throws.
+   */
   ping(): Promise<void>
 
   // --- provisioning -------------------------------------------------------------------------

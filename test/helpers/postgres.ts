@@ -48,7 +48,13 @@ function withDatabase(database: string, schema?: string): string {
   return u.toString()
 }
 
+/** Run `fn` on a connection of the admin URL (ALTER DATABASE and the like). */
+export const withAdmin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> =>
+  admin(PG_ADMIN_URL, fn)
+
 export interface TestDatabase {
+  /** The database's name. */
+  name: string
   /** URL of the whole database (schema `public`). */
   url: string
   /** A URL whose connections use a new, empty schema of this database. */
@@ -62,6 +68,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = withDatabase(name)
   let n = 0
   return {
+    name,
     url,
     async freshSchemaUrl() {
       const schema = `s${++n}`

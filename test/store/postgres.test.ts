@@ -8,7 +8,12 @@ import { GwsError, StatusCode } from '../../src/errors.ts'
 import { MIGRATIONS, runMigrations } from '../../src/store/postgres/migrations.ts'
 import { createPgStore, type PgStore } from '../../src/store/postgres/pg-store.ts'
 import { StoreOpenError, StoreUnavailableError } from '../../src/store/store-errors.ts'
-import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../helpers/postgres.ts'
+import {
+  createTestDatabase,
+  postgresSkipReason,
+  withAdmin,
+  type TestDatabase,
+} from '../helpers/postgres.ts'
 import { AGENT1, AGENT2, basePlan, CC, interaction } from './fixtures.ts'
 import { storeContract } from './store-contract.ts'
 
@@ -477,6 +482,40 @@ describe('PostgreSQL adapter', { skip }, () => {
         return true
       })
     } finally {
+      await store.close()
+    }
+  })
+
+  it('a write refused as read-only (25006) is 503, and ping() fails until a write is stored', async () => {
+    const url = await db!.freshSchemaUrl()
+    const setup = createPgStore(url, OPTS)
+    await setup.migrate()
+    await setup.applyProvisioning(basePlan())
+    await setup.close()
+    // Every new connection read-only (a failed statement's connection is replaced).
+    const readOnly = (on: boolean) =>
+      withAdmin((c) =>
+        c.query(
+          on
+            ? `ALTER DATABASE ${db!.name} SET default_transaction_read_only = on`
+            : `ALTER DATABASE ${db!.name} RESET default_transaction_read_only`,
+        ),
+      )
+    await readOnly(true)
+    const store = createPgStore(url, { poolSize: 1, statementTimeoutMs: 5000 })
+    try {
+      await store.ping()
+      await assert.rejects(
+        store.nextReferenceIds(AGENT1, 1),
+        (e: unknown) => e instanceof StoreUnavailableError && /read-only/.test(e.detail),
+      )
+      await assert.rejects(store.ping(), StoreUnavailableError)
+      await assert.rejects(store.ping(), StoreUnavailableError, 'still read-only: still not ready')
+      await readOnly(false)
+      await store.ping()
+      await store.nextReferenceIds(AGENT1, 1)
+    } finally {
+      await readOnly(false)
       await store.close()
     }
   })

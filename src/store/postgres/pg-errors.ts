@@ -49,10 +49,16 @@ export function isConnectionError(err: unknown): boolean {
   return err instanceof Error && DRIVER_MESSAGES.some((m) => err.message.startsWith(m))
 }
 
+/** 53100 disk_full, 25006 read_only_sql_transaction (a standby, or a read-only default). */
+export function isStorageWriteError(err: unknown): boolean {
+  const code = codeOf(err)
+  return code === '53100' || code === '25006'
+}
+
 /** Turn a driver error into a GwsError where it has a meaning for callers; rethrow others as they are. */
 export function mapPgError(err: unknown, what: string): unknown {
   if (err instanceof GwsError) return err
-  if (isConnectionError(err)) {
+  if (isConnectionError(err) || isStorageWriteError(err)) {
     return new StoreUnavailableError(err instanceof Error ? err.message : String(err))
   }
   switch (codeOf(err)) {

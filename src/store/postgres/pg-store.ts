@@ -70,7 +70,7 @@ import { redactDbUrl, StoreOpenError, StoreUnavailableError } from '../store-err
 import { applyPlan, interactionParams } from './apply-plan.ts'
 import { pageQuery, type PageRow } from './content-page.ts'
 import { runMigrations } from './migrations.ts'
-import { isConnectionError, mapPgError } from './pg-errors.ts'
+import { isConnectionError, isStorageWriteError, mapPgError } from './pg-errors.ts'
 import { SQL } from './statements.ts'
 import {
   advanceAndRead,
@@ -143,6 +143,9 @@ export function createPgStore(url: string, opts: PgStoreOptions): PgStore {
 
 class PgStoreImpl implements PgStore {
   readonly #refs: ReferenceIdBlocks
+  /** The database refused a write (disk full, read-only); cleared by ping()'s write. */
+  #unwritable = false
+  #storageFailures = 0
 
   constructor(
     readonly pool: pg.Pool,
@@ -153,6 +156,14 @@ class PgStoreImpl implements PgStore {
     this.#refs = new ReferenceIdBlocks((u, n) => this.#reserveIds(u, n), referenceIdBlock)
   }
 
+  private mapError(err: unknown, what: string): unknown {
+    if (isStorageWriteError(err)) {
+      this.#unwritable = true
+      this.#storageFailures++
+    }
+    return mapPgError(err, what)
+  }
+
   private async rows<T extends QueryResultRow>(
     what: string,
     sql: string,
@@ -161,7 +172,7 @@ class PgStoreImpl implements PgStore {
     try {
       return (await this.pool.query<T>(sql, params)).rows
     } catch (err) {
-      throw mapPgError(err, what)
+      throw this.mapError(err, what)
     }
   }
 
@@ -177,7 +188,7 @@ class PgStoreImpl implements PgStore {
     try {
       return (await this.pool.query(sql, params)).rowCount ?? 0
     } catch (err) {
-      throw mapPgError(err, what)
+      throw this.mapError(err, what)
     }
   }
 
@@ -187,7 +198,7 @@ class PgStoreImpl implements PgStore {
     try {
       client = await this.pool.connect()
     } catch (err) {
-      throw mapPgError(err, what)
+      throw this.mapError(err, what)
     }
     let broken: Error | undefined
     try {
@@ -198,7 +209,7 @@ class PgStoreImpl implements PgStore {
     } catch (err) {
       if (isConnectionError(err)) broken = err as Error
       else await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error))
-      throw mapPgError(err, what)
+      throw this.mapError(err, what)
     } finally {
       client.release(broken)
     }
@@ -228,8 +239,18 @@ class PgStoreImpl implements PgStore {
   }
 
   async ping(): Promise<void> {
-    // Bounded by the pool's connection timeout and statement_timeout.
-    await this.rows('ping', 'SELECT 1')
+    // Bounded by the pool's connection timeout and statement_timeout. A real table.
+    await this.rows('ping', 'SELECT count(*) FROM schema_migrations')
+    // After a refused write, ready again once a write is stored: an UPDATE writes a new row
+    // version (and WAL) even to the same value. Only in that state.
+    if (this.#unwritable) {
+      const failures = this.#storageFailures
+      await this.rows(
+        'readiness probe',
+        'UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM schema_migrations)',
+      )
+      if (this.#storageFailures === failures) this.#unwritable = false
+    }
   }
 
   // --- provisioning -----------------------------------------------------------------------
@@ -739,7 +760,7 @@ class PgStoreImpl implements PgStore {
     try {
       return await fn()
     } catch (err) {
-      throw mapPgError(err, what)
+      throw this.mapError(err, what)
     }
   }
 

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { errors } from '../../errors.ts'
+import { StoreOpenError } from '../store-errors.ts'
 import type {
   AgentStateName,
   ChannelState,
@@ -69,7 +70,7 @@ import {
   toWorkbin,
   toQueue,
 } from './rows.ts'
-import { mapSqliteError } from './sqlite-errors.ts'
+import { isStorageWriteError, mapSqliteError, sqliteCode } from './sqlite-errors.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
 import { GroupCommit, type GroupCommitStats, type TransactionHooks } from './group-commit.ts'
 import { ReferenceIdBlocks } from '../reference-id-blocks.ts'
@@ -122,6 +123,7 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
   db.pragma('journal_mode = WAL')
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   db.pragma('foreign_keys = ON')
+  if (isSqliteFile(path)) refuseUnwritable(db, path)
   const groupCommitMax = options.groupCommitMax ?? 256
   // `full` with group commit on a file: NORMAL (COMMIT writes the WAL without fsync) and the
   // fsync done off the event loop before anything is answered (wal-sync.ts). Otherwise FULL:
@@ -159,6 +161,35 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
   return wal ? awaitingDurability(store, wal) : store
 }
 
+/**
+ * A write that always reaches the file: setting user_version, even to its value, rewrites page 1
+ * (an UPDATE to the same value writes nothing, and BEGIN IMMEDIATE/COMMIT succeeds on a
+ * read-only file). One page in the WAL.
+ */
+function probeWrite(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number
+  db.pragma(`user_version = ${version}`)
+}
+
+/**
+ * SQLite opens a file it cannot write read-only without a word: the server would start, answer
+ * reads and /ready, and fail every write. Refuse to start instead.
+ */
+function refuseUnwritable(db: Database.Database, path: string): void {
+  try {
+    probeWrite(db)
+  } catch (err) {
+    if (!isStorageWriteError(err)) throw err
+    db.close()
+    throw new StoreOpenError(
+      `WORKBINS_DB=${path}: the SQLite database cannot be written by this process ` +
+        `(${sqliteCode(err)}: ${(err as Error).message}); check the owner and mode of the file, ` +
+        'of its -wal and -shm files and of its folder, and that the file system is neither ' +
+        'read-only nor full',
+    )
+  }
+}
+
 /** A database file other connections can open (not a private in-memory one). */
 export const isSqliteFile = (path: string): boolean =>
   path !== ':memory:' && path !== '' && !path.startsWith('file:')
@@ -179,6 +210,10 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #group: GroupCommit | null
   readonly #soloStats: GroupCommitStats = { commits: 0, writes: 0 }
   readonly #tx: Transactions
+  /** The last write the disk refused (full, read-only, I/O error); null once one is stored. */
+  #unwritable: Error | null = null
+  #storageFailures = 0
+  #pingStmt: Database.Statement | undefined
 
   readonly #refs: ReferenceIdBlocks
   /** advanceAndReadFeed calls waiting for the end of the current synchronous run. */
@@ -204,7 +239,7 @@ class SqliteStoreImpl implements SqliteStore {
     this.#tx = transactions(db)
     this.#group =
       groupCommitMax > 0
-        ? new GroupCommit(db, groupCommitMax, mapSqliteError, this.#hooks, wal, this.#tx)
+        ? new GroupCommit(db, groupCommitMax, this.#mapError, this.#hooks, wal, this.#tx)
         : null
     this.#refs = new ReferenceIdBlocks(
       (userId, n) =>
@@ -243,6 +278,14 @@ class SqliteStoreImpl implements SqliteStore {
     return this.#logStmts
   }
 
+  readonly #mapError = (err: unknown, what: string): unknown => {
+    if (isStorageWriteError(err)) {
+      this.#unwritable = err as Error
+      this.#storageFailures++
+    }
+    return mapSqliteError(err, what)
+  }
+
   private read<T>(fn: () => T): T {
     return this.#tx.deferred(fn)
   }
@@ -260,7 +303,7 @@ class SqliteStoreImpl implements SqliteStore {
       return Promise.resolve(value)
     } catch (err) {
       this.#hooks.rolledBack()
-      return Promise.reject(mapSqliteError(err, what))
+      return Promise.reject(this.#mapError(err, what))
     }
   }
 
@@ -294,7 +337,16 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get()
+    // A real table: `SELECT 1` reads nothing of the file.
+    this.#pingStmt ??= this.db.prepare('SELECT count(*) FROM schema_migrations').pluck()
+    this.#pingStmt.get()
+    // After the disk refused a write, not ready until one is stored again: a balancer sends no
+    // traffic meanwhile, so the probe writes (one page, only in that state).
+    if (this.#unwritable) {
+      const failures = this.#storageFailures
+      await this.write('readiness probe', () => probeWrite(this.db))
+      if (this.#storageFailures === failures) this.#unwritable = null
+    }
   }
 
   // --- provisioning -----------------------------------------------------------------------
