@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
-import { corsOriginList, isPostgresUrl, type Config } from './config.ts'
+import { ConfigError, corsOriginList, isPostgresUrl, type Config } from './config.ts'
 import { StatusCode, ThrottledError } from './errors.ts'
 import { consoleRoutes } from './console/serve.ts'
 import { asyncApiRoute } from './http/asyncapi.ts'
@@ -76,6 +76,16 @@ function notReady(reply: FastifyReply, why: string) {
     .code(503)
     .header('retry-after', '1')
     .send({ statusCode: StatusCode.INTERNAL, statusMessage: `Not ready: ${why}` })
+}
+
+/**
+ * A port that cannot be had (in use, privileged, HOST not local) is one line naming its setting:
+ * the system error is the same for both ports.
+ */
+function listenError(err: unknown, variable: string, port: number): unknown {
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code !== 'string' || !code.startsWith('E')) return err
+  return new ConfigError(`${variable}=${port}: cannot listen: ${(err as Error).message}`)
 }
 
 /** Longer than any live CometD session can stay silent (a held connect, then maxInterval). */
@@ -358,14 +368,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     publicUrl,
     async listen() {
       if (metrics && config.metricsPort !== 0) {
-        metricsListener = await listenMetrics(metrics, config.host, config.metricsPort, log)
+        try {
+          metricsListener = await listenMetrics(metrics, config.host, config.metricsPort, log)
+        } catch (err) {
+          throw listenError(err, 'WORKBINS_METRICS_PORT', config.metricsPort)
+        }
       }
       let address
       try {
         address = await http.listen({ port: config.port, host: config.host })
       } catch (err) {
         await metricsListener?.close()
-        throw err
+        throw listenError(err, 'PORT', config.port)
       }
       const url = new URL(address)
       const base = `${url.protocol}//${url.host}`

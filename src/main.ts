@@ -15,7 +15,14 @@ async function main(): Promise<void> {
       'unknown WORKBINS_ variable ignored (docs/configuration.md lists the settings)',
     )
   }
-  const base = await app.listen()
+  let base: string
+  try {
+    base = await app.listen()
+  } catch (err) {
+    // Nothing is served: stop what buildApp started, whose timers would keep the process alive.
+    await app.close().catch(() => {})
+    throw err
+  }
   // The one ready line (README, Quick start): it names the URL the server listens on.
   process.stdout.write(
     `workbins ready: ${base}${'/api/v2'} (db ${redactDbUrl(config.db)}, cometd ${base}/api/v2/notifications)\n`,

@@ -2,6 +2,7 @@
 // one (a database records the versions it has run in `schema_migrations`).
 
 import type Database from 'better-sqlite3'
+import { StoreOpenError } from '../store-errors.ts'
 
 export interface Migration {
   version: number
@@ -456,7 +457,7 @@ export function runMigrations(
   const known = Math.max(0, ...migrations.map((m) => m.version))
   if (newest !== null && newest > known) {
     // A newer server has upgraded this file; running older code on it could corrupt data.
-    throw new Error(
+    throw new StoreOpenError(
       `database schema version ${newest} is newer than this server knows (${known}); upgrade the server`,
     )
   }

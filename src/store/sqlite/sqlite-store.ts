@@ -3,7 +3,7 @@
 // never holds a transaction across awaits. Writes go through group commit (group-commit.ts):
 // the writes of one event-loop turn share one fsync'd transaction, each in its own savepoint.
 
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { errors } from '../../errors.ts'
@@ -118,8 +118,7 @@ const AUTOCHECKPOINT_PAGES = 1000
 
 /** Open (creating if needed) the SQLite database at `path` (`:memory:` for a private one). */
 export function createSqliteStore(path: string, options: SqliteOptions = {}): SqliteStore {
-  if (isSqliteFile(path)) mkdirSync(dirname(path), { recursive: true })
-  const db = new Database(path)
+  const db = isSqliteFile(path) ? openFile(path) : new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   db.pragma('foreign_keys = ON')
@@ -159,6 +158,39 @@ export function createSqliteStore(path: string, options: SqliteOptions = {}): Sq
     checkpointer,
   )
   return wal ? awaitingDurability(store, wal) : store
+}
+
+/**
+ * Open the file, its folder created if needed, or say in one line what is wrong with
+ * WORKBINS_DB (the driver's messages name neither the setting nor the path).
+ */
+function openFile(path: string): Database.Database {
+  const named = `WORKBINS_DB=${path}`
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new StoreOpenError(`${named} is a directory, not a SQLite database file`)
+    }
+    mkdirSync(dirname(path), { recursive: true })
+  } catch (err) {
+    if (err instanceof StoreOpenError) throw err
+    throw new StoreOpenError(`${named}: cannot create its folder: ${(err as Error).message}`)
+  }
+  let db: Database.Database | undefined
+  try {
+    db = new Database(path)
+    // The first read of the file: a file that is not a database fails here.
+    db.prepare('SELECT count(*) FROM sqlite_master').get()
+    return db
+  } catch (err) {
+    db?.close()
+    const code = sqliteCode(err)
+    const why = `${code ?? 'error'}: ${(err as Error).message}`
+    throw new StoreOpenError(
+      code === 'SQLITE_NOTADB'
+        ? `${named} is not a SQLite database (${why})`
+        : `${named}: cannot open the SQLite database (${why})`,
+    )
+  }
 }
 
 /**
@@ -308,7 +340,15 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async migrate(): Promise<void> {
-    runMigrations(this.db)
+    try {
+      runMigrations(this.db)
+    } catch (err) {
+      // A newer schema, or a disk that refuses the migration: one line naming the setting.
+      if (err instanceof StoreOpenError || isStorageWriteError(err)) {
+        throw new StoreOpenError(`WORKBINS_DB=${this.db.name}: ${(err as Error).message}`)
+      }
+      throw err
+    }
     this.checkpointer?.committed()
     // Applied outside group commit: on disk before the server starts.
     if (this.wal) {
