@@ -19,6 +19,29 @@ const MEDIA = {
   facebooksessions: 'facebooksession',
 }
 const MY_MEDIA = ['emails', 'chats', 'workitems', 'facebook', 'tweets', 'facebooksessions']
+// Media type → its collection under /me (the operations' URL: /me/{collection}/{id}).
+const COLLECTION = Object.fromEntries(Object.entries(MEDIA).map(([k, m]) => [m, k]))
+// The interactions' own messages (docs/interactions.md "Notifications"): channel, and the key
+// of the interaction in a message (`twitter` for tweets).
+const MEDIA_CHANNELS = [
+  '/v2/me/emails',
+  '/v2/me/chats',
+  '/v2/me/workitems',
+  '/v2/me/openmedia',
+  '/v2/me/facebook',
+  '/v2/me/twitter',
+]
+const RESOURCE_KEYS = [
+  'email',
+  'chat',
+  'workitem',
+  'openmedia',
+  'facebook',
+  'facebooksession',
+  'twitter',
+]
+// The channels "Start work" asks for: the media the console can list.
+const WORK_CHANNELS = ['email', 'chat', 'workitem']
 
 // --- state ------------------------------------------------------------------------------------
 
@@ -37,7 +60,13 @@ function freshState() {
     /** key → last subscription state text */
     subscriptions: new Map(),
     open: { agent: null, supervisor: null },
+    /** what I handle (Processing) and what I am offered (Invited) */
     mine: [],
+    /** my media channels and their agent state; null until read */
+    channels: null,
+    queues: [],
+    /** the open Transfer form: the interaction, and what was typed or picked so far */
+    transfer: { item: null, user: '', queue: '' },
     supervisedAgent: '',
     picks: {},
     /** ids of the userData <details> the user opened */
@@ -217,17 +246,33 @@ async function loadInstance(inst) {
   }
 }
 
+let mineGeneration = 0
 async function loadMine() {
-  const lists = await Promise.all(
-    MY_MEDIA.map((key) =>
-      api('GET', `/me/${key}?fields=*`).then(
-        ({ json }) => (json[key] ?? []).map((i) => ({ ...i, media: MEDIA[key] })),
-        () => [],
+  // Reloads overlap when messages come in bursts: only the newest one's answer is kept, so an
+  // older, slower answer cannot bring back an offer that has gone.
+  const generation = ++mineGeneration
+  const [lists, channels] = await Promise.all([
+    Promise.all(
+      MY_MEDIA.map((key) =>
+        api('GET', `/me/${key}?fields=*`).then(
+          ({ json }) =>
+            (json[key] ?? []).map((i) => ({ ...i, media: MEDIA[key], collection: key })),
+          () => [],
+        ),
       ),
     ),
-  )
+    api('GET', '/me/channels').then(
+      ({ json }) => json.channels ?? [],
+      () => state.channels,
+    ),
+  ])
+  if (generation !== mineGeneration) return
   state.mine = lists.flat()
+  state.channels = channels
 }
+
+const handled = () => state.mine.filter((i) => i.state === 'Processing')
+const offered = () => state.mine.filter((i) => i.state === 'Invited')
 
 function visibleInstances() {
   const list = []
@@ -296,6 +341,75 @@ async function put(inst, itemId, verb) {
   })
 }
 
+/** The URL of the operations on one of my interactions. */
+function myPath(item) {
+  const id = encodeURIComponent(item.id)
+  if (item.media === 'openmedia') {
+    return `/me/openmedia/${encodeURIComponent(item.openmediaType ?? '')}/${id}`
+  }
+  return `/me/${item.collection ?? COLLECTION[item.media]}/${id}`
+}
+
+async function answerOffer(item, operationName) {
+  await act(`${operationName} ${item.id}`, async () => {
+    await api('POST', myPath(item), { operationName })
+    notice(operationName === 'Accept' ? `${item.id} is now yours.` : `${item.id} rejected.`)
+    await refresh()
+  })
+}
+
+/**
+ * The Transfer target in the parameter this media takes (docs/interactions.md "Transfer"):
+ * e-mail `userUri` or `queueName`, chat `targetUri` or `queueName`, the others `targetUri`.
+ * An agent is named by user name (agents cannot list their colleagues); the server resolves
+ * `…/users/{id or userName}`.
+ */
+function transferBody(item, user, queueName) {
+  if (user && queueName) throw new Error('choose an agent or a queue, not both')
+  if (!user && !queueName) throw new Error('choose an agent or a queue')
+  if (user) {
+    const known = state.team.agents.find((a) => a.userName === user || a.id === user)
+    const uri = `${location.origin}${API}/users/${encodeURIComponent(known?.id ?? user)}`
+    return item.media === 'email' ? { userUri: uri } : { targetUri: uri }
+  }
+  if (item.media === 'email' || item.media === 'chat') return { queueName }
+  const queue = state.queues.find((q) => q.name === queueName)
+  if (!queue) throw new Error(`unknown queue ${queueName}`)
+  return { targetUri: queue.uri }
+}
+
+async function transfer(item) {
+  const user = state.transfer.user.trim()
+  const queue = state.transfer.queue
+  await act(`Transfer ${item.id}`, async () => {
+    await api('POST', myPath(item), {
+      operationName: 'Transfer',
+      ...transferBody(item, user, queue),
+    })
+    state.transfer = { item: null, user: '', queue: '' }
+    notice(`${item.id} transferred to ${user || `queue ${queue}`}.`)
+    await refresh()
+  })
+}
+
+/** Take my place with the media channels the console lists; each starts Not Ready. */
+async function startWork() {
+  await act('Start work', async () => {
+    const body = { operationName: 'StartContactCenterSession', channels: WORK_CHANNELS }
+    if (state.team.place) body.place = state.team.place
+    await api('POST', '/me', body)
+    await refresh()
+  })
+}
+
+async function setChannelState(channel, ready) {
+  const operationName = ready ? 'Ready' : 'NotReady'
+  await act(`${operationName} on ${channel}`, async () => {
+    await api('POST', `/me/channels/${encodeURIComponent(channel)}`, { operationName })
+    await refresh()
+  })
+}
+
 // --- CometD -----------------------------------------------------------------------------------
 
 function setConnection(kind, text) {
@@ -327,6 +441,8 @@ function startCometd() {
       c.batch(() => {
         c.clearSubscriptions()
         c.subscribe('/v2/me/workbins', onWorkbinMessage)
+        for (const channel of MEDIA_CHANNELS) c.subscribe(channel, onInteractionMessage)
+        c.subscribe('/v2/me/channels', refreshSoon)
       })
       setConnection('connected', `Connected (${transportName()})`)
       refreshSoon()
@@ -383,6 +499,16 @@ function onWorkbinMessage(message) {
   refreshSoon()
 }
 
+/** An interaction's own message: an offer came, was withdrawn, or something I hold moved. */
+function onInteractionMessage(message) {
+  const data = message.data ?? {}
+  const key = RESOURCE_KEYS.find((k) => data[k]?.id)
+  const ix = key ? data[key] : null
+  if (ix?.state === 'Invited') notice(`${ix.id} is offered to you.`)
+  if (ix?.state === 'Revoked') notice(`The offer of ${ix.id} was withdrawn.`)
+  refreshSoon()
+}
+
 // --- event log --------------------------------------------------------------------------------
 
 function logEvent(message) {
@@ -417,12 +543,14 @@ async function enter(json, res) {
   const header = res.headers.get('x-csrf-header')
   const token = res.headers.get('x-csrf-token')
   state.csrf = header && token ? { header, token } : null
-  const [team, defs] = await Promise.all([
+  const [team, defs, queues] = await Promise.all([
     api('GET', '/me/team'),
     api('GET', '/workbins?fields=*').catch(() => ({ json: { workbins: [] } })),
+    api('GET', '/queues?fields=*').catch(() => ({ json: { queues: [] } })),
   ])
   state.team = team.json.team
   state.definitions = defs.json.workbins ?? []
+  state.queues = queues.json.queues ?? []
   localStorage.removeItem(LOGGED_OUT_KEY)
   $('login').hidden = true
   $('app').hidden = false
@@ -494,7 +622,10 @@ function views() {
 /** Re-render, keeping the keyboard focus on the element with the same id. */
 function render() {
   if (!state.me) return
-  const focused = document.activeElement?.id
+  const active = document.activeElement
+  const focused = active?.id
+  // a text field being typed in keeps its caret too
+  const caret = active?.tagName === 'INPUT' ? [active.selectionStart, active.selectionEnd] : null
   $('views').replaceChildren(
     ...views().map((v) =>
       h(
@@ -518,7 +649,11 @@ function render() {
   if (state.view === 'supervisor') body = supervisorView()
   if (state.view === 'create') body = createView()
   $('view').replaceChildren(...body.flat().filter(Boolean))
-  if (focused) document.getElementById(focused)?.focus()
+  const again = focused ? document.getElementById(focused) : null
+  again?.focus()
+  if (caret && again?.tagName === 'INPUT' && caret[0] !== null) {
+    again.setSelectionRange(caret[0], caret[1])
+  }
 }
 
 const safeId = (s) => s.replace(/[^A-Za-z0-9_-]/g, '_')
@@ -690,7 +825,8 @@ function putForm(viewId, verb, targets) {
   const itemId = `${viewId}-put-item`
   const targetId = `${viewId}-put-target`
   const picks = (state.picks[viewId] ??= {})
-  if (!state.mine.some((i) => i.id === picks.item)) picks.item = state.mine[0]?.id ?? ''
+  const mine = handled()
+  if (!mine.some((i) => i.id === picks.item)) picks.item = mine[0]?.id ?? ''
   if (!targets.some((t) => t.key === picks.target)) picks.target = targets[0]?.key ?? ''
   return h(
     'form',
@@ -705,7 +841,7 @@ function putForm(viewId, verb, targets) {
     h(
       'select',
       { id: itemId, onchange: (e) => (picks.item = e.target.value) },
-      state.mine.map((i) =>
+      mine.map((i) =>
         h(
           'option',
           { value: i.id, selected: i.id === picks.item },
@@ -719,11 +855,7 @@ function putForm(viewId, verb, targets) {
       { id: targetId, onchange: (e) => (picks.target = e.target.value) },
       targets.map((t) => h('option', { value: t.key, selected: t.key === picks.target }, t.label)),
     ),
-    h(
-      'button',
-      { type: 'submit', id: `${viewId}-put-submit`, disabled: state.mine.length === 0 },
-      verb,
-    ),
+    h('button', { type: 'submit', id: `${viewId}-put-submit`, disabled: mine.length === 0 }, verb),
   )
 }
 
@@ -734,9 +866,177 @@ function agentView() {
     instancesTable('My workbins and my groups’ workbins', list, 'agent'),
     contentOf(list, 'agent', 'Pull'),
     h('h2', {}, 'My interactions'),
-    itemsTable('Interactions I handle', state.mine, () => '—'),
+    workPanel(),
+    itemsTable('Offered to me', offered(), (item) => [
+      h(
+        'button',
+        {
+          type: 'button',
+          id: safeId(`accept-${item.id}`),
+          'aria-label': `Accept ${item.id}`,
+          onclick: () => void answerOffer(item, 'Accept'),
+        },
+        'Accept',
+      ),
+      ' ',
+      h(
+        'button',
+        {
+          type: 'button',
+          id: safeId(`reject-${item.id}`),
+          'aria-label': `Reject ${item.id}`,
+          onclick: () => void answerOffer(item, 'Reject'),
+        },
+        'Reject',
+      ),
+    ]),
+    itemsTable('Interactions I handle', handled(), (item) => {
+      const isOpen = state.transfer.item === item.id
+      return h(
+        'button',
+        {
+          type: 'button',
+          id: safeId(`transfer-${item.id}`),
+          'aria-pressed': isOpen ? 'true' : 'false',
+          'aria-label': `Transfer ${item.id}`,
+          onclick: () => {
+            state.transfer = { item: isOpen ? null : item.id, user: '', queue: '' }
+            render()
+            if (!isOpen) $('transfer-user')?.focus()
+          },
+        },
+        'Transfer',
+      )
+    }),
+    transferForm(),
     putForm('agent', 'Put', list),
   ]
+}
+
+/** My media channels with a Ready toggle each; offers reach only an agent Ready on the media. */
+function workPanel() {
+  const channels = state.channels
+  if (channels === null) return null
+  if (channels.length === 0) {
+    return h(
+      'form',
+      {
+        'aria-label': 'Start work',
+        onsubmit: (e) => {
+          e.preventDefault()
+          void startWork()
+        },
+      },
+      h(
+        'p',
+        { class: 'hint' },
+        `Offers and transfers reach agents who took a place and are Ready on the media.`,
+      ),
+      h(
+        'button',
+        { type: 'submit', id: 'start-work' },
+        `Start work${state.team.place ? ` at ${state.team.place}` : ''} (${WORK_CHANNELS.join(', ')})`,
+      ),
+    )
+  }
+  return h(
+    'table',
+    {},
+    h('caption', {}, 'My channels'),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Channel', 'State', 'Actions'].map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      channels.map((c) => {
+        const ready = c.userState?.state === 'Ready'
+        return h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, c.channel),
+          h(
+            'td',
+            { class: `state-${ready ? 'Ready' : 'NotReady'}` },
+            c.userState?.displayName ?? '',
+          ),
+          h(
+            'td',
+            {},
+            h(
+              'button',
+              {
+                type: 'button',
+                id: safeId(`ready-${c.channel}`),
+                'aria-pressed': ready ? 'true' : 'false',
+                'aria-label': `Ready on ${c.channel}`,
+                onclick: () => void setChannelState(c.channel, !ready),
+              },
+              'Ready',
+            ),
+          ),
+        )
+      }),
+    ),
+  )
+}
+
+/** "Transfer X to [agent] or [queue]": under the list, for the interaction whose button is on. */
+function transferForm() {
+  const item = handled().find((i) => i.id === state.transfer.item)
+  if (!item) return null
+  const t = state.transfer
+  return h(
+    'form',
+    {
+      'aria-label': `Transfer ${item.id}`,
+      onsubmit: (e) => {
+        e.preventDefault()
+        void transfer(item)
+      },
+    },
+    h('strong', {}, `Transfer ${item.id} (${item.media})`),
+    h('label', { for: 'transfer-user' }, 'to agent (user name)'),
+    h('input', {
+      id: 'transfer-user',
+      list: 'transfer-agents',
+      autocomplete: 'off',
+      value: t.user,
+      oninput: (e) => (t.user = e.target.value),
+    }),
+    // suggestions where the team lists agents (supervisors); any user name may be typed
+    h(
+      'datalist',
+      { id: 'transfer-agents' },
+      state.team.agents.map((a) => h('option', { value: a.userName }, agentName(a.id))),
+    ),
+    h('label', { for: 'transfer-queue' }, 'or to queue'),
+    h(
+      'select',
+      { id: 'transfer-queue', onchange: (e) => (t.queue = e.target.value) },
+      h('option', { value: '' }, '—'),
+      state.queues.map((q) => h('option', { value: q.name, selected: q.name === t.queue }, q.name)),
+    ),
+    h('button', { type: 'submit', id: 'transfer-submit' }, 'Transfer'),
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'transfer-cancel',
+        onclick: () => {
+          state.transfer = { item: null, user: '', queue: '' }
+          render()
+        },
+      },
+      'Cancel',
+    ),
+  )
 }
 
 function supervisorView() {

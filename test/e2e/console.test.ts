@@ -216,6 +216,131 @@ describe('the console in Chromium', { skip, timeout: 60_000 }, () => {
     assert.deepEqual(errors, [])
   })
 
+  test('offers and transfers: accept, reject, transfer to an agent and to a queue', async () => {
+    const errors: string[] = []
+    const open = async (user: string) => {
+      const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+      const page = await ctx.newPage()
+      page.on('pageerror', (err) => errors.push(err.message))
+      await login(page, `${server.url}/console/`, user)
+      // offers reach only an agent at a place, Ready on the media
+      await page.getByRole('button', { name: /^Start work at Place_700\d/ }).click()
+      for (const channel of ['email', 'workitem']) {
+        await page.getByRole('button', { name: `Ready on ${channel}` }).click()
+        await page.locator(`#ready-${channel}[aria-pressed="true"]`).waitFor(WAIT)
+      }
+      return { ctx, page }
+    }
+    const [{ ctx: adaCtx, page: ada }, { ctx: bobCtx, page: bob }] = await Promise.all([
+      open('agent1'),
+      open('agent2'),
+    ])
+
+    // the admin offers a queued work item and a queued e-mail to agent1 (REST)
+    const admin = new ApiClient(server.apiUrl, 'admin1', 'admin1pass')
+    const offer = async (mediaType: string, subject: string) => {
+      const created = await admin.post<{ id: string }>('/interactions', {
+        operationName: 'Create',
+        mediaType,
+        queue: 'Inbound',
+        userData: { Subject: subject },
+      })
+      assert.equal(created.status, 200, JSON.stringify(created.body))
+      const offered = await admin.post(`/interactions/${created.body.id}`, {
+        operationName: 'Offer',
+        agent: 'agent1',
+      })
+      assert.equal(offered.status, 200, JSON.stringify(offered.body))
+      return created.body.id
+    }
+    const wi = await offer('workitem', 'Call back')
+    const em = await offer('email', 'Refund')
+    for (const id of [wi, em]) {
+      await itemRow(ada, 'Offered to me', id).waitFor(WAIT)
+      await ada.getByRole('button', { name: `Accept ${id}` }).click()
+      await itemRow(ada, 'Interactions I handle', id).waitFor(WAIT)
+    }
+    await itemRow(ada, 'Offered to me', em).waitFor({ ...WAIT, state: 'detached' })
+
+    const transfer = async (page: Page, id: string, to: { agent: string } | { queue: string }) => {
+      await page.getByRole('button', { name: `Transfer ${id}` }).click()
+      if ('agent' in to) await page.getByLabel('to agent (user name)').fill(to.agent)
+      else await page.getByLabel('or to queue').selectOption(to.queue)
+      await page.getByRole('button', { name: 'Transfer', exact: true }).click()
+    }
+
+    // an unknown agent: the server's message, and the work item stays
+    await transfer(ada, wi, { agent: 'nobody' })
+    await ada
+      .getByRole('alert')
+      .filter({ hasText: `Transfer ${wi}: User nobody not found` })
+      .waitFor(WAIT)
+    await shot(ada, 'transfer')
+
+    // agent1 transfers the work item to agent2, who rejects it: back to agent1
+    await ada.getByLabel('to agent (user name)').fill('agent2')
+    await ada.getByRole('button', { name: 'Transfer', exact: true }).click()
+    await itemRow(bob, 'Offered to me', wi).waitFor(WAIT)
+    await itemRow(ada, 'Interactions I handle', wi).waitFor({ ...WAIT, state: 'detached' })
+    await shot(bob, 'offered')
+    await bob.getByRole('button', { name: `Reject ${wi}` }).click()
+    await itemRow(ada, 'Interactions I handle', wi).waitFor(WAIT)
+    await itemRow(bob, 'Offered to me', wi).waitFor({ ...WAIT, state: 'detached' })
+
+    // the e-mail (userUri) to agent2, who accepts it: theirs, gone from agent1
+    await transfer(ada, em, { agent: 'agent2' })
+    await itemRow(bob, 'Offered to me', em).waitFor(WAIT)
+    await bob.getByRole('button', { name: `Accept ${em}` }).click()
+    await itemRow(bob, 'Interactions I handle', em).waitFor(WAIT)
+    await itemRow(ada, 'Interactions I handle', em).waitFor({ ...WAIT, state: 'detached' })
+    assert.equal(await itemRow(ada, 'Offered to me', em).count(), 0)
+
+    // agent2 transfers it to a queue (queueName), agent1 the work item too (targetUri)
+    await transfer(bob, em, { queue: 'Inbound' })
+    await itemRow(bob, 'Interactions I handle', em).waitFor({ ...WAIT, state: 'detached' })
+    await transfer(ada, wi, { queue: 'PostProcessing' })
+    await itemRow(ada, 'Interactions I handle', wi).waitFor({ ...WAIT, state: 'detached' })
+    const stateOf = async (path: string, key: string) =>
+      ((await admin.get<Record<string, { state: string }>>(path)).body[key] ?? { state: '' }).state
+    assert.equal(await stateOf(`/me/emails/${em}`, 'email'), 'Queued')
+    assert.equal(await stateOf(`/workitems/${wi}`, 'workitem'), 'Queued')
+
+    await adaCtx.close()
+    await bobCtx.close()
+    assert.deepEqual(errors, [])
+  })
+
+  test('an offer nobody answers is withdrawn: it leaves the list, with a notice', async () => {
+    // a server of its own: a short offer timeout would hurry the other tests' offers
+    const quick = await startServer({ demo: true, config: { offerTimeoutSeconds: 2 } })
+    const ctx = await browser.newContext()
+    try {
+      const page = await ctx.newPage()
+      await login(page, `${quick.url}/console/`, 'agent1')
+      await page.getByRole('button', { name: /^Start work/ }).click()
+      await page.getByRole('button', { name: 'Ready on workitem' }).click()
+      await page.locator('#ready-workitem[aria-pressed="true"]').waitFor(WAIT)
+      const admin = new ApiClient(quick.apiUrl, 'admin1', 'admin1pass')
+      const created = await admin.post<{ id: string }>('/interactions', {
+        operationName: 'Create',
+        mediaType: 'workitem',
+        queue: 'Inbound',
+      })
+      const id = created.body.id
+      const offered = await admin.post(`/interactions/${id}`, {
+        operationName: 'Offer',
+        agent: 'agent1',
+      })
+      assert.equal(offered.status, 200, JSON.stringify(offered.body))
+      await itemRow(page, 'Offered to me', id).waitFor(WAIT)
+      await page.locator('#notice', { hasText: `The offer of ${id} was withdrawn.` }).waitFor(WAIT)
+      await itemRow(page, 'Offered to me', id).waitFor({ ...WAIT, state: 'detached' })
+    } finally {
+      await ctx.close()
+      await quick.close()
+    }
+  })
+
   test('the console recovers by itself when the server restarts, then unsubscribes', async () => {
     const ctx = await browser.newContext()
     const page = await ctx.newPage()
