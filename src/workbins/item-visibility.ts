@@ -5,7 +5,7 @@
 import { GwsError } from '../errors.ts'
 import type { Interaction, User } from '../model.ts'
 import type { Store } from '../store/store.ts'
-import { actorFor, findWorkbin, resolveInstance } from './access.ts'
+import { actorFor, canSeeInteraction, findWorkbin, resolveInstance } from './access.ts'
 import type { TargetSpec } from './operation.ts'
 
 type Reader = Pick<
@@ -16,6 +16,15 @@ type Reader = Pick<
   | 'getCurrentPlace'
   | 'getPlaceOccupant'
 >
+
+/**
+ * Whether `user` may read the interaction at its `uri`: its handler or invitee, admin / apiuser,
+ * or, while it sits in a workbin, whoever sees that item (docs/interactions.md "Reading an
+ * interaction"). Also what decides whether a refusal may say more than "not found".
+ */
+export async function mayReadAtUri(store: Reader, user: User, ix: Interaction): Promise<boolean> {
+  return canSeeInteraction(user, ix) || maySeeWorkbinItem(store, user, ix)
+}
 
 export async function maySeeWorkbinItem(
   store: Reader,

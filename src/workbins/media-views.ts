@@ -14,8 +14,8 @@
 import { errors } from '../errors.ts'
 import { listReply, parseFields } from '../fields.ts'
 import type { Interaction, MediaType, User } from '../model.ts'
-import { canSeeInteraction, ownsInteraction } from './access.ts'
-import { maySeeWorkbinItem } from './item-visibility.ts'
+import { ownsInteraction } from './access.ts'
+import { mayReadAtUri } from './item-visibility.ts'
 import type { OperationReply, WorkbinDeps } from './operation.ts'
 import { MEDIA, interactionResource } from './resources.ts'
 
@@ -91,10 +91,7 @@ export async function interactionAtUri(
   accept: (ix: Interaction) => boolean,
 ): Promise<OperationReply> {
   const ix = await deps.store.getInteraction(user.contactCenterId, id)
-  const visible =
-    ix &&
-    accept(ix) &&
-    (canSeeInteraction(user, ix) || (await maySeeWorkbinItem(deps.store, user, ix)))
+  const visible = ix && accept(ix) && (await mayReadAtUri(deps.store, user, ix))
   if (!ix || !visible) throw errors.notFound(`Interaction ${id} not found`)
   return {
     statusCode: 0,

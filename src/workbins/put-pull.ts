@@ -35,8 +35,7 @@ import type {
 } from '../model.ts'
 import { type GwsError, errors } from '../errors.ts'
 import type { MoveResult } from '../store/store.ts'
-import { canSeeInteraction } from './access.ts'
-import { maySeeWorkbinItem } from './item-visibility.ts'
+import { mayReadAtUri } from './item-visibility.ts'
 import type { LogEntry, LogFor } from '../store/notification-log.ts'
 import { itemChangeEntries } from './item-events.ts'
 import { logWith } from './notifier.ts'
@@ -124,11 +123,6 @@ function sameLocation(a: InteractionLocation, b: InteractionLocation): boolean {
   if (a.kind === 'workbin' && b.kind === 'workbin')
     return a.workbinId === b.workbinId && a.owner === b.owner
   return false
-}
-
-/** Whether `actor` could read the interaction at its `uri` (docs/interactions.md). */
-async function maySee(deps: WorkbinDeps, actor: Actor, ix: Interaction): Promise<boolean> {
-  return canSeeInteraction(actor.user, ix) || maySeeWorkbinItem(deps.store, actor.user, ix)
 }
 
 /**
@@ -225,7 +219,7 @@ async function putRefusal(
   if (!ix) return notFound(id)
   const l = ix.location
   const mayAct = l.kind === 'owner' && mayPut(actor, target, l.userId)
-  if (!mayAct && !(await maySee(deps, actor, ix))) return notFound(id)
+  if (!mayAct && !(await mayReadAtUri(deps.store, actor.user, ix))) return notFound(id)
   const mismatch = mediaMismatch(ix, media, operationName)
   if (mismatch) return mismatch
   if (sameLocation(l, { kind: 'workbin', ...target.instance })) {
