@@ -8,6 +8,7 @@ import { basic, disconnect, handshake, inbox, newClient, type Inbox } from './co
 import { contentDocument } from './fixtures/content.ts'
 import { PASSWORD } from './fixtures/users.ts'
 import type { TestServer } from './server.ts'
+import type { World } from './world.ts'
 import type { Data } from './assert.ts'
 
 export const QUEUE = {
@@ -47,5 +48,27 @@ export async function openDesk(server: TestServer, user: string): Promise<Desk> 
       return { channel: m.channel as string, data: m.data as Data }
     },
     close: () => disconnect(client),
+  }
+}
+
+/**
+ * An agent takes `place` with StartContactCenterSession and goes Ready on each channel: offers
+ * and transfers reach only such agents (docs/interactions.md "Offers").
+ */
+export async function startWork(
+  world: World,
+  user: string,
+  place: string,
+  channels: readonly string[],
+): Promise<void> {
+  const r = await world.api(user).post('/me', {
+    operationName: 'StartContactCenterSession',
+    place,
+    channels,
+  })
+  assert.deepEqual(r.body, { statusCode: 0 })
+  for (const channel of channels) {
+    const ready = await world.api(user).post(`/me/channels/${channel}`, { operationName: 'Ready' })
+    assert.equal(ready.status, 200, JSON.stringify(ready.body))
   }
 }

@@ -11,7 +11,7 @@ import { actorFor, resolveInstance } from '../../src/workbins/access.ts'
 import { contentOperations } from '../../src/workbins/content-operations.ts'
 import { CC_A, IX, U, WB } from '../helpers/fixtures/content.ts'
 import { assertAccepted, assertError, type Data } from '../helpers/assert.ts'
-import { queuesDocument } from '../helpers/desk.ts'
+import { queuesDocument, startWork } from '../helpers/desk.ts'
 import type { ApiResponse } from '../helpers/http.ts'
 import { World } from '../helpers/world.ts'
 import { e2eStores } from '../helpers/stores.ts'
@@ -468,16 +468,7 @@ for (const store of await e2eStores()) {
     describe('refusals tell nothing the caller may not see', () => {
       /** Interactions agent1 may neither put nor read, each somewhere else (w as the world). */
       async function othersWork(w: World): Promise<Record<string, string>> {
-        for (const [name, place] of [['agent2', 'P2']] as const) {
-          const r = await w.api(name).post('/me', {
-            operationName: 'StartContactCenterSession',
-            place,
-            channels: ['workitem'],
-          })
-          assert.equal(r.status, 200, JSON.stringify(r.body))
-          const ready = await w.api(name).post('/me/channels/workitem', { operationName: 'Ready' })
-          assert.equal(ready.status, 200, JSON.stringify(ready.body))
-        }
+        await startWork(w, 'agent2', 'P2', ['workitem'])
         const invited = await w.create({ mediaType: 'workitem', queue: 'Inbound' })
         assertAccepted(
           await w

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { assertAccepted, assertError, type Data } from '../helpers/assert.ts'
-import { openDesk, queuesDocument, QUEUE, type Desk } from '../helpers/desk.ts'
+import { openDesk, queuesDocument, QUEUE, startWork, type Desk } from '../helpers/desk.ts'
 import { IX, U, WB } from '../helpers/fixtures/content.ts'
 import { World } from '../helpers/world.ts'
 
@@ -19,24 +19,10 @@ describe('interaction operations', () => {
 
   before(async () => {
     world = await World.start({ document: queuesDocument(), config: { offerTimeoutSeconds: 2 } })
-    for (const [name, place] of [
-      ['agent1', 'P1'],
-      ['agent2', 'P2'],
-    ] as const) {
-      const r = await world.api(name).post('/me', {
-        operationName: 'StartContactCenterSession',
-        place,
-        channels: ['workitem', 'email', 'chat', 'openmedia'],
-      })
-      assert.deepEqual(r.body, { statusCode: 0 })
-      // Offers reach agents Ready on the interaction's media channel.
-      for (const channel of ['workitem', 'email', 'chat', 'openmedia']) {
-        const ready = await world.api(name).post(`/me/channels/${channel}`, {
-          operationName: 'Ready',
-        })
-        assert.equal(ready.status, 200, JSON.stringify(ready.body))
-      }
-    }
+    // Offers reach agents Ready on the interaction's media channel.
+    const channels = ['workitem', 'email', 'chat', 'openmedia']
+    await startWork(world, 'agent1', 'P1', channels)
+    await startWork(world, 'agent2', 'P2', channels)
     desk1 = await openDesk(world.server, 'agent1')
     desk2 = await openDesk(world.server, 'agent2')
   })

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test'
 import type { DeepPartial, Config } from '../../src/config.ts'
 import { sweepExpiredOffers } from '../../src/workbins/offer-sweep.ts'
 import { assertAccepted, type Data } from '../helpers/assert.ts'
-import { openDesk, queuesDocument, type Desk } from '../helpers/desk.ts'
+import { openDesk, queuesDocument, startWork, type Desk } from '../helpers/desk.ts'
 import { U } from '../helpers/fixtures/content.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 import { e2eStores } from '../helpers/stores.ts'
@@ -80,19 +80,8 @@ for (const store of await e2eStores()) {
       dir = await mkdtemp(join(tmpdir(), 'workbins-offers-'))
       db = await store.db()
       const w = await node()
-      for (const [agent, place] of [
-        ['agent1', 'P1'],
-        ['agent2', 'P2'],
-      ] as const) {
-        const r = await w.api(agent).post('/me', {
-          operationName: 'StartContactCenterSession',
-          place,
-          channels: ['workitem'],
-        })
-        assert.deepEqual(r.body, { statusCode: 0 })
-        const ready = await w.api(agent).post('/me/channels/workitem', { operationName: 'Ready' })
-        assert.equal(ready.status, 200, JSON.stringify(ready.body))
-      }
+      await startWork(w, 'agent1', 'P1', ['workitem'])
+      await startWork(w, 'agent2', 'P2', ['workitem'])
       await stop(w)
     })
     after(async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sweepExpiredOffers } from '../../src/workbins/offer-sweep.ts'
 import { assertAccepted, assertError, type Data } from '../helpers/assert.ts'
-import { openDesk, queuesDocument, type Desk } from '../helpers/desk.ts'
+import { openDesk, queuesDocument, startWork, type Desk } from '../helpers/desk.ts'
 import { U } from '../helpers/fixtures/content.ts'
 import { e2eStores } from '../helpers/stores.ts'
 import { World } from '../helpers/world.ts'
@@ -28,21 +28,8 @@ for (const store of await e2eStores()) {
         // Only the timer and the sweep called by a test withdraw an invitation.
         config: { offerTimeoutSeconds: TIMEOUT_S, offerSweepSeconds: 3600 },
       })
-      for (const [name, place] of [
-        ['agent1', 'P1'],
-        ['agent2', 'P2'],
-      ] as const) {
-        const r = await world.api(name).post('/me', {
-          operationName: 'StartContactCenterSession',
-          place,
-          channels: ['workitem'],
-        })
-        assert.deepEqual(r.body, { statusCode: 0 })
-        const ready = await world
-          .api(name)
-          .post('/me/channels/workitem', { operationName: 'Ready' })
-        assert.equal(ready.status, 200, JSON.stringify(ready.body))
-      }
+      await startWork(world, 'agent1', 'P1', ['workitem'])
+      await startWork(world, 'agent2', 'P2', ['workitem'])
       desk1 = await openDesk(world.server, 'agent1')
       desk2 = await openDesk(world.server, 'agent2')
     })
