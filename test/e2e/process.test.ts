@@ -251,7 +251,7 @@ describe('the server process', () => {
     assert.equal(code, 1)
     assert.match(
       output,
-      /^workbins: cannot connect to PostgreSQL at postgres:\/\/wb:\*\*\*@127\.0\.0\.1:1\/workbins: .*ECONNREFUSED.*\n$/,
+      /^workbins: WORKBINS_DB=postgres:\/\/wb:\*\*\*@127\.0\.0\.1:1\/workbins: cannot connect to PostgreSQL: .*ECONNREFUSED.*\n$/,
     )
     assert.equal(output.includes('s3cret'), false)
     assert.equal(output.includes('    at '), false, 'no stack trace')

@@ -193,7 +193,7 @@ describe('workbins provision on PostgreSQL', { skip: pgSkip }, () => {
     assert.equal(r.code, 1)
     assert.match(
       r.stderr,
-      /^workbins: cannot connect to PostgreSQL at postgres:\/\/wb:\*\*\*@127\.0\.0\.1:1\/none: .*\n$/,
+      /^workbins: WORKBINS_DB=postgres:\/\/wb:\*\*\*@127\.0\.0\.1:1\/none: cannot connect to PostgreSQL: .*\n$/,
     )
   })
 })

@@ -476,7 +476,7 @@ describe('PostgreSQL adapter', { skip }, () => {
         assert.ok(e instanceof StoreOpenError, String(e))
         assert.match(
           e.message,
-          /^cannot connect to PostgreSQL at postgres:\/\/wb:\*\*\*@127\.0\.0\.1:1\/nowhere: /,
+          /^WORKBINS_DB=postgres:\/\/wb:\*\*\*@127\.0\.0\.1:1\/nowhere: cannot connect to PostgreSQL: /,
         )
         assert.doesNotMatch(e.message, /secret|\n/)
         return true

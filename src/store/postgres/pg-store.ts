@@ -222,13 +222,15 @@ class PgStoreImpl implements PgStore {
     } catch (err) {
       // At start, a database that cannot be reached is one clear line, not a stack trace.
       const why = err instanceof Error ? err.message : String(err)
-      throw new StoreOpenError(`cannot connect to PostgreSQL at ${redactDbUrl(this.url)}: ${why}`)
+      throw new StoreOpenError(
+        `WORKBINS_DB=${redactDbUrl(this.url)}: cannot connect to PostgreSQL: ${why}`,
+      )
     }
     try {
       await runMigrations(client)
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err)
-      throw new StoreOpenError(`PostgreSQL at ${redactDbUrl(this.url)}: ${why}`)
+      throw new StoreOpenError(`WORKBINS_DB=${redactDbUrl(this.url)}: PostgreSQL: ${why}`)
     } finally {
       client.release()
     }
