@@ -10,7 +10,7 @@ export type { BayeuxPrincipal } from './principal.ts'
 
 /**
  * The HTTP request of a handshake POST or WebSocket upgrade, as `authenticate` sees it: node's
- * IncomingMessage, or the head a direct long-polling connection read (transports/direct/reader.ts).
+ * IncomingMessage, or the head a direct long-polling connection read (transports/direct/conn.ts).
  */
 export interface BayeuxHttpRequest {
   readonly method?: string | undefined

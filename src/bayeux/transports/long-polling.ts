@@ -82,7 +82,7 @@ type BayeuxSocket = Socket & { [HELD]?: NodeHeld | null }
 
 /**
  * Where one long-polling request's answer goes: node's ServerResponse (`Post`, below) or a
- * direct connection (transports/direct/reader.ts).
+ * direct connection (`Pending`, transports/direct/reply.ts).
  */
 export interface LpReply {
   /** Answer now; ignored once answered or when the connection is gone. */

@@ -20,7 +20,7 @@ export interface Head {
   readonly chunked: boolean
   /** `Connection: close`: answer this request, then close. */
   readonly close: boolean
-  /** The connection it came on (set by reader.ts). */
+  /** The connection it came on (set by conn.ts). */
   socket?: { readonly remoteAddress?: string | undefined }
 }
 
