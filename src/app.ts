@@ -27,7 +27,9 @@ import { createHttpServer } from './http/server.ts'
 import { sweepIdleSessions } from './http/session-sweep.ts'
 import { createLogger } from './log.ts'
 import { cometdMetrics } from './metrics/cometd.ts'
-import { instrumentHttp } from './metrics/http.ts'
+import { connectionMetrics, instrumentHttp } from './metrics/http.ts'
+import { limitConnections } from './http/connection-limit.ts'
+import { trustedProxies } from './http/client-address.ts'
 import { loginFailureCounter } from './metrics/login.ts'
 import { Metrics } from './metrics/registry.ts'
 import { listenMetrics, metricsRoute, type MetricsListener } from './metrics/serve.ts'
@@ -374,6 +376,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           throw listenError(err, 'WORKBINS_METRICS_PORT', config.metricsPort)
         }
       }
+      // After bayeux.attach: the per-address gate wraps the direct reader's listener too.
+      const refused = limitConnections(
+        http.server,
+        {
+          maxConnections: config.maxConnections,
+          maxPerAddress: config.maxConnectionsPerAddress,
+          trustedProxies: trustedProxies(config.trustProxy),
+        },
+        log,
+      )
+      if (metrics) connectionMetrics(metrics, http.server, refused)
       let address
       try {
         address = await http.listen({ port: config.port, host: config.host })

@@ -298,6 +298,28 @@ const SERVER_SETTINGS = {
     min: 1,
     doc: 'largest REST request body, bytes (413 / statusCode 10 beyond)',
   },
+  requestTimeoutMs: {
+    env: 'WORKBINS_REQUEST_TIMEOUT_MS',
+    kind: 'int',
+    def: 30_000,
+    min: 0,
+    max: MAX_TIMER_MS,
+    doc: "most time a client may take to send one whole request (head and body), ms; beyond it the connection gets 408 and is closed (node's `requestTimeout`, which node:http checks every 30 s, so a request may be cut up to 30 s later; the direct long-polling reader applies it exactly). It does not limit how long an answer takes, so held long polls are not cut; 0 = none. Node's head timeout (`headersTimeout`) is at most this",
+  },
+  maxConnections: {
+    env: 'WORKBINS_MAX_CONNECTIONS',
+    kind: 'int',
+    def: 0,
+    min: 0,
+    doc: "most open TCP connections of the API port (REST, long polls and websockets together); a new one beyond is closed at once (node's `maxConnections`); 0 = the process's open-file limit (`ulimit -n`) less 256 kept for the database, the cluster bus and the logs, or 10000 where that limit cannot be read",
+  },
+  maxConnectionsPerAddress: {
+    env: 'WORKBINS_MAX_CONNECTIONS_PER_ADDRESS',
+    kind: 'int',
+    def: 1024,
+    min: 0,
+    doc: 'most open TCP connections from one client address; a new one beyond is closed at once. Addresses in `WORKBINS_TRUST_PROXY` are not counted (limit clients at the proxy). A browser needs 2 to 6 connections: raise this when many agents reach the server directly through one NAT address; 0 = no per-address bound',
+  },
   maxParamLength: {
     env: 'WORKBINS_MAX_PARAM_LENGTH',
     kind: 'int',

@@ -61,8 +61,10 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     trustProxy: trustedProxies(config.trustProxy).length
       ? trustedProxies(config.trustProxy)
       : false,
-    // Long polls are held for cometd.timeout; Node must not cut them first.
-    requestTimeout: 0,
+    // Time to receive a whole request, so a client that stops sending its body is cut off.
+    // Node stops this clock once the request is read: held long polls are not limited by it.
+    requestTimeout: config.requestTimeoutMs,
+    // An idle socket timeout would also cut a long poll held for cometd.timeout.
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
     // Requests that arrive while closing get our 503 (below), in the GWS envelope.
@@ -79,7 +81,9 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     requestIdHeader: false,
     genReqId: (req) => requestId(req.headers[REQUEST_ID_HEADER]),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: config.maxParamLength },
-    http: { maxHeaderSize: config.maxHeaderSize },
+    // Node looks for requests over their time every connectionsCheckingInterval (30 s by
+    // default); 5 s keeps a stalled request's connection close to WORKBINS_REQUEST_TIMEOUT_MS.
+    http: { maxHeaderSize: config.maxHeaderSize, connectionsCheckingInterval: 5_000 },
     // URLs the router rejects (bad percent-encoding, a parameter over maxParamLength) and
     // requests node cannot parse answer the GWS envelope too.
     frameworkErrors: (error, request, rawReply) => {
@@ -208,6 +212,12 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
       .code(httpStatusFor(StatusCode.INTERNAL))
       .send({ statusCode: StatusCode.INTERNAL, statusMessage: 'Internal error' })
   })
+
+  // Node swaps headersTimeout (60 s) and requestTimeout when the first is the larger, which
+  // would stretch a shorter requestTimeout to 60 s: the head's limit is at most the request's.
+  if (config.requestTimeoutMs > 0 && app.server.headersTimeout > config.requestTimeoutMs) {
+    app.server.headersTimeout = config.requestTimeoutMs
+  }
 
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({

@@ -4,7 +4,11 @@
 // fastify and is counted by the CometD collector instead.
 
 import type { FastifyInstance } from 'fastify'
+import type { Server } from 'node:http'
+import { Gauge } from 'prom-client'
+import type { ConnectionCounts } from '../http/connection-limit.ts'
 import { FastHistogram } from './histogram.ts'
+import { runningTotal } from './registry.ts'
 import type { Metrics } from './registry.ts'
 
 /** The route label of requests that matched no route (404s, bad URLs). */
@@ -32,4 +36,35 @@ export function instrumentHttp(app: FastifyInstance, metrics: Metrics): void {
       .observe(reply.elapsedTime / 1000)
     done()
   })
+}
+
+/** Open connections of the API port and those refused by its bounds (docs/security.md). */
+export function connectionMetrics(
+  metrics: Metrics,
+  server: Server,
+  counts: ConnectionCounts,
+): void {
+  new Gauge({
+    name: 'workbins_http_connections',
+    help: 'open TCP connections of the API port (REST, long polls, websockets)',
+    registers: [metrics.registry],
+    async collect() {
+      const n = await new Promise<number>((resolve) =>
+        server.getConnections((err, count) => resolve(err ? 0 : count)),
+      )
+      this.set(n)
+    },
+  })
+  runningTotal(
+    metrics,
+    'workbins_http_connections_refused_total',
+    'new connections closed at once because the server held WORKBINS_MAX_CONNECTIONS connections',
+    () => counts.refusedTotal,
+  )
+  runningTotal(
+    metrics,
+    'workbins_http_connections_refused_per_address_total',
+    'new connections closed at once because their address held WORKBINS_MAX_CONNECTIONS_PER_ADDRESS connections',
+    () => counts.refusedPerAddress,
+  )
 }

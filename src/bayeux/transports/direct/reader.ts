@@ -17,7 +17,7 @@
 // Node's settings apply: maxHeaderSize, keepAliveTimeout (checked once a second, so an idle
 // connection may live up to a second longer), headersTimeout, counted from the first byte of a
 // request until its head is read, also across a handover (see onHeadTimer, conn.ts), and
-// requestTimeout (0: none, as the app sets it) until its last byte, as node applies them;
+// requestTimeout (WORKBINS_REQUEST_TIMEOUT_MS; 0: none) until its last byte, as node applies them;
 // server.close() and closeIdleConnections()/closeAllConnections() include these connections.
 //
 // The parts: conn.ts, one connection (reading its requests, answering them in order, handing
