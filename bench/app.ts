@@ -38,6 +38,8 @@ export async function startApp(): Promise<RunningApp> {
   )
   const config = loadConfig(
     {
+      // Every generator connection comes from 127.0.0.1: thousands of them from one address.
+      WORKBINS_MAX_CONNECTIONS_PER_ADDRESS: '0',
       ...fromEnv,
       WORKBINS_DB: path.join(dir, 'bench.db'),
       WORKBINS_PROVISION: doc,

@@ -118,6 +118,8 @@ export class ServerProcess {
         PORT: String(this.port),
         WORKBINS_DEMO: '0',
         WORKBINS_LOG_LEVEL: 'info',
+        // The load's thousands of connections all come from 127.0.0.1.
+        WORKBINS_MAX_CONNECTIONS_PER_ADDRESS: '0',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
