@@ -613,6 +613,21 @@ const COMETD_SETTINGS = {
     min: 1,
     doc: 'unsent bytes a websocket may hold; above it events wait in the session queue (and count against its limits) until the socket drains',
   },
+  wsIdleTimeout: {
+    env: 'COMETD_WS_IDLE_TIMEOUT',
+    kind: 'int',
+    def: 60000,
+    min: 0,
+    max: MAX_TIMER_MS,
+    doc: 'a websocket with no live CometD session for this long is closed with code 1000, `no session`, ms: counted from its upgrade or from the end of its last session (the official client leaves its socket open after a server-side `/meta/disconnect` and opens a new one for its next handshake). Six times the default `COMETD_MAX_INTERVAL`: ample time for a client that just upgraded, or whose session just ended, to handshake (the official client retries a failed handshake after 1 s, 2 s, 3 s, ...); a client whose socket was closed anyway opens a new one on its next handshake. `0` = never',
+  },
+  maxWebsocketsPerUser: {
+    env: 'COMETD_MAX_WEBSOCKETS_PER_USER',
+    kind: 'int',
+    def: 32,
+    min: 1,
+    doc: 'most websockets open at once per user (the principal authenticated on the upgrade), on this node; beyond it the upgrade is refused with HTTP 429 and the official client falls back to long-polling. The default is twice `COMETD_MAX_SESSIONS_PER_USER`: one socket per live session, plus the sockets clients left without a session until `COMETD_WS_IDLE_TIMEOUT` closes them; keep it above `COMETD_MAX_SESSIONS_PER_USER`',
+  },
   clientPublish: {
     env: 'COMETD_CLIENT_PUBLISH',
     kind: 'bool',

@@ -172,12 +172,15 @@ export class BayeuxServer {
       queuedMessages: c.queuedMessages,
       subscriptions: c.subscriptions,
       websockets: this.#ws.connections,
+      websocketSessions: this.#ws.sessions,
       websocketFramesWaiting: this.#ws.framesWaiting,
       directConnections: this.#direct?.conns.size ?? 0,
       handshakes: c.handshakes,
       deliveredTotal: c.deliveredTotal,
       expiredTotal: c.expiredTotal,
       terminatedTotal: c.terminatedTotal,
+      websocketIdleClosedTotal: this.#ws.idleClosed,
+      websocketUserLimitRefusedTotal: this.#ws.refusedOverCap,
     }
   }
 

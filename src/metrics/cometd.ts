@@ -11,6 +11,10 @@ const GAUGES = {
   sessions: ['workbins_cometd_sessions', 'Live CometD sessions'],
   heldConnects: ['workbins_cometd_held_connects', 'Long polls (/meta/connect) held open now'],
   websockets: ['workbins_cometd_websockets', 'Open CometD websocket connections'],
+  websocketSessions: [
+    'workbins_cometd_websocket_sessions',
+    'CometD sessions bound to open websockets',
+  ],
   websocketFramesWaiting: [
     'workbins_cometd_websocket_frames_waiting',
     'Websocket frames received and not processed yet (a socket stops being read at 64)',
@@ -35,6 +39,14 @@ const COUNTERS = {
   terminatedTotal: [
     'workbins_cometd_session_terminations_total',
     'Sessions ended by the server (logout, changed password, queue over its limits)',
+  ],
+  websocketIdleClosedTotal: [
+    'workbins_cometd_websocket_idle_closes_total',
+    'Websockets closed for having no CometD session for COMETD_WS_IDLE_TIMEOUT',
+  ],
+  websocketUserLimitRefusedTotal: [
+    'workbins_cometd_websocket_user_limit_refusals_total',
+    'Websocket upgrades refused (429) because the user had COMETD_MAX_WEBSOCKETS_PER_USER open',
   ],
 } as const
 

@@ -125,6 +125,7 @@ export class Engine implements EngineApi {
     const s = new Session(newId(), principal, type, browserId, ws, this.expiryFrom(Date.now()))
     if (ack) s.ack = new AckQueue()
     this.#registry.add(s)
+    ws?.attach(s)
     this.#counters.handshakes++
     return s
   }
@@ -254,7 +255,9 @@ export class Engine implements EngineApi {
       // The upgrade's own authentication stands in for the browser cookie.
       if (!o.ws || o.ws.principal.userId !== s.principal.userId) return null
       if (s.held) this.supersede(s)
+      s.ws?.detach(s)
       s.ws = o.ws
+      o.ws.attach(s)
     }
     if (!s.terminated && !ex.touched.includes(s)) {
       s.processing++
@@ -415,14 +418,17 @@ export class Engine implements EngineApi {
   }
 
   /**
-   * Drop a session from the registry. The queued count covers registered sessions only, so
-   * what it still holds leaves the count here.
+   * Drop a session from the registry, and from its socket's sessions (a socket would otherwise
+   * keep every session ever handshaken on it). The queued count covers registered sessions
+   * only, so what it still holds leaves the count here.
    */
   #forget(s: Session, ended = true): void {
     // Taken by another node (release), the session goes on polling there: not an end.
     if (ended && s.heldKey !== null) this.browserHolds?.ended(s.heldKey, s.id)
     if (s.registered) this.#queued -= s.pending
     this.#registry.delete(s)
+    // Its socket no longer keeps it (it stays s.ws: a held connect may still be answered there).
+    s.ws?.detach(s)
   }
 
   /**

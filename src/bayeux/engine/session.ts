@@ -13,6 +13,10 @@ export interface WsLink {
   isOpen(): boolean
   send(text: string): void
   close(code: number, reason: string): void
+  /** `session` is bound to this socket now (handshake on it, or taken over from elsewhere). */
+  attach(session: Session): void
+  /** `session` is no longer bound here (the engine forgot it, or it moved to another socket). */
+  detach(session: Session): void
   /**
    * More unsent bytes than `wsSendBuffer` (the client is not reading): events stay in the
    * session queue, where its limits apply, and `session` is flushed again once it drains.

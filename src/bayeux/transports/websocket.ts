@@ -10,6 +10,12 @@
 // bound to the socket; another socket authenticated as the same user may take a session
 // over (resume after a dropped socket; faye handshakes over HTTP, then connects over
 // websocket, on an upgrade that may not carry the BAYEUX_BROWSER cookie yet).
+//
+// Bounds on sockets (docs/cometd.md, "Limits"): a socket keeps only the sessions bound to it
+// now (the engine attaches and detaches them); one with no session for `wsIdleTimeout` is
+// closed (1000, `no session`): the official client leaves its socket open after a server-side
+// /meta/disconnect and opens a new one for its next handshake. A user may have at most
+// `maxWebsocketsPerUser` sockets open on this server; the next upgrade is refused with 429.
 
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -33,9 +39,10 @@ import { HandshakeRefused } from '../protocol/errors.ts'
 const UPGRADED: BayeuxHttpRequest = Object.freeze({ headers: Object.freeze({}) })
 
 /**
- * Close codes (RFC 6455): 1001 going away, 1003 unsupported data, 1007 invalid payload; 1009
- * (too big) comes from ws.
+ * Close codes (RFC 6455): 1000 normal closure, 1001 going away, 1003 unsupported data, 1007
+ * invalid payload, 1008 policy violation; 1009 (too big) comes from ws.
  */
+const NORMAL_CLOSURE = 1000
 const GOING_AWAY = 1001
 const UNSUPPORTED_DATA = 1003
 const INVALID_PAYLOAD = 1007
@@ -45,7 +52,20 @@ const POLICY_VIOLATION = 1008
 const FRAMES_AHEAD_MAX = 64
 const FRAMES_AHEAD_RESUME = 8
 
+/** Counts of the transport that its sockets keep up to date (stats, metrics). */
+interface Counts {
+  /** Sessions bound to open sockets (the sum of their `sessions`). */
+  sessions: number
+  /** Sockets closed for having no session for `wsIdleTimeout`. */
+  idleClosed: number
+}
+
 class Link implements WsLink {
+  /**
+   * The sessions bound to this socket (`s.ws === this`), registered in the engine: the engine
+   * attaches a session when it is handshaken here or taken over from another socket, and
+   * detaches it when it moves away or is forgotten (ended, expired, terminated and told).
+   */
   readonly sessions = new Set<Session>()
   /** Frames of one socket are processed one after the other. */
   chain: Promise<void> = Promise.resolve()
@@ -53,6 +73,12 @@ class Link implements WsLink {
   unprocessed = 0
   /** Sessions whose events wait for the socket to drain; null (no allocation) when none. */
   #waiting: Set<Session> | null = null
+  /** Since when it has had no session (its upgrade, or the end of its last session). */
+  #idleSince = 0
+  /** Armed while it has no session; one timer at a time, moved on lazily when it fires. */
+  #idleTimer: NodeJS.Timeout | null = null
+  /** The socket's 'close' came: nothing is bound here any more. */
+  #ended = false
 
   constructor(
     readonly socket: WebSocket,
@@ -60,7 +86,64 @@ class Link implements WsLink {
     readonly raw: Duplex,
     readonly principal: BayeuxPrincipal,
     readonly engine: Engine,
-  ) {}
+    readonly counts: Counts,
+  ) {
+    this.#idle() // until its first handshake
+  }
+
+  attach(s: Session): void {
+    if (this.#ended || this.sessions.has(s)) return
+    this.sessions.add(s)
+    this.counts.sessions++
+  }
+
+  detach(s: Session): void {
+    if (!this.sessions.delete(s)) return
+    this.counts.sessions--
+    if (this.sessions.size === 0) this.#idle()
+  }
+
+  /** The socket closed: its sessions expire after maxInterval unless resumed elsewhere. */
+  ended(): void {
+    this.#ended = true
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer)
+    this.#idleTimer = null
+    this.counts.sessions -= this.sessions.size
+    for (const s of this.sessions) if (s.ws === this) this.engine.socketClosed(s)
+    this.sessions.clear()
+  }
+
+  /**
+   * No session here from now: closed after `wsIdleTimeout` unless one is bound meanwhile. A
+   * session coming and going does not touch the timer: it checks when it fires.
+   */
+  #idle(): void {
+    const ms = this.engine.config.wsIdleTimeout
+    if (ms === 0 || this.#ended) return
+    this.#idleSince = Date.now()
+    if (this.#idleTimer === null) this.#armIdle(ms)
+  }
+
+  #armIdle(ms: number): void {
+    this.#idleTimer = setTimeout(() => this.#idleCheck(), ms)
+    this.#idleTimer.unref()
+  }
+
+  #idleCheck(): void {
+    this.#idleTimer = null
+    // With a session it is armed again when that one goes; a closing socket needs nothing.
+    if (this.#ended || this.sessions.size > 0 || !this.isOpen()) return
+    const ms = this.engine.config.wsIdleTimeout
+    const left = this.#idleSince + ms - Date.now()
+    // A frame still being processed (a handshake waiting for the store) may bind one yet.
+    if (left > 0 || this.unprocessed > 0) return this.#armIdle(left > 0 ? left : ms)
+    this.counts.idleClosed++
+    this.engine.log.debug(
+      { userId: this.principal.userId, idleMs: ms },
+      'bayeux websocket closed: no session',
+    )
+    this.close(NORMAL_CLOSURE, 'no session')
+  }
 
   isOpen(): boolean {
     return this.socket.readyState === WebSocket.OPEN
@@ -163,6 +246,10 @@ export class WsTransport {
   readonly #engine: Engine
   readonly #wss: WebSocketServer
   readonly #links = new Set<Link>()
+  readonly #counts: Counts = { sessions: 0, idleClosed: 0 }
+  /** Open sockets per upgrade userId (maxWebsocketsPerUser); users with none are not kept. */
+  readonly #perUser = new Map<string, number>()
+  #refusedOverCap = 0
   #framesWaiting = 0
   #server: Server | null = null
   #origins: ReadonlySet<string> = new Set()
@@ -179,6 +266,21 @@ export class WsTransport {
 
   get connections(): number {
     return this.#links.size
+  }
+
+  /** Sessions bound to open sockets. */
+  get sessions(): number {
+    return this.#counts.sessions
+  }
+
+  /** Sockets closed so far for having had no session for `wsIdleTimeout`. */
+  get idleClosed(): number {
+    return this.#counts.idleClosed
+  }
+
+  /** Upgrades refused so far because their user had `maxWebsocketsPerUser` sockets open. */
+  get refusedOverCap(): number {
+    return this.#refusedOverCap
   }
 
   /** Frames received on all sockets and not processed yet. */
@@ -245,12 +347,24 @@ export class WsTransport {
     }
     if (!principal) return refuse(socket, 401, 'Unauthorized')
     if (socket.destroyed || engine.closing) return refuse(socket, 400, 'Bad Request')
+    // Counted from here to #open without a pause (handleUpgrade calls back synchronously).
+    const open = this.#perUser.get(principal.userId) ?? 0
+    if (open >= engine.config.maxWebsocketsPerUser) {
+      this.#refusedOverCap++
+      engine.log.info(
+        { userId: principal.userId, websockets: open, max: engine.config.maxWebsocketsPerUser },
+        'websocket upgrade refused: the user has too many websockets open',
+      )
+      return refuse(socket, 429, 'Too Many Requests')
+    }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, socket, principal))
   }
 
   #open(ws: WebSocket, raw: Duplex, principal: BayeuxPrincipal): void {
-    const link = new Link(ws, raw, principal, this.#engine)
+    const link = new Link(ws, raw, principal, this.#engine, this.#counts)
     this.#links.add(link)
+    const userId = principal.userId
+    this.#perUser.set(userId, (this.#perUser.get(userId) ?? 0) + 1)
     ws.on('error', (err) => this.#engine.log.debug({ err }, 'bayeux websocket error'))
     ws.on('message', (data, isBinary) => {
       // Bayeux messages are JSON text: a binary frame is data this end cannot accept.
@@ -271,9 +385,11 @@ export class WsTransport {
     })
     ws.on('close', () => {
       this.#links.delete(link)
+      const n = (this.#perUser.get(userId) ?? 1) - 1
+      if (n > 0) this.#perUser.set(userId, n)
+      else this.#perUser.delete(userId)
       // Socket close ⇒ the session expires after maxInterval unless resumed.
-      for (const s of link.sessions) if (s.ws === link) this.#engine.socketClosed(s)
-      link.sessions.clear()
+      link.ended()
     })
   }
 
@@ -289,13 +405,9 @@ export class WsTransport {
       engine.log.error({ err }, 'bayeux websocket frame failed')
       return link.close(INVALID_PAYLOAD, 'server error')
     }
-    // Remember which sessions live on this socket (handshake, or resume from another socket).
-    for (const s of ex.touched) if (s.ws === link) link.sessions.add(s)
-    const hs = ex.handshake?.clientId
-    if (hs) {
-      const s = engine.session(hs)
-      if (s) link.sessions.add(s)
-    }
+    // The sessions of this socket are attached and detached by the engine (openSession,
+    // resolve, forget): nothing to record here, so a /meta/disconnect does not leave its
+    // session behind.
     const hold = ex.hold
     if (hold) {
       engine.hold(hold, new WsHeld(link, hold))
