@@ -680,6 +680,9 @@ export interface ConfigRow {
   /** The default as it would be written in the environment. */
   def: string
   doc: string
+  /** The bounds of an integer setting (values outside them stop the start). */
+  min?: number
+  max?: number
 }
 
 function rows(settings: Settings, prefix: string): ConfigRow[] {
@@ -689,6 +692,8 @@ function rows(settings: Settings, prefix: string): ConfigRow[] {
     kind: s.kind,
     def: s.kind === 'bool' ? (s.def ? '1' : '0') : String(s.def),
     doc: s.doc,
+    ...(s.kind === 'int' && s.min !== undefined ? { min: s.min } : {}),
+    ...(s.kind === 'int' && s.max !== undefined ? { max: s.max } : {}),
   }))
 }
 
