@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles src/ to dist/ so that `npm start` and bin/workbins.js run plain JavaScript, with no
-// TypeScript loader at run time (docs/operations/build.md).
+// TypeScript loader at run time (docs/operations.md, "Build and install").
 //
 //   node scripts/build.js              always build (`npm run build`, and `prepare`, which `npm ci` runs)
 //   node scripts/build.js --if-stale   build only if src/ changed since dist/ was built (before `npm start`)
@@ -132,7 +132,7 @@ function main(argv) {
     }
     say(
       'typescript is not installed (npm ci --omit=dev?): build dist/ where the dev dependencies ' +
-        'are installed and ship it (docs/operations/build.md)',
+        'are installed and ship it (docs/operations.md, "Production deploys")',
     )
     return 1
   }

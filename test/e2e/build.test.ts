@@ -47,7 +47,10 @@ describe('the build without typescript installed', () => {
     dirs.push(dir)
     const r = build(dir)
     assert.equal(r.code, 1)
-    assert.match(r.stderr, /typescript is not installed .*ship it \(docs\/operations\/build\.md\)/)
+    assert.match(
+      r.stderr,
+      /typescript is not installed .*ship it \(docs\/operations\.md, "Production deploys"\)/,
+    )
   })
 
   test('sources changed after the build: npm start warns and runs the old dist/', () => {
