@@ -138,6 +138,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         concurrency: config.provisionConcurrency,
         fingerprints: config.provisionFingerprints,
         progressMs: config.provisionProgressMs,
+        jsonMaxDepth: config.jsonMaxDepth,
       },
       log,
     )

@@ -75,7 +75,7 @@ async function backup(args: CliArgs): Promise<string> {
 
 async function provision(args: CliArgs): Promise<string> {
   const config = loadConfig(process.env, args.db === undefined ? {} : { db: args.db })
-  const doc = await loadDocumentFile(args.file)
+  const doc = await loadDocumentFile(args.file, { jsonMaxDepth: config.jsonMaxDepth })
   const store = openStore(config)
   // Progress on a terminal only (redrawn in place on stderr); logs and pipes get the summary line.
   const tty = process.stderr.isTTY === true
@@ -87,6 +87,7 @@ async function provision(args: CliArgs): Promise<string> {
     const result = await applyDocument(store, doc, {
       concurrency: config.provisionConcurrency,
       fingerprintFile: fingerprintFileFor(args.file, config.provisionFingerprints),
+      jsonMaxDepth: config.jsonMaxDepth,
       onProgress: (done, total) => progress.update(done, total),
     })
     progress.finish()

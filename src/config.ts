@@ -4,6 +4,7 @@
 // half-added. Every limit has a safe default.
 
 import proxyAddr from '@fastify/proxy-addr'
+import { DEFAULT_JSON_MAX_DEPTH } from './json-depth.ts'
 import { DEFAULT_USER_DATA_LIMIT } from './store/user-data-limit.ts'
 
 interface IntSetting {
@@ -304,7 +305,7 @@ const SERVER_SETTINGS = {
     def: 30_000,
     min: 0,
     max: MAX_TIMER_MS,
-    doc: "most time a client may take to send one whole request (head and body), ms; beyond it the connection gets 408 and is closed (node's `requestTimeout`, which node:http checks every 30 s, so a request may be cut up to 30 s later; the direct long-polling reader applies it exactly). It does not limit how long an answer takes, so held long polls are not cut; 0 = none. Node's head timeout (`headersTimeout`) is at most this",
+    doc: "most time a client may take to send one whole request (head and body), ms; beyond it the connection gets 408 and is closed (node's `requestTimeout`, which node:http checks every 5 s, so a request may be cut up to 5 s later; the direct long-polling reader applies it exactly). It does not limit how long an answer takes, so held long polls are not cut; 0 = none. Node's head timeout (`headersTimeout`) is at most this",
   },
   maxConnections: {
     env: 'WORKBINS_MAX_CONNECTIONS',
@@ -319,6 +320,14 @@ const SERVER_SETTINGS = {
     def: 1024,
     min: 0,
     doc: 'most open TCP connections from one client address; a new one beyond is closed at once. Addresses in `WORKBINS_TRUST_PROXY` are not counted (limit clients at the proxy). A browser needs 2 to 6 connections: raise this when many agents reach the server directly through one NAT address; 0 = no per-address bound',
+  },
+  jsonMaxDepth: {
+    env: 'WORKBINS_JSON_MAX_DEPTH',
+    kind: 'int',
+    def: DEFAULT_JSON_MAX_DEPTH,
+    min: 8,
+    max: 1000,
+    doc: 'deepest nesting of objects and arrays in a REST request body (the body itself is 1; 400 / statusCode 10 beyond, before anything is done) and in each interaction of a provisioning document, counted as in a Create body; the API’s own fields need 2, GWS media fields in `extra` 4 (a chat’s `participants` objects); above 1000 a value may overflow the stack where it is written or read',
   },
   maxParamLength: {
     env: 'WORKBINS_MAX_PARAM_LENGTH',
@@ -584,6 +593,13 @@ const COMETD_SETTINGS = {
     def: 16,
     min: 1,
     doc: 'most CometD sessions one user may hold',
+  },
+  maxChannelLength: {
+    env: 'COMETD_MAX_CHANNEL_LENGTH',
+    kind: 'int',
+    def: 256,
+    min: 32,
+    doc: 'longest channel name, characters, a client may subscribe or publish to (beyond: `405:max_channel_length=N:channel_invalid` on a publish, `403:max_channel_length=N:subscription_invalid` on a subscribe, nothing changed); the channels this server and the official client use are at most 17 (`/meta/unsubscribe`); unsubscribing is not limited',
   },
   maxSubscriptionsPerSession: {
     env: 'COMETD_MAX_SUBSCRIPTIONS_PER_SESSION',

@@ -15,6 +15,7 @@ import Fastify, {
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { GwsError, StatusCode, ThrottledError, errors, httpStatusFor } from '../errors.ts'
+import { formatJsonPath, type JsonPath, tooDeep } from '../json-depth.ts'
 import { challenge } from './auth.ts'
 import { trustedProxies } from './client-address.ts'
 import { SHARED_SCHEMAS } from './schemas/resources.ts'
@@ -42,6 +43,12 @@ function clientError(this: FastifyInstance, err: Error & { code?: string }, sock
     )
   }
   socket.destroy()
+}
+
+/** The refusal of a body nested deeper than `max` at `path` (from tooDeep). */
+function tooDeepMessage(path: JsonPath, max: number): string {
+  const where = path.length > 0 ? ` (in ${formatJsonPath(path.slice(0, 2))})` : ''
+  return `Request body nests objects and arrays more than ${max} levels deep${where}, over WORKBINS_JSON_MAX_DEPTH; nothing was done`
 }
 
 export const REQUEST_ID_HEADER = 'x-request-id'
@@ -127,11 +134,21 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
       done(null, undefined)
       return
     }
+    let value: unknown
     try {
-      done(null, JSON.parse(text))
+      value = JSON.parse(text)
     } catch {
       done(new GwsError(StatusCode.MISSING_PARAMETER, 'Request body is not valid JSON'), undefined)
+      return
     }
+    // Before any route sees it: a value nested thousands deep overflows the stack wherever it
+    // is later written or serialized (src/json-depth.ts).
+    const deep = tooDeep(value, config.jsonMaxDepth)
+    if (deep !== undefined) {
+      done(errors.validation(tooDeepMessage(deep, config.jsonMaxDepth)), undefined)
+      return
+    }
+    done(null, value)
   })
   app.addContentTypeParser('*', (request, _payload, done) => {
     done(errors.unsupportedMediaType(request.headers['content-type'] ?? ''), undefined)

@@ -25,6 +25,8 @@ export interface ApplyOptions {
   fingerprintFile?: string | undefined
   /** After each plain password is settled (the slow step). */
   onProgress?: ((done: number, total: number) => void) | undefined
+  /** WORKBINS_JSON_MAX_DEPTH: how deeply an interaction may nest (validate.ts). */
+  jsonMaxDepth?: number | undefined
 }
 
 export interface ApplyResult extends ProvisionResult {
@@ -37,7 +39,8 @@ export async function applyDocument(
   opts: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const { log } = opts
-  validateShape(doc) // callers may hand over anything typed as a document
+  // callers may hand over anything typed as a document
+  validateShape(doc, { jsonMaxDepth: opts.jsonMaxDepth })
   const existing = new Map<string, Directory>()
   for (const cc of doc.contactCenters) {
     const dir = await store.getDirectory(cc.id)

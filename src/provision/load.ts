@@ -7,10 +7,13 @@ import { type ApplyResult, applyDocument, type ProvisionLog } from './apply.ts'
 import { formatProgress, progressReporter } from './progress.ts'
 import { ProvisionError } from './provision-error.ts'
 import type { ProvisionDocument } from './schema.ts'
-import { validateDocument } from './validate.ts'
+import { validateDocument, type ValidateOptions } from './validate.ts'
 
 /** Read, parse and validate a document file. Fails with a ProvisionError naming the problem. */
-export async function loadDocumentFile(file: string): Promise<ProvisionDocument> {
+export async function loadDocumentFile(
+  file: string,
+  opts: ValidateOptions = {},
+): Promise<ProvisionDocument> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -27,7 +30,7 @@ export async function loadDocumentFile(file: string): Promise<ProvisionDocument>
       { path: '', message: `${file} is not valid JSON: ${(err as Error).message}` },
     ])
   }
-  return validateDocument(json)
+  return validateDocument(json, new Map(), opts)
 }
 
 /** The demo contact centers (docs/provisioning.md), validated on every load. */
@@ -46,6 +49,8 @@ export interface ProvisionAtStartOptions {
   fingerprints?: string | undefined
   /** WORKBINS_PROVISION_PROGRESS_MS: how often the password step's progress is logged. */
   progressMs?: number | undefined
+  /** WORKBINS_JSON_MAX_DEPTH: how deeply an interaction of the file may nest. */
+  jsonMaxDepth?: number | undefined
 }
 
 export interface ProvisionAtStartResult {
@@ -76,7 +81,7 @@ export async function provisionAtStart(
   }
   const file = options.provisionFile
   if (file) {
-    const doc = await loadDocumentFile(file)
+    const doc = await loadDocumentFile(file, { jsonMaxDepth: options.jsonMaxDepth })
     // Progress in the log at a steady pace; the summary line follows at the end.
     const progress = progressReporter(options.progressMs ?? 5000, (s, final) => {
       if (!final) log?.info({ progress: s }, `provisioning ${file}: ${formatProgress(s)}`)
@@ -85,6 +90,7 @@ export async function provisionAtStart(
       log,
       concurrency,
       fingerprintFile: fingerprintFileFor(file, options.fingerprints),
+      jsonMaxDepth: options.jsonMaxDepth,
       onProgress: (done, total) => progress.update(done, total),
     })
   }

@@ -6,6 +6,7 @@
 import { type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value'
+import { DEFAULT_JSON_MAX_DEPTH, formatJsonPath, tooDeep } from '../json-depth.ts'
 import type { Directory, WorkbinType } from '../model.ts'
 import { isPasswordHash } from '../store/password.ts'
 import { receivedAtMs } from '../workbins/dates.ts'
@@ -31,11 +32,20 @@ export const OWNER_KEY_BY_TYPE: Record<
 }
 const OWNER_KEYS = ['user', 'place', 'agentGroup', 'placeGroup'] as const
 
+export interface ValidateOptions {
+  /**
+   * WORKBINS_JSON_MAX_DEPTH: how deeply an interaction may nest objects and arrays, counted as
+   * in a Create body (the interaction itself is 1); default DEFAULT_JSON_MAX_DEPTH.
+   */
+  jsonMaxDepth?: number | undefined
+}
+
 export function validateDocument(
   json: unknown,
   existing: ExistingDirectories = new Map(),
+  opts: ValidateOptions = {},
 ): ProvisionDocument {
-  const doc = validateShape(json)
+  const doc = validateShape(json, opts)
   validateReferences(doc, existing)
   return doc
 }
@@ -49,11 +59,38 @@ export function validateReferences(doc: ProvisionDocument, existing: ExistingDir
 
 // --- shape -------------------------------------------------------------------------------
 
-/** Only the schema (keys, types, formats); validateDocument adds duplicates and references. */
-export function validateShape(json: unknown): ProvisionDocument {
+/**
+ * Only the schema (keys, types, formats) and how deep each interaction nests; validateDocument
+ * adds duplicates and references.
+ */
+export function validateShape(json: unknown, opts: ValidateOptions = {}): ProvisionDocument {
   const issues = checkShape(json)
   if (issues.length > 0) throw new ProvisionError(issues)
-  return json as ProvisionDocument
+  const doc = json as ProvisionDocument
+  const deep = checkDepth(doc, opts.jsonMaxDepth ?? DEFAULT_JSON_MAX_DEPTH)
+  if (deep.length > 0) throw new ProvisionError(deep)
+  return doc
+}
+
+/**
+ * Each interaction is held to the depth of a Create body, whose fields it has: `extra` is
+ * free-form (the schema cannot bound it), and a value nested a few thousand deep would
+ * overflow the stack where the store writes it or a reply carries it (src/json-depth.ts).
+ * The path names the interaction's field (`….extra.deep`) holding the too-deep value.
+ */
+function checkDepth(doc: ProvisionDocument, max: number): ProvisionIssue[] {
+  const issues: ProvisionIssue[] = []
+  doc.contactCenters.forEach((cc, c) => {
+    cc.interactions?.forEach((x, i) => {
+      const path = tooDeep(x, max)
+      if (path === undefined) return
+      issues.push({
+        path: formatJsonPath(path.slice(0, 2), `contactCenters[${c}].interactions[${i}]`),
+        message: `nests objects and arrays more than ${max} levels deep, counting the interaction as 1 as a Create body counts itself (WORKBINS_JSON_MAX_DEPTH)`,
+      })
+    })
+  })
+  return issues
 }
 
 /** Compiled once: a valid document (the usual case, at every start) is checked in one pass. */

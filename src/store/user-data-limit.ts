@@ -24,23 +24,30 @@ export interface UserDataLimit {
  */
 export const DEFAULT_USER_DATA_LIMIT: Readonly<UserDataLimit> = { maxBytes: 32768, maxKeys: 500 }
 
+/** How a Create's refusal names the interaction (checkUserDataLimit). */
+export const NEW_INTERACTION = 'the new interaction'
+
 /** UTF-8 bytes of `data` as JSON: what maxBytes counts. */
 export function userDataBytes(data: UserData): number {
   return Buffer.byteLength(JSON.stringify(data))
 }
 
-/** Refuses (400 / 10) userData over `limit`; `id` names the interaction in the message. */
-export function checkUserDataLimit(id: string, data: UserData, limit: UserDataLimit): void {
+/**
+ * Refuses (400 / 10) userData over `limit`; `whose` names the interaction in the message:
+ * `interaction <id>` for a stored one, `the new interaction` for a Create (its id, generated
+ * or given, never exists when the Create is refused).
+ */
+export function checkUserDataLimit(whose: string, data: UserData, limit: UserDataLimit): void {
   const keys = Object.keys(data).length
   if (keys > limit.maxKeys) {
     throw errors.validation(
-      `userData of interaction ${id} would have ${keys} keys, more than the ${limit.maxKeys} allowed (WORKBINS_USER_DATA_MAX_KEYS); nothing was changed`,
+      `userData of ${whose} would have ${keys} keys, more than the ${limit.maxKeys} allowed (WORKBINS_USER_DATA_MAX_KEYS); nothing was changed`,
     )
   }
   const bytes = userDataBytes(data)
   if (bytes > limit.maxBytes) {
     throw errors.validation(
-      `userData of interaction ${id} would be ${bytes} bytes of JSON, more than the ${limit.maxBytes} allowed (WORKBINS_USER_DATA_MAX_BYTES); nothing was changed`,
+      `userData of ${whose} would be ${bytes} bytes of JSON, more than the ${limit.maxBytes} allowed (WORKBINS_USER_DATA_MAX_BYTES); nothing was changed`,
     )
   }
 }
@@ -58,6 +65,6 @@ export function limitedUserDataChange(
   limit: UserDataLimit,
 ): UserData {
   const out = applyUserDataChange(current, change)
-  if (Object.keys(change.set).length > 0) checkUserDataLimit(id, out, limit)
+  if (Object.keys(change.set).length > 0) checkUserDataLimit(`interaction ${id}`, out, limit)
   return out
 }

@@ -19,6 +19,12 @@ import type { ContentOrder, ContentPage, ContentPosition } from '../store/store.
 import type { ResolvedInstance, WorkbinDeps } from './operation.ts'
 import { ContentJsonBuilder, type CollectionText } from './content-json.ts'
 
+/**
+ * The RawJson arrays met by the JSON.stringify of serializeReply, which is running (it is
+ * synchronous, so no other reply can be serialized meanwhile); undefined otherwise.
+ */
+let serializing: Map<string, RawJson> | undefined
+
 /** A JSON array, as pieces of text, that serializeReply splices into a reply in its place. */
 export class RawJson {
   /** What JSON.stringify writes in its place: a string no other value of the reply can hold. */
@@ -37,6 +43,7 @@ export class RawJson {
     this.marker = `${MARK}${++counter}`
   }
   toJSON(): string {
+    serializing?.set(this.marker.slice(MARK.length), this)
     return this.marker
   }
 }
@@ -140,17 +147,19 @@ export class StreamedJson {
  * (fastify serializes it).
  */
 export function serializeReply<T extends object>(reply: T): T | StreamedJson {
-  let raw: Map<string, RawJson> | undefined
-  // the replacer sees toJSON's marker; the holder still has the RawJson itself
-  const json = JSON.stringify(reply, function (this: Record<string, unknown>, key, value: unknown) {
-    const original = this[key]
-    if (original instanceof RawJson) {
-      raw ??= new Map()
-      raw.set(original.marker.slice(MARK.length), original)
-    }
-    return value
-  })
-  if (raw === undefined) return reply
+  // Each RawJson records itself from its toJSON. No replacer function: JSON.stringify calls a
+  // replacer for every value, and those frames overflow the stack on an item whose `extra`
+  // nests ~3,000 deep (stored before WORKBINS_JSON_MAX_DEPTH, or under a higher one), making
+  // every page of its workbin a 500; without one it takes what the store could write.
+  const raw = new Map<string, RawJson>()
+  let json: string
+  serializing = raw
+  try {
+    json = JSON.stringify(reply)
+  } finally {
+    serializing = undefined
+  }
+  if (raw.size === 0) return reply
   const out: Buffer[] = []
   let bytes = 0
   let from = 0

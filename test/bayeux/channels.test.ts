@@ -325,3 +325,90 @@ describe('client publishes to broadcast channels (COMETD_CLIENT_PUBLISH)', () =>
     }
   })
 })
+
+describe('bayeux channel name length (COMETD_MAX_CHANNEL_LENGTH)', () => {
+  let srv: TestServer
+  let calls = 0
+  before(async () => {
+    // the default limit (256); client publishes on, so broadcast publishes reach the check
+    srv = await startServer({ clientPublish: true, maxSessionsPerBrowser: -1 })
+    srv.bayeux.onService('/service/count', () => {
+      calls++
+      return undefined
+    })
+  })
+  after(() => srv.close())
+
+  /** A valid channel name of exactly `length` characters under `prefix`. */
+  const named = (prefix: string, length: number) => prefix + 'a'.repeat(length - prefix.length)
+  const drain = async (s: RawSession): Promise<Msg[]> => {
+    const r = await post(srv.url, [connectMsg(s.clientId, { advice: { timeout: 0 } })], s.headers)
+    return r.body.filter((m) => m.channel !== '/meta/connect')
+  }
+
+  it('subscribe: 256 characters work; 257 (alone or in an array) fail with the limit named, nothing recorded', async () => {
+    const s = await rawHandshake(srv.url)
+    const ok = await post(srv.url, [sub(s, named('/x/', 256))], s.headers)
+    assert.equal(ok.body[0]!.successful, true)
+    const subscriptions = srv.bayeux.stats().subscriptions
+    for (const subscription of [
+      named('/x/', 257),
+      named('/x/', 65_000),
+      named('/x/', 257).slice(0, -1) + '*', // a wildcard pattern counts the same
+      ['/fine', named('/y/', 257)],
+    ]) {
+      const r = await post(srv.url, [sub(s, subscription)], s.headers)
+      const m = r.body[0]!
+      assert.equal(m.successful, false)
+      assert.equal(m.error, '403:max_channel_length=256:subscription_invalid')
+    }
+    assert.equal(srv.bayeux.stats().subscriptions, subscriptions)
+    // '/fine' of the refused array was not recorded: a publish there reaches nobody
+    const p = await rawHandshake(srv.url, 'bob')
+    await post(srv.url, [pub(p, '/fine', {})], p.headers)
+    assert.deepEqual(await drain(s), [])
+    // unsubscribing is not limited (a session restored with an older, longer name can drop it)
+    const un = await post(srv.url, [unsub(s, named('/x/', 257))], s.headers)
+    assert.equal(un.body[0]!.successful, true)
+  })
+
+  it('publish: broadcast and /service channels over 256 characters fail with 405, nothing delivered or called', async () => {
+    const spy = await rawHandshake(srv.url, 'bob')
+    await post(srv.url, [sub(spy, '/**')], spy.headers)
+    const s = await rawHandshake(srv.url)
+    for (const channel of [named('/x/', 257), named('/x/', 65_000), named('/service/count', 257)]) {
+      const r = await post(srv.url, [pub(s, channel, { x: 1 })], s.headers)
+      const m = r.body[0]!
+      assert.equal(m.successful, false)
+      assert.equal(m.error, '405:max_channel_length=256:channel_invalid')
+    }
+    // refused before the session is looked at, as any invalid channel
+    const anon = await post(srv.url, [{ channel: named('/x/', 257), data: {}, id: 'a' }], {})
+    assert.equal(anon.body[0]!.error, '405:max_channel_length=256:channel_invalid')
+    assert.deepEqual(await drain(spy), [])
+    assert.equal(calls, 0)
+    // at the limit both work
+    const fits = named('/x/', 256)
+    assert.equal(
+      (await post(srv.url, [pub(s, fits, { x: 2 })], s.headers)).body[0]!.successful,
+      true,
+    )
+    assert.deepEqual(await drain(spy), [{ channel: fits, data: { x: 2 } }])
+    const svc = await post(srv.url, [pub(s, '/service/count', {})], s.headers)
+    assert.equal(svc.body[0]!.successful, true)
+    assert.equal(calls, 1)
+  })
+
+  it('the limit is configurable', async () => {
+    const small = await startServer({ maxChannelLength: 32, maxSessionsPerBrowser: -1 })
+    try {
+      const s = await rawHandshake(small.url)
+      const ok = await post(small.url, [sub(s, ['/v2/me/workbins', named('/x/', 32)])], s.headers)
+      assert.equal(ok.body[0]!.successful, true)
+      const over = await post(small.url, [sub(s, named('/x/', 33))], s.headers)
+      assert.equal(over.body[0]!.error, '403:max_channel_length=32:subscription_invalid')
+    } finally {
+      await small.close()
+    }
+  })
+})

@@ -539,4 +539,28 @@ describe('provisionAtStart', () => {
       ProvisionError,
     )
   })
+
+  it('holds the file to WORKBINS_JSON_MAX_DEPTH as the server configures it', async () => {
+    const file = tempPath('deep.json')
+    const doc = baseDoc()
+    // the interaction 1, extra 2, deep 3…40: 40 levels
+    doc.contactCenters[0].interactions[1].extra = {
+      deep: JSON.parse('['.repeat(38) + ']'.repeat(38)),
+    }
+    writeFileSync(file, JSON.stringify(doc))
+    await assert.rejects(
+      provisionAtStart(store, { demo: false, provisionFile: file }),
+      (e: unknown) =>
+        e instanceof ProvisionError &&
+        e.message.startsWith('contactCenters[0].interactions[1].extra.deep: ') &&
+        /WORKBINS_JSON_MAX_DEPTH/.test(e.message),
+    )
+    await assert.rejects(
+      provisionAtStart(store, { demo: false, provisionFile: file, jsonMaxDepth: 39 }),
+      ProvisionError,
+    )
+    assert.equal(await store.isEmpty(), true)
+    const r = await provisionAtStart(store, { demo: false, provisionFile: file, jsonMaxDepth: 40 })
+    assert.equal(r.file?.changed.interactions, 2)
+  })
 })

@@ -11,6 +11,7 @@ import { validateShape } from '../../src/provision/validate.ts'
 import type { SqliteStore } from '../../src/store/sqlite/index.ts'
 import {
   baseDoc,
+  CC,
   type Doc,
   dump,
   freshStore,
@@ -21,6 +22,9 @@ import {
 } from './helpers.ts'
 
 const c0 = 'contactCenters[0]'
+
+/** `[[…]]` nested `n` deep. */
+const nested = (n: number): unknown => JSON.parse('['.repeat(n) + ']'.repeat(n))
 
 /** [what, mutation, path the error must name] */
 const CASES: [string, (d: Doc) => void, string][] = [
@@ -87,6 +91,11 @@ const CASES: [string, (d: Doc) => void, string][] = [
     'nested userData value',
     (d) => (d.contactCenters[0].interactions[0].userData.Subject = { a: 1 }),
     `${c0}.interactions[0].userData.Subject`,
+  ],
+  [
+    'extra nested deeper than WORKBINS_JSON_MAX_DEPTH (32, counting the interaction)',
+    (d) => (d.contactCenters[0].interactions[0].extra = { ok: 1, deep: nested(31) }),
+    `${c0}.interactions[0].extra.deep`,
   ],
   [
     'receivedDate format',
@@ -377,6 +386,52 @@ describe('validateDocument', () => {
       ),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('interaction depth (WORKBINS_JSON_MAX_DEPTH)', () => {
+  /** A document whose second interaction nests `depth` deep: itself 1, extra 2, then extra.deep. */
+  const docNesting = (depth: number): Doc => {
+    const doc = baseDoc()
+    doc.contactCenters[0].interactions[1].extra = { deep: nested(depth - 2) }
+    return doc
+  }
+  const refusal = (max: number) => (err: unknown) => {
+    assert.ok(err instanceof ProvisionError, String(err))
+    assert.equal(err.issues.length, 1, err.message)
+    assert.equal(err.issues[0]?.path, `${c0}.interactions[1].extra.deep`)
+    assert.match(err.message, /WORKBINS_JSON_MAX_DEPTH/)
+    assert.ok(err.message.includes(`more than ${max} levels`), err.message)
+    return true
+  }
+
+  it('as deep as a Create body may be passes; one level more is refused naming the field', () => {
+    validateDocument(docNesting(32))
+    assert.throws(() => validateDocument(docNesting(33)), refusal(32))
+  })
+
+  it('follows the configured limit', () => {
+    validateDocument(docNesting(40), new Map(), { jsonMaxDepth: 40 })
+    assert.throws(() => validateDocument(docNesting(9), new Map(), { jsonMaxDepth: 8 }), refusal(8))
+  })
+
+  it('a value far deeper than the stack allows is refused, not a crash', () => {
+    assert.throws(() => validateDocument(docNesting(20_000)), refusal(32))
+  })
+
+  it('applyDocument refuses it and stores nothing; with a higher limit it is stored', async () => {
+    const store = await freshStore()
+    try {
+      await assert.rejects(applyDocument(store, docNesting(4000)), refusal(32))
+      assert.equal(await store.isEmpty(), true)
+      await assert.rejects(applyDocument(store, docNesting(41), { jsonMaxDepth: 40 }), refusal(40))
+      assert.equal(await store.isEmpty(), true)
+      await applyDocument(store, docNesting(40), { jsonMaxDepth: 40 })
+      const stored = await store.getInteraction(CC, '02F0ASAK8EAFA00W')
+      assert.deepEqual(stored?.extra, { deep: nested(38) })
+    } finally {
+      await store.close()
+    }
   })
 })
 

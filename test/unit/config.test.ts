@@ -180,3 +180,17 @@ test('millisecond settings that drive timers refuse what a timer cannot take', (
 test('an integer too large to be exact is refused, not rounded', () => {
   assert.throws(() => loadConfig({ COMETD_MAX_QUEUE: '99999999999999999999' }), /COMETD_MAX_QUEUE/)
 })
+
+test('WORKBINS_JSON_MAX_DEPTH and COMETD_MAX_CHANNEL_LENGTH: safe defaults, bounds named', () => {
+  const c = loadConfig({})
+  assert.equal(c.jsonMaxDepth, 32)
+  assert.equal(c.cometd.maxChannelLength, 256)
+  assert.equal(loadConfig({ WORKBINS_JSON_MAX_DEPTH: '8' }).jsonMaxDepth, 8)
+  assert.equal(loadConfig({ WORKBINS_JSON_MAX_DEPTH: '1000' }).jsonMaxDepth, 1000)
+  // below 8 the GWS shapes themselves would be refused; above 1000 the stack is at risk
+  for (const bad of ['7', '1001', 'deep'])
+    assert.throws(() => loadConfig({ WORKBINS_JSON_MAX_DEPTH: bad }), /WORKBINS_JSON_MAX_DEPTH/)
+  assert.equal(loadConfig({ COMETD_MAX_CHANNEL_LENGTH: '32' }).cometd.maxChannelLength, 32)
+  // below 32 the server's own channels could no longer be subscribed to
+  assert.throws(() => loadConfig({ COMETD_MAX_CHANNEL_LENGTH: '31' }), /COMETD_MAX_CHANNEL_LENGTH/)
+})

@@ -31,6 +31,16 @@ function assertOverLimit(reply: Reply, setting: 'BYTES' | 'KEYS'): void {
   assert.ok(message.includes(String(setting === 'BYTES' ? MAX_BYTES : MAX_KEYS)), message)
 }
 
+/**
+ * A refused Create names "the new interaction", never an id: a generated one never exists, and
+ * the refused interaction is not there under a given one either.
+ */
+function assertNamesNewInteraction(reply: Reply, id?: string): void {
+  const message = (reply.body as Data).statusMessage as string
+  assert.match(message, /^userData of the new interaction would /)
+  if (id !== undefined) assert.ok(!message.includes(id), message)
+}
+
 let n = 0
 /** A fresh interaction id (16 characters of [0-9A-Za-z]). */
 const freshId = () => `LIMIT${String(++n).padStart(11, '0')}`
@@ -140,6 +150,7 @@ for (const store of await e2eStores()) {
           userData: filledTo(MAX_BYTES + 1),
         })
         assertOverLimit(r, 'BYTES')
+        assertNamesNewInteraction(r, id)
         assertError(await w.api('admin1').get(`/interactions/${id}`), 404, 6)
       }
       const tooMany = Object.fromEntries(
@@ -152,6 +163,7 @@ for (const store of await e2eStores()) {
         userData: tooMany,
       })
       assertOverLimit(keys, 'KEYS')
+      assertNamesNewInteraction(keys)
       // In a workbin the stamps count too.
       const stamped = await w.api('api1').post('/interactions', {
         operationName: 'Create',
@@ -160,6 +172,7 @@ for (const store of await e2eStores()) {
         userData: filledTo(MAX_BYTES - 10),
       })
       assertOverLimit(stamped, 'BYTES')
+      assertNamesNewInteraction(stamped)
       const atLimit = await w.create({
         mediaType: 'chat',
         owner: 'agent3',
@@ -181,6 +194,7 @@ for (const store of await e2eStores()) {
           userData: { pad: `${pad as string}x` },
         })
         assertOverLimit(r, 'BYTES')
+        assertNamesNewInteraction(r)
       }
       assert.equal(await mine(), before)
       assertAccepted(

@@ -10,7 +10,7 @@ import type { Exchange } from '../engine/exchange.ts'
 import type { InMessage, Reply } from '../protocol/messages.ts'
 import { replyId, replyTo } from '../protocol/messages.ts'
 import { BayeuxError } from '../protocol/errors.ts'
-import { isUserSpace, parseChannel } from '../protocol/channels.ts'
+import { channelTooLong, isUserSpace, parseChannel } from '../protocol/channels.ts'
 import { Outgoing } from '../protocol/outgoing.ts'
 import type { Session } from '../engine/session.ts'
 
@@ -23,6 +23,8 @@ export function handlePublish(engine: EngineApi, ex: Exchange, m: InMessage): Pr
   const channel = m.channel as string
   const r = replyTo(m, channel) // channel, id, successful: a publish reply never echoes data
   ex.replies.push(r)
+  const maxLength = engine.config.maxChannelLength
+  if (channelTooLong(channel, maxLength)) return failed(r, BayeuxError.channelTooLong(maxLength))
   const p = parseChannel(channel)
   if (!p || p.wild) return failed(r, BayeuxError.channelInvalid())
   const s = engine.resolve(ex, m)

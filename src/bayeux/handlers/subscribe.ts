@@ -6,7 +6,7 @@ import type { Exchange } from '../engine/exchange.ts'
 import type { InMessage, Reply } from '../protocol/messages.ts'
 import { META_SUBSCRIBE, META_UNSUBSCRIBE, replyTo } from '../protocol/messages.ts'
 import { BayeuxError } from '../protocol/errors.ts'
-import { mayClientSubscribe, parseChannel } from '../protocol/channels.ts'
+import { channelTooLong, mayClientSubscribe, parseChannel } from '../protocol/channels.ts'
 import type { Session } from '../engine/session.ts'
 import { recordOf } from '../engine/durable.ts'
 
@@ -51,6 +51,11 @@ export function handleSubscribe(
   if (!names) return failed(r, BayeuxError.subscriptionInvalid())
 
   // Validate everything first: an array either succeeds whole or changes nothing.
+  const maxLength = engine.config.maxChannelLength
+  if (names.some((name) => channelTooLong(name, maxLength))) {
+    engine.log.debug({ clientId: s.id, maxLength }, 'bayeux subscription name too long')
+    return failed(r, BayeuxError.subscriptionTooLong(maxLength))
+  }
   const toAdd: string[] = []
   for (const name of names) {
     const p = parseChannel(name)

@@ -14,6 +14,15 @@ export interface ParsedChannel {
   wild: boolean
 }
 
+/**
+ * A name longer than `max` characters (COMETD_MAX_CHANNEL_LENGTH), refused before it is parsed:
+ * each subscription is kept in memory and in the stored session record, so without a bound one
+ * user's sessions could hold 64 × 64 KiB names each.
+ */
+export function channelTooLong(name: unknown, max: number): boolean {
+  return typeof name === 'string' && name.length > max
+}
+
 /** Bayeux 1.0 channel grammar check. Returns null for an invalid name (`405::channel_invalid`). */
 export function parseChannel(name: unknown): ParsedChannel | null {
   if (typeof name !== 'string' || name.length < 2 || name.charCodeAt(0) !== 47 /* / */) {

@@ -19,6 +19,7 @@ export const BayeuxError = {
   handshakeRefused: (reason: string) => `403:${reason}:handshake_denied`,
   subscriptionMissing: () => '403::subscription_missing',
   subscriptionInvalid: () => '403::subscription_invalid',
+  subscriptionTooLong: (max: number) => `403:max_channel_length=${max}:subscription_invalid`,
   subscribeDenied: (reason: string) => `403:${reason}:subscribe_denied`,
   tooManySubscriptions: (max: number) =>
     `403:max_subscriptions_per_session=${max}:subscribe_denied`,
@@ -27,6 +28,7 @@ export const BayeuxError = {
   connectSuperseded: () => '409::connect_superseded',
   // 405: invalid channel name
   channelInvalid: () => '405::channel_invalid',
+  channelTooLong: (max: number) => `405:max_channel_length=${max}:channel_invalid`,
   messageIdInvalid: () => '405::message_id_invalid',
   // 409: the server ended the session because its queue hit a limit (messages or bytes)
   queueFull: (max: number) => `409:max_queue=${max}:session_terminated`,

@@ -88,6 +88,9 @@ export const errorReplies = {
 /** The error replies of a route with an operation body: errorReplies and the body's own. */
 export const postErrorReplies = {
   ...errorReplies,
+  400: envelope(
+    'statusCode 1 (missing) or 2 (invalid), 10 (out of range, or a body nested deeper than WORKBINS_JSON_MAX_DEPTH)',
+  ),
   413: envelope('statusCode 10: the body is over WORKBINS_BODY_LIMIT'),
   415: envelope('statusCode 1: the body is not application/json'),
 }

@@ -182,7 +182,7 @@ export async function applyPlan(
     for (const ixn of entry.interactions) {
       const old = await one<InteractionRow>(SQL.interactionAnyContactCenter, [ixn.id])
       if (old === undefined) {
-        checkUserDataLimit(ixn.id, ixn.userData, userDataLimit)
+        checkUserDataLimit(`interaction ${ixn.id}`, ixn.userData, userDataLimit)
         await run(
           SQL.insertInteraction,
           interactionParams(fromInteraction({ ...ixn, contactCenterId: ccId })),

@@ -27,6 +27,7 @@ import {
   checkUserDataLimit,
   DEFAULT_USER_DATA_LIMIT,
   limitedUserDataChange,
+  NEW_INTERACTION,
   type UserDataLimit,
 } from '../user-data-limit.ts'
 import type {
@@ -541,7 +542,7 @@ class PgStoreImpl implements PgStore {
   // --- interactions -----------------------------------------------------------------------
 
   async createInteraction(interaction: Interaction): Promise<void> {
-    checkUserDataLimit(interaction.id, interaction.userData, this.userDataLimit)
+    checkUserDataLimit(NEW_INTERACTION, interaction.userData, this.userDataLimit)
     // A duplicate id fails with unique_violation (23505) → ALREADY_EXISTS (18).
     await this.rows(
       `interaction ${interaction.id}`,

@@ -168,7 +168,7 @@ export function applyPlan(
     for (const ixn of entry.interactions) {
       const old = s.interactionAnyContactCenter.get(ixn.id) as InteractionRow | undefined
       if (old === undefined) {
-        checkUserDataLimit(ixn.id, ixn.userData, userDataLimit)
+        checkUserDataLimit(`interaction ${ixn.id}`, ixn.userData, userDataLimit)
         s.insertInteraction.run(fromInteraction({ ...ixn, contactCenterId: ccId }))
         bump('interactions')
       } else if (old.contact_center_id !== ccId) {

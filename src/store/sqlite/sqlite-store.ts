@@ -28,6 +28,7 @@ import {
   checkUserDataLimit,
   DEFAULT_USER_DATA_LIMIT,
   limitedUserDataChange,
+  NEW_INTERACTION,
   type UserDataLimit,
 } from '../user-data-limit.ts'
 import { positionOf } from '../content-page.ts'
@@ -610,7 +611,7 @@ class SqliteStoreImpl implements SqliteStore {
   // --- interactions -----------------------------------------------------------------------
 
   async createInteraction(interaction: Interaction): Promise<void> {
-    checkUserDataLimit(interaction.id, interaction.userData, this.userDataLimit)
+    checkUserDataLimit(NEW_INTERACTION, interaction.userData, this.userDataLimit)
     // A duplicate id fails with SQLITE_CONSTRAINT_PRIMARYKEY → ALREADY_EXISTS (18).
     await this.write(`interaction ${interaction.id}`, () =>
       this.s.insertInteraction.run(fromInteraction(interaction)),
