@@ -601,6 +601,14 @@ const COMETD_SETTINGS = {
     min: 32,
     doc: 'longest channel name, characters, a client may subscribe or publish to (beyond: `405:max_channel_length=N:channel_invalid` on a publish, `403:max_channel_length=N:subscription_invalid` on a subscribe, nothing changed); the channels this server and the official client use are at most 17 (`/meta/unsubscribe`); unsubscribing is not limited',
   },
+  maxDataDepth: {
+    env: 'COMETD_MAX_DATA_DEPTH',
+    kind: 'int',
+    def: DEFAULT_JSON_MAX_DEPTH,
+    min: 8,
+    max: 1000,
+    doc: 'deepest nesting of objects and arrays in the `data` of a client publish (broadcast with `COMETD_CLIENT_PUBLISH=1`, or `/service/**`), the data itself being 1; beyond: `400:max_data_depth=N:data_invalid`, nothing delivered (a value nested a few thousand deep overflows the stack where it is serialized)',
+  },
   maxSubscriptionsPerSession: {
     env: 'COMETD_MAX_SUBSCRIPTIONS_PER_SESSION',
     kind: 'int',

@@ -412,3 +412,56 @@ describe('bayeux channel name length (COMETD_MAX_CHANNEL_LENGTH)', () => {
     }
   })
 })
+
+describe('bayeux publish data depth (COMETD_MAX_DATA_DEPTH)', () => {
+  /** `{"a":{"a":...}}` nested `depth` deep. */
+  const nested = (depth: number): unknown => {
+    let v: unknown = 1
+    for (let i = 0; i < depth; i++) v = { a: v }
+    return v
+  }
+
+  it('data deeper than the limit fails with 400, nothing delivered or called; at the limit it works', async () => {
+    const srv = await startServer({ clientPublish: true, maxSessionsPerBrowser: -1 })
+    let calls = 0
+    srv.bayeux.onService('/service/count', () => {
+      calls++
+      return undefined
+    })
+    try {
+      const spy = await rawHandshake(srv.url, 'bob')
+      await post(srv.url, [sub(spy, '/room')], spy.headers)
+      await firstConnect(srv.url, spy)
+      const s = await rawHandshake(srv.url)
+      // 5,000 deep overflowed the stack while the message was queued: a 500 for the publisher.
+      for (const depth of [33, 5_000]) {
+        for (const channel of ['/room', '/service/count']) {
+          // Written by hand: JSON.stringify cannot write 5,000 levels either.
+          const text = JSON.stringify([pub(s, channel, '@')]).replace(
+            '"@"',
+            '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+          )
+          const r = await post(srv.url, text, s.headers)
+          assert.equal(r.status, 200)
+          const m = r.body[0]!
+          assert.equal(m.successful, false)
+          assert.equal(m.error, '400:max_data_depth=32:data_invalid')
+        }
+      }
+      assert.equal(calls, 0)
+      const ok = await post(srv.url, [pub(s, '/room', nested(32))], s.headers)
+      assert.equal(ok.body[0]!.successful, true)
+      const got = await post(
+        srv.url,
+        [connectMsg(spy.clientId, { advice: { timeout: 0 } })],
+        spy.headers,
+      )
+      assert.deepEqual(
+        got.body.filter((m) => m.channel === '/room'),
+        [{ channel: '/room', data: nested(32) }],
+      )
+    } finally {
+      await srv.close()
+    }
+  })
+})

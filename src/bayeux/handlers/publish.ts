@@ -12,6 +12,7 @@ import { replyId, replyTo } from '../protocol/messages.ts'
 import { BayeuxError } from '../protocol/errors.ts'
 import { channelTooLong, isUserSpace, parseChannel } from '../protocol/channels.ts'
 import { Outgoing } from '../protocol/outgoing.ts'
+import { tooDeep } from '../../json-depth.ts'
 import type { Session } from '../engine/session.ts'
 
 function failed(r: Reply, error: string): void {
@@ -32,6 +33,9 @@ export function handlePublish(engine: EngineApi, ex: Exchange, m: InMessage): Pr
   ex.session ??= s
   if (p.kind === 'meta') return failed(r, BayeuxError.publishDenied('meta_channel'))
   if (m.data === undefined) return failed(r, BayeuxError.dataMissing())
+  // Serializing a value nested thousands deep overflows the stack (a 500 for the publisher).
+  const maxDepth = engine.config.maxDataDepth
+  if (tooDeep(m.data, maxDepth)) return failed(r, BayeuxError.dataTooDeep(maxDepth))
 
   if (p.kind === 'service') return callService(engine, s, r, m, channel)
   if (isUserSpace(channel)) return failed(r, BayeuxError.publishDenied('server_channel'))

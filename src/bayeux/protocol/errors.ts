@@ -9,6 +9,7 @@ export const BayeuxError = {
   fieldMissing: (field: string) => `400:${field}:field_missing`,
   handshakeNotAlone: () => '400::handshake_not_alone',
   dataMissing: () => '400::data_missing',
+  dataTooDeep: (max: number) => `400:max_data_depth=${max}:data_invalid`,
   // 301: no connection type in common (faye's code)
   connectionTypes: (types: string) => `301:${types}:connection_types_unsupported`,
   // 402: the session does not exist (expired, never existed, or bound to another browser/socket)
