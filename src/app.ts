@@ -291,7 +291,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     publicUrl,
     logout,
     contentReader: contentThreads,
-    wholeContents: new WholeContentSlots(config.contentWholeMax),
+    wholeContents: new WholeContentSlots(
+      config.contentWholeMax,
+      config.contentWholeMaxMb * 2 ** 20,
+    ),
   }
 
   // Unauthenticated probes for operators and load balancers (docs/operations.md).

@@ -444,6 +444,14 @@ const SERVER_SETTINGS = {
     max: 100000,
     doc: 'most whole-content GETs in progress at once (each holds its reply until its client has read it); beyond, 503 / statusCode 4 with Retry-After: 1 (paged GETs are not counted; docs/workbins-content.md)',
   },
+  contentWholeMaxMb: {
+    env: 'WORKBINS_CONTENT_WHOLE_MAX_MB',
+    kind: 'int',
+    def: 512,
+    min: 1,
+    max: 1_000_000,
+    doc: 'MB of whole-content replies built and not yet read by their clients; while they hold this much, a new whole-content GET is answered 503 / statusCode 4 with Retry-After: 1 (a reply is counted once built, so the total can pass this by the replies being built; docs/workbins-content.md)',
+  },
   contentThreads: {
     env: 'WORKBINS_CONTENT_THREADS',
     kind: 'int',

@@ -45,7 +45,7 @@ export async function contentView(
   // The whole content of each instance (no page asked): one slot for the whole request, held
   // until the reply is written (the route releases the stream once the response is over).
   const whole = paging.page === undefined && (subresources !== undefined || mediaType !== undefined)
-  const free = whole ? deps.wholeContents?.take() : undefined
+  const slot = whole ? deps.wholeContents?.take() : undefined
   try {
     const reply = many
       ? await contentReplyMany(deps, targets, { subresources, fields, paging })
@@ -56,12 +56,15 @@ export async function contentView(
           paging,
         })
     const out = serializeReply(reply)
-    if (!free) return out
-    if (out instanceof StreamedJson) return out.alsoReleasing(free)
-    free()
+    if (!slot) return out
+    if (out instanceof StreamedJson) {
+      slot.hold(out.bytes)
+      return out.alsoReleasing(slot.free)
+    }
+    slot.free()
     return out
   } catch (err) {
-    free?.()
+    slot?.free()
     throw err
   }
 }

@@ -187,6 +187,41 @@ describe('content thread memory', () => {
   })
 })
 
+describe('whole-content replies held, in bytes (WORKBINS_CONTENT_WHOLE_MAX_MB)', () => {
+  let w: World
+  const BIG = `/me/workbins/${WB.later}?subresources=*`
+
+  before(async () => {
+    // about 6 MB of content (more than a paused client's socket takes) against a 1 MB budget
+    w = await World.start({
+      document: document(6000, 700),
+      config: { contentWholeMaxMb: 1, contentWholeMax: 10 },
+    })
+  })
+  after(async () => {
+    await w?.close()
+  })
+
+  it('refuses a new whole content with 503 while unread replies hold the budget; pages still served', async () => {
+    const expected = await text(w, BIG)
+    assert.ok(Buffer.byteLength(expected) > 2 ** 20, `${Buffer.byteLength(expected)}`)
+    const held = slowGet(w, BIG, 600)
+    await held.started
+    const refused = await fetch(`${w.server.apiUrl}${BIG}`, { headers: { authorization: basic } })
+    assert.equal(refused.status, 503)
+    assert.equal(refused.headers.get('retry-after'), '1')
+    const body = (await refused.json()) as { statusCode: number; statusMessage: string }
+    assert.equal(body.statusCode, 4)
+    assert.match(body.statusMessage, /replies waiting to be read hold 1 MB.*limit=/)
+    const page = await text(w, `${BIG}&limit=10`)
+    assert.equal((JSON.parse(page) as { nextCursor?: string }).nextCursor !== undefined, true)
+    assert.equal(await held.body, expected)
+    // read: its bytes are given back (released once the response is over)
+    await new Promise((r) => setTimeout(r, 50))
+    assert.equal(await text(w, BIG), expected)
+  })
+})
+
 describe('ContentThreads', () => {
   let w: World
   let owner: string
