@@ -67,7 +67,8 @@ async function logout(page: Page) {
   assert.equal(await page.getByRole('button', { name: 'Log out' }).isVisible(), false)
 }
 
-describe('the console in Chromium', { skip, timeout: 60_000 }, () => {
+// Four browser tests take ~30 s alone; with the rest of the suite on two cores, up to ~65 s.
+describe('the console in Chromium', { skip, timeout: 120_000 }, () => {
   let server: TestServer
   let browser: Browser
   before(async () => {
