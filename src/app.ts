@@ -139,6 +139,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         fingerprints: config.provisionFingerprints,
         progressMs: config.provisionProgressMs,
         jsonMaxDepth: config.jsonMaxDepth,
+        maxHandledPerAgent: config.maxHandledPerAgent,
       },
       log,
     )

@@ -88,6 +88,7 @@ async function provision(args: CliArgs): Promise<string> {
       concurrency: config.provisionConcurrency,
       fingerprintFile: fingerprintFileFor(args.file, config.provisionFingerprints),
       jsonMaxDepth: config.jsonMaxDepth,
+      maxHandledPerAgent: config.maxHandledPerAgent,
       onProgress: (done, total) => progress.update(done, total),
     })
     progress.finish()

@@ -6,6 +6,7 @@
 import proxyAddr from '@fastify/proxy-addr'
 import { DEFAULT_JSON_MAX_DEPTH } from './json-depth.ts'
 import { DEFAULT_USER_DATA_LIMIT } from './store/user-data-limit.ts'
+import { DEFAULT_MAX_HANDLED_PER_AGENT } from './workbins/handled-limit.ts'
 
 interface IntSetting {
   readonly kind: 'int'
@@ -356,6 +357,14 @@ const SERVER_SETTINGS = {
     def: DEFAULT_USER_DATA_LIMIT.maxKeys,
     min: 1,
     doc: 'most userData keys of one interaction, counted like `WORKBINS_USER_DATA_MAX_BYTES`',
+  },
+  maxHandledPerAgent: {
+    env: 'WORKBINS_MAX_HANDLED_PER_AGENT',
+    kind: 'int',
+    def: DEFAULT_MAX_HANDLED_PER_AGENT,
+    min: 1,
+    max: 1_000_000,
+    doc: 'most interactions one user may handle (Processing) or be offered (Invited) at once: the lists `/me/workitems`, `/me/emails`, `/me/openmedia/{type}`, ... have no paging in GWS, so this bounds each reply (with `WORKBINS_USER_DATA_MAX_BYTES`: 1000 × 32 KiB). Agents handle a few to tens at once. Create, Pull, Accept, an Offer or Transfer to the user, the integration Create with `owner` and provisioning are refused beyond it with 400 / statusCode 10 (docs/interactions.md "How many one agent handles")',
   },
   maxWorkbinIds: {
     env: 'WORKBINS_MAX_WORKBIN_IDS',

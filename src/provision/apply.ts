@@ -10,6 +10,7 @@ import { buildPlan } from './plan.ts'
 import { type ProvisionIssue, ProvisionError } from './provision-error.ts'
 import type { ProvisionDocument } from './schema.ts'
 import { validateReferences, validateShape } from './validate.ts'
+import { DEFAULT_MAX_HANDLED_PER_AGENT, handledLimitMessage } from '../workbins/handled-limit.ts'
 
 /** The part of a pino logger provisioning uses. */
 export interface ProvisionLog {
@@ -23,6 +24,11 @@ export interface ApplyOptions {
   concurrency?: number | undefined
   /** Where password fingerprints are kept (docs/security.md); none when undefined. */
   fingerprintFile?: string | undefined
+  /**
+   * WORKBINS_MAX_HANDLED_PER_AGENT: a new interaction with an `owner` who would then handle
+   * more is refused, naming its path (default DEFAULT_MAX_HANDLED_PER_AGENT).
+   */
+  maxHandledPerAgent?: number | undefined
   /** After each plain password is settled (the slow step). */
   onProgress?: ((done: number, total: number) => void) | undefined
   /** WORKBINS_JSON_MAX_DEPTH: how deeply an interaction may nest (validate.ts). */
@@ -48,7 +54,7 @@ export async function applyDocument(
   }
   // Checked again with the store's objects, so names may refer to what is already stored.
   validateReferences(doc, existing)
-  await checkAgainstStore(store, doc)
+  await checkAgainstStore(store, doc, opts.maxHandledPerAgent)
   const file = opts.fingerprintFile
   const fingerprints = file === undefined ? Fingerprints.empty() : await Fingerprints.load(file)
   const passwords = await resolvePasswords(doc, existing, {
@@ -90,9 +96,15 @@ function defaultConcurrency(): number {
 /**
  * Ids and userNames owned by someone else in the store: a user id, workbin id or interaction id
  * of another contact center, or a userName (unique store-wide: Basic auth has no tenant) held
- * by another user. Also a stored workbin's type change while it holds content or subscriptions.
+ * by another user. Also a stored workbin's type change while it holds content or subscriptions,
+ * and new interactions that would give their `owner` more than `maxHandled` (counted with what
+ * the store holds; an interaction already stored is left where it is and not counted again).
  */
-export async function checkAgainstStore(store: Store, doc: ProvisionDocument): Promise<void> {
+export async function checkAgainstStore(
+  store: Store,
+  doc: ProvisionDocument,
+  maxHandled = DEFAULT_MAX_HANDLED_PER_AGENT,
+): Promise<void> {
   const issues: ProvisionIssue[] = []
   const others = (await store.listContactCenters()).map((c) => c.id)
   const dirs = new Map<string, Directory>()
@@ -151,6 +163,10 @@ export async function checkAgainstStore(store: Store, doc: ProvisionDocument): P
         })
       }
     }
+    const userIds = new Map((dirs.get(cc.id)?.users ?? []).map((u) => [u.userName, u.id]))
+    for (const u of cc.users ?? []) userIds.set(u.userName, u.id)
+    const handled = new Map<string, number>()
+    const refused = new Set<string>() // one issue per owner: the first interaction beyond
     for (const [i, x] of (cc.interactions ?? []).entries()) {
       for (const other of others) {
         if (other !== cc.id && (await store.getInteraction(other, x.id))) {
@@ -159,6 +175,17 @@ export async function checkAgainstStore(store: Store, doc: ProvisionDocument): P
             message: 'interaction id already belongs to another contact center',
           })
         }
+      }
+      const ownerId = x.owner === undefined ? undefined : userIds.get(x.owner)
+      if (ownerId === undefined || (await store.getInteraction(cc.id, x.id))) continue
+      const count = (handled.get(ownerId) ?? (await store.countHandled(cc.id, ownerId))) + 1
+      handled.set(ownerId, count)
+      if (count > maxHandled && !refused.has(ownerId)) {
+        refused.add(ownerId)
+        issues.push({
+          path: `${base}.interactions[${i}].owner`,
+          message: handledLimitMessage(`user "${x.owner}" would handle`, count, maxHandled),
+        })
       }
     }
   }

@@ -51,6 +51,8 @@ export interface ProvisionAtStartOptions {
   progressMs?: number | undefined
   /** WORKBINS_JSON_MAX_DEPTH: how deeply an interaction of the file may nest. */
   jsonMaxDepth?: number | undefined
+  /** WORKBINS_MAX_HANDLED_PER_AGENT (applyDocument). */
+  maxHandledPerAgent?: number | undefined
 }
 
 export interface ProvisionAtStartResult {
@@ -77,7 +79,11 @@ export async function provisionAtStart(
   const out: ProvisionAtStartResult = {}
   const concurrency = options.concurrency
   if (options.demo && (await store.isEmpty())) {
-    out.demo = await applyDocument(store, await loadDemoDocument(), { log, concurrency })
+    out.demo = await applyDocument(store, await loadDemoDocument(), {
+      log,
+      concurrency,
+      maxHandledPerAgent: options.maxHandledPerAgent,
+    })
   }
   const file = options.provisionFile
   if (file) {
@@ -91,6 +97,7 @@ export async function provisionAtStart(
       concurrency,
       fingerprintFile: fingerprintFileFor(file, options.fingerprints),
       jsonMaxDepth: options.jsonMaxDepth,
+      maxHandledPerAgent: options.maxHandledPerAgent,
       onProgress: (done, total) => progress.update(done, total),
     })
   }

@@ -193,6 +193,12 @@ export interface Store {
     userId: string,
     mediaTypes?: MediaType[],
   ): Promise<Interaction[]>
+  /**
+   * How many interactions the user handles or is offered: those listOwnedInteractions lists
+   * (WORKBINS_MAX_HANDLED_PER_AGENT, docs/interactions.md "How many one agent handles").
+   * Counted on the indexes of the owner and invitee columns, without reading the rows.
+   */
+  countHandled(contactCenterId: string, userId: string): Promise<number>
   /** Content of one workbin instance, oldest receivedDate first. */
   listWorkbinContent(
     contactCenterId: string,

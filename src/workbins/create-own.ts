@@ -1,12 +1,14 @@
 // `POST /me/workitems` and `POST /me/openmedia/{type}` with `{"operationName":"Create",
 // "queueUri":..., "parentId"?}` (Workitem Create, Open Media Create): a new interaction the
 // caller handles (Processing) at once. `queueUri` must name a provisioned queue (400 / 2
-// otherwise); it is recorded in userData as `Queue` (the queue it came from).
+// otherwise); it is recorded in userData as `Queue` (the queue it came from). Refused (400 / 10)
+// when the caller handles WORKBINS_MAX_HANDLED_PER_AGENT already (handled-limit.ts).
 
 import { errors, GwsError, StatusCode } from '../errors.ts'
 import type { Interaction, MediaType } from '../model.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import { formatReceivedDate } from './dates.ts'
+import { checkHandledLimit } from './handled-limit.ts'
 import { interactionMoved } from './interaction-events.ts'
 import { findQueue } from './queues.ts'
 import { PROCESSING } from './interaction-states.ts'
@@ -34,6 +36,7 @@ export async function createOwnInteraction(ctx: {
     throw errors.invalid('The open media type must be a name of [A-Za-z0-9_-]')
   }
   const userData = { ...parseUserData(body.userData), Queue: queue.name }
+  await checkHandledLimit(deps, actor.contactCenter.id, actor.user, { self: true })
   const [referenceId] = await deps.store.nextReferenceIds(actor.user.id, 1)
   if (referenceId === undefined) throw errors.internal('No reference id')
   for (let attempt = 0; ; attempt++) {

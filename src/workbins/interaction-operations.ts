@@ -14,7 +14,8 @@
 // Complete exactly one wins and the others get 400 / 2. Then it answers {statusCode:0,
 // referenceId} and sends the interaction's message (interaction-events.ts). An interaction the
 // caller does not handle is not found (404 / 6), as for GET on the same URL; the wrong state for
-// the operation is 400 / 2.
+// the operation is 400 / 2. Accept, and a Transfer to an agent, are 400 / 10 when the agent
+// handles or is offered WORKBINS_MAX_HANDLED_PER_AGENT (handled-limit.ts); Reject is never refused.
 
 import type { InteractionLocation, MediaType, Queue } from '../model.ts'
 import { errors } from '../errors.ts'
@@ -33,6 +34,7 @@ import {
   publishInteractionEvent,
 } from './interaction-events.ts'
 import { parseUserData } from './interactions.ts'
+import { checkHandledLimit } from './handled-limit.ts'
 import { cancelOfferTimer, invitationReturn, mayOffer, startOfferTimer } from './offers.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 import { COMPLETED, INVITED, PROCESSING, QUEUED } from './interaction-states.ts'
@@ -131,6 +133,8 @@ export async function interactionOperation(ctx: {
   switch (name) {
     case 'Accept':
       needs()
+      // The invitation counts already: refused only when the caller is over the limit.
+      await checkHandledLimit(deps, actor.contactCenter.id, actor.user, { counted: 1, self: true })
       move = {
         next: { kind: 'owner', userId: me },
         state: PROCESSING,
@@ -164,6 +168,7 @@ export async function interactionOperation(ctx: {
         if (!(await mayOffer(deps, actor, to.user, ix))) {
           throw errors.invalid(`User ${to.user.userName} cannot take interactions now`)
         }
+        await checkHandledLimit(deps, actor.contactCenter.id, to.user)
         // Invited, as an Offer (GWS Open Media API → Transfer: Agent1 sees it Completed, "Agent2
         // received invitation"); refused or withdrawn, it comes back to the caller.
         move = {

@@ -37,6 +37,7 @@ import { defaultCapabilities } from './capabilities.ts'
 import { formatReceivedDate, receivedAtMs } from './dates.ts'
 import { publishInteractionEvent } from './interaction-events.ts'
 import { findQueue } from './queues.ts'
+import { checkHandledLimit } from './handled-limit.ts'
 import { QUEUED } from './interaction-states.ts'
 import { CORE_FIELDS, INTERACTION_ID_RE, interactionResource, interactionUri } from './resources.ts'
 
@@ -227,6 +228,7 @@ export async function createInteraction(ctx: {
   let capabilities: string[]
   let data = userData
   let placement: { workbin: Workbin; owner: string } | undefined
+  let owner: User | undefined
   if (body.queue !== undefined) {
     if (typeof body.queue !== 'string' || body.queue === '') {
       throw errors.invalid('Parameter queue must be a queue name')
@@ -235,7 +237,8 @@ export async function createInteraction(ctx: {
     state = QUEUED
     capabilities = []
   } else if (body.owner !== undefined) {
-    location = { kind: 'owner', userId: findUser(actor, body.owner, 'owner').id }
+    owner = findUser(actor, body.owner, 'owner')
+    location = { kind: 'owner', userId: owner.id }
     state = PROCESSING
     capabilities = defaultCapabilities(mediaType)
   } else {
@@ -260,6 +263,8 @@ export async function createInteraction(ctx: {
     extra,
   })
 
+  // 400 / 10 when the owner handles WORKBINS_MAX_HANDLED_PER_AGENT already (handled-limit.ts).
+  if (owner) await checkHandledLimit(deps, actor.contactCenter.id, owner)
   let interaction: Interaction
   if (id !== undefined) {
     interaction = make(id)

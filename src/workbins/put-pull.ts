@@ -16,7 +16,9 @@
 //   message. A reason (400 / 2: wrong media, already in this workbin, in a workbin, queued, ...)
 //   is given only to a caller who may put it or could read it; the media is compared after that.
 // - Pull gives the interaction to the actor, also for a supervisor's `/users/{userId}/...`
-//   grab: Pull hands it to the caller. Not in that instance: 404 / 6, as an unknown id.
+//   grab: Pull hands it to the caller. Not in that instance: 404 / 6, as an unknown id. A caller
+//   who handles WORKBINS_MAX_HANDLED_PER_AGENT already: 400 / 10 (handled-limit.ts), checked
+//   after those refusals, so it tells nothing about another instance's content.
 // - A lost compare-and-set answers what a request arriving just after the winner would get,
 //   judged on the interaction as the store found it: the loser of two pulls gets 404 / 6
 //   whether it lost at the read or at the write.
@@ -48,6 +50,7 @@ import type {
 } from './operation.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import { mediaOfOperationWord } from './resources.ts'
+import { checkHandledLimit } from './handled-limit.ts'
 import { audienceOf, interactionEntries, notHandledMessage } from './interaction-events.ts'
 
 export const IN_WORKBIN = 'InWorkbin'
@@ -301,6 +304,7 @@ async function pull(
   const ix = await deps.store.getInteraction(actor.contactCenter.id, id)
   const refused = refusal(ix)
   if (refused || !ix) throw refused ?? notFound(id)
+  await checkHandledLimit(deps, actor.contactCenter.id, actor.user, { self: true })
   const referenceId = await reserveReferenceId(deps, actor)
   const mine: InteractionLocation = { kind: 'owner', userId: actor.user.id }
   const { reply, result } = await moveAndAnnounce(

@@ -564,3 +564,57 @@ describe('provisionAtStart', () => {
     assert.equal(r.file?.changed.interactions, 2)
   })
 })
+
+describe('applyDocument counts new interactions toward their owner (WORKBINS_MAX_HANDLED_PER_AGENT)', () => {
+  /** baseDoc, whose agent1 handles one workitem, with `more` workitems more for agent1. */
+  function withOwned(more: number): Doc {
+    const doc = baseDoc()
+    for (let i = 0; i < more; i++) {
+      doc.contactCenters[0].interactions.push({
+        id: `OWNEDBYAGENT1${String(i).padStart(3, '0')}`,
+        mediaType: 'workitem',
+        owner: 'agent1',
+      })
+    }
+    return doc
+  }
+
+  async function refusedAt(doc: Doc, max: number, path: string, count: number): Promise<void> {
+    const before = dump(store)
+    await assert.rejects(applyDocument(store, doc, { maxHandledPerAgent: max }), (err: unknown) => {
+      assert.ok(err instanceof ProvisionError, String(err))
+      assert.equal(err.issues.length, 1, err.message)
+      assert.equal(err.issues[0]?.path, path, err.message)
+      assert.match(
+        err.message,
+        new RegExp(
+          `user "agent1" would handle ${count} interactions, more than the ${max} allowed \\(WORKBINS_MAX_HANDLED_PER_AGENT\\)`,
+        ),
+      )
+      return true
+    })
+    assert.deepEqual(dump(store), before, 'a refused document changed the store')
+  }
+
+  it('up to the limit is applied; one more is refused naming its path, whole', async () => {
+    await refusedAt(withOwned(2), 2, 'contactCenters[0].interactions[3].owner', 3)
+    await applyDocument(store, withOwned(2), { maxHandledPerAgent: 3 })
+    assert.equal(await store.countHandled(CC, AGENT1), 3)
+  })
+
+  it('counts what the store holds; an interaction already stored is not counted twice', async () => {
+    await applyDocument(store, withOwned(2), { maxHandledPerAgent: 3 })
+    assert.ok(zero(await applyDocument(store, withOwned(2), { maxHandledPerAgent: 3 })))
+    await refusedAt(withOwned(3), 3, 'contactCenters[0].interactions[4].owner', 4)
+    // Already over (the limit was lowered): the first new one is refused.
+    await refusedAt(withOwned(3), 2, 'contactCenters[0].interactions[4].owner', 4)
+    // In a workbin, an interaction is no one's: not counted.
+    const doc = withOwned(2)
+    doc.contactCenters[0].interactions.push({
+      id: 'INWORKBIN0000001',
+      mediaType: 'workitem',
+      workbin: { id: WB_AGENT, user: 'agent1' },
+    })
+    await applyDocument(store, doc, { maxHandledPerAgent: 3 })
+  })
+})

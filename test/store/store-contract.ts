@@ -616,6 +616,39 @@ export function storeContract(name: string, create: () => Store | Promise<Store>
         assert.deepEqual(await store.listOwnedInteractions(CC2, AGENT2), [])
       })
 
+      it('counts what a user handles or is offered (countHandled), per contact center', async () => {
+        assert.equal(await store.countHandled(CC, AGENT2), 0)
+        await store.createInteraction(interaction('AAAAAAAAAAAAAAA1', { location: ownedByAgent2 }))
+        await store.createInteraction(
+          interaction('AAAAAAAAAAAAAAA2', { location: ownedByAgent2, mediaType: 'email' }),
+        )
+        assert.equal(await store.countHandled(CC, AGENT2), 2)
+        const none = { set: {}, remove: [] }
+        const offered: InteractionLocation = {
+          kind: 'invited',
+          userId: AGENT2,
+          returnTo: { kind: 'owner', userId: AGENT1 },
+        }
+        const id = '0001BaBFVPR20035'
+        const patch = (state: string) => ({ state, capabilities: [], userData: none })
+        assert.ok((await store.moveInteraction(CC, id, inAgentWb, offered, patch('Invited'))).ok)
+        assert.equal(await store.countHandled(CC, AGENT2), 3, 'an invitation counts')
+        assert.equal(await store.countHandled(CC2, AGENT2), 0)
+        const done = await store.moveInteraction(
+          CC,
+          'AAAAAAAAAAAAAAA1',
+          ownedByAgent2,
+          { kind: 'completed' },
+          patch('Completed'),
+        )
+        assert.ok(done.ok)
+        assert.equal(await store.countHandled(CC, AGENT2), 2, 'a completed one does not')
+        assert.equal(
+          await store.countHandled(CC, AGENT2),
+          (await store.listOwnedInteractions(CC, AGENT2)).length,
+        )
+      })
+
       it('moves with compare-and-set', async () => {
         const id = '0001BaBFVPR20035'
         const r = await store.moveInteraction(CC, id, inAgentWb, ownedByAgent2, {

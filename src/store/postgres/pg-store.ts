@@ -571,6 +571,14 @@ class PgStoreImpl implements PgStore {
     return filterMedia(rows, mediaTypes).map(toInteraction)
   }
 
+  async countHandled(contactCenterId: string, userId: string): Promise<number> {
+    const rows = await this.rows<{ count: number }>('interactions', SQL.countHandled, [
+      contactCenterId,
+      userId,
+    ])
+    return rows[0]?.count ?? 0
+  }
+
   async listWorkbinContent(
     contactCenterId: string,
     instance: WorkbinInstance,

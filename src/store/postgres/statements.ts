@@ -143,6 +143,12 @@ export const SQL = {
   ownedInteractions: `SELECT * FROM interactions WHERE contact_center_id = $1
       AND (owner_user_id = $2 OR invited_user_id = $2)
     ORDER BY received_at, id`,
+  // Two counts, each on its index (interactions_by_owner, interactions_by_invitee); a row has
+  // an owner or an invitee, never both.
+  countHandled: `SELECT
+      (SELECT count(*) FROM interactions WHERE owner_user_id = $2 AND contact_center_id = $1)::int
+    + (SELECT count(*) FROM interactions WHERE invited_user_id = $2 AND contact_center_id = $1)::int
+      AS count`,
   workbinContent: `SELECT * FROM interactions
     WHERE contact_center_id = $1 AND workbin_id = $2 AND workbin_owner = $3
     ORDER BY received_at, id`,

@@ -635,6 +635,10 @@ class SqliteStoreImpl implements SqliteStore {
     return filterMedia(rows, mediaTypes).map(toInteraction)
   }
 
+  async countHandled(contactCenterId: string, userId: string): Promise<number> {
+    return this.read(() => this.s.countHandled.get({ cc: contactCenterId, user: userId }) as number)
+  }
+
   async listWorkbinContent(
     contactCenterId: string,
     instance: WorkbinInstance,

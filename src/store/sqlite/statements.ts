@@ -166,6 +166,12 @@ export function prepareStatements(db: Database.Database) {
          AND (owner_user_id = @user OR invited_user_id = @user)
        ORDER BY received_at, id`,
     ),
+    // Two counts, each on its index (interactions_by_owner, interactions_by_invitee); a row has
+    // an owner or an invitee, never both.
+    countHandled: p(
+      `SELECT (SELECT count(*) FROM interactions WHERE owner_user_id = @user AND contact_center_id = @cc)
+            + (SELECT count(*) FROM interactions WHERE invited_user_id = @user AND contact_center_id = @cc)`,
+    ).pluck(),
     workbinContent: p(
       `SELECT * FROM interactions WHERE contact_center_id = ? AND workbin_id = ? AND workbin_owner = ?
        ORDER BY received_at, id`,
