@@ -1,5 +1,6 @@
 // A real Bayeux server on port 0 for the tests, a test-only authenticate, and raw probes.
 
+import assert from 'node:assert/strict'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import net from 'node:net'
 import type { Socket } from 'node:net'
@@ -447,4 +448,54 @@ export function held(bayeux: BayeuxServer, clientId?: string, timeoutMs = 3000):
     }
     bayeux.events.on('held', on)
   })
+}
+
+/** A websocket handshake message (its `id` set per call by wsHandshake). */
+export const WS_HANDSHAKE = {
+  channel: '/meta/handshake',
+  version: '1.0',
+  supportedConnectionTypes: ['websocket'],
+}
+
+/** A websocket /meta/connect message. */
+export const wsConnect = (
+  clientId: string,
+  id: string,
+  extra: Record<string, unknown> = {},
+): Msg => ({
+  channel: '/meta/connect',
+  clientId,
+  connectionType: 'websocket',
+  id,
+  ...extra,
+})
+
+let handshakes = 0
+
+/** Handshake on `ws` (a fresh message id each time) and return the clientId. */
+export async function wsHandshake(ws: RawWs): Promise<string> {
+  const id = `h${handshakes++}`
+  ws.send([{ ...WS_HANDSHAKE, id }])
+  const h = await ws.waitFor((m) => m.id === id)
+  assert.equal(h.successful, true)
+  return h.clientId as string
+}
+
+/**
+ * Raw websockets opened as a user (Basic) to the server `url()` names, kept so that closeAll()
+ * (in afterEach) closes every one a test opened.
+ */
+export function rawSockets(url: () => string) {
+  const sockets: RawWs[] = []
+  return {
+    sockets,
+    open: async (user = 'alice'): Promise<RawWs> => {
+      const ws = await RawWs.open(url(), { authorization: basicOf(user) })
+      sockets.push(ws)
+      return ws
+    },
+    closeAll: async (): Promise<void> => {
+      await Promise.all(sockets.splice(0).map((s) => s.close()))
+    },
+  }
 }

@@ -6,21 +6,17 @@ import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { CometD } from 'cometd'
 import { disconnect, handshake, inbox, newClient, nextOn } from '../helpers/cometd.ts'
-import { RawWs, basicOf, held, startServer, until } from './helpers.ts'
-import type { Msg, TestServer } from './helpers.ts'
-
-const WS_HANDSHAKE = {
-  channel: '/meta/handshake',
-  version: '1.0',
-  supportedConnectionTypes: ['websocket'],
-}
-const connect = (clientId: string, id: string, extra: Record<string, unknown> = {}): Msg => ({
-  channel: '/meta/connect',
-  clientId,
-  connectionType: 'websocket',
-  id,
-  ...extra,
-})
+import {
+  WS_HANDSHAKE,
+  basicOf,
+  held,
+  rawSockets,
+  startServer,
+  until,
+  wsConnect as connect,
+  wsHandshake,
+} from './helpers.ts'
+import type { Msg, TestServer, RawWs } from './helpers.ts'
 
 /** The close code and reason the server sent, or null if the socket is still open after `ms`. */
 function closedWithin(ws: RawWs, ms: number): Promise<{ code: number; reason: string } | null> {
@@ -35,20 +31,8 @@ function closedWithin(ws: RawWs, ms: number): Promise<{ code: number; reason: st
 
 describe('websocket: a socket keeps only the sessions bound to it now', () => {
   let srv: TestServer
-  const sockets: RawWs[] = []
-  const open = async (user = 'alice') => {
-    const ws = await RawWs.open(srv.url, { authorization: basicOf(user) })
-    sockets.push(ws)
-    return ws
-  }
+  const { open, closeAll } = rawSockets(() => srv.url)
   let seq = 0
-  const wsHandshake = async (ws: RawWs): Promise<string> => {
-    const id = `h${seq++}`
-    ws.send([{ ...WS_HANDSHAKE, id }])
-    const h = await ws.waitFor((m) => m.id === id)
-    assert.equal(h.successful, true)
-    return h.clientId as string
-  }
   const reply = async (ws: RawWs, m: Msg): Promise<Msg> => {
     const id = `m${seq++}`
     ws.send([{ ...m, id }])
@@ -60,7 +44,7 @@ describe('websocket: a socket keeps only the sessions bound to it now', () => {
     srv = await startServer({ maxSessionsPerUser: 4 })
   })
   afterEach(async () => {
-    await Promise.all(sockets.splice(0).map((s) => s.close()))
+    await closeAll()
   })
   after(() => srv.close())
 
@@ -121,21 +105,16 @@ describe('websocket: a socket keeps only the sessions bound to it now', () => {
 
 describe('websocket: a socket without a session is closed after COMETD_WS_IDLE_TIMEOUT', () => {
   let srv: TestServer
-  const sockets: RawWs[] = []
+  const { open, closeAll } = rawSockets(() => srv.url)
   const clients: CometD[] = []
   const IDLE = 400
-  const open = async (user = 'alice') => {
-    const ws = await RawWs.open(srv.url, { authorization: basicOf(user) })
-    sockets.push(ws)
-    return ws
-  }
 
   before(async () => {
     srv = await startServer({ wsIdleTimeout: IDLE })
   })
   afterEach(async () => {
     await Promise.all(clients.splice(0).map(disconnect))
-    await Promise.all(sockets.splice(0).map((s) => s.close()))
+    await closeAll()
   })
   after(() => srv.close())
 
@@ -192,20 +171,15 @@ describe('websocket: a socket without a session is closed after COMETD_WS_IDLE_T
 
 describe('websocket: at most COMETD_MAX_WEBSOCKETS_PER_USER sockets per user', () => {
   let srv: TestServer
-  const sockets: RawWs[] = []
+  const { open, closeAll } = rawSockets(() => srv.url)
   const clients: CometD[] = []
-  const open = async (user = 'alice') => {
-    const ws = await RawWs.open(srv.url, { authorization: basicOf(user) })
-    sockets.push(ws)
-    return ws
-  }
 
   before(async () => {
     srv = await startServer({ maxWebsocketsPerUser: 3 })
   })
   afterEach(async () => {
     await Promise.all(clients.splice(0).map(disconnect))
-    await Promise.all(sockets.splice(0).map((s) => s.close()))
+    await closeAll()
   })
   after(() => srv.close())
 

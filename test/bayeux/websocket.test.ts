@@ -14,15 +14,22 @@ import {
   remoteCall,
 } from '../helpers/cometd.ts'
 import type { ClientOptions } from '../helpers/cometd.ts'
-import { RawWs, basicOf, held, post, removed, startServer, until } from './helpers.ts'
-import type { Msg, TestServer } from './helpers.ts'
+import {
+  RawWs,
+  WS_HANDSHAKE,
+  basicOf,
+  held,
+  post,
+  rawSockets,
+  removed,
+  startServer,
+  until,
+  wsConnect,
+  wsHandshake,
+} from './helpers.ts'
+import type { TestServer } from './helpers.ts'
 
-const WS_HANDSHAKE = {
-  channel: '/meta/handshake',
-  version: '1.0',
-  supportedConnectionTypes: ['websocket'],
-  id: 'h',
-}
+const HANDSHAKE = { ...WS_HANDSHAKE, id: 'h' }
 
 describe('official cometd client, websocket', () => {
   let srv: TestServer
@@ -167,32 +174,13 @@ describe('websocket disabled in config', () => {
 
 describe('websocket raw frames', () => {
   let srv: TestServer
-  const sockets: RawWs[] = []
-  const open = async (user = 'alice') => {
-    const ws = await RawWs.open(srv.url, { authorization: basicOf(user) })
-    sockets.push(ws)
-    return ws
-  }
-  const wsHandshake = async (ws: RawWs): Promise<string> => {
-    ws.send([WS_HANDSHAKE])
-    const h = await ws.waitFor((m) => m.channel === '/meta/handshake')
-    assert.equal(h.successful, true)
-    return h.clientId as string
-  }
-  const connect = (clientId: string, id: string, extra: Record<string, unknown> = {}): Msg => ({
-    channel: '/meta/connect',
-    clientId,
-    connectionType: 'websocket',
-    id,
-    ...extra,
-  })
+  const { sockets, open, closeAll } = rawSockets(() => srv.url)
+  const connect = wsConnect
 
   before(async () => {
     srv = await startServer({ timeout: 1200, maxInterval: 1000, maxMessageSize: 2048 })
   })
-  afterEach(async () => {
-    await Promise.all(sockets.splice(0).map((s) => s.close()))
-  })
+  afterEach(closeAll)
   after(() => srv.close())
 
   it('a client sending frames faster than they are processed is not read from meanwhile', async () => {
@@ -303,7 +291,7 @@ describe('websocket raw frames', () => {
 
   it('invalid JSON frame closes with 1007; handshake batched with others is refused', async () => {
     const ws = await open()
-    ws.send([WS_HANDSHAKE, { channel: '/x', data: {} }])
+    ws.send([HANDSHAKE, { channel: '/x', data: {} }])
     const h = await ws.waitFor((m) => m.channel === '/meta/handshake')
     assert.equal(h.successful, false)
     assert.equal(h.clientId, undefined)
@@ -324,7 +312,7 @@ describe('websocket graceful close', () => {
     const srv = await startServer({ timeout: 5000 })
     const ws = await RawWs.open(srv.url, { authorization: basicOf('alice') })
     try {
-      ws.send([WS_HANDSHAKE])
+      ws.send([HANDSHAKE])
       const id = (await ws.waitFor((m) => m.channel === '/meta/handshake')).clientId as string
       ws.send([{ channel: '/meta/connect', clientId: id, connectionType: 'websocket', id: 'c0' }])
       await ws.waitFor((m) => m.id === 'c0')
