@@ -40,6 +40,8 @@ export async function startApp(): Promise<RunningApp> {
     {
       // Every generator connection comes from 127.0.0.1: thousands of them from one address.
       WORKBINS_MAX_CONNECTIONS_PER_ADDRESS: '0',
+      // Capacity, not the per-user bound.
+      WORKBINS_USER_REQUESTS_PER_SECOND: '0',
       ...fromEnv,
       WORKBINS_DB: path.join(dir, 'bench.db'),
       WORKBINS_PROVISION: doc,

@@ -194,6 +194,8 @@ function nodeEnv(db: string, doc: string, extra: Record<string, string>) {
   return {
     WORKBINS_DB: db,
     WORKBINS_LOG_LEVEL: 'warn',
+    // Capacity, not the per-user bound: one user may loop here.
+    WORKBINS_USER_REQUESTS_PER_SECOND: '0',
     COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
     ...extra,
     ...(doc ? { WORKBINS_PROVISION: doc } : {}),

@@ -81,6 +81,8 @@ async function roundTrip(
       WORKBINS_PROVISION: doc,
       WORKBINS_NOTIFICATION_LOG: log ? '1' : '0',
       WORKBINS_LOG_LEVEL: 'warn',
+      // Capacity, not the per-user bound: one user may loop here.
+      WORKBINS_USER_REQUESTS_PER_SECOND: '0',
       ...STORE_ENV,
       COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
     },
@@ -145,6 +147,8 @@ async function offlineCost(dbPath: string, log: boolean, offline: number, dir: s
     WORKBINS_PROVISION: doc,
     WORKBINS_NOTIFICATION_LOG: log ? '1' : '0',
     WORKBINS_LOG_LEVEL: 'warn',
+    // Capacity, not the per-user bound: one user may loop here.
+    WORKBINS_USER_REQUESTS_PER_SECOND: '0',
     ...STORE_ENV,
   })
   await server.start()

@@ -48,6 +48,8 @@ async function startServer(metrics: boolean): Promise<Server> {
       PORT: '0',
       WORKBINS_DB: path.join(dir, 'bench.db'),
       WORKBINS_LOG_LEVEL: 'warn',
+      // Capacity, not the per-user bound: one user may loop here.
+      WORKBINS_USER_REQUESTS_PER_SECOND: '0',
       WORKBINS_METRICS: metrics ? '1' : '0',
       WORKBINS_METRICS_PORT: '0',
     },

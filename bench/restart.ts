@@ -138,6 +138,8 @@ async function run(transport: 'long-polling' | 'websocket'): Promise<Result> {
       WORKBINS_DB: join(dir, 'workbins.db'),
       WORKBINS_PROVISION: doc,
       WORKBINS_LOG_LEVEL: 'warn',
+      // Capacity, not the per-user bound: one user may loop here.
+      WORKBINS_USER_REQUESTS_PER_SECOND: '0',
       WORKBINS_METRICS: '1',
       WORKBINS_METRICS_PORT: '0',
       COMETD_MAX_SESSIONS_PER_BROWSER: '-1',

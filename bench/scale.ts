@@ -100,6 +100,8 @@ async function startServer(name: string, dir: string, port: number, doc: string,
       WORKBINS_PROVISION: doc,
       WORKBINS_DEMO: '0',
       WORKBINS_LOG_LEVEL: 'warn',
+      // Capacity, not the per-user bound: one user may loop here.
+      WORKBINS_USER_REQUESTS_PER_SECOND: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

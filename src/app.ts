@@ -25,6 +25,7 @@ import { workbinRoutes } from './http/routes/workbins.ts'
 import { registerOpenApi } from './http/openapi.ts'
 import { createHttpServer } from './http/server.ts'
 import { sweepIdleSessions } from './http/session-sweep.ts'
+import { UserRateLimit } from './http/user-rate-limit.ts'
 import { createLogger } from './log.ts'
 import { cometdMetrics } from './metrics/cometd.ts'
 import { connectionMetrics, instrumentHttp } from './metrics/http.ts'
@@ -89,6 +90,9 @@ function listenError(err: unknown, variable: string, port: number): unknown {
   if (typeof code !== 'string' || !code.startsWith('E')) return err
   return new ConfigError(`${variable}=${port}: cannot listen: ${(err as Error).message}`)
 }
+
+/** Most users whose request rate is tracked at once (docs/security.md "Requests per user"). */
+const USER_RATE_TRACKED_MAX = 100_000
 
 /** Longer than any live CometD session can stay silent (a held connect, then maxInterval). */
 function sessionStaleMs(config: Config): number {
@@ -325,6 +329,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   asyncApiRoute(http, publicUrl) // outside the authenticated /api/v2 plugin: readable by anyone
   if (config.console) consoleRoutes(http)
 
+  const userRate = new UserRateLimit(
+    {
+      perSecond: config.userRequestsPerSecond,
+      burst: config.userRequestBurst,
+      maxTracked: USER_RATE_TRACKED_MAX,
+    },
+    log,
+  )
   await http.register(
     async (api) => {
       api.decorateRequest('caller', undefined)
@@ -334,6 +346,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         const caller = await auth.authenticateRest(request, reply)
         request.caller = caller
         if (config.csrf) checkCsrf(request, reply, caller)
+        const waitMs = userRate.take(caller.user.id)
+        if (waitMs !== undefined) {
+          throw new ThrottledError(
+            `Too many requests by this user (more than ${config.userRequestsPerSecond} a second); retry later`,
+            Math.max(1, Math.ceil(waitMs / 1000)),
+            StatusCode.INTERNAL,
+          )
+        }
       })
       await meRoutes(api, deps)
       await channelRoutes(api, deps)

@@ -251,6 +251,20 @@ const SERVER_SETTINGS = {
     min: 1,
     doc: 'most live HTTP sessions per user; a login beyond it ends that user’s least recently used session',
   },
+  userRequestsPerSecond: {
+    env: 'WORKBINS_USER_REQUESTS_PER_SECOND',
+    kind: 'int',
+    def: 100,
+    min: 0,
+    doc: 'REST requests one user may make per second on average, on this node (a token bucket refilled at this rate); beyond, 429 / statusCode 4 with `Retry-After`, before anything is done. CometD messages are not counted (they have their own bounds). Raise it for integration accounts that load in bulk; 0 = no limit',
+  },
+  userRequestBurst: {
+    env: 'WORKBINS_USER_REQUEST_BURST',
+    kind: 'int',
+    def: 1000,
+    min: 1,
+    doc: 'REST requests one user may make at once after a quiet time (the bucket’s size): a desktop’s start-up or a supervisor opening a team view is not refused',
+  },
   loginWindowSeconds: {
     env: 'WORKBINS_LOGIN_WINDOW_SECONDS',
     kind: 'int',

@@ -70,15 +70,17 @@ export class GwsError extends Error {
 }
 
 /**
- * Too many failed logins: HTTP 429 with `Retry-After` (RFC 6585 §4). GWS has no code for it;
- * statusCode 20 says the credentials were not accepted, as for a wrong password.
+ * HTTP 429 with `Retry-After` (RFC 6585 §4). GWS has no code for it. Too many failed logins
+ * carry statusCode 20 (the credentials were not accepted, as for a wrong password); too many
+ * requests by one user carry statusCode 4, as the other "try again" answers (503) do.
  */
 export class ThrottledError extends GwsError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    statusCode: StatusCodeValue = StatusCode.NOT_AUTHENTICATED,
   ) {
-    super(StatusCode.NOT_AUTHENTICATED, message, 429)
+    super(statusCode, message, 429)
     this.name = 'ThrottledError'
   }
 }

@@ -120,6 +120,7 @@ export class ServerProcess {
         WORKBINS_LOG_LEVEL: 'info',
         // The load's thousands of connections all come from 127.0.0.1.
         WORKBINS_MAX_CONNECTIONS_PER_ADDRESS: '0',
+        WORKBINS_USER_REQUESTS_PER_SECOND: '0',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

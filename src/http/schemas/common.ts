@@ -80,7 +80,9 @@ export const errorReplies = {
   401: envelope('statusCode 20: not authenticated'),
   403: envelope('statusCode 3 or 5: forbidden'),
   404: envelope('statusCode 6: not found'),
-  429: envelope('statusCode 20: too many failed logins (Retry-After)'),
+  429: envelope(
+    'statusCode 20: too many failed logins; statusCode 4: too many requests by this user, over WORKBINS_USER_REQUESTS_PER_SECOND (both with Retry-After)',
+  ),
   500: envelope('statusCode 4 or 12-17: internal'),
   503: envelope('statusCode 4: the database is unavailable or the server is busy (Retry-After)'),
 }

@@ -1,0 +1,86 @@
+// Requests per user (WORKBINS_USER_REQUESTS_PER_SECOND, WORKBINS_USER_REQUEST_BURST): a user
+// past its bucket gets 429 / statusCode 4 with Retry-After before anything is done, other users
+// are not affected, and the bucket refills at the configured rate. 0 turns the bound off.
+
+import assert from 'node:assert/strict'
+import { setTimeout as delay } from 'node:timers/promises'
+import { after, before, describe, test } from 'node:test'
+import { assertAccepted, assertError } from '../helpers/assert.ts'
+import { PASSWORD, basicDocument } from '../helpers/fixtures/basic.ts'
+import { ApiClient } from '../helpers/http.ts'
+import { startServer, type TestServer } from '../helpers/server.ts'
+
+const WB = 'aee812a5-7396-4dd9-b180-230f1c1fb085'
+// One token a second: the bursts below finish well within it even on a loaded host.
+const PER_SECOND = 1
+const BURST = 6
+
+describe('requests per user', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startServer({
+      provision: basicDocument(),
+      config: { userRequestsPerSecond: PER_SECOND, userRequestBurst: BURST },
+    })
+  })
+  after(() => server.close())
+
+  test('past the burst: 429 / 4 with Retry-After, nothing done, others unaffected, then refilled', async () => {
+    const agent1 = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+    const agent2 = new ApiClient(server.apiUrl, 'agent2', PASSWORD)
+    // Sent at once, so the bucket has no time to refill between them.
+    const burst = await Promise.all(Array.from({ length: BURST }, () => agent1.get('/me')))
+    assert.deepEqual(
+      burst.map((r) => r.status),
+      Array(BURST).fill(200),
+    )
+    const refused = await agent1.post(`/me/workbins/${WB}`, { operationName: 'Subscribe' })
+    assertError(refused, 429, 4)
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1)
+    // Not an authentication failure: no Basic challenge that would make a client log in again.
+    assert.equal(refused.headers.get('www-authenticate'), null)
+    assert.match((refused.body as { statusMessage: string }).statusMessage, /too many requests/i)
+    const user = await server.app.store.getUserByName('agent1')
+    assert.deepEqual(await server.app.store.listSubscriptions(user!.id), [])
+
+    // Another user has a bucket of its own.
+    assert.equal((await agent2.get('/me')).status, 200)
+
+    // After 1 / PER_SECOND s one request goes through again; the refused Subscribe can be resent.
+    await delay(1000 / PER_SECOND + 50)
+    assertAccepted(await agent1.post(`/me/workbins/${WB}`, { operationName: 'Subscribe' }))
+    assert.equal((await server.app.store.listSubscriptions(user!.id)).length, 1)
+  })
+
+  test('Basic on every request is counted against the same user', async () => {
+    const api1 = new ApiClient(server.apiUrl, 'api1', PASSWORD, { basicAlways: true })
+    const statuses = await Promise.all(
+      Array.from({ length: BURST + 3 }, async () => (await api1.get('/me')).status),
+    )
+    // Each of these verifies the password (scrypt) before it is counted: if that took over a
+    // second, one more token was added meanwhile.
+    const accepted = statuses.filter((s) => s === 200).length
+    assert.ok(accepted >= BURST && accepted <= BURST + 1, String(statuses))
+    assert.equal(statuses.filter((s) => s === 429).length, BURST + 3 - accepted)
+  })
+})
+
+describe('requests per user, bound off', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startServer({
+      provision: basicDocument(),
+      config: { userRequestsPerSecond: 0, userRequestBurst: 1 },
+    })
+  })
+  after(() => server.close())
+
+  test('0 = no bound: a burst far past the bucket size is answered', async () => {
+    const agent1 = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+    assert.equal((await agent1.get('/me')).status, 200)
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, async () => (await agent1.get('/me')).status),
+    )
+    assert.deepEqual(statuses, Array(50).fill(200))
+  })
+})
