@@ -251,6 +251,13 @@ const SERVER_SETTINGS = {
     min: 1,
     doc: 'most live HTTP sessions per user; a login beyond it ends that user’s least recently used session',
   },
+  maxUnclaimedSessionsPerUser: {
+    env: 'WORKBINS_MAX_UNCLAIMED_SESSIONS_PER_USER',
+    kind: 'int',
+    def: 8,
+    min: 1,
+    doc: 'most HTTP sessions per user, on this node, opened by Basic requests without a session cookie whose cookie has not come back; beyond, the oldest of them end first. A client that sends Basic on every request without keeping the cookie therefore cannot end the sessions of the user’s desktops through `WORKBINS_MAX_HTTP_SESSIONS_PER_USER`',
+  },
   userRequestsPerSecond: {
     env: 'WORKBINS_USER_REQUESTS_PER_SECOND',
     kind: 'int',

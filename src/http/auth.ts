@@ -30,6 +30,8 @@ const TOUCH_EVERY_MAX_MS = 60_000
 /** Verified Basic credentials are remembered this long (ms), so clients that send Basic on every request do not pay scrypt every time. */
 const CREDENTIAL_TTL_MS = 60_000
 const CREDENTIAL_CACHE_MAX = 10_000
+/** Most users whose unclaimed sessions are remembered; the oldest entry is dropped beyond. */
+const UNCLAIMED_USERS_MAX = 10_000
 const DUMMY_HASH = hashPassword(randomBytes(16).toString('hex'))
 
 interface CachedCredential {
@@ -85,6 +87,13 @@ export class Authenticator {
   /** Set in a cluster: the failures counted here are counted on every node. */
   peers: LoginFailurePeers | undefined
   private readonly credentials = new Map<string, CachedCredential>()
+  /**
+   * Per user, oldest first: sessions this node opened for a Basic request without a session
+   * cookie whose cookie has not come back yet. A client that sends Basic on every request and
+   * never keeps the cookie opens one per request; these are ended first, so such a client
+   * cannot end the sessions of the user's desktops through the per-user cap.
+   */
+  private readonly unclaimed = new Map<string, string[]>()
   private readonly throttle: LoginThrottle
   private readonly addressOf: (req: RawRequest) => string
 
@@ -127,6 +136,7 @@ export class Authenticator {
     const found = await this.store.getSessionCaller(id)
     if (!found) return undefined
     const { session } = found
+    this.claimed(session.userId, id)
     const now = Date.now()
     if (now - session.lastSeenAt > this.idleMs()) {
       await this.store.deleteSession(id)
@@ -231,6 +241,7 @@ export class Authenticator {
     // request.log: these lines carry the request id.
     const user = await this.login(basic, request.ip, request.log as Logger)
     const session = await this.newSession(user.id, request.log as Logger)
+    await this.endUnclaimedBeyondCap(user.id, session.id)
     reply.header('set-cookie', this.sessionCookie(session.id))
     const contactCenter = await this.store.getContactCenter(user.contactCenterId)
     if (!contactCenter) throw errors.internal('The user has no contact center')
@@ -259,6 +270,37 @@ export class Authenticator {
       if (err instanceof GwsError && err.statusCode === StatusCode.NOT_AUTHENTICATED) return null
       throw err
     }
+  }
+
+  /** The session's cookie came back: its client keeps cookies, the session is not unclaimed. */
+  private claimed(userId: string, sessionId: string): void {
+    const list = this.unclaimed.get(userId)
+    if (list === undefined) return
+    const i = list.indexOf(sessionId)
+    if (i < 0) return
+    list.splice(i, 1)
+    if (list.length === 0) this.unclaimed.delete(userId)
+  }
+
+  /**
+   * Remember a session just opened for a Basic request without a cookie, then end the user's
+   * oldest unclaimed ones beyond WORKBINS_MAX_UNCLAIMED_SESSIONS_PER_USER. After the new one is
+   * stored, so the user never has no session for a moment (that would free their place).
+   */
+  private async endUnclaimedBeyondCap(userId: string, sessionId: string): Promise<void> {
+    let list = this.unclaimed.get(userId)
+    if (list === undefined) {
+      if (this.unclaimed.size >= UNCLAIMED_USERS_MAX) {
+        const first = this.unclaimed.keys().next()
+        if (!first.done) this.unclaimed.delete(first.value)
+      }
+      list = []
+      this.unclaimed.set(userId, list)
+    }
+    list.push(sessionId)
+    const over = list.length - this.config.maxUnclaimedSessionsPerUser
+    if (over <= 0) return
+    for (const id of list.splice(0, over)) await this.store.deleteSession(id)
   }
 
   /** End an HTTP session (logout); the reply's cookie tells the browser to drop it. */

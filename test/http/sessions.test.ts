@@ -272,3 +272,31 @@ for (const backend of STORES) {
     })
   })
 }
+
+describe('Basic on every request without the cookie', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startServer({
+      provision: basicDocument(),
+      config: { maxHttpSessionsPerUser: 4, maxUnclaimedSessionsPerUser: 2 },
+    })
+  })
+  after(() => server.close())
+
+  test('ends its own unclaimed sessions first, never the desktop that keeps its cookie', async () => {
+    const desktop = await login(server, 'agent1')
+    // The desktop's cookie comes back: a client that keeps cookies.
+    assert.equal((await cookieOnly(server, desktop).get('/me')).status, 200)
+    const cookieless: ApiClient[] = []
+    for (let i = 0; i < 10; i++) {
+      // A new client each time: Basic, and the cookie the reply sets is never sent back.
+      const c = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+      assert.equal((await c.get('/me')).status, 200)
+      cookieless.push(c)
+    }
+    assert.equal((await cookieOnly(server, desktop).get('/me')).status, 200)
+    const statuses = []
+    for (const c of cookieless) statuses.push((await cookieOnly(server, c).get('/me')).status)
+    assert.deepEqual(statuses, [...Array(8).fill(401), 200, 200])
+  })
+})
