@@ -333,6 +333,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     {
       perSecond: config.userRequestsPerSecond,
       burst: config.userRequestBurst,
+      maxDelayMs: config.userRequestMaxDelayMs,
       maxTracked: USER_RATE_TRACKED_MAX,
     },
     log,
@@ -346,11 +347,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         const caller = await auth.authenticateRest(request, reply)
         request.caller = caller
         if (config.csrf) checkCsrf(request, reply, caller)
-        const waitMs = userRate.take(caller.user.id)
-        if (waitMs !== undefined) {
+        const turn = userRate.take(caller.user.id)
+        if (turn.delayMs > 0) await delay(turn.delayMs)
+        if (!turn.go) {
           throw new ThrottledError(
             `Too many requests by this user (more than ${config.userRequestsPerSecond} a second); retry later`,
-            Math.max(1, Math.ceil(waitMs / 1000)),
+            Math.max(1, Math.ceil((turn.retryAfterMs - turn.delayMs) / 1000)),
             StatusCode.INTERNAL,
           )
         }

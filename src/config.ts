@@ -263,7 +263,7 @@ const SERVER_SETTINGS = {
     kind: 'int',
     def: 100,
     min: 0,
-    doc: 'REST requests one user may make per second on average, on this node (a token bucket refilled at this rate); beyond, 429 / statusCode 4 with `Retry-After`, before anything is done. CometD messages are not counted (they have their own bounds). Raise it for integration accounts that load in bulk; 0 = no limit',
+    doc: 'REST requests one user may make per second on average, on this node (a token bucket refilled at this rate); beyond, a request waits for its turn (up to `WORKBINS_USER_REQUEST_MAX_DELAY_MS`) or gets 429 / statusCode 4 with `Retry-After`, before anything is done. CometD messages are not counted (they have their own bounds). Raise it for integration accounts that load in bulk; 0 = no limit',
   },
   userRequestBurst: {
     env: 'WORKBINS_USER_REQUEST_BURST',
@@ -271,6 +271,14 @@ const SERVER_SETTINGS = {
     def: 1000,
     min: 1,
     doc: 'REST requests one user may make at once after a quiet time (the bucket’s size): a desktop’s start-up or a supervisor opening a team view is not refused',
+  },
+  userRequestMaxDelayMs: {
+    env: 'WORKBINS_USER_REQUEST_MAX_DELAY_MS',
+    kind: 'int',
+    def: 1000,
+    min: 0,
+    max: 60_000,
+    doc: 'a request beyond its user’s rate waits for its turn when that comes within this many ms (its turn is kept), and is answered then; beyond, it gets its 429 after this wait, so a client that resends at once costs a timer per connection, not a request per ms. 0 = refuse at once',
   },
   loginWindowSeconds: {
     env: 'WORKBINS_LOGIN_WINDOW_SECONDS',

@@ -1,8 +1,11 @@
 // Requests per authenticated user: a token bucket per user (docs/security.md "Requests per
-// user"). A bucket holds up to `burst` requests and refills at `perSecond`; a request finding it
-// empty is refused with the time until the next token. Per node: in a cluster each node counts
-// the requests it serves. At most maxTracked buckets are kept; when a new one needs room, the
-// buckets that have refilled (the same as none) go first.
+// user"). A bucket holds up to `burst` requests and refills at `perSecond`. A request finding it
+// empty waits for its turn (its token is reserved) when that turn comes within `maxDelayMs`, as
+// nginx's limit_req delays excess requests; beyond, it is refused. A client that ignores
+// Retry-After and resends at once gets its refusal after the same wait, so a flood costs the
+// server a timer per connection instead of a request per millisecond.
+// Per node: in a cluster each node counts the requests it serves. At most maxTracked buckets
+// are kept; when a new one needs room, the buckets that have refilled (the same as none) go first.
 
 import type { Logger } from 'pino'
 
@@ -11,11 +14,21 @@ export interface UserRateLimitOptions {
   perSecond: number
   /** Most tokens a bucket holds (the burst a quiet user may send at once). */
   burst: number
+  /** Longest wait for a turn; a request whose turn is further away is refused. */
+  maxDelayMs: number
   /** Most buckets kept; beyond, full ones are dropped first, then the oldest. */
   maxTracked: number
 }
 
+/** What to do with a request: go now, go after a wait (its turn is reserved), or refuse. */
+export type RateDecision =
+  | { readonly go: true; readonly delayMs: number }
+  | { readonly go: false; readonly retryAfterMs: number; readonly delayMs: number }
+
+const NOW: RateDecision = { go: true, delayMs: 0 }
+
 interface Bucket {
+  /** Below zero: turns reserved by waiting requests. */
   tokens: number
   at: number
   /** Requests refused since the bucket last let one through (logged when it does again). */
@@ -39,10 +52,9 @@ export class UserRateLimit {
     return this.#buckets.size
   }
 
-  /** undefined when the request may go on, else the ms until this user's next request may. */
-  take(userId: string, now = Date.now()): number | undefined {
-    if (!this.enabled) return undefined
-    const { perSecond, burst } = this.opts
+  take(userId: string, now = Date.now()): RateDecision {
+    if (!this.enabled) return NOW
+    const { perSecond, burst, maxDelayMs } = this.opts
     let b = this.#buckets.get(userId)
     if (b === undefined) {
       this.#makeRoom(now)
@@ -52,13 +64,17 @@ export class UserRateLimit {
       b.tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) * perSecond) / 1000)
       b.at = now
     }
-    if (b.tokens >= 1) {
+    // The wait until this request's token is there (0 when one is there now); the epsilon
+    // keeps a float's last bit (240.00000000003) from adding a whole ms.
+    const waitMs =
+      b.tokens >= 1 ? 0 : Math.max(0, Math.ceil(((1 - b.tokens) * 1000) / perSecond - 1e-6))
+    if (waitMs <= maxDelayMs) {
       b.tokens -= 1
       if (b.refused > 0) {
         this.log.info({ userId, refused: b.refused }, 'user request rate: accepting again')
         b.refused = 0
       }
-      return undefined
+      return waitMs === 0 ? NOW : { go: true, delayMs: waitMs }
     }
     if (b.refused === 0) {
       this.log.warn(
@@ -67,13 +83,15 @@ export class UserRateLimit {
       )
     }
     b.refused++
-    return Math.ceil(((1 - b.tokens) * 1000) / perSecond)
+    return { go: false, retryAfterMs: waitMs, delayMs: maxDelayMs }
   }
 
   /** Called before a new bucket is added: keeps the map within maxTracked. */
   #makeRoom(now: number): void {
     if (this.#buckets.size < this.opts.maxTracked) return
-    const fullAfterMs = (this.opts.burst * 1000) / this.opts.perSecond
+    const { burst, perSecond, maxDelayMs } = this.opts
+    // From the lowest a bucket can be (-perSecond × maxDelay), full again after this long.
+    const fullAfterMs = ((burst + (perSecond * maxDelayMs) / 1000) * 1000) / perSecond
     for (const [id, b] of this.#buckets) {
       // A full bucket is the same as none: forgetting it changes nothing.
       if (now - b.at >= fullAfterMs) this.#buckets.delete(id)

@@ -1,6 +1,7 @@
-// Requests per user (WORKBINS_USER_REQUESTS_PER_SECOND, WORKBINS_USER_REQUEST_BURST): a user
-// past its bucket gets 429 / statusCode 4 with Retry-After before anything is done, other users
-// are not affected, and the bucket refills at the configured rate. 0 turns the bound off.
+// Requests per user (WORKBINS_USER_REQUESTS_PER_SECOND, WORKBINS_USER_REQUEST_BURST,
+// WORKBINS_USER_REQUEST_MAX_DELAY_MS): past its bucket a user's request waits for its turn, or,
+// when that is too far away, gets 429 / statusCode 4 with Retry-After before anything is done;
+// other users are not affected; the bucket refills at the configured rate. 0 turns it off.
 
 import assert from 'node:assert/strict'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -20,7 +21,12 @@ describe('requests per user', () => {
   before(async () => {
     server = await startServer({
       provision: basicDocument(),
-      config: { userRequestsPerSecond: PER_SECOND, userRequestBurst: BURST },
+      // No waiting turns here: past the burst, refused at once.
+      config: {
+        userRequestsPerSecond: PER_SECOND,
+        userRequestBurst: BURST,
+        userRequestMaxDelayMs: 0,
+      },
     })
   })
   after(() => server.close())
@@ -62,6 +68,45 @@ describe('requests per user', () => {
     const accepted = statuses.filter((s) => s === 200).length
     assert.ok(accepted >= BURST && accepted <= BURST + 1, String(statuses))
     assert.equal(statuses.filter((s) => s === 429).length, BURST + 3 - accepted)
+  })
+})
+
+describe('requests per user, waiting turns', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startServer({
+      provision: basicDocument(),
+      config: { userRequestsPerSecond: 5, userRequestBurst: 2, userRequestMaxDelayMs: 1000 },
+    })
+  })
+  after(() => server.close())
+
+  test('past the burst a request waits for its turn; one whose turn is too far gets 429 after the wait', async () => {
+    const agent1 = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+    const timed = async () => {
+      const t0 = performance.now()
+      const r = await agent1.get('/me')
+      return {
+        status: r.status,
+        ms: performance.now() - t0,
+        retryAfter: r.headers.get('retry-after'),
+      }
+    }
+    // 2 at once (the burst), then 7 more at once: turns 200, 400, ..., 1000 ms away wait and
+    // are answered; the 6th and 7th turns (1200, 1400 ms) are refused, after the longest wait.
+    const replies = await Promise.all(Array.from({ length: 9 }, timed))
+    const ok = replies.filter((r) => r.status === 200)
+    const refused = replies.filter((r) => r.status === 429)
+    assert.equal(ok.length, 7, JSON.stringify(replies))
+    assert.equal(refused.length, 2, JSON.stringify(replies))
+    // Started at once, answered one turn (200 ms) apart at the least: the last after 1 s.
+    const okTimes = ok.map((r) => r.ms).sort((a, b) => a - b)
+    assert.ok(okTimes[6]! >= 950, JSON.stringify(okTimes))
+    assert.ok(okTimes[4]! >= 550, JSON.stringify(okTimes))
+    for (const r of refused) {
+      assert.ok(r.ms >= 950, `a refusal is held for the longest wait: ${r.ms} ms`)
+      assert.ok(Number(r.retryAfter) >= 1)
+    }
   })
 })
 
