@@ -324,7 +324,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   bayeux.attach(http, [NOTIFICATIONS_PATH, GENESYS_COMETD_PATH], {
     originHeaders: corsOrigins.length > 0 ? cometdOriginHeaders(corsOrigins) : undefined,
     preflightElsewhere: corsOrigins.length > 0,
-    upgradeOrigins: corsOrigins,
+    origins: corsOrigins,
   })
   asyncApiRoute(http, publicUrl) // outside the authenticated /api/v2 plugin: readable by anyone
   if (config.console) consoleRoutes(http)

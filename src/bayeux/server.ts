@@ -33,7 +33,7 @@ export class BayeuxServer {
    * parsers and error handlers never see these paths. The Bayeux server authenticates the
    * handshake itself and later requests by clientId + BAYEUX_BROWSER. `options`: CORS headers
    * for requests with an Origin, whether OPTIONS preflights go to fastify, and the other origins
-   * whose pages may open a websocket.
+   * whose pages may use CometD (long-polling and websocket; any other Origin is refused with 403).
    */
   attach<L extends FastifyBaseLogger>(
     app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
@@ -46,7 +46,7 @@ export class BayeuxServer {
       this.#direct = new DirectHttp(http, app.server)
       this.#direct.attach()
     }
-    this.#ws.attach(app.server, prefixes, options.upgradeOrigins ?? [])
+    this.#ws.attach(app.server, prefixes, options.origins ?? [])
   }
 
   /** Deliver `data` on `channel` to every session of `userId` subscribed to a matching channel. */

@@ -1,8 +1,9 @@
 // A desktop page on another origin, in Chromium: it logs in with credentials, reads the CSRF
 // headers, starts its session, opens CometD at /genesys/cometd with the official client loaded
 // from the server (a cross-origin module) and hears its own ChannelStateChangeMessage; a page
-// of an origin that is not allowed can read nothing. The raw-HTTP view of the same rules is
-// test/http/cors.test.ts.
+// of an origin that is not allowed can read nothing, and a page of the same site that is not
+// allowed cannot open CometD sessions with the user's cookie. The raw-HTTP view of the same
+// rules is test/http/cors.test.ts.
 
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
@@ -133,3 +134,87 @@ describe('a desktop on another origin, in Chromium', { skip, timeout: 60_000 }, 
     await page.close()
   })
 })
+
+// "Simple" POSTs (no preflight, reply unreadable) with the user's cookie: SameSite=Lax cookies
+// go with them from any page of the same site.
+const BLIND_SCRIPT = `async ([base, n]) => {
+  const body = JSON.stringify([
+    { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+  ])
+  for (let i = 0; i < n; i++) {
+    await fetch(base + '/api/v2/notifications/handshake', {
+      method: 'POST',
+      mode: 'no-cors',
+      credentials: 'include',
+      headers: { 'Content-Type': 'text/plain' },
+      body,
+    })
+  }
+  return n
+}`
+
+describe(
+  'a same-site page of an origin that is not allowed, in Chromium',
+  { skip, timeout: 60_000 },
+  () => {
+    const MAX_SESSIONS = 2
+    let api: TestServer
+    let browser: Browser
+    let stranger: { server: Server; origin: string }
+    before(async () => {
+      stranger = await pageServer()
+      api = await startServer({
+        demo: true,
+        config: { cometd: { maxSessionsPerUser: MAX_SESSIONS, maxInterval: 30_000 } },
+      })
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          // Two origins of one site: gws.example.test (the server), evil.example.test (a page).
+          '--host-resolver-rules=MAP *.example.test 127.0.0.1',
+        ],
+      })
+    })
+    after(async () => {
+      await browser?.close()
+      await api?.close()
+      stranger?.server.close()
+    })
+
+    it("cannot open CometD sessions with the user's cookie", async () => {
+      const base = `http://gws.example.test:${new URL(api.url).port}`
+      const evil = `http://evil.example.test:${new URL(stranger.origin).port}`
+      const page = await browser.newPage()
+      // The user logs in on the server's own origin: the JSESSIONID cookie is kept.
+      await page.goto(`${base}/health`)
+      const login = await page.evaluate(
+        `fetch('/api/v2/me', { headers: { Authorization: 'Basic ' + btoa('agent1:agent1pass') } })
+        .then((r) => r.status)`,
+      )
+      assert.equal(login, 200)
+      const before = api.app.bayeux.stats().handshakes
+      // Another page of the same site sends blind handshakes, enough to fill the user's sessions.
+      await page.goto(`${evil}/`)
+      const sent = await page.evaluate(`(${BLIND_SCRIPT})(${JSON.stringify([base, MAX_SESSIONS])})`)
+      assert.equal(sent, MAX_SESSIONS)
+      assert.equal(api.app.bayeux.stats().handshakes, before, 'no session opened')
+      // The user's own desktop still opens its session.
+      await page.goto(`${base}/health`)
+      const mine = await page.evaluate(
+        `fetch('/api/v2/notifications/handshake', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify([
+          { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+        ]),
+      }).then((r) => r.json())`,
+      )
+      assert.equal((mine as { successful: boolean }[])[0]?.successful, true, JSON.stringify(mine))
+      await page.close()
+    })
+  },
+)

@@ -1,6 +1,7 @@
 // CORS for desktops served from another origin: the REST API and both CometD paths, on the
-// direct long-polling reader and on the node:http path, preflights without credentials.
-// Raw sockets, so that the Origin header and every response header are exactly what was sent.
+// direct long-polling reader and on the node:http path, preflights without credentials; CometD
+// refuses browser pages of other origins. Raw sockets, so that the Origin and Host headers and
+// every response header are exactly what was sent.
 
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
@@ -17,13 +18,18 @@ interface RawResponse {
   body: string
 }
 
-/** One request on a new connection; the answer is read until its Content-Length is in. */
-function raw(base: string, request: string): Promise<RawResponse> {
+/**
+ * Requests one after the other on one new connection (keep-alive), each sent once the answer
+ * before it is in; an answer is read until its Content-Length is in.
+ */
+function rawSeq(base: string, requests: string[]): Promise<RawResponse[]> {
   const { port } = new URL(base)
   return new Promise((resolve, reject) => {
     const sock = connect(Number(port), '127.0.0.1')
+    const answers: RawResponse[] = []
     let buf = Buffer.alloc(0)
     sock.on('error', reject)
+    sock.on('close', () => reject(new Error(`closed after ${answers.length} answers`)))
     sock.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk])
       const end = buf.indexOf('\r\n\r\n')
@@ -36,20 +42,34 @@ function raw(base: string, request: string): Promise<RawResponse> {
       }
       const length = Number(headers['content-length'] ?? 0)
       if (buf.length < end + 4 + length) return
-      sock.destroy()
-      resolve({
+      answers.push({
         status: Number(line!.split(' ')[1]),
         headers,
         body: buf.toString('utf8', end + 4, end + 4 + length),
       })
+      buf = buf.subarray(end + 4 + length)
+      if (answers.length < requests.length) {
+        sock.write(requests[answers.length]!)
+        return
+      }
+      resolve(answers)
+      sock.destroy()
     })
-    sock.write(request)
+    sock.write(requests[0]!)
   })
 }
 
+/** One request on a new connection. */
+async function raw(base: string, request: string): Promise<RawResponse> {
+  const [answer] = await rawSeq(base, [request])
+  return answer!
+}
+
+/** A request; `Host` is 127.0.0.1 unless `headers` names another. */
 function request(method: string, path: string, headers: Record<string, string>, body = ''): string {
-  let head = `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n`
-  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`
+  const { Host: host = '127.0.0.1', ...rest } = headers
+  let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`
+  for (const [k, v] of Object.entries(rest)) head += `${k}: ${v}\r\n`
   if (body !== '' || method === 'POST') head += `Content-Length: ${Buffer.byteLength(body)}\r\n`
   return `${head}\r\n${body}`
 }
@@ -61,18 +81,20 @@ const preflight = (path: string, origin = DESK) =>
     'Access-Control-Request-Headers': 'content-type,x-csrf-token',
   })
 
+const HANDSHAKE_BODY = JSON.stringify([
+  {
+    channel: '/meta/handshake',
+    version: '1.0',
+    supportedConnectionTypes: ['long-polling'],
+  },
+])
+
 const handshake = (path: string, origin: string) =>
   request(
     'POST',
     path,
     { Origin: origin, Authorization: AGENT1, 'Content-Type': 'application/json' },
-    JSON.stringify([
-      {
-        channel: '/meta/handshake',
-        version: '1.0',
-        supportedConnectionTypes: ['long-polling'],
-      },
-    ]),
+    HANDSHAKE_BODY,
   )
 
 function assertAllowed(r: RawResponse, origin = DESK): void {
@@ -129,8 +151,9 @@ for (const directHttp of [true, false]) {
       assert.equal(r.headers['access-control-allow-origin'], undefined)
       const p = await raw(srv.url, preflight('/api/v2/me', evil))
       assert.equal(p.headers['access-control-allow-origin'], undefined)
+      // CometD refuses it outright (see 'CometD long-polling and Origin' below).
       const h = await raw(srv.url, handshake('/api/v2/notifications/handshake', evil))
-      assert.equal(h.status, 200)
+      assert.equal(h.status, 403)
       assert.equal(h.headers['access-control-allow-origin'], undefined)
     })
 
@@ -175,9 +198,21 @@ describe('CORS by default (no origin allowed)', () => {
     const p = await raw(srv.url, preflight('/api/v2/me'))
     assert.notEqual(p.status, 204)
     assert.equal(p.headers['access-control-allow-origin'], undefined)
+    // No origin is listed: a CometD request of another origin's page is refused.
     const h = await raw(srv.url, handshake('/genesys/cometd/handshake', DESK))
-    assert.equal(h.status, 200)
+    assert.equal(h.status, 403)
     assert.equal(h.headers['access-control-allow-origin'], undefined)
+    // The server's own pages (the console) use CometD as before.
+    const own = await raw(
+      srv.url,
+      request(
+        'POST',
+        '/genesys/cometd/handshake',
+        { Host: new URL(srv.url).host, Origin: srv.url, Authorization: AGENT1 },
+        HANDSHAKE_BODY,
+      ),
+    )
+    assert.equal(own.status, 200, own.body)
     // The Bayeux transport still refuses other methods on its paths.
     const o = await raw(srv.url, preflight('/api/v2/notifications'))
     assert.equal(o.status, 400)
@@ -191,6 +226,213 @@ describe('CORS by default (no origin allowed)', () => {
     await assert.rejects(startServer({ config: { corsOrigins: '*' } }), /WORKBINS_CORS_ORIGINS/)
   })
 })
+
+/** A POST a page can send without a preflight, `mode: 'no-cors'`: text/plain or a form. */
+function simplePost(path: string, type: string, headers: Record<string, string>, json: string) {
+  const body = type.startsWith('application/x-www-form-urlencoded')
+    ? `message=${encodeURIComponent(json)}`
+    : json
+  return request('POST', path, { ...headers, 'Content-Type': type }, body)
+}
+
+interface BayeuxReply {
+  channel: string
+  successful: boolean
+  error?: string
+  clientId?: string
+  advice?: { reconnect?: string }
+}
+
+const replyOf = (r: RawResponse) => (JSON.parse(r.body) as BayeuxReply[])[0]!
+
+/** The JSESSIONID cookie of a login (`name=value`), as a browser keeps it. */
+async function login(srv: TestServer, user: string): Promise<string> {
+  const basic = `Basic ${Buffer.from(`${user}:${user}pass`).toString('base64')}`
+  const res = await fetch(`${srv.apiUrl}/me`, { headers: { Authorization: basic } })
+  assert.equal(res.status, 200)
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('JSESSIONID='))
+  assert.ok(cookie, 'a JSESSIONID cookie')
+  return cookie.split(';')[0]!
+}
+
+for (const directHttp of [true, false]) {
+  describe(`CometD long-polling and Origin (direct HTTP reader ${directHttp ? 'on' : 'off'})`, () => {
+    let srv: TestServer
+    /** The server's own origin, and the Host its pages send. */
+    let own: string
+    let host: string
+    const handshakes = () => srv.app.bayeux.stats().handshakes ?? 0
+
+    before(async () => {
+      srv = await startServer({
+        demo: true,
+        // Sessions outlive the test that opens them: a session opened by mistake stays counted.
+        config: { corsOrigins: DESK, cometd: { directHttp, maxInterval: 30_000 } },
+      })
+      own = srv.url
+      host = new URL(srv.url).host
+    })
+    after(() => srv.close())
+
+    it('refuses a page of an unlisted origin before it parses or authenticates anything', async () => {
+      // agent1's cookie, as a browser sends it (SameSite=Lax) from any page of the same site.
+      const cookie = await login(srv, 'agent1')
+      const before = handshakes()
+      const origins = [
+        'https://evil.example',
+        `http://127.0.0.1:${Number(new URL(own).port) + 1}`, // same site, another port
+        'null', // a sandboxed page or a file: a browser all the same
+      ]
+      const types = [
+        'text/plain;charset=UTF-8',
+        'application/json',
+        'application/x-www-form-urlencoded',
+      ]
+      for (const path of ['/api/v2/notifications/handshake', '/genesys/cometd']) {
+        for (const origin of origins) {
+          for (const type of types) {
+            const what = `${path} ${origin} ${type}`
+            const r = await raw(
+              srv.url,
+              simplePost(
+                path,
+                type,
+                { Host: host, Origin: origin, Cookie: cookie },
+                HANDSHAKE_BODY,
+              ),
+            )
+            assert.equal(r.status, 403, `${what}: ${r.body}`)
+            assert.equal(r.headers['content-type'], 'application/json;charset=UTF-8', what)
+            assert.equal(r.headers['access-control-allow-origin'], undefined, what)
+            assert.equal(r.headers['set-cookie'], undefined, what)
+            const reply = replyOf(r)
+            assert.equal(reply.successful, false, what)
+            assert.equal(reply.error, '403::origin_denied', what)
+            assert.equal(reply.advice?.reconnect, 'none', what)
+          }
+        }
+      }
+      // Refused before parsing (a body that is not Bayeux: 403, not 400) and before
+      // authentication (no credentials: 403, not a handshake reply saying unauthenticated).
+      for (const [headers, body] of [
+        [{ Cookie: cookie }, 'not json'],
+        [{}, HANDSHAKE_BODY],
+      ] as const) {
+        const r = await raw(
+          srv.url,
+          simplePost(
+            '/api/v2/notifications',
+            'text/plain',
+            { Host: host, Origin: 'https://evil.example', ...headers },
+            body,
+          ),
+        )
+        assert.equal(r.status, 403, r.body)
+        assert.equal(replyOf(r).error, '403::origin_denied')
+      }
+      // The server's own origin seen under another Host (a proxy that rewrites it) is another
+      // origin, as for websocket upgrades: pass Host through or list the public origin.
+      const proxied = await raw(
+        srv.url,
+        simplePost(
+          '/api/v2/notifications',
+          'text/plain',
+          { Host: 'backend.internal:8080', Origin: own, Cookie: cookie },
+          HANDSHAKE_BODY,
+        ),
+      )
+      assert.equal(proxied.status, 403, proxied.body)
+      assert.equal(handshakes(), before, 'no session was opened')
+    })
+
+    it("uses up none of the user's sessions: the desktop still gets its own", async () => {
+      // COMETD_MAX_SESSIONS_PER_USER (16) blind handshakes with the victim's cookie, on one
+      // keep-alive connection, then the victim's own desktop on the server's origin.
+      const cookie = await login(srv, 'agent2')
+      const before = handshakes()
+      const blind = simplePost(
+        '/api/v2/notifications/handshake',
+        'text/plain',
+        { Host: host, Origin: 'https://evil.example', Cookie: cookie },
+        HANDSHAKE_BODY,
+      )
+      const desk = request(
+        'POST',
+        '/api/v2/notifications/handshake',
+        { Host: host, Origin: own, Cookie: cookie, 'Content-Type': 'application/json' },
+        HANDSHAKE_BODY,
+      )
+      const answers = await rawSeq(srv.url, [...Array<string>(16).fill(blind), desk])
+      const mine = answers.pop()!
+      assert.deepEqual(
+        answers.map((r) => r.status),
+        Array<number>(16).fill(403),
+      )
+      assert.equal(mine.status, 200, mine.body)
+      assert.equal(replyOf(mine).successful, true, mine.body)
+      assert.equal(handshakes(), before + 1, 'the desktop session alone')
+    })
+
+    it('refuses a connect from another origin: a session is used from its own origin only', async () => {
+      // A session opened without Origin (a Node.js client) whose connect a page replays.
+      const hs = await raw(
+        srv.url,
+        request(
+          'POST',
+          '/api/v2/notifications/handshake',
+          { Host: host, Authorization: AGENT1, 'Content-Type': 'application/json' },
+          HANDSHAKE_BODY,
+        ),
+      )
+      assert.equal(hs.status, 200, hs.body)
+      const { clientId } = replyOf(hs)
+      const browser = (hs.headers['set-cookie'] ?? '').split(';')[0]!
+      const connect = (headers: Record<string, string>) =>
+        request(
+          'POST',
+          '/api/v2/notifications/connect',
+          { Host: host, Cookie: browser, 'Content-Type': 'text/plain', ...headers },
+          JSON.stringify([
+            {
+              channel: '/meta/connect',
+              clientId,
+              connectionType: 'long-polling',
+              advice: { timeout: 0 },
+            },
+          ]),
+        )
+      const foreign = await raw(srv.url, connect({ Origin: 'https://evil.example' }))
+      assert.equal(foreign.status, 403, foreign.body)
+      assert.equal(replyOf(foreign).error, '403::origin_denied')
+      // The session itself is untouched: its own client connects.
+      const mine = await raw(srv.url, connect({}))
+      assert.equal(mine.status, 200, mine.body)
+      assert.equal(replyOf(mine).successful, true, mine.body)
+    })
+
+    it('serves the server own origin, a listed origin and clients without Origin', async () => {
+      const cookie = await login(srv, 'agent1')
+      const cases: Record<string, string>[] = [
+        { Origin: own }, // the console, or a desktop served by this server
+        { Origin: DESK }, // WORKBINS_CORS_ORIGINS
+        {}, // not a browser: cometd-nodejs-client, faye in Node.js, curl
+      ]
+      for (const headers of cases) {
+        const r = await raw(
+          srv.url,
+          simplePost(
+            '/genesys/cometd/handshake',
+            'text/plain;charset=UTF-8',
+            { Host: host, Cookie: cookie, ...headers },
+            HANDSHAKE_BODY,
+          ),
+        )
+        assert.equal(r.status, 200, `${JSON.stringify(headers)}: ${r.body}`)
+        assert.equal(replyOf(r).successful, true, r.body)
+      }
+    })
+  })
+}
 
 describe('websocket upgrades and Origin', () => {
   let srv: TestServer

@@ -25,6 +25,8 @@ export const BayeuxError = {
   tooManySubscriptions: (max: number) =>
     `403:max_subscriptions_per_session=${max}:subscribe_denied`,
   publishDenied: (reason: string) => `403:${reason}:publish_denied`,
+  // a long-polling request from a browser page of an origin that may not use CometD (HTTP 403)
+  originDenied: () => '403::origin_denied',
   // 409: a newer /meta/connect of the same session replaced a held one (HTTP 500 carries it)
   connectSuperseded: () => '409::connect_superseded',
   // 405: invalid channel name

@@ -1,7 +1,8 @@
 // Long-polling transport (Bayeux 1.0, long-polling): POST <prefix> and every path below it (the
 // official client posts to <base>/handshake, /connect, /disconnect and <base>/). Body: JSON
 // array (or one object), or form-encoded `message=`. Unparsable body, empty array, wrong
-// method → 400; body over maxMessageSize → 413.
+// method → 400; body over maxMessageSize → 413; a browser page of another origin, not listed
+// (`HttpOptions.origins`, see origin.ts) → 403 before its body is parsed or authenticated.
 //
 // `HttpTransport.body` is the Bayeux part, the same for both HTTP paths: requests read from
 // direct connections (transports/direct/reader.ts, the usual case) and requests that come through
@@ -25,6 +26,7 @@ import { processMessages } from '../handlers/dispatch.ts'
 import { BayeuxError } from '../protocol/errors.ts'
 import { LONG_POLLING, parseMessages } from '../protocol/messages.ts'
 import type { InMessage, Reply } from '../protocol/messages.ts'
+import { originAllowed } from './origin.ts'
 
 export const BROWSER_COOKIE = 'BAYEUX_BROWSER'
 export const JSON_TYPE = 'application/json;charset=UTF-8'
@@ -45,6 +47,15 @@ function errorBody(error: string): string {
 
 const BODY_INVALID = errorBody(BayeuxError.bodyInvalid())
 const SERVICE_FAILED = errorBody(BayeuxError.serviceFailed())
+/** A page of another origin: trying again will not help. */
+const ORIGIN_DENIED = JSON.stringify([
+  {
+    channel: '',
+    successful: false,
+    error: BayeuxError.originDenied(),
+    advice: { reconnect: 'none', interval: 0 },
+  },
+])
 
 /**
  * Headers of the common response (no cookie, server not closing). Reused: `writeHead`
@@ -67,10 +78,11 @@ export interface HttpOptions {
   /** OPTIONS requests on Bayeux paths go to the other listeners (fastify answers preflights). */
   preflightElsewhere?: boolean | undefined
   /**
-   * Origins other than the server's own whose pages may open a websocket (their cookies ride on
-   * the upgrade). Default: none. An upgrade without Origin (not a browser) is not checked.
+   * Origins other than the server's own whose pages may use CometD: long-polling requests and
+   * websocket upgrades of any other origin are refused with 403 (their cookies ride on both).
+   * Default: none. A request without Origin (not a browser) is not checked.
    */
-  upgradeOrigins?: readonly string[] | undefined
+  origins?: readonly string[] | undefined
 }
 
 /** Where a request's state and a held connect live while node's streams call us back. */
@@ -270,6 +282,7 @@ export class HttpTransport {
   readonly #prefixes: string[]
   readonly #originHeaders: OriginHeaders | null
   readonly #preflightElsewhere: boolean
+  readonly #origins: ReadonlySet<string>
   #server: Server | null = null
 
   constructor(engine: Engine, prefixes: string[], options: HttpOptions = {}) {
@@ -279,6 +292,7 @@ export class HttpTransport {
     this.#prefixes = prefixes.slice()
     this.#originHeaders = options.originHeaders ?? null
     this.#preflightElsewhere = options.preflightElsewhere ?? false
+    this.#origins = new Set(options.origins)
   }
 
   /** Headers for a request's Origin (undefined: no Origin, or none to add). */
@@ -377,6 +391,18 @@ export class HttpTransport {
   body(req: BayeuxHttpRequest, reply: LpReply, text: string): void {
     const events = this.engine.events
     if (events.listenerCount('request') !== 0) events.emit('request', { url: req.url ?? '' })
+    // A page of another origin gets nothing parsed or authenticated: a "simple" POST (text/plain,
+    // form-encoded) needs no preflight and carries the user's SameSite=Lax cookies from any page
+    // of the same site, so it could otherwise open sessions as the user.
+    const origin = req.headers.origin
+    if (origin !== undefined && !originAllowed(origin, req.headers.host, this.#origins)) {
+      this.engine.log.info(
+        { origin, host: req.headers.host },
+        'bayeux long-polling request from another origin refused',
+      )
+      reply.answer(403, ORIGIN_DENIED, null)
+      return
+    }
     let messages: InMessage[] | null
     try {
       messages = messagesOf(req, text)

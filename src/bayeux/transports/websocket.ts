@@ -30,6 +30,7 @@ import { processMessages } from '../handlers/dispatch.ts'
 import type { Reply } from '../protocol/messages.ts'
 import { WEBSOCKET, parseMessages } from '../protocol/messages.ts'
 import { HandshakeRefused } from '../protocol/errors.ts'
+import { originAllowed } from './origin.ts'
 
 /**
  * The request an Exchange of a websocket frame carries: sessions on a socket are authenticated
@@ -221,23 +222,6 @@ function matches(prefixes: string[], url: string | undefined): boolean {
   return prefixes.some((p) => path === p || path.startsWith(`${p}/`))
 }
 
-/**
- * Whether a browser page of `origin` may open this websocket: the server's own origin (its host
- * is the upgrade's Host, whatever the scheme a proxy terminated), or a listed one. Browsers send
- * cookies on a cross-origin upgrade and websockets have no CORS, so without this check another
- * site's page could read a user's notifications (RFC 6455, 10.2 "Origin Considerations").
- */
-export function upgradeOriginAllowed(
-  origin: string | undefined,
-  host: string | undefined,
-  allowed: ReadonlySet<string>,
-): boolean {
-  if (origin === undefined) return true // not a browser
-  if (allowed.has(origin)) return true
-  if (!URL.canParse(origin) || host === undefined) return false
-  return new URL(origin).host === host.toLowerCase()
-}
-
 function refuse(socket: Duplex, status: number, text: string, extra = ''): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`)
 }
@@ -326,7 +310,7 @@ export class WsTransport {
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const engine = this.#engine
     if (!engine.config.websocket || engine.closing) return refuse(socket, 400, 'Bad Request')
-    if (!upgradeOriginAllowed(req.headers.origin, req.headers.host, this.#origins)) {
+    if (!originAllowed(req.headers.origin, req.headers.host, this.#origins)) {
       engine.log.info(
         { origin: req.headers.origin },
         'websocket upgrade from another origin refused',

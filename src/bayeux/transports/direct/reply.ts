@@ -13,6 +13,7 @@ import type { LpReply } from '../long-polling.ts'
 export const REASONS: Record<number, string> = {
   200: 'OK',
   400: 'Bad Request',
+  403: 'Forbidden',
   408: 'Request Timeout',
   413: 'Payload Too Large',
   500: 'Internal Server Error',
