@@ -1,8 +1,9 @@
 // Long-polling transport (Bayeux 1.0, long-polling): POST <prefix> and every path below it (the
 // official client posts to <base>/handshake, /connect, /disconnect and <base>/). Body: JSON
 // array (or one object), or form-encoded `message=`. Unparsable body, empty array, wrong
-// method → 400; body over maxMessageSize → 413; a browser page of another origin, not listed
-// (`HttpOptions.origins`, see origin.ts) → 403 before its body is parsed or authenticated.
+// method → 400; body over maxMessageSize → 413; a request a browser page of another origin, not
+// listed (`HttpOptions.origins`), could send without a preflight (text/plain, form-encoded; see
+// origin.ts) → 403 before its body is parsed or authenticated.
 //
 // `HttpTransport.body` is the Bayeux part, the same for both HTTP paths: requests read from
 // direct connections (transports/direct/reader.ts, the usual case) and requests that come through
@@ -26,7 +27,7 @@ import { processMessages } from '../handlers/dispatch.ts'
 import { BayeuxError } from '../protocol/errors.ts'
 import { LONG_POLLING, parseMessages } from '../protocol/messages.ts'
 import type { InMessage, Reply } from '../protocol/messages.ts'
-import { originAllowed } from './origin.ts'
+import { originAllowed, sendableWithoutPreflight } from './origin.ts'
 
 export const BROWSER_COOKIE = 'BAYEUX_BROWSER'
 export const JSON_TYPE = 'application/json;charset=UTF-8'
@@ -393,9 +394,16 @@ export class HttpTransport {
     if (events.listenerCount('request') !== 0) events.emit('request', { url: req.url ?? '' })
     // A page of another origin gets nothing parsed or authenticated: a "simple" POST (text/plain,
     // form-encoded) needs no preflight and carries the user's SameSite=Lax cookies from any page
-    // of the same site, so it could otherwise open sessions as the user.
+    // of the same site, so it could otherwise open sessions as the user. Only those are checked:
+    // a JSON POST from another origin cannot leave a browser without a preflight, which CORS
+    // answers for listed origins only, and leaving it alone keeps the server's own pages working
+    // behind a proxy that rewrites Host (their Origin then differs from the Host seen here).
     const origin = req.headers.origin
-    if (origin !== undefined && !originAllowed(origin, req.headers.host, this.#origins)) {
+    if (
+      origin !== undefined &&
+      sendableWithoutPreflight(req.headers['content-type']) &&
+      !originAllowed(origin, req.headers.host, this.#origins)
+    ) {
       this.engine.log.info(
         { origin, host: req.headers.host },
         'bayeux long-polling request from another origin refused',

@@ -20,3 +20,23 @@ export function originAllowed(
   if (!URL.canParse(origin) || host === undefined) return false
   return new URL(origin).host === host.toLowerCase()
 }
+
+/** The Content-Types a page may POST with to another origin without a CORS preflight (Fetch standard, "CORS-safelisted request-header"). */
+const NO_PREFLIGHT = new Set([
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+])
+
+/**
+ * Whether a browser could have sent this POST to another origin without a preflight: no
+ * Content-Type, or a safelisted one. Any other (application/json, which every CometD client
+ * sends) needs a preflight first, which answers only the listed origins (docs/security.md,
+ * "Cross-origin browsers"), so a page of another origin never gets such a request out.
+ */
+export function sendableWithoutPreflight(contentType: string | undefined): boolean {
+  if (contentType === undefined) return true
+  const semi = contentType.indexOf(';')
+  const essence = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase()
+  return NO_PREFLIGHT.has(essence)
+}
