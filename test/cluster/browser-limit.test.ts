@@ -2,6 +2,8 @@
 // sessions of one browser (one BAYEUX_BROWSER cookie, as two tabs) polling through two nodes
 // get what they would get from one server: one long poll is held, the other is told
 // `multiple-clients` and polls at an interval; when the first session ends, the other is held.
+// Tabs without the cookie (a page on another site, Basic on every request) are bound by their
+// credentials on every node and each counts as a browser of its own.
 // Raw Bayeux over fetch, so that which node sees which request is exact.
 
 import assert from 'node:assert/strict'
@@ -19,12 +21,16 @@ const HOLD_MS = 1500
 
 type Reply = Record<string, unknown> & { advice?: Record<string, unknown> }
 
-/** One tab: a session on one node, with the browser's cookie jar. */
+/**
+ * One tab: a session on one node, with the browser's cookie jar (null: a page on another site,
+ * whose browser never sends the cookie back; Basic on every request binds its session).
+ */
 class Tab {
   clientId = ''
   constructor(
-    private readonly base: string,
-    private readonly jar: { cookie: string },
+    public base: string,
+    private readonly jar: { cookie: string } | null,
+    public user = 'crash0',
   ) {}
 
   async post(messages: object[]): Promise<Reply[]> {
@@ -32,14 +38,14 @@ class Tab {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
-        Authorization: `Basic ${Buffer.from(`crash0:${PASSWORD}`).toString('base64')}`,
-        ...(this.jar.cookie ? { Cookie: this.jar.cookie } : {}),
+        Authorization: `Basic ${Buffer.from(`${this.user}:${PASSWORD}`).toString('base64')}`,
+        ...(this.jar?.cookie ? { Cookie: this.jar.cookie } : {}),
       },
       body: JSON.stringify(messages),
     })
     const set = res.headers.get('set-cookie')
     const browser = set && /BAYEUX_BROWSER=[^;]+/.exec(set)
-    if (browser) this.jar.cookie = browser[0]
+    if (browser && this.jar) this.jar.cookie = browser[0]
     assert.equal(res.status, 200)
     return (await res.json()) as Reply[]
   }
@@ -119,6 +125,33 @@ describe('the per-browser limit over a cluster', { skip, timeout: 120_000 }, () 
     const after = await second.connect()
     assert.equal(after.reply.advice?.['multiple-clients'], undefined, JSON.stringify(after.reply))
     assert.ok(after.ms >= HOLD_MS * 0.8, `held once alone (${after.ms} ms)`)
+    await second.disconnect()
+  })
+
+  test('cookie-less tabs with Basic: bound on every node, each counted as a browser of its own', async () => {
+    const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]]
+    const first = new Tab(a.base, null)
+    const second = new Tab(b.base, null)
+    await first.handshake()
+    await second.handshake()
+    // Each session moves to the other node: restored there from the store, bound by Basic.
+    first.base = b.base
+    second.base = a.base
+    await first.connect()
+    await second.connect()
+    // Another user's credentials reach neither, on either node.
+    for (const base of [a.base, b.base]) {
+      const stranger = new Tab(base, null, 'crash1')
+      stranger.clientId = first.clientId
+      await assert.rejects(stranger.connect(), /402::session_unknown/)
+    }
+    // With a limit of 1 per browser, both polls are held: no cookie, no shared browser.
+    const [h1, h2] = await Promise.all([first.connect(), second.connect()])
+    for (const h of [h1, h2]) {
+      assert.equal(h.reply.advice?.['multiple-clients'], undefined, JSON.stringify(h.reply))
+      assert.ok(h.ms >= HOLD_MS * 0.8, `held (${h.ms} ms)`)
+    }
+    await first.disconnect()
     await second.disconnect()
   })
 })

@@ -112,6 +112,30 @@ describe('login throttling', () => {
     assert.equal(status, 429)
   })
 
+  test('a throttled Basic header does not reach a CometD session without its cookie', async () => {
+    const bayeux = (from: string, messages: object[]) =>
+      requestFrom<Record<string, unknown>[]>(
+        from,
+        'POST',
+        server.cometdUrl,
+        { authorization: basic('sup1', PASSWORD) },
+        messages,
+      )
+    const [hs] = (await bayeux('127.0.0.1', [HANDSHAKE])).body
+    assert.equal(hs?.successful, true, JSON.stringify(hs))
+    const connect = {
+      channel: '/meta/connect',
+      clientId: hs!.clientId,
+      connectionType: 'long-polling',
+    }
+    // No BAYEUX_BROWSER cookie (a page on another site): the Basic header binds, unless the
+    // login is throttled (127.0.0.4 is refused every name above): then the session is unknown.
+    const [refused] = (await bayeux('127.0.0.4', [connect])).body
+    assert.equal(refused?.error, '402::session_unknown')
+    const [ok] = (await bayeux('127.0.0.1', [connect])).body
+    assert.equal(ok?.successful, true, JSON.stringify(ok))
+  })
+
   test('each throttle is logged once per window, not once per attempt', async () => {
     for (let i = 0; i < 5; i++) await me('127.0.0.2', basic('agent1', `more-${i}`))
     const byName = lines.filter(

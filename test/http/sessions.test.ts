@@ -147,6 +147,21 @@ for (const backend of STORES) {
       assert.equal(r.body[0]?.successful, false)
     })
 
+    test('a CometD session of a login continues with Basic alone, until Logout', async () => {
+      const a = await login(server, 'agent2')
+      const s = await handshake(server, { cookie: `JSESSIONID=${a.cookies.get('JSESSIONID')}` })
+      // Later requests lose every cookie (as from a page on another site) and send Basic.
+      const basicOnly = { ...s, headers: { authorization: basic('agent2', PASSWORD) } }
+      assert.equal((await connect(server, basicOnly)).successful, true)
+      const stranger = { ...s, headers: { authorization: basic('agent1', PASSWORD) } }
+      assert.match((await connect(server, stranger)).error as string, /^402:/)
+      // Its login ends: so does the session, whatever binds the requests.
+      assert.equal((await a.post('/me', { operationName: 'Logout' })).status, 200)
+      const ended = await connect(server, basicOnly)
+      assert.equal(ended.successful, false)
+      assert.equal((ended.advice as { reconnect: string }).reconnect, 'handshake')
+    })
+
     test('Logout closes the websockets its cookie opened: no handshake follows on them', async () => {
       const a = await login(server, 'agent2')
       const b = await login(server, 'agent2')

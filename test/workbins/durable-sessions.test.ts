@@ -1,7 +1,7 @@
 // Durable delivery seen by clients (docs/durable-delivery.md): every message carries its number
 // in `ext.seq`; a handshake with `ext.replay` gets what it missed, or is told to re-list; bad
 // replay positions are refused; a stored session continues after a restart only from where it
-// was bound (its browser cookie, its user) and only while its login holds.
+// was bound (its browser cookie or its user's Basic credentials) and only while its login holds.
 
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
@@ -214,10 +214,20 @@ describe('numbered messages and replay', () => {
 
 describe('stored sessions after a restart', () => {
   /** A raw long-polling request, as the client's next connect after a restart. */
-  async function connect(url: string, clientId: string, cookie: string, ext?: object) {
+  async function connect(
+    url: string,
+    clientId: string,
+    cookie: string,
+    ext?: object,
+    authorization?: string,
+  ) {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie },
+      headers: {
+        'content-type': 'application/json',
+        cookie,
+        ...(authorization && { authorization }),
+      },
       body: JSON.stringify([
         {
           channel: '/meta/connect',
@@ -247,7 +257,7 @@ describe('stored sessions after a restart', () => {
     return { clientId: reply!.clientId as string, cookie }
   }
 
-  it('continue only with their own browser cookie, and not after a logout', async () => {
+  it('continue only with their own browser cookie or user, and not after a logout', async () => {
     const port = await freePort()
     const first = await startServer({ provision: contentDocument(), config: { port } })
     const a = await handshaken(first.cometdUrl, 'agent1')
@@ -272,6 +282,18 @@ describe('stored sessions after a restart', () => {
       const mine = await connect(second.cometdUrl, a.clientId, a.cookie)
       assert.equal(mine.at(-1)?.successful, true)
       assert.equal(second.app.bayeux.stats().sessions, 1)
+      // Without its cookie (a page on another site), with Basic: only its own user's continues.
+      const agent1 = basic('agent1', PASSWORD)
+      const borrowed = await connect(second.cometdUrl, b.clientId, '', undefined, agent1)
+      assert.equal(borrowed.at(-1)?.error, '402::session_unknown')
+      const wrong = basic('agent2', 'not-the-password')
+      const guessed = await connect(second.cometdUrl, b.clientId, '', undefined, wrong)
+      assert.equal(guessed.at(-1)?.error, '402::session_unknown')
+      assert.equal(second.app.bayeux.stats().sessions, 1)
+      const agent2 = basic('agent2', PASSWORD)
+      const own = await connect(second.cometdUrl, b.clientId, '', undefined, agent2)
+      assert.equal(own.at(-1)?.successful, true, JSON.stringify(own))
+      assert.equal(second.app.bayeux.stats().sessions, 2)
       // agent3's login (the HTTP session its handshake opened) ended meanwhile: so does the
       // stored CometD session.
       assert.equal(await second.app.store.deleteSessionsOfUser(U.agent3), 1)

@@ -44,6 +44,11 @@ export interface EngineApi {
   ): Session
   /** Live sessions of a user (the per-user session limit). */
   sessionCount(userId: string): number
+  /**
+   * Check the request's Basic credentials when it lacks the cookie of a long-polling session
+   * bound to `browserId` (a promise while checking; undefined when nothing is to be checked).
+   */
+  checkBasic(ex: Exchange, browserId: string | null): Promise<void> | undefined
   /** The session of a message, if it is bound to where the message came from. */
   resolve(ex: Exchange, m: InMessage): Session | null
 

@@ -11,6 +11,7 @@ import type { Logger } from 'pino'
 import type { FeedMessage, SessionKeeper, SessionRecord } from './keeper.ts'
 import { Session } from './session.ts'
 import type { Exchange } from './exchange.ts'
+import { pollBound } from './exchange.ts'
 import { Outgoing } from '../protocol/outgoing.ts'
 import { matchesAny, matchingPatterns } from '../protocol/channels.ts'
 import type { InMessage } from '../protocol/messages.ts'
@@ -50,6 +51,7 @@ export interface DurableHost {
   resubscribe(s: Session, subscriptions: readonly string[]): void
   enqueue(s: Session, out: Outgoing): void
   terminate(s: Session, reconnect: 'none' | 'handshake', error?: string): void
+  checkBasic(ex: Exchange, browserId: string | null): Promise<void> | undefined
 }
 
 export class DurableDelivery {
@@ -176,14 +178,15 @@ export class DurableDelivery {
   /**
    * Whether the copy of a session held here is stale (docs/cluster.md): a connect of its client
    * acknowledges a batch this server never numbered, so another node served it since. Only
-   * from where the session is bound (as resolve/restore), so no one else can make it stale.
+   * from where the session is bound (as resolve/restore; a request's Basic credentials are
+   * checked before: handlers/dispatch.ts), so no one else can make it stale.
    */
   movedAway(ex: Exchange, m: InMessage, s: Session): boolean {
     if (m.channel !== META_CONNECT || s.ack === null || s.terminated) return false
     const acked = ackOf(m.ext)
     if (acked === undefined || acked <= s.ack.last) return false
     const o = ex.origin
-    if (o.type === LONG_POLLING) return s.browserId !== null && s.browserId === o.browserId
+    if (o.type === LONG_POLLING) return pollBound(o, s.browserId, s.principal.userId)
     return o.ws !== null && o.ws.principal.userId === s.principal.userId
   }
 
@@ -214,7 +217,12 @@ export class DurableDelivery {
     const { record } = stored
     const o = ex.origin
     if (o.type === LONG_POLLING) {
-      if (record.browserId === null || record.browserId !== o.browserId) return
+      const checking = this.engine.checkBasic(ex, record.browserId)
+      if (checking) {
+        await checking
+        if (this.engine.session(id) || this.engine.closing) return
+      }
+      if (!pollBound(o, record.browserId, record.principal.userId)) return
     } else if (!o.ws || o.ws.principal.userId !== record.principal.userId) {
       return
     }

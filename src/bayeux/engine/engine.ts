@@ -7,7 +7,12 @@ import type { BrowserHolds } from './browser-holds.ts'
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { CometdConfig } from '../../config.ts'
-import type { BayeuxPrincipal, BayeuxServerOptions, ServiceHandler } from './options.ts'
+import type {
+  BayeuxHttpRequest,
+  BayeuxPrincipal,
+  BayeuxServerOptions,
+  ServiceHandler,
+} from './options.ts'
 import type { EngineApi } from './api.ts'
 import type { HeldConnect, WsLink } from './session.ts'
 import { Session } from './session.ts'
@@ -15,14 +20,18 @@ import { SessionRegistry } from './session-registry.ts'
 import { Deadlines } from './deadlines.ts'
 import type { Deadline } from './deadlines.ts'
 import type { Exchange, HoldRequest } from './exchange.ts'
+import { pollBound } from './exchange.ts'
 import { newId } from './random-id.ts'
 import { Outgoing, outgoing } from '../protocol/outgoing.ts'
 import { matchesAny, matchingPatterns, parseChannel } from '../protocol/channels.ts'
-import { BayeuxError } from '../protocol/errors.ts'
+import { BayeuxError, HandshakeRefused } from '../protocol/errors.ts'
 import type { ConnectionType, InMessage, Reply } from '../protocol/messages.ts'
 import { META_DISCONNECT, WEBSOCKET, LONG_POLLING, arrayText } from '../protocol/messages.ts'
 import { AckQueue, positionOfBatch } from '../extensions/ack.ts'
 import { DurableDelivery } from './durable.ts'
+
+/** An Authorization header with Basic credentials (checked by `authenticate`). */
+const BASIC = /^Basic\s/i
 
 /** Server-side disconnect message (Bayeux 1.0, server-initiated disconnect). */
 const DISCONNECT_EVENT = new Outgoing(`{"channel":"${META_DISCONNECT}","successful":true}`)
@@ -234,11 +243,52 @@ export class Engine implements EngineApi {
   }
 
   /**
+   * A long-polling request that lacks the BAYEUX_BROWSER cookie of a session bound to
+   * `browserId` may still reach it with Basic credentials of the session's user (pollBound):
+   * authenticate them, once per request, into `ex.origin.basicUser`. A promise while that is
+   * done; undefined when there is nothing to do (the cookie matches, no Basic header, checked
+   * already, websocket). Wrong, unknown or throttled credentials leave the user null: the
+   * session stays unknown to the request.
+   */
+  checkBasic(ex: Exchange, browserId: string | null): Promise<void> | undefined {
+    const o = ex.origin
+    if (o.type !== LONG_POLLING || o.basicUser !== undefined) return undefined
+    if (browserId === null || browserId === o.browserId) return undefined
+    const header = o.req.headers.authorization
+    if (header === undefined || !BASIC.test(header)) {
+      o.basicUser = null
+      return undefined
+    }
+    return this.#basicUser(o.req).then((userId) => {
+      o.basicUser = userId
+    })
+  }
+
+  async #basicUser(req: BayeuxHttpRequest): Promise<string | null> {
+    // The Basic header alone: without the request's cookies, which could authenticate it too.
+    const headers = { ...req.headers }
+    delete headers.cookie
+    try {
+      const p = await this.authenticate({
+        method: req.method,
+        url: req.url,
+        headers,
+        socket: req.socket,
+      })
+      return p?.userId ?? null
+    } catch (err) {
+      // Throttled: as wrong credentials. Anything else (the store away) is logged.
+      if (!(err instanceof HandshakeRefused)) this.log.warn({ err }, 'bayeux authenticate failed')
+      return null
+    }
+  }
+
+  /**
    * Find the session of a message, enforcing its binding (src/bayeux/README.md, "Session binding"): over long-polling,
-   * only requests carrying the session's BAYEUX_BROWSER cookie (a websocket-born session has
-   * none, so never); over websocket, frames of its socket, or of another socket whose
-   * upgrade authenticated the same user (it then moves there). Anything else is an unknown
-   * session (402).
+   * only requests carrying the session's BAYEUX_BROWSER cookie, or Basic credentials of its
+   * user (checked before, checkBasic); a websocket-born session has no cookie, so never. Over
+   * websocket, frames of its socket, or of another socket whose upgrade authenticated the same
+   * user (it then moves there). Anything else is an unknown session (402).
    */
   resolve(ex: Exchange, m: InMessage): Session | null {
     const id = m.clientId
@@ -247,7 +297,7 @@ export class Engine implements EngineApi {
     if (!s) return null
     const o = ex.origin
     if (o.type === LONG_POLLING) {
-      if (s.browserId === null || s.browserId !== o.browserId) return null
+      if (!pollBound(o, s.browserId, s.principal.userId)) return null
     } else if (s.ws !== o.ws) {
       // Another socket, authenticated at its upgrade as the session's user: a websocket
       // session resuming after a dropped socket, or a session handshaken over HTTP moving to

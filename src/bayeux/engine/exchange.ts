@@ -15,6 +15,21 @@ export interface Origin {
   browserId: string | null
   /** ws: the socket. */
   ws: WsLink | null
+  /**
+   * LP: the user the request's Basic credentials authenticated, checked only when a session's
+   * cookie is missing (Engine.checkBasic): undefined until checked, null for none or wrong ones.
+   */
+  basicUser: string | null | undefined
+}
+
+/**
+ * Whether a long-polling request reaches a session bound to browser `browserId` and user
+ * `userId` (src/bayeux/README.md, "Session binding"): it carries that BAYEUX_BROWSER cookie, or
+ * Basic credentials of that user. A websocket-born session (no browser) never.
+ */
+export function pollBound(o: Origin, browserId: string | null, userId: string): boolean {
+  if (browserId === null) return false
+  return browserId === o.browserId || o.basicUser === userId
 }
 
 /** A /meta/connect the transport must hold. */

@@ -26,8 +26,11 @@ export interface BayeuxServerOptions {
   logger: Logger
   /**
    * Resolve the caller of a handshake: the HTTP request of the handshake POST, or the
-   * WebSocket upgrade request. null = not authenticated. Throw HandshakeRefused to refuse
-   * for a while (e.g. too many failed logins): the client is told when to try again.
+   * WebSocket upgrade request; also a long-polling request without its session's cookie, given
+   * without its Cookie header, whose Basic credentials may bind it to a session of the user
+   * (src/bayeux/README.md, "Session binding"). null = not authenticated. Throw
+   * HandshakeRefused to refuse for a while (e.g. too many failed logins): the client is told
+   * when to try again.
    */
   authenticate(req: BayeuxHttpRequest): Promise<BayeuxPrincipal | null>
   /** Durable sessions and numbered deliveries (engine/keeper.ts); none = memory only. */

@@ -80,18 +80,38 @@ function dispatch(
     ex.replies.push(r)
     return
   }
+  const id = m.clientId
+  if (m.channel === META_HANDSHAKE || typeof id !== 'string') return route(engine, ex, m, alone)
+  const held = engine.session(id)
+  // A long poll without the session's cookie reaches it with its user's Basic credentials:
+  // checked first (once per request), before anything resolves the session.
+  const checking = held && engine.checkBasic(ex, held.browserId)
+  if (checking) return checking.then(() => dispatch(engine, ex, m, alone))
   const durable = engine.durable
-  if (durable !== null && m.channel !== META_HANDSHAKE && typeof m.clientId === 'string') {
-    const held = engine.session(m.clientId)
-    // Served by another node since (cluster): the copy here is stale, the store has it.
-    if (
-      held === undefined ||
-      (durable.movedAway(ex, m, held) && engine.release(m.clientId, 'stale'))
-    ) {
-      // Not held here: a stored session (a restart, another node) may continue.
-      return durable.restore(ex, m).then(() => route(engine, ex, m, alone))
-    }
+  // Served by another node since (cluster): the copy here is stale, the store has it.
+  if (
+    durable !== null &&
+    (held === undefined || (durable.movedAway(ex, m, held) && engine.release(id, 'stale')))
+  ) {
+    // Not held here: a stored session (a restart, another node) may continue.
+    return durable.restore(ex, m).then(() => restored(engine, ex, m, alone))
   }
+  return route(engine, ex, m, alone)
+}
+
+/**
+ * After a restore: the session may have been restored for another request of it at the same
+ * time (one load is shared), so this request's Basic credentials may not be checked yet.
+ */
+function restored(
+  engine: EngineApi,
+  ex: Exchange,
+  m: InMessage,
+  alone: boolean,
+): Promise<void> | void {
+  const s = engine.session(m.clientId as string)
+  const checking = s && engine.checkBasic(ex, s.browserId)
+  if (checking) return checking.then(() => route(engine, ex, m, alone))
   return route(engine, ex, m, alone)
 }
 

@@ -427,6 +427,7 @@ export class HttpTransport {
       req,
       browserId: browserCookie(req.headers.cookie),
       ws: null,
+      basicUser: undefined,
     })
     let pending: Promise<void> | undefined
     try {

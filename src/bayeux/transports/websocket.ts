@@ -381,7 +381,13 @@ export class WsTransport {
     const engine = this.#engine
     const messages = parseMessages(text)
     if (!messages) return link.close(INVALID_PAYLOAD, 'invalid Bayeux message')
-    const ex = new Exchange({ type: WEBSOCKET, req: UPGRADED, browserId: null, ws: link })
+    const ex = new Exchange({
+      type: WEBSOCKET,
+      req: UPGRADED,
+      browserId: null,
+      ws: link,
+      basicUser: null,
+    })
     try {
       await processMessages(engine, ex, messages)
     } catch (err) {
