@@ -5,21 +5,16 @@
 // docs/console/.
 
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { ApiClient } from '../helpers/http.ts'
+import { browserSkip, launchChromium } from '../helpers/browser.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SHOTS = process.env.CONSOLE_SCREENSHOTS
-// Without Chromium a developer gets a skip; CI installs it (.ci/run), so there it must run.
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== 'true'
-    ? `${CHROMIUM} is missing: apt-get install -y chromium`
-    : false
+const skip = browserSkip
 
 const WAIT = { timeout: 15_000 }
 
@@ -73,19 +68,12 @@ describe('the console in Chromium', { skip, timeout: 120_000 }, () => {
   let browser: Browser
   before(async () => {
     server = await startServer({ demo: true })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium([
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ])
   })
   let restartedDir: string | undefined
   after(async () => {

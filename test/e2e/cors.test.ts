@@ -6,19 +6,14 @@
 // rules is test/http/cors.test.ts.
 
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { browserSkip, launchChromium } from '../helpers/browser.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// Without Chromium a developer gets a skip; CI installs it (.ci/run), so there it must run.
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== 'true'
-    ? `${CHROMIUM} is missing: apt-get install -y chromium`
-    : false
+const skip = browserSkip
 
 /** A plain page server: the desktop's own origin. */
 async function pageServer(): Promise<{ server: Server; origin: string }> {
@@ -88,10 +83,7 @@ describe('a desktop on another origin, in Chromium', { skip, timeout: 60_000 }, 
     desk = await pageServer()
     stranger = await pageServer()
     api = await startServer({ demo: true, config: { corsOrigins: desk.origin, csrf: true } })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
@@ -167,17 +159,10 @@ describe(
         demo: true,
         config: { cometd: { maxSessionsPerUser: MAX_SESSIONS, maxInterval: 30_000 } },
       })
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          // Two origins of one site: gws.example.test (the server), evil.example.test (a page).
-          '--host-resolver-rules=MAP *.example.test 127.0.0.1',
-        ],
-      })
+      browser = await launchChromium([
+        // Two origins of one site: gws.example.test (the server), evil.example.test (a page).
+        '--host-resolver-rules=MAP *.example.test 127.0.0.1',
+      ])
     })
     after(async () => {
       await browser?.close()

@@ -5,21 +5,17 @@
 // Subscribe, heard on /v2/me/workbins (docs/security.md, "Cross-origin browsers").
 
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { browserSkip, launchChromium } from '../helpers/browser.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// Without Chromium a developer gets a skip; CI installs it (.ci/run), so there it must run.
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== 'true'
-    ? `${CHROMIUM} is missing: apt-get install -y chromium`
-    : false
+const skip = browserSkip
 
 /** testWorkbin of the demo contact center (docs/workbins-subscriptions.md). */
 const WORKBIN = 'aee812a5-7396-4dd9-b180-230f1c1fb085'
@@ -96,16 +92,9 @@ describe('a desktop on another site, in Chromium', { skip, timeout: 60_000 }, ()
       demo: true,
       config: { corsOrigins: `http://desk.other.test:${desk.port}` },
     })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP *.other.test 127.0.0.1',
-      ],
-    })
+    browser = await launchChromium([
+      '--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP *.other.test 127.0.0.1',
+    ])
   })
   after(async () => {
     await browser?.close()
