@@ -13,16 +13,15 @@
 //
 // Options: --rounds N (2), --duration S (10), --concurrency C (32).
 
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { loadConfig } from '../src/config.ts'
+import { ServerProcess, freePort } from '../test/helpers/crash-load.ts'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const { values: opts } = parseArgs({
   options: {
     rounds: { type: 'string', default: '2' },
@@ -37,41 +36,30 @@ const WORKBIN = 'aee812a5-7396-4dd9-b180-230f1c1fb085'
 
 type Mode = 'off' | 'default'
 
+/** The bound at its default (the value src/config.ts gives) or off. */
+const DEFAULT_RATE = String(loadConfig({}).userRequestsPerSecond)
+
 interface Server {
-  proc: ChildProcess
+  proc: ServerProcess
   port: number
   dir: string
 }
 
 async function startServer(mode: Mode): Promise<Server> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'workbins-flood-'))
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      WORKBINS_DB: path.join(dir, 'bench.db'),
-      WORKBINS_LOG_LEVEL: 'error',
-      ...(mode === 'off' ? { WORKBINS_USER_REQUESTS_PER_SECOND: '0' } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const port = await freePort()
+  const proc = new ServerProcess(port, {
+    WORKBINS_DB: path.join(dir, 'bench.db'),
+    WORKBINS_DEMO: '1',
+    WORKBINS_LOG_LEVEL: 'error',
+    WORKBINS_USER_REQUESTS_PER_SECOND: mode === 'off' ? '0' : DEFAULT_RATE,
   })
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = ''
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const m = /ready: http:\/\/[^:]+:(\d+)/.exec(out)
-      if (m) resolve(Number(m[1]))
-    })
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
-  })
+  await proc.start()
   return { proc, port, dir }
 }
 
 async function stopServer(s: Server): Promise<void> {
-  const exited = new Promise((resolve) => s.proc.once('exit', resolve))
-  s.proc.kill('SIGTERM')
-  await exited
+  await s.proc.stop()
   rmSync(s.dir, { recursive: true, force: true })
 }
 
@@ -166,7 +154,7 @@ async function run(server: Server): Promise<Measure> {
       else throw new Error(`flooder got ${r.status}`)
     }
   }
-  const pid = server.proc.pid as number
+  const pid = server.proc.pid
   const cpu0 = cpuMicros(pid)
   const t0 = Date.now()
   const [flooded] = await Promise.all([
