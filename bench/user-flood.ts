@@ -2,7 +2,7 @@
 // `node --import tsx bench/user-flood.ts`.
 //
 // The server process (`src/main.ts`, the demo contact center, a fresh SQLite file with the
-// default durability, log level warn) is started with the per-user request bound off
+// default durability, log level error) is started with the per-user request bound off
 // (WORKBINS_USER_REQUESTS_PER_SECOND=0) and at its default, alternately (ABBA) for --rounds
 // rounds. Each time, agent1 floods with C keep-alive loops of POST Subscribe / Unsubscribe on
 // its own workbin (each an fsync'd write and a CometD message), resending at once whatever the
