@@ -126,9 +126,13 @@ export class BayeuxServer {
     this.#engine.browserHolds = holds
   }
 
-  /** Another node took the session (cluster): forget it here, keep its stored record. */
-  releaseSession(clientId: string): boolean {
-    return this.#engine.release(clientId)
+  /**
+   * Another node took the session (cluster): forget it here, keep its stored record. Null when
+   * it was not held here; otherwise the position of its last connect reply when it has no ack
+   * extension (Engine.releaseSession), which the new holder starts from.
+   */
+  releaseSession(clientId: string): { replied: number | undefined } | null {
+    return this.#engine.releaseSession(clientId)
   }
 
   /**

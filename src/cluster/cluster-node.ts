@@ -20,6 +20,14 @@ import { ClusterBrowserHolds } from './browser-holds.ts'
  */
 const TAKE_MEMORY_MS = 30_000
 
+/**
+ * How long a node that took a session without the ack extension waits for the node that held
+ * it to say where its last connect reply left the client (`released`). Normally one bus round
+ * trip; when nobody answers (the holder died, or no node held it) the session goes on from its
+ * stored position, which may repeat what the client already has.
+ */
+const HANDOVER_WAIT_MS = 500
+
 /** A failed check of the sessions held here is tried again after this long. */
 const RECHECK_RETRY_MS = 5000
 
@@ -34,6 +42,8 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
   readonly bus: RedisBus
   /** clientId → the highest take number known here, whether this node's own, and when. */
   readonly #takes = new Map<string, { take: number; mine: boolean; at: number }>()
+  /** clientId → the restore here waiting for the previous holder's `released` (handover). */
+  readonly #handovers = new Map<string, (position: number | undefined) => void>()
   /** Told of the failed logins other nodes counted (set by the app: the authenticator). */
   onLoginFailure: ((userName: string, address: string) => void) | undefined
   /** Long polls per browser over the cluster (set on the Bayeux server by the app). */
@@ -68,6 +78,7 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
 
   close(): Promise<void> {
     this.#closed = true
+    for (const done of [...this.#handovers.values()]) done(undefined)
     this.browserHolds.close()
     return this.bus.close()
   }
@@ -102,8 +113,16 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
   /**
    * A stored session resumed here: the node that held it drops its copy. Two nodes restoring it
    * at once compare their take numbers (docs/cluster.md "Two nodes taking one session").
+   *
+   * With `handover` (a long-polling session without the ack extension), resolves to the
+   * position the holder's last connect reply brought the client to, as that node answers
+   * (`released`), or undefined when no answer came within HANDOVER_WAIT_MS.
    */
-  taken(clientId: string, take?: number): void {
+  taken(
+    clientId: string,
+    take?: number,
+    handover = false,
+  ): Promise<number | undefined> | undefined {
     if (take !== undefined) {
       const known = this.#takes.get(clientId)
       if (known && !known.mine && known.take > take) {
@@ -113,11 +132,28 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
         setImmediate(() => {
           if (this.#takes.get(clientId)?.mine !== true) this.bayeux().releaseSession(clientId)
         })
-        return
+        return handover ? Promise.resolve(undefined) : undefined
       }
       this.#remember(clientId, take, true)
     }
+    // Waiting before the announcement: the answer cannot come sooner.
+    const handed = handover && !this.#closed ? this.#awaitHandover(clientId) : undefined
     this.bus.send({ t: 'taken', clientId, take })
+    return handed
+  }
+
+  #awaitHandover(clientId: string): Promise<number | undefined> {
+    this.#handovers.get(clientId)?.(undefined) // an earlier take here still waiting
+    return new Promise((resolve) => {
+      const done = (position: number | undefined) => {
+        clearTimeout(timer)
+        if (this.#handovers.get(clientId) === done) this.#handovers.delete(clientId)
+        resolve(position)
+      }
+      const timer = setTimeout(done, HANDOVER_WAIT_MS, undefined)
+      timer.unref()
+      this.#handovers.set(clientId, done)
+    })
   }
 
   #remember(clientId: string, take: number, mine: boolean): void {
@@ -222,9 +258,17 @@ export class ClusterNode implements ClusterLink, LoginFailurePeers {
           if (known?.mine && known.take > m.take) return
           if (!known || known.take < m.take) this.#remember(m.clientId, m.take, false)
         }
-        this.bayeux().releaseSession(m.clientId)
+        const released = this.bayeux().releaseSession(m.clientId)
+        // Without the ack extension the taker cannot know what this node's last reply gave the
+        // client: tell it (docs/cluster.md, "No stickiness").
+        if (released && typeof released.replied === 'number') {
+          this.bus.send({ t: 'released', clientId: m.clientId, position: released.replied })
+        }
         return
       }
+      case 'released':
+        this.#handovers.get(m.clientId)?.(m.position)
+        return
       case 'changed':
         void this.bayeux().reloadSession(m.clientId)
         return

@@ -12,6 +12,11 @@ export type BusMessage =
    * with a higher `take` (the store's number of that restore; absent from older nodes).
    */
   | { t: 'taken'; clientId: string; take?: number }
+  /**
+   * Answer to `taken`: the sender dropped its copy of this session (no ack extension), whose
+   * last connect reply had brought the client to `position`; the taker starts from there.
+   */
+  | { t: 'released'; clientId: string; position: number }
   /** The session's Bayeux subscriptions changed here: its holder reloads them. */
   | { t: 'changed'; clientId: string }
   /**
@@ -58,6 +63,13 @@ function valid(m: unknown): m is BusMessage {
       return (
         typeof o.clientId === 'string' &&
         (o.take === undefined || (typeof o.take === 'number' && Number.isFinite(o.take)))
+      )
+    case 'released':
+      return (
+        typeof o.clientId === 'string' &&
+        typeof o.position === 'number' &&
+        Number.isSafeInteger(o.position) &&
+        o.position >= 0
       )
     case 'changed':
       return typeof o.clientId === 'string'

@@ -21,7 +21,12 @@ export interface KeeperOptions {
    * it, and an expiry deletes the stored session only if no other node was active on it since.
    */
   cluster?: {
-    taken(clientId: string, take?: number): void
+    /** With `handover`: where the previous holder's last connect reply left the client. */
+    taken(
+      clientId: string,
+      take?: number,
+      handover?: boolean,
+    ): Promise<number | undefined> | undefined
     changed(clientId: string): void
     /** Sessions whose stored row is gone (found by a position write): ended elsewhere. */
     gone?(clientIds: readonly string[]): void
@@ -185,8 +190,12 @@ export class StoreSessionKeeper implements SessionKeeper {
     await this.store.deleteCometdSession(clientId)
   }
 
-  resumed(clientId: string, take?: number): void {
-    this.opts.cluster?.taken(clientId, take)
+  resumed(
+    clientId: string,
+    take?: number,
+    handover?: boolean,
+  ): Promise<number | undefined> | undefined {
+    return this.opts.cluster?.taken(clientId, take, handover)
   }
 
   userPresence(userId: string, present: boolean): void {

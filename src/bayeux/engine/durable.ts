@@ -252,11 +252,31 @@ export class DurableDelivery {
     s.connected = true // its first connect here is a reconnect: it may be held
     this.engine.adopt(s)
     for (const sub of record.subscriptions) this.engine.subscribe(s, sub)
-    this.keeper.resumed?.(id, stored.take)
+    // Long-polling without the ack extension: the stored position lags behind what the node
+    // that held the session last replied (positions are written behind), and starting from it
+    // would repeat those messages at every move (docs/cluster.md). That node says where its
+    // last reply left the client; deliveries wait for it (or for no answer).
+    const handover = ack === null && o.type === LONG_POLLING
+    const handed = this.keeper.resumed?.(id, stored.take, handover)
     this.engine.log.info(
       { clientId: id, userId: record.principal.userId, position, transport: o.type },
       'bayeux session resumed from the store',
     )
-    void this.catchUp(s)
+    if (!handed) {
+      void this.catchUp(s)
+      return
+    }
+    s.catchingUp = true // live deliveries and catch-ups pass it by meanwhile
+    void handed.then((replied) => {
+      s.catchingUp = false
+      if (s.terminated || !s.registered) return
+      if (replied !== undefined) {
+        if (replied > s.position) s.position = replied
+        if (replied > s.repliedPosition) s.repliedPosition = replied
+        // A connect is sent once the previous connect reply arrived: that reply is received.
+        if (m.channel === META_CONNECT) this.keeper.acknowledged(id, s.repliedPosition)
+      }
+      void this.catchUp(s)
+    })
   }
 }

@@ -662,8 +662,21 @@ export class Engine implements EngineApi {
    * holder delivers from what the client acknowledged.
    */
   release(clientId: string, why: 'taken' | 'stale' = 'taken'): boolean {
+    return this.releaseSession(clientId, why) !== null
+  }
+
+  /**
+   * As release; returns null when the session was not held here, otherwise, for a session
+   * without the ack extension, the position of its last connect reply (what the client has:
+   * the new holder starts from it, docs/cluster.md), read before the drop answers a held connect.
+   */
+  releaseSession(
+    clientId: string,
+    why: 'taken' | 'stale' = 'taken',
+  ): { replied: number | undefined } | null {
     const s = this.#registry.get(clientId)
-    if (!s || s.terminated) return false
+    if (!s || s.terminated) return null
+    const replied = s.ack === null ? s.repliedPosition : undefined
     this.log.debug(
       { clientId, userId: s.principal.userId, why, position: s.position, held: s.held !== null },
       'bayeux session taken by another node',
@@ -674,7 +687,7 @@ export class Engine implements EngineApi {
     // just dropped here. The client acknowledges its previous batch again instead.
     s.ack = null
     if (s.held) this.completeHeld(s)
-    return true
+    return { replied }
   }
 
   /**

@@ -56,8 +56,17 @@ export interface SessionKeeper {
    * is answered after it, so the place it held in a cluster-wide session limit is free.
    */
   removed(clientId: string, expiredSince?: number): Promise<void>
-  /** A stored session was resumed here (in a cluster: this node now holds it), with load's `take`. */
-  resumed?(clientId: string, take?: number): void
+  /**
+   * A stored session was resumed here (in a cluster: this node now holds it), with load's
+   * `take`. With `handover` (long-polling without the ack extension), a cluster resolves to the
+   * position the previous holder's last connect reply brought the client to, or undefined when
+   * no node answered (docs/cluster.md); without a cluster, nothing is returned.
+   */
+  resumed?(
+    clientId: string,
+    take?: number,
+    handover?: boolean,
+  ): Promise<number | undefined> | undefined
   /** The first session of a user on this server appeared / the last one went. */
   userPresence(userId: string, present: boolean): void
 }
