@@ -114,6 +114,34 @@ export function parseEnvelope(text: string): BusEnvelope | undefined {
   }
   if (typeof v !== 'object' || v === null) return undefined
   const o = v as Record<string, unknown>
-  if (typeof o.from !== 'string' || !Array.isArray(o.m) || !o.m.every(valid)) return undefined
-  return { from: o.from, m: o.m }
+  if (typeof o.from !== 'string' || !Array.isArray(o.m)) return undefined
+  // A message of a type this node does not know comes from a newer node (a rolling upgrade):
+  // skipped, so the known ones sent with it (a wake) still count. A known type that is
+  // malformed makes the whole envelope suspect: ignored.
+  const known = o.m.filter((m) => !fromNewerNode(m))
+  if (!known.every(valid)) return undefined
+  return { from: o.from, m: known }
+}
+
+// A record, so that the compiler requires every type here.
+const TYPE_LIST: Record<BusMessage['t'], true> = {
+  wake: true,
+  taken: true,
+  released: true,
+  changed: true,
+  subs: true,
+  end: true,
+  logout: true,
+  resync: true,
+  held: true,
+  unheld: true,
+  loginFailed: true,
+}
+const TYPES: ReadonlySet<string> = new Set(Object.keys(TYPE_LIST))
+
+/** An object with a string type `t` this node does not know. */
+function fromNewerNode(m: unknown): boolean {
+  if (typeof m !== 'object' || m === null) return false
+  const t = (m as Record<string, unknown>).t
+  return typeof t === 'string' && !TYPES.has(t)
 }

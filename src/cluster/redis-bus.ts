@@ -138,6 +138,16 @@ export class RedisBus {
       this.#wakeUsers = new Set()
       this.#wakeInstances = new Map()
     }
+    // Nodes older than `released` ignore a whole envelope holding a type they do not know:
+    // sent apart, it cannot take a `subs` or `end` down with it during a rolling upgrade.
+    const apart = m.filter((x) => x.t === 'released')
+    if (apart.length > 0) {
+      this.#publish(apart)
+      this.#publish(m.filter((x) => x.t !== 'released'))
+    } else this.#publish(m)
+  }
+
+  #publish(m: BusMessage[]): void {
     if (m.length === 0) return
     const env: BusEnvelope = { from: this.nodeId, m }
     // Lost while Redis is away: the receivers catch up when they subscribe again.

@@ -28,7 +28,7 @@ test('what is not an envelope is undefined', () => {
     'not json',
     'null',
     '{"m":[]}',
-    '{"from":"n","m":[{"t":"nope"}]}',
+    '{"from":"n","m":[{"t":7}]}',
     '{"from":"n","m":[{"t":"wake","users":[1],"instances":[]}]}',
     '{"from":"n","m":[{"t":"wake","users":[],"instances":[{"workbinId":"w"}]}]}',
     '{"from":"n","m":[{"t":"taken"}]}',
@@ -41,4 +41,13 @@ test('what is not an envelope is undefined', () => {
   ]) {
     assert.equal(parseEnvelope(text), undefined, text)
   }
+})
+
+test('a message of a type a newer node sends is skipped; the known ones with it are kept', () => {
+  const wake = { t: 'wake', users: ['u1'], instances: [] }
+  assert.deepEqual(
+    parseEnvelope(JSON.stringify({ from: 'n2', m: [{ t: 'fromTheFuture', x: 1 }, wake] })),
+    { from: 'n2', m: [wake] },
+  )
+  assert.deepEqual(parseEnvelope('{"from":"n2","m":[{"t":"nope"}]}'), { from: 'n2', m: [] })
 })
