@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { BayeuxServer, HandshakeRefused } from './bayeux/index.ts'
 import { ConfigError, corsOriginList, isPostgresUrl, type Config } from './config.ts'
-import { StatusCode, ThrottledError } from './errors.ts'
+import { GwsError, StatusCode, ThrottledError } from './errors.ts'
 import { consoleRoutes } from './console/serve.ts'
 import { asyncApiRoute } from './http/asyncapi.ts'
 import { Authenticator, checkCsrf } from './http/auth.ts'
@@ -338,24 +338,34 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     log,
   )
+  // Requests waiting for their user's turn stop waiting when the server closes (503).
+  const shutdown = new AbortController()
+  /** The per-user request bound: the request goes now, after its turn's wait, or gets 429. */
+  const admitUser = async (user: { id: string }) => {
+    const turn = userRate.take(user.id)
+    if (turn.delayMs > 0) {
+      await delay(turn.delayMs, undefined, { signal: shutdown.signal }).catch(() => undefined)
+      if (shutdown.signal.aborted) {
+        throw new GwsError(StatusCode.INTERNAL, 'Server is shutting down; retry the request', 503)
+      }
+    }
+    if (!turn.go) {
+      throw new ThrottledError(
+        `Too many requests by this user (more than ${config.userRequestsPerSecond} a second); retry later`,
+        Math.max(1, Math.ceil((turn.retryAfterMs - turn.delayMs) / 1000)),
+        StatusCode.INTERNAL,
+      )
+    }
+  }
   await http.register(
     async (api) => {
       api.decorateRequest('caller', undefined)
       api.addHook('onRequest', async (request, reply) => {
         // CometD does its own handshake authentication.
         if (request.url.startsWith(NOTIFICATIONS_PATH)) return
-        const caller = await auth.authenticateRest(request, reply)
+        const caller = await auth.authenticateRest(request, reply, admitUser)
         request.caller = caller
         if (config.csrf) checkCsrf(request, reply, caller)
-        const turn = userRate.take(caller.user.id)
-        if (turn.delayMs > 0) await delay(turn.delayMs)
-        if (!turn.go) {
-          throw new ThrottledError(
-            `Too many requests by this user (more than ${config.userRequestsPerSecond} a second); retry later`,
-            Math.max(1, Math.ceil((turn.retryAfterMs - turn.delayMs) / 1000)),
-            StatusCode.INTERNAL,
-          )
-        }
       })
       await meRoutes(api, deps)
       await channelRoutes(api, deps)
@@ -454,7 +464,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await offerSweep?.stop()
       await completedSweep?.stop()
       await subscriptionCheck?.stop()
-      // Answer held long polls first (reconnect: retry), or http.close would wait for them.
+      // Answer held long polls first (reconnect: retry), or http.close would wait for them;
+      // likewise requests waiting for their user's turn.
+      shutdown.abort()
       await bayeux.close()
       const grace = setTimeout(() => {
         log.warn('shutdown grace period over: closing remaining connections')

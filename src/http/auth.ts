@@ -229,17 +229,25 @@ export class Authenticator {
    * Resolve the caller of a REST request. A valid session cookie wins, and Basic naming the
    * same user is then not checked again (as Spring Security's Basic filter does); any other
    * Basic login opens a new session. Throws GwsError 20 when nothing works, 429 when throttled.
+   * `admit` runs once the user is known and before a login opens a session: what it throws
+   * (the per-user request bound) leaves no session behind.
    */
-  async authenticateRest(request: FastifyRequest, reply: FastifyReply): Promise<Caller> {
+  async authenticateRest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    admit?: (user: User) => Promise<void> | void,
+  ): Promise<Caller> {
     const basic = parseBasic(request.headers.authorization)
     const current = await this.sessionFromCookie(request.headers.cookie)
     if (current && !(basic && current.user.userName !== basic.userName)) {
+      await admit?.(current.user)
       const { user, contactCenter, session } = current
       return { user, contactCenter, session, known: current }
     }
     if (!basic) throw errors.unauthenticated()
     // request.log: these lines carry the request id.
     const user = await this.login(basic, request.ip, request.log as Logger)
+    await admit?.(user)
     const session = await this.newSession(user.id, request.log as Logger)
     await this.endUnclaimedBeyondCap(user.id, session.id)
     reply.header('set-cookie', this.sessionCookie(session.id))

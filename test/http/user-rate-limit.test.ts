@@ -58,16 +58,24 @@ describe('requests per user', () => {
     assert.equal((await server.app.store.listSubscriptions(user!.id)).length, 1)
   })
 
-  test('Basic on every request is counted against the same user', async () => {
-    const api1 = new ApiClient(server.apiUrl, 'api1', PASSWORD, { basicAlways: true })
-    const statuses = await Promise.all(
-      Array.from({ length: BURST + 3 }, async () => (await api1.get('/me')).status),
+  test('Basic on every request, no cookie: counted against the user; a refused one opens no session', async () => {
+    const replies = await Promise.all(
+      // A new client each time: Basic, and no cookie sent back (a script with curl -u).
+      Array.from({ length: BURST + 3 }, () =>
+        new ApiClient(server.apiUrl, 'api1', PASSWORD).get('/me'),
+      ),
     )
+    const statuses = replies.map((r) => r.status)
     // Each of these verifies the password (scrypt) before it is counted: if that took over a
     // second, one more token was added meanwhile.
     const accepted = statuses.filter((s) => s === 200).length
     assert.ok(accepted >= BURST && accepted <= BURST + 1, String(statuses))
     assert.equal(statuses.filter((s) => s === 429).length, BURST + 3 - accepted)
+    for (const r of replies) {
+      const cookie = r.headers.getSetCookie().find((c) => c.startsWith('JSESSIONID='))
+      if (r.status === 200) assert.ok(cookie, 'a login opens a session')
+      else assert.equal(cookie, undefined, 'a refused request changes nothing')
+    }
   })
 })
 
@@ -107,6 +115,25 @@ describe('requests per user, waiting turns', () => {
       assert.ok(r.ms >= 950, `a refusal is held for the longest wait: ${r.ms} ms`)
       assert.ok(Number(r.retryAfter) >= 1)
     }
+  })
+})
+
+describe('requests per user, at shutdown', () => {
+  test('requests waiting for their turn are answered 503 at once when the server closes', async () => {
+    const server = await startServer({
+      provision: basicDocument(),
+      config: { userRequestsPerSecond: 1, userRequestBurst: 1, userRequestMaxDelayMs: 10_000 },
+    })
+    const agent1 = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+    assert.equal((await agent1.get('/me')).status, 200)
+    // Turns 1, 2, 3 s away: waiting.
+    const waiting = Array.from({ length: 3 }, () => agent1.get('/me').then((r) => r.status))
+    await delay(200)
+    const t0 = performance.now()
+    await server.close()
+    const closeMs = performance.now() - t0
+    assert.deepEqual(await Promise.all(waiting), [503, 503, 503])
+    assert.ok(closeMs < 900, `close waited for the turns: ${closeMs} ms`)
   })
 })
 
