@@ -371,7 +371,14 @@ describe('validateDocument', () => {
           const target =
             keys.length > 0 && key.length % 2 === 0 ? keys[key.length % keys.length] : key
           if (value === undefined) delete at[target as string]
-          else at[target as string] = value
+          // An own property, as JSON.parse makes it: `at.__proto__ = v` would set the prototype.
+          else
+            Object.defineProperty(at, target as string, {
+              value,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            })
           const hasErrors = Value.Errors(ProvisionDocumentSchema, doc).First() !== undefined
           let refused = false
           try {
@@ -384,6 +391,7 @@ describe('validateDocument', () => {
           assert.equal(refused, hasErrors)
         },
       ),
+      // A failure names its seed: `{ seed, path }` here replays it.
       { numRuns: 500 },
     )
   })
