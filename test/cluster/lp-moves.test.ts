@@ -32,6 +32,19 @@ const MAX_COPIES = 2
 type Msg = Record<string, unknown> & { ext?: { seq?: number } }
 
 /** Deliveries per message number (`ext.seq`) on the user's channels. */
+/** OPERATIONS puts and pulls of one item, 150 ms apart (two messages each); `midway` halfway. */
+async function putAndPull(api: ApiClient, midway?: () => Promise<void>): Promise<void> {
+  for (let i = 0; i < OPERATIONS; i++) {
+    if (i === OPERATIONS / 2) await midway?.()
+    const r = await api.request('POST', `/me/workbins/${LATER}`, {
+      operationName: i % 2 === 0 ? 'AddWorkitem' : 'PullWorkitem',
+      id: interactionId(0, 0),
+    })
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    await new Promise((r) => setTimeout(r, 150))
+  }
+}
+
 class Tally {
   readonly copies = new Map<number, number>()
 
@@ -198,14 +211,7 @@ describe(
       const frontBefore = front.counts.reduce((x, y) => x + y, 0)
 
       try {
-        for (let i = 0; i < OPERATIONS; i++) {
-          const r = await api.request('POST', `/me/workbins/${LATER}`, {
-            operationName: i % 2 === 0 ? 'AddWorkitem' : 'PullWorkitem',
-            id: interactionId(0, 0),
-          })
-          assert.equal(r.status, 200, JSON.stringify(r.body))
-          await new Promise((r) => setTimeout(r, 150))
-        }
+        await putAndPull(api)
         // What the feed holds since the clients subscribed: the client on one node gets each once.
         await until(
           'the client on one node has every change',
@@ -264,16 +270,8 @@ describe(
       await staying.start()
       await new Promise((r) => setTimeout(r, 500))
       try {
-        for (let i = 0; i < OPERATIONS; i++) {
-          // Midway, node B dies with no warning: it held the session, or had just answered it.
-          if (i === OPERATIONS / 2) await (cluster.nodes[1] as (typeof cluster.nodes)[0]).kill9()
-          const r = await api.request('POST', `/me/workbins/${LATER}`, {
-            operationName: i % 2 === 0 ? 'AddWorkitem' : 'PullWorkitem',
-            id: interactionId(0, 0),
-          })
-          assert.equal(r.status, 200, JSON.stringify(r.body))
-          await new Promise((r) => setTimeout(r, 150))
-        }
+        // Midway, node B dies with no warning: it held the session, or had just answered it.
+        await putAndPull(api, () => (cluster.nodes[1] as (typeof cluster.nodes)[0]).kill9())
         await until(
           'the client on node A has every change',
           () => staying.tally.copies.size >= OPERATIONS * 2,
