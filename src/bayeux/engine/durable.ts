@@ -269,7 +269,8 @@ export class DurableDelivery {
     s.catchingUp = true // live deliveries and catch-ups pass it by meanwhile
     void handed.then((replied) => {
       s.catchingUp = false
-      if (s.terminated || !s.registered) return
+      // Closing: the cluster's close answers waiting handovers, and the store closes next.
+      if (s.terminated || !s.registered || this.engine.closing) return
       if (replied !== undefined) {
         if (replied > s.position) s.position = replied
         if (replied > s.repliedPosition) s.repliedPosition = replied
