@@ -133,4 +133,29 @@ describe('a desktop on another site, in Chromium', { skip, timeout: 60_000 }, ()
     )
     await page.close()
   })
+
+  it('in a frame of a page on another site, its own origin gets no cookie session either', async () => {
+    const page = await browser.newPage()
+    const port = new URL(api.url).port
+    // The server's own page, framed by a page of another site (a CRM hosting the desktop).
+    await page.goto(`http://desk.other.test:${desk.port}/`)
+    await page.evaluate(`new Promise((resolve) => {
+      const f = document.createElement('iframe')
+      f.onload = resolve
+      f.src = 'http://gws.example.test:${port}/health'
+      document.body.appendChild(f)
+    })`)
+    const frame = page.frames().find((f) => f.url().startsWith('http://gws.example.test'))
+    assert.ok(frame)
+    const statuses = await frame.evaluate(`(async () => {
+      const basic = { Authorization: 'Basic ' + btoa('agent1:agent1pass') }
+      const login = await fetch('/api/v2/me', { headers: basic })
+      const cookieOnly = await fetch('/api/v2/me')
+      const basicAgain = await fetch('/api/v2/me', { headers: basic })
+      return [login.status, cookieOnly.status, basicAgain.status]
+    })()`)
+    // The frame's requests are cross-site: its login's cookie is neither kept nor sent back.
+    assert.deepEqual(statuses, [200, 401, 200])
+    await page.close()
+  })
 })
