@@ -139,7 +139,8 @@ describe('requests per user, at shutdown', () => {
     await server.close()
     const closeMs = performance.now() - t0
     assert.deepEqual(await Promise.all(waiting), [503, 503, 503])
-    assert.ok(closeMs < 900, `close waited for the turns: ${closeMs} ms`)
+    // Without the cut it takes ~2.8 s (the last turn is 3 s after the requests).
+    assert.ok(closeMs < 2000, `close waited for the turns: ${closeMs} ms`)
   })
 })
 
