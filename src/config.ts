@@ -640,6 +640,14 @@ const COMETD_SETTINGS = {
     min: 1,
     doc: 'most CometD sessions one user may hold',
   },
+  unconnectedEvictAfter: {
+    env: 'COMETD_UNCONNECTED_EVICT_AFTER',
+    kind: 'int',
+    def: 2000,
+    min: 0,
+    max: MAX_TIMER_MS,
+    doc: "a handshake that would exceed `COMETD_MAX_SESSIONS_PER_USER` ends instead the user's oldest session (on this node) that has not sent a `/meta/connect` within this many ms of its handshake, so a client looping handshakes (each connect refused, e.g. a proxy dropping its cookie) cannot lock the user's other clients out; the ended session's next connect is told to handshake again. A client connects right after its handshake reply. `0` = never: the handshake is refused",
+  },
   maxChannelLength: {
     env: 'COMETD_MAX_CHANNEL_LENGTH',
     kind: 'int',

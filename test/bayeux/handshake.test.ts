@@ -3,6 +3,7 @@
 
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { disconnect, handshake, inbox, newClient } from '../helpers/cometd.ts'
 import { HANDSHAKE, PATH, basicOf, post, rawHandshake, startServer } from './helpers.ts'
 import type { TestServer } from './helpers.ts'
 
@@ -146,6 +147,62 @@ describe('bayeux handshake limits', () => {
       assert.deepEqual(h.advice, { reconnect: 'none', interval: 0 })
       // another user is not affected
       await rawHandshake(srv.url, 'bob')
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('at the limit, a session never connected for unconnectedEvictAfter makes room; connected ones never do', async () => {
+    const srv = await startServer({ maxSessionsPerUser: 2, unconnectedEvictAfter: 300 })
+    const connect = (s: { clientId: string; headers: Record<string, string> }) =>
+      post(
+        `${srv.url}/connect`,
+        [{ channel: '/meta/connect', clientId: s.clientId, connectionType: 'long-polling' }],
+        s.headers,
+      ).then((r) => r.body[0]!)
+    try {
+      const looping = await rawHandshake(srv.url, 'alice') // never connects
+      const desk = await rawHandshake(srv.url, 'alice')
+      assert.equal((await connect(desk)).successful, true)
+      // Too young to be taken for a looping client's leftover: refused as before.
+      const early = await post(`${srv.url}/handshake`, [HANDSHAKE], {
+        authorization: basicOf('alice'),
+      })
+      assert.match(early.body[0]!.error as string, /^403:max_sessions_per_user=2:/)
+      await new Promise((r) => setTimeout(r, 350))
+      // The official client's handshake gets the never-connected session's place.
+      const c = newClient(srv.url, { headers: { Authorization: basicOf('alice') } })
+      try {
+        assert.equal((await handshake(c)).successful, true)
+        const box = await inbox(c, '/v2/me/workbins')
+        srv.bayeux.deliverToUser('u-alice', '/v2/me/workbins', { n: 1 })
+        assert.deepEqual((await box.next()).data, { n: 1 })
+        // The evicted session is told to handshake again; the connected one goes on.
+        const gone = await connect(looping)
+        assert.equal(gone.successful, false)
+        assert.equal((gone.advice as Record<string, unknown>).reconnect, 'handshake')
+        assert.equal((await connect(desk)).successful, true)
+        // Both sessions now connected: nothing to evict, however long one waits.
+        await new Promise((r) => setTimeout(r, 350))
+        const full = await post(`${srv.url}/handshake`, [HANDSHAKE], {
+          authorization: basicOf('alice'),
+        })
+        assert.match(full.body[0]!.error as string, /^403:max_sessions_per_user=2:/)
+      } finally {
+        await disconnect(c)
+      }
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('unconnectedEvictAfter 0: a never-connected session keeps its place until it expires', async () => {
+    const srv = await startServer({ maxSessionsPerUser: 1, unconnectedEvictAfter: 0 })
+    try {
+      await rawHandshake(srv.url, 'alice')
+      await new Promise((r) => setTimeout(r, 100))
+      const r = await post(`${srv.url}/handshake`, [HANDSHAKE], { authorization: basicOf('alice') })
+      assert.match(r.body[0]!.error as string, /^403:max_sessions_per_user=1:/)
     } finally {
       await srv.close()
     }

@@ -18,7 +18,7 @@ import {
   crashDocument,
   endLoad,
 } from '../helpers/crash-load.ts'
-import { handshake, newClient } from '../helpers/cometd.ts'
+import { basic, handshake, newClient } from '../helpers/cometd.ts'
 import { ApiClient } from '../helpers/http.ts'
 import { PASSWORD } from '../helpers/fixtures/users.ts'
 import { Cluster, RoundRobin, redisSkipReason } from '../helpers/cluster.ts'
@@ -52,6 +52,7 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
       COMETD_MAX_INTERVAL: '15000',
       COMETD_MAX_SESSIONS_PER_BROWSER: '-1',
       COMETD_MAX_SESSIONS_PER_USER: '2',
+      COMETD_UNCONNECTED_EVICT_AFTER: '500',
       WORKBINS_SESSION_SYNC_MS: '200',
       WORKBINS_LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'info',
     })
@@ -222,6 +223,34 @@ describe('a cluster of two nodes', { skip, timeout: 180_000 }, () => {
       await handshake(fourth.cometd)
     } finally {
       await Promise.all([first, second, third, fourth].map((x) => x.close()))
+    }
+  })
+
+  test('at the cluster limit, a never-connected session on the handshaking node makes room', async () => {
+    const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]]
+    const kind: AgentKind = { transport: 'long-polling', ack: true }
+    // A client that handshakes on A and never connects (a loop whose connects fail leaves these).
+    const raw = await fetch(`${a.base}/api/v2/notifications/handshake`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic('crash4', PASSWORD) },
+      body: JSON.stringify([
+        { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+      ]),
+    })
+    const [hs] = (await raw.json()) as { successful: boolean }[]
+    assert.equal(hs?.successful, true)
+    const desk = new Agent(4, kind, b.base)
+    const next = new Agent(4, kind, a.base)
+    try {
+      await desk.connect()
+      // Node A holds one session of the user (never connected), B one: the limit of 2 is
+      // reached in the store, not on A. Once A's is older than COMETD_UNCONNECTED_EVICT_AFTER,
+      // A ends it to make room.
+      await new Promise((r) => setTimeout(r, 600))
+      await handshake(next.cometd)
+      assert.ok(next.cometd.getClientId())
+    } finally {
+      await Promise.all([desk, next].map((x) => x.close()))
     }
   })
 

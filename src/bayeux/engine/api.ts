@@ -44,6 +44,8 @@ export interface EngineApi {
   ): Session
   /** Live sessions of a user (the per-user session limit). */
   sessionCount(userId: string): number
+  /** At the per-user limit: end the user's oldest never-connected session here, if any. */
+  evictUnconnected(userId: string): Promise<boolean>
   /**
    * Check the request's Basic credentials when it lacks the cookie of a long-polling session
    * bound to `browserId` (a promise while checking; undefined when nothing is to be checked).

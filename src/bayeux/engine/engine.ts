@@ -591,11 +591,20 @@ export class Engine implements EngineApi {
    * message and stops. `handshake`: its next connect fails with `reconnect:"handshake"`.
    */
   terminate(s: Session, reconnect: 'none' | 'handshake', error?: string): void {
-    if (s.terminated) return
+    void this.#terminate(s, reconnect, error)
+  }
+
+  /** As terminate; resolves when the stored session is deleted. */
+  #terminate(
+    s: Session,
+    reconnect: 'none' | 'handshake',
+    error?: string,
+  ): Promise<void> | undefined {
+    if (s.terminated) return undefined
     this.#registry.detach(s)
     this.#clear(s)
     s.terminated = { reconnect, error }
-    void this.durable?.keeper.removed(s.id)
+    const stored = this.durable?.keeper.removed(s.id)
     this.#counters.terminated++
     if (reconnect === 'none') this.#offer(s, DISCONNECT_EVENT)
     if (s.held) {
@@ -603,16 +612,42 @@ export class Engine implements EngineApi {
       this.completeHeld(s, (r) => this.applyTermination(s, r))
       if (open) {
         this.#forget(s) // told: nothing left to answer
-        return
+        return stored
       }
     }
     if (reconnect === 'none' && s.ws && s.ws.isOpen()) {
       s.ws.send(`[${DISCONNECT_EVENT.json}]`)
       this.#forget(s)
-      return
+      return stored
     }
     // Tombstone: answered on its next connect, or swept.
     s.expireAt = this.expiryFrom(Date.now())
+    return stored
+  }
+
+  /**
+   * A handshake found the user at COMETD_MAX_SESSIONS_PER_USER: end the user's oldest session
+   * here that never sent a /meta/connect within `unconnectedEvictAfter` of its handshake (a
+   * client looping handshakes whose connects fail leaves such sessions behind until they
+   * expire, refusing meanwhile the user's other clients). Its next connect, if any, is told to
+   * handshake again. False when there is none (or the setting is 0).
+   */
+  async evictUnconnected(userId: string, now = Date.now()): Promise<boolean> {
+    const after = this.config.unconnectedEvictAfter
+    if (after === 0) return false
+    let oldest: Session | undefined
+    for (const s of this.#registry.ofUser(userId) ?? []) {
+      if (s.connected || s.starting || s.terminated || s.held) continue
+      if (now - s.openedAt < after) continue
+      if (!oldest || s.openedAt < oldest.openedAt) oldest = s
+    }
+    if (!oldest) return false
+    this.log.info(
+      { clientId: oldest.id, userId, ageMs: now - oldest.openedAt },
+      'bayeux session ended: never connected, and its user is at the session limit',
+    )
+    await this.#terminate(oldest, 'handshake')
+    return true
   }
 
   /** The connect reply of a terminated session. */

@@ -59,6 +59,8 @@ export class Session {
   heldKey: string | null = null
   /** The first /meta/connect has been answered (the first one is never held). */
   connected = false
+  /** Epoch ms of its handshake here (a session never connected may be evicted: Engine.evictUnconnected). */
+  readonly openedAt = Date.now()
   /** The advice last sent on a connect reply (Engine.connectJson). */
   advised: Advice | undefined = undefined
   /** Epoch ms after which the sweeper removes the session when nothing is held. */

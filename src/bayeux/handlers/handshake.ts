@@ -73,7 +73,10 @@ export async function handleHandshake(
   }
 
   const max = engine.config.maxSessionsPerUser
-  if (engine.sessionCount(principal.userId) >= max) {
+  if (
+    engine.sessionCount(principal.userId) >= max &&
+    !(await engine.evictUnconnected(principal.userId))
+  ) {
     engine.log.warn(
       { userId: principal.userId, max },
       'bayeux handshake refused: too many sessions',
@@ -101,7 +104,15 @@ export async function handleHandshake(
     // Stored before the client learns its clientId (docs/durable-delivery.md).
     let start
     try {
-      start = await durable.keeper.opened(s.id, recordOf(s), replay)
+      try {
+        start = await durable.keeper.opened(s.id, recordOf(s), replay)
+      } catch (err) {
+        // The cluster's count (stored sessions of every node): a never-connected session of
+        // the user here makes room, once.
+        if (!(err instanceof SessionLimitReached)) throw err
+        if (!(await engine.evictUnconnected(principal.userId))) throw err
+        start = await durable.keeper.opened(s.id, recordOf(s), replay)
+      }
     } catch (err) {
       engine.discard(s)
       if (err instanceof ReplayRefused) {
