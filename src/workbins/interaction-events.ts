@@ -9,11 +9,15 @@
 // has: the handler's own, none for anybody else. An agent the interaction left for a queue,
 // another agent or completion sees it `Completed` (as the Workitem Complete and Workitem Reject
 // pages show); an offer withdrawn after the offer timeout is `Revoked`.
-// Sent with deps.notifier.deliverToUser after the store change, besides the
-// WorkbinStateChangeMessage (item-events.ts).
+// A change of an existing interaction appends these messages in its own transaction
+// (changeAnnounced, notifier.ts), before the WorkbinStateChangeMessage (item-events.ts): the
+// messages of two changes of one interaction are then in the order of the changes, so the last
+// one a desktop gets tells where the interaction is.
 
 import type { Interaction, InteractionLocation, MediaType, WorkbinInstance } from '../model.ts'
-import type { LogEntry } from '../store/notification-log.ts'
+import type { LogEntry, LogFor } from '../store/notification-log.ts'
+import type { MoveResult } from '../store/store.ts'
+import { logWith } from './notifier.ts'
 import type { WorkbinDeps } from './operation.ts'
 import { interactionResource } from './resources.ts'
 
@@ -120,7 +124,13 @@ export function audienceOf(
   for (const l of locations) {
     const handler = handlerAt(l)
     if (handler !== null) users.add(handler)
-    if (l?.kind === 'workbin') instances.push({ workbinId: l.workbinId, owner: l.owner })
+    // Once per instance: a change within one workbin (userData) has it before and after.
+    if (
+      l?.kind === 'workbin' &&
+      !instances.some((i) => i.workbinId === l.workbinId && i.owner === l.owner)
+    ) {
+      instances.push({ workbinId: l.workbinId, owner: l.owner })
+    }
   }
   if (requester) users.add(requester.userId)
   return { users, instances }
@@ -154,6 +164,31 @@ export async function publishInteractionEvent(
 ): Promise<void> {
   const audience = audienceOf([event.before?.location, event.after.location], event.requester)
   await deps.notifier.publish(interactionEntries(event, audience, deps.publicUrl()))
+}
+
+/**
+ * Make a change of an existing interaction (`change` calls the store with the log builder it
+ * is given) with its messages in the change's transaction: the interaction's own, then
+ * `more` (a workbin's ItemUpdated). Delivered once committed; a failed change sends nothing.
+ */
+export async function changeAnnounced(
+  deps: WorkbinDeps,
+  event: Omit<InteractionEvent, 'after'>,
+  change: (log: LogFor<Interaction> | undefined) => Promise<MoveResult>,
+  more?: (after: Interaction) => LogEntry[],
+): Promise<MoveResult> {
+  const base = deps.publicUrl()
+  const entriesOf = (after: Interaction): LogEntry[] => {
+    const full = { ...event, after }
+    const audience = audienceOf([event.before?.location, after.location], event.requester)
+    return [...interactionEntries(full, audience, base), ...(more?.(after) ?? [])]
+  }
+  const logged: LogEntry[] = []
+  const result = await change(logWith(deps.notifier, logged, entriesOf))
+  if (result.ok) {
+    deps.notifier.committed(deps.notifier.durable ? logged : entriesOf(result.interaction))
+  }
+  return result
 }
 
 /** A StatusChange requested by `userId` (answered `referenceId`): put, pull, accept, ... */

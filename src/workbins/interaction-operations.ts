@@ -28,11 +28,7 @@ import {
   INVITED_CAPABILITIES,
   isInteractionOperation,
 } from './capabilities.ts'
-import {
-  interactionMoved,
-  notHandledMessage,
-  publishInteractionEvent,
-} from './interaction-events.ts'
+import { changeAnnounced, notHandledMessage } from './interaction-events.ts'
 import { parseUserData } from './interactions.ts'
 import { checkHandledLimit } from './handled-limit.ts'
 import { cancelOfferTimer, invitationReturn, mayOffer, startOfferTimer } from './offers.ts'
@@ -204,26 +200,33 @@ export async function interactionOperation(ctx: {
 
   const referenceId = await reserveReferenceId(deps, actor)
   const cc = actor.contactCenter.id
+  const requester = { userId: me, referenceId }
   if (userData) {
-    const result = await deps.store.updateUserData(cc, ix.id, loc, userData)
+    const change = userData
+    const result = await changeAnnounced(
+      deps,
+      { before: ix, notificationType: 'PropertiesUpdated', requester },
+      (log) => deps.store.updateUserData(cc, ix.id, loc, change, log),
+    )
     if (!result.ok) moveFailed(result, ix.id)
-    await publishInteractionEvent(deps, {
-      before: ix,
-      after: result.interaction,
-      notificationType: 'PropertiesUpdated',
-      requester: { userId: me, referenceId },
-    })
     return { statusCode: 0, referenceId }
   }
   const m = move as Move
-  const result = await deps.store.moveInteraction(cc, ix.id, loc, m.next, {
-    state: m.state,
-    capabilities: m.capabilities,
-    userData: NO_CHANGE,
-  })
+  const result = await changeAnnounced(
+    deps,
+    { before: ix, notificationType: 'StatusChange', requester },
+    (log) =>
+      deps.store.moveInteraction(
+        cc,
+        ix.id,
+        loc,
+        m.next,
+        { state: m.state, capabilities: m.capabilities, userData: NO_CHANGE },
+        log,
+      ),
+  )
   if (!result.ok) moveFailed(result, ix.id)
   if (loc.kind === 'invited') cancelOfferTimer(cc, ix.id)
   if (result.interaction.location.kind === 'invited') startOfferTimer(deps, result.interaction)
-  await interactionMoved(deps, ix, result.interaction, me, referenceId)
   return { statusCode: 0, referenceId }
 }

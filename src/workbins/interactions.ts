@@ -30,12 +30,11 @@ import { GwsError, StatusCode, errors } from '../errors.ts'
 import { isAdmin } from './access.ts'
 import { itemChangeEntries, publishItemChange } from './item-events.ts'
 import type { LogEntry } from '../store/notification-log.ts'
-import { logWith } from './notifier.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 import { IN_WORKBIN, PROCESSING, workbinStamps } from './put-pull.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import { formatReceivedDate, receivedAtMs } from './dates.ts'
-import { publishInteractionEvent } from './interaction-events.ts'
+import { changeAnnounced, publishInteractionEvent } from './interaction-events.ts'
 import { findQueue } from './queues.ts'
 import { checkHandledLimit } from './handled-limit.ts'
 import { QUEUED } from './interaction-states.ts'
@@ -391,23 +390,15 @@ export async function changeUserData(ctx: {
       deps.publicUrl(),
     )
   }
-  const logged: LogEntry[] = []
-  const result = await deps.store.updateUserData(
-    actor.contactCenter.id,
-    id,
-    ix.location,
-    change,
-    logWith(deps.notifier, logged, entriesOf),
+  const result = await changeAnnounced(
+    deps,
+    { before: ix, notificationType: 'PropertiesUpdated' },
+    (log) => deps.store.updateUserData(actor.contactCenter.id, id, ix.location, change, log),
+    entriesOf,
   )
   if (!result.ok) {
     if (result.reason === 'not_found') throw errors.notFound(`Interaction ${id} not found`)
     throw errors.invalid(`Interaction ${id} was moved by another request`)
   }
-  deps.notifier.committed(deps.notifier.durable ? logged : entriesOf(result.interaction))
-  await publishInteractionEvent(deps, {
-    before: ix,
-    after: result.interaction,
-    notificationType: 'PropertiesUpdated',
-  })
   return { statusCode: 0 }
 }

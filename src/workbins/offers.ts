@@ -16,7 +16,7 @@ import { isAdmin } from './access.ts'
 import { isReadyOn } from './channels.ts'
 import { defaultCapabilities, INVITED_CAPABILITIES } from './capabilities.ts'
 import { checkHandledLimit } from './handled-limit.ts'
-import { interactionMoved, publishInteractionEvent } from './interaction-events.ts'
+import { changeAnnounced } from './interaction-events.ts'
 import { INVITED, PROCESSING, QUEUED, REVOKED } from './interaction-states.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 
@@ -82,21 +82,20 @@ export function invitationReturn(ix: Interaction): InvitationReturnMove {
 export async function withdrawOffer(deps: WorkbinDeps, offered: Interaction): Promise<boolean> {
   if (offered.location.kind !== 'invited') return false
   const back = invitationReturn(offered)
-  const result = await deps.store.moveInteraction(
-    offered.contactCenterId,
-    offered.id,
-    offered.location,
-    back.next,
-    { state: back.state, capabilities: back.capabilities, userData: { set: {}, remove: [] } },
+  const result = await changeAnnounced(
+    deps,
+    { before: offered, notificationType: 'StatusChange', leftAs: REVOKED },
+    (log) =>
+      deps.store.moveInteraction(
+        offered.contactCenterId,
+        offered.id,
+        offered.location,
+        back.next,
+        { state: back.state, capabilities: back.capabilities, userData: { set: {}, remove: [] } },
+        log,
+      ),
   )
-  if (!result.ok) return false // accepted, rejected or withdrawn elsewhere
-  await publishInteractionEvent(deps, {
-    before: offered,
-    after: result.interaction,
-    notificationType: 'StatusChange',
-    leftAs: REVOKED,
-  })
-  return true
+  return result.ok // not: accepted, rejected or withdrawn elsewhere
 }
 
 /** Withdraw the offer (Offer or Transfer) after WORKBINS_OFFER_TIMEOUT_SECONDS unless answered. */
@@ -147,18 +146,32 @@ export async function offerInteraction(ctx: {
   await checkHandledLimit(deps, actor.contactCenter.id, agent)
   const [referenceId] = await deps.store.nextReferenceIds(actor.user.id, 1)
   if (referenceId === undefined) throw errors.internal('No reference id')
-  const result = await deps.store.moveInteraction(
-    actor.contactCenter.id,
-    id,
-    ix.location,
-    { kind: 'invited', userId: agent.id, returnTo: { kind: 'queue', queue: ix.location.queue } },
-    { state: INVITED, capabilities: [...INVITED_CAPABILITIES], userData: { set: {}, remove: [] } },
+  const from = ix.location
+  const result = await changeAnnounced(
+    deps,
+    {
+      before: ix,
+      notificationType: 'StatusChange',
+      requester: { userId: actor.user.id, referenceId },
+    },
+    (log) =>
+      deps.store.moveInteraction(
+        actor.contactCenter.id,
+        id,
+        from,
+        { kind: 'invited', userId: agent.id, returnTo: { kind: 'queue', queue: from.queue } },
+        {
+          state: INVITED,
+          capabilities: [...INVITED_CAPABILITIES],
+          userData: { set: {}, remove: [] },
+        },
+        log,
+      ),
   )
   if (!result.ok) {
     if (result.reason === 'not_found') throw errors.notFound(`Interaction ${id} not found`)
     throw errors.invalid(`Interaction ${id} was changed by another request`)
   }
   startOfferTimer(deps, result.interaction)
-  await interactionMoved(deps, ix, result.interaction, actor.user.id, referenceId)
   return { statusCode: 0, referenceId }
 }
