@@ -64,6 +64,19 @@ export interface WorkbinUse {
   subscriptions: boolean
 }
 
+/**
+ * WORKBINS_MAX_HANDLED_PER_AGENT for one change (src/workbins/handled-limit.ts): the user's
+ * count is read in the change's own transaction, after the change, with the user's other such
+ * changes serialized (PostgreSQL: the user's row locked), so concurrent changes for one user
+ * cannot pass it together.
+ */
+export interface HandledLimit {
+  userId: string
+  max: number
+  /** Thrown, the change rolled back, when the user would then hold `held` (> max). */
+  refusal(held: number): Error
+}
+
 /** Outcome of a compare-and-set move of an interaction. */
 export type MoveResult =
   | { ok: true; interaction: Interaction }
@@ -183,9 +196,10 @@ export interface Store {
   // --- interactions -------------------------------------------------------------------------
   /**
    * Fails with a GwsError ALREADY_EXISTS (18) when the id is taken, VALIDATION (10) when its
-   * userData is over the store's limit (user-data-limit.ts).
+   * userData is over the store's limit (user-data-limit.ts), `limit.refusal` when its owner
+   * would hold more than `limit.max`.
    */
-  createInteraction(interaction: Interaction): Promise<void>
+  createInteraction(interaction: Interaction, limit?: HandledLimit): Promise<void>
   getInteraction(contactCenterId: string, id: string): Promise<Interaction | undefined>
   /** The interactions the user handles or is offered (Invited), oldest receivedDate first. */
   listOwnedInteractions(
@@ -221,6 +235,8 @@ export interface Store {
     patch: { state: string; capabilities: string[]; userData: UserDataChange },
     /** Appended in the same transaction when the move succeeds. */
     log?: LogFor<Interaction>,
+    /** Checked for the user the interaction moves to (the move throws its refusal). */
+    limit?: HandledLimit,
   ): Promise<MoveResult>
   /**
    * Interactions offered (location `invited`) before `before` (ms epoch), oldest offer first, at

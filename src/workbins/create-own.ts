@@ -8,7 +8,7 @@ import { errors, GwsError, StatusCode } from '../errors.ts'
 import type { Interaction, MediaType } from '../model.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import { formatReceivedDate } from './dates.ts'
-import { checkHandledLimit } from './handled-limit.ts'
+import { handledLimit } from './handled-limit.ts'
 import { interactionMoved } from './interaction-events.ts'
 import { findQueue } from './queues.ts'
 import { PROCESSING } from './interaction-states.ts'
@@ -36,7 +36,6 @@ export async function createOwnInteraction(ctx: {
     throw errors.invalid('The open media type must be a name of [A-Za-z0-9_-]')
   }
   const userData = { ...parseUserData(body.userData), Queue: queue.name }
-  await checkHandledLimit(deps, actor.contactCenter.id, actor.user, { self: true })
   const [referenceId] = await deps.store.nextReferenceIds(actor.user.id, 1)
   if (referenceId === undefined) throw errors.internal('No reference id')
   for (let attempt = 0; ; attempt++) {
@@ -53,7 +52,7 @@ export async function createOwnInteraction(ctx: {
       extra: typeof body.parentId === 'string' ? { parentId: body.parentId } : {},
     }
     try {
-      await deps.store.createInteraction(ix)
+      await deps.store.createInteraction(ix, handledLimit(deps, actor.user, { self: true }))
     } catch (err) {
       // a generated id colliding is improbable (62^16); retry a few times all the same
       if (err instanceof GwsError && err.statusCode === StatusCode.ALREADY_EXISTS && attempt < 4)

@@ -10,12 +10,13 @@
 // invitation coming back to the agent who transferred it (Reject, the offer timeout) is never
 // refused: it was theirs, and refusing would leave it nowhere.
 //
-// The count is read before the move, not in its transaction: concurrent requests for one user
-// can pass it together and exceed the limit by at most their number.
+// The count is read in the change's own transaction, after the change (Store.HandledLimit): a
+// change that would leave the user over the limit is rolled back, so concurrent requests for
+// one user cannot pass it together.
 
 import { errors } from '../errors.ts'
 import type { User } from '../model.ts'
-import type { Store } from '../store/store.ts'
+import type { HandledLimit } from '../store/store.ts'
 
 /**
  * Agents handle a few to tens of interactions at once; 1000 leaves room for any desktop while
@@ -29,26 +30,29 @@ export function handledLimitMessage(what: string, count: number, limit: number):
 }
 
 /**
- * Refuses (400 / 10, nothing changed) when `user` handles or is offered the most allowed
- * already. `counted`: how many of those are the interaction being moved itself (1 for Accept,
- * whose invitation counts already), so only the others are compared with the limit.
+ * The limit of a change that makes `user` handle or be offered one more interaction (or, for
+ * Accept, keeps its invitation's place): refused with 400 / 10, nothing changed, when they would
+ * then hold more than WORKBINS_MAX_HANDLED_PER_AGENT.
  */
-export async function checkHandledLimit(
+export function handledLimit(
   // The part of WorkbinDeps used (config.ts imports this file: no import of operation.ts).
-  deps: { config: { maxHandledPerAgent: number }; store: Pick<Store, 'countHandled'> },
-  contactCenterId: string,
+  deps: { config: { maxHandledPerAgent: number } },
   user: Pick<User, 'id' | 'userName'>,
-  opts: { counted?: number; self?: boolean } = {},
-): Promise<void> {
+  /** self: the user asked; invitation: the interaction counts already (Accept). */
+  opts: { self?: boolean; invitation?: boolean } = {},
+): HandledLimit {
   const max = deps.config.maxHandledPerAgent
-  const held = await deps.store.countHandled(contactCenterId, user.id)
-  if (held - (opts.counted ?? 0) < max) return
-  const who = opts.self
-    ? 'You would handle or be offered'
-    : `User ${user.userName} would handle or be offered`
-  const after = held - (opts.counted ?? 0) + 1
-  throw errors.validation(
-    `${handledLimitMessage(who, after, max)}: ${held} now${opts.counted ? ', this invitation included' : ''};` +
-      ` ${opts.self ? 'complete one first' : 'they must complete one first'}; nothing was changed`,
-  )
+  return {
+    userId: user.id,
+    max,
+    refusal: (held) => {
+      const who = opts.self
+        ? 'You would handle or be offered'
+        : `User ${user.userName} would handle or be offered`
+      return errors.validation(
+        `${handledLimitMessage(who, held, max)}${opts.invitation ? ', this invitation included' : ''}; ` +
+          `${opts.self ? 'complete one first' : 'they must complete one first'}; nothing was changed`,
+      )
+    },
+  }
 }

@@ -19,7 +19,7 @@
 
 import type { InteractionLocation, MediaType, Queue } from '../model.ts'
 import { errors } from '../errors.ts'
-import type { MoveResult } from '../store/store.ts'
+import type { HandledLimit, MoveResult } from '../store/store.ts'
 import { ownsInteraction } from './access.ts'
 import { findQueue } from './queues.ts'
 import {
@@ -30,7 +30,7 @@ import {
 } from './capabilities.ts'
 import { changeAnnounced, notHandledMessage } from './interaction-events.ts'
 import { parseUserData } from './interactions.ts'
-import { checkHandledLimit } from './handled-limit.ts'
+import { handledLimit } from './handled-limit.ts'
 import { cancelOfferTimer, invitationReturn, mayOffer, startOfferTimer } from './offers.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
 import { COMPLETED, INVITED, PROCESSING, QUEUED } from './interaction-states.ts'
@@ -92,6 +92,8 @@ interface Move {
   next: InteractionLocation
   state: string
   capabilities: string[]
+  /** WORKBINS_MAX_HANDLED_PER_AGENT of the user it moves to, checked in the move's transaction. */
+  limit?: HandledLimit
 }
 
 /** Run an operation on the interaction (see the header comment). */
@@ -129,12 +131,13 @@ export async function interactionOperation(ctx: {
   switch (name) {
     case 'Accept':
       needs()
-      // The invitation counts already: refused only when the caller is over the limit.
-      await checkHandledLimit(deps, actor.contactCenter.id, actor.user, { counted: 1, self: true })
       move = {
         next: { kind: 'owner', userId: me },
         state: PROCESSING,
         capabilities: defaultCapabilities(ix.mediaType),
+        // The invitation counts already: refused only when the caller is over the limit (it
+        // was lowered since).
+        limit: handledLimit(deps, actor.user, { self: true, invitation: true }),
       }
       break
     case 'Reject':
@@ -164,13 +167,13 @@ export async function interactionOperation(ctx: {
         if (!(await mayOffer(deps, actor, to.user, ix))) {
           throw errors.invalid(`User ${to.user.userName} cannot take interactions now`)
         }
-        await checkHandledLimit(deps, actor.contactCenter.id, to.user)
         // Invited, as an Offer (GWS Open Media API → Transfer: Agent1 sees it Completed, "Agent2
         // received invitation"); refused or withdrawn, it comes back to the caller.
         move = {
           next: { kind: 'invited', userId: to.user.id, returnTo: { kind: 'owner', userId: me } },
           state: INVITED,
           capabilities: [...INVITED_CAPABILITIES],
+          limit: handledLimit(deps, to.user),
         }
       }
       break
@@ -223,6 +226,7 @@ export async function interactionOperation(ctx: {
         m.next,
         { state: m.state, capabilities: m.capabilities, userData: NO_CHANGE },
         log,
+        m.limit,
       ),
   )
   if (!result.ok) moveFailed(result, ix.id)

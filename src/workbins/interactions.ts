@@ -36,7 +36,7 @@ import { defaultCapabilities } from './capabilities.ts'
 import { formatReceivedDate, receivedAtMs } from './dates.ts'
 import { changeAnnounced, publishInteractionEvent } from './interaction-events.ts'
 import { findQueue } from './queues.ts'
-import { checkHandledLimit } from './handled-limit.ts'
+import { handledLimit } from './handled-limit.ts'
 import { QUEUED } from './interaction-states.ts'
 import { CORE_FIELDS, INTERACTION_ID_RE, interactionResource, interactionUri } from './resources.ts'
 
@@ -263,17 +263,17 @@ export async function createInteraction(ctx: {
   })
 
   // 400 / 10 when the owner handles WORKBINS_MAX_HANDLED_PER_AGENT already (handled-limit.ts).
-  if (owner) await checkHandledLimit(deps, actor.contactCenter.id, owner)
+  const limit = owner ? handledLimit(deps, owner) : undefined
   let interaction: Interaction
   if (id !== undefined) {
     interaction = make(id)
-    await deps.store.createInteraction(interaction) // 409 / 18 when the id is taken
+    await deps.store.createInteraction(interaction, limit) // 409 / 18 when the id is taken
   } else {
     // A generated id colliding is improbable (62^16); retry a few times all the same.
     for (let attempt = 0; ; attempt++) {
       interaction = make(newInteractionId())
       try {
-        await deps.store.createInteraction(interaction)
+        await deps.store.createInteraction(interaction, limit)
         break
       } catch (err) {
         if (

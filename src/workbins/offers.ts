@@ -15,7 +15,7 @@ import { errors } from '../errors.ts'
 import { isAdmin } from './access.ts'
 import { isReadyOn } from './channels.ts'
 import { defaultCapabilities, INVITED_CAPABILITIES } from './capabilities.ts'
-import { checkHandledLimit } from './handled-limit.ts'
+import { handledLimit } from './handled-limit.ts'
 import { changeAnnounced } from './interaction-events.ts'
 import { INVITED, PROCESSING, QUEUED, REVOKED } from './interaction-states.ts'
 import type { Actor, OperationReply, WorkbinDeps } from './operation.ts'
@@ -142,8 +142,6 @@ export async function offerInteraction(ctx: {
       `User ${agent.userName} cannot take ${ix.mediaType} interactions now (no place, or not Ready on that channel)`,
     )
   }
-  // An invitation counts toward the agent's WORKBINS_MAX_HANDLED_PER_AGENT (handled-limit.ts).
-  await checkHandledLimit(deps, actor.contactCenter.id, agent)
   const [referenceId] = await deps.store.nextReferenceIds(actor.user.id, 1)
   if (referenceId === undefined) throw errors.internal('No reference id')
   const from = ix.location
@@ -166,6 +164,8 @@ export async function offerInteraction(ctx: {
           userData: { set: {}, remove: [] },
         },
         log,
+        // An invitation counts toward the agent's WORKBINS_MAX_HANDLED_PER_AGENT.
+        handledLimit(deps, agent),
       ),
   )
   if (!result.ok) {

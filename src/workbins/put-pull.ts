@@ -50,7 +50,7 @@ import type {
 } from './operation.ts'
 import { defaultCapabilities } from './capabilities.ts'
 import { mediaOfOperationWord } from './resources.ts'
-import { checkHandledLimit } from './handled-limit.ts'
+import { handledLimit } from './handled-limit.ts'
 import { audienceOf, interactionEntries, notHandledMessage } from './interaction-events.ts'
 
 export const IN_WORKBIN = 'InWorkbin'
@@ -304,7 +304,6 @@ async function pull(
   const ix = await deps.store.getInteraction(actor.contactCenter.id, id)
   const refused = refusal(ix)
   if (refused || !ix) throw refused ?? notFound(id)
-  await checkHandledLimit(deps, actor.contactCenter.id, actor.user, { self: true })
   const referenceId = await reserveReferenceId(deps, actor)
   const mine: InteractionLocation = { kind: 'owner', userId: actor.user.id }
   const { reply, result } = await moveAndAnnounce(
@@ -323,6 +322,7 @@ async function pull(
         mine,
         { state: PROCESSING, capabilities: defaultCapabilities(ix.mediaType), userData: UNCHANGED },
         log,
+        handledLimit(deps, actor.user, { self: true }),
       ),
   )
   // The loser of two pulls: the winner has it now, so this is "not found", as for a later read.

@@ -182,6 +182,61 @@ for (const store of await e2eStores()) {
       await completeAll('agent1')
     })
 
+    it('concurrent Creates, Offers, Pulls and Transfers for one agent never pass the limit together', async () => {
+      await fill('agent2', MAX - 1) // room for one
+      const queued: string[] = []
+      const inLater: string[] = []
+      for (let i = 0; i < 4; i++) {
+        queued.push(await w.create({ mediaType: 'workitem', queue: 'Inbound' }))
+        inLater.push(
+          await w.create({ mediaType: 'workitem', workbin: { id: WB.later, user: 'agent2' } }),
+        )
+      }
+      const fromAgent1 = [
+        await w.create({ mediaType: 'workitem', owner: 'agent1' }),
+        await w.create({ mediaType: 'workitem', owner: 'agent1' }),
+      ]
+      const replies = await Promise.all([
+        ...queued.map((id) =>
+          w.api('api1').post(`/interactions/${id}`, { operationName: 'Offer', agent: 'agent2' }),
+        ),
+        ...inLater.map((id) =>
+          w.api('agent2').post(`/me/workbins/${WB.later}`, { operationName: 'PullWorkitem', id }),
+        ),
+        ...fromAgent1.map((id) =>
+          op('agent1', id, {
+            operationName: 'Transfer',
+            targetUri: `${w.server.apiUrl}/users/${U.agent2}`,
+          }),
+        ),
+        ...[0, 1, 2, 3].map(() =>
+          w.api('api1').post('/interactions', {
+            operationName: 'Create',
+            mediaType: 'workitem',
+            owner: 'agent2',
+          }),
+        ),
+      ])
+      const accepted = replies.filter((r) => r.status === 200)
+      assert.equal(accepted.length, 1, JSON.stringify(replies.map((r) => r.body)))
+      for (const r of replies) if (r.status !== 200) assertOverLimit(r)
+      assert.equal((await mine('agent2')).length, MAX)
+      // The refused ones are where they were.
+      for (const [i, id] of queued.entries()) {
+        if (replies[i]?.status !== 200) assert.equal((await w.where(id)).state, 'Queued')
+      }
+      for (const [i, id] of inLater.entries()) {
+        if (replies[4 + i]?.status !== 200) assert.equal((await w.where(id)).state, 'InWorkbin')
+      }
+      for (const id of await mine('agent2')) {
+        const ix = await w.where(id)
+        if (ix.state === 'Invited')
+          assertAccepted(await op('agent2', id, { operationName: 'Reject' }))
+      }
+      await completeAll('agent2')
+      await completeAll('agent1')
+    })
+
     it('Accept when over the limit (lowered since the offer) is refused and the invitation stays', async () => {
       // agent2 handles 3 and is offered 1 under a limit of 4; the server restarts with 3.
       await w.server.close({ keepDb: true })

@@ -60,6 +60,7 @@ import { positionOf } from '../content-page.ts'
 import type {
   ContentPage,
   ContentPageQuery,
+  HandledLimit,
   MoveResult,
   OccupyResult,
   ProvisionPlan,
@@ -140,6 +141,25 @@ export function createPgStore(url: string, opts: PgStoreOptions): PgStore {
     opts.referenceIdBlock ?? 1,
     opts.userDataLimit ?? DEFAULT_USER_DATA_LIMIT,
   )
+}
+
+/**
+ * In a transaction, after the change: the user's row locked (their concurrent changes wait for
+ * this one to end, then count it), then counted; throws the refusal (rolling back) when over.
+ */
+async function checkHandled(
+  c: PoolClient,
+  contactCenterId: string,
+  limit: HandledLimit | undefined,
+): Promise<void> {
+  if (!limit) return
+  await c.query(SQL.lockUserForSessions, [limit.userId])
+  const { rows } = await c.query<{ count: number }>(SQL.countHandled, [
+    contactCenterId,
+    limit.userId,
+  ])
+  const held = rows[0]?.count ?? 0
+  if (held > limit.max) throw limit.refusal(held)
 }
 
 class PgStoreImpl implements PgStore {
@@ -541,14 +561,18 @@ class PgStoreImpl implements PgStore {
 
   // --- interactions -----------------------------------------------------------------------
 
-  async createInteraction(interaction: Interaction): Promise<void> {
+  async createInteraction(interaction: Interaction, limit?: HandledLimit): Promise<void> {
     checkUserDataLimit(NEW_INTERACTION, interaction.userData, this.userDataLimit)
+    const params = interactionParams(fromInteraction(interaction))
     // A duplicate id fails with unique_violation (23505) → ALREADY_EXISTS (18).
-    await this.rows(
-      `interaction ${interaction.id}`,
-      SQL.insertInteraction,
-      interactionParams(fromInteraction(interaction)),
-    )
+    if (!limit) {
+      await this.rows(`interaction ${interaction.id}`, SQL.insertInteraction, params)
+      return
+    }
+    await this.tx(`interaction ${interaction.id}`, async (c) => {
+      await c.query(SQL.insertInteraction, params)
+      await checkHandled(c, interaction.contactCenterId, limit)
+    })
   }
 
   async getInteraction(contactCenterId: string, id: string): Promise<Interaction | undefined> {
@@ -612,10 +636,11 @@ class PgStoreImpl implements PgStore {
     next: InteractionLocation,
     patch: { state: string; capabilities: string[]; userData: UserDataChange },
     log?: LogFor<Interaction>,
+    limit?: HandledLimit,
   ): Promise<MoveResult> {
     const from = locationColumns(expected)
     const to = locationColumns(next)
-    return this.casUpdate(contactCenterId, id, patch.userData, log, (userData) => [
+    return this.casUpdate(contactCenterId, id, patch.userData, log, limit, (userData) => [
       SQL.moveInteraction,
       [
         contactCenterId,
@@ -660,7 +685,7 @@ class PgStoreImpl implements PgStore {
     log?: LogFor<Interaction>,
   ): Promise<MoveResult> {
     const from = locationColumns(expected)
-    return this.casUpdate(contactCenterId, id, change, log, (userData) => [
+    return this.casUpdate(contactCenterId, id, change, log, undefined, (userData) => [
       SQL.updateUserData,
       [
         contactCenterId,
@@ -724,6 +749,7 @@ class PgStoreImpl implements PgStore {
     id: string,
     change: UserDataChange,
     log: LogFor<Interaction> | undefined,
+    limit: HandledLimit | undefined,
     statement: (userData: UserData) => [string, unknown[]],
   ): Promise<MoveResult> {
     return this.tx(`interaction ${id}`, async (c) => {
@@ -735,6 +761,7 @@ class PgStoreImpl implements PgStore {
       const [sql, params] = statement(userData)
       const updated = (await c.query<InteractionRow>(sql, params)).rows[0]
       if (!updated) return { ok: false, reason: 'location_changed', current: toInteraction(row) }
+      await checkHandled(c, contactCenterId, limit)
       const interaction = toInteraction(updated)
       if (log) await appendLog(c, log(interaction), Date.now())
       return { ok: true, interaction }

@@ -35,6 +35,7 @@ import { positionOf } from '../content-page.ts'
 import type {
   ContentPage,
   ContentPageQuery,
+  HandledLimit,
   MoveResult,
   OccupyResult,
   ProvisionPlan,
@@ -610,12 +611,20 @@ class SqliteStoreImpl implements SqliteStore {
 
   // --- interactions -----------------------------------------------------------------------
 
-  async createInteraction(interaction: Interaction): Promise<void> {
+  async createInteraction(interaction: Interaction, limit?: HandledLimit): Promise<void> {
     checkUserDataLimit(NEW_INTERACTION, interaction.userData, this.userDataLimit)
     // A duplicate id fails with SQLITE_CONSTRAINT_PRIMARYKEY → ALREADY_EXISTS (18).
-    await this.write(`interaction ${interaction.id}`, () =>
-      this.s.insertInteraction.run(fromInteraction(interaction)),
-    )
+    await this.write(`interaction ${interaction.id}`, () => {
+      this.s.insertInteraction.run(fromInteraction(interaction))
+      this.checkHandled(interaction.contactCenterId, limit)
+    })
+  }
+
+  /** In a write, after the change: throws (rolling the write back) when over the limit. */
+  private checkHandled(contactCenterId: string, limit: HandledLimit | undefined): void {
+    if (!limit) return
+    const held = this.s.countHandled.get({ cc: contactCenterId, user: limit.userId }) as number
+    if (held > limit.max) throw limit.refusal(held)
   }
 
   async getInteraction(contactCenterId: string, id: string): Promise<Interaction | undefined> {
@@ -670,6 +679,7 @@ class SqliteStoreImpl implements SqliteStore {
     next: InteractionLocation,
     patch: { state: string; capabilities: string[]; userData: UserDataChange },
     log?: LogFor<Interaction>,
+    limit?: HandledLimit,
   ): Promise<MoveResult> {
     return this.write(`interaction ${id}`, () => {
       const userData = this.changedUserData(contactCenterId, id, patch.userData)
@@ -690,6 +700,7 @@ class SqliteStoreImpl implements SqliteStore {
         user_data: JSON.stringify(userData),
         now: Date.now(),
       })
+      if (changes === 1) this.checkHandled(contactCenterId, limit)
       return this.logged(this.casResult(contactCenterId, id, changes), log)
     })
   }
