@@ -147,11 +147,23 @@ export class StoreSessionKeeper implements SessionKeeper {
         ? await this.store.takeCometdSession(clientId)
         : await this.store.getCometdSession(clientId)
     if (!stored) return undefined
-    const record = JSON.parse(stored.record) as SessionRecord
+    const { expiredAt, ...record } = JSON.parse(stored.record) as SessionRecord & {
+      expiredAt?: number
+    }
     if (!(await this.opts.stillValid(record))) {
       await this.store.deleteCometdSession(clientId)
       this.log.info({ clientId, userId: stored.userId }, 'stored CometD session no longer valid')
       return undefined
+    }
+    if (expiredAt !== undefined) {
+      // Resumed after it expired: it counts toward the user's sessions again (claimCometdSession).
+      await this.store.saveCometdSession({
+        clientId,
+        userId: stored.userId,
+        record: JSON.stringify(record),
+        position: stored.position,
+        lastSeen: Date.now(),
+      })
     }
     this.pump.startAt(stored.userId, stored.position)
     return { record, position: stored.position, take: stored.take }
@@ -173,21 +185,27 @@ export class StoreSessionKeeper implements SessionKeeper {
   }
 
   removed(clientId: string, expiredSince?: number): Promise<void> {
+    if (expiredSince !== undefined) return this.#expired(clientId, expiredSince)
     this.#pending.delete(clientId)
-    const del =
-      expiredSince !== undefined && this.opts.cluster
-        ? this.#deleteUnlessActiveElsewhere(clientId, expiredSince)
-        : this.store.deleteCometdSession(clientId)
-    return del.catch((err: unknown) => {
+    return this.store.deleteCometdSession(clientId).catch((err: unknown) => {
       this.log.warn({ err, clientId }, 'stored CometD session not deleted (the sweeper will)')
     })
   }
 
-  async #deleteUnlessActiveElsewhere(clientId: string, since: number): Promise<void> {
-    const stored = await this.store.getCometdSession(clientId)
-    // Written after this node's last activity (+ one sync period of slack): another node holds it.
-    if (!stored || stored.lastSeen > since + this.opts.syncMs) return
-    await this.store.deleteCometdSession(clientId)
+  /**
+   * Its client fell silent (docs/durable-delivery.md, "An outage longer than the session"):
+   * the stored session stays, with its newest position (written with the next sync), so that
+   * its client coming back continues it as after a restart, until the sweeper deletes it. In a
+   * cluster it is marked, so that it stops counting toward the user's sessions, unless another
+   * node was active on it since (+ one sync period of slack): that node holds it.
+   */
+  async #expired(clientId: string, since: number): Promise<void> {
+    if (!this.opts.clusterLimit || !this.store.markCometdSessionExpired) return
+    await this.store
+      .markCometdSessionExpired(clientId, since + this.opts.syncMs)
+      .catch((err: unknown) => {
+        this.log.warn({ err, clientId }, 'expired CometD session not marked (it counts until swept)')
+      })
   }
 
   resumed(

@@ -303,6 +303,12 @@ export interface Store {
     clientId: string,
   ): Promise<(StoredCometdSession & { take: number }) | undefined>
   deleteCometdSession(clientId: string): Promise<void>
+  /**
+   * A cluster's store: the session expired on the node that held it, unless another node was
+   * active on it after `unlessSeenAfter` (ms epoch). Kept (its client may still resume it), but
+   * no longer counted by claimCometdSession; resuming it (saveCometdSession) counts it again.
+   */
+  markCometdSessionExpired?(clientId: string, unlessSeenAfter: number): Promise<void>
   /** Forget every stored session of the user (their sessions were ended); returns how many. */
   deleteCometdSessionsOfUser(userId: string): Promise<number>
   /**

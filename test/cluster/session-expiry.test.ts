@@ -1,5 +1,7 @@
-// In a cluster a node whose copy of a session expires deletes the stored session only when no
-// other node was active on it since (docs/cluster.md, "No stickiness"): the stored lastSeen decides.
+// In a cluster a node whose copy of a session expires keeps the stored session for its client to
+// resume (docs/durable-delivery.md, "An outage longer than the session") and marks it so that it
+// stops counting toward the user's sessions, unless another node was active on it since
+// (docs/cluster.md, "No stickiness"): the stored lastSeen decides. A resume counts it again.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -33,6 +35,7 @@ describe('expiry of a session another node may hold', { skip }, () => {
       syncMs: SYNC_MS,
       stillValid: async () => true,
       cluster: { taken: () => undefined, changed: () => undefined },
+      clusterLimit: { maxPerUser: 1, staleMs: 60_000 },
     })
   })
 
@@ -45,18 +48,58 @@ describe('expiry of a session another node may hold', { skip }, () => {
   const save = (clientId: string, lastSeen: number) =>
     store.saveCometdSession({ clientId, userId: 'u1', record: '{}', position: 0, lastSeen })
 
-  test('seen elsewhere after this node last saw it: kept', async () => {
-    const since = Date.now() - 60_000
-    await save('kept', since + 30_000) // another node acknowledged for it 30 s later
+  const record = async (clientId: string) =>
+    JSON.parse((await store.getCometdSession(clientId))?.record ?? 'null') as Record<
+      string,
+      unknown
+    > | null
+  /** Whether a new session of `userId` fits under a limit of one (claimCometdSession). */
+  const fits = async (userId: string) => {
+    const clientId = `probe-${Math.random()}`
+    const now = Date.now()
+    const ok = await store.claimCometdSession!(
+      { clientId, userId, record: '{}', position: 0, lastSeen: now },
+      1,
+      now - 60_000,
+    )
+    if (ok) await store.deleteCometdSession(clientId)
+    return ok
+  }
+
+  test('seen elsewhere after this node last saw it: kept, and still counted', async () => {
+    const since = Date.now() - 30_000
+    await store.saveCometdSession({
+      clientId: 'kept',
+      userId: 'u-kept',
+      record: '{}',
+      position: 0,
+      lastSeen: since + 20_000, // another node acknowledged for it 20 s later
+    })
     await keeper.removed('kept', since)
-    assert.ok(await store.getCometdSession('kept'), 'the stored session stays')
+    assert.deepEqual(await record('kept'), {}, 'the stored session stays, unmarked')
+    assert.equal(await fits('u-kept'), false)
   })
 
-  test('not seen since: deleted', async () => {
-    const since = Date.now() - 60_000
-    await save('gone', since)
+  test('not seen since: kept for its client, no longer counted; a resume counts it again', async () => {
+    const since = Date.now() - 30_000
+    await store.saveCometdSession({
+      clientId: 'gone',
+      userId: 'u-gone',
+      record: JSON.stringify({ subscriptions: ['/v2/me/workbins'] }),
+      position: 7,
+      lastSeen: since,
+    })
+    assert.equal(await fits('u-gone'), false)
     await keeper.removed('gone', since)
-    assert.equal(await store.getCometdSession('gone'), undefined, 'deleted before removed settles')
+    const marked = await record('gone')
+    assert.equal(typeof marked?.expiredAt, 'number', 'marked before removed settles')
+    assert.equal(await fits('u-gone'), true, 'an expired session does not count')
+
+    const resumed = await keeper.load('gone')
+    assert.deepEqual(resumed?.record, { subscriptions: ['/v2/me/workbins'] })
+    assert.equal(resumed?.position, 7)
+    assert.deepEqual(await record('gone'), { subscriptions: ['/v2/me/workbins'] })
+    assert.equal(await fits('u-gone'), false, 'resumed, it counts again')
   })
 
   test('a disconnect (no expiry time) deletes at once', async () => {

@@ -667,9 +667,13 @@ export class Engine implements EngineApi {
   /** /meta/disconnect from the client, or expiry. */
   remove(s: Session, why: 'disconnect' | 'expired'): Promise<void> {
     if (why === 'expired' && !s.terminated && s.pending > 0) {
+      // Durable: the messages stay in the store, and the stored session with them: its client
+      // coming back continues it (durable.ts restore) until the sweeper deletes it.
       this.log.info(
-        { clientId: s.id, userId: s.principal.userId, dropped: s.pending },
-        'bayeux session expired with undelivered messages',
+        { clientId: s.id, userId: s.principal.userId, undelivered: s.pending },
+        this.durable
+          ? 'bayeux session expired with undelivered messages; its client may still resume it'
+          : 'bayeux session expired with undelivered messages',
       )
     }
     let stored: Promise<void> | undefined

@@ -104,6 +104,7 @@ export interface PgStore extends Store {
   /** The underlying pool (tests and maintenance only). */
   readonly pool: pg.Pool
   claimCometdSession: NonNullable<Store['claimCometdSession']>
+  markCometdSessionExpired: NonNullable<Store['markCometdSessionExpired']>
   takeCometdSession: NonNullable<Store['takeCometdSession']>
 }
 
@@ -860,6 +861,14 @@ class PgStoreImpl implements PgStore {
   async deleteCometdSession(clientId: string): Promise<void> {
     await this.rows('CometD session', 'DELETE FROM cometd_sessions WHERE client_id = $1', [
       clientId,
+    ])
+  }
+
+  async markCometdSessionExpired(clientId: string, unlessSeenAfter: number): Promise<void> {
+    await this.rows('CometD session', SQL.markCometdSessionExpired, [
+      clientId,
+      unlessSeenAfter,
+      Date.now(),
     ])
   }
 

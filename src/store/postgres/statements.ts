@@ -109,8 +109,13 @@ export const SQL = {
     ON CONFLICT (client_id) DO UPDATE SET record = excluded.record,
       position = greatest(cometd_sessions.position, excluded.position),
       last_seen = excluded.last_seen`,
+  // Expired sessions (kept for their client to resume: markCometdSessionExpired) do not count.
   countOtherCometdSessions: `SELECT count(*) AS n FROM cometd_sessions
-    WHERE user_id = $1 AND last_seen >= $2 AND client_id <> $3`,
+    WHERE user_id = $1 AND last_seen >= $2 AND client_id <> $3
+      AND (record::jsonb ->> 'expiredAt') IS NULL`,
+  markCometdSessionExpired: `UPDATE cometd_sessions
+    SET record = jsonb_set(record::jsonb, '{expiredAt}', to_jsonb($3::bigint))::text
+    WHERE client_id = $1 AND last_seen <= $2`,
   // All but the $2 most recently seen sessions of a user.
   trimUserSessions: `DELETE FROM http_sessions WHERE id IN (
     SELECT id FROM http_sessions WHERE user_id = $1
