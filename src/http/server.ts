@@ -32,7 +32,7 @@ function clientError(this: FastifyInstance, err: Error & { code?: string }, sock
     err.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'Request line and headers exceed the size limit']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request headers not received in time']
+        ? [408, 'Request not received in time (headers and body: WORKBINS_REQUEST_TIMEOUT_MS)']
         : [400, 'Malformed HTTP request']
   const body = JSON.stringify({ statusCode: StatusCode.INVALID_PARAMETER, statusMessage: message })
   this.log.debug({ err }, 'client error')
