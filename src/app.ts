@@ -192,6 +192,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const keeper = pump
     ? new StoreSessionKeeper(store, pump, log.child({ component: 'notifications' }), {
         syncMs: config.sessionSyncMs,
+        staleMs: sessionStaleMs(config),
         cluster: cluster ?? undefined,
         clusterLimit: cluster
           ? {

@@ -1,8 +1,9 @@
 // CometD sessions kept in the store (docs/durable-delivery.md): written at handshake and at
 // each subscription change (before the client is answered), their acknowledged positions
 // written behind in batches, and loaded back when a client the server does not hold (after a
-// restart) sends its next message. A stored session is only continued while the login it was
-// opened with is valid: its HTTP session still exists and the password has not changed.
+// restart, or after its session expired while its network was gone) sends its next message. A
+// stored session is only continued while the login it was opened with is valid: its HTTP
+// session still exists and the password has not changed.
 
 import type { Logger } from 'pino'
 import type { BayeuxPrincipal, FeedRead, SessionKeeper, SessionRecord } from '../bayeux/index.ts'
@@ -14,11 +15,16 @@ import type { FeedPump } from './feed-pump.ts'
 export interface KeeperOptions {
   /** How often acknowledged positions are written. */
   syncMs: number
+  /**
+   * Stored sessions not seen for this long are deleted by the log sweeper: a session resumed
+   * with an older last use has it written at once, so the sweeper cannot take it meanwhile.
+   */
+  staleMs: number
   /** Whether the login behind a stored session still holds (HTTP session, credential). */
   stillValid(record: SessionRecord): Promise<boolean>
   /**
    * In a cluster (docs/cluster.md): a session resumed here is taken from whichever node held
-   * it, and an expiry deletes the stored session only if no other node was active on it since.
+   * it, and an expiry marks the stored session only if no other node was active on it since.
    */
   cluster?: {
     /** With `handover`: where the previous holder's last connect reply left the client. */
@@ -136,9 +142,7 @@ export class StoreSessionKeeper implements SessionKeeper {
     })
   }
 
-  async load(
-    clientId: string,
-  ): Promise<{ record: SessionRecord; position: number; take?: number } | undefined> {
+  async load(clientId: string): ReturnType<SessionKeeper['load']> {
     // A change of this session stored here a moment ago (it was held here) is read back whole.
     await this.#saving.get(clientId)?.catch(() => undefined)
     // In a cluster the read draws a number that orders this take among other nodes' takes.
@@ -155,18 +159,41 @@ export class StoreSessionKeeper implements SessionKeeper {
       this.log.info({ clientId, userId: stored.userId }, 'stored CometD session no longer valid')
       return undefined
     }
-    if (expiredAt !== undefined) {
-      // Resumed after it expired: it counts toward the user's sessions again (claimCometdSession).
-      await this.store.saveCometdSession({
-        clientId,
-        userId: stored.userId,
-        record: JSON.stringify(record),
-        position: stored.position,
-        lastSeen: Date.now(),
-      })
-    }
     this.pump.startAt(stored.userId, stored.position)
-    return { record, position: stored.position, take: stored.take }
+    return {
+      record,
+      position: stored.position,
+      take: stored.take,
+      admit: () => this.#admit(stored, record, expiredAt !== undefined),
+    }
+  }
+
+  /**
+   * A stored session is about to be continued here. Marked expired (cluster): it counts toward
+   * the user's sessions again, if that count leaves room (as a handshake), unmarked in the same
+   * step. Seen long ago (it expired): its last use is written now, before the sweeper can take
+   * a session that lives again.
+   */
+  async #admit(
+    stored: StoredCometdSession,
+    record: SessionRecord,
+    marked: boolean,
+  ): Promise<boolean> {
+    const now = Date.now()
+    const limit = this.opts.clusterLimit
+    if (marked && limit && this.store.claimCometdSession) {
+      return this.store.claimCometdSession(
+        { ...stored, record: JSON.stringify(record), lastSeen: now },
+        limit.maxPerUser,
+        now - limit.staleMs,
+      )
+    }
+    if (stored.lastSeen < now - this.opts.staleMs / 2) {
+      await this.store.touchCometdSessions([
+        { clientId: stored.clientId, position: stored.position, lastSeen: now },
+      ])
+    }
+    return true
   }
 
   async read(userId: string, afterSeq: number, limit: number): Promise<FeedRead> {
@@ -204,7 +231,10 @@ export class StoreSessionKeeper implements SessionKeeper {
     await this.store
       .markCometdSessionExpired(clientId, since + this.opts.syncMs)
       .catch((err: unknown) => {
-        this.log.warn({ err, clientId }, 'expired CometD session not marked (it counts until swept)')
+        this.log.warn(
+          { err, clientId },
+          'expired CometD session not marked (it counts until swept)',
+        )
       })
   }
 

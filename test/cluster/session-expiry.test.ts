@@ -33,6 +33,7 @@ describe('expiry of a session another node may hold', { skip }, () => {
     const pump = new FeedPump(store, () => ({}) as BayeuxServer, log)
     keeper = new StoreSessionKeeper(store, pump, log, {
       syncMs: SYNC_MS,
+      staleMs: 60_000,
       stillValid: async () => true,
       cluster: { taken: () => undefined, changed: () => undefined },
       clusterLimit: { maxPerUser: 1, staleMs: 60_000 },
@@ -95,11 +96,36 @@ describe('expiry of a session another node may hold', { skip }, () => {
     assert.equal(typeof marked?.expiredAt, 'number', 'marked before removed settles')
     assert.equal(await fits('u-gone'), true, 'an expired session does not count')
 
-    const resumed = await keeper.load('gone')
-    assert.deepEqual(resumed?.record, { subscriptions: ['/v2/me/workbins'] })
-    assert.equal(resumed?.position, 7)
+    // Loading writes nothing: a request that turns out not to be the session's own (another
+    // user's credentials) must not make it count again.
+    const loaded = await keeper.load('gone')
+    assert.deepEqual(loaded?.record, { subscriptions: ['/v2/me/workbins'] })
+    assert.equal(loaded?.position, 7)
+    assert.equal(typeof (await record('gone'))?.expiredAt, 'number')
+    assert.equal(await fits('u-gone'), true)
+
+    assert.equal(await loaded?.admit(), true)
     assert.deepEqual(await record('gone'), { subscriptions: ['/v2/me/workbins'] })
     assert.equal(await fits('u-gone'), false, 'resumed, it counts again')
+  })
+
+  test('an expired session is not resumed when the user is at the limit meanwhile', async () => {
+    const since = Date.now() - 30_000
+    await store.saveCometdSession({
+      clientId: 'late',
+      userId: 'u-late',
+      record: '{}',
+      position: 0,
+      lastSeen: since,
+    })
+    await keeper.removed('late', since)
+    // The user opened another session while this one was away: the limit (1) is reached.
+    const now = Date.now()
+    const other = { clientId: 'newer', userId: 'u-late', record: '{}', position: 0, lastSeen: now }
+    assert.equal(await store.claimCometdSession!(other, 1, now - 60_000), true)
+    const loaded = await keeper.load('late')
+    assert.equal(await loaded?.admit(), false)
+    assert.equal(typeof (await record('late'))?.expiredAt, 'number', 'still marked')
   })
 
   test('a disconnect (no expiry time) deletes at once', async () => {

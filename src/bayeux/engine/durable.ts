@@ -43,8 +43,10 @@ export function recordOf(s: Session): SessionRecord {
 export interface DurableHost {
   readonly log: Logger
   readonly closing: boolean
+  readonly config: { readonly maxSessionsPerUser: number }
   session(clientId: string): Session | undefined
   sessionsOf(userId: string): ReadonlySet<Session> | undefined
+  sessionCount(userId: string): number
   expiryFrom(now: number): number
   adopt(s: Session): void
   subscribe(s: Session, pattern: string): void
@@ -224,6 +226,35 @@ export class DurableDelivery {
       }
       if (!pollBound(o, record.browserId, record.principal.userId)) return
     } else if (!o.ws || o.ws.principal.userId !== record.principal.userId) {
+      return
+    }
+    // The user's session limit holds for a session coming back as for a new one (one that
+    // expired while its client was away may have been replaced meanwhile): refused, the client
+    // is told 402 and its handshake gets the limit's answer.
+    const userId = record.principal.userId
+    const max = this.engine.config.maxSessionsPerUser
+    if (this.engine.sessionCount(userId) >= max) {
+      this.engine.log.warn(
+        { clientId: id, userId, max },
+        'bayeux session not resumed: too many sessions',
+      )
+      return
+    }
+    let admitted
+    try {
+      admitted = await stored.admit()
+    } catch (err) {
+      this.engine.log.warn({ err, clientId: id }, 'bayeux session could not be resumed')
+      return
+    }
+    if (!admitted) {
+      this.engine.log.warn(
+        { clientId: id, userId, max },
+        'bayeux session not resumed: too many sessions in the cluster',
+      )
+      return
+    }
+    if (this.engine.session(id) || this.engine.closing || this.engine.sessionCount(userId) >= max) {
       return
     }
     let position = stored.position

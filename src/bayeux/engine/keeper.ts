@@ -40,20 +40,31 @@ export interface SessionKeeper {
   changed(clientId: string, record: SessionRecord, position: number): Promise<void>
   /**
    * A stored session that is not in memory; undefined when unknown or no longer valid. In a
-   * cluster, `take` orders this restore among every node's restores of the session.
+   * cluster, `take` orders this restore among every node's restores of the session. Nothing is
+   * written: once the request is known to come from where the session is bound, `admit`
+   * counts it toward the user's sessions again if it had expired (false: over the limit, not
+   * to be continued) and keeps its stored row from being swept.
    */
-  load(
-    clientId: string,
-  ): Promise<{ record: SessionRecord; position: number; take?: number } | undefined>
+  load(clientId: string): Promise<
+    | {
+        record: SessionRecord
+        position: number
+        take?: number
+        admit(): Promise<boolean>
+      }
+    | undefined
+  >
   /** The user's numbered messages after `afterSeq` (the feed advanced first). */
   read(userId: string, afterSeq: number, limit: number): Promise<FeedRead>
   /** The client has everything up to `position` (written behind, in batches). */
   acknowledged(clientId: string, position: number): void
   /**
-   * The session ended (disconnect, expiry, server-side end): forget it. An expiry gives the
-   * time of the session's last activity here: in a cluster another node may hold it since.
-   * Settles once the stored session is gone (a failure is logged, never thrown): a disconnect
-   * is answered after it, so the place it held in a cluster-wide session limit is free.
+   * The session ended (disconnect, expiry, server-side end). A disconnect or server-side end
+   * deletes the stored session and settles once it is gone (a failure is logged, never thrown):
+   * a disconnect is answered after it, so the place it held in a cluster-wide session limit is
+   * free. An expiry gives the time of the session's last activity here and keeps the stored
+   * session for its client to resume (docs/durable-delivery.md, "An outage longer than the
+   * session"); in a cluster another node may hold it since.
    */
   removed(clientId: string, expiredSince?: number): Promise<void>
   /**

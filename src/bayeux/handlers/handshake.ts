@@ -73,15 +73,21 @@ export async function handleHandshake(
   }
 
   const max = engine.config.maxSessionsPerUser
-  if (
-    engine.sessionCount(principal.userId) >= max &&
-    !(await engine.evictUnconnected(principal.userId))
-  ) {
+  // Counted again after each eviction (concurrent handshakes may take the place meanwhile);
+  // nothing is awaited between the last count and the session's opening below.
+  let full = engine.sessionCount(principal.userId) >= max
+  while (full && (await engine.evictUnconnected(principal.userId))) {
+    full = engine.sessionCount(principal.userId) >= max
+  }
+  if (full) {
     engine.log.warn(
       { userId: principal.userId, max },
       'bayeux handshake refused: too many sessions',
     )
     return fail(r, BayeuxError.handshakeTooManySessions(max), none)
+  }
+  if (engine.closing) {
+    return fail(r, BayeuxError.serverClosing(), { reconnect: 'handshake', interval: 1000 })
   }
 
   const replay = replayOf(m.ext)
