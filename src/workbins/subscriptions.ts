@@ -15,6 +15,7 @@ import type { Directory, Workbin, WorkbinInstance } from '../model.ts'
 import type { LogEntry } from '../store/notification-log.ts'
 import type { Store } from '../store/store.ts'
 import type { Notifier } from './notifier.ts'
+import { placeOf } from './place.ts'
 import { WORKBINS_CHANNEL, logPerAnswer } from './notifier.ts'
 import type { Actor, OperationHandler, OperationReply, ResolvedInstance } from './operation.ts'
 import {
@@ -83,7 +84,31 @@ export async function changeSubscriptions(
     deps.notifier.subscribed(userId, instances, false)
   }
   deps.notifier.committed(entries)
+  if (operation === 'Subscribe') await endLeftPlaces(deps, actor, targets)
   return referenceIds
+}
+
+/**
+ * A Place workbin instance of the caller's own is theirs while they are at that place: moving
+ * ends the subscriptions to the place they left (contact-center-session.ts). A move committed
+ * after this Subscribe read the place (access.ts) but before its subscription committed found
+ * nothing to end, and would leave the caller subscribed to a place they left. So the place is
+ * read again after the commit: a move committed since is seen here, and the subscription ends
+ * as the move would have ended it (Unsubscribed); a move committing later sees the subscription.
+ */
+async function endLeftPlaces(
+  deps: Deps,
+  actor: Actor,
+  targets: readonly ResolvedInstance[],
+): Promise<void> {
+  const own = targets.filter((t) => t.workbin.type === 'Place' && t.workbinUserId === undefined)
+  if (own.length === 0) return
+  const place = await placeOf(deps.store, actor.user)
+  for (const t of own) {
+    if (t.instance.owner === place) continue
+    const referenceIds = await deps.store.nextReferenceIds(actor.user.id, 1)
+    await removeWithMessages(deps, actor.user.id, [t.instance], referenceIds, () => t.workbin)
+  }
 }
 
 type Outcome = { state: SubscriptionState; statusMessage?: string }

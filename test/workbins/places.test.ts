@@ -7,7 +7,9 @@ import { afterEach, describe, test } from 'node:test'
 import { ApiClient } from '../helpers/http.ts'
 import { startServer, type TestServer } from '../helpers/server.ts'
 import { e2eStores } from '../helpers/stores.ts'
-import { CC_A, PASSWORD, WB, contentDocument } from '../helpers/fixtures/content.ts'
+import { CC_A, PASSWORD, U, WB, contentDocument } from '../helpers/fixtures/content.ts'
+import { actorFor } from '../../src/workbins/access.ts'
+import { changeSubscriptions } from '../../src/workbins/subscriptions.ts'
 import { assertError } from '../helpers/assert.ts'
 import { World } from '../helpers/world.ts'
 
@@ -179,5 +181,33 @@ describe('places: subscriptions to a Place workbin follow the place', () => {
     }
     await w.expectQuiet('agent1', ada)
     await w.expectQuiet('agent3', cy)
+  })
+
+  test('a Subscribe whose place was read before a move commits ends, as the move would have ended it', async () => {
+    w = await World.start()
+    const ada = await w.listen('agent1')
+    assert.equal((await start(w.api('agent1'), 'P1')).status, 200)
+    const { store, notifier } = w.server.app
+    const user = (await store.getUser(U.agent1))!
+    const cc = (await store.getContactCenter(CC_A))!
+    // The interleaving of the race, in order: Subscribe reads its place (P1) ...
+    const actor = await actorFor(store, user, cc)
+    assert.equal(actor.currentPlace, 'P1')
+    const desk = actor.directory.workbins.find((x) => x.id === WB.desk)!
+    const target = { workbin: desk, instance: { workbinId: WB.desk, owner: 'P1' } }
+    // ... the agent moves to P2 (nothing of theirs at P1 to end yet) ...
+    assert.equal((await start(w.api('agent1'), 'P2')).status, 200)
+    // ... then the subscription is stored.
+    const [ref] = await changeSubscriptions({ store, notifier }, actor, 'Subscribe', [target])
+    const subscribed = await ada.next()
+    assert.equal(subscribed.stateResource, 'Subscribed')
+    assert.equal(subscribed.referenceId, ref)
+    const ended = await ada.next()
+    assert.equal(ended.stateResource, 'Unsubscribed')
+    assert.equal(ended.id, WB.desk)
+    assert.deepEqual(await store.listSubscribers(target.instance), [])
+    // Nothing more of P1's Desk reaches the agent who left it.
+    await w.create({ mediaType: 'workitem', workbin: { id: WB.desk, place: 'P1' } })
+    await w.expectQuiet('agent1', ada)
   })
 })
