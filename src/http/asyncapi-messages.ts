@@ -23,6 +23,7 @@ const owners: Json = {
   ),
   agentGroup: str('The agent group name, for AgentGroup workbin instances.'),
   placeGroup: str('The place group name, for PlaceGroup workbin instances.'),
+  place: str('The place name, for Place workbin instances (an addition to GWS).'),
 }
 
 const referenceId: Json = {

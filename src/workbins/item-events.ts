@@ -9,7 +9,9 @@
 // `workbinUserId` rule: for an Agent-type instance, every copy sent to someone other than the
 // instance's owner carries `workbinUserId` = the owner's user id (a supervisor watching
 // `/users/{userId}/workbins/{id}` needs it to know whose workbin changed; the owner does not).
-// Group instances carry `agentGroup` / `placeGroup` = the group name on every copy.
+// Group instances carry `agentGroup` / `placeGroup` = the group name on every copy, Place
+// instances `place` = the place's name (an addition to GWS: several agents' Place workbins
+// share one id, and a supervisor watching two of them must tell which changed).
 //
 // The resource carries capabilities only in its handler's copy, as the interaction's own message
 // of the same change does (interaction-events.ts): anybody else could not use them.
@@ -49,6 +51,7 @@ export function itemChangeMessage(
     data.workbinUserId = instance.owner
   if (workbin.type === 'AgentGroup') data.agentGroup = instance.owner
   if (workbin.type === 'PlaceGroup') data.placeGroup = instance.owner
+  if (workbin.type === 'Place') data.place = instance.owner
   if (requester && requester.userId === recipientId) data.referenceId = requester.referenceId
   const resource = interactionResource(base, interaction)
   if (handlerAt(interaction.location) !== recipientId) resource.capabilities = []

@@ -15,6 +15,12 @@ export interface SubscriptionSubject {
   agentGroup?: string
   /** Only for PlaceGroup instances (included on Unsubscribe too). */
   placeGroup?: string
+  /**
+   * Only for Place instances reached through `/users/{userId}/...` or ended without a request
+   * (EndContactCenterSession, a move): the place, an addition to GWS, by which a supervisor
+   * watching several agents' Place workbins (one workbin id) tells their messages apart.
+   */
+  place?: string
 }
 
 export function subjectOf(target: ResolvedInstance): SubscriptionSubject {
@@ -23,6 +29,11 @@ export function subjectOf(target: ResolvedInstance): SubscriptionSubject {
     workbinUserId: target.workbinUserId,
     agentGroup: target.agentGroup,
     placeGroup: target.placeGroup,
+    // Through /me it is the caller's own place: GWS's shape, nothing added.
+    place:
+      target.workbin.type === 'Place' && target.workbinUserId !== undefined
+        ? target.instance.owner
+        : undefined,
   }
 }
 
@@ -48,6 +59,9 @@ export function subjectOfStored(
     case 'PlaceGroup':
       subject.placeGroup = instance.owner
       break
+    case 'Place':
+      subject.place = instance.owner
+      break
     default:
       break
   }
@@ -55,7 +69,7 @@ export function subjectOfStored(
 }
 
 /**
- * `{messageType, id, stateResource, referenceId, workbinUserId?, agentGroup?, placeGroup?,
+ * `{messageType, id, stateResource, referenceId, workbinUserId?, agentGroup?, placeGroup?, place?,
  * statusMessage?}` — optional keys are absent, never null.
  */
 export function subscriptionStateMessage(
@@ -73,6 +87,7 @@ export function subscriptionStateMessage(
   if (subject.workbinUserId !== undefined) data.workbinUserId = subject.workbinUserId
   if (subject.agentGroup !== undefined) data.agentGroup = subject.agentGroup
   if (subject.placeGroup !== undefined) data.placeGroup = subject.placeGroup
+  if (subject.place !== undefined) data.place = subject.place
   // statusMessage only with RequestFailed
   if (stateResource === 'RequestFailed' && statusMessage !== undefined) {
     data.statusMessage = statusMessage

@@ -50,7 +50,7 @@ export function stateMessage(
   id: string,
   stateResource: 'Subscribed' | 'Unsubscribed',
   referenceId: number,
-  extra: { workbinUserId?: string; agentGroup?: string; placeGroup?: string } = {},
+  extra: { workbinUserId?: string; agentGroup?: string; placeGroup?: string; place?: string } = {},
 ): Data {
   return {
     messageType: 'WorkbinSubscriptionStateChangeMessage',

@@ -210,4 +210,26 @@ describe('places: subscriptions to a Place workbin follow the place', () => {
     await w.create({ mediaType: 'workitem', workbin: { id: WB.desk, place: 'P1' } })
     await w.expectQuiet('agent1', ada)
   })
+
+  test('a supervisor watching two Place workbins tells them apart by `place`', async () => {
+    w = await World.start()
+    const sue = await w.listen('sup1') // default place P9
+    assert.equal((await start(w.api('agent1'), 'P1')).status, 200)
+    await w.subscribe('sup1', sue, `/me/workbins/${WB.desk}`)
+    const r = await w.api('sup1').post(`/users/${U.agent1}/workbins/${WB.desk}`, {
+      operationName: 'Subscribe',
+    })
+    const m = await sue.next()
+    assert.deepEqual(
+      [m.stateResource, m.workbinUserId, m.place, m.referenceId],
+      ['Subscribed', U.agent1, 'P1', r.body.referenceId],
+    )
+    for (const place of ['P1', 'P9']) {
+      const id = await w.create({ mediaType: 'workitem', workbin: { id: WB.desk, place } })
+      const added = await sue.next()
+      assert.deepEqual([added.action, added.id, added.place], ['ItemAdded', WB.desk, place])
+      assert.equal((added.workitemStateResourceV2 as { id: string }).id, id)
+    }
+    await w.expectQuiet('sup1', sue)
+  })
 })

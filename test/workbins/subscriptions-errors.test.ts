@@ -17,7 +17,7 @@ import {
 import { type Listener, api, listen, operation } from '../helpers/world.ts'
 import { U, WB, subscriptionDocument } from '../helpers/fixtures/subscriptions.ts'
 
-type Extra = { workbinUserId?: string; agentGroup?: string; placeGroup?: string }
+type Extra = { workbinUserId?: string; agentGroup?: string; placeGroup?: string; place?: string }
 type Row = { who: string; path: string; workbin: string; expect: Extra | [number, number] }
 
 const nobody = 'f'.repeat(32)
@@ -111,7 +111,8 @@ const MATRIX: Row[] = [
     who: 'sup1',
     path: `/users/${U.agent1}/workbins/${WB.place}`,
     workbin: WB.place,
-    expect: { workbinUserId: U.agent1 },
+    // Another user's Place workbin: which place, too (several agents' share one id).
+    expect: { workbinUserId: U.agent1, place: 'P1' },
   },
   {
     who: 'sup1',

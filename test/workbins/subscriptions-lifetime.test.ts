@@ -126,7 +126,7 @@ describe('subscriptions belong to the user', () => {
     assert.equal(byWorkbin.size, subscribed.length, 'one message per subscription')
     for (const [id, extra] of [
       [WB.agent, {}],
-      [WB.place, {}],
+      [WB.place, { place: 'P1' }],
       [WB.agentGroup, { agentGroup: 'Sales' }],
       [WB.placeGroup, { placeGroup: 'North' }],
     ] as const) {
