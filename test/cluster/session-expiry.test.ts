@@ -109,6 +109,27 @@ describe('expiry of a session another node may hold', { skip }, () => {
     assert.equal(await fits('u-gone'), false, 'resumed, it counts again')
   })
 
+  test("marked while another node resumed it: that node's next position write unmarks it; the expiring node's late one does not", async () => {
+    const since = Date.now() - 30_000
+    await store.saveCometdSession({
+      clientId: 'raced',
+      userId: 'u-raced',
+      record: '{}',
+      position: 3,
+      lastSeen: since,
+    })
+    await keeper.removed('raced', since)
+    const marked = (await record('raced'))?.expiredAt as number
+    assert.equal(typeof marked, 'number')
+    // The expiring node's pending position, from before its expiry.
+    await store.touchCometdSessions([{ clientId: 'raced', position: 4, lastSeen: since + 5 }])
+    assert.equal((await record('raced'))?.expiredAt, marked)
+    // The node that resumed it acknowledges now.
+    await store.touchCometdSessions([{ clientId: 'raced', position: 5, lastSeen: Date.now() + 1 }])
+    assert.deepEqual(await record('raced'), {})
+    assert.equal((await store.getCometdSession('raced'))?.position, 5)
+  })
+
   test('an expired session is not resumed when the user is at the limit meanwhile', async () => {
     const since = Date.now() - 30_000
     await store.saveCometdSession({

@@ -886,7 +886,14 @@ class PgStoreImpl implements PgStore {
          SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(client_id, position, last_seen)
        ), t AS (
          UPDATE cometd_sessions c SET position = greatest(c.position, u.position),
-           last_seen = greatest(c.last_seen, u.last_seen)
+           last_seen = greatest(c.last_seen, u.last_seen),
+           -- Active after it was marked expired (markCometdSessionExpired): a node resumed it
+           -- meanwhile, so it counts again. The expiring node's own late write is older.
+           record = CASE
+             WHEN strpos(c.record, '"expiredAt"') > 0
+               AND (c.record::jsonb ->> 'expiredAt')::bigint < u.last_seen
+             THEN (c.record::jsonb - 'expiredAt')::text
+             ELSE c.record END
          FROM u WHERE c.client_id = u.client_id
          RETURNING c.client_id
        )
