@@ -46,8 +46,20 @@ describe('expiry of a session another node may hold', { skip }, () => {
     await db?.drop()
   })
 
-  const save = (clientId: string, lastSeen: number) =>
-    store.saveCometdSession({ clientId, userId: 'u1', record: '{}', position: 0, lastSeen })
+  /** A stored session of `userId` (default u1), last seen at `lastSeen`. */
+  const save = (
+    clientId: string,
+    lastSeen: number,
+    more: { userId?: string; record?: string; position?: number } = {},
+  ) =>
+    store.saveCometdSession({
+      clientId,
+      userId: 'u1',
+      record: '{}',
+      position: 0,
+      lastSeen,
+      ...more,
+    })
 
   const record = async (clientId: string) =>
     JSON.parse((await store.getCometdSession(clientId))?.record ?? 'null') as Record<
@@ -69,13 +81,7 @@ describe('expiry of a session another node may hold', { skip }, () => {
 
   test('seen elsewhere after this node last saw it: kept, and still counted', async () => {
     const since = Date.now() - 30_000
-    await store.saveCometdSession({
-      clientId: 'kept',
-      userId: 'u-kept',
-      record: '{}',
-      position: 0,
-      lastSeen: since + 20_000, // another node acknowledged for it 20 s later
-    })
+    await save('kept', since + 20_000, { userId: 'u-kept' }) // another node acknowledged for it 20 s later
     await keeper.removed('kept', since)
     assert.deepEqual(await record('kept'), {}, 'the stored session stays, unmarked')
     assert.equal(await fits('u-kept'), false)
@@ -83,12 +89,10 @@ describe('expiry of a session another node may hold', { skip }, () => {
 
   test('not seen since: kept for its client, no longer counted; a resume counts it again', async () => {
     const since = Date.now() - 30_000
-    await store.saveCometdSession({
-      clientId: 'gone',
+    await save('gone', since, {
       userId: 'u-gone',
       record: JSON.stringify({ subscriptions: ['/v2/me/workbins'] }),
       position: 7,
-      lastSeen: since,
     })
     assert.equal(await fits('u-gone'), false)
     await keeper.removed('gone', since)
@@ -111,13 +115,7 @@ describe('expiry of a session another node may hold', { skip }, () => {
 
   test("marked while another node resumed it: that node's next position write unmarks it; the expiring node's late one does not", async () => {
     const since = Date.now() - 30_000
-    await store.saveCometdSession({
-      clientId: 'raced',
-      userId: 'u-raced',
-      record: '{}',
-      position: 3,
-      lastSeen: since,
-    })
+    await save('raced', since, { userId: 'u-raced', position: 3 })
     await keeper.removed('raced', since)
     const marked = (await record('raced'))?.expiredAt as number
     assert.equal(typeof marked, 'number')
@@ -132,13 +130,7 @@ describe('expiry of a session another node may hold', { skip }, () => {
 
   test('an expired session is not resumed when the user is at the limit meanwhile', async () => {
     const since = Date.now() - 30_000
-    await store.saveCometdSession({
-      clientId: 'late',
-      userId: 'u-late',
-      record: '{}',
-      position: 0,
-      lastSeen: since,
-    })
+    await save('late', since, { userId: 'u-late' })
     await keeper.removed('late', since)
     // The user opened another session while this one was away: the limit (1) is reached.
     const now = Date.now()
