@@ -58,15 +58,17 @@ export class BayeuxNotifier implements Notifier {
   async disconnectUser(userId: string): Promise<void> {
     // What was committed for the user goes out before the sessions end.
     if (this.pump) await this.pump.deliverNow(userId)
-    this.bayeux.disconnectUser(userId)
-    this.cluster?.disconnectUser(userId)
-    // Stored sessions held nowhere (their node died, or this server restarted) must not be
-    // resumed by their next request either.
+    // Stored sessions held nowhere (their node died, this server restarted, or they expired
+    // while their client was away) must not be resumed by their next request either. Deleted
+    // first: a session being resumed meanwhile is either live when the sessions are ended
+    // below, or finds its row gone when it checks, once registered (engine/durable.ts).
     if (this.pump) {
       await this.store.deleteCometdSessionsOfUser(userId).catch((err: unknown) => {
         this.log.warn({ err, userId }, 'stored CometD sessions of the user not deleted')
       })
     }
+    this.bayeux.disconnectUser(userId)
+    this.cluster?.disconnectUser(userId)
   }
 
   /** Memory mode: every recipient of each entry, now. */

@@ -165,7 +165,20 @@ export class StoreSessionKeeper implements SessionKeeper {
       position: stored.position,
       take: stored.take,
       admit: () => this.#admit(stored, record, expiredAt !== undefined),
+      stillHeld: () => this.#stillHeld(clientId, record),
     }
+  }
+
+  /** The stored row still exists (not ended meanwhile) and its login still holds. */
+  async #stillHeld(clientId: string, record: SessionRecord): Promise<boolean> {
+    if (!(await this.store.getCometdSession(clientId))) {
+      this.log.info({ clientId }, 'resumed CometD session was ended meanwhile')
+      return false
+    }
+    if (await this.opts.stillValid(record)) return true
+    await this.store.deleteCometdSession(clientId)
+    this.log.info({ clientId }, 'resumed CometD session: its login ended meanwhile')
+    return false
   }
 
   /**
@@ -186,6 +199,7 @@ export class StoreSessionKeeper implements SessionKeeper {
         { ...stored, record: JSON.stringify(record), lastSeen: now },
         limit.maxPerUser,
         now - limit.staleMs,
+        true,
       )
     }
     if (stored.lastSeen < now - this.opts.staleMs / 2) {

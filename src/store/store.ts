@@ -306,7 +306,8 @@ export interface Store {
   /**
    * A cluster's store: the session expired on the node that held it, unless another node was
    * active on it after `unlessSeenAfter` (ms epoch). Kept (its client may still resume it), but
-   * no longer counted by claimCometdSession; resuming it (saveCometdSession) counts it again.
+   * no longer counted by claimCometdSession; resuming it (claimCometdSession with `existing`)
+   * counts it again.
    */
   markCometdSessionExpired?(clientId: string, unlessSeenAfter: number): Promise<void>
   /** Forget every stored session of the user (their sessions were ended); returns how many. */
@@ -330,6 +331,11 @@ export interface Store {
     session: StoredCometdSession,
     maxPerUser: number,
     since: number,
+    /**
+     * A stored session resumed: its row is rewritten only if it still exists (an end deleted
+     * meanwhile stays ended); false then too.
+     */
+    existing?: boolean,
   ): Promise<boolean>
   // --- media channels: agent state per channel (docs/api.md "Channels and agent states") ------
   // A user's channels go when their last HTTP session ends, like their place.

@@ -128,6 +128,17 @@ describe('expiry of a session another node may hold', { skip }, () => {
     assert.equal((await store.getCometdSession('raced'))?.position, 5)
   })
 
+  test('ended while being resumed: admitting it does not bring its row back', async () => {
+    const since = Date.now() - 30_000
+    await save('ended', since, { userId: 'u-ended' })
+    await keeper.removed('ended', since)
+    const loaded = await keeper.load('ended')
+    await store.deleteCometdSessionsOfUser('u-ended') // EndContactCenterSession, meanwhile
+    assert.equal(await loaded?.admit(), false)
+    assert.equal(await store.getCometdSession('ended'), undefined)
+    assert.equal(await loaded?.stillHeld(), false)
+  })
+
   test('an expired session is not resumed when the user is at the limit meanwhile', async () => {
     const since = Date.now() - 30_000
     await save('late', since, { userId: 'u-late' })

@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { buildApp, type App } from '../../src/app.ts'
 import { loadConfig, type Config, type DeepPartial } from '../../src/config.ts'
+import { openStore } from '../../src/store/open-store.ts'
+import type { Store } from '../../src/store/store.ts'
 
 export interface StartOptions {
   /** A provisioning document (docs/provisioning.md) applied at start. */
@@ -21,6 +23,11 @@ export interface StartOptions {
   logger?: Logger
   /** Any WORKBINS_DB value, e.g. a postgres:// URL (test/helpers/stores.ts); wins over dbPath. */
   db?: string
+  /**
+   * The real store, as the server will use it, wrapped (a test that must hold one call back
+   * to force an interleaving); the store is still the real one underneath.
+   */
+  wrapStore?: (store: Store) => Store
 }
 
 export interface TestServer {
@@ -67,7 +74,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       cometd: { ...TEST_COMETD, ...opts.config?.cometd },
     },
   )
-  const app = await buildApp(config, opts.logger ? { logger: opts.logger } : {})
+  const app = await buildApp(config, {
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.wrapStore ? { store: opts.wrapStore(openStore(config, () => undefined)) } : {}),
+  })
   const url = await app.listen()
   return {
     app,

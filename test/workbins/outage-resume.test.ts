@@ -10,8 +10,11 @@ import { after, describe, it } from 'node:test'
 import type { Message } from 'cometd'
 import { Inbox, disconnect, handshake, newClient, subscribe } from '../helpers/cometd.ts'
 import { basic } from '../helpers/http.ts'
-import { PASSWORD, contentDocument } from '../helpers/fixtures/content.ts'
+import { PASSWORD, U, contentDocument } from '../helpers/fixtures/content.ts'
+import { ApiClient } from '../helpers/http.ts'
+import { startServer } from '../helpers/server.ts'
 import { TcpProxy } from '../helpers/tcp-proxy.ts'
+import type { Store } from '../../src/store/store.ts'
 import { until } from '../helpers/wait.ts'
 import { World, type Transport } from '../helpers/world.ts'
 
@@ -96,4 +99,65 @@ describe('an outage longer than the session', () => {
       }
     })
   }
+
+  it('EndContactCenterSession while the session is being resumed: it stays ended', async () => {
+    // Hold back the one read the resume makes of the user (its login check), so that the end
+    // comes exactly while the session is being restored: not live yet, its row read already.
+    let gate: { entered: () => void; open: Promise<void> } | null = null
+    const hold = (store: Store): Store =>
+      new Proxy(store, {
+        get(target, prop) {
+          const value: unknown = Reflect.get(target, prop, target)
+          if (typeof value !== 'function') return value
+          const method = value as (...args: unknown[]) => unknown
+          if (prop !== 'getUser') return method.bind(target)
+          return async (...args: unknown[]) => {
+            const g = gate
+            if (g && args[0] === U.agent1) {
+              gate = null
+              g.entered()
+              await g.open
+            }
+            return method.apply(target, args)
+          }
+        },
+      })
+    const server = await startServer({ provision: contentDocument(), wrapStore: hold })
+    const proxy = new TcpProxy(Number(new URL(server.url).port))
+    proxies.push(proxy)
+    await proxy.up()
+    const c = newClient(`http://127.0.0.1:${proxy.port}/api/v2/notifications`, {
+      ack: true,
+      headers: { Authorization: basic('agent1', PASSWORD) },
+      config: { maxNetworkDelay: 1000, maxBackoff: 500 },
+    })
+    const agent1 = new ApiClient(server.apiUrl, 'agent1', PASSWORD)
+    try {
+      await handshake(c)
+      const box = new Inbox()
+      await subscribe(c, '/v2/me/*', box.push)
+      proxy.hold()
+      await once(server.app.bayeux.events, 'removed') // expired while away
+      let open = () => {}
+      const entered = new Promise<void>((resolve) => {
+        gate = { entered: resolve, open: new Promise<void>((r) => (open = r)) }
+      })
+      proxy.release()
+      await entered // the client's connect is being resumed
+      const end = await agent1.post('/me', { operationName: 'EndContactCenterSession' })
+      assert.deepEqual([end.status, end.body], [200, { statusCode: 0 }])
+      open()
+      await until('the client is told its session ended', () => c.getStatus() === 'disconnected')
+      const r = await agent1.post('/workbins', { operationName: 'RequestAgentStats' })
+      assert.equal(r.status, 200)
+      await new Promise((res) => setTimeout(res, 500))
+      const late = box.all.filter(
+        (m) => (m.data as { referenceId?: number }).referenceId === r.body.referenceId,
+      )
+      assert.deepEqual(late, [], 'nothing of the user reaches the ended session')
+    } finally {
+      c.disconnect()
+      await server.close()
+    }
+  })
 })

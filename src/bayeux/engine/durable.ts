@@ -281,6 +281,7 @@ export class DurableDelivery {
     s.position = position
     s.repliedPosition = position
     s.connected = true // its first connect here is a reconnect: it may be held
+    s.catchingUp = true // live deliveries and catch-ups pass it by until it is verified
     this.engine.adopt(s)
     for (const sub of record.subscriptions) this.engine.subscribe(s, sub)
     // Long-polling without the ack extension: the stored position lags behind what the node
@@ -293,15 +294,25 @@ export class DurableDelivery {
       { clientId: id, userId: record.principal.userId, position, transport: o.type },
       'bayeux session resumed from the store',
     )
-    if (!handed) {
-      void this.catchUp(s)
-      return
-    }
-    s.catchingUp = true // live deliveries and catch-ups pass it by meanwhile
-    void handed.then((replied) => {
+    // Registered now, so an end from here on finds it live. An end that came while it was
+    // being restored (EndContactCenterSession deletes the stored row, Logout the login) found
+    // nothing to end: its row and login are read again, and nothing is delivered to it before
+    // (its connect may be held meanwhile). Not awaited: the request goes on as before.
+    const verified = stored.stillHeld().then(
+      (held) => held,
+      (err: unknown) => {
+        this.engine.log.warn({ err, clientId: id }, 'bayeux session could not be verified')
+        return 'error' as const
+      },
+    )
+    void Promise.all([verified, handed]).then(([held, replied]) => {
       s.catchingUp = false
       // Closing: the cluster's close answers waiting handovers, and the store closes next.
       if (s.terminated || !s.registered || this.engine.closing) return
+      if (held !== true) {
+        this.engine.terminate(s, held === 'error' ? 'handshake' : 'none')
+        return
+      }
       if (replied !== undefined) {
         if (replied > s.position) s.position = replied
         if (replied > s.repliedPosition) s.repliedPosition = replied

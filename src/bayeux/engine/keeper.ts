@@ -42,8 +42,11 @@ export interface SessionKeeper {
    * A stored session that is not in memory; undefined when unknown or no longer valid. In a
    * cluster, `take` orders this restore among every node's restores of the session. Nothing is
    * written: once the request is known to come from where the session is bound, `admit`
-   * counts it toward the user's sessions again if it had expired (false: over the limit, not
-   * to be continued) and keeps its stored row from being swept.
+   * counts it toward the user's sessions again if it had expired (false: over the limit, or
+   * ended meanwhile: not to be continued) and keeps its stored row from being swept. Once the
+   * session is registered again, and before anything is delivered to it, `stillHeld` says
+   * whether its stored row and its login still exist: an end (EndContactCenterSession, Logout,
+   * a password change) that came while it was being restored found no live session to end.
    */
   load(clientId: string): Promise<
     | {
@@ -51,6 +54,7 @@ export interface SessionKeeper {
         position: number
         take?: number
         admit(): Promise<boolean>
+        stillHeld(): Promise<boolean>
       }
     | undefined
   >

@@ -821,6 +821,7 @@ class PgStoreImpl implements PgStore {
     s: StoredCometdSession,
     maxPerUser: number,
     since: number,
+    existing = false,
   ): Promise<boolean> {
     return this.tx('CometD session', async (c) => {
       // The lock that also serializes the user's logins (createSession).
@@ -831,6 +832,15 @@ class PgStoreImpl implements PgStore {
         s.clientId,
       ])
       if (Number(rows[0]?.n ?? 0) >= maxPerUser) return false
+      if (existing) {
+        const updated = await c.query(SQL.reclaimCometdSession, [
+          s.clientId,
+          s.record,
+          s.position,
+          s.lastSeen,
+        ])
+        return updated.rowCount === 1
+      }
       await c.query(SQL.saveCometdSession, [s.clientId, s.userId, s.record, s.position, s.lastSeen])
       return true
     })

@@ -113,6 +113,9 @@ export const SQL = {
   countOtherCometdSessions: `SELECT count(*) AS n FROM cometd_sessions
     WHERE user_id = $1 AND last_seen >= $2 AND client_id <> $3
       AND (record::jsonb ->> 'expiredAt') IS NULL`,
+  reclaimCometdSession: `UPDATE cometd_sessions
+    SET record = $2, position = greatest(position, $3), last_seen = greatest(last_seen, $4)
+    WHERE client_id = $1`,
   markCometdSessionExpired: `UPDATE cometd_sessions
     SET record = jsonb_set(record::jsonb, '{expiredAt}', to_jsonb($3::bigint))::text
     WHERE client_id = $1 AND last_seen <= $2`,
