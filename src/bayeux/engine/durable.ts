@@ -250,7 +250,7 @@ export class DurableDelivery {
     if (!admitted) {
       this.engine.log.warn(
         { clientId: id, userId, max },
-        'bayeux session not resumed: too many sessions in the cluster',
+        'bayeux session not resumed: too many sessions in the cluster, or ended meanwhile',
       )
       return
     }
